@@ -1,0 +1,50 @@
+/// The WGAN-GP gradient penalty (Gulrajani et al. 2017, eq. 3 and Algorithm 1):
+/// lambda E_{x^} (||grad_{x^} D(x^)||_2 - 1)^2 with x^ = eps x + (1 - eps) x~, eps ~ U[0,1] per sample.
+module Wgan.Core.GradientPenalty
+
+open TorchSharp
+
+/// Two-sided penalises any departure of the gradient norm from 1 (the paper's choice);
+/// one-sided only norms above 1 (WGAN-GP Appendix C).
+type Sides =
+    | TwoSided
+    | OneSided
+
+/// Added inside the square root of the gradient norm so that its derivative stays finite at 0.
+[<Literal>]
+let NormEpsilon = 1e-12
+
+/// x^ = eps * real + (1 - eps) * fake with one eps ~ U[0,1] per sample (shape [B, 1, ..., 1]).
+/// eps is drawn on the CPU from `generator` (a CPU generator) and moved to the batch's device, so the same
+/// seed draws the same coefficients on every device.
+let interpolate (real: torch.Tensor) (fake: torch.Tensor) (generator: torch.Generator) : torch.Tensor =
+    let shape = Array.init (int (real.dim())) (fun d -> if d = 0 then real.shape[0] else 1L)
+    let eps = torch.rand(shape, dtype = real.dtype, generator = generator).``to``(real.device)
+    eps * real + (1.0 - eps) * fake
+
+/// Per-sample gradient norms ||grad_x f(x)||_2 over all non-batch dimensions, kept in the autograd graph
+/// (double back-propagation) so that a loss built on them trains the critic.
+let inputGradientNorms (critic: torch.Tensor -> torch.Tensor) (points: torch.Tensor) : torch.Tensor =
+    let x = points.detach().requires_grad_(true)
+    let scores = critic x
+    // TorchSharp needs retain_graph as well as create_graph for the penalty's backward() to work.
+    let gradients =
+        torch.autograd.grad([| scores.sum() |], [| x |], create_graph = true, retain_graph = true)
+    let g = gradients[0].flatten(1L)
+    (g.pow(2.0.ToScalar()).sum(1L) + NormEpsilon).sqrt()
+
+/// The penalty term without its lambda: mean over samples of (||g|| - 1)^2, or max(0, ||g|| - 1)^2.
+let penaltyOfNorms (sides: Sides) (norms: torch.Tensor) : torch.Tensor =
+    match sides with
+    | TwoSided -> (norms - 1.0).pow(2.0.ToScalar()).mean()
+    | OneSided -> torch.nn.functional.relu(norms - 1.0).pow(2.0.ToScalar()).mean()
+
+/// E_{x^} (||grad D(x^)|| - 1)^2 at interpolates between real and fake (without lambda).
+let gradientPenalty
+    (sides: Sides)
+    (critic: torch.Tensor -> torch.Tensor)
+    (real: torch.Tensor)
+    (fake: torch.Tensor)
+    (generator: torch.Generator)
+    : torch.Tensor =
+    interpolate real fake generator |> inputGradientNorms critic |> penaltyOfNorms sides

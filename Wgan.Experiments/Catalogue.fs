@@ -1,0 +1,26 @@
+/// The experiments the harness knows, and manifest decoding that dispatches on "experiment".
+module Wgan.Experiments.Catalogue
+
+open Wgan.Experiments.Json
+
+/// Every experiment, in the order `list` shows them.
+let all: ExperimentDefinition list = [ ParallelLinesExperiment.definition ]
+
+let tryFind (id: string) = all |> List.tryFind (fun d -> d.Id = id)
+
+/// Decodes a manifest's text: picks the experiment named by "experiment", then decodes the rest.
+let decodeManifest (text: string) : Result<ExperimentDefinition * PreparedExperiment, DecodeError list> =
+    let pick: Decoder<ExperimentDefinition * PreparedExperiment> =
+        fun path root ->
+            match Experiment.experimentName root with
+            | None ->
+                match Decode.object (fun r -> r.Required("experiment", Decode.string)) path root with
+                | Error es -> Error(es |> List.filter (fun e -> e.Path = "$.experiment" || e.Path = "$"))
+                | Ok _ -> Error [ { Path = "$.experiment"; Message = "is required" } ]
+            | Some name ->
+                match tryFind name with
+                | None ->
+                    let known = all |> List.map (fun d -> d.Id) |> String.concat ", "
+                    Error [ { Path = "$.experiment"; Message = $"\"{name}\" is not a known experiment (known: {known})" } ]
+                | Some definition -> definition.Decode path root |> Result.map (fun p -> definition, p)
+    Decode.document pick text

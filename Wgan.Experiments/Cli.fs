@@ -1,0 +1,132 @@
+/// The command-line grammar (Argu), parsed in F# into plain objects that the C# runner consumes.
+namespace Wgan.Experiments
+
+open Argu
+
+type ScaleArgument =
+    | Smoke
+    | Quick
+    | Paper
+
+type DeviceArgument =
+    | Cpu
+    | Cuda
+
+type MetricArgument =
+    | Em
+    | Js
+    | Kl
+    | Tv
+
+type RunArguments =
+    | [<MainCommand; ExactlyOnce>] Manifest of path: string
+    | Scale of ScaleArgument
+    | Seeds of count: int
+    | Device of DeviceArgument
+    | Threads of count: int
+    | Out of directory: string
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | Manifest _ -> "an experiment manifest (.json) or a folder of manifests"
+            | Scale _ -> "how much work: smoke (seconds), quick (default) or paper (the papers' sizes)"
+            | Seeds _ -> "number of seeds (default: the manifest's count for the scale)"
+            | Device _ -> "cpu (default) or cuda (needs a CUDA build, see README)"
+            | Threads _ -> "intra-op threads (default 1; results are reproducible for a given count)"
+            | Out _ -> "output folder (default: results)"
+
+type DistanceArguments =
+    | [<Mandatory; AltCommandLine("-p")>] P of file: string
+    | [<Mandatory; AltCommandLine("-q")>] Q of file: string
+    | [<Mandatory>] Metric of MetricArgument
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | P _ -> "first distribution: CSV without header (em: one point per row; js/kl/tv: one probability per line)"
+            | Q _ -> "second distribution, same format"
+            | Metric _ -> "em (exact Wasserstein-1), js, kl (KL(p||q)) or tv"
+
+type WganArguments =
+    | [<CliPrefix(CliPrefix.None)>] List
+    | [<CliPrefix(CliPrefix.None)>] Run of ParseResults<RunArguments>
+    | [<CliPrefix(CliPrefix.None)>] Distance of ParseResults<DistanceArguments>
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | List -> "list the experiments and the paper claims they reproduce"
+            | Run _ -> "run experiments from a manifest or a folder of manifests"
+            | Distance _ -> "a divergence between two distributions given as CSV files"
+
+/// A parsed command. Exactly one of the derived types.
+[<AbstractClass>]
+type Command() = class end
+
+/// `list`.
+[<Sealed>]
+type ListCommand() =
+    inherit Command()
+
+/// `run`.
+[<Sealed>]
+type RunCommand(manifest: string, scale: string, seeds: int, device: string, threads: int, outDirectory: string) =
+    inherit Command()
+    member _.Manifest = manifest
+    /// smoke, quick or paper.
+    member _.Scale = scale
+    /// 0 means the manifest's count for the scale.
+    member _.Seeds = seeds
+    /// cpu or cuda.
+    member _.Device = device
+    member _.Threads = threads
+    member _.OutDirectory = outDirectory
+
+/// `distance`.
+[<Sealed>]
+type DistanceCommand(p: string, q: string, metric: string) =
+    inherit Command()
+    member _.P = p
+    member _.Q = q
+    /// em, js, kl or tv.
+    member _.Metric = metric
+
+/// Raised for a command line that parses but makes no sense (e.g. --threads 0).
+exception UsageException of string
+
+[<AbstractClass; Sealed>]
+type Cli =
+    static member private Parser = ArgumentParser.Create<WganArguments>(programName = "wgan")
+
+    /// The usage text.
+    static member Usage() = Cli.Parser.PrintUsage()
+
+    /// Parses the arguments. Throws ArguParseException (ErrorCode.HelpText for --help) or UsageException.
+    static member Parse(argv: string[]) : Command =
+        let results = Cli.Parser.ParseCommandLine(argv, raiseOnUsage = true)
+        match results.GetSubCommand() with
+        | List -> ListCommand() :> Command
+        | Run run ->
+            let scale =
+                match run.GetResult(Scale, defaultValue = Quick) with
+                | Smoke -> "smoke"
+                | Quick -> "quick"
+                | Paper -> "paper"
+            let seeds = run.GetResult(Seeds, defaultValue = 0)
+            if run.Contains Seeds && seeds < 1 then raise (UsageException $"--seeds must be at least 1 (found {seeds})")
+            let threads = run.GetResult(Threads, defaultValue = 1)
+            if threads < 1 || threads > 1024 then raise (UsageException $"--threads must be between 1 and 1024 (found {threads})")
+            let device =
+                match run.GetResult(Device, defaultValue = Cpu) with
+                | Cpu -> "cpu"
+                | Cuda -> "cuda"
+            RunCommand(run.GetResult Manifest, scale, seeds, device, threads, run.GetResult(Out, defaultValue = "results")) :> Command
+        | Distance d ->
+            let metric =
+                match d.GetResult Metric with
+                | Em -> "em"
+                | Js -> "js"
+                | Kl -> "kl"
+                | Tv -> "tv"
+            DistanceCommand(d.GetResult P, d.GetResult Q, metric) :> Command

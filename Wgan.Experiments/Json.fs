@@ -1,0 +1,153 @@
+/// Decoding JSON manifests into typed values, collecting every problem with its JSON path
+/// (e.g. `$.critic.optimizer.learningRate`). Unknown fields are errors: a typo must not be ignored.
+module Wgan.Experiments.Json
+
+open System
+open System.Collections.Generic
+open System.Text.Json
+
+/// A problem found while decoding, at a JSON path.
+type DecodeError = { Path: string; Message: string }
+
+/// Decodes the element at a path, or returns the problems found there.
+type Decoder<'T> = string -> JsonElement -> Result<'T, DecodeError list>
+
+let private fail path message = Error [ { Path = path; Message = message } ]
+
+let private kindName (e: JsonElement) =
+    match e.ValueKind with
+    | JsonValueKind.Object -> "an object"
+    | JsonValueKind.Array -> "an array"
+    | JsonValueKind.String -> "a string"
+    | JsonValueKind.Number -> "a number"
+    | JsonValueKind.True
+    | JsonValueKind.False -> "a boolean"
+    | JsonValueKind.Null -> "null"
+    | _ -> "nothing"
+
+/// Reads the fields of one JSON object, remembering which ones were asked for so that the rest can be
+/// reported as unknown. A failed field yields a placeholder and records its error; `Decode.object`
+/// discards the placeholder result whenever any error was recorded.
+type ObjectReader internal (path: string, element: JsonElement, errors: List<DecodeError>) =
+    let known = HashSet<string>()
+
+    member _.Required(name: string, decoder: Decoder<'T>) : 'T =
+        known.Add name |> ignore
+        match element.TryGetProperty name with
+        | true, value ->
+            match decoder $"{path}.{name}" value with
+            | Ok v -> v
+            | Error es ->
+                errors.AddRange es
+                Unchecked.defaultof<'T>
+        | _ ->
+            errors.Add { Path = $"{path}.{name}"; Message = "is required but missing" }
+            Unchecked.defaultof<'T>
+
+    member this.Optional(name: string, decoder: Decoder<'T>) : 'T option =
+        match element.TryGetProperty name with
+        | true, _ -> Some(this.Required(name, decoder))
+        | _ ->
+            known.Add name |> ignore
+            None
+
+    member internal _.UnknownFields() =
+        [ for p in element.EnumerateObject() do
+              if not (known.Contains p.Name) then
+                  yield { Path = $"{path}.{p.Name}"; Message = "is not a known field" } ]
+
+module Decode =
+    let string: Decoder<string> =
+        fun path e ->
+            if e.ValueKind = JsonValueKind.String then Ok(e.GetString())
+            else fail path $"expected a string, found {kindName e}"
+
+    let nonEmptyString: Decoder<string> =
+        fun path e ->
+            match string path e with
+            | Ok s when String.IsNullOrWhiteSpace s -> fail path "must not be empty"
+            | r -> r
+
+    /// A finite number (NaN and infinities cannot be written in JSON, but huge literals overflow to them).
+    let float: Decoder<float> =
+        fun path e ->
+            if e.ValueKind <> JsonValueKind.Number then fail path $"expected a number, found {kindName e}"
+            else
+                let v = e.GetDouble()
+                if Double.IsFinite v then Ok v else fail path $"{e.GetRawText()} is not a finite number"
+
+    let int: Decoder<int> =
+        fun path e ->
+            if e.ValueKind <> JsonValueKind.Number then fail path $"expected an integer, found {kindName e}"
+            else
+                match e.TryGetInt32() with
+                | true, v -> Ok v
+                | _ -> fail path $"expected an integer within 32 bits, found {e.GetRawText()}"
+
+    let bool: Decoder<bool> =
+        fun path e ->
+            match e.ValueKind with
+            | JsonValueKind.True -> Ok true
+            | JsonValueKind.False -> Ok false
+            | _ -> fail path $"expected true or false, found {kindName e}"
+
+    /// A value checked against a predicate; `describe` says what was required.
+    let check (predicate: 'T -> bool) (describe: string) (decoder: Decoder<'T>) : Decoder<'T> =
+        fun path e ->
+            match decoder path e with
+            | Ok v when not (predicate v) -> fail path $"{describe} (found {e.GetRawText()})"
+            | r -> r
+
+    let intInRange lo hi = int |> check (fun v -> v >= lo && v <= hi) $"must be an integer in [{lo}, {hi}]"
+    let floatInRange lo hi = float |> check (fun v -> v >= lo && v <= hi) $"must be a number in [{lo}, {hi}]"
+    let positiveFloat = float |> check (fun v -> v > 0.0) "must be a positive number"
+
+    /// One of a fixed set of strings, mapped to values.
+    let oneOf (choices: (string * 'T) list) : Decoder<'T> =
+        fun path e ->
+            match string path e with
+            | Error es -> Error es
+            | Ok s ->
+                match choices |> List.tryFind (fun (name, _) -> name = s) with
+                | Some (_, v) -> Ok v
+                | None ->
+                    let names = choices |> List.map (fst >> sprintf "\"%s\"") |> String.concat ", "
+                    fail path $"\"{s}\" is not one of {names}"
+
+    let array (item: Decoder<'T>) : Decoder<'T list> =
+        fun path e ->
+            if e.ValueKind <> JsonValueKind.Array then fail path $"expected an array, found {kindName e}"
+            else
+                let results = e.EnumerateArray() |> Seq.mapi (fun i x -> item $"{path}[{i}]" x) |> List.ofSeq
+                match results |> List.collect (function Error es -> es | Ok _ -> []) with
+                | [] -> Ok(results |> List.map (function Ok v -> v | Error _ -> failwith "unreachable"))
+                | errors -> Error errors
+
+    let nonEmptyArray (item: Decoder<'T>) : Decoder<'T list> =
+        fun path e ->
+            match array item path e with
+            | Ok [] -> fail path "must not be empty"
+            | r -> r
+
+    /// Decodes an object with `read`; reports unknown fields and every failed field together.
+    let object (read: ObjectReader -> 'T) : Decoder<'T> =
+        fun path e ->
+            if e.ValueKind <> JsonValueKind.Object then fail path $"expected an object, found {kindName e}"
+            else
+                let errors = List<DecodeError>()
+                let reader = ObjectReader(path, e, errors)
+                let value = read reader
+                errors.AddRange(reader.UnknownFields())
+                if errors.Count = 0 then Ok value else Error(List.ofSeq errors)
+
+    /// Decodes a whole document; a syntax error is reported with its line and position.
+    let document (decoder: Decoder<'T>) (text: string) : Result<'T, DecodeError list> =
+        try
+            use doc =
+                JsonDocument.Parse(text, JsonDocumentOptions(CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = false))
+            decoder "$" doc.RootElement
+        with :? JsonException as e ->
+            let where =
+                if e.LineNumber.HasValue then $"line {e.LineNumber.Value + 1L}, position {e.BytePositionInLine.GetValueOrDefault() + 1L}"
+                else "unknown position"
+            Error [ { Path = "$"; Message = $"is not valid JSON ({where})" } ]

@@ -1,0 +1,247 @@
+/// WGAN Figure 1 (Example 1): on P0 = {0} x U[0,1] vs P_theta = {theta} x U[0,1], the Earth-Mover distance
+/// is |theta| while JS is stuck at log 2 (and KL at +inf, TV at 1) for every theta <> 0. The experiment
+/// measures, on a grid of theta, a Lipschitz critic's Kantorovich-Rubinstein estimate, a GAN
+/// discriminator's JS estimate and the exact W1 between samples, and checks them against the closed forms.
+module Wgan.Experiments.ParallelLinesExperiment
+
+open System
+open System.Collections.Generic
+open TorchSharp
+open Wgan.Core
+open Wgan.Experiments.Json
+open Wgan.Experiments.Manifest
+
+[<Literal>]
+let Id = "parallel-lines"
+
+/// The work a scale does.
+type ScaleSettings =
+    { Seeds: int
+      /// Points of the theta grid (odd, so that theta = 0 is on it).
+      Thetas: int
+      BatchSize: int
+      CriticSteps: int
+      DiscriminatorSteps: int
+      /// Fresh samples per distribution on which the trained networks are evaluated.
+      EvaluationSamples: int
+      /// Samples per distribution for the exact (optimal transport) W1.
+      TransportSamples: int }
+
+type Settings =
+    { Seed: int
+      ThetaMax: float
+      /// Thetas with |theta| >= this are "away from 0", where the closed-form JS is saturated.
+      AwayFromZero: float
+      Critic: NetworkSettings
+      Discriminator: NetworkSettings
+      Scales: Map<Scale, ScaleSettings>
+      Claims: ClaimSpec list }
+
+let metrics =
+    [ "em.rankCorrelation", "Spearman correlation between the critic's EM estimate and |theta| (mean of theta <= 0 and theta >= 0)"
+      "em.meanRelativeError", "mean of |estimate - |theta|| / |theta| over thetas away from 0"
+      "em.slope", "least-squares slope of the critic's EM estimate against |theta|, away from 0 (closed form: 1)"
+      "js.minSaturation", "smallest discriminator JS estimate divided by log 2, away from 0 (closed form: 1)"
+      "js.absSlope", "absolute least-squares slope of the JS estimate against |theta|, away from 0 (closed form: 0)"
+      "sampleEm.meanRelativeError", "mean of |W1(samples) - |theta|| / |theta| over thetas away from 0" ]
+
+let private scaleSettings: Decoder<ScaleSettings> =
+    Decode.object (fun r ->
+        { Seeds = r.Required("seeds", Decode.intInRange 1 1000)
+          Thetas = r.Required("thetas", Decode.intInRange 3 10001 |> Decode.check (fun n -> n % 2 = 1) "must be odd, so that theta = 0 is on the grid")
+          BatchSize = r.Required("batchSize", Decode.intInRange 1 1_000_000)
+          CriticSteps = r.Required("criticSteps", Decode.intInRange 1 10_000_000)
+          DiscriminatorSteps = r.Required("discriminatorSteps", Decode.intInRange 1 10_000_000)
+          EvaluationSamples = r.Required("evaluationSamples", Decode.intInRange 1 10_000_000)
+          TransportSamples = r.Required("transportSamples", Decode.intInRange 1 4096) })
+
+let decodeSettings: Decoder<Settings> =
+    let names = List.map fst metrics
+    Decode.object (fun r ->
+        r.Required("experiment", Decode.string) |> ignore
+        { Seed = r.Required("seed", seed)
+          ThetaMax = r.Required("thetaMax", Decode.float |> Decode.check (fun v -> v > 0.0 && v <= 1000.0) "must be a number in (0, 1000]")
+          AwayFromZero = r.Required("awayFromZero", Decode.float |> Decode.check (fun v -> v > 0.0) "must be a positive number")
+          Critic = r.Required("critic", network true)
+          Discriminator = r.Required("discriminator", network false)
+          Scales = r.Required("scales", scaleTable scaleSettings)
+          Claims = r.Required("claims", claims names) })
+    |> fun decoder path e ->
+        match decoder path e with
+        | Ok s when s.AwayFromZero >= s.ThetaMax ->
+            Error [ { Path = $"{path}.awayFromZero"; Message = $"must be below thetaMax ({s.ThetaMax}), or no theta is away from 0" } ]
+        | r -> r
+
+/// The theta grid: n evenly spaced points in [-thetaMax, thetaMax], 0 exactly in the middle.
+let thetaGrid (thetaMax: float) (n: int) =
+    let half = n / 2
+    Array.init n (fun k -> thetaMax * float (k - half) / float half)
+
+let private mlpSpec (network: NetworkSettings) =
+    { Inputs = 2; Hidden = network.Hidden; Outputs = 1; Activation = network.Activation; Normalization = network.Normalization }
+
+let private toPoints (samples: torch.Tensor) : float[][] =
+    let values = samples.cpu().to_type(torch.float64).data<float>().ToArray()
+    let dim = int samples.shape[1]
+    Array.init (values.Length / dim) (fun i -> values[i * dim .. i * dim + dim - 1])
+
+/// What one (seed, theta) unit measured.
+type Estimates = { EarthMover: float; JensenShannon: float; SampleEarthMover: float }
+
+/// Trains a critic on P0 (real) vs P_theta (fake) and returns its KR estimate E_P0 f - E_Ptheta f on fresh samples.
+let criticEstimate (settings: NetworkSettings) (scale: ScaleSettings) (device: torch.Device) (theta: float) (generator: torch.Generator) =
+    use critic = new Mlp(mlpSpec settings, generator)
+    critic.``to``(device) |> ignore
+    use optimizer = Optimizer.create settings.Optimizer (critic.parameters())
+    let draw t n = (ParallelLines.sample t n generator).``to``(device)
+    for _ in 1 .. scale.CriticSteps do
+        use _ = torch.NewDisposeScope()
+        CriticStep.criticStep critic optimizer settings.Constraint (draw 0.0 scale.BatchSize) (draw theta scale.BatchSize) generator |> ignore
+    use _ = torch.NewDisposeScope()
+    use _ = torch.no_grad()
+    critic.eval()
+    let estimate = KantorovichRubinstein.dualEstimateOfScores (critic.call (draw 0.0 scale.EvaluationSamples)) (critic.call (draw theta scale.EvaluationSamples))
+    estimate.ToDouble()
+
+/// Trains a GAN discriminator on P0 (real) vs P_theta (fake) and returns V/2 + log 2 on fresh samples.
+let discriminatorEstimate (settings: NetworkSettings) (scale: ScaleSettings) (device: torch.Device) (theta: float) (generator: torch.Generator) =
+    use discriminator = new Mlp(mlpSpec settings, generator)
+    discriminator.``to``(device) |> ignore
+    use optimizer = Optimizer.create settings.Optimizer (discriminator.parameters())
+    let draw t n = (ParallelLines.sample t n generator).``to``(device)
+    for _ in 1 .. scale.DiscriminatorSteps do
+        use _ = torch.NewDisposeScope()
+        CriticStep.discriminatorStep discriminator optimizer (draw 0.0 scale.BatchSize) (draw theta scale.BatchSize) |> ignore
+    use _ = torch.NewDisposeScope()
+    use _ = torch.no_grad()
+    discriminator.eval()
+    let loss = Losses.discriminatorLoss (discriminator.call (draw 0.0 scale.EvaluationSamples)) (discriminator.call (draw theta scale.EvaluationSamples))
+    Losses.jensenShannonEstimate (loss.ToDouble())
+
+/// Exact W1 between `n` samples of P0 and `n` of P_theta.
+let sampleEarthMover (n: int) (theta: float) (generator: torch.Generator) =
+    use _ = torch.NewDisposeScope()
+    let p = ParallelLines.sample 0.0 n generator |> toPoints
+    let q = ParallelLines.sample theta n generator |> toPoints
+    EarthMover.earthMover p q
+
+/// One unit of work: every estimate at one theta for one seed. Each network gets its own generator,
+/// derived from (seed, theta index, role), so units are independent of each other and of their order.
+let estimate (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (seed: int64) (thetaIndex: int) (theta: float) =
+    let generatorFor role = new torch.Generator(uint64 (Seeds.derive seed [ thetaIndex; role ]))
+    use criticGenerator = generatorFor 0
+    use discriminatorGenerator = generatorFor 1
+    use transportGenerator = generatorFor 2
+    { EarthMover = criticEstimate settings.Critic scale device theta criticGenerator
+      JensenShannon = discriminatorEstimate settings.Discriminator scale device theta discriminatorGenerator
+      SampleEarthMover = sampleEarthMover scale.TransportSamples theta transportGenerator }
+
+/// Spearman correlation of `values` with |theta|, taken on each side of 0 separately (so the mirror-image
+/// ties of |theta| do not cap it below 1) and averaged.
+let sideRankCorrelation (thetas: float[]) (values: float[]) =
+    let side keep =
+        let ks = [| for k in 0 .. thetas.Length - 1 do if keep thetas[k] then k |]
+        Statistics.spearman (ks |> Array.map (fun k -> abs thetas[k])) (ks |> Array.map (fun k -> values[k]))
+    (side (fun t -> t <= 0.0) + side (fun t -> t >= 0.0)) / 2.0
+
+/// The per-seed metrics from the estimates over the grid.
+let seedMetrics (awayFromZero: float) (thetas: float[]) (estimates: Estimates[]) : IReadOnlyDictionary<string, float> =
+    let away = [| for k in 0 .. thetas.Length - 1 do if abs thetas[k] >= awayFromZero then k |]
+    let absTheta = thetas |> Array.map abs
+    let relativeError (pick: Estimates -> float) =
+        away |> Array.averageBy (fun k -> abs (pick estimates[k] - absTheta[k]) / absTheta[k])
+    let slopeAway (pick: Estimates -> float) =
+        Statistics.slope (away |> Array.map (fun k -> absTheta[k])) (away |> Array.map (fun k -> pick estimates[k]))
+    readOnlyDict [
+        "em.rankCorrelation", sideRankCorrelation thetas (estimates |> Array.map (fun e -> e.EarthMover))
+        "em.meanRelativeError", relativeError (fun e -> e.EarthMover)
+        "em.slope", slopeAway (fun e -> e.EarthMover)
+        "js.minSaturation", (away |> Array.map (fun k -> estimates[k].JensenShannon) |> Array.min) / log 2.0
+        "js.absSlope", abs (slopeAway (fun e -> e.JensenShannon))
+        "sampleEm.meanRelativeError", relativeError (fun e -> e.SampleEarthMover)
+    ]
+
+let private constraintText =
+    function
+    | Unconstrained -> "none"
+    | WeightClipping (c, timing) -> $"weight clipping to [-{c}, {c}] ({timing})"
+    | GradientPenalty (lambda, sides) -> $"gradient penalty, lambda = {lambda} ({sides})"
+
+let run (settings: Settings) (options: RunOptions) (report: Progress -> unit) : ExperimentResult =
+    let scale = settings.Scales[options.Scale]
+    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+    let thetas = thetaGrid settings.ThetaMax scale.Thetas
+    let device = Experiment.device options
+    let total = seeds.Length * thetas.Length
+    let perSeed =
+        seeds
+        |> List.mapi (fun s seed ->
+            let estimates =
+                thetas |> Array.mapi (fun k theta ->
+                    let e = estimate settings scale device seed k theta
+                    report { Done = s * thetas.Length + k + 1; Total = total; Message = $"seed {seed}, theta {theta:F3}" }
+                    e)
+            seed, estimates)
+    let metrics =
+        perSeed |> List.map (fun (seed, estimates) -> { Seed = seed; Values = seedMetrics settings.AwayFromZero thetas estimates })
+    let meanOver (pick: Estimates -> float) =
+        thetas |> Array.mapi (fun k _ -> perSeed |> List.averageBy (fun (_, es) -> pick es[k]))
+    let fine = thetaGrid settings.ThetaMax 401
+    { ExperimentId = Id
+      Title = "Parallel lines: Earth-Mover vs Jensen-Shannon"
+      Source = "WGAN (Arjovsky et al. 2017), Example 1 and Figure 1"
+      Scale = options.Scale.Name
+      Seeds = seeds
+      Metrics = metrics
+      Claims = settings.Claims |> List.map (Claims.evaluate metrics)
+      Series =
+        [ { Name = "estimates"
+            Columns = [ "seed"; "theta"; "earth_mover_closed_form"; "jensen_shannon_closed_form"; "earth_mover_critic"; "jensen_shannon_discriminator"; "earth_mover_samples" ]
+            Rows =
+              [ for seed, estimates in perSeed do
+                    for k in 0 .. thetas.Length - 1 do
+                        let t, e = thetas[k], estimates[k]
+                        [| float seed; t; ParallelLines.earthMover t; ParallelLines.jensenShannon t; e.EarthMover; e.JensenShannon; e.SampleEarthMover |] ] }
+          { Name = "closed-forms"
+            Columns = [ "theta"; "earth_mover"; "jensen_shannon"; "kullback_leibler"; "total_variation" ]
+            Rows =
+              [ for t in thetaGrid settings.ThetaMax scale.Thetas ->
+                    [| t; ParallelLines.earthMover t; ParallelLines.jensenShannon t; ParallelLines.kullbackLeibler t; ParallelLines.totalVariation t |] ] } ]
+      Figures =
+        [ { Name = "earth-mover"
+            Title = "Earth-Mover distance W(P0, P_theta)"
+            XLabel = "theta"
+            YLabel = "distance"
+            LogY = false
+            Lines =
+              [ { Label = "closed form |theta|"; X = fine; Y = fine |> Array.map ParallelLines.earthMover; Markers = false }
+                { Label = "critic estimate (mean over seeds)"; X = thetas; Y = meanOver (fun e -> e.EarthMover); Markers = true }
+                { Label = "exact W1 between samples (mean)"; X = thetas; Y = meanOver (fun e -> e.SampleEarthMover); Markers = true } ] }
+          { Name = "jensen-shannon"
+            Title = "Jensen-Shannon divergence JS(P0, P_theta)"
+            XLabel = "theta"
+            YLabel = "divergence (nats)"
+            LogY = false
+            Lines =
+              [ { Label = "closed form (log 2 off 0)"; X = fine; Y = fine |> Array.map ParallelLines.jensenShannon; Markers = false }
+                { Label = "discriminator estimate V/2 + log 2 (mean)"; X = thetas; Y = meanOver (fun e -> e.JensenShannon); Markers = true } ] } ]
+      Notes =
+        [ $"P0 plays the real distribution and P_theta the generated one; the critic's EM estimate is E_P0 f - E_P_theta f (the negated critic loss)."
+          $"Critic: MLP 2 -> {settings.Critic.Hidden} -> 1, {settings.Critic.Activation}, constraint: {constraintText settings.Critic.Constraint}, optimiser {settings.Critic.Optimizer}, {scale.CriticSteps} steps of batch {scale.BatchSize}."
+          $"Discriminator: MLP 2 -> {settings.Discriminator.Hidden} -> 1 logit, optimiser {settings.Discriminator.Optimizer}, {scale.DiscriminatorSteps} steps; its JS estimate is V/2 + log 2 with V = E log D(x) + E log(1 - D(y)) on {scale.EvaluationSamples} fresh samples per side."
+          $"Theta grid: {scale.Thetas} points in [-{settings.ThetaMax}, {settings.ThetaMax}]; 'away from 0' means |theta| >= {settings.AwayFromZero}."
+          $"Exact W1 between samples: optimal assignment (OR-Tools) between {scale.TransportSamples} samples of each distribution; it exceeds |theta| by the sampling noise of the U[0,1] coordinate."
+          "KL and TV are not estimated: their closed forms (+inf and 1 off 0) are in closed-forms.csv." ] }
+
+let definition: ExperimentDefinition =
+    { Id = Id
+      Title = "Parallel lines: Earth-Mover vs Jensen-Shannon"
+      Source = "WGAN (Arjovsky et al. 2017), Example 1 and Figure 1"
+      Metrics = metrics
+      Decode =
+        fun path e ->
+            decodeSettings path e
+            |> Result.map (fun settings ->
+                { Claims = settings.Claims
+                  SeedsAt = fun scale requested -> Experiment.seedsFor settings.Seed settings.Scales[scale].Seeds requested
+                  Run = run settings }) }

@@ -1,0 +1,201 @@
+/// The one deterministic renderer: result.json, report.md, CSV series and the snapshot text are all
+/// rendered here from typed results, with invariant culture and fixed formats, so equal results give
+/// byte-identical files.
+module Wgan.Experiments.Render
+
+open System
+open System.Globalization
+open System.IO
+open System.Text
+open System.Text.Json
+
+/// Facts about the run that the experiment itself does not know; supplied by the runner.
+type RunEnvironment =
+    { HarnessVersion: string
+      TorchSharpVersion: string
+      DotnetVersion: string
+      OperatingSystem: string
+      Device: string
+      Threads: int
+      CommandLine: string
+      /// Wall time of the experiment; the only field that differs between identical runs.
+      WallTimeSeconds: float }
+
+let private invariant = CultureInfo.InvariantCulture
+
+/// A double in round-trip form; non-finite values as nan, inf, -inf.
+let number (x: float) =
+    if Double.IsNaN x then "nan"
+    elif Double.IsPositiveInfinity x then "inf"
+    elif Double.IsNegativeInfinity x then "-inf"
+    else x.ToString("R", invariant)
+
+/// A double rounded to `digits` decimals, for reports and snapshots (negative zero printed as 0).
+let rounded (digits: int) (x: float) =
+    if not (Double.IsFinite x) then number x
+    else
+        let r = Math.Round(x, digits, MidpointRounding.AwayFromZero)
+        (if r = 0.0 then 0.0 else r).ToString("F" + string digits, invariant)
+
+let private interval digits =
+    function
+    | Some (lo: float, hi: float) -> $"[{rounded digits lo}, {rounded digits hi}]"
+    | None -> "n/a (fewer than 2 seeds)"
+
+/// The CSV text of a series: a header line, then one line per row.
+let csv (series: Series) : string =
+    let sb = StringBuilder()
+    sb.Append(String.Join(",", series.Columns)).Append('\n') |> ignore
+    for row in series.Rows do
+        sb.Append(String.Join(",", row |> Array.map number)).Append('\n') |> ignore
+    sb.ToString()
+
+let private writeNumber (w: Utf8JsonWriter) (name: string) (x: float) =
+    if Double.IsFinite x then w.WriteNumber(name, x) else w.WriteNull(name)
+
+let private writeNumberValue (w: Utf8JsonWriter) (x: float) =
+    if Double.IsFinite x then w.WriteNumberValue(x) else w.WriteNullValue()
+
+/// result.json: what ran (resolved manifest, environment, seeds), what was measured, and the claims.
+/// Non-finite numbers are written as null.
+let resultJson (result: ExperimentResult) (environment: RunEnvironment) (manifestText: string) : string =
+    use stream = new MemoryStream()
+    (use w = new Utf8JsonWriter(stream, JsonWriterOptions(Indented = true))
+     w.WriteStartObject()
+     w.WriteString("experiment", result.ExperimentId)
+     w.WriteString("title", result.Title)
+     w.WriteString("source", result.Source)
+     w.WriteString("scale", result.Scale)
+     w.WriteStartArray("seeds")
+     for s in result.Seeds do w.WriteNumberValue s
+     w.WriteEndArray()
+     w.WriteStartObject("environment")
+     w.WriteString("harness", environment.HarnessVersion)
+     w.WriteString("torchSharp", environment.TorchSharpVersion)
+     w.WriteString("dotnet", environment.DotnetVersion)
+     w.WriteString("os", environment.OperatingSystem)
+     w.WriteString("device", environment.Device)
+     w.WriteNumber("threads", environment.Threads)
+     w.WriteString("command", environment.CommandLine)
+     w.WriteNumber("wallTimeSeconds", Math.Round(environment.WallTimeSeconds, 3))
+     w.WriteEndObject()
+     w.WritePropertyName("manifest")
+     (use doc = JsonDocument.Parse(manifestText, JsonDocumentOptions(CommentHandling = JsonCommentHandling.Skip))
+      doc.RootElement.WriteTo w)
+     w.WriteStartArray("metrics")
+     for m in result.Metrics do
+         w.WriteStartObject()
+         w.WriteNumber("seed", m.Seed)
+         w.WriteStartObject("values")
+         for KeyValue (name, value) in m.Values |> Seq.sortBy (fun kv -> kv.Key) do writeNumber w name value
+         w.WriteEndObject()
+         w.WriteEndObject()
+     w.WriteEndArray()
+     w.WriteStartArray("claims")
+     for c in result.Claims do
+         w.WriteStartObject()
+         w.WriteString("id", c.Spec.Id)
+         w.WriteString("source", c.Spec.Source)
+         w.WriteString("statement", c.Spec.Statement)
+         w.WriteString("metric", c.Spec.Metric)
+         w.WriteString("expected", c.Spec.Expected)
+         w.WriteStartObject("measured")
+         w.WriteStartArray("perSeed")
+         for v in c.PerSeed do writeNumberValue w v
+         w.WriteEndArray()
+         writeNumber w "mean" c.Mean
+         match c.Interval with
+         | Some (lo, hi) ->
+             w.WriteStartArray("interval95")
+             w.WriteNumberValue lo
+             w.WriteNumberValue hi
+             w.WriteEndArray()
+         | None -> w.WriteNull("interval95")
+         w.WriteNumber("seedsAgreeing", c.SeedsAgreeing)
+         w.WriteNumber("seeds", c.PerSeed.Length)
+         w.WriteEndObject()
+         w.WriteString("verdict", c.Verdict.Name)
+         w.WriteEndObject()
+     w.WriteEndArray()
+     w.WriteStartArray("series")
+     for s in result.Series do w.WriteStringValue($"{s.Name}.csv")
+     w.WriteEndArray()
+     w.WriteStartArray("figures")
+     for f in result.Figures do w.WriteStringValue($"figures/{f.Name}.png")
+     w.WriteEndArray()
+     w.WriteStartArray("notes")
+     for n in result.Notes do w.WriteStringValue n
+     w.WriteEndArray()
+     w.WriteEndObject())
+    Encoding.UTF8.GetString(stream.ToArray()) + "\n"
+
+let private escapeCell (s: string) = s.Replace("|", "\\|").Replace("\n", " ")
+
+/// report.md: the claims table, the figures, per-seed metrics, notes and the configuration.
+let reportMarkdown (result: ExperimentResult) (environment: RunEnvironment) (manifestText: string) : string =
+    let sb = StringBuilder()
+    let line (s: string) = sb.Append(s).Append('\n') |> ignore
+    line $"# {result.Title}"
+    line ""
+    line $"Reproduces: {result.Source}."
+    line ""
+    let seeds = result.Seeds |> List.map string |> String.concat ", "
+    line $"Scale `{result.Scale}`, seeds {seeds} ({result.Seeds.Length}), device `{environment.Device}`, {environment.Threads} thread(s), wall time {environment.WallTimeSeconds:F1} s."
+    line ""
+    line "## Claims"
+    line ""
+    line "A claim is *reproduced* when the 95% interval of its per-seed values lies entirely on the claimed side of the threshold, *not reproduced* when it lies entirely on the other side, and *inconclusive* otherwise."
+    line ""
+    line "| Claim | Source | Statement | Metric | Expected | Measured: mean [95% interval] | Seeds agreeing | Verdict |"
+    line "|---|---|---|---|---|---|---|---|"
+    for c in result.Claims do
+        line $"| `{c.Spec.Id}` | {escapeCell c.Spec.Source} | {escapeCell c.Spec.Statement} | `{c.Spec.Metric}` | {c.Spec.Expected} | {rounded 4 c.Mean} {interval 4 c.Interval} | {c.SeedsAgreeing}/{c.PerSeed.Length} | **{c.Verdict.Name}** |"
+    line ""
+    if not result.Figures.IsEmpty then
+        line "## Figures"
+        line ""
+        for f in result.Figures do
+            line $"![{f.Title}](figures/{f.Name}.png)"
+            line ""
+    line "## Metrics per seed"
+    line ""
+    let names = result.Metrics |> List.collect (fun m -> m.Values.Keys |> List.ofSeq) |> List.distinct |> List.sort
+    line ("| seed | " + String.Join(" | ", names |> List.map (sprintf "`%s`")) + " |")
+    line ("|---|" + String.replicate names.Length "---|")
+    for m in result.Metrics do
+        let cells = names |> List.map (fun n -> match m.Values.TryGetValue n with | true, v -> rounded 4 v | _ -> "")
+        line ($"| {m.Seed} | " + String.Join(" | ", cells) + " |")
+    line ""
+    let data = result.Series |> List.map (fun s -> $"[`{s.Name}.csv`]({s.Name}.csv)") |> String.concat ", "
+    line $"Data: {data}, [`result.json`](result.json)."
+    line ""
+    if not result.Notes.IsEmpty then
+        line "## Notes"
+        line ""
+        for n in result.Notes do line $"- {n}"
+        line ""
+    line "## Configuration"
+    line ""
+    line $"- Command: `{environment.CommandLine}`"
+    line $"- Harness {environment.HarnessVersion}, TorchSharp {environment.TorchSharpVersion}, .NET {environment.DotnetVersion}, {environment.OperatingSystem}"
+    line ""
+    line "Manifest:"
+    line ""
+    line "```json"
+    line (manifestText.TrimEnd())
+    line "```"
+    sb.ToString()
+
+/// A compact, rounded text of the claims and metrics, stable enough to snapshot.
+let snapshotText (result: ExperimentResult) : string =
+    let sb = StringBuilder()
+    let line (s: string) = sb.Append(s).Append('\n') |> ignore
+    let seeds = result.Seeds |> List.map string |> String.concat ","
+    line $"experiment {result.ExperimentId} scale {result.Scale} seeds {seeds}"
+    for c in result.Claims do
+        let perSeed = c.PerSeed |> Array.map (rounded 3) |> String.concat ", "
+        line $"claim {c.Spec.Id}: {c.Spec.Metric} {c.Spec.Expected}; per seed [{perSeed}]; mean {rounded 3 c.Mean}; interval {interval 3 c.Interval}; agreeing {c.SeedsAgreeing}/{c.PerSeed.Length}; {c.Verdict.Name}"
+    for m in result.Metrics do
+        for KeyValue (name, value) in m.Values |> Seq.sortBy (fun kv -> kv.Key) do
+            line $"metric seed {m.Seed} {name} = {rounded 3 value}"
+    sb.ToString()

@@ -1,0 +1,89 @@
+/// The typed results of an experiment: data first; files and reports are rendered from these.
+namespace Wgan.Experiments
+
+open System.Collections.Generic
+
+/// How a claim's measurement is compared with its threshold.
+type Comparison =
+    | AtLeast
+    | AtMost
+
+    member this.Symbol =
+        match this with
+        | AtLeast -> ">="
+        | AtMost -> "<="
+
+    member this.Holds(value: float, threshold: float) =
+        match this with
+        | AtLeast -> value >= threshold
+        | AtMost -> value <= threshold
+
+/// A claim's verdict: `reproduced` when the 95% interval of the per-seed values lies entirely on the
+/// claimed side of the threshold, `not-reproduced` when it lies entirely on the other side,
+/// `inconclusive` otherwise (including fewer than two seeds or a non-finite value).
+type Verdict =
+    | Reproduced
+    | NotReproduced
+    | Inconclusive
+
+    member this.Name =
+        match this with
+        | Reproduced -> "reproduced"
+        | NotReproduced -> "not-reproduced"
+        | Inconclusive -> "inconclusive"
+
+/// A paper claim as the manifest states it.
+type ClaimSpec =
+    { Id: string
+      Source: string
+      Statement: string
+      Metric: string
+      Comparison: Comparison
+      Threshold: float }
+
+    member this.Expected = $"{this.Comparison.Symbol} {this.Threshold}"
+
+/// A claim evaluated over seeds.
+type ClaimResult =
+    { Spec: ClaimSpec
+      PerSeed: float[]
+      Mean: float
+      /// 95% Student-t interval of the mean; None with fewer than two seeds.
+      Interval: (float * float) option
+      SeedsAgreeing: int
+      Verdict: Verdict }
+
+/// One seed's scalar metrics, by name.
+type SeedMetrics = { Seed: int64; Values: IReadOnlyDictionary<string, float> }
+
+/// A table written as CSV: a name (the file stem), column names and rows of numbers.
+type Series = { Name: string; Columns: string list; Rows: float[] list }
+
+/// One line of a figure.
+type Line = { Label: string; X: float[]; Y: float[]; Markers: bool }
+
+/// A figure described as data; the runner draws it.
+type Figure =
+    { Name: string
+      Title: string
+      XLabel: string
+      YLabel: string
+      LogY: bool
+      Lines: Line list }
+
+/// Everything one experiment produced.
+type ExperimentResult =
+    { ExperimentId: string
+      Title: string
+      Source: string
+      Scale: string
+      Seeds: int64 list
+      Metrics: SeedMetrics list
+      Claims: ClaimResult list
+      Series: Series list
+      Figures: Figure list
+      /// Facts a reader of the report needs (choices made, caveats), in order.
+      Notes: string list }
+
+/// A progress report from a running experiment: `Done` of `Total` units finished.
+type Progress = { Done: int; Total: int; Message: string }

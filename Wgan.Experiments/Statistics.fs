@@ -1,0 +1,60 @@
+/// Summary statistics for per-seed measurements and for series.
+module Wgan.Experiments.Statistics
+
+open System
+open MathNet.Numerics.Distributions
+
+let mean (xs: float[]) = if xs.Length = 0 then nan else Array.average xs
+
+/// Sample standard deviation (n - 1 in the denominator); NaN for fewer than two values.
+let standardDeviation (xs: float[]) =
+    if xs.Length < 2 then nan
+    else
+        let m = mean xs
+        sqrt ((xs |> Array.sumBy (fun x -> (x - m) ** 2.0)) / float (xs.Length - 1))
+
+/// The 95% Student-t confidence interval of the mean; None for fewer than two values.
+let confidenceInterval95 (xs: float[]) : (float * float) option =
+    if xs.Length < 2 || xs |> Array.exists (fun x -> not (Double.IsFinite x)) then None
+    else
+        let m = mean xs
+        let half = StudentT.InvCDF(0.0, 1.0, float (xs.Length - 1), 0.975) * standardDeviation xs / sqrt (float xs.Length)
+        Some(m - half, m + half)
+
+/// Ranks starting at 1, ties receiving the average of their ranks.
+let ranks (xs: float[]) : float[] =
+    let order = Array.init xs.Length id |> Array.sortBy (fun i -> xs[i])
+    let result = Array.zeroCreate xs.Length
+    let mutable start = 0
+    while start < order.Length do
+        let mutable stop = start
+        while stop + 1 < order.Length && xs[order[stop + 1]] = xs[order[start]] do stop <- stop + 1
+        let rank = float (start + stop) / 2.0 + 1.0
+        for k in start .. stop do result[order[k]] <- rank
+        start <- stop + 1
+    result
+
+/// Pearson correlation; NaN when either series is constant.
+let pearson (xs: float[]) (ys: float[]) =
+    let mx, my = mean xs, mean ys
+    let sxy = Array.fold2 (fun acc x y -> acc + (x - mx) * (y - my)) 0.0 xs ys
+    let sxx = xs |> Array.sumBy (fun x -> (x - mx) ** 2.0)
+    let syy = ys |> Array.sumBy (fun y -> (y - my) ** 2.0)
+    if sxx = 0.0 || syy = 0.0 then nan else sxy / sqrt (sxx * syy)
+
+/// Spearman rank correlation (Pearson on average ranks).
+let spearman (xs: float[]) (ys: float[]) = pearson (ranks xs) (ranks ys)
+
+/// Least-squares slope of ys against xs.
+let slope (xs: float[]) (ys: float[]) =
+    let mx, my = mean xs, mean ys
+    let sxx = xs |> Array.sumBy (fun x -> (x - mx) ** 2.0)
+    Array.fold2 (fun acc x y -> acc + (x - mx) * (y - my)) 0.0 xs ys / sxx
+
+/// Running median over a centred window of odd length (shrunk at the ends), as the WGAN code plots it.
+let medianFilter (window: int) (xs: float[]) =
+    let half = window / 2
+    xs |> Array.mapi (fun i _ ->
+        let lo, hi = max 0 (i - half), min (xs.Length - 1) (i + half)
+        let w = Array.sort xs[lo..hi]
+        if w.Length % 2 = 1 then w[w.Length / 2] else 0.5 * (w[w.Length / 2 - 1] + w[w.Length / 2]))

@@ -1,0 +1,67 @@
+using Argu;
+using Wgan.Experiments;
+
+namespace Wgan.Runner;
+
+/// <summary>The command-line entry point: parses with the F# grammar, dispatches, maps errors to exit codes.</summary>
+public static class Program
+{
+    /// <summary>Exit code of a completed command (a claim that did not reproduce is a finding, not a failure).</summary>
+    public const int Done = 0;
+    /// <summary>Exit code of an unexpected internal error.</summary>
+    public const int InternalError = 1;
+    /// <summary>Exit code of bad usage or bad input (manifest, data file, path, device).</summary>
+    public const int BadInput = 2;
+
+    /// <summary>Runs the program with the process's console.</summary>
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Runs one command, writing results to <paramref name="stdout"/> and diagnostics and progress to <paramref name="stderr"/>.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        Command command;
+        try
+        {
+            command = Cli.Parse(args);
+        }
+        catch (ArguParseException e) when (e.ErrorCode == ErrorCode.HelpText)
+        {
+            stdout.WriteLine(e.Message);
+            return Done;
+        }
+        catch (ArguParseException e)
+        {
+            stderr.WriteLine(e.Message);
+            return BadInput;
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"error: {e.Data0}");
+            return BadInput;
+        }
+
+        try
+        {
+            return command switch
+            {
+                ListCommand => ListExperiments.Execute(stdout),
+                RunCommand run => RunExperiments.Execute(run, args, stdout, stderr),
+                DistanceCommand distance => Distance.Execute(distance, stdout),
+                _ => throw new InvalidOperationException($"unhandled command {command.GetType().Name}"),
+            };
+        }
+        catch (InputException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return BadInput;
+        }
+        catch (Exception e)
+        {
+            stderr.WriteLine($"internal error: {e}");
+            return InternalError;
+        }
+    }
+}
+
+/// <summary>Bad input the user can fix: the message names the problem (file, JSON path, line, value).</summary>
+public sealed class InputException(string message) : Exception(message);

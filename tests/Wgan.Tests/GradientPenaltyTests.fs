@@ -1,0 +1,1 @@
+module Wgan.Tests.GradientPenaltyTests

@@ -49,7 +49,7 @@ type DistanceArguments =
             | Metric _ -> "em (exact Wasserstein-1), js, kl (KL(p||q)) or tv"
 
 type WganArguments =
-    | [<CliPrefix(CliPrefix.None)>] List
+    | [<SubCommand; CliPrefix(CliPrefix.None)>] List
     | [<CliPrefix(CliPrefix.None)>] Run of ParseResults<RunArguments>
     | [<CliPrefix(CliPrefix.None)>] Distance of ParseResults<DistanceArguments>
 

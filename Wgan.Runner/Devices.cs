@@ -5,11 +5,10 @@ namespace Wgan.Runner;
 /// <summary>Thread count and device checks, done before any work starts.</summary>
 public static class Devices
 {
-    /// <summary>Pins TorchSharp's intra- and inter-op thread counts (results are reproducible per count).</summary>
+    /// <summary>Pins TorchSharp's intra-op thread count (results are reproducible per count). It may be changed between runs.</summary>
     public static void PinThreads(int threads)
     {
         torch.set_num_threads(threads);
-        torch.set_num_interop_threads(1);
     }
 
     /// <summary>Checks that <paramref name="device"/> can be used here; throws <see cref="InputException"/> otherwise.</summary>

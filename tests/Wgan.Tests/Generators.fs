@@ -17,6 +17,10 @@ open Wgan.Core
 [<Literal>]
 let MaxAtoms = 12
 
+/// Largest cloud size for brute-force references that try all n! matchings.
+[<Literal>]
+let MaxBruteForceAtoms = 6
+
 /// Largest dimension of a point cloud.
 [<Literal>]
 let MaxDimension = 4
@@ -53,6 +57,9 @@ type CloudPair = CloudPair of p: float[][] * q: float[][]
 
 /// Two clouds of the same size and dimension.
 type EqualSizeCloudPair = EqualSizeCloudPair of p: float[][] * q: float[][]
+
+/// Two clouds of the same size (1..MaxBruteForceAtoms) and dimension, small enough to try every matching.
+type SmallEqualSizeCloudPair = SmallEqualSizeCloudPair of p: float[][] * q: float[][]
 
 /// Three clouds of the same size and dimension (for the triangle inequality).
 type CloudTriple = CloudTriple of p: float[][] * q: float[][] * r: float[][]
@@ -198,6 +205,15 @@ let equalSizeCloudPair: Gen<float[][] * float[][]> =
         return p, q
     }
 
+let smallEqualSizeCloudPair: Gen<float[][] * float[][]> =
+    gen {
+        let! d = dimension
+        let! n = Gen.choose (1, MaxBruteForceAtoms)
+        let! p = cloudOf n d
+        let! q = cloudOf n d
+        return p, q
+    }
+
 let cloudTriple: Gen<float[][] * float[][] * float[][]> =
     gen {
         let! d = dimension
@@ -285,6 +301,7 @@ type Arbitraries =
     static member PointCloud() = pointCloud |> Gen.map PointCloud |> Arb.fromGen
     static member CloudPair() = cloudPair |> Gen.map CloudPair |> Arb.fromGen
     static member EqualSizeCloudPair() = equalSizeCloudPair |> Gen.map EqualSizeCloudPair |> Arb.fromGen
+    static member SmallEqualSizeCloudPair() = smallEqualSizeCloudPair |> Gen.map SmallEqualSizeCloudPair |> Arb.fromGen
     static member CloudTriple() = cloudTriple |> Gen.map CloudTriple |> Arb.fromGen
     static member ShiftedCloud() = shiftedCloud |> Gen.map ShiftedCloud |> Arb.fromGen
     static member SamplePair1D() = samplePair1D |> Gen.map SamplePair1D |> Arb.fromGen
@@ -310,6 +327,10 @@ let diameter (clouds: float[][] seq) =
         for y in points do
             largest <- max largest (EarthMover.euclidean x y)
     largest
+
+/// `property |@ label`: labels a property so that a failure says what disagreed (FsCheck 3 has Prop.label
+/// but no longer this operator).
+let (|@) (property: 'Testable) (label: string) : Property = Prop.label label property
 
 /// Formats a vector or cloud for a property label.
 let show (value: 'a) = sprintf "%A" value

@@ -5,9 +5,7 @@ module Wgan.Tests.TestSupport
 open TorchSharp
 
 let private pinned =
-    lazy
-        torch.set_num_threads 1
-        torch.set_num_interop_threads 1
+    lazy (torch.set_num_threads 1)
 
 /// Call at the start of every test that uses TorchSharp.
 let pinThreads () = pinned.Force()

@@ -1,0 +1,90 @@
+/// Manifest decoding: a valid manifest decodes; every kind of problem is reported at its JSON path.
+module Wgan.Tests.ManifestTests
+
+open System.IO
+open System.Text.Json.Nodes
+open Xunit
+open Wgan.Experiments
+
+/// The repository's parallel-lines manifest, the base that the bad cases below mutate.
+let manifestPath =
+    let rec up (dir: DirectoryInfo) =
+        let candidate = Path.Combine(dir.FullName, "experiments", "parallel-lines.json")
+        if File.Exists candidate then candidate
+        elif isNull dir.Parent then failwith "experiments/parallel-lines.json not found above the test folder"
+        else up dir.Parent
+    up (DirectoryInfo(System.AppContext.BaseDirectory))
+
+let goodManifest () = File.ReadAllText manifestPath
+
+/// The good manifest with one change applied to its JSON tree.
+let mutate (change: JsonObject -> unit) =
+    let root = JsonNode.Parse(goodManifest ()).AsObject()
+    change root
+    root.ToJsonString()
+
+let errorsOf (text: string) =
+    let reading = Harness.ReadManifest text
+    Assert.False(reading.IsValid, "the manifest should be rejected")
+    reading.Errors
+
+let assertRejectedAt (path: string) (messagePart: string) (text: string) =
+    let errors = errorsOf text
+    let expected = $"{path}: "
+    Assert.True(
+        errors |> Array.exists (fun e -> e.StartsWith expected && e.Contains messagePart),
+        $"""expected an error at {path} containing "{messagePart}", got: {String.concat " | " errors}""")
+
+[<Fact>]
+let ``the repository manifest is valid`` () =
+    let reading = Harness.ReadManifest(goodManifest ())
+    Assert.True(reading.IsValid, String.concat " | " reading.Errors)
+    Assert.Equal("parallel-lines", reading.Experiment.Id)
+    // experiments/parallel-lines.json: seed 1, quick scale 3 seeds.
+    Assert.Equal<int64[]>([| 1L; 2L; 3L |], reading.Experiment.SeedsAt("quick", 0))
+    Assert.Equal<int64[]>([| 1L; 2L; 3L; 4L; 5L |], reading.Experiment.SeedsAt("quick", 5))
+
+[<Fact>]
+let ``an unknown field is reported with its path`` () =
+    mutate (fun m -> m.["critic"].["dropout"] <- JsonValue.Create 0.5) |> assertRejectedAt "$.critic.dropout" "not a known field"
+
+[<Fact>]
+let ``a wrong type is reported with its path`` () =
+    mutate (fun m -> m.["scales"].["quick"].["criticSteps"] <- JsonValue.Create "many") |> assertRejectedAt "$.scales.quick.criticSteps" "expected an integer"
+
+[<Fact>]
+let ``an out-of-range value is reported with its path`` () =
+    mutate (fun m -> m.["scales"].["smoke"].["batchSize"] <- JsonValue.Create -64) |> assertRejectedAt "$.scales.smoke.batchSize" "must be an integer in"
+
+[<Fact>]
+let ``a missing field is reported with its path`` () =
+    mutate (fun m -> m.["critic"].AsObject().Remove "constraint" |> ignore) |> assertRejectedAt "$.critic.constraint" "required"
+
+[<Fact>]
+let ``a claim on a metric the experiment does not measure is rejected`` () =
+    mutate (fun m -> m.["claims"].[0].["metric"] <- JsonValue.Create "em.accuracy") |> assertRejectedAt "$.claims[0].metric" "em.rankCorrelation"
+
+[<Fact>]
+let ``an unknown experiment is rejected and the known ones are listed`` () =
+    mutate (fun m -> m.["experiment"] <- JsonValue.Create "parallel-planes") |> assertRejectedAt "$.experiment" "parallel-lines"
+
+[<Fact>]
+let ``a number too large for a double is not finite`` () =
+    goodManifest().Replace("\"thetaMax\": 1.0", "\"thetaMax\": 1e999") |> assertRejectedAt "$.thetaMax" "not a finite number"
+
+[<Fact>]
+let ``several problems are all reported at once`` () =
+    let errors =
+        mutate (fun m ->
+            m.["seed"] <- JsonValue.Create "one"
+            m.["critic"].["constraint"].["lambda"] <- JsonValue.Create -10.0
+            m.["claims"].[1].["comparison"] <- JsonValue.Create "==")
+        |> errorsOf
+    Assert.Contains(errors, fun e -> e.StartsWith "$.seed: ")
+    Assert.Contains(errors, fun e -> e.StartsWith "$.critic.constraint.lambda: ")
+    Assert.Contains(errors, fun e -> e.StartsWith "$.claims[1].comparison: ")
+
+[<Fact>]
+let ``syntax errors give a line number`` () =
+    let text = goodManifest ()
+    text.Substring(0, text.Length / 2) |> assertRejectedAt "$" "not valid JSON (line"

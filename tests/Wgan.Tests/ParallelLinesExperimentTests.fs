@@ -1,0 +1,53 @@
+/// The parallel-lines experiment at smoke scale: snapshot of claims and rounded metrics, determinism,
+/// and the files a run writes.
+module Wgan.Tests.ParallelLinesExperimentTests
+
+open System.IO
+open System.Text.Json
+open Xunit
+open Snapshooter.Xunit
+open Wgan.Experiments
+open Wgan.Tests.ManifestTests
+open Wgan.Tests.CliTests
+
+let private fixedEnvironment: Render.RunEnvironment =
+    { HarnessVersion = "test"; TorchSharpVersion = "test"; DotnetVersion = "test"; OperatingSystem = "test"
+      Device = "cpu"; Threads = 1; CommandLine = "test"; WallTimeSeconds = 0.0 }
+
+let private runSmoke () =
+    TestSupport.pinThreads ()
+    let experiment = (Harness.ReadManifest(goodManifest ())).Experiment
+    experiment.Run("smoke", 0, "cpu", System.Action<Progress>(ignore))
+
+[<Fact>]
+let ``smoke-scale claims and metrics match the committed snapshot`` () =
+    Snapshot.Match(Render.snapshotText (runSmoke ()))
+
+[<Fact>]
+let ``the same seed and thread count give identical results`` () =
+    let render r = Render.resultJson r fixedEnvironment (goodManifest ())
+    Assert.Equal(render (runSmoke ()), render (runSmoke ()))
+
+[<Fact>]
+let ``run writes the result folder with report, data, figures and claims`` () =
+    let out = Path.Combine(tempFolder (), "results")
+    let r = cli [ "run"; manifestPath; "--scale"; "smoke"; "--seeds"; "2"; "--out"; out ]
+    Assert.True(r.Exit = 0, r.Err)
+    let folder = Path.Combine(out, "parallel-lines")
+    for file in [ "result.json"; "report.md"; "estimates.csv"; "closed-forms.csv"; "figures/earth-mover.png"; "figures/jensen-shannon.png" ] do
+        Assert.True(File.Exists(Path.Combine(folder, file)), $"missing {file}")
+    use json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "result.json")))
+    let root = json.RootElement
+    Assert.Equal("smoke", root.GetProperty("scale").GetString())
+    Assert.Equal(2, root.GetProperty("seeds").GetArrayLength())
+    Assert.Equal("parallel-lines", root.GetProperty("manifest").GetProperty("experiment").GetString())
+    let claims = root.GetProperty("claims").EnumerateArray() |> List.ofSeq
+    Assert.Equal(6, claims.Length)
+    for c in claims do
+        Assert.Contains(c.GetProperty("verdict").GetString(), [ "reproduced"; "not-reproduced"; "inconclusive" ])
+        Assert.Equal(2, c.GetProperty("measured").GetProperty("perSeed").GetArrayLength())
+    // 5 thetas x 2 seeds + header (smoke scale of experiments/parallel-lines.json).
+    Assert.Equal(11, File.ReadAllLines(Path.Combine(folder, "estimates.csv")).Length)
+    let png = File.ReadAllBytes(Path.Combine(folder, "figures/earth-mover.png"))
+    Assert.Equal<byte[]>([| 0x89uy; byte 'P'; byte 'N'; byte 'G' |], png[0..3])
+    Assert.Empty(Directory.GetFiles(out, ".*", SearchOption.AllDirectories))

@@ -25,11 +25,19 @@ type RunArguments =
     | Device of DeviceArgument
     | Threads of count: int
     | Out of directory: string
+    | Resume
+    | Force
+    | Shard of spec: string
+    | Shard_Count of count: int
 
     interface IArgParserTemplate with
         member this.Usage =
             match this with
             | Manifest _ -> "an experiment manifest (.json) or a folder of manifests"
+            | Resume -> "continue an interrupted run from its checkpoints in <out>/.work"
+            | Force -> "overwrite published results and discard an interrupted run"
+            | Shard _ -> "run one share of the units: i/n (0 <= i < n), or auto (Slurm job array or Kubernetes Indexed Job); combine with merge"
+            | Shard_Count _ -> "number of shards for --shard auto under a Kubernetes Indexed Job (its completion count)"
             | Scale _ -> "how much work: smoke (seconds), quick (default) or paper (the papers' sizes)"
             | Seeds _ -> "number of seeds (default: the manifest's count for the scale)"
             | Device _ -> "cpu (default) or cuda (needs a CUDA build, see README)"
@@ -48,10 +56,30 @@ type DistanceArguments =
             | Q _ -> "second distribution, same format"
             | Metric _ -> "em (exact Wasserstein-1), js, kl (KL(p||q)) or tv"
 
+type MergeArguments =
+    | [<CustomCommandLine("--out")>] Merge_Out of directory: string
+    | [<CustomCommandLine("--force")>] Merge_Force
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | Merge_Out _ -> "the output folder the shards wrote to (default: results)"
+            | Merge_Force -> "overwrite published results"
+
+type VerifyArguments =
+    | [<MainCommand; ExactlyOnce>] Result of folder: string
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | Result _ -> "a published result folder, e.g. results/parallel-lines"
+
 type WganArguments =
     | [<SubCommand; CliPrefix(CliPrefix.None)>] List
     | [<CliPrefix(CliPrefix.None)>] Run of ParseResults<RunArguments>
     | [<CliPrefix(CliPrefix.None)>] Distance of ParseResults<DistanceArguments>
+    | [<CliPrefix(CliPrefix.None)>] Merge of ParseResults<MergeArguments>
+    | [<CliPrefix(CliPrefix.None)>] Verify of ParseResults<VerifyArguments>
 
     interface IArgParserTemplate with
         member this.Usage =
@@ -59,6 +87,8 @@ type WganArguments =
             | List -> "list the experiments and the paper claims they reproduce"
             | Run _ -> "run experiments from a manifest or a folder of manifests"
             | Distance _ -> "a divergence between two distributions given as CSV files"
+            | Merge _ -> "combine the shards of sharded runs into their results"
+            | Verify _ -> "re-run a published result at its recorded scale, seeds and threads and compare"
 
 /// A parsed command. Exactly one of the derived types.
 [<AbstractClass>]
@@ -69,10 +99,24 @@ type Command() = class end
 type ListCommand() =
     inherit Command()
 
+/// Which share of the units a run does.
+[<Sealed>]
+type ShardSpec(index: int, count: int) =
+    member _.Index = index
+    member _.Count = count
+    /// The whole run.
+    static member Whole = ShardSpec(0, 1)
+
 /// `run`.
 [<Sealed>]
-type RunCommand(manifest: string, scale: string, seeds: int, device: string, threads: int, outDirectory: string) =
+type RunCommand(manifest: string, scale: string, seeds: int, device: string, threads: int, outDirectory: string, resume: bool, force: bool, shard: string, shardCount: int) =
     inherit Command()
+    member _.Resume = resume
+    member _.Force = force
+    /// "", "i/n" or "auto".
+    member _.Shard = shard
+    /// --shard-count, 0 when absent.
+    member _.ShardCount = shardCount
     member _.Manifest = manifest
     /// smoke, quick or paper.
     member _.Scale = scale
@@ -91,6 +135,19 @@ type DistanceCommand(p: string, q: string, metric: string) =
     member _.Q = q
     /// em, js, kl or tv.
     member _.Metric = metric
+
+/// `merge`.
+[<Sealed>]
+type MergeCommand(outDirectory: string, force: bool) =
+    inherit Command()
+    member _.OutDirectory = outDirectory
+    member _.Force = force
+
+/// `verify`.
+[<Sealed>]
+type VerifyCommand(folder: string) =
+    inherit Command()
+    member _.Folder = folder
 
 /// Raised for a command line that parses but makes no sense (e.g. --threads 0).
 exception UsageException of string
@@ -121,7 +178,13 @@ type Cli =
                 match run.GetResult(Device, defaultValue = Cpu) with
                 | Cpu -> "cpu"
                 | Cuda -> "cuda"
-            RunCommand(run.GetResult Manifest, scale, seeds, device, threads, run.GetResult(Out, defaultValue = "results")) :> Command
+            let shardCount = run.GetResult(Shard_Count, defaultValue = 0)
+            if run.Contains Shard_Count && shardCount < 1 then raise (UsageException $"--shard-count must be at least 1 (found {shardCount})")
+            RunCommand(
+                run.GetResult Manifest, scale, seeds, device, threads, run.GetResult(Out, defaultValue = "results"),
+                run.Contains Resume, run.Contains Force, run.GetResult(Shard, defaultValue = ""), shardCount) :> Command
+        | Merge m -> MergeCommand(m.GetResult(Merge_Out, defaultValue = "results"), m.Contains Merge_Force) :> Command
+        | Verify v -> VerifyCommand(v.GetResult Result) :> Command
         | Distance d ->
             let metric =
                 match d.GetResult Metric with

@@ -1,6 +1,7 @@
 /// What every experiment provides, and what a run is given.
 namespace Wgan.Experiments
 
+open System.Collections.Generic
 open System.Text.Json
 open Wgan.Experiments.Json
 open Wgan.Experiments.Manifest
@@ -8,12 +9,36 @@ open Wgan.Experiments.Manifest
 /// How to run: the scale, the number of seeds (0: the scale's default) and the device ("cpu" or "cuda").
 type RunOptions = { Scale: Scale; Seeds: int; Device: string }
 
+/// What one unit of work measured: named scalars and named vectors (plain data, so it can be checkpointed,
+/// sent between shards and merged).
+type UnitResult =
+    { Key: string
+      Scalars: IReadOnlyDictionary<string, float>
+      Vectors: IReadOnlyDictionary<string, float[]>
+      /// Empty, or why training stopped early: the quantity that became NaN or infinite and the step.
+      Diverged: string }
+
+/// An independent unit of an experiment's work (typically one seed x one configuration). Its result depends
+/// only on the manifest, the options and its key, never on which other units ran, where, or in which order.
+type WorkUnit =
+    { Key: string
+      /// Shown in progress lines.
+      Description: string
+      Run: unit -> UnitResult }
+
+/// The work of a run, split into units, and how to assemble their results (given in `Units` order).
+type Plan =
+    { Units: WorkUnit list
+      Assemble: UnitResult list -> ExperimentResult }
+
 /// A validated manifest, ready to run.
 type PreparedExperiment =
     { Claims: ClaimSpec list
       /// Seeds the run would use at a scale (for the record and for planning).
       SeedsAt: Scale -> int -> int64 list
-      Run: RunOptions -> (Progress -> unit) -> ExperimentResult }
+      /// The manifest's "verifyTolerance" (see Manifest.verifyTolerance).
+      VerifyTolerance: float
+      Plan: RunOptions -> Plan }
 
 /// An experiment the harness knows: its identity, the paper claim it reproduces, its metrics and how to
 /// decode its manifest.
@@ -28,6 +53,26 @@ type ExperimentDefinition =
       Decode: Decoder<PreparedExperiment> }
 
 module Experiment =
+    /// Runs every unit in order, reporting progress, and assembles the result (the runner does the same
+    /// with checkpoints, shards and locks).
+    let runAll (plan: Plan) (report: Progress -> unit) : ExperimentResult =
+        let total = plan.Units.Length
+        plan.Units
+        |> List.mapi (fun i u ->
+            let r = u.Run()
+            report { Done = i + 1; Total = total; Message = u.Description }
+            r)
+        |> plan.Assemble
+
+    /// A unit result with no vectors and no divergence.
+    let scalarsOnly (key: string) (scalars: (string * float) list) : UnitResult =
+        { Key = key; Scalars = readOnlyDict scalars; Vectors = readOnlyDict []; Diverged = "" }
+
+    /// The notes that list diverged units, for a report.
+    let divergenceNotes (results: UnitResult list) =
+        [ for r in results do
+              if r.Diverged <> "" then yield $"Diverged ({r.Key}): {r.Diverged}; its metrics are NaN and claims using them are inconclusive." ]
+
     /// The seeds of a run: `seed`, `seed + 1`, ..., as many as asked or as the scale says.
     let seedsFor (seed: int) (scaleDefault: int) (requested: int) : int64 list =
         let count = if requested > 0 then requested else scaleDefault

@@ -11,14 +11,38 @@ type PlannedExperiment internal (definition: ExperimentDefinition, prepared: Pre
     member _.Id = definition.Id
     member _.Title = definition.Title
     member _.Source = definition.Source
+    /// The largest absolute difference per metric that verification accepts.
+    member _.VerifyTolerance = prepared.VerifyTolerance
 
     /// The seeds a run at `scale` with `seeds` requested (0: the scale's default) uses.
     member _.SeedsAt(scale: string, seeds: int) : int64[] =
         prepared.SeedsAt (Harness.ScaleOf scale) seeds |> Array.ofList
 
-    /// Runs the experiment, reporting progress after every unit of work.
-    member _.Run(scale: string, seeds: int, device: string, progress: Action<Progress>) : ExperimentResult =
-        prepared.Run { Scale = Harness.ScaleOf scale; Seeds = seeds; Device = device } progress.Invoke
+    /// The units of work of a run at `scale` with `seeds` seeds (0: the scale's default) on `device`.
+    member _.Plan(scale: string, seeds: int, device: string) : ExperimentRun =
+        ExperimentRun(prepared.Plan { Scale = Harness.ScaleOf scale; Seeds = seeds; Device = device })
+
+    /// Runs every unit in order and assembles the result, reporting progress after every unit.
+    member this.Run(scale: string, seeds: int, device: string, progress: Action<Progress>) : ExperimentResult =
+        let run = this.Plan(scale, seeds, device)
+        Experiment.runAll run.Inner progress.Invoke
+
+/// A run split into independent units: run any subset anywhere, then assemble all their results.
+and [<Sealed>] ExperimentRun internal (plan: Plan) =
+    let units = Array.ofList plan.Units
+    member internal _.Inner = plan
+    /// The units' keys, unique within the run.
+    member _.UnitKeys: string[] = units |> Array.map (fun u -> u.Key)
+    /// What each unit does, for progress lines.
+    member _.UnitDescriptions: string[] = units |> Array.map (fun u -> u.Description)
+    /// Runs unit `index` (its result depends only on the manifest, the options and the unit).
+    member _.RunUnit(index: int) : UnitResult = units[index].Run()
+    /// The experiment's result from every unit's result (in any order; matched by key).
+    member _.Assemble(results: Collections.Generic.IReadOnlyList<UnitResult>) : ExperimentResult =
+        let byKey = results |> Seq.map (fun r -> r.Key, r) |> dict
+        let missing = units |> Array.filter (fun u -> not (byKey.ContainsKey u.Key)) |> Array.map (fun u -> u.Key)
+        if missing.Length > 0 then invalidArg (nameof results) $"""results missing for units: {String.Join(", ", missing)}"""
+        plan.Assemble [ for u in units -> byKey[u.Key] ]
 
 /// The outcome of reading a manifest: either an experiment or the problems found, one per line as
 /// "$.json.path: message".

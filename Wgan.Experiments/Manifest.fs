@@ -101,3 +101,8 @@ let scaleTable (perScale: Decoder<'T>) : Decoder<Map<Scale, 'T>> =
 
 /// The run seed: a non-negative integer; the seeds of a run are seed, seed + 1, ...
 let seed = Decode.int |> Decode.check (fun v -> v >= 0) "must be a non-negative integer"
+
+/// "verifyTolerance": the largest absolute difference per metric that `wgan verify` accepts between a
+/// published result and its re-run (0 demands bit-identical numbers, which the same seeds, thread count
+/// and machine give; a small positive value allows for another CPU's floating-point kernels).
+let verifyTolerance = Decode.float |> Decode.check (fun v -> v >= 0.0) "must be a non-negative number"

@@ -29,6 +29,7 @@ type ScaleSettings =
 
 type Settings =
     { Seed: int
+      VerifyTolerance: float
       ThetaMax: float
       /// Thetas with |theta| >= this are "away from 0", where the closed-form JS is saturated.
       AwayFromZero: float
@@ -60,6 +61,7 @@ let decodeSettings: Decoder<Settings> =
     Decode.object (fun r ->
         r.Required("experiment", Decode.string) |> ignore
         { Seed = r.Required("seed", seed)
+          VerifyTolerance = r.Required("verifyTolerance", verifyTolerance)
           ThetaMax = r.Required("thetaMax", Decode.float |> Decode.check (fun v -> v > 0.0 && v <= 1000.0) "must be a number in (0, 1000]")
           AwayFromZero = r.Required("awayFromZero", Decode.float |> Decode.check (fun v -> v > 0.0) "must be a positive number")
           Critic = r.Required("critic", network true)
@@ -85,38 +87,57 @@ let private toPoints (samples: torch.Tensor) : float[][] =
     let dim = int samples.shape[1]
     Array.init (values.Length / dim) (fun i -> values[i * dim .. i * dim + dim - 1])
 
+/// The key of the unit for one seed and one theta index.
+let unitKey (seed: int64) (thetaIndex: int) = $"seed={seed}/theta={thetaIndex}"
+
 /// What one (seed, theta) unit measured.
 type Estimates = { EarthMover: float; JensenShannon: float; SampleEarthMover: float }
 
-/// Trains a critic on P0 (real) vs P_theta (fake) and returns its KR estimate E_P0 f - E_Ptheta f on fresh samples.
+/// Trains a critic on P0 (real) vs P_theta (fake) and returns its KR estimate E_P0 f - E_Ptheta f on fresh
+/// samples, or NaN and the reason when the loss became NaN or infinite.
 let criticEstimate (settings: NetworkSettings) (scale: ScaleSettings) (device: torch.Device) (theta: float) (generator: torch.Generator) =
     use critic = new Mlp(mlpSpec settings, generator)
     critic.``to``(device) |> ignore
     use optimizer = Optimizer.create settings.Optimizer (critic.parameters())
     let draw t n = (ParallelLines.sample t n generator).``to``(device)
-    for _ in 1 .. scale.CriticSteps do
+    let rec train step =
+        if step > scale.CriticSteps then ""
+        else
+            let loss =
+                use _ = torch.NewDisposeScope()
+                (CriticStep.criticStep critic optimizer settings.Constraint (draw 0.0 scale.BatchSize) (draw theta scale.BatchSize) generator).Loss
+            if Double.IsFinite loss then train (step + 1) else $"critic loss is {loss} at step {step}"
+    match train 1 with
+    | "" ->
         use _ = torch.NewDisposeScope()
-        CriticStep.criticStep critic optimizer settings.Constraint (draw 0.0 scale.BatchSize) (draw theta scale.BatchSize) generator |> ignore
-    use _ = torch.NewDisposeScope()
-    use _ = torch.no_grad()
-    critic.eval()
-    let estimate = KantorovichRubinstein.dualEstimateOfScores (critic.call (draw 0.0 scale.EvaluationSamples)) (critic.call (draw theta scale.EvaluationSamples))
-    estimate.ToDouble()
+        use _ = torch.no_grad()
+        critic.eval()
+        let estimate = KantorovichRubinstein.dualEstimateOfScores (critic.call (draw 0.0 scale.EvaluationSamples)) (critic.call (draw theta scale.EvaluationSamples))
+        estimate.ToDouble(), ""
+    | reason -> nan, reason
 
-/// Trains a GAN discriminator on P0 (real) vs P_theta (fake) and returns V/2 + log 2 on fresh samples.
+/// Trains a GAN discriminator on P0 (real) vs P_theta (fake) and returns V/2 + log 2 on fresh samples,
+/// or NaN and the reason when the loss became NaN or infinite.
 let discriminatorEstimate (settings: NetworkSettings) (scale: ScaleSettings) (device: torch.Device) (theta: float) (generator: torch.Generator) =
     use discriminator = new Mlp(mlpSpec settings, generator)
     discriminator.``to``(device) |> ignore
     use optimizer = Optimizer.create settings.Optimizer (discriminator.parameters())
     let draw t n = (ParallelLines.sample t n generator).``to``(device)
-    for _ in 1 .. scale.DiscriminatorSteps do
+    let rec train step =
+        if step > scale.DiscriminatorSteps then ""
+        else
+            let loss =
+                use _ = torch.NewDisposeScope()
+                (CriticStep.discriminatorStep discriminator optimizer (draw 0.0 scale.BatchSize) (draw theta scale.BatchSize)).Loss
+            if Double.IsFinite loss then train (step + 1) else $"discriminator loss is {loss} at step {step}"
+    match train 1 with
+    | "" ->
         use _ = torch.NewDisposeScope()
-        CriticStep.discriminatorStep discriminator optimizer (draw 0.0 scale.BatchSize) (draw theta scale.BatchSize) |> ignore
-    use _ = torch.NewDisposeScope()
-    use _ = torch.no_grad()
-    discriminator.eval()
-    let loss = Losses.discriminatorLoss (discriminator.call (draw 0.0 scale.EvaluationSamples)) (discriminator.call (draw theta scale.EvaluationSamples))
-    Losses.jensenShannonEstimate (loss.ToDouble())
+        use _ = torch.no_grad()
+        discriminator.eval()
+        let loss = Losses.discriminatorLoss (discriminator.call (draw 0.0 scale.EvaluationSamples)) (discriminator.call (draw theta scale.EvaluationSamples))
+        Losses.jensenShannonEstimate (loss.ToDouble()), ""
+    | reason -> nan, reason
 
 /// Exact W1 between `n` samples of P0 and `n` of P_theta.
 let sampleEarthMover (n: int) (theta: float) (generator: torch.Generator) =
@@ -127,14 +148,23 @@ let sampleEarthMover (n: int) (theta: float) (generator: torch.Generator) =
 
 /// One unit of work: every estimate at one theta for one seed. Each network gets its own generator,
 /// derived from (seed, theta index, role), so units are independent of each other and of their order.
-let estimate (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (seed: int64) (thetaIndex: int) (theta: float) =
+let estimate (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (seed: int64) (thetaIndex: int) (theta: float) : UnitResult =
     let generatorFor role = new torch.Generator(uint64 (Seeds.derive seed [ thetaIndex; role ]))
     use criticGenerator = generatorFor 0
     use discriminatorGenerator = generatorFor 1
     use transportGenerator = generatorFor 2
-    { EarthMover = criticEstimate settings.Critic scale device theta criticGenerator
-      JensenShannon = discriminatorEstimate settings.Discriminator scale device theta discriminatorGenerator
-      SampleEarthMover = sampleEarthMover scale.TransportSamples theta transportGenerator }
+    let earthMover, criticDiverged = criticEstimate settings.Critic scale device theta criticGenerator
+    let jensenShannon, discriminatorDiverged = discriminatorEstimate settings.Discriminator scale device theta discriminatorGenerator
+    let result =
+        Experiment.scalarsOnly
+            (unitKey seed thetaIndex)
+            [ "earthMover", earthMover
+              "jensenShannon", jensenShannon
+              "sampleEarthMover", sampleEarthMover scale.TransportSamples theta transportGenerator ]
+    { result with Diverged = [ criticDiverged; discriminatorDiverged ] |> List.filter ((<>) "") |> String.concat "; " }
+
+let private estimatesOf (r: UnitResult) =
+    { EarthMover = r.Scalars["earthMover"]; JensenShannon = r.Scalars["jensenShannon"]; SampleEarthMover = r.Scalars["sampleEarthMover"] }
 
 /// Spearman correlation of `values` with |theta|, taken on each side of 0 separately (so the mirror-image
 /// ties of |theta| do not cap it below 1) and averaged.
@@ -164,24 +194,25 @@ let seedMetrics (awayFromZero: float) (thetas: float[]) (estimates: Estimates[])
 let private constraintText =
     function
     | Unconstrained -> "none"
-    | WeightClipping (c, timing) -> $"weight clipping to [-{c}, {c}] ({timing})"
-    | GradientPenalty (lambda, sides) -> $"gradient penalty, lambda = {lambda} ({sides})"
+    | WeightClipping (c, BeforeStep) -> $"weight clipping to [-{c}, {c}] before each step"
+    | WeightClipping (c, AfterStep) -> $"weight clipping to [-{c}, {c}] after each step"
+    | GradientPenalty (lambda, GradientPenalty.TwoSided) -> $"two-sided gradient penalty, lambda = {lambda}"
+    | GradientPenalty (lambda, GradientPenalty.OneSided) -> $"one-sided gradient penalty, lambda = {lambda}"
 
-let run (settings: Settings) (options: RunOptions) (report: Progress -> unit) : ExperimentResult =
-    let scale = settings.Scales[options.Scale]
-    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
-    let thetas = thetaGrid settings.ThetaMax scale.Thetas
-    let device = Experiment.device options
-    let total = seeds.Length * thetas.Length
+let private optimizerText =
+    function
+    | RmsProp lr -> $"RMSProp (lr {lr})"
+    | Adam (lr, b1, b2) -> $"Adam (lr {lr}, beta1 {b1}, beta2 {b2})"
+    | Sgd lr -> $"SGD (lr {lr})"
+
+let private widths (hidden: int list) = hidden |> List.map string |> String.concat " -> "
+
+/// The experiment's result from its unit results.
+let assemble (settings: Settings) (scaleName: Scale) (seeds: int64 list) (thetas: float[]) (results: UnitResult list) : ExperimentResult =
+    let scale = settings.Scales[scaleName]
+    let byKey = results |> List.map (fun r -> r.Key, r) |> dict
     let perSeed =
-        seeds
-        |> List.mapi (fun s seed ->
-            let estimates =
-                thetas |> Array.mapi (fun k theta ->
-                    let e = estimate settings scale device seed k theta
-                    report { Done = s * thetas.Length + k + 1; Total = total; Message = $"seed {seed}, theta {theta:F3}" }
-                    e)
-            seed, estimates)
+        seeds |> List.map (fun seed -> seed, thetas |> Array.mapi (fun k _ -> estimatesOf byKey[unitKey seed k]))
     let metrics =
         perSeed |> List.map (fun (seed, estimates) -> { Seed = seed; Values = seedMetrics settings.AwayFromZero thetas estimates })
     let meanOver (pick: Estimates -> float) =
@@ -190,7 +221,7 @@ let run (settings: Settings) (options: RunOptions) (report: Progress -> unit) : 
     { ExperimentId = Id
       Title = "Parallel lines: Earth-Mover vs Jensen-Shannon"
       Source = "WGAN (Arjovsky et al. 2017), Example 1 and Figure 1"
-      Scale = options.Scale.Name
+      Scale = scaleName.Name
       Seeds = seeds
       Metrics = metrics
       Claims = settings.Claims |> List.map (Claims.evaluate metrics)
@@ -227,11 +258,27 @@ let run (settings: Settings) (options: RunOptions) (report: Progress -> unit) : 
                 { Label = "discriminator estimate V/2 + log 2 (mean)"; X = thetas; Y = meanOver (fun e -> e.JensenShannon); Markers = true } ] } ]
       Notes =
         [ $"P0 plays the real distribution and P_theta the generated one; the critic's EM estimate is E_P0 f - E_P_theta f (the negated critic loss)."
-          $"Critic: MLP 2 -> {settings.Critic.Hidden} -> 1, {settings.Critic.Activation}, constraint: {constraintText settings.Critic.Constraint}, optimiser {settings.Critic.Optimizer}, {scale.CriticSteps} steps of batch {scale.BatchSize}."
-          $"Discriminator: MLP 2 -> {settings.Discriminator.Hidden} -> 1 logit, optimiser {settings.Discriminator.Optimizer}, {scale.DiscriminatorSteps} steps; its JS estimate is V/2 + log 2 with V = E log D(x) + E log(1 - D(y)) on {scale.EvaluationSamples} fresh samples per side."
+          $"Critic: MLP 2 -> {widths settings.Critic.Hidden} -> 1, {settings.Critic.Activation}, {constraintText settings.Critic.Constraint}, {optimizerText settings.Critic.Optimizer}, {scale.CriticSteps} steps of batch {scale.BatchSize}."
+          $"Discriminator: MLP 2 -> {widths settings.Discriminator.Hidden} -> 1 logit, {optimizerText settings.Discriminator.Optimizer}, {scale.DiscriminatorSteps} steps; its JS estimate is V/2 + log 2 with V = E log D(x) + E log(1 - D(y)) on {scale.EvaluationSamples} fresh samples per side."
           $"Theta grid: {scale.Thetas} points in [-{settings.ThetaMax}, {settings.ThetaMax}]; 'away from 0' means |theta| >= {settings.AwayFromZero}."
           $"Exact W1 between samples: optimal assignment (OR-Tools) between {scale.TransportSamples} samples of each distribution; it exceeds |theta| by the sampling noise of the U[0,1] coordinate."
-          "KL and TV are not estimated: their closed forms (+inf and 1 off 0) are in closed-forms.csv." ] }
+          "KL and TV are not estimated: their closed forms (+inf and 1 off 0) are in closed-forms.csv."
+          "Under the two-sided gradient penalty the optimal critic's slope slightly exceeds 1 (it maximises s theta - lambda (s - 1)^2, so s = 1 + theta / (2 lambda)); the EM estimate therefore runs a few percent above |theta| for large theta." ]
+        @ Experiment.divergenceNotes results }
+
+/// The units of a run: one per (seed, theta), seed-major.
+let plan (settings: Settings) (options: RunOptions) : Plan =
+    let scale = settings.Scales[options.Scale]
+    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+    let thetas = thetaGrid settings.ThetaMax scale.Thetas
+    let device = Experiment.device options
+    { Units =
+        [ for seed in seeds do
+              for k in 0 .. thetas.Length - 1 ->
+                  { Key = unitKey seed k
+                    Description = $"seed {seed}, theta {thetas[k]:F3}"
+                    Run = fun () -> estimate settings scale device seed k thetas[k] } ]
+      Assemble = assemble settings options.Scale seeds thetas }
 
 let definition: ExperimentDefinition =
     { Id = Id
@@ -244,4 +291,5 @@ let definition: ExperimentDefinition =
             |> Result.map (fun settings ->
                 { Claims = settings.Claims
                   SeedsAt = fun scale requested -> Experiment.seedsFor settings.Seed settings.Scales[scale].Seeds requested
-                  Run = run settings }) }
+                  VerifyTolerance = settings.VerifyTolerance
+                  Plan = plan settings }) }

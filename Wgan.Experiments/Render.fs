@@ -18,8 +18,9 @@ type RunEnvironment =
       Device: string
       Threads: int
       CommandLine: string
-      /// Wall time of the experiment; the only field that differs between identical runs.
-      WallTimeSeconds: float }
+      /// Compute time of the experiment: the sum of its units' times (shards and resumed runs included);
+      /// with the command line, the only fields that differ between runs with identical results.
+      ComputeSeconds: float }
 
 let private invariant = CultureInfo.InvariantCulture
 
@@ -60,7 +61,7 @@ let private writeNumberValue (w: Utf8JsonWriter) (x: float) =
 /// Non-finite numbers are written as null.
 let resultJson (result: ExperimentResult) (environment: RunEnvironment) (manifestText: string) : string =
     use stream = new MemoryStream()
-    (use w = new Utf8JsonWriter(stream, JsonWriterOptions(Indented = true))
+    (use w = new Utf8JsonWriter(stream, JsonWriterOptions(Indented = true, Encoder = Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping))
      w.WriteStartObject()
      w.WriteString("experiment", result.ExperimentId)
      w.WriteString("title", result.Title)
@@ -77,7 +78,7 @@ let resultJson (result: ExperimentResult) (environment: RunEnvironment) (manifes
      w.WriteString("device", environment.Device)
      w.WriteNumber("threads", environment.Threads)
      w.WriteString("command", environment.CommandLine)
-     w.WriteNumber("wallTimeSeconds", Math.Round(environment.WallTimeSeconds, 3))
+     w.WriteNumber("computeSeconds", Math.Round(environment.ComputeSeconds, 3))
      w.WriteEndObject()
      w.WritePropertyName("manifest")
      (use doc = JsonDocument.Parse(manifestText, JsonDocumentOptions(CommentHandling = JsonCommentHandling.Skip))
@@ -140,7 +141,7 @@ let reportMarkdown (result: ExperimentResult) (environment: RunEnvironment) (man
     line $"Reproduces: {result.Source}."
     line ""
     let seeds = result.Seeds |> List.map string |> String.concat ", "
-    line $"Scale `{result.Scale}`, seeds {seeds} ({result.Seeds.Length}), device `{environment.Device}`, {environment.Threads} thread(s), wall time {environment.WallTimeSeconds:F1} s."
+    line $"Scale `{result.Scale}`, seeds {seeds} ({result.Seeds.Length}), device `{environment.Device}`, {environment.Threads} thread(s), compute time {environment.ComputeSeconds:F1} s."
     line ""
     line "## Claims"
     line ""

@@ -47,6 +47,8 @@ public static class Program
                 ListCommand => ListExperiments.Execute(stdout),
                 RunCommand run => RunExperiments.Execute(run, args, stdout, stderr),
                 DistanceCommand distance => Distance.Execute(distance, stdout),
+                MergeCommand merge => Merge.Execute(merge, args, stdout),
+                VerifyCommand verify => Verify.Execute(verify, stdout, stderr),
                 _ => throw new InvalidOperationException($"unhandled command {command.GetType().Name}"),
             };
         }

@@ -19,27 +19,89 @@ public static class RunExperiments
     {
         var manifests = Load(run.Manifest);
         Devices.Require(run.Device);
+        var shard = Shards.Resolve(run.Shard, run.ShardCount, System.Environment.GetEnvironmentVariable);
         var duplicate = manifests.GroupBy(m => m.Experiment.Id).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
             throw new InputException($"{string.Join(" and ", duplicate.Select(m => m.Path))} both write the experiment '{duplicate.Key}'");
         PrepareOutput(run.OutDirectory);
+        var whole = shard.Count == 1;
+        // Plan and check every experiment before running any, so that a refusal loses no work.
+        var jobs = manifests.Select(manifest =>
+        {
+            var plan = manifest.Experiment.Plan(run.Scale, run.Seeds, run.Device);
+            var work = WorkFolder.For(run.OutDirectory, manifest.Experiment.Id);
+            var mine = Shards.Units(shard, plan.UnitKeys.Length).ToArray();
+            var published = Path.Combine(run.OutDirectory, manifest.Experiment.Id);
+            if (whole && Directory.Exists(published) && !run.Force)
+                throw new InputException($"{published} already holds a result; use --force to overwrite it (or --out elsewhere)");
+            if (!run.Resume && !run.Force && work.Exists && (whole || mine.Any(work.HasUnit)))
+                throw new InputException($"{work.Path} holds checkpoints of an interrupted run; use --resume to continue it or --force to start over");
+            return (manifest, plan, work, mine);
+        }).ToArray();
         Devices.PinThreads(run.Threads);
 
         var commandLine = "wgan " + string.Join(" ", args.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
-        foreach (var manifest in manifests)
+        foreach (var (manifest, plan, work, mine) in jobs)
         {
             var experiment = manifest.Experiment;
-            var seeds = experiment.SeedsAt(run.Scale, run.Seeds);
-            stderr.WriteLine($"[{experiment.Id}] {experiment.Title}: scale {run.Scale}, {seeds.Length} seed(s), device {run.Device}, {run.Threads} thread(s)");
-            var progress = new ProgressPrinter(experiment.Id, stderr);
-            var clock = Stopwatch.StartNew();
-            var result = experiment.Run(run.Scale, run.Seeds, run.Device, new Action<Progress>(progress.Report));
-            var environment = Environment(run, commandLine, clock.Elapsed.TotalSeconds);
-            var folder = Path.Combine(run.OutDirectory, experiment.Id);
-            Write(result, environment, manifest.Text, folder);
-            Summarise(result, folder, clock.Elapsed, stdout);
+            var identity = new RunIdentity(experiment.Id, RunIdentity.Hash(manifest.Text), run.Scale, run.Seeds, run.Device, run.Threads, plan.UnitKeys);
+            using (work.Lock(whole ? "run" : $"shard-{shard.Index}-of-{shard.Count}"))
+            {
+                if (run.Force && !run.Resume)
+                {
+                    if (whole) work.Delete();
+                    else if (work.Exists) work.DeleteUnits(mine);
+                }
+                work.Claim(identity, manifest.Text);
+                var seeds = experiment.SeedsAt(run.Scale, run.Seeds);
+                var shardText = whole ? "" : $", shard {shard.Index}/{shard.Count} ({mine.Length} of {plan.UnitKeys.Length} units)";
+                stderr.WriteLine($"[{experiment.Id}] {experiment.Title}: scale {run.Scale}, {seeds.Length} seed(s), device {run.Device}, {run.Threads} thread(s){shardText}");
+                RunUnits(plan, mine, work, new ProgressPrinter(experiment.Id, stderr));
+            }
+            if (whole)
+            {
+                var folder = Path.Combine(run.OutDirectory, experiment.Id);
+                var result = Publish(plan, work, manifest.Text, folder, run.Device, run.Threads, commandLine);
+                Summarise(result, folder, stdout);
+            }
+            else
+            {
+                stdout.WriteLine($"{experiment.Id}: shard {shard.Index}/{shard.Count} done ({mine.Length} units) in {work.Path}; run `wgan merge --out {run.OutDirectory}` when every shard has finished");
+            }
         }
         return Program.Done;
+    }
+
+    /// <summary>Runs the units not yet checkpointed, saving each result as soon as it is known.</summary>
+    static void RunUnits(ExperimentRun plan, int[] units, WorkFolder work, ProgressPrinter progress)
+    {
+        var done = 0;
+        foreach (var index in units)
+        {
+            var reused = work.HasUnit(index);
+            if (!reused)
+            {
+                var clock = Stopwatch.StartNew();
+                var result = plan.RunUnit(index);
+                work.WriteUnit(index, result, clock.Elapsed.TotalSeconds);
+            }
+            done++;
+            progress.Report(new Progress(done, units.Length, plan.UnitDescriptions[index] + (reused ? " (from checkpoint)" : "")));
+        }
+    }
+
+    /// <summary>Assembles every unit's result from the work folder, writes the result folder and removes the checkpoints.</summary>
+    public static ExperimentResult Publish(ExperimentRun plan, WorkFolder work, string manifestText, string folder, string device, int threads, string commandLine)
+    {
+        var missing = Enumerable.Range(0, plan.UnitKeys.Length).Where(i => !work.HasUnit(i)).ToArray();
+        if (missing.Length > 0)
+            throw new InputException($"{work.Path}: {missing.Length} of {plan.UnitKeys.Length} units have no result yet (e.g. {plan.UnitKeys[missing[0]]}); run the missing shards first");
+        var results = Enumerable.Range(0, plan.UnitKeys.Length).Select(i => work.ReadUnit(i, plan.UnitKeys[i])).ToArray();
+        var seconds = Enumerable.Range(0, plan.UnitKeys.Length).Sum(work.UnitSeconds);
+        var result = plan.Assemble(results);
+        Write(result, Environment(device, threads, commandLine, seconds), manifestText, folder);
+        work.Delete();
+        return result;
     }
 
     /// <summary>Reads and validates one manifest or every *.json manifest of a folder; all problems are reported together.</summary>
@@ -90,15 +152,16 @@ public static class RunExperiments
         }
     }
 
-    static Render.RunEnvironment Environment(RunCommand run, string commandLine, double seconds) => new(
+    /// <summary>The environment record of a run: versions, device, threads, command and the units' summed compute time.</summary>
+    public static Render.RunEnvironment Environment(string device, int threads, string commandLine, double seconds) => new(
         harnessVersion: typeof(RunExperiments).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown",
         torchSharpVersion: typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3) ?? "unknown",
         dotnetVersion: System.Environment.Version.ToString(),
         operatingSystem: $"{RuntimeInformation.OSDescription} {RuntimeInformation.OSArchitecture}",
-        device: run.Device,
-        threads: run.Threads,
+        device: device,
+        threads: threads,
         commandLine: commandLine,
-        wallTimeSeconds: seconds);
+        computeSeconds: seconds);
 
     /// <summary>Writes result.json, report.md, the CSV series and the figures into <paramref name="folder"/>, replacing it atomically.</summary>
     public static void Write(ExperimentResult result, Render.RunEnvironment environment, string manifestText, string folder) =>
@@ -112,15 +175,16 @@ public static class RunExperiments
             AtomicOutput.WriteText(Path.Combine(staging, "result.json"), Render.resultJson(result, environment, manifestText));
         });
 
-    static void Summarise(ExperimentResult result, string folder, TimeSpan elapsed, TextWriter stdout)
+    /// <summary>Prints each claim's verdict.</summary>
+    public static void Summarise(ExperimentResult result, string folder, TextWriter stdout)
     {
-        stdout.WriteLine($"{result.ExperimentId}: {result.Claims.Length} claim(s), {elapsed.TotalSeconds:F1} s -> {folder}");
+        stdout.WriteLine($"{result.ExperimentId}: {result.Claims.Length} claim(s) -> {folder}");
         foreach (var claim in result.Claims)
             stdout.WriteLine($"  {claim.Verdict.Name,-15} {claim.Spec.Id}: {claim.Spec.Metric} = {Render.rounded(4, claim.Mean)} (expected {claim.Spec.Expected})");
     }
 
     /// <summary>Prints progress lines with elapsed time and an estimate of the time left, at most about once a second.</summary>
-    sealed class ProgressPrinter(string id, TextWriter stderr)
+    internal sealed class ProgressPrinter(string id, TextWriter stderr)
     {
         readonly Stopwatch clock = Stopwatch.StartNew();
         TimeSpan lastPrinted = TimeSpan.FromSeconds(-10);

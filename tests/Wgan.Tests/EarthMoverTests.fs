@@ -178,8 +178,8 @@ let ``W1 on a common support lies between min gap * TV and diameter * TV`` (Weig
                    EarthMover.euclidean support[i] support[j] |]
     let largest = if distances.Length = 0 then 0.0 else Array.max distances
     let smallest = if distances.Length = 0 then 0.0 else Array.min distances
-    (w <= largest * tv + LinearProgrammeTolerance |@ $"W1 = {w} > diameter {largest} * TV {tv}")
-    .&. (w >= smallest * tv - LinearProgrammeTolerance |@ $"W1 = {w} < smallest gap {smallest} * TV {tv}")
+    ((w <= largest * tv + LinearProgrammeTolerance |@ $"W1 = {w} > diameter {largest} * TV {tv}")
+     .&. (w >= smallest * tv - LinearProgrammeTolerance |@ $"W1 = {w} < smallest gap {smallest} * TV {tv}"))
     |@ $"support = {show support}, p = {show p}, q = {show q}"
 
 [<Property(Arbitrary = [| typeof<Arbitraries> |])>]

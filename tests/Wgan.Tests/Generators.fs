@@ -40,7 +40,7 @@ let MaxDiameter = 2.0 * CoordinateBound * sqrt (float MaxDimension)
 /// A probability vector: non-negative, summing to 1 within Divergence.MassTolerance; may contain zeros.
 type ProbabilityVector = ProbabilityVector of float[]
 
-/// Two probability vectors of the same length (independent, nearly equal, equal, or disjoint).
+/// Two probability vectors of the same length (independent, nearly equal, equal, or with disjoint supports).
 type ProbabilityPair = ProbabilityPair of p: float[] * q: float[]
 
 /// Two probability vectors of the same length with disjoint supports (length >= 2).
@@ -54,9 +54,6 @@ type PointCloud = PointCloud of float[][]
 
 /// Two clouds of the same dimension; their sizes are drawn independently (equal or not).
 type CloudPair = CloudPair of p: float[][] * q: float[][]
-
-/// Two clouds of the same size and dimension.
-type EqualSizeCloudPair = EqualSizeCloudPair of p: float[][] * q: float[][]
 
 /// Two clouds of the same size (1..MaxBruteForceAtoms) and dimension, small enough to try every matching.
 type SmallEqualSizeCloudPair = SmallEqualSizeCloudPair of p: float[][] * q: float[][]
@@ -85,6 +82,18 @@ type CriticWeights = CriticWeights of float[]
 
 /// A seed for a torch.Generator.
 type Seed = Seed of int64
+
+/// A batch size for tensor tests, 2..16 (at least two samples, so per-sample effects can show).
+type BatchSize = BatchSize of int
+
+/// A number of samples drawn from a sampler, 1..64.
+type SampleSize = SampleSize of int
+
+/// The parallel-lines offset theta (WGAN Example 1) in [-5, 5] on a fine grid, exactly 0 one time in ten.
+type Theta = Theta of float
+
+/// A weight-clipping bound c: WGAN's 0.01 and a few around it.
+type ClipBound = ClipBound of float
 
 // ---------------------------------------------------------------------------------------------------
 // The generators
@@ -124,26 +133,9 @@ let probabilityOfLength (n: int) : Gen<float[]> = weightsOfLength n |> Gen.map n
 /// A probability vector of length 1..MaxAtoms.
 let probabilityVector: Gen<float[]> = Gen.choose (1, MaxAtoms) |> Gen.bind probabilityOfLength
 
-/// Two probability vectors of length n: independent, a small perturbation of each other, or equal.
-let probabilityPairOfLength (n: int) : Gen<float[] * float[]> =
+/// Two probability vectors of length n >= 2 with disjoint, non-empty supports.
+let disjointOfLength (n: int) : Gen<float[] * float[]> =
     gen {
-        let! p = probabilityOfLength n
-        let! r = probabilityOfLength n
-        let! kind = Gen.frequency [ 6, Gen.constant 0; 3, Gen.constant 1; 1, Gen.constant 2 ]
-        match kind with
-        | 0 -> return p, r
-        | 1 ->
-            // q = (1 - t) p + t r with a small t: KL, JS and TV near 0 but not 0.
-            let! t = Gen.elements [ 1e-6; 1e-4; 1e-2 ]
-            return p, normalise (Array.map2 (fun a b -> (1.0 - t) * a + t * b) p r)
-        | _ -> return p, Array.copy p
-    }
-
-let probabilityPair: Gen<float[] * float[]> = Gen.choose (1, MaxAtoms) |> Gen.bind probabilityPairOfLength
-
-let disjointPair: Gen<float[] * float[]> =
-    gen {
-        let! n = Gen.choose (2, MaxAtoms)
         // A random split of the atoms into two non-empty sets A (p's support) and B (q's support).
         let! inA = Gen.arrayOfLength n (Gen.elements [ true; false ])
         let! forcedA = Gen.choose (0, n - 1)
@@ -157,6 +149,27 @@ let disjointPair: Gen<float[] * float[]> =
         let q = normalise (Array.init n (fun i -> if inA[i] then 0.0 else wq[i]))
         return p, q
     }
+
+let disjointPair: Gen<float[] * float[]> = Gen.choose (2, MaxAtoms) |> Gen.bind disjointOfLength
+
+/// Two probability vectors of length n: independent (their zeros may leave parts of one support uncovered),
+/// a small perturbation of each other, equal, or (n >= 2) with disjoint supports.
+let probabilityPairOfLength (n: int) : Gen<float[] * float[]> =
+    gen {
+        let! p = probabilityOfLength n
+        let! r = probabilityOfLength n
+        let! kind = Gen.frequency [ 5, Gen.constant 0; 3, Gen.constant 1; 1, Gen.constant 2; 1, Gen.constant 3 ]
+        match kind with
+        | 0 -> return p, r
+        | 1 ->
+            // q = (1 - t) p + t r with a small t: KL, JS and TV near 0 but not 0.
+            let! t = Gen.elements [ 1e-6; 1e-4; 1e-2 ]
+            return p, normalise (Array.map2 (fun a b -> (1.0 - t) * a + t * b) p r)
+        | 2 -> return p, Array.copy p
+        | _ -> if n >= 2 then return! disjointOfLength n else return p, r
+    }
+
+let probabilityPair: Gen<float[] * float[]> = Gen.choose (1, MaxAtoms) |> Gen.bind probabilityPairOfLength
 
 let missingSupportPair: Gen<float[] * float[] * int> =
     gen {
@@ -193,15 +206,6 @@ let cloudPair: Gen<float[][] * float[][]> =
         let! m = Gen.frequency [ 1, Gen.constant n; 2, size ]
         let! p = cloudOf n d
         let! q = cloudOf m d
-        return p, q
-    }
-
-let equalSizeCloudPair: Gen<float[][] * float[][]> =
-    gen {
-        let! d = dimension
-        let! n = size
-        let! p = cloudOf n d
-        let! q = cloudOf n d
         return p, q
     }
 
@@ -292,6 +296,11 @@ let criticWeights: Gen<float[]> =
 
 let seed: Gen<int64> = Gen.choose (0, Int32.MaxValue) |> Gen.map int64
 
+let theta: Gen<float> =
+    Gen.frequency [ 1, Gen.constant 0.0; 9, Gen.choose (-500_000, 500_000) |> Gen.map (fun k -> float k / 1e5) ]
+
+let clipBound: Gen<float> = Gen.elements [ 0.001; 0.01; 0.05; 0.1 ]
+
 /// The generators above as FsCheck arbitraries (no shrinking: the values are small already).
 type Arbitraries =
     static member ProbabilityVector() = probabilityVector |> Gen.map ProbabilityVector |> Arb.fromGen
@@ -300,7 +309,6 @@ type Arbitraries =
     static member MissingSupportPair() = missingSupportPair |> Gen.map MissingSupportPair |> Arb.fromGen
     static member PointCloud() = pointCloud |> Gen.map PointCloud |> Arb.fromGen
     static member CloudPair() = cloudPair |> Gen.map CloudPair |> Arb.fromGen
-    static member EqualSizeCloudPair() = equalSizeCloudPair |> Gen.map EqualSizeCloudPair |> Arb.fromGen
     static member SmallEqualSizeCloudPair() = smallEqualSizeCloudPair |> Gen.map SmallEqualSizeCloudPair |> Arb.fromGen
     static member CloudTriple() = cloudTriple |> Gen.map CloudTriple |> Arb.fromGen
     static member ShiftedCloud() = shiftedCloud |> Gen.map ShiftedCloud |> Arb.fromGen
@@ -310,6 +318,10 @@ type Arbitraries =
     static member LinearCriticCase() = linearCriticCase |> Gen.map LinearCriticCase |> Arb.fromGen
     static member CriticWeights() = criticWeights |> Gen.map CriticWeights |> Arb.fromGen
     static member Seed() = seed |> Gen.map Seed |> Arb.fromGen
+    static member BatchSize() = Gen.choose (2, 16) |> Gen.map BatchSize |> Arb.fromGen
+    static member SampleSize() = Gen.choose (1, 64) |> Gen.map SampleSize |> Arb.fromGen
+    static member Theta() = theta |> Gen.map Theta |> Arb.fromGen
+    static member ClipBound() = clipBound |> Gen.map ClipBound |> Arb.fromGen
 
 // ---------------------------------------------------------------------------------------------------
 // Small helpers shared by the tests
@@ -329,7 +341,8 @@ let diameter (clouds: float[][] seq) =
     largest
 
 /// `property |@ label`: labels a property so that a failure says what disagreed (FsCheck 3 has Prop.label
-/// but no longer this operator).
+/// but no longer this operator). It binds like `=` (tighter than `.&.`), so `a = b |@ "..."` labels the
+/// comparison; parenthesise a conjunction to label all of it.
 let (|@) (property: 'Testable) (label: string) : Property = Prop.label label property
 
 /// Formats a vector or cloud for a property label.

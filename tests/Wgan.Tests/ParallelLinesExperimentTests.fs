@@ -12,7 +12,7 @@ open Wgan.Tests.CliTests
 
 let private fixedEnvironment: Render.RunEnvironment =
     { HarnessVersion = "test"; TorchSharpVersion = "test"; DotnetVersion = "test"; OperatingSystem = "test"
-      Device = "cpu"; Threads = 1; CommandLine = "test"; WallTimeSeconds = 0.0 }
+      Device = "cpu"; Threads = 1; CommandLine = "test"; ComputeSeconds = 0.0 }
 
 let private runSmoke () =
     TestSupport.pinThreads ()

@@ -11,15 +11,6 @@ open TorchSharp
 open Wgan.Core
 open Wgan.Tests.Generators
 
-/// theta in [-5, 5] on a fine grid, and exactly 0 one time in ten.
-type Theta = Theta of float
-
-type ParallelLinesArbitraries =
-    static member Theta() =
-        Gen.frequency [ 1, Gen.constant 0.0; 9, Gen.choose (-500_000, 500_000) |> Gen.map (fun k -> float k / 1e5) ]
-        |> Gen.map Theta
-        |> Arb.fromGen
-
 /// Every transport plan between the samples moves each unit of mass at least |theta| horizontally, so the
 /// exact W1 is >= |theta| up to the rounding of the distances and their mean (float64, 64 terms <= 6).
 let RoundingTolerance = 1e-12
@@ -37,7 +28,7 @@ let private rows (t: torch.Tensor) : float[][] =
 // Closed forms (WGAN Example 1)
 // ---------------------------------------------------------------------------------------------------
 
-[<Property(Arbitrary = [| typeof<ParallelLinesArbitraries> |])>]
+[<Property(Arbitrary = [| typeof<Arbitraries> |])>]
 let ``closed forms of Example 1`` (Theta theta) =
     // WGAN Example 1: W = |theta|; for theta <> 0, JS = log 2, KL = +infinity, TV = 1; all 0 at theta = 0.
     let w = ParallelLines.earthMover theta
@@ -45,8 +36,8 @@ let ``closed forms of Example 1`` (Theta theta) =
     let kl = ParallelLines.kullbackLeibler theta
     let tv = ParallelLines.totalVariation theta
     let expected = if theta = 0.0 then (0.0, 0.0, 0.0) else (log 2.0, infinity, 1.0)
-    (w = abs theta |@ $"W = {w}, expected |theta| = {abs theta}")
-    .&. ((js, kl, tv) = expected |@ $"(JS, KL, TV) = {(js, kl, tv)}, expected {expected}")
+    ((w = abs theta |@ $"W = {w}, expected |theta| = {abs theta}")
+     .&. ((js, kl, tv) = expected |@ $"(JS, KL, TV) = {(js, kl, tv)}, expected {expected}"))
     |@ $"theta = {theta}"
 
 [<Fact>]
@@ -66,11 +57,10 @@ let ``only W is continuous at theta = 0`` () =
 // The sampler
 // ---------------------------------------------------------------------------------------------------
 
-[<Property(Arbitrary = [| typeof<ParallelLinesArbitraries>; typeof<Arbitraries> |], MaxTest = 50)>]
-let ``sample has shape n x 2, first column theta, second in 0 to 1`` (Theta theta) (Seed seed) (PositiveInt n) =
+[<Property(Arbitrary = [| typeof<Arbitraries> |], MaxTest = 50)>]
+let ``sample has shape n x 2, first column theta, second in 0 to 1`` (Theta theta) (Seed seed) (SampleSize n) =
     TestSupport.pinThreads ()
     use _ = torch.NewDisposeScope()
-    let n = 1 + n % 64
     use generator = new torch.Generator(uint64 seed)
     let samples = ParallelLines.sample theta n generator
     let points = rows samples
@@ -80,7 +70,7 @@ let ``sample has shape n x 2, first column theta, second in 0 to 1`` (Theta thet
     .&. (points |> Array.forall (fun x -> x[0] = theta32) |@ $"first column {show (Array.map Array.head points)} <> {theta32}")
     .&. (points |> Array.forall (fun x -> x[1] >= 0.0 && x[1] < 1.0) |@ $"second column {show (Array.map (fun (x: float[]) -> x[1]) points)} not in [0, 1)")
 
-[<Property(Arbitrary = [| typeof<ParallelLinesArbitraries>; typeof<Arbitraries> |], MaxTest = 30)>]
+[<Property(Arbitrary = [| typeof<Arbitraries> |], MaxTest = 30)>]
 let ``sample is deterministic for a seed and differs across seeds`` (Theta theta) (Seed seed) =
     TestSupport.pinThreads ()
     use _ = torch.NewDisposeScope()
@@ -95,11 +85,10 @@ let ``sample is deterministic for a seed and differs across seeds`` (Theta theta
 // The exact W1 between samples against the closed form
 // ---------------------------------------------------------------------------------------------------
 
-[<Property(Arbitrary = [| typeof<ParallelLinesArbitraries>; typeof<Arbitraries> |], MaxTest = 30)>]
-let ``exact W1 between samples is at least |theta|`` (Theta theta) (Seed seed) (PositiveInt n) =
+[<Property(Arbitrary = [| typeof<Arbitraries> |], MaxTest = 30)>]
+let ``exact W1 between samples is at least |theta|`` (Theta theta) (Seed seed) (SampleSize n) =
     TestSupport.pinThreads ()
     use _ = torch.NewDisposeScope()
-    let n = 1 + n % 64
     use generator = new torch.Generator(uint64 seed)
     let p0 = ParallelLines.sample 0.0 n generator |> rows
     let pTheta = ParallelLines.sample theta n generator |> rows
@@ -107,7 +96,7 @@ let ``exact W1 between samples is at least |theta|`` (Theta theta) (Seed seed) (
     let horizontal = abs (float (float32 theta))
     exact >= horizontal - RoundingTolerance |@ $"W1 between samples = {exact} < |theta| = {horizontal} (n = {n})"
 
-[<Property(Arbitrary = [| typeof<ParallelLinesArbitraries>; typeof<Arbitraries> |], MaxTest = 4)>]
+[<Property(Arbitrary = [| typeof<Arbitraries> |], MaxTest = 4)>]
 let ``exact W1 between 256 samples is within 0.1 of |theta|`` (Theta theta) (Seed seed) =
     TestSupport.pinThreads ()
     use _ = torch.NewDisposeScope()

@@ -36,9 +36,9 @@ let private onTensors (divergence: torch.Tensor -> torch.Tensor -> torch.Tensor)
 let ``tensor KL, JS and TV equal the float references`` (ProbabilityPair (p, q)) =
     let p32, q32 = asFloat32 p, asFloat32 q
     let p64, q64 = widen p32, widen q32
-    (agree "KL" (Divergence.kullbackLeibler p64 q64) (onTensors TensorDivergence.kullbackLeibler p32 q32))
-    .&. (agree "JS" (Divergence.jensenShannon p64 q64) (onTensors TensorDivergence.jensenShannon p32 q32))
-    .&. (agree "TV" (Divergence.totalVariation p64 q64) (onTensors TensorDivergence.totalVariation p32 q32))
+    ((agree "KL" (Divergence.kullbackLeibler p64 q64) (onTensors TensorDivergence.kullbackLeibler p32 q32))
+     .&. (agree "JS" (Divergence.jensenShannon p64 q64) (onTensors TensorDivergence.jensenShannon p32 q32))
+     .&. (agree "TV" (Divergence.totalVariation p64 q64) (onTensors TensorDivergence.totalVariation p32 q32)))
     |@ $"p = {show p}, q = {show q}"
 
 [<Property(Arbitrary = [| typeof<Arbitraries> |])>]
@@ -46,8 +46,8 @@ let ``tensor KL is +infinity where q misses p's support, like the reference`` (M
     let p32, q32 = asFloat32 p, asFloat32 q
     let reference = Divergence.kullbackLeibler (widen p32) (widen q32)
     let tensor = onTensors TensorDivergence.kullbackLeibler p32 q32
-    (Double.IsPositiveInfinity reference |@ $"reference KL = {reference}")
-    .&. (Double.IsPositiveInfinity tensor |@ $"tensor KL = {tensor}")
+    ((Double.IsPositiveInfinity reference |@ $"reference KL = {reference}")
+     .&. (Double.IsPositiveInfinity tensor |@ $"tensor KL = {tensor}"))
     |@ $"p[{missing}] = {p[missing]} > 0 = q[{missing}]; p = {show p}, q = {show q}"
 
 [<Property(Arbitrary = [| typeof<Arbitraries> |])>]

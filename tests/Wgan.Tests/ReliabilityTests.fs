@@ -1,0 +1,149 @@
+/// Exact resume after SIGKILL, sharding and merge, locks, overwrite guards, verification and divergence.
+module Wgan.Tests.ReliabilityTests
+
+open System
+open System.Diagnostics
+open System.IO
+open System.Text.Json.Nodes
+open Xunit
+open Wgan.Tests.ManifestTests
+open Wgan.Tests.CliTests
+
+/// result.json without the two fields that legitimately differ between runs with identical results:
+/// the compute time and the command line.
+let comparable (folder: string) =
+    let root = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "result.json"))).AsObject()
+    let environment = root["environment"].AsObject()
+    environment.Remove "computeSeconds" |> ignore
+    environment.Remove "command" |> ignore
+    root.ToJsonString()
+
+let smokeRun (out: string) (extra: string list) =
+    let r = cli ([ "run"; manifestPath; "--scale"; "smoke"; "--out"; out ] @ extra)
+    Assert.True(r.Exit = 0, $"exit {r.Exit}: {r.Err}")
+    r
+
+/// The uninterrupted smoke run every other run is compared with (computed once).
+let reference =
+    lazy
+        let out = Path.Combine(tempFolder (), "reference")
+        smokeRun out [] |> ignore
+        comparable (Path.Combine(out, "parallel-lines"))
+
+[<Fact>]
+let ``a run killed with SIGKILL at random moments and resumed gives the uninterrupted result`` () =
+    let out = Path.Combine(tempFolder (), "killed")
+    let wgan = Path.Combine(AppContext.BaseDirectory, "wgan.dll")
+    // Fixed seed: the kill moments are random but the test is repeatable.
+    let random = Random(20170126)
+    let mutable kills = 0
+    for _ in 1 .. 3 do
+        if not (Directory.Exists(Path.Combine(out, "parallel-lines"))) then
+            let args = [ "exec"; wgan; "run"; manifestPath; "--scale"; "smoke"; "--out"; out; "--resume" ]
+            let start = ProcessStartInfo("dotnet", args, RedirectStandardError = true, RedirectStandardOutput = true)
+            use p = Process.Start start
+            p.BeginErrorReadLine()
+            p.BeginOutputReadLine()
+            if not (p.WaitForExit(random.Next(600, 2600))) then
+                p.Kill() // SIGKILL on Linux
+                p.WaitForExit()
+                kills <- kills + 1
+    Assert.True(kills > 0, "no run was killed; the kill moments are too late for this machine")
+    if not (Directory.Exists(Path.Combine(out, "parallel-lines"))) then
+        smokeRun out [ "--resume" ] |> ignore
+    Assert.Equal(reference.Value, comparable (Path.Combine(out, "parallel-lines")))
+    Assert.False(Directory.Exists(Path.Combine(out, ".work")), "checkpoints are removed once the result is published")
+
+[<Fact>]
+let ``three shards merged give exactly the unsharded result`` () =
+    let out = Path.Combine(tempFolder (), "sharded")
+    for i in 0 .. 2 do
+        let r = smokeRun out [ "--shard"; $"{i}/3" ]
+        Assert.Contains($"shard {i}/3 done", r.Out)
+    Assert.False(Directory.Exists(Path.Combine(out, "parallel-lines")), "shards do not publish")
+    let merged = cli [ "merge"; "--out"; out ]
+    Assert.True(merged.Exit = 0, merged.Err)
+    Assert.Equal(reference.Value, comparable (Path.Combine(out, "parallel-lines")))
+
+[<Fact>]
+let ``merge names the missing units when a shard has not run`` () =
+    let out = Path.Combine(tempFolder (), "partial")
+    smokeRun out [ "--shard"; "0/2" ] |> ignore
+    let r = cli [ "merge"; "--out"; out ]
+    Assert.Equal(2, r.Exit)
+    Assert.Contains("5 of 10 units have no result yet", r.Err)
+
+[<Fact>]
+let ``shard indices come from Slurm and Kubernetes variables`` () =
+    let env (pairs: (string * string) list) = fun name -> pairs |> List.tryFind (fst >> (=) name) |> Option.map snd |> Option.toObj
+    let slurm = Wgan.Runner.Shards.Resolve("auto", 0, env [ "SLURM_ARRAY_TASK_ID", "7"; "SLURM_ARRAY_TASK_MIN", "5"; "SLURM_ARRAY_TASK_COUNT", "4" ])
+    Assert.Equal((2, 4), (slurm.Index, slurm.Count))
+    let k8s = Wgan.Runner.Shards.Resolve("auto", 3, env [ "JOB_COMPLETION_INDEX", "1" ])
+    Assert.Equal((1, 3), (k8s.Index, k8s.Count))
+    let ex = Assert.Throws<Wgan.Runner.InputException>(fun () -> Wgan.Runner.Shards.Resolve("auto", 0, env [ "JOB_COMPLETION_INDEX", "1" ]) |> ignore)
+    Assert.Contains("--shard-count", ex.Message)
+    Assert.Throws<Wgan.Runner.InputException>(fun () -> Wgan.Runner.Shards.Resolve("3/3", 0, env []) |> ignore) |> ignore
+    // Round robin: shard 1 of 3 among 10 units.
+    Assert.Equal<int seq>([ 1; 4; 7 ], Wgan.Runner.Shards.Units(Wgan.Experiments.ShardSpec(1, 3), 10))
+
+[<Fact>]
+let ``a published result is not overwritten without --force`` () =
+    let out = Path.Combine(tempFolder (), "published")
+    smokeRun out [ "--seeds"; "1" ] |> ignore
+    let before = File.ReadAllText(Path.Combine(out, "parallel-lines", "result.json"))
+    let again = cli [ "run"; manifestPath; "--scale"; "smoke"; "--seeds"; "1"; "--out"; out ]
+    Assert.Equal(2, again.Exit)
+    Assert.Contains("already holds a result; use --force", again.Err)
+    Assert.Equal(before, File.ReadAllText(Path.Combine(out, "parallel-lines", "result.json")))
+    smokeRun out [ "--seeds"; "1"; "--force" ] |> ignore
+
+[<Fact>]
+let ``an interrupted run is neither silently reused nor silently discarded`` () =
+    let out = Path.Combine(tempFolder (), "interrupted")
+    smokeRun out [ "--shard"; "0/2" ] |> ignore // leaves checkpoints, like an interrupted run
+    let r = cli [ "run"; manifestPath; "--scale"; "smoke"; "--out"; out ]
+    Assert.Equal(2, r.Exit)
+    Assert.Contains("use --resume to continue it or --force to start over", r.Err)
+    let other = cli [ "run"; manifestPath; "--scale"; "smoke"; "--seeds"; "3"; "--out"; out; "--resume" ]
+    Assert.Equal(2, other.Exit)
+    Assert.Contains("--seeds 3 vs 0", other.Err)
+
+[<Fact>]
+let ``a second run on the same output waits for nobody: the lock refuses it`` () =
+    let out = Path.Combine(tempFolder (), "locked")
+    use _held = (Wgan.Runner.WorkFolder.For(out, "parallel-lines")).Lock("run")
+    let r = cli [ "run"; manifestPath; "--scale"; "smoke"; "--out"; out; "--resume" ]
+    Assert.Equal(2, r.Exit)
+    Assert.Contains("another run is writing", r.Err)
+
+[<Fact>]
+let ``verify accepts a faithful result and reports a tampered metric`` () =
+    let out = Path.Combine(tempFolder (), "verified")
+    smokeRun out [] |> ignore
+    let folder = Path.Combine(out, "parallel-lines")
+    let ok = cli [ "verify"; folder ]
+    Assert.True(ok.Exit = 0, ok.Out + ok.Err)
+    Assert.Contains("verified", ok.Out)
+    let path = Path.Combine(folder, "result.json")
+    let root = JsonNode.Parse(File.ReadAllText path)
+    root.["metrics"].[0].["values"].["em.slope"] <- JsonValue.Create 123.0
+    File.WriteAllText(path, root.ToJsonString())
+    let bad = cli [ "verify"; folder ]
+    Assert.Equal(1, bad.Exit)
+    Assert.Contains("seed 1 em.slope: published 123", bad.Out)
+
+[<Fact>]
+let ``a diverging critic is a finding: the run completes and the report names the step`` () =
+    let out = Path.Combine(tempFolder (), "diverged")
+    let manifest =
+        mutate (fun m ->
+            // Unconstrained critic under SGD with learning rate 10: the loss E f(fake) - E f(real) is
+            // unbounded below and the weights blow up within a few steps.
+            m.["critic"].["constraint"] <- JsonNode.Parse """{"kind": "none"}"""
+            m.["critic"].["optimizer"] <- JsonNode.Parse """{"kind": "sgd", "learningRate": 10}""")
+    let path = writeFile (tempFolder ()) "diverging.json" manifest
+    let r = cli [ "run"; path; "--scale"; "smoke"; "--seeds"; "2"; "--out"; out ]
+    Assert.True(r.Exit = 0, r.Err)
+    let report = File.ReadAllText(Path.Combine(out, "parallel-lines", "report.md"))
+    Assert.Contains("Diverged (seed=1/theta=0): critic loss is NaN at step", report)
+    Assert.Contains("inconclusive", r.Out)

@@ -171,6 +171,7 @@ public static class RunExperiments
                 AtomicOutput.WriteText(Path.Combine(staging, series.Name + ".csv"), Render.csv(series));
             foreach (var figure in result.Figures)
                 Plots.Save(figure, Path.Combine(staging, "figures", figure.Name + ".png"));
+            TensorBoardExport.Write(result, Path.Combine(staging, "tensorboard"));
             AtomicOutput.WriteText(Path.Combine(staging, "report.md"), Render.reportMarkdown(result, environment, manifestText));
             AtomicOutput.WriteText(Path.Combine(staging, "result.json"), Render.resultJson(result, environment, manifestText));
         });

@@ -147,3 +147,20 @@ let ``a diverging critic is a finding: the run completes and the report names th
     let report = File.ReadAllText(Path.Combine(out, "parallel-lines", "report.md"))
     Assert.Contains("Diverged (seed=1/theta=0): critic loss is NaN at step", report)
     Assert.Contains("inconclusive", r.Out)
+
+[<Fact>]
+let ``training curves go to TensorBoard event files`` () =
+    let curve: Wgan.Experiments.Series =
+        { Name = "training"; Columns = [ "step"; "earth_mover"; "critic_loss" ]; Rows = [ [| 0.0; 1.5; -1.5 |]; [| 10.0; 0.5; nan |] ] }
+    let result: Wgan.Experiments.ExperimentResult =
+        { ExperimentId = "e"; Title = "t"; Source = "s"; Scale = "smoke"; Seeds = [ 1L ]; Metrics = []; Claims = []
+          Series = [ curve; { curve with Name = "not-a-curve"; Columns = [ "theta"; "x"; "y" ] } ]; Figures = []; Notes = [] }
+    let folder = tempFolder ()
+    // Three finite values in the step-indexed series; the NaN and the theta-indexed series are skipped.
+    Assert.Equal(3, Wgan.Runner.TensorBoardExport.Write(result, folder))
+    let events = Directory.GetFiles(folder, "events.out.tfevents.*", SearchOption.AllDirectories)
+    Assert.Single(events) |> ignore
+    let bytes = File.ReadAllText(events[0], Text.Encoding.Latin1)
+    Assert.Contains("training/earth_mover", bytes)
+    Assert.Contains("training/critic_loss", bytes)
+    Assert.DoesNotContain("not-a-curve", bytes)

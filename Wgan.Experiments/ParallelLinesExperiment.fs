@@ -93,51 +93,51 @@ let unitKey (seed: int64) (thetaIndex: int) = $"seed={seed}/theta={thetaIndex}"
 /// What one (seed, theta) unit measured.
 type Estimates = { EarthMover: float; JensenShannon: float; SampleEarthMover: float }
 
-/// Trains a critic on P0 (real) vs P_theta (fake) and returns its KR estimate E_P0 f - E_Ptheta f on fresh
-/// samples, or NaN and the reason when the loss became NaN or infinite.
-let criticEstimate (settings: NetworkSettings) (scale: ScaleSettings) (device: torch.Device) (theta: float) (generator: torch.Generator) =
-    use critic = new Mlp(mlpSpec settings, generator)
-    critic.``to``(device) |> ignore
-    use optimizer = Optimizer.create settings.Optimizer (critic.parameters())
+/// Trains a fresh network on P0 (real) vs P_theta (fake) with `step` (one optimisation step on a real and a
+/// fake batch, returning its loss) for `steps` steps, then returns `evaluate` on fresh real and fake
+/// samples. Stops at the first NaN or infinite loss and returns NaN with the reason instead.
+let private trainThenEvaluate
+    (role: string)
+    (settings: NetworkSettings)
+    (steps: int)
+    (scale: ScaleSettings)
+    (device: torch.Device)
+    (theta: float)
+    (generator: torch.Generator)
+    (step: Mlp -> torch.optim.Optimizer -> torch.Tensor -> torch.Tensor -> float)
+    (evaluate: Mlp -> torch.Tensor -> torch.Tensor -> float)
+    : float * string =
+    use network = new Mlp(mlpSpec settings, generator)
+    network.``to``(device) |> ignore
+    use optimizer = Optimizer.create settings.Optimizer (network.parameters())
     let draw t n = (ParallelLines.sample t n generator).``to``(device)
-    let rec train step =
-        if step > scale.CriticSteps then ""
+    let rec train k =
+        if k > steps then ""
         else
             let loss =
                 use _ = torch.NewDisposeScope()
-                (CriticStep.criticStep critic optimizer settings.Constraint (draw 0.0 scale.BatchSize) (draw theta scale.BatchSize) generator).Loss
-            if Double.IsFinite loss then train (step + 1) else $"critic loss is {loss} at step {step}"
+                step network optimizer (draw 0.0 scale.BatchSize) (draw theta scale.BatchSize)
+            if Double.IsFinite loss then train (k + 1) else $"{role} loss is {loss} at step {k}"
     match train 1 with
     | "" ->
         use _ = torch.NewDisposeScope()
         use _ = torch.no_grad()
-        critic.eval()
-        let estimate = KantorovichRubinstein.dualEstimateOfScores (critic.call (draw 0.0 scale.EvaluationSamples)) (critic.call (draw theta scale.EvaluationSamples))
-        estimate.ToDouble(), ""
+        network.eval()
+        evaluate network (draw 0.0 scale.EvaluationSamples) (draw theta scale.EvaluationSamples), ""
     | reason -> nan, reason
 
-/// Trains a GAN discriminator on P0 (real) vs P_theta (fake) and returns V/2 + log 2 on fresh samples,
-/// or NaN and the reason when the loss became NaN or infinite.
+/// A critic's KR estimate E_P0 f - E_Ptheta f after training under its Lipschitz constraint.
+let criticEstimate (settings: NetworkSettings) (scale: ScaleSettings) (device: torch.Device) (theta: float) (generator: torch.Generator) =
+    trainThenEvaluate "critic" settings scale.CriticSteps scale device theta generator
+        (fun critic optimizer real fake -> (CriticStep.criticStep critic optimizer settings.Constraint real fake generator).Loss)
+        (fun critic real fake -> (KantorovichRubinstein.dualEstimateOfScores (critic.call real) (critic.call fake)).ToDouble())
+
+/// A GAN discriminator's JS estimate V/2 + log 2 after training (GAN 2014, Theorem 1).
 let discriminatorEstimate (settings: NetworkSettings) (scale: ScaleSettings) (device: torch.Device) (theta: float) (generator: torch.Generator) =
-    use discriminator = new Mlp(mlpSpec settings, generator)
-    discriminator.``to``(device) |> ignore
-    use optimizer = Optimizer.create settings.Optimizer (discriminator.parameters())
-    let draw t n = (ParallelLines.sample t n generator).``to``(device)
-    let rec train step =
-        if step > scale.DiscriminatorSteps then ""
-        else
-            let loss =
-                use _ = torch.NewDisposeScope()
-                (CriticStep.discriminatorStep discriminator optimizer (draw 0.0 scale.BatchSize) (draw theta scale.BatchSize)).Loss
-            if Double.IsFinite loss then train (step + 1) else $"discriminator loss is {loss} at step {step}"
-    match train 1 with
-    | "" ->
-        use _ = torch.NewDisposeScope()
-        use _ = torch.no_grad()
-        discriminator.eval()
-        let loss = Losses.discriminatorLoss (discriminator.call (draw 0.0 scale.EvaluationSamples)) (discriminator.call (draw theta scale.EvaluationSamples))
-        Losses.jensenShannonEstimate (loss.ToDouble()), ""
-    | reason -> nan, reason
+    trainThenEvaluate "discriminator" settings scale.DiscriminatorSteps scale device theta generator
+        (fun discriminator optimizer real fake -> (CriticStep.discriminatorStep discriminator optimizer real fake).Loss)
+        (fun discriminator real fake ->
+            Losses.jensenShannonEstimate ((Losses.discriminatorLoss (discriminator.call real) (discriminator.call fake)).ToDouble()))
 
 /// Exact W1 between `n` samples of P0 and `n` of P_theta.
 let sampleEarthMover (n: int) (theta: float) (generator: torch.Generator) =

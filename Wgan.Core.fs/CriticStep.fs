@@ -21,7 +21,38 @@ type DiscriminatorStepResult =
       JensenShannonEstimate: float }
 
 module CriticStep =
-    /// One WGAN critic step: loss E f(fake) - E f(real), the constraint applied as it specifies.
+    /// Whether a network mixes the samples of a batch (batch normalisation), so that scoring several
+    /// batches in one forward pass would change the mathematics.
+    let couplesBatch (network: torch.nn.Module) : bool =
+        network.modules()
+        |> Seq.exists (fun m -> m :? Modules.BatchNorm1d || m :? Modules.BatchNorm2d || m :? Modules.BatchNorm3d)
+
+    /// Critic scores of real, fake and (under a gradient penalty) interpolated samples, with the penalty.
+    /// Without batch coupling the three batches go through the critic in one forward pass (one large
+    /// matrix product per layer instead of three); with batch norm each batch is scored on its own.
+    let private scores
+        (critic: torch.nn.Module<torch.Tensor, torch.Tensor>)
+        (penalty: GradientPenalty.Sides option)
+        (real: torch.Tensor)
+        (fake: torch.Tensor)
+        (generator: torch.Generator)
+        : torch.Tensor * torch.Tensor * torch.Tensor option =
+        match penalty with
+        | None -> critic.call real, critic.call fake, None
+        | Some sides when couplesBatch critic ->
+            critic.call real, critic.call fake, Some(GradientPenalty.gradientPenalty sides critic.call real fake generator)
+        | Some sides ->
+            let interpolates = (GradientPenalty.interpolate real fake generator).detach().requires_grad_(true)
+            let all = critic.call (torch.cat([| real; fake; interpolates |], 0L))
+            let n, m = real.shape[0], fake.shape[0]
+            let interpolateScores = all.narrow(0L, n + m, interpolates.shape[0])
+            let gradients =
+                torch.autograd.grad([| interpolateScores.sum() |], [| interpolates |], create_graph = true, retain_graph = true)
+            let norms = (gradients[0].flatten(1L).pow(2.0.ToScalar()).sum(1L) + GradientPenalty.NormEpsilon).sqrt()
+            all.narrow(0L, 0L, n), all.narrow(0L, n, m), Some(GradientPenalty.penaltyOfNorms sides norms)
+
+    /// One WGAN critic step: loss E f(fake) - E f(real) (+ lambda * penalty), the constraint applied as it
+    /// specifies (clipping before or after the optimiser step, or the penalty in the loss).
     let criticStep
         (critic: torch.nn.Module<torch.Tensor, torch.Tensor>)
         (optimizer: torch.optim.Optimizer)
@@ -35,14 +66,16 @@ module CriticStep =
         | WeightClipping (bound, BeforeStep) -> LipschitzConstraint.clipWeights bound critic
         | _ -> ()
         optimizer.zero_grad()
-        let fakeDetached = fake.detach()
-        let wassersteinLoss = Losses.criticLoss (critic.call real) (critic.call fakeDetached)
-        let penalty, loss =
+        let sides =
             match lipschitz with
-            | GradientPenalty (lambda, sides) ->
-                let penalty = GradientPenalty.gradientPenalty sides critic.call real fakeDetached generator
-                penalty.ToDouble(), wassersteinLoss + lambda * penalty
-            | _ -> 0.0, wassersteinLoss
+            | GradientPenalty (_, sides) -> Some sides
+            | _ -> None
+        let realScores, fakeScores, penalty = scores critic sides real (fake.detach()) generator
+        let wassersteinLoss = Losses.criticLoss realScores fakeScores
+        let loss =
+            match lipschitz, penalty with
+            | GradientPenalty (lambda, _), Some p -> wassersteinLoss + lambda * p
+            | _ -> wassersteinLoss
         loss.backward()
         optimizer.step() |> ignore
         match lipschitz with
@@ -50,7 +83,7 @@ module CriticStep =
         | _ -> ()
         { Loss = loss.ToDouble()
           EarthMoverEstimate = -(wassersteinLoss.ToDouble())
-          Penalty = penalty }
+          Penalty = penalty |> Option.map (fun p -> p.ToDouble()) |> Option.defaultValue 0.0 }
 
     /// One GAN discriminator step on logits: loss -E log D(real) - E log(1 - D(fake)).
     let discriminatorStep

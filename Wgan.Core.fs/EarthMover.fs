@@ -17,6 +17,8 @@ let CostResolution = 1e9
 /// evaluated exactly over the merged sorted samples.
 let earthMover1D (p: float[]) (q: float[]) : float =
     if p.Length = 0 || q.Length = 0 then invalidArg (nameof p) "both samples must be non-empty"
+    if Array.exists (fun v -> not (Double.IsFinite v)) p || Array.exists (fun v -> not (Double.IsFinite v)) q then
+        invalidArg (nameof p) "samples must be finite numbers"
     let xs = Array.sort p
     let ys = Array.sort q
     let n, m = float xs.Length, float ys.Length

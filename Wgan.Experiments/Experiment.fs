@@ -18,13 +18,23 @@ type UnitResult =
       /// Empty, or why training stopped early: the quantity that became NaN or infinite and the step.
       Diverged: string }
 
+/// Where a long unit keeps its training state (TrainingState bytes) so that a killed run resumes it
+/// mid-way: `Load` gives the last saved state of this unit, if any; `Save` replaces it (atomically).
+/// How often to save is the experiment's choice, from its manifest.
+type UnitCheckpoints =
+    { Load: unit -> byte[] option
+      Save: byte[] -> unit }
+
+    /// No checkpoints: the unit runs from its start to its end.
+    static member None = { Load = (fun () -> None); Save = ignore }
+
 /// An independent unit of an experiment's work (typically one seed x one configuration). Its result depends
 /// only on the manifest, the options and its key, never on which other units ran, where, or in which order.
 type WorkUnit =
     { Key: string
       /// Shown in progress lines.
       Description: string
-      Run: unit -> UnitResult }
+      Run: UnitCheckpoints -> UnitResult }
 
 /// The work of a run, split into units, and how to assemble their results (given in `Units` order).
 type Plan =
@@ -59,7 +69,7 @@ module Experiment =
         let total = plan.Units.Length
         plan.Units
         |> List.mapi (fun i u ->
-            let r = u.Run()
+            let r = u.Run UnitCheckpoints.None
             report { Done = i + 1; Total = total; Message = u.Description }
             r)
         |> plan.Assemble

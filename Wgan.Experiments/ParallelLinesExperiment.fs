@@ -277,7 +277,8 @@ let plan (settings: Settings) (options: RunOptions) : Plan =
               for k in 0 .. thetas.Length - 1 ->
                   { Key = unitKey seed k
                     Description = $"seed {seed}, theta {thetas[k]:F3}"
-                    Run = fun () -> estimate settings scale device seed k thetas[k] } ]
+                    // Units take about a second: no checkpoints inside them.
+                    Run = fun _ -> estimate settings scale device seed k thetas[k] } ]
       Assemble = assemble settings options.Scale seeds thetas }
 
 let definition: ExperimentDefinition =

@@ -82,7 +82,7 @@ public static class RunExperiments
             if (!reused)
             {
                 var clock = Stopwatch.StartNew();
-                var result = plan.RunUnit(index);
+                var result = plan.RunUnit(index, () => work.ReadState(index)!, state => work.WriteState(index, state));
                 work.WriteUnit(index, result, clock.Elapsed.TotalSeconds);
             }
             done++;

@@ -53,6 +53,13 @@ public sealed class WorkFolder
     string IdentityPath => System.IO.Path.Combine(Path, "run.json");
     string UnitPath(int index) => System.IO.Path.Combine(Path, $"unit-{index:D6}.json");
     string SecondsPath(int index) => System.IO.Path.Combine(Path, $"unit-{index:D6}.seconds");
+    string StatePath(int index) => System.IO.Path.Combine(Path, $"unit-{index:D6}.state");
+
+    /// <summary>The training state a unit saved before it was interrupted, or null.</summary>
+    public byte[]? ReadState(int index) => File.Exists(StatePath(index)) ? File.ReadAllBytes(StatePath(index)) : null;
+
+    /// <summary>Replaces a unit's saved training state atomically.</summary>
+    public void WriteState(int index, byte[] state) => AtomicOutput.WriteWith(StatePath(index), temp => File.WriteAllBytes(temp, state));
 
     /// <summary>Whether the folder exists.</summary>
     public bool Exists => Directory.Exists(Path);
@@ -113,6 +120,7 @@ public sealed class WorkFolder
     {
         AtomicOutput.WriteText(SecondsPath(index), seconds.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
         AtomicOutput.WriteText(UnitPath(index), UnitStore.toJson(result));
+        File.Delete(StatePath(index));
     }
 
     /// <summary>Deletes the results of the given units (a shard's --force).</summary>
@@ -122,6 +130,7 @@ public sealed class WorkFolder
         {
             File.Delete(UnitPath(i));
             File.Delete(SecondsPath(i));
+            File.Delete(StatePath(i));
         }
     }
 

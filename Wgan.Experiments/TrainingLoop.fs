@@ -1,0 +1,46 @@
+/// A training loop that checkpoints its whole state every so many iterations and resumes from the last
+/// checkpoint, so that a unit killed mid-way continues bit for bit (see Wgan.Core.TrainingState).
+module Wgan.Experiments.TrainingLoop
+
+open TorchSharp
+open Wgan.Core
+
+/// Everything that carries state from one iteration to the next.
+type LoopObjects =
+    { Networks: torch.nn.Module list
+      Optimizers: torch.optim.Optimizer list
+      Generators: torch.Generator list }
+
+/// Runs iterations 1 .. `total`, starting after the last checkpointed iteration if `checkpoints` has one,
+/// and saving the state after every `every`-th iteration (0: never). `iteration k` performs iteration k and
+/// returns `Ok (Some row)` to log a row, `Ok None` to log nothing, or `Error reason` to stop (divergence).
+/// Returns the logged rows (those before a resume included) and the reason for stopping early, if any.
+let run
+    (checkpoints: UnitCheckpoints)
+    (every: int)
+    (objects: LoopObjects)
+    (total: int)
+    (iteration: int -> Result<float[] option, string>)
+    : float[][] * string option =
+    let rows = ResizeArray<float[]>()
+    let start =
+        match checkpoints.Load() with
+        | Some bytes ->
+            let state = TrainingState.restore bytes objects.Networks objects.Optimizers objects.Generators
+            rows.AddRange state.Series
+            int state.Counters[0]
+        | None -> 0
+    let rec loop k =
+        if k > total then None
+        else
+            match iteration k with
+            | Error reason -> Some reason
+            | Ok row ->
+                row |> Option.iter rows.Add
+                if every > 0 && k % every = 0 && k < total then
+                    checkpoints.Save(
+                        TrainingState.save objects.Networks objects.Optimizers objects.Generators
+                            { Counters = [| int64 k |]; Series = rows.ToArray() })
+                loop (k + 1)
+    let stopped = loop (start + 1)
+    rows.ToArray(), stopped

@@ -27,9 +27,11 @@ module CriticStep =
         network.modules()
         |> Seq.exists (fun m -> m :? Modules.BatchNorm1d || m :? Modules.BatchNorm2d || m :? Modules.BatchNorm3d)
 
-    /// Critic scores of real, fake and (under a gradient penalty) interpolated samples, with the penalty.
-    /// Without batch coupling the three batches go through the critic in one forward pass (one large
-    /// matrix product per layer instead of three); with batch norm each batch is scored on its own.
+    /// Critic scores of real and fake samples and (under a gradient penalty) the penalty at interpolates.
+    /// A piecewise-linear MLP critic uses the explicit input-gradient chain (MlpInputGradient); another
+    /// critic without batch coupling scores the three batches in one forward pass (one large matrix product
+    /// per layer instead of three) with double back-propagation; with batch norm each batch is scored on
+    /// its own.
     let private scores
         (critic: torch.nn.Module<torch.Tensor, torch.Tensor>)
         (penalty: GradientPenalty.Sides option)
@@ -41,6 +43,16 @@ module CriticStep =
         | None -> critic.call real, critic.call fake, None
         | Some sides when couplesBatch critic ->
             critic.call real, critic.call fake, Some(GradientPenalty.gradientPenalty sides critic.call real fake generator)
+        | Some sides when (match critic with :? Mlp as mlp -> MlpInputGradient.applies mlp.Spec && mlp.Spec.Outputs = 1 | _ -> false) ->
+            // Piecewise-linear MLP: score real and fake together; the penalty's input gradients come from
+            // the explicit chain of MlpInputGradient, whose backward skips the interpolates' forward graph.
+            let mlp = critic :?> Mlp
+            let interpolates = GradientPenalty.interpolate real fake generator
+            let both = critic.call (torch.cat([| real; fake |], 0L))
+            let n = real.shape[0]
+            let gradients = MlpInputGradient.inputGradients mlp interpolates
+            let norms = (gradients.pow(2.0.ToScalar()).sum(1L) + GradientPenalty.NormEpsilon).sqrt()
+            both.narrow(0L, 0L, n), both.narrow(0L, n, fake.shape[0]), Some(GradientPenalty.penaltyOfNorms sides norms)
         | Some sides ->
             let interpolates = (GradientPenalty.interpolate real fake generator).detach().requires_grad_(true)
             let all = critic.call (torch.cat([| real; fake; interpolates |], 0L))

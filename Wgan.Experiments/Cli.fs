@@ -74,12 +74,27 @@ type VerifyArguments =
             match this with
             | Result _ -> "a published result folder, e.g. results/parallel-lines"
 
+type BenchArguments =
+    | Iterations of count: int
+    | [<CustomCommandLine("--threads")>] Bench_Threads of counts: int list
+    | [<CustomCommandLine("--out")>] Bench_Out of file: string
+    | Only of names: string list
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | Iterations _ -> "generator iterations timed per configuration (default 30; memory is sampled over them)"
+            | Bench_Threads _ -> "thread counts to measure (default: 1 2)"
+            | Bench_Out _ -> "the Markdown report (default: results/benchmarks.md)"
+            | Only _ -> "only these configurations (default: all)"
+
 type WganArguments =
     | [<SubCommand; CliPrefix(CliPrefix.None)>] List
     | [<CliPrefix(CliPrefix.None)>] Run of ParseResults<RunArguments>
     | [<CliPrefix(CliPrefix.None)>] Distance of ParseResults<DistanceArguments>
     | [<CliPrefix(CliPrefix.None)>] Merge of ParseResults<MergeArguments>
     | [<CliPrefix(CliPrefix.None)>] Verify of ParseResults<VerifyArguments>
+    | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArguments>
 
     interface IArgParserTemplate with
         member this.Usage =
@@ -89,6 +104,7 @@ type WganArguments =
             | Distance _ -> "a divergence between two distributions given as CSV files"
             | Merge _ -> "combine the shards of sharded runs into their results"
             | Verify _ -> "re-run a published result at its recorded scale, seeds and threads and compare"
+            | Bench _ -> "time the training steps and compare their FLOP rate with the matrix-multiply peak"
 
 /// A parsed command. Exactly one of the derived types.
 [<AbstractClass>]
@@ -149,6 +165,16 @@ type VerifyCommand(folder: string) =
     inherit Command()
     member _.Folder = folder
 
+/// `bench`.
+[<Sealed>]
+type BenchCommand(iterations: int, threads: int[], outFile: string, only: string[]) =
+    inherit Command()
+    member _.Iterations = iterations
+    member _.Threads = threads
+    member _.OutFile = outFile
+    /// Empty: every configuration.
+    member _.Only = only
+
 /// Raised for a command line that parses but makes no sense (e.g. --threads 0).
 exception UsageException of string
 
@@ -185,6 +211,13 @@ type Cli =
                 run.Contains Resume, run.Contains Force, run.GetResult(Shard, defaultValue = ""), shardCount) :> Command
         | Merge m -> MergeCommand(m.GetResult(Merge_Out, defaultValue = "results"), m.Contains Merge_Force) :> Command
         | Verify v -> VerifyCommand(v.GetResult Result) :> Command
+        | Bench b ->
+            let iterations = b.GetResult(Iterations, defaultValue = 30)
+            if iterations < 1 then raise (UsageException $"--iterations must be at least 1 (found {iterations})")
+            let threads = b.GetResult(Bench_Threads, defaultValue = [ 1; 2 ])
+            if threads.IsEmpty || threads |> List.exists (fun t -> t < 1 || t > 1024) then
+                raise (UsageException "--threads takes thread counts between 1 and 1024")
+            BenchCommand(iterations, Array.ofList threads, b.GetResult(Bench_Out, defaultValue = "results/benchmarks.md"), Array.ofList (b.GetResult(Only, defaultValue = []))) :> Command
         | Distance d ->
             let metric =
                 match d.GetResult Metric with

@@ -49,6 +49,7 @@ public static class Program
                 DistanceCommand distance => Distance.Execute(distance, stdout),
                 MergeCommand merge => Merge.Execute(merge, args, stdout),
                 VerifyCommand verify => Verify.Execute(verify, stdout, stderr),
+                BenchCommand bench => Bench.Execute(bench, args, stdout, stderr),
                 _ => throw new InvalidOperationException($"unhandled command {command.GetType().Name}"),
             };
         }

@@ -311,5 +311,9 @@ let diameter (clouds: float[][] seq) =
             largest <- max largest (EarthMover.euclidean x y)
     largest
 
+/// `property |@ label`: labels a property so that a failure says what disagreed (FsCheck 3 has Prop.label
+/// but no longer this operator).
+let (|@) (property: 'Testable) (label: string) : Property = Prop.label label property
+
 /// Formats a vector or cloud for a property label.
 let show (value: 'a) = sprintf "%A" value

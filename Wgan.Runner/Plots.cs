@@ -65,6 +65,8 @@ public static class Plots
             plot.ShowLegend(surface is null ? ScottPlot.Alignment.LowerRight : ScottPlot.Alignment.UpperRight);
         if (surface is not null)
             plot.Axes.SetLimits(surface.XMin, surface.XMax, surface.YMin, surface.YMax);
+        else if (figure.Histograms.Any() && !figure.LogY)
+            plot.Axes.Margins(bottom: 0);
         var (width, height) = surface is null ? (Width, Height) : (SurfaceWidth, SurfaceHeight);
         AtomicOutput.WriteWith(path, temp => plot.SavePng(temp, width, height), ".tmp.png");
     }

@@ -70,9 +70,12 @@ let spectralBound (network: Mlp) : float =
     let activations = activationLipschitz network.Spec.Activation ** float network.Spec.Hidden.Length
     spectralNorms network |> Array.fold (*) activations
 
+/// The weights of each linear layer of `network` (biases excluded), input layer first, each row by row.
+let layerWeights (network: Mlp) : float[][] =
+    network.Linears |> Array.map (fun linear -> toArray linear.weight)
+
 /// Every weight of the linear layers of `network` (biases excluded), input layer first, row by row.
-let weights (network: Mlp) : float[] =
-    network.Linears |> Array.collect (fun linear -> toArray linear.weight)
+let weights (network: Mlp) : float[] = layerWeights network |> Array.concat
 
 /// The fraction of `values` within `BoundTolerance` (1%) of the bounds +-bound: | |w| - bound | <= 0.01 bound.
 let fractionAtBounds (bound: float) (values: float[]) : float =
@@ -88,6 +91,17 @@ let fractionAtExtremes (values: float[]) : float =
     else
         let largest = values |> Array.maxBy abs |> abs
         if largest = 0.0 then 1.0 else fractionAtBounds largest values
+
+/// The fraction of all weights within 1% of their own layer's extremes +-max |w|: a pile-up at two values per
+/// layer, as clipping makes, gives a large fraction; a spread of weights a small one (about 1% for uniform
+/// weights). Per layer, because layers start from different scales (PyTorch's init is +-1/sqrt(fan_in)).
+let fractionAtLayerExtremes (layers: float[][]) : float =
+    let total = layers |> Array.sumBy Array.length
+    if total = 0 then nan
+    else
+        layers
+        |> Array.sumBy (fun layer -> if layer.Length = 0 then 0.0 else fractionAtExtremes layer * float layer.Length)
+        |> fun near -> near / float total
 
 /// Counts of `values` in `bins` equal bins over [lo, hi] (the last bin includes hi); values outside [lo, hi]
 /// and non-finite values are not counted.

@@ -159,13 +159,14 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
               Y = Array.init depth (fun l -> seeds |> List.averageBy (fun seed -> found[unitKey seed setting].Vectors[vector][l]))
               Markers = false })
     let criticSpec, generatorSpec = networkSpecs settings scale
+    let claims = settings.Claims |> List.map (Claims.evaluate metrics)
     { ExperimentId = Id
       Title = title
       Source = source
       Scale = options.Scale.Name
       Seeds = seeds
       Metrics = metrics
-      Claims = settings.Claims |> List.map (Claims.evaluate metrics)
+      Claims = claims
       Series =
         [ { Name = "layer-norms"
             Columns = [ "seed"; "setting"; "after_training"; "layer"; "log10_gradient_norm" ]
@@ -179,13 +180,15 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
         [ Figure.ofLines "gradient-norms" $"Critic gradient norms after {scale.GeneratorIterations} generator iterations ({settings.Dataset.Name})" "critic layer (1 = next to the input)" "log10 ||dL/dh|| (mean over seeds)" false (curves "atEnd")
           Figure.ofLines "gradient-norms-at-start" "Critic gradient norms at initialisation" "critic layer (1 = next to the input)" "log10 ||dL/dh|| (mean over seeds)" false (curves "atStart") ]
       Notes =
-        [ $"Data: {settings.Dataset.Name} (gan_toy.py constants). Critic: MLP 2 -> {settings.Critic.Depth} x {scale.Width} -> 1, {settings.Critic.Activation}, normalisation {settings.Critic.Normalization}; generator: MLP {settings.NoiseDimension} -> {settings.Generator.Depth} x {scale.Width} -> 2, {settings.Generator.Activation}, normalisation {settings.Generator.Normalization}; z ~ N(0, I)."
+        [ $"Data: {settings.Dataset.Name} (gan_toy.py constants). Critic: MLP 2 -> {settings.Critic.Depth} x {scale.Width} -> 1, {activationText settings.Critic.Activation}, normalisation {normalizationText settings.Critic.Normalization}; generator: MLP {settings.NoiseDimension} -> {settings.Generator.Depth} x {scale.Width} -> 2, {activationText settings.Generator.Activation}, normalisation {normalizationText settings.Generator.Normalization}; z ~ N(0, I)."
           $"Training: {scale.GeneratorIterations} generator iterations, each after {settings.NCritic} critic steps, batch {scale.BatchSize}; no critic warm-up schedule."
           yield! settings.TrainingSettings |> List.map (fun s ->
               $"Setting {s.Id} ({s.Label}): {constraintText s.Constraint}; critic {optimizerText s.CriticOptimizer}, generator {optimizerText s.GeneratorOptimizer}.")
           $"Measured quantity: for each hidden layer l of the critic, the norm ||dL/dh_l|| over the whole [2 x batch, width] activation tensor, with L = E f(fake) - E f(real) the critic loss (sign: minimised by the critic; the penalty term is excluded, its forward pass runs on interpolates). log10 of it is averaged over {scale.MeasurementBatches} fresh batches (real and generated, batch {scale.BatchSize}); a norm of exactly 0 (a layer whose units are all inactive, or an underflow) counts as the smallest float32, 1.4e-45 (log10 = -44.85), and zeroNormLayers says how often that happened."
+          "At start means before any training step and before the first clipping: the PyTorch-style initialisation (uniform in +-1/sqrt(fan_in)) itself shrinks gradients towards the input (a ReLU layer of width n multiplies their norm by about sqrt(n / (3 n) / 2) = 0.41, i.e. -0.39 decades per layer), so slopeAtStart is positive for every setting; the claims are about the norms after training."
           "Slope: least-squares slope of log10 norm against layer index 1..depth, 1 next to the input. Exploding towards the input gives a negative slope, vanishing a positive one. A threshold of 0.0909 = 1/11 per layer is one order of magnitude over the 11 steps between 12 layers."
           $"The networks have {criticSpec.Hidden.Length} (critic) and {generatorSpec.Hidden.Length} (generator) hidden layers; the paper calls them 12-layer networks and does not give their width or training length, which are this harness's choices per scale."
+          yield! scaleNote options.Scale claims $"The networks here are {scale.Width} wide and train {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].Width} wide, {settings.Scales[Paper].GeneratorIterations} iterations); whether c = 0.1 explodes depends on the width (a clipped layer scales gradients by about c sqrt(width) when its weights sit at +-c)."
           yield! divergenceNotes measurements ] }
 
 let run (settings: Settings) (options: RunOptions) (report: Progress -> unit) : ExperimentResult =

@@ -32,23 +32,44 @@ let datasetTitle (d: ToyDataset) =
     | TwentyFiveGaussians -> "25 Gaussians"
     | SwissRoll -> "Swiss Roll"
 
+/// A number in plain decimal notation (0.00005, not 5E-05), invariant culture.
+let plainNumber (x: float) = x.ToString("0.##########", Globalization.CultureInfo.InvariantCulture)
+
+/// The activation as a manifest names it.
+let activationText (a: Activation) =
+    match a with
+    | ReLU -> "relu"
+    | LeakyReLU slope -> $"leaky-relu({plainNumber slope})"
+    | Tanh -> "tanh"
+    | Softplus -> "softplus"
+
+/// The normalisation as a manifest names it.
+let normalizationText (n: Normalization) =
+    match n with
+    | NoNormalization -> "none"
+    | LayerNorm -> "layer"
+    | BatchNorm -> "batch"
+
+/// Hidden widths as "64 -> 64 -> 64".
+let widthsText (hidden: int list) = hidden |> List.map string |> String.concat " -> "
+
 /// The constraint in words, for notes and titles.
 let constraintText (c: LipschitzConstraint) =
     match c with
     | Unconstrained -> "no constraint"
     | WeightClipping (bound, timing) ->
         let when' = match timing with BeforeStep -> "before" | AfterStep -> "after"
-        $"weight clipping to [-{bound}, {bound}] {when'} each step"
+        $"weight clipping to [-{plainNumber bound}, {plainNumber bound}] {when'} each step"
     | GradientPenalty (lambda, sides) ->
         let which = match sides with GradientPenalty.TwoSided -> "two-sided" | GradientPenalty.OneSided -> "one-sided"
-        $"{which} gradient penalty, lambda = {lambda}"
+        $"{which} gradient penalty, lambda = {plainNumber lambda}"
 
 /// The optimiser in words.
 let optimizerText (o: OptimizerSpec) =
     match o with
-    | RmsProp lr -> $"RMSProp(lr {lr})"
-    | Adam (lr, b1, b2) -> $"Adam(lr {lr}, beta1 {b1}, beta2 {b2})"
-    | Sgd lr -> $"SGD(lr {lr})"
+    | RmsProp lr -> $"RMSProp (lr {plainNumber lr})"
+    | Adam (lr, b1, b2) -> $"Adam (lr {plainNumber lr}, beta1 {plainNumber b1}, beta2 {plainNumber b2})"
+    | Sgd lr -> $"SGD (lr {plainNumber lr})"
 
 /// The shape of a deep MLP whose width is set per scale: the number of hidden layers, the activation and
 /// the normalisation.
@@ -128,6 +149,16 @@ let byKey (measurements: UnitMeasurement list) : IReadOnlyDictionary<string, Uni
 let divergenceNotes (measurements: UnitMeasurement list) =
     [ for m in measurements do
           if m.Diverged <> "" then $"Diverged ({m.Key}): {m.Diverged}; its metrics are NaN and claims using them are inconclusive." ]
+
+/// A note for a run below paper scale whose claims did not all reproduce: which ones, with their verdicts,
+/// and `why` (what this scale does less of than the paper). No note when every claim reproduced or at paper
+/// scale. Built from the verdicts, so it says what happened, not what was expected.
+let scaleNote (scale: Scale) (claims: ClaimResult list) (why: string) : string list =
+    let missed = claims |> List.filter (fun c -> c.Verdict <> Reproduced)
+    if scale = Paper || missed.IsEmpty then []
+    else
+        let listed = missed |> List.map (fun c -> $"{c.Spec.Id} ({c.Verdict.Name})") |> String.concat ", "
+        [ $"At {scale.Name} scale {missed.Length} of {claims.Length} claims did not reproduce: {listed}. {why} This is a result at this scale, not a verdict on the paper; the thresholds are the manifest's and were not tuned to the outcome." ]
 
 /// A decoder that also requires `predicate` of the decoded value, reporting `message` at its path.
 let requiring (predicate: 'T -> bool) (message: string) (decoder: Decoder<'T>) : Decoder<'T> =

@@ -39,10 +39,13 @@ type Settings =
 let metrics =
     [ "clip.fractionAtBounds", "fraction of the clipped critic's weights within 1% of +-c after training (| |w| - c | <= 0.01 c)"
       "clip.fractionAtBoundsAtStart", "the same fraction for the initial weights clipped once, before any training step"
-      "clip.fractionAtExtremes", "fraction of the clipped critic's weights within 1% of +-max |w| after training"
-      "gp.fractionAtExtremes", "fraction of the gradient-penalty critic's weights within 1% of +-max |w| (its own extremes) after training"
+      "clip.trainedToBounds", "among the weights the first clipping left inside the bounds, the fraction at +-c after training"
+      "clip.fractionAtExtremes", "fraction of the clipped critic's weights within 1% of their layer's +-max |w| after training"
+      "clip.relativeChange", "||w_final - w_clipped_once|| / ||w_clipped_once||: how far training moved the clipped weights"
+      "gp.fractionAtExtremes", "fraction of the gradient-penalty critic's weights within 1% of their layer's +-max |w| after training"
       "gp.fractionAtClipBounds", "fraction of the gradient-penalty critic's weights within 1% of +-c, c the clipped setting's bound"
-      "gp.maxAbsWeightOverBound", "largest |w| of the gradient-penalty critic divided by c" ]
+      "gp.maxAbsWeightOverBound", "largest |w| of the gradient-penalty critic divided by c"
+      "gp.relativeChange", "||w_final - w_initial|| / ||w_initial|| of the gradient-penalty critic" ]
 
 let private scaleSettings: Decoder<ScaleSettings> =
     Decode.object (fun r ->
@@ -102,17 +105,28 @@ let histogramOf (label: string) (bins: int) (values: float[]) : Histogram =
     let edge = if largest > 0.0 then 1.05 * largest else 1.0
     { Label = label; Lo = -edge; Hi = edge; Counts = LipschitzTools.histogram -edge edge bins values |> Array.map float }
 
-/// The weight statistics of one trained critic, named as the metrics without their role prefix.
-let weightStatistics (role: Role) (c: float) (initial: float[]) (final: float[]) : (string * float) list =
+/// ||final - initial|| / ||initial|| over all weights: how far training moved them.
+let relativeChange (initial: float[]) (final: float[]) =
+    sqrt (Array.fold2 (fun acc a b -> acc + (b - a) * (b - a)) 0.0 initial final) / sqrt (Array.sumBy (fun a -> a * a) initial)
+
+/// The weight statistics of one trained critic (weights per layer, before and after training), named as
+/// the metrics without their role prefix.
+let weightStatistics (role: Role) (c: float) (initial: float[][]) (final: float[][]) : (string * float) list =
+    let first, last = Array.concat initial, Array.concat final
     match role with
     | Clipping ->
-        [ "fractionAtBounds", LipschitzTools.fractionAtBounds c final
-          "fractionAtBoundsAtStart", LipschitzTools.fractionAtBounds c (initial |> Array.map (fun w -> max -c (min c w)))
-          "fractionAtExtremes", LipschitzTools.fractionAtExtremes final ]
+        let clippedOnce = first |> Array.map (fun w -> max -c (min c w))
+        let interior = [| for k in 0 .. first.Length - 1 do if abs clippedOnce[k] < (1.0 - LipschitzTools.BoundTolerance) * c then last[k] |]
+        [ "fractionAtBounds", LipschitzTools.fractionAtBounds c last
+          "fractionAtBoundsAtStart", LipschitzTools.fractionAtBounds c clippedOnce
+          "trainedToBounds", LipschitzTools.fractionAtBounds c interior
+          "fractionAtExtremes", LipschitzTools.fractionAtLayerExtremes final
+          "relativeChange", relativeChange clippedOnce last ]
     | Penalty ->
-        [ "fractionAtExtremes", LipschitzTools.fractionAtExtremes final
-          "fractionAtClipBounds", LipschitzTools.fractionAtBounds c final
-          "maxAbsWeightOverBound", (final |> Array.map abs |> Array.max) / c ]
+        [ "fractionAtExtremes", LipschitzTools.fractionAtLayerExtremes final
+          "fractionAtClipBounds", LipschitzTools.fractionAtBounds c last
+          "maxAbsWeightOverBound", (last |> Array.map abs |> Array.max) / c
+          "relativeChange", relativeChange first last ]
 
 /// The key of the unit that trains under `role` for `seed`.
 let unitKey (seed: int64) (role: Role) = $"seed-{seed}/{role.Prefix}"
@@ -132,11 +146,11 @@ let train (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (se
         new Mlp({ Inputs = settings.NoiseDimension; Hidden = hidden settings.Generator; Outputs = 2; Activation = settings.Generator.Activation; Normalization = settings.Generator.Normalization }, networkGenerator)
     critic.``to``(device) |> ignore
     generatorNetwork.``to``(device) |> ignore
-    let initial = LipschitzTools.weights critic
+    let initial = LipschitzTools.layerWeights critic
     let diverged =
         trainWgan critic generatorNetwork setting settings.Dataset settings.NoiseDimension scale.BatchSize settings.NCritic scale.GeneratorIterations device trainingGenerator
-    let final = if diverged = "" then LipschitzTools.weights critic else Array.create initial.Length nan
-    let histogram = histogramOf setting.Label settings.HistogramBins (if diverged = "" then final else [| 0.0 |])
+    let final = if diverged = "" then LipschitzTools.layerWeights critic else initial |> Array.map (Array.map (fun _ -> nan))
+    let histogram = histogramOf setting.Label settings.HistogramBins (if diverged = "" then Array.concat final else [| 0.0 |])
     { Key = unitKey seed role
       Scalars = readOnlyDict (weightStatistics role (bound settings) initial final @ [ "histogramLo", histogram.Lo; "histogramHi", histogram.Hi ])
       Vectors = readOnlyDict [ "histogram", histogram.Counts ]
@@ -175,13 +189,14 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
         { Figure.ofLines name $"{(settingOf settings role).Label}: critic weights after training (seed {seeds.Head})" "weight" "count" false [] with
             Histograms = [ histogram role ] }
     let c = bound settings
+    let claims = settings.Claims |> List.map (Claims.evaluate metrics)
     { ExperimentId = Id
       Title = title
       Source = source
       Scale = options.Scale.Name
       Seeds = seeds
       Metrics = metrics
-      Claims = settings.Claims |> List.map (Claims.evaluate metrics)
+      Claims = claims
       Series =
         [ { Name = "histograms"
             Columns = [ "setting"; "bin_lo"; "bin_hi"; "count" ]
@@ -192,13 +207,14 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
                     for b in 0 .. h.Counts.Length - 1 -> [| float role.Code; h.Lo + float b * width; h.Lo + float (b + 1) * width; h.Counts[b] |] ] } ]
       Figures = [ figure "weights-clipping" Clipping; figure "weights-gradient-penalty" Penalty ]
       Notes =
-        [ $"Data: {settings.Dataset.Name}. Critic: MLP 2 -> {settings.Critic.Depth} x {scale.Width} -> 1, {settings.Critic.Activation}, normalisation {settings.Critic.Normalization}; generator: MLP {settings.NoiseDimension} -> {settings.Generator.Depth} x {scale.Width} -> 2. The paper does not say which networks its histograms come from; this is the Figure 1b setup (Swiss Roll, deep ReLU MLPs)."
+        [ $"Data: {settings.Dataset.Name}. Critic: MLP 2 -> {settings.Critic.Depth} x {scale.Width} -> 1, {activationText settings.Critic.Activation}, normalisation {normalizationText settings.Critic.Normalization}; generator: MLP {settings.NoiseDimension} -> {settings.Generator.Depth} x {scale.Width} -> 2. The paper does not say which networks its histograms come from; this is the Figure 1b setup (Swiss Roll, deep ReLU MLPs)."
           $"Training: {scale.GeneratorIterations} generator iterations, each after {settings.NCritic} critic steps, batch {scale.BatchSize}; no critic warm-up schedule."
           $"Clipping: {constraintText settings.Clipping.Constraint}; critic {optimizerText settings.Clipping.CriticOptimizer}, generator {optimizerText settings.Clipping.GeneratorOptimizer}."
           $"Gradient penalty: {constraintText settings.GradientPenalty.Constraint}; critic {optimizerText settings.GradientPenalty.CriticOptimizer}, generator {optimizerText settings.GradientPenalty.GeneratorOptimizer}."
-          $"Weights: every weight of the critic's linear layers, biases excluded. 'Within 1%% of the bounds' means | |w| - c | <= 0.01 c with c = {c}. The gradient-penalty critic has no bounds: its claim uses its own extremes +-max |w|, and gp.fractionAtClipBounds reports the fraction near +-c for comparison."
-          "clip.fractionAtBoundsAtStart is the fraction the very first clipping produces from the PyTorch-style initialisation (uniform in +-1/sqrt(fan_in), wider than c): part of the pile-up at +-c is there before any training, and the report shows both."
+          $"Weights: every weight of the critic's linear layers, biases excluded. 'Within 1%% of the bounds' means | |w| - c | <= 0.01 c with c = {c}. The gradient-penalty critic has no bounds: its claim uses each layer's own extremes +-max |w| (per layer, since the initial scale +-1/sqrt(fan_in) differs between layers; uniform weights give about 1%%), and gp.fractionAtClipBounds reports the fraction near +-c for comparison."
+          "clip.fractionAtBoundsAtStart is the fraction the very first clipping produces from the PyTorch-style initialisation (uniform in +-1/sqrt(fan_in), wider than c): part of the pile-up at +-c is there before any training. clip.trainedToBounds and the relativeChange metrics say how much training itself moved the weights."
           $"Figures show seed {seeds.Head}, {settings.HistogramBins} bins over +-1.05 max |w| of each critic."
+          yield! scaleNote options.Scale claims $"The networks here are {scale.Width} wide and train {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].Width} wide, {settings.Scales[Paper].GeneratorIterations} iterations); relativeChange says how far the weights moved from their start."
           yield! divergenceNotes measurements ] }
 
 let run (settings: Settings) (options: RunOptions) (report: Progress -> unit) : ExperimentResult =

@@ -189,6 +189,9 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
         { Figure.ofLines name $"{(settingOf settings role).Label}: critic weights after training (seed {seeds.Head})" "weight" "count" false [] with
             Histograms = [ histogram role ] }
     let c = bound settings
+    let percentOf (name: string) =
+        (100.0 * (metrics |> List.averageBy (fun m -> m.Values[name]))).ToString("F1", System.Globalization.CultureInfo.InvariantCulture)
+    let atStart, atEnd, trained, moved = "clip.fractionAtBoundsAtStart", "clip.fractionAtBounds", "clip.trainedToBounds", "gp.relativeChange"
     let claims = settings.Claims |> List.map (Claims.evaluate metrics)
     { ExperimentId = Id
       Title = title
@@ -213,6 +216,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
           $"Gradient penalty: {constraintText settings.GradientPenalty.Constraint}; critic {optimizerText settings.GradientPenalty.CriticOptimizer}, generator {optimizerText settings.GradientPenalty.GeneratorOptimizer}."
           $"Weights: every weight of the critic's linear layers, biases excluded. 'Within 1%% of the bounds' means | |w| - c | <= 0.01 c with c = {c}. The gradient-penalty critic has no bounds: its claim uses each layer's own extremes +-max |w| (per layer, since the initial scale +-1/sqrt(fan_in) differs between layers; uniform weights give about 1%%), and gp.fractionAtClipBounds reports the fraction near +-c for comparison."
           "clip.fractionAtBoundsAtStart is the fraction the very first clipping produces from the PyTorch-style initialisation (uniform in +-1/sqrt(fan_in), wider than c): part of the pile-up at +-c is there before any training. clip.trainedToBounds and the relativeChange metrics say how much training itself moved the weights."
+          $"Measured here (mean over seeds): {percentOf atStart}%% of the clipped critic's weights sat at +-c after the first clipping, {percentOf atEnd}%% after training; training moved {percentOf trained}%% of the weights that started inside the bounds onto them. The gradient-penalty critic's weights moved by {percentOf moved}%% of their norm."
           $"Figures show seed {seeds.Head}, {settings.HistogramBins} bins over +-1.05 max |w| of each critic."
           yield! scaleNote options.Scale claims $"The networks here are {scale.Width} wide and train {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].Width} wide, {settings.Scales[Paper].GeneratorIterations} iterations); relativeChange says how far the weights moved from their start."
           yield! divergenceNotes measurements ] }

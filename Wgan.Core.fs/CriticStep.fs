@@ -51,7 +51,7 @@ module CriticStep =
             let both = critic.call (torch.cat([| real; fake |], 0L))
             let n = real.shape[0]
             let gradients = MlpInputGradient.inputGradients mlp interpolates
-            let norms = (gradients.pow(2.0.ToScalar()).sum(1L) + GradientPenalty.NormEpsilon).sqrt()
+            let norms = (Scalars.add ((Scalars.pow gradients 2.0).sum(1L)) GradientPenalty.NormEpsilon).sqrt()
             both.narrow(0L, 0L, n), both.narrow(0L, n, fake.shape[0]), Some(GradientPenalty.penaltyOfNorms sides norms)
         | Some sides ->
             let interpolates = (GradientPenalty.interpolate real fake generator).detach().requires_grad_(true)
@@ -60,14 +60,14 @@ module CriticStep =
             let interpolateScores = all.narrow(0L, n + m, interpolates.shape[0])
             let gradients =
                 torch.autograd.grad([| interpolateScores.sum() |], [| interpolates |], create_graph = true, retain_graph = true)
-            let norms = (gradients[0].flatten(1L).pow(2.0.ToScalar()).sum(1L) + GradientPenalty.NormEpsilon).sqrt()
+            let norms = (Scalars.add ((Scalars.pow (gradients[0].flatten(1L)) 2.0).sum(1L)) GradientPenalty.NormEpsilon).sqrt()
             all.narrow(0L, 0L, n), all.narrow(0L, n, m), Some(GradientPenalty.penaltyOfNorms sides norms)
 
     /// One WGAN critic step: loss E f(fake) - E f(real) (+ lambda * penalty), the constraint applied as it
     /// specifies (clipping before or after the optimiser step, or the penalty in the loss).
     let criticStep
         (critic: torch.nn.Module<torch.Tensor, torch.Tensor>)
-        (optimizer: torch.optim.Optimizer)
+        (optimizer: Optimizer)
         (lipschitz: LipschitzConstraint)
         (real: torch.Tensor)
         (fake: torch.Tensor)
@@ -86,7 +86,7 @@ module CriticStep =
         let wassersteinLoss = Losses.criticLoss realScores fakeScores
         let loss =
             match lipschitz, penalty with
-            | GradientPenalty (lambda, _), Some p -> wassersteinLoss + lambda * p
+            | GradientPenalty (lambda, _), Some p -> wassersteinLoss + Scalars.mul p lambda
             | _ -> wassersteinLoss
         loss.backward()
         optimizer.step() |> ignore
@@ -100,7 +100,7 @@ module CriticStep =
     /// One GAN discriminator step on logits: loss -E log D(real) - E log(1 - D(fake)).
     let discriminatorStep
         (discriminator: torch.nn.Module<torch.Tensor, torch.Tensor>)
-        (optimizer: torch.optim.Optimizer)
+        (optimizer: Optimizer)
         (real: torch.Tensor)
         (fake: torch.Tensor)
         : DiscriminatorStepResult =

@@ -20,7 +20,7 @@ let NormEpsilon = 1e-12
 let interpolate (real: torch.Tensor) (fake: torch.Tensor) (generator: torch.Generator) : torch.Tensor =
     let shape = Array.init (int (real.dim())) (fun d -> if d = 0 then real.shape[0] else 1L)
     let eps = torch.rand(shape, dtype = real.dtype, generator = generator).``to``(real.device)
-    eps * real + (1.0 - eps) * fake
+    eps * real + Scalars.subFrom 1.0 eps * fake
 
 /// Per-sample gradient norms ||grad_x f(x)||_2 over all non-batch dimensions, kept in the autograd graph
 /// (double back-propagation) so that a loss built on them trains the critic.
@@ -31,13 +31,13 @@ let inputGradientNorms (critic: torch.Tensor -> torch.Tensor) (points: torch.Ten
     let gradients =
         torch.autograd.grad([| scores.sum() |], [| x |], create_graph = true, retain_graph = true)
     let g = gradients[0].flatten(1L)
-    (g.pow(2.0.ToScalar()).sum(1L) + NormEpsilon).sqrt()
+    Scalars.add (Scalars.pow g 2.0 |> fun squares -> squares.sum(1L)) NormEpsilon |> fun t -> t.sqrt()
 
 /// The penalty term without its lambda: mean over samples of (||g|| - 1)^2, or max(0, ||g|| - 1)^2.
 let penaltyOfNorms (sides: Sides) (norms: torch.Tensor) : torch.Tensor =
     match sides with
-    | TwoSided -> (norms - 1.0).pow(2.0.ToScalar()).mean()
-    | OneSided -> torch.nn.functional.relu(norms - 1.0).pow(2.0.ToScalar()).mean()
+    | TwoSided -> Scalars.pow (Scalars.sub norms 1.0) 2.0 |> fun t -> t.mean()
+    | OneSided -> Scalars.pow (torch.nn.functional.relu(Scalars.sub norms 1.0)) 2.0 |> fun t -> t.mean()
 
 /// E_{x^} (||grad D(x^)|| - 1)^2 at interpolates between real and fake (without lambda).
 let gradientPenalty

@@ -22,4 +22,4 @@ module LipschitzConstraint =
     let clipWeights (bound: float) (network: torch.nn.Module) : unit =
         use _ = torch.no_grad()
         for p in network.parameters() do
-            p.clamp_((-bound).ToScalar(), bound.ToScalar()) |> ignore
+            Scalars.clamp_ p (-bound) bound |> ignore

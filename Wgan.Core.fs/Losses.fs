@@ -4,7 +4,7 @@ module Wgan.Core.Losses
 
 open TorchSharp
 
-let private softplus (x: torch.Tensor) = torch.nn.functional.softplus x
+let private softplus (x: torch.Tensor) = Scalars.softplus x
 
 /// GAN discriminator loss, minimised by D: -E log D(x) - E log(1 - D(G(z))) (the negated GAN value V),
 /// with D = sigmoid(logit), computed stably (-log sigmoid(l) = softplus(-l), -log(1 - sigmoid(l)) = softplus(l)).

@@ -34,17 +34,14 @@ type Mlp(spec: MlpSpec, generator: torch.Generator) as this =
 
     let widths = spec.Inputs :: spec.Hidden @ [ spec.Outputs ]
     let linears =
-        // nn.Linear initialises itself from torch's global generator; keep that global state untouched
-        // (the parameters are redrawn from `generator` below).
-        let globalState = torch.random.get_rng_state()
-        let layers =
-            widths
-            |> List.pairwise
-            |> List.map (fun (fanIn, fanOut) -> torch.nn.Linear(int64 fanIn, int64 fanOut))
-            |> List.toArray
-        torch.random.set_rng_state globalState
-        globalState.Dispose()
-        layers
+        // nn.Linear initialises itself from torch's global generator, which advances it; nothing in the
+        // harness draws from that generator, and the parameters are redrawn from `generator` below.
+        // (Saving and restoring the global state instead is not thread-safe: networks built on two threads
+        // at once corrupted libtorch's heap.)
+        widths
+        |> List.pairwise
+        |> List.map (fun (fanIn, fanOut) -> torch.nn.Linear(int64 fanIn, int64 fanOut))
+        |> List.toArray
     let hiddenBlocks =
         spec.Hidden
         |> List.mapi (fun i width ->

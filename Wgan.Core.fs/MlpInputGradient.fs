@@ -33,9 +33,9 @@ let inputGradients (mlp: Mlp) (points: torch.Tensor) : torch.Tensor =
             let mask =
                 match mlp.Spec.Activation with
                 | LeakyReLU slope ->
-                    let positive = z.gt(0.0.ToScalar())
-                    positive.to_type(z.dtype) * (1.0 - slope) + slope
-                | _ -> z.gt(0.0.ToScalar()).to_type(z.dtype)
+                    let positive = Scalars.greater z 0.0
+                    Scalars.add (Scalars.mul (positive.to_type(z.dtype)) (1.0 - slope)) slope
+                | _ -> (Scalars.greater z 0.0).to_type(z.dtype)
             h <- z * mask // the activation itself: max(z, 0) or z * (1 or slope)
             mask)
     let n = points.shape[0]

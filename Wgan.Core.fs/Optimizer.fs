@@ -1,21 +1,122 @@
-/// Optimisers as values, so that a manifest can name them (WGAN: RMSProp; WGAN-GP: Adam).
+/// Optimisers as values, so that a manifest can name them (WGAN: RMSProp; WGAN-GP: Adam), and their
+/// updates written out here, with every TorchSharp Scalar disposed deterministically. (TorchSharp 0.107's
+/// own Adam and RMSProp leave their Scalars to the garbage collector, whose finalizer can free one while
+/// the native update still reads it: seen here as intermittent "Scalar.h toFloat" errors; see Scalars.fs.)
 namespace Wgan.Core
 
+open System.IO
 open TorchSharp
 
 /// An optimiser and its hyperparameters.
 type OptimizerSpec =
-    /// RMSProp (PyTorch defaults: alpha 0.99, eps 1e-8), as in WGAN Algorithm 1 (lr 5e-5).
+    /// RMSProp (PyTorch defaults: alpha 0.99, eps 1e-8, no momentum), as in WGAN Algorithm 1 (lr 5e-5).
     | RmsProp of learningRate: float
-    /// Adam, as in WGAN-GP Algorithm 1 (lr 1e-4, beta1 0, beta2 0.9).
+    /// Adam (eps 1e-8), as in WGAN-GP Algorithm 1 (lr 1e-4, beta1 0, beta2 0.9).
     | Adam of learningRate: float * beta1: float * beta2: float
     /// Plain stochastic gradient descent.
     | Sgd of learningRate: float
 
+/// An optimiser over a fixed list of parameters, with PyTorch's update rules (torch.optim.Adam, RMSProp and
+/// SGD with their defaults otherwise). Its state (moments and step count) can be saved and restored.
+[<Sealed>]
+type Optimizer(spec: OptimizerSpec, parameters: Modules.Parameter list) =
+    [<Literal>]
+    let Epsilon = 1e-8
+    [<Literal>]
+    let RmsPropAlpha = 0.99
+    let moments =
+        // Adam: first and second moments; RMSProp: the running mean of squares; SGD: none.
+        parameters
+        |> List.map (fun p ->
+            match spec with
+            | Adam _ -> [| torch.zeros_like(p).DetachFromDisposeScope(); torch.zeros_like(p).DetachFromDisposeScope() |]
+            | RmsProp _ -> [| torch.zeros_like(p).DetachFromDisposeScope() |]
+            | Sgd _ -> [||])
+        |> Array.ofList
+    let mutable steps = 0L
+
+    /// The hyperparameters.
+    member _.Spec = spec
+
+    /// Clears every parameter's gradient.
+    member _.zero_grad() =
+        for p in parameters do
+            let g = p.grad
+            if not (isNull g) then
+                use _ = torch.no_grad()
+                g.zero_() |> ignore
+
+    /// One update from the parameters' current gradients (parameters without a gradient are left alone).
+    member _.step() =
+        use _ = torch.no_grad()
+        use _ = torch.NewDisposeScope()
+        steps <- steps + 1L
+        match spec with
+        | Sgd lr ->
+            use alpha = (-lr).ToScalar()
+            for p in parameters do
+                if not (isNull p.grad) then p.add_(p.grad, alpha) |> ignore
+        | RmsProp lr ->
+            use alpha = RmsPropAlpha.ToScalar()
+            use oneMinusAlpha = (1.0 - RmsPropAlpha).ToScalar()
+            use eps = Epsilon.ToScalar()
+            use minusLr = (-lr).ToScalar()
+            parameters |> List.iteri (fun i p ->
+                let g = p.grad
+                if not (isNull g) then
+                    let squareAverage = moments[i][0]
+                    squareAverage.mul_(alpha).addcmul_(g, g, oneMinusAlpha) |> ignore
+                    p.addcdiv_(g, squareAverage.sqrt().add_(eps), minusLr) |> ignore)
+        | Adam (lr, beta1, beta2) ->
+            let biasCorrection1 = 1.0 - beta1 ** float steps
+            let biasCorrection2 = 1.0 - beta2 ** float steps
+            use b1 = beta1.ToScalar()
+            use oneMinusB1 = (1.0 - beta1).ToScalar()
+            use b2 = beta2.ToScalar()
+            use oneMinusB2 = (1.0 - beta2).ToScalar()
+            use sqrtBias2 = (sqrt biasCorrection2).ToScalar()
+            use eps = Epsilon.ToScalar()
+            use minusStepSize = (-lr / biasCorrection1).ToScalar()
+            parameters |> List.iteri (fun i p ->
+                let g = p.grad
+                if not (isNull g) then
+                    let first, second = moments[i][0], moments[i][1]
+                    first.mul_(b1).add_(g, oneMinusB1) |> ignore
+                    second.mul_(b2).addcmul_(g, g, oneMinusB2) |> ignore
+                    let denominator = second.sqrt().div_(sqrtBias2).add_(eps)
+                    p.addcdiv_(first, denominator, minusStepSize) |> ignore)
+
+    /// Writes the step count and every moment tensor.
+    member _.Save(writer: BinaryWriter) =
+        writer.Write steps
+        writer.Write moments.Length
+        for ms in moments do
+            writer.Write ms.Length
+            for m in ms do
+                let values = m.data<float32>().ToArray()
+                writer.Write values.Length
+                for v in values do writer.Write v
+
+    /// Reads what `Save` wrote into this optimiser (same spec and parameters).
+    member _.Load(reader: BinaryReader) =
+        steps <- reader.ReadInt64()
+        if reader.ReadInt32() <> moments.Length then raise (InvalidDataException "optimiser state for another parameter list")
+        for ms in moments do
+            if reader.ReadInt32() <> ms.Length then raise (InvalidDataException "optimiser state of another kind")
+            for m in ms do
+                let n = reader.ReadInt32()
+                if int64 n <> m.numel() then raise (InvalidDataException "optimiser state of another shape")
+                let values = Array.init n (fun _ -> reader.ReadSingle())
+                use loaded = torch.tensor(values).reshape(m.shape)
+                use _ = torch.no_grad()
+                m.copy_(loaded) |> ignore
+
+    interface System.IDisposable with
+        member _.Dispose() =
+            for ms in moments do
+                for m in ms do m.Dispose()
+
 module Optimizer =
     /// A fresh optimiser over `parameters`.
-    let create (spec: OptimizerSpec) (parameters: seq<Modules.Parameter>) : torch.optim.Optimizer =
-        match spec with
-        | RmsProp lr -> torch.optim.RMSProp(parameters, lr)
-        | Adam (lr, beta1, beta2) -> torch.optim.Adam(parameters, lr, beta1, beta2)
-        | Sgd lr -> torch.optim.SGD(parameters, lr)
+    let create (spec: OptimizerSpec) (parameters: seq<Modules.Parameter>) : Optimizer =
+        new Optimizer(spec, List.ofSeq parameters)

@@ -19,5 +19,5 @@ let totalVariation (theta: float) : float = if theta = 0.0 then 0.0 else 1.0
 /// n samples of P_theta, shape [n, 2]: first coordinate theta, second U[0,1] drawn from `generator`.
 let sample (theta: float) (n: int) (generator: torch.Generator) : torch.Tensor =
     let u = torch.rand([| int64 n; 1L |], dtype = torch.float32, generator = generator)
-    let x = torch.full([| int64 n; 1L |], theta.ToScalar(), dtype = torch.float32)
+    let x = Scalars.full [| int64 n; 1L |] theta
     torch.cat([| x; u |], 1L)

@@ -7,16 +7,16 @@ open TorchSharp
 /// KL(p || q) over the last dimension of probability tensors; +infinity where q does not cover p.
 let kullbackLeibler (p: torch.Tensor) (q: torch.Tensor) : torch.Tensor =
     // p log(p/q) with 0 log(0/q) = 0: xlogy(p, p) - xlogy(p, q), where xlogy(0, .) = 0.
-    (p.xlogy(p) - p.xlogy(q)).sum(-1L).clamp_min(0.0.ToScalar())
+    Scalars.clampMin ((p.xlogy(p) - p.xlogy(q)).sum(-1L)) 0.0
 
 /// JS(p, q) = 1/2 KL(p || m) + 1/2 KL(q || m), m = (p + q)/2, over the last dimension.
 let jensenShannon (p: torch.Tensor) (q: torch.Tensor) : torch.Tensor =
-    let m = (p + q) * 0.5
-    ((kullbackLeibler p m + kullbackLeibler q m) * 0.5).clamp((0.0).ToScalar(), (log 2.0).ToScalar())
+    let m = Scalars.mul (p + q) 0.5
+    Scalars.clamp (Scalars.mul (kullbackLeibler p m + kullbackLeibler q m) 0.5) 0.0 (log 2.0)
 
 /// TV(p, q) = 1/2 sum |p - q| over the last dimension.
 let totalVariation (p: torch.Tensor) (q: torch.Tensor) : torch.Tensor =
-    ((p - q).abs().sum(-1L) * 0.5).clamp((0.0).ToScalar(), (1.0).ToScalar())
+    Scalars.clamp (Scalars.mul ((p - q).abs().sum(-1L)) 0.5) 0.0 1.0
 
 /// Exact W1 between two equal-size 1-D samples (vectors): the mean gap between sorted values.
 let earthMover1D (p: torch.Tensor) (q: torch.Tensor) : torch.Tensor =

@@ -14,15 +14,10 @@ let FormatVersion = 1
 /// What a loop carries besides tensors: integer counters (e.g. the iteration) and logged series.
 type LoopState = { Counters: int64[]; Series: float[][] }
 
-let private optimizerHelper (optimizer: torch.optim.Optimizer) =
-    match optimizer with
-    | :? Modules.OptimizerHelper as helper -> helper
-    | other -> invalidArg (nameof optimizer) $"cannot checkpoint a {other.GetType().Name}"
-
 /// Serialises the state of `modules`, `optimizers` and `generators` (in that order) and `loop`.
 let save
     (modules: torch.nn.Module list)
-    (optimizers: torch.optim.Optimizer list)
+    (optimizers: Optimizer list)
     (generators: torch.Generator list)
     (loop: LoopState)
     : byte[] =
@@ -32,7 +27,7 @@ let save
      writer.Write modules.Length
      for m in modules do m.save(writer) |> ignore
      writer.Write optimizers.Length
-     for o in optimizers do (optimizerHelper o).save_state_dict(writer)
+     for o in optimizers do o.Save writer
      writer.Write generators.Length
      for g in generators do
          use state = g.get_state()
@@ -53,7 +48,7 @@ let save
 let restore
     (bytes: byte[])
     (modules: torch.nn.Module list)
-    (optimizers: torch.optim.Optimizer list)
+    (optimizers: Optimizer list)
     (generators: torch.Generator list)
     : LoopState =
     use reader = new BinaryReader(new MemoryStream(bytes))
@@ -64,7 +59,7 @@ let restore
     expect "networks" modules.Length
     for m in modules do m.load(reader) |> ignore
     expect "optimisers" optimizers.Length
-    for o in optimizers do (optimizerHelper o).load_state_dict(reader)
+    for o in optimizers do o.Load reader
     expect "generators" generators.Length
     for g in generators do
         let length = reader.ReadInt32()

@@ -29,10 +29,12 @@ type NetworkSettings =
       Optimizer: OptimizerSpec
       Constraint: LipschitzConstraint }
 
-let private activation =
+/// "relu" | "leaky-relu" (slope 0.2) | "tanh" | "softplus".
+let activation: Decoder<Activation> =
     Decode.oneOf [ "relu", ReLU; "leaky-relu", LeakyReLU 0.2; "tanh", Tanh; "softplus", Softplus ]
 
-let private normalization =
+/// "none" | "layer" | "batch".
+let normalization: Decoder<Normalization> =
     Decode.oneOf [ "none", NoNormalization; "layer", LayerNorm; "batch", BatchNorm ]
 
 let private learningRate = Decode.float |> Decode.check (fun v -> v > 0.0 && v <= 10.0) "must be a number in (0, 10]"

@@ -104,7 +104,7 @@ let private trainThenEvaluate
     (device: torch.Device)
     (theta: float)
     (generator: torch.Generator)
-    (step: Mlp -> torch.optim.Optimizer -> torch.Tensor -> torch.Tensor -> float)
+    (step: Mlp -> Optimizer -> torch.Tensor -> torch.Tensor -> float)
     (evaluate: Mlp -> torch.Tensor -> torch.Tensor -> float)
     : float * string =
     use network = new Mlp(mlpSpec settings, generator)
@@ -247,7 +247,10 @@ let assemble (settings: Settings) (scaleName: Scale) (seeds: int64 list) (thetas
             Lines =
               [ { Label = "closed form |theta|"; X = fine; Y = fine |> Array.map ParallelLines.earthMover; Markers = false }
                 { Label = "critic estimate (mean over seeds)"; X = thetas; Y = meanOver (fun e -> e.EarthMover); Markers = true }
-                { Label = "exact W1 between samples (mean)"; X = thetas; Y = meanOver (fun e -> e.SampleEarthMover); Markers = true } ] }
+                { Label = "exact W1 between samples (mean)"; X = thetas; Y = meanOver (fun e -> e.SampleEarthMover); Markers = true } ]
+            Surfaces = []
+            Points = []
+            Histograms = [] }
           { Name = "jensen-shannon"
             Title = "Jensen-Shannon divergence JS(P0, P_theta)"
             XLabel = "theta"
@@ -255,7 +258,10 @@ let assemble (settings: Settings) (scaleName: Scale) (seeds: int64 list) (thetas
             LogY = false
             Lines =
               [ { Label = "closed form (log 2 off 0)"; X = fine; Y = fine |> Array.map ParallelLines.jensenShannon; Markers = false }
-                { Label = "discriminator estimate V/2 + log 2 (mean)"; X = thetas; Y = meanOver (fun e -> e.JensenShannon); Markers = true } ] } ]
+                { Label = "discriminator estimate V/2 + log 2 (mean)"; X = thetas; Y = meanOver (fun e -> e.JensenShannon); Markers = true } ]
+            Surfaces = []
+            Points = []
+            Histograms = [] } ]
       Notes =
         [ $"P0 plays the real distribution and P_theta the generated one; the critic's EM estimate is E_P0 f - E_P_theta f (the negated critic loss)."
           $"Critic: MLP 2 -> {widths settings.Critic.Hidden} -> 1, {settings.Critic.Activation}, {constraintText settings.Critic.Constraint}, {optimizerText settings.Critic.Optimizer}, {scale.CriticSteps} steps of batch {scale.BatchSize}."

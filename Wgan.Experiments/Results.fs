@@ -62,14 +62,50 @@ type Series = { Name: string; Columns: string list; Rows: float[] list }
 /// One line of a figure.
 type Line = { Label: string; X: float[]; Y: float[]; Markers: bool }
 
-/// A figure described as data; the runner draws it.
+/// A function's values over a rectangle of the plane, drawn as a heat map with contour lines.
+/// `Values[i, j]` is the value at the centre of cell (i, j): x = XMin + (j + 1/2) (XMax - XMin) / columns,
+/// y = YMin + (i + 1/2) (YMax - YMin) / rows (row 0 at the bottom).
+type Surface =
+    { /// What the colours show (the colour bar's label).
+      Label: string
+      XMin: float
+      XMax: float
+      YMin: float
+      YMax: float
+      Values: float[,] }
+
+/// Points drawn as markers on top of a figure (e.g. real and generated samples).
+type PointSet = { Label: string; X: float[]; Y: float[] }
+
+/// A histogram: `Counts[k]` in the k-th of `Counts.Length` equal bins over [Lo, Hi].
+type Histogram = { Label: string; Lo: float; Hi: float; Counts: float[] }
+
+/// A figure described as data; the runner draws it. Layers are drawn in this order: surfaces (at most
+/// one, under everything), histograms, lines, points.
 type Figure =
     { Name: string
       Title: string
       XLabel: string
       YLabel: string
+      /// Lines and histograms on a log10 y axis (non-positive values are not drawn).
       LogY: bool
-      Lines: Line list }
+      Lines: Line list
+      Surfaces: Surface list
+      Points: PointSet list
+      Histograms: Histogram list }
+
+module Figure =
+    /// A figure of lines only.
+    let ofLines name title xLabel yLabel logY (lines: Line list) : Figure =
+        { Name = name
+          Title = title
+          XLabel = xLabel
+          YLabel = yLabel
+          LogY = logY
+          Lines = lines
+          Surfaces = []
+          Points = []
+          Histograms = [] }
 
 /// Everything one experiment produced.
 type ExperimentResult =

@@ -8,7 +8,7 @@ open Wgan.Core
 /// Everything that carries state from one iteration to the next.
 type LoopObjects =
     { Networks: torch.nn.Module list
-      Optimizers: torch.optim.Optimizer list
+      Optimizers: Optimizer list
       Generators: torch.Generator list }
 
 /// Runs iterations 1 .. `total`, starting after the last checkpointed iteration if `checkpoints` has one,

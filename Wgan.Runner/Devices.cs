@@ -8,7 +8,9 @@ public static class Devices
     /// <summary>Pins TorchSharp's intra-op thread count (results are reproducible per count). It may be changed between runs.</summary>
     public static void PinThreads(int threads)
     {
-        torch.set_num_threads(threads);
+        // Changing libtorch's thread pool while another thread runs tensor code corrupts its heap, so the
+        // count is only set when it changes.
+        if (torch.get_num_threads() != threads) torch.set_num_threads(threads);
     }
 
     /// <summary>Checks that <paramref name="device"/> can be used here; throws <see cref="InputException"/> otherwise.</summary>

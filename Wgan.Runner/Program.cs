@@ -8,8 +8,8 @@ public static class Program
 {
     /// <summary>Exit code of a completed command (a claim that did not reproduce is a finding, not a failure).</summary>
     public const int Done = 0;
-    /// <summary>Exit code of an unexpected internal error.</summary>
-    public const int InternalError = 1;
+    /// <summary>Exit code of an unexpected internal error (EX_SOFTWARE), distinct from verify's mismatch (1).</summary>
+    public const int InternalError = 70;
     /// <summary>Exit code of bad usage or bad input (manifest, data file, path, device).</summary>
     public const int BadInput = 2;
 

@@ -1,0 +1,55 @@
+/// One optimisation step of a generator against a fixed critic (WGAN) or discriminator (GAN). Each step runs
+/// in its own dispose scope, updates only the generator, leaves no gradient on the critic, and returns plain
+/// numbers measured before the update.
+namespace Wgan.Core
+
+open TorchSharp
+
+/// What one generator step measured (before its parameter update).
+type GeneratorStepResult =
+    { /// The minimised generator loss (its sign is stated by the step that produced it).
+      Loss: float
+      /// The mean critic score E f(G(z)), or the mean discriminator probability E D(G(z)) for a GAN.
+      MeanFakeOutput: float
+      /// The Euclidean norm of the loss's gradient over all generator parameters.
+      GradientNorm: float }
+
+module GeneratorStep =
+    let private step
+        (loss: torch.Tensor -> torch.Tensor)
+        (fakeOutput: torch.Tensor -> float)
+        (generatorNetwork: torch.nn.Module<torch.Tensor, torch.Tensor>)
+        (optimizer: Optimizer)
+        (critic: torch.nn.Module<torch.Tensor, torch.Tensor>)
+        (noise: torch.Tensor)
+        : GeneratorStepResult =
+        use _ = torch.NewDisposeScope()
+        optimizer.zero_grad()
+        let outputs = critic.call (generatorNetwork.call noise)
+        let value = loss outputs
+        value.backward()
+        let gradientNorm =
+            use _ = torch.no_grad()
+            generatorNetwork.parameters()
+            |> Seq.sumBy (fun p -> if isNull p.grad then 0.0 else (Scalars.pow p.grad 2.0).sum().ToDouble())
+            |> sqrt
+        optimizer.step() |> ignore
+        // backward() also filled the critic's gradients; the critic is not this step's to train.
+        critic.zero_grad()
+        { Loss = value.ToDouble()
+          MeanFakeOutput = fakeOutput outputs
+          GradientNorm = gradientNorm }
+
+    /// One WGAN generator step: minimises -E f(G(z)) (WGAN Algorithm 1, line 10), i.e. raises the critic's
+    /// score of the generated samples. `noise` is the batch of z.
+    let wassersteinStep generatorNetwork optimizer critic noise : GeneratorStepResult =
+        step Losses.wassersteinGeneratorLoss (fun scores -> scores.mean().ToDouble()) generatorNetwork optimizer critic noise
+
+    /// One GAN generator step with the minimax (saturating) loss: minimises E log(1 - D(G(z))) (GAN 2014,
+    /// eq. 1); its gradient vanishes when the discriminator confidently rejects the samples.
+    let minimaxStep generatorNetwork optimizer discriminator noise : GeneratorStepResult =
+        step Losses.minimaxGeneratorLoss (fun logits -> logits.sigmoid().mean().ToDouble()) generatorNetwork optimizer discriminator noise
+
+    /// One GAN generator step with the non-saturating loss: minimises -E log D(G(z)) (GAN 2014, section 3).
+    let nonSaturatingStep generatorNetwork optimizer discriminator noise : GeneratorStepResult =
+        step Losses.nonSaturatingGeneratorLoss (fun logits -> logits.sigmoid().mean().ToDouble()) generatorNetwork optimizer discriminator noise

@@ -1,0 +1,354 @@
+/// WGAN-GP Figure 1a, capacity underuse: critics trained against the fixed generator Pg = Pr + N(0, I) on the
+/// 8 Gaussians, 25 Gaussians and Swiss Roll, one under weight clipping and one under the gradient penalty.
+/// The paper shows the clipped critic's value surface as a simple function that ignores the data's
+/// structure. This experiment draws both surfaces and measures how much of the Earth-Mover distance each
+/// critic captures: its dual estimate E_Pr f - E_Pg f divided by its own empirical Lipschitz constant, as a
+/// fraction of the exact W1 between the same two samples.
+module Wgan.Experiments.CapacityUnderuseExperiment
+
+open System.Collections.Generic
+open TorchSharp
+open Wgan.Core
+open Wgan.Core.ToyData
+open Wgan.Experiments.Json
+open Wgan.Experiments.Manifest
+
+[<Literal>]
+let Id = "capacity-underuse"
+
+/// A critic's training: activation, normalisation, optimiser and constraint (its widths are set per scale).
+type CriticSettings =
+    { Activation: Activation
+      Normalization: Normalization
+      Optimizer: OptimizerSpec
+      Constraint: LipschitzConstraint }
+
+/// The work a scale does.
+type ScaleSettings =
+    { Seeds: int
+      /// Hidden widths of both critics.
+      CriticHidden: int list
+      BatchSize: int
+      CriticSteps: int
+      /// Fresh samples per distribution for the dual estimate, the Lipschitz constant and the exact W1.
+      EvaluationSamples: int
+      /// Cells per side of the grid on which the value surfaces are drawn.
+      GridResolution: int
+      /// Real and generated samples drawn over each surface.
+      PlottedSamples: int }
+
+type Settings =
+    { Seed: int
+      VerifyTolerance: float
+      Datasets: ToyDataset list
+      /// sigma of the fixed generator Pg = Pr + N(0, sigma^2 I).
+      GeneratorNoise: float
+      /// The surfaces cover [-h, h]^2.
+      PlotHalfWidth: float
+      ClippedCritic: CriticSettings
+      PenaltyCritic: CriticSettings
+      Scales: Map<Scale, ScaleSettings>
+      Claims: ClaimSpec list }
+
+/// The two critics, by the prefix their metrics carry.
+type CriticKind =
+    | Clipped
+    | Penalised
+
+    member this.Prefix =
+        match this with
+        | Clipped -> "clip"
+        | Penalised -> "gp"
+
+    member this.Code =
+        match this with
+        | Clipped -> 0
+        | Penalised -> 1
+
+let kinds = [ Clipped; Penalised ]
+
+/// Metric names measured on one data set.
+let datasetMetricNames (d: ToyDataset) =
+    [ $"{d.Name}.w1"
+      for k in kinds do
+          $"{d.Name}.{k.Prefix}.dualEstimate"
+          $"{d.Name}.{k.Prefix}.lipschitz"
+          $"{d.Name}.{k.Prefix}.capturedFraction"
+      $"{d.Name}.captureGap" ]
+
+/// Metric names over the data sets of a manifest.
+let metricNames (ds: ToyDataset list) =
+    (ds |> List.collect datasetMetricNames) @ [ "clip.capturedFraction"; "gp.capturedFraction"; "captureGap" ]
+
+let metrics =
+    [ "<dataset>.w1", "exact W1 (optimal assignment) between the evaluation samples of Pr and Pg"
+      "<dataset>.<clip|gp>.dualEstimate", "the critic's Kantorovich-Rubinstein estimate E_Pr f - E_Pg f on the evaluation samples"
+      "<dataset>.<clip|gp>.lipschitz", "the critic's empirical Lipschitz constant: largest input-gradient norm over the evaluation samples and their interpolates"
+      "<dataset>.<clip|gp>.capturedFraction", "(dualEstimate / lipschitz) / w1: the fraction of W1 the critic captures as a 1-Lipschitz function"
+      "<dataset>.captureGap", "gp.capturedFraction - clip.capturedFraction on the data set"
+      "clip.capturedFraction, gp.capturedFraction, captureGap", "the same, averaged over the manifest's data sets" ]
+
+let private criticSettings (expected: string) (isExpected: LipschitzConstraint -> bool) : Decoder<CriticSettings> =
+    Decode.object (fun r ->
+        { Activation = r.Required("activation", activation)
+          Normalization = r.Required("normalization", normalization)
+          Optimizer = r.Required("optimizer", optimizer)
+          Constraint = r.Required("constraint", lipschitzConstraint |> ToyWgan.requiring isExpected $"must be a {expected} constraint") })
+
+let private scaleSettings: Decoder<ScaleSettings> =
+    Decode.object (fun r ->
+        { Seeds = r.Required("seeds", Decode.intInRange 1 1000)
+          CriticHidden = r.Required("criticHidden", Decode.nonEmptyArray (Decode.intInRange 1 65536))
+          BatchSize = r.Required("batchSize", Decode.intInRange 1 1_000_000)
+          CriticSteps = r.Required("criticSteps", Decode.intInRange 1 10_000_000)
+          EvaluationSamples = r.Required("evaluationSamples", Decode.intInRange 2 4096)
+          GridResolution = r.Required("gridResolution", Decode.intInRange 4 1024)
+          PlottedSamples = r.Required("plottedSamples", Decode.intInRange 0 1_000_000) })
+
+let decodeSettings: Decoder<Settings> =
+    Decode.object (fun r ->
+        r.Required("experiment", Decode.string) |> ignore
+        let datasets =
+            r.Required("datasets", Decode.nonEmptyArray ToyWgan.dataset |> ToyWgan.requiring (fun ds -> List.distinct ds = ds) "must not repeat a data set")
+        let names = if isNull (box datasets) then [] else metricNames datasets
+        { Seed = r.Required("seed", seed)
+          VerifyTolerance = r.Required("verifyTolerance", verifyTolerance)
+          Datasets = datasets
+          GeneratorNoise = r.Required("generatorNoise", Decode.positiveFloat)
+          PlotHalfWidth = r.Required("plotHalfWidth", Decode.positiveFloat)
+          ClippedCritic = r.Required("clippedCritic", criticSettings "weight-clipping" (function WeightClipping _ -> true | _ -> false))
+          PenaltyCritic = r.Required("penaltyCritic", criticSettings "gradient-penalty" (function GradientPenalty _ -> true | _ -> false))
+          Scales = r.Required("scales", scaleTable scaleSettings)
+          Claims = r.Required("claims", claims names) })
+
+/// What one trained critic measured on the evaluation samples.
+type CriticMeasurement =
+    { DualEstimate: float
+      Lipschitz: float
+      /// f / Lipschitz on the grid cells, row by row from the bottom (resolution^2 values).
+      Surface: float[] }
+
+let capturedFraction (earthMover: float) (m: CriticMeasurement) = m.DualEstimate / m.Lipschitz / earthMover
+
+/// The centres of a resolution x resolution grid of cells over [-h, h]^2, row by row from the bottom, as
+/// x1, x2 pairs.
+let gridPoints (halfWidth: float) (resolution: int) : float32[] =
+    let cell = 2.0 * halfWidth / float resolution
+    [| for i in 0 .. resolution - 1 do
+           for j in 0 .. resolution - 1 do
+               float32 (-halfWidth + (float j + 0.5) * cell)
+               float32 (-halfWidth + (float i + 0.5) * cell) |]
+
+/// Trains one critic against the fixed generator and measures it on the evaluation samples; NaN
+/// measurements and the reason when training diverged.
+let measureCritic
+    (settings: Settings)
+    (critic: CriticSettings)
+    (scale: ScaleSettings)
+    (device: torch.Device)
+    (dataset: ToyDataset)
+    (real: torch.Tensor)
+    (fake: torch.Tensor)
+    (lipschitzPoints: torch.Tensor)
+    (generator: torch.Generator)
+    : CriticMeasurement * string =
+    let spec = { Inputs = 2; Hidden = scale.CriticHidden; Outputs = 1; Activation = critic.Activation; Normalization = critic.Normalization }
+    use network = new Mlp(spec, generator)
+    network.``to``(device) |> ignore
+    let diverged =
+        use optimizer = Optimizer.create critic.Optimizer (network.parameters())
+        ToyWgan.trainCriticAgainstNoisyCopy network optimizer critic.Constraint dataset settings.GeneratorNoise scale.BatchSize scale.CriticSteps device generator
+    let n = scale.GridResolution
+    if diverged <> "" then
+        { DualEstimate = nan; Lipschitz = nan; Surface = Array.create (n * n) nan }, diverged
+    else
+        network.eval()
+        let lipschitz = LipschitzTools.empiricalLipschitz network.call lipschitzPoints
+        use _ = torch.NewDisposeScope()
+        use _ = torch.no_grad()
+        let estimate = (KantorovichRubinstein.dualEstimateOfScores (network.call real) (network.call fake)).ToDouble()
+        let grid = torch.tensor(gridPoints settings.PlotHalfWidth n).reshape(int64 (n * n), 2L).``to``(device)
+        let values = network.call grid |> ToyWgan.column 0
+        { DualEstimate = estimate
+          Lipschitz = lipschitz
+          Surface = values |> Array.map (fun v -> v / lipschitz) }, ""
+
+/// The key of the unit that measures `dataset` for `seed`.
+let unitKey (seed: int64) (dataset: ToyDataset) = $"seed-{seed}/{dataset.Name}"
+
+/// One unit of work: both critics on one data set for one seed. The evaluation samples and each critic have
+/// their own generator, derived from (seed, data set, role), so units are independent of each other.
+let measureDataset (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (seed: int64) (dataset: ToyDataset) : ToyWgan.UnitMeasurement =
+    let generatorFor role = new torch.Generator(uint64 (Seeds.derive seed [ ToyWgan.datasetCode dataset; role ]))
+    use evaluationGenerator = generatorFor 2
+    use _ = torch.NewDisposeScope()
+    let n = scale.EvaluationSamples
+    let real = ToyData.sample dataset n evaluationGenerator
+    let fake = ToyData.noisyCopy dataset settings.GeneratorNoise n evaluationGenerator
+    // The critic must be Lipschitz between the two samples' points (Kantorovich-Rubinstein duality needs it
+    // on the union of the supports): look at both samples and at points on segments between them.
+    let interpolates = GradientPenalty.interpolate real fake evaluationGenerator
+    let lipschitzPoints = torch.cat([| real; fake; interpolates |], 0L).``to``(device)
+    let realRows, fakeRows = ToyWgan.toRows real, ToyWgan.toRows fake
+    let earthMover = EarthMover.earthMover realRows fakeRows
+    let realOnDevice, fakeOnDevice = real.``to``(device), fake.``to``(device)
+    let measure (kind: CriticKind) =
+        use generator = generatorFor kind.Code
+        let critic = match kind with Clipped -> settings.ClippedCritic | Penalised -> settings.PenaltyCritic
+        measureCritic settings critic scale device dataset realOnDevice fakeOnDevice lipschitzPoints generator
+    let clipped, clippedDiverged = measure Clipped
+    let penalised, penalisedDiverged = measure Penalised
+    let plotted = min n scale.PlottedSamples
+    { Key = unitKey seed dataset
+      Scalars =
+        readOnlyDict
+            [ "w1", earthMover
+              for kind, c in [ Clipped, clipped; Penalised, penalised ] do
+                  $"{kind.Prefix}.dualEstimate", c.DualEstimate
+                  $"{kind.Prefix}.lipschitz", c.Lipschitz ]
+      Vectors =
+        readOnlyDict
+            [ "clip.surface", clipped.Surface
+              "gp.surface", penalised.Surface
+              "real.x1", realRows[.. plotted - 1] |> Array.map (fun p -> p[0])
+              "real.x2", realRows[.. plotted - 1] |> Array.map (fun p -> p[1])
+              "fake.x1", fakeRows[.. plotted - 1] |> Array.map (fun p -> p[0])
+              "fake.x2", fakeRows[.. plotted - 1] |> Array.map (fun p -> p[1]) ]
+      Diverged =
+        [ for kind, reason in [ Clipped, clippedDiverged; Penalised, penalisedDiverged ] do
+              if reason <> "" then $"{kind.Prefix} critic: {reason}" ]
+        |> String.concat "; " }
+
+/// A data set's measurements read back from its unit.
+type DatasetMeasurement =
+    { Dataset: ToyDataset
+      EarthMover: float
+      Clipped: CriticMeasurement
+      Penalised: CriticMeasurement }
+
+let private datasetMeasurement (dataset: ToyDataset) (m: ToyWgan.UnitMeasurement) =
+    let critic (kind: CriticKind) =
+        { DualEstimate = m.Scalars[$"{kind.Prefix}.dualEstimate"]
+          Lipschitz = m.Scalars[$"{kind.Prefix}.lipschitz"]
+          Surface = m.Vectors[$"{kind.Prefix}.surface"] }
+    { Dataset = dataset; EarthMover = m.Scalars["w1"]; Clipped = critic Clipped; Penalised = critic Penalised }
+
+/// The per-seed metrics.
+let seedMetrics (measurements: DatasetMeasurement list) : IReadOnlyDictionary<string, float> =
+    let values =
+        [ for m in measurements do
+              let d = m.Dataset.Name
+              let clip, gp = capturedFraction m.EarthMover m.Clipped, capturedFraction m.EarthMover m.Penalised
+              $"{d}.w1", m.EarthMover
+              for kind, c in [ Clipped, m.Clipped; Penalised, m.Penalised ] do
+                  $"{d}.{kind.Prefix}.dualEstimate", c.DualEstimate
+                  $"{d}.{kind.Prefix}.lipschitz", c.Lipschitz
+                  $"{d}.{kind.Prefix}.capturedFraction", capturedFraction m.EarthMover c
+              $"{d}.captureGap", gp - clip
+          let meanOf f = measurements |> List.averageBy f
+          "clip.capturedFraction", meanOf (fun m -> capturedFraction m.EarthMover m.Clipped)
+          "gp.capturedFraction", meanOf (fun m -> capturedFraction m.EarthMover m.Penalised)
+          "captureGap", meanOf (fun m -> capturedFraction m.EarthMover m.Penalised - capturedFraction m.EarthMover m.Clipped) ]
+    readOnlyDict values
+
+let private title = "Capacity underuse: critics of a fixed generator under weight clipping and gradient penalty"
+let private source = "WGAN-GP (Gulrajani et al. 2017), Figure 1a"
+
+let private surfaceFigure (settings: Settings) (resolution: int) (dataset: ToyDataset) (unit: ToyWgan.UnitMeasurement) (kind: CriticKind) : Figure =
+    let critic = match kind with Clipped -> settings.ClippedCritic | Penalised -> settings.PenaltyCritic
+    let values = unit.Vectors[$"{kind.Prefix}.surface"]
+    let h = settings.PlotHalfWidth
+    { Name = $"surface-{dataset.Name}-{kind.Prefix}"
+      Title = $"{ToyWgan.datasetTitle dataset}: {ToyWgan.constraintText critic.Constraint}"
+      XLabel = "x1"
+      YLabel = "x2"
+      LogY = false
+      Lines = []
+      Surfaces =
+        [ { Label = "critic value f(x) / empirical Lipschitz constant"
+            XMin = -h
+            XMax = h
+            YMin = -h
+            YMax = h
+            Values = Array2D.init resolution resolution (fun i j -> values[i * resolution + j]) } ]
+      Points =
+        [ { Label = "real (Pr)"; X = unit.Vectors["real.x1"]; Y = unit.Vectors["real.x2"] }
+          { Label = $"generated (Pr + N(0, {ToyWgan.plainNumber settings.GeneratorNoise}^2 I))"; X = unit.Vectors["fake.x1"]; Y = unit.Vectors["fake.x2"] } ]
+      Histograms = [] }
+
+/// The units of a run: one per seed and data set.
+let units (settings: Settings) (options: RunOptions) : ToyWgan.ToyUnit list =
+    let scale = settings.Scales[options.Scale]
+    let device = Experiment.device options
+    [ for seed in Experiment.seedsFor settings.Seed scale.Seeds options.Seeds do
+          for dataset in settings.Datasets ->
+              { Key = unitKey seed dataset
+                Description = $"seed {seed}, {dataset.Name}: clipped and gradient-penalty critics"
+                Run = fun _ -> measureDataset settings scale device seed dataset } ]
+
+/// The experiment's result from its units' measurements.
+let assemble (settings: Settings) (options: RunOptions) (measurements: ToyWgan.UnitMeasurement list) : ExperimentResult =
+    let scale = settings.Scales[options.Scale]
+    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+    let found = ToyWgan.byKey measurements
+    let perSeed =
+        seeds |> List.map (fun seed -> seed, settings.Datasets |> List.map (fun d -> datasetMeasurement d found[unitKey seed d]))
+    let metrics = perSeed |> List.map (fun (seed, ms) -> { Seed = seed; Values = seedMetrics ms })
+    let h = settings.PlotHalfWidth
+    let n = scale.GridResolution
+    let cell = 2.0 * h / float n
+    let describe (c: CriticSettings) =
+        $"MLP 2 -> {ToyWgan.widthsText scale.CriticHidden} -> 1, {ToyWgan.activationText c.Activation}, normalisation {ToyWgan.normalizationText c.Normalization}, {ToyWgan.optimizerText c.Optimizer}, {ToyWgan.constraintText c.Constraint}"
+    let claims = settings.Claims |> List.map (Claims.evaluate metrics)
+    { ExperimentId = Id
+      Title = title
+      Source = source
+      Scale = options.Scale.Name
+      Seeds = seeds
+      Metrics = metrics
+      Claims = claims
+      Series =
+        [ { Name = "critics"
+            Columns = [ "seed"; "dataset"; "critic"; "dual_estimate"; "lipschitz"; "w1"; "captured_fraction" ]
+            Rows =
+              [ for seed, ms in perSeed do
+                    for m in ms do
+                        for kind, c in [ Clipped, m.Clipped; Penalised, m.Penalised ] ->
+                            [| float seed; float (ToyWgan.datasetCode m.Dataset); float kind.Code; c.DualEstimate; c.Lipschitz; m.EarthMover; capturedFraction m.EarthMover c |] ] }
+          { Name = "surfaces"
+            Columns = [ "dataset"; "critic"; "x1"; "x2"; "value_over_lipschitz" ]
+            Rows =
+              [ for m in snd perSeed.Head do
+                    for kind, c in [ Clipped, m.Clipped; Penalised, m.Penalised ] do
+                        for i in 0 .. n - 1 do
+                            for j in 0 .. n - 1 ->
+                                [| float (ToyWgan.datasetCode m.Dataset); float kind.Code; -h + (float j + 0.5) * cell; -h + (float i + 0.5) * cell; c.Surface[i * n + j] |] ] } ]
+      Figures =
+        [ for d in settings.Datasets do
+              for kind in kinds -> surfaceFigure settings n d found[unitKey seeds.Head d] kind ]
+      Notes =
+        [ $"Fixed generator: Pg = Pr + N(0, {ToyWgan.plainNumber settings.GeneratorNoise}^2 I) (gan_toy.py FIXED_GENERATOR); only the critics train, {scale.CriticSteps} steps of batch {scale.BatchSize}, every batch fresh."
+          $"Clipped critic: {describe settings.ClippedCritic}."
+          $"Penalised critic: {describe settings.PenaltyCritic}."
+          $"Evaluation per seed and data set: {scale.EvaluationSamples} fresh samples of Pr and of Pg, shared by both critics. The dual estimate is E_Pr f - E_Pg f (the negated critic loss) on them; W1 is the exact optimal-assignment cost between them (OR-Tools)."
+          "Empirical Lipschitz constant: the largest ||grad f(x)|| over the evaluation samples of both distributions and one random interpolate per pair (eps ~ U[0,1] per sample), the segments on which Kantorovich-Rubinstein duality needs f to be 1-Lipschitz. It is a lower bound on the true constant, so a captured fraction can exceed 1 slightly."
+          "Captured fraction = (dual estimate / empirical Lipschitz constant) / exact W1: 1 means the critic, rescaled to be 1-Lipschitz on the points, attains the Earth-Mover distance between the samples. The W1 between finite samples exceeds the population W1 (it also pays for sampling noise), which no smooth critic can exploit; this caps the fraction below 1 even for an optimal critic."
+          $"Figures show seed {seeds.Head}: the critic's value divided by its empirical Lipschitz constant on a {n} x {n} grid over [-{h}, {h}]^2, with {min scale.PlottedSamples scale.EvaluationSamples} real (orange) and generated (green) evaluation samples. The paper draws contours of the raw critic; dividing by the constant only rescales them."
+          "CSV codes: dataset 0 = 8gaussians, 1 = 25gaussians, 2 = swissroll; critic 0 = clipped, 1 = gradient penalty."
+          "The paper does not say how long its critics trained ('to optimality'); the step counts are this harness's choice, per scale."
+          yield! ToyWgan.scaleNote options.Scale claims $"The critics here are {ToyWgan.widthsText scale.CriticHidden} wide and train {scale.CriticSteps} steps of batch {scale.BatchSize}; paper scale trains {ToyWgan.widthsText settings.Scales[Paper].CriticHidden} critics for {settings.Scales[Paper].CriticSteps} steps of batch {settings.Scales[Paper].BatchSize}, closer to the optimal critics the paper plots."
+          yield! Experiment.divergenceNotes measurements ] }
+
+let definition: ExperimentDefinition =
+    { Id = Id
+      Title = title
+      Source = source
+      Metrics = metrics
+      Decode =
+        fun path e ->
+            decodeSettings path e
+            |> Result.map (fun settings ->
+                { Claims = settings.Claims
+                  SeedsAt = fun scale requested -> Experiment.seedsFor settings.Seed settings.Scales[scale].Seeds requested
+                  VerifyTolerance = settings.VerifyTolerance
+                  Plan = fun options -> { Units = units settings options; Assemble = assemble settings options } }) }

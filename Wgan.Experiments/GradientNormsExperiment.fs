@@ -1,0 +1,208 @@
+/// WGAN-GP Figure 1b (left), exploding and vanishing gradients: a WGAN with 12-layer ReLU critic and
+/// generator (no batch norm) trained on the Swiss Roll under weight clipping with c in {0.1, 0.01, 0.001}
+/// and under the gradient penalty. The paper plots, on a log scale, the norm of the gradient of the critic
+/// loss with respect to each layer's activations against the layer's depth: with c = 0.1 the norms explode
+/// towards the input, with c = 0.01 and 0.001 they vanish, with the penalty they stay flat. This experiment
+/// measures those norms after training and quantifies each curve by its least-squares slope.
+module Wgan.Experiments.GradientNormsExperiment
+
+open System.Collections.Generic
+open TorchSharp
+open Wgan.Core
+open Wgan.Core.ToyData
+open Wgan.Experiments.Json
+open Wgan.Experiments.Manifest
+open Wgan.Experiments.ToyWgan
+
+[<Literal>]
+let Id = "gradient-norms"
+
+/// The work a scale does.
+type ScaleSettings =
+    { Seeds: int
+      /// Width of every hidden layer of both networks.
+      Width: int
+      BatchSize: int
+      GeneratorIterations: int
+      /// Fresh batches over which the per-layer norms are averaged (in log10).
+      MeasurementBatches: int }
+
+type Settings =
+    { Seed: int
+      VerifyTolerance: float
+      Dataset: ToyDataset
+      NoiseDimension: int
+      NCritic: int
+      Critic: DeepShape
+      Generator: DeepShape
+      TrainingSettings: TrainingSetting list
+      Scales: Map<Scale, ScaleSettings>
+      Claims: ClaimSpec list }
+
+/// Metric names of one training setting.
+let settingMetricNames (id: string) =
+    [ $"{id}.slope"; $"{id}.absSlope"; $"{id}.logRange"; $"{id}.inputLog10Norm"; $"{id}.outputLog10Norm"; $"{id}.zeroNormLayers"; $"{id}.slopeAtStart" ]
+
+let metrics =
+    [ "<setting>.slope", "least-squares slope of log10 ||dL/dh_l|| against the layer index l = 1 (input side) .. depth, after training: negative when the norms grow towards the input (explode), positive when they shrink towards it (vanish)"
+      "<setting>.absSlope", "|slope|"
+      "<setting>.logRange", "max - min over layers of log10 ||dL/dh_l||: the orders of magnitude the norms span"
+      "<setting>.inputLog10Norm", "log10 of the norm at the first hidden layer"
+      "<setting>.outputLog10Norm", "log10 of the norm at the last hidden layer"
+      "<setting>.zeroNormLayers", "mean number of layers whose gradient norm is exactly 0 (counted as the smallest float32, 1.4e-45, in the log10 norms)"
+      "<setting>.slopeAtStart", "the slope at initialisation, before any training step" ]
+
+let private scaleSettings: Decoder<ScaleSettings> =
+    Decode.object (fun r ->
+        { Seeds = r.Required("seeds", Decode.intInRange 1 1000)
+          Width = r.Required("width", Decode.intInRange 1 65536)
+          BatchSize = r.Required("batchSize", Decode.intInRange 1 1_000_000)
+          GeneratorIterations = r.Required("generatorIterations", Decode.intInRange 0 10_000_000)
+          MeasurementBatches = r.Required("measurementBatches", Decode.intInRange 1 10_000) })
+
+let private distinctIds (settings: TrainingSetting list) =
+    settings |> List.map (fun s -> s.Id) |> List.distinct |> List.length = settings.Length
+
+let decodeSettings: Decoder<Settings> =
+    Decode.object (fun r ->
+        r.Required("experiment", Decode.string) |> ignore
+        let trainingSettings =
+            r.Required("settings", Decode.nonEmptyArray (trainingSetting true) |> requiring distinctIds "setting ids must be unique")
+        let names = if isNull (box trainingSettings) then [] else trainingSettings |> List.collect (fun s -> settingMetricNames s.Id)
+        { Seed = r.Required("seed", seed)
+          VerifyTolerance = r.Required("verifyTolerance", verifyTolerance)
+          Dataset = r.Required("dataset", dataset)
+          NoiseDimension = r.Required("noiseDimension", Decode.intInRange 1 4096)
+          NCritic = r.Required("nCritic", Decode.intInRange 1 1000)
+          Critic = r.Required("critic", deepShape |> requiring (fun s -> s.Depth >= 2) "needs at least 2 hidden layers for a slope")
+          Generator = r.Required("generator", deepShape)
+          TrainingSettings = trainingSettings
+          Scales = r.Required("scales", scaleTable scaleSettings)
+          Claims = r.Required("claims", claims names) })
+
+/// The critic and generator specifications at a scale.
+let networkSpecs (settings: Settings) (scale: ScaleSettings) =
+    let hidden (shape: DeepShape) = List.replicate shape.Depth scale.Width
+    { Inputs = 2; Hidden = hidden settings.Critic; Outputs = 1; Activation = settings.Critic.Activation; Normalization = settings.Critic.Normalization },
+    { Inputs = settings.NoiseDimension; Hidden = hidden settings.Generator; Outputs = 2; Activation = settings.Generator.Activation; Normalization = settings.Generator.Normalization }
+
+/// The key of the unit that trains `setting` for `seed`.
+let unitKey (seed: int64) (setting: TrainingSetting) = $"seed-{seed}/{setting.Id}"
+
+/// One unit of work: trains a WGAN under one setting and measures the per-layer gradient norms before and
+/// after (vectors "atStart" and "atEnd": mean log10 norm per layer, input side first). Networks, batches and
+/// measurements draw from generators derived from (seed, setting id, role).
+let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (seed: int64) (setting: TrainingSetting) : UnitMeasurement =
+    let generatorFor role = new torch.Generator(uint64 (Seeds.derive seed [ idCode setting.Id; role ]))
+    use networkGenerator = generatorFor 0
+    use trainingGenerator = generatorFor 1
+    use measurementGenerator = generatorFor 2
+    let criticSpec, generatorSpec = networkSpecs settings scale
+    use critic = new Mlp(criticSpec, networkGenerator)
+    use generatorNetwork = new Mlp(generatorSpec, networkGenerator)
+    critic.``to``(device) |> ignore
+    generatorNetwork.``to``(device) |> ignore
+    let norms () =
+        layerNormSummary critic generatorNetwork settings.Dataset settings.NoiseDimension scale.BatchSize scale.MeasurementBatches device measurementGenerator
+    let atStart = norms ()
+    let diverged =
+        trainWgan critic generatorNetwork setting settings.Dataset settings.NoiseDimension scale.BatchSize settings.NCritic scale.GeneratorIterations device trainingGenerator
+    let atEnd = if diverged = "" then norms () else { MeanLog10 = Array.create criticSpec.Hidden.Length nan; ZeroLayers = nan }
+    { Key = unitKey seed setting
+      Scalars = readOnlyDict [ "zeroLayersAtStart", atStart.ZeroLayers; "zeroLayersAtEnd", atEnd.ZeroLayers ]
+      Vectors = readOnlyDict [ "atStart", atStart.MeanLog10; "atEnd", atEnd.MeanLog10 ]
+      Diverged = diverged }
+
+let private layers (norms: float[]) = Array.init norms.Length (fun l -> float (l + 1))
+
+/// Least-squares slope of log10 norms against the layer index (1 = input side).
+let slope (log10Norms: float[]) = Statistics.slope (layers log10Norms) log10Norms
+
+/// The per-seed metrics from every setting's unit.
+let seedMetrics (measured: (TrainingSetting * UnitMeasurement) list) : IReadOnlyDictionary<string, float> =
+    readOnlyDict [
+        for setting, m in measured do
+            let id = setting.Id
+            let atEnd = m.Vectors["atEnd"]
+            let s = slope atEnd
+            $"{id}.slope", s
+            $"{id}.absSlope", abs s
+            $"{id}.logRange", Array.max atEnd - Array.min atEnd
+            $"{id}.inputLog10Norm", atEnd[0]
+            $"{id}.outputLog10Norm", atEnd[atEnd.Length - 1]
+            $"{id}.zeroNormLayers", m.Scalars["zeroLayersAtEnd"]
+            $"{id}.slopeAtStart", slope m.Vectors["atStart"] ]
+
+let private title = "Exploding and vanishing critic gradients under weight clipping"
+let private source = "WGAN-GP (Gulrajani et al. 2017), Figure 1b (left)"
+
+/// The units of a run: one per seed and training setting.
+let units (settings: Settings) (options: RunOptions) : ToyUnit list =
+    let scale = settings.Scales[options.Scale]
+    let device = Experiment.device options
+    [ for seed in Experiment.seedsFor settings.Seed scale.Seeds options.Seeds do
+          for setting in settings.TrainingSettings ->
+              { Key = unitKey seed setting
+                Description = $"seed {seed}, {setting.Label}"
+                Run = fun _ -> measure settings scale device seed setting } ]
+
+/// The experiment's result from its units' measurements.
+let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasurement list) : ExperimentResult =
+    let scale = settings.Scales[options.Scale]
+    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+    let found = byKey measurements
+    let perSeed = seeds |> List.map (fun seed -> seed, settings.TrainingSettings |> List.map (fun s -> s, found[unitKey seed s]))
+    let metrics = perSeed |> List.map (fun (seed, measured) -> { Seed = seed; Values = seedMetrics measured })
+    let depth = settings.Critic.Depth
+    let curves (vector: string) =
+        settings.TrainingSettings |> List.map (fun setting ->
+            { Label = setting.Label
+              X = Array.init depth (fun l -> float (l + 1))
+              Y = Array.init depth (fun l -> seeds |> List.averageBy (fun seed -> found[unitKey seed setting].Vectors[vector][l]))
+              Markers = false })
+    let criticSpec, generatorSpec = networkSpecs settings scale
+    let claims = settings.Claims |> List.map (Claims.evaluate metrics)
+    { ExperimentId = Id
+      Title = title
+      Source = source
+      Scale = options.Scale.Name
+      Seeds = seeds
+      Metrics = metrics
+      Claims = claims
+      Series =
+        [ { Name = "layer-norms"
+            Columns = [ "seed"; "setting"; "after_training"; "layer"; "log10_gradient_norm" ]
+            Rows =
+              [ for seed, measured in perSeed do
+                    for k, (_, m) in List.indexed measured do
+                        for phase, vector in [ 0.0, "atStart"; 1.0, "atEnd" ] do
+                            let values = m.Vectors[vector]
+                            for l in 0 .. values.Length - 1 -> [| float seed; float k; phase; float (l + 1); values[l] |] ] } ]
+      Figures =
+        [ Figure.ofLines "gradient-norms" $"Critic gradient norms after {scale.GeneratorIterations} generator iterations ({settings.Dataset.Name})" "critic layer (1 = next to the input)" "log10 ||dL/dh|| (mean over seeds)" false (curves "atEnd")
+          Figure.ofLines "gradient-norms-at-start" "Critic gradient norms at initialisation" "critic layer (1 = next to the input)" "log10 ||dL/dh|| (mean over seeds)" false (curves "atStart") ]
+      Notes =
+        [ $"Data: {settings.Dataset.Name} (gan_toy.py constants). Critic: MLP 2 -> {settings.Critic.Depth} x {scale.Width} -> 1, {activationText settings.Critic.Activation}, normalisation {normalizationText settings.Critic.Normalization}; generator: MLP {settings.NoiseDimension} -> {settings.Generator.Depth} x {scale.Width} -> 2, {activationText settings.Generator.Activation}, normalisation {normalizationText settings.Generator.Normalization}; z ~ N(0, I)."
+          $"Training: {scale.GeneratorIterations} generator iterations, each after {settings.NCritic} critic steps, batch {scale.BatchSize}; no critic warm-up schedule."
+          yield! settings.TrainingSettings |> List.map (fun s ->
+              $"Setting {s.Id} ({s.Label}): {constraintText s.Constraint}; critic {optimizerText s.CriticOptimizer}, generator {optimizerText s.GeneratorOptimizer}.")
+          $"Measured quantity: for each hidden layer l of the critic, the norm ||dL/dh_l|| over the whole [2 x batch, width] activation tensor, with L = E f(fake) - E f(real) the critic loss (sign: minimised by the critic; the penalty term is excluded, its forward pass runs on interpolates). log10 of it is averaged over {scale.MeasurementBatches} fresh batches (real and generated, batch {scale.BatchSize}); a norm of exactly 0 (a layer whose units are all inactive, or an underflow) counts as the smallest float32, 1.4e-45 (log10 = -44.85), and zeroNormLayers says how often that happened."
+          "At start means before any training step and before the first clipping: the PyTorch-style initialisation (uniform in +-1/sqrt(fan_in)) itself shrinks gradients towards the input (a ReLU layer of width n multiplies their norm by about sqrt(n / (3 n) / 2) = 0.41, i.e. -0.39 decades per layer), so slopeAtStart is positive for every setting; the claims are about the norms after training."
+          "Slope: least-squares slope of log10 norm against layer index 1..depth, 1 next to the input. Exploding towards the input gives a negative slope, vanishing a positive one. A threshold of 0.0909 = 1/11 per layer is one order of magnitude over the 11 steps between 12 layers."
+          $"The networks have {criticSpec.Hidden.Length} (critic) and {generatorSpec.Hidden.Length} (generator) hidden layers; the paper calls them 12-layer networks and does not give their width or training length, which are this harness's choices per scale."
+          yield! scaleNote options.Scale claims $"The networks here are {scale.Width} wide and train {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].Width} wide, {settings.Scales[Paper].GeneratorIterations} iterations); whether c = 0.1 explodes depends on the width (a clipped layer scales gradients by about c sqrt(width) when its weights sit at +-c)."
+          yield! Experiment.divergenceNotes measurements ] }
+
+let definition: ExperimentDefinition =
+    { Id = Id
+      Title = title
+      Source = source
+      Metrics = metrics
+      Decode =
+        fun path e ->
+            decodeSettings path e
+            |> Result.map (fun settings ->
+                { Claims = settings.Claims
+                  SeedsAt = fun scale requested -> Experiment.seedsFor settings.Seed settings.Scales[scale].Seeds requested
+                  VerifyTolerance = settings.VerifyTolerance
+                  Plan = fun options -> { Units = units settings options; Assemble = assemble settings options } }) }

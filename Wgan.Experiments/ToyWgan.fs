@@ -1,0 +1,267 @@
+/// Training on the toy data sets of the WGAN-GP paper (gan_toy.py), shared by the experiments of its
+/// Figure 1: a critic against the fixed generator Pr + N(0, sigma^2 I) (Figure 1a), and a whole WGAN, critic
+/// and generator, with deep MLPs (Figure 1b). Also the manifest pieces these experiments share.
+module Wgan.Experiments.ToyWgan
+
+open System
+open System.Collections.Generic
+open TorchSharp
+open Wgan.Core
+open Wgan.Core.ToyData
+open Wgan.Experiments.Json
+open Wgan.Experiments.Manifest
+
+/// Every toy data set, in the paper's order.
+let datasets = [ EightGaussians; TwentyFiveGaussians; SwissRoll ]
+
+/// "8gaussians" | "25gaussians" | "swissroll" (gan_toy.py's DATASET values).
+let dataset: Decoder<ToyDataset> = Decode.oneOf [ for d in datasets -> d.Name, d ]
+
+/// A fixed number per data set, used as a seed coordinate so that a unit's seed does not depend on the order
+/// in which a manifest lists the data sets.
+let datasetCode (d: ToyDataset) =
+    match d with
+    | EightGaussians -> 0
+    | TwentyFiveGaussians -> 1
+    | SwissRoll -> 2
+
+/// How the paper names a data set in figures.
+let datasetTitle (d: ToyDataset) =
+    match d with
+    | EightGaussians -> "8 Gaussians"
+    | TwentyFiveGaussians -> "25 Gaussians"
+    | SwissRoll -> "Swiss Roll"
+
+/// A number in plain decimal notation (0.00005, not 5E-05), invariant culture.
+let plainNumber (x: float) = x.ToString("0.##########", Globalization.CultureInfo.InvariantCulture)
+
+/// The activation as a manifest names it.
+let activationText (a: Activation) =
+    match a with
+    | ReLU -> "relu"
+    | LeakyReLU slope -> $"leaky-relu({plainNumber slope})"
+    | Tanh -> "tanh"
+    | Softplus -> "softplus"
+
+/// The normalisation as a manifest names it.
+let normalizationText (n: Normalization) =
+    match n with
+    | NoNormalization -> "none"
+    | LayerNorm -> "layer"
+    | BatchNorm -> "batch"
+
+/// Hidden widths as "64 -> 64 -> 64".
+let widthsText (hidden: int list) = hidden |> List.map string |> String.concat " -> "
+
+/// The constraint in words, for notes and titles.
+let constraintText (c: LipschitzConstraint) =
+    match c with
+    | Unconstrained -> "no constraint"
+    | WeightClipping (bound, timing) ->
+        let when' = match timing with BeforeStep -> "before" | AfterStep -> "after"
+        $"weight clipping to [-{plainNumber bound}, {plainNumber bound}] {when'} each step"
+    | GradientPenalty (lambda, sides) ->
+        let which = match sides with GradientPenalty.TwoSided -> "two-sided" | GradientPenalty.OneSided -> "one-sided"
+        $"{which} gradient penalty, lambda = {plainNumber lambda}"
+
+/// The optimiser in words.
+let optimizerText (o: OptimizerSpec) =
+    match o with
+    | RmsProp lr -> $"RMSProp (lr {plainNumber lr})"
+    | Adam (lr, b1, b2) -> $"Adam (lr {plainNumber lr}, beta1 {plainNumber b1}, beta2 {plainNumber b2})"
+    | Sgd lr -> $"SGD (lr {plainNumber lr})"
+
+/// The shape of a deep MLP whose width is set per scale: the number of hidden layers, the activation and
+/// the normalisation.
+type DeepShape = { Depth: int; Activation: Activation; Normalization: Normalization }
+
+/// {"depth": n, "activation": ..., "normalization": ...}.
+let deepShape: Decoder<DeepShape> =
+    Decode.object (fun r ->
+        { Depth = r.Required("depth", Decode.intInRange 1 64)
+          Activation = r.Required("activation", activation)
+          Normalization = r.Required("normalization", normalization) })
+
+/// One way of training a WGAN: a critic constraint with the optimisers of the critic and the generator.
+type TrainingSetting =
+    { Id: string
+      Label: string
+      Constraint: LipschitzConstraint
+      CriticOptimizer: OptimizerSpec
+      GeneratorOptimizer: OptimizerSpec }
+
+/// An id used inside metric names: lower-case letters, digits, '.' and '-'.
+let settingId: Decoder<string> =
+    Decode.nonEmptyString
+    |> Decode.check (fun s -> s |> Seq.forall (fun c -> Char.IsAsciiLetterLower c || Char.IsAsciiDigit c || c = '.' || c = '-')) "must use only a-z, 0-9, '.' and '-'"
+
+/// {"id", "label", "constraint", "criticOptimizer", "generatorOptimizer"}; without "id" (Id = "") when
+/// `withId` is false, for experiments whose settings have fixed roles.
+let trainingSetting (withId: bool) : Decoder<TrainingSetting> =
+    Decode.object (fun r ->
+        { Id = if withId then r.Required("id", settingId) else ""
+          Label = r.Required("label", Decode.nonEmptyString)
+          Constraint = r.Required("constraint", lipschitzConstraint)
+          CriticOptimizer = r.Required("criticOptimizer", optimizer)
+          GeneratorOptimizer = r.Required("generatorOptimizer", optimizer) })
+
+/// A fixed 31-bit number for a setting id (FNV-1a), used as a seed coordinate so that a unit's seed depends
+/// on its setting's id, not on the setting's position in the manifest.
+let idCode (id: string) : int =
+    let mutable hash = 2166136261u
+    for c in id do
+        hash <- (hash ^^^ uint32 c) * 16777619u
+    int (hash &&& 0x7fffffffu)
+
+/// What one unit measured (the harness's unit result).
+type UnitMeasurement = UnitResult
+
+/// An independent unit of an experiment's work (the harness's work unit).
+type ToyUnit = WorkUnit
+
+/// The measurements by key.
+let byKey (measurements: UnitMeasurement list) : IReadOnlyDictionary<string, UnitMeasurement> =
+    measurements |> List.map (fun m -> m.Key, m) |> readOnlyDict
+
+/// A note for a run below paper scale whose claims did not all reproduce: which ones, with their verdicts,
+/// and `why` (what this scale does less of than the paper). No note when every claim reproduced or at paper
+/// scale. Built from the verdicts, so it says what happened, not what was expected.
+let scaleNote (scale: Scale) (claims: ClaimResult list) (why: string) : string list =
+    let missed = claims |> List.filter (fun c -> c.Verdict <> Reproduced)
+    if scale = Paper || missed.IsEmpty then []
+    else
+        let listed = missed |> List.map (fun c -> $"{c.Spec.Id} ({c.Verdict.Name})") |> String.concat ", "
+        [ $"At {scale.Name} scale {missed.Length} of {claims.Length} claims did not reproduce: {listed}. {why} This is a result at this scale, not a verdict on the paper; the thresholds are the manifest's and were not tuned to the outcome." ]
+
+/// A decoder that also requires `predicate` of the decoded value, reporting `message` at its path.
+let requiring (predicate: 'T -> bool) (message: string) (decoder: Decoder<'T>) : Decoder<'T> =
+    fun path e ->
+        match decoder path e with
+        | Ok v when not (predicate v) -> Error [ { Path = path; Message = message } ]
+        | r -> r
+
+/// The rows of a [n, d] tensor as float arrays.
+let toRows (samples: torch.Tensor) : float[][] =
+    let values = samples.detach().cpu().to_type(torch.float64).contiguous().data<float>().ToArray()
+    let dim = int samples.shape[1]
+    Array.init (values.Length / dim) (fun i -> values[i * dim .. i * dim + dim - 1])
+
+/// A column of a [n, d] tensor as a float array.
+let column (k: int) (samples: torch.Tensor) : float[] = toRows samples |> Array.map (fun row -> row[k])
+
+let private withoutGradient (f: unit -> 'T) : 'T =
+    use _ = torch.no_grad()
+    f ()
+
+/// "" when `value` is finite, otherwise why training stops (`what` is NaN or infinite at step `step`).
+let private finite (what: string) (step: int) (value: float) =
+    if Double.IsFinite value then "" else $"{what} is {value} at step {step}"
+
+/// Trains `critic` for `steps` steps on batches of `dataset` (real) against the fixed generator
+/// Pr + N(0, sigma^2 I) (fake), every batch fresh; all randomness (batches and penalty coefficients) comes
+/// from `generator`. Returns "" or, if a loss became NaN or infinite, why it stopped there.
+let trainCriticAgainstNoisyCopy
+    (critic: Mlp)
+    (optimizer: Optimizer)
+    (lipschitz: LipschitzConstraint)
+    (dataset: ToyDataset)
+    (sigma: float)
+    (batchSize: int)
+    (steps: int)
+    (device: torch.Device)
+    (generator: torch.Generator)
+    : string =
+    let rec train step =
+        if step > steps then ""
+        else
+            let loss =
+                use _ = torch.NewDisposeScope()
+                let real = (ToyData.sample dataset batchSize generator).``to``(device)
+                let fake = (ToyData.noisyCopy dataset sigma batchSize generator).``to``(device)
+                (CriticStep.criticStep critic optimizer lipschitz real fake generator).Loss
+            match finite "critic loss" step loss with
+            | "" -> train (step + 1)
+            | reason -> reason
+    train 1
+
+/// A batch of generator noise z ~ N(0, I), [n, dimension], drawn on the CPU.
+let noise (dimension: int) (n: int) (device: torch.Device) (generator: torch.Generator) : torch.Tensor =
+    torch.randn([| int64 n; int64 dimension |], generator = generator).``to``(device)
+
+/// A batch of generated samples G(z), outside the autograd graph.
+let generate (generatorNetwork: Mlp) (dimension: int) (n: int) (device: torch.Device) (generator: torch.Generator) =
+    let z = noise dimension n device generator
+    withoutGradient (fun () -> generatorNetwork.call z)
+
+/// The WGAN training loop (WGAN Algorithm 1, WGAN-GP Algorithm 1): every iteration takes `nCritic` critic
+/// steps on fresh real batches against fresh generated batches, then one generator step (loss -E f(G(z))).
+/// Returns "" or, if a loss became NaN or infinite, why it stopped there.
+let trainWgan
+    (critic: Mlp)
+    (generatorNetwork: Mlp)
+    (setting: TrainingSetting)
+    (dataset: ToyDataset)
+    (noiseDimension: int)
+    (batchSize: int)
+    (nCritic: int)
+    (iterations: int)
+    (device: torch.Device)
+    (generator: torch.Generator)
+    : string =
+    use criticOptimizer = Optimizer.create setting.CriticOptimizer (critic.parameters())
+    use generatorOptimizer = Optimizer.create setting.GeneratorOptimizer (generatorNetwork.parameters())
+    let criticStep iteration k =
+        use _ = torch.NewDisposeScope()
+        let real = (ToyData.sample dataset batchSize generator).``to``(device)
+        let fake = generate generatorNetwork noiseDimension batchSize device generator
+        let loss = (CriticStep.criticStep critic criticOptimizer setting.Constraint real fake generator).Loss
+        finite "critic loss" ((iteration - 1) * nCritic + k) loss
+    let generatorStep iteration =
+        use _ = torch.NewDisposeScope()
+        let z = noise noiseDimension batchSize device generator
+        finite "generator loss" iteration (GeneratorStep.wassersteinStep generatorNetwork generatorOptimizer critic z).Loss
+    let rec train iteration =
+        if iteration > iterations then ""
+        else
+            let rec critics k =
+                if k > nCritic then "" else match criticStep iteration k with "" -> critics (k + 1) | reason -> reason
+            match critics 1 with
+            | "" ->
+                match generatorStep iteration with
+                | "" -> train (iteration + 1)
+                | reason -> reason
+            | reason -> reason
+    train 1
+
+/// The smallest positive float32 (a subnormal): gradient norms that are exactly 0 (every unit of a layer
+/// inactive, or an underflow) are counted as this, so that their log10 (-44.85) stays finite.
+[<Literal>]
+let SmallestNorm = 1.401298464324817e-45
+
+/// Per-layer gradient norms of a critic, summarised over several batches.
+type LayerNormSummary =
+    { /// Mean over batches of log10 max(norm, SmallestNorm), per hidden layer, input side first.
+      MeanLog10: float[]
+      /// Mean over batches of the number of layers whose norm was exactly 0.
+      ZeroLayers: float }
+
+/// log10 of each hidden layer's gradient norm (LipschitzTools.perLayerGradientNorms), averaged over
+/// `batches` fresh pairs of real and generated batches; input side first.
+let layerNormSummary
+    (critic: Mlp)
+    (generatorNetwork: Mlp)
+    (dataset: ToyDataset)
+    (noiseDimension: int)
+    (batchSize: int)
+    (batches: int)
+    (device: torch.Device)
+    (generator: torch.Generator)
+    : LayerNormSummary =
+    let perBatch =
+        Array.init batches (fun _ ->
+            use _ = torch.NewDisposeScope()
+            let real = (ToyData.sample dataset batchSize generator).``to``(device)
+            let fake = generate generatorNetwork noiseDimension batchSize device generator
+            LipschitzTools.perLayerGradientNorms critic real fake)
+    { MeanLog10 = Array.init perBatch[0].Length (fun layer -> perBatch |> Array.averageBy (fun norms -> log10 (max norms[layer] SmallestNorm)))
+      ZeroLayers = perBatch |> Array.averageBy (fun norms -> norms |> Array.sumBy (fun v -> if v = 0.0 then 1.0 else 0.0)) }

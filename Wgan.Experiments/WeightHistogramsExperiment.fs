@@ -1,0 +1,238 @@
+/// WGAN-GP Figure 1b (right), weight histograms: after training a WGAN under weight clipping, most critic
+/// weights sit at the bounds +-c; under the gradient penalty they spread. This experiment trains the deep
+/// Swiss Roll WGAN of Figure 1b under both constraints and measures the fraction of critic weights within 1%
+/// of the bounds (of their own extremes, for the unclipped critic).
+module Wgan.Experiments.WeightHistogramsExperiment
+
+open System.Collections.Generic
+open TorchSharp
+open Wgan.Core
+open Wgan.Core.ToyData
+open Wgan.Experiments.Json
+open Wgan.Experiments.Manifest
+open Wgan.Experiments.ToyWgan
+
+[<Literal>]
+let Id = "weight-histograms"
+
+/// The work a scale does.
+type ScaleSettings =
+    { Seeds: int
+      /// Width of every hidden layer of both networks.
+      Width: int
+      BatchSize: int
+      GeneratorIterations: int }
+
+type Settings =
+    { Seed: int
+      VerifyTolerance: float
+      Dataset: ToyDataset
+      NoiseDimension: int
+      NCritic: int
+      Critic: DeepShape
+      Generator: DeepShape
+      Clipping: TrainingSetting
+      GradientPenalty: TrainingSetting
+      HistogramBins: int
+      Scales: Map<Scale, ScaleSettings>
+      Claims: ClaimSpec list }
+
+let metrics =
+    [ "clip.fractionAtBounds", "fraction of the clipped critic's weights within 1% of +-c after training (| |w| - c | <= 0.01 c)"
+      "clip.fractionAtBoundsAtStart", "the same fraction for the initial weights clipped once, before any training step"
+      "clip.trainedToBounds", "among the weights the first clipping left inside the bounds, the fraction at +-c after training"
+      "clip.fractionAtExtremes", "fraction of the clipped critic's weights within 1% of their layer's +-max |w| after training"
+      "clip.relativeChange", "||w_final - w_clipped_once|| / ||w_clipped_once||: how far training moved the clipped weights"
+      "gp.fractionAtExtremes", "fraction of the gradient-penalty critic's weights within 1% of their layer's +-max |w| after training"
+      "gp.fractionAtClipBounds", "fraction of the gradient-penalty critic's weights within 1% of +-c, c the clipped setting's bound"
+      "gp.maxAbsWeightOverBound", "largest |w| of the gradient-penalty critic divided by c"
+      "gp.relativeChange", "||w_final - w_initial|| / ||w_initial|| of the gradient-penalty critic" ]
+
+let private scaleSettings: Decoder<ScaleSettings> =
+    Decode.object (fun r ->
+        { Seeds = r.Required("seeds", Decode.intInRange 1 1000)
+          Width = r.Required("width", Decode.intInRange 1 65536)
+          BatchSize = r.Required("batchSize", Decode.intInRange 1 1_000_000)
+          GeneratorIterations = r.Required("generatorIterations", Decode.intInRange 0 10_000_000) })
+
+let decodeSettings: Decoder<Settings> =
+    Decode.object (fun r ->
+        r.Required("experiment", Decode.string) |> ignore
+        { Seed = r.Required("seed", seed)
+          VerifyTolerance = r.Required("verifyTolerance", verifyTolerance)
+          Dataset = r.Required("dataset", dataset)
+          NoiseDimension = r.Required("noiseDimension", Decode.intInRange 1 4096)
+          NCritic = r.Required("nCritic", Decode.intInRange 1 1000)
+          Critic = r.Required("critic", deepShape)
+          Generator = r.Required("generator", deepShape)
+          Clipping =
+            r.Required("clipping", trainingSetting false |> requiring (fun s -> match s.Constraint with WeightClipping _ -> true | _ -> false) "its constraint must be weight-clipping")
+          GradientPenalty =
+            r.Required("gradientPenalty", trainingSetting false |> requiring (fun s -> match s.Constraint with GradientPenalty _ -> true | _ -> false) "its constraint must be gradient-penalty")
+          HistogramBins = r.Required("histogramBins", Decode.intInRange 1 10_000)
+          Scales = r.Required("scales", scaleTable scaleSettings)
+          Claims = r.Required("claims", claims (List.map fst metrics)) })
+
+/// The clipping bound c of the clipping setting.
+let bound (settings: Settings) =
+    match settings.Clipping.Constraint with
+    | WeightClipping (c, _) -> c
+    | other -> invalidArg (nameof settings) $"the clipping setting has constraint {other}"
+
+/// The two trainings of a seed.
+type Role =
+    | Clipping
+    | Penalty
+
+    member this.Prefix =
+        match this with
+        | Clipping -> "clip"
+        | Penalty -> "gp"
+
+    member this.Code =
+        match this with
+        | Clipping -> 0
+        | Penalty -> 1
+
+let roles = [ Clipping; Penalty ]
+
+let private settingOf (settings: Settings) (role: Role) =
+    match role with
+    | Clipping -> settings.Clipping
+    | Penalty -> settings.GradientPenalty
+
+/// A histogram of `values` over +-(1.05 max |w|), so that weights at the extremes fall inside the outer bins.
+let histogramOf (label: string) (bins: int) (values: float[]) : Histogram =
+    let largest = values |> Array.map abs |> Array.max
+    let edge = if largest > 0.0 then 1.05 * largest else 1.0
+    { Label = label; Lo = -edge; Hi = edge; Counts = LipschitzTools.histogram -edge edge bins values |> Array.map float }
+
+/// ||final - initial|| / ||initial|| over all weights: how far training moved them.
+let relativeChange (initial: float[]) (final: float[]) =
+    sqrt (Array.fold2 (fun acc a b -> acc + (b - a) * (b - a)) 0.0 initial final) / sqrt (Array.sumBy (fun a -> a * a) initial)
+
+/// The weight statistics of one trained critic (weights per layer, before and after training), named as
+/// the metrics without their role prefix.
+let weightStatistics (role: Role) (c: float) (initial: float[][]) (final: float[][]) : (string * float) list =
+    let first, last = Array.concat initial, Array.concat final
+    match role with
+    | Clipping ->
+        let clippedOnce = first |> Array.map (fun w -> max -c (min c w))
+        let interior = [| for k in 0 .. first.Length - 1 do if abs clippedOnce[k] < (1.0 - LipschitzTools.BoundTolerance) * c then last[k] |]
+        [ "fractionAtBounds", LipschitzTools.fractionAtBounds c last
+          "fractionAtBoundsAtStart", LipschitzTools.fractionAtBounds c clippedOnce
+          "trainedToBounds", LipschitzTools.fractionAtBounds c interior
+          "fractionAtExtremes", LipschitzTools.fractionAtLayerExtremes final
+          "relativeChange", relativeChange clippedOnce last ]
+    | Penalty ->
+        [ "fractionAtExtremes", LipschitzTools.fractionAtLayerExtremes final
+          "fractionAtClipBounds", LipschitzTools.fractionAtBounds c last
+          "maxAbsWeightOverBound", (last |> Array.map abs |> Array.max) / c
+          "relativeChange", relativeChange first last ]
+
+/// The key of the unit that trains under `role` for `seed`.
+let unitKey (seed: int64) (role: Role) = $"seed-{seed}/{role.Prefix}"
+
+/// One unit of work: trains the WGAN under one setting, then measures the critic's linear weights (biases
+/// excluded) before and after: the role's statistics as scalars, and the histogram of the final weights
+/// (vector "histogram", over ["histogramLo", "histogramHi"]).
+let train (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (seed: int64) (role: Role) : UnitMeasurement =
+    let generatorFor purpose = new torch.Generator(uint64 (Seeds.derive seed [ role.Code; purpose ]))
+    use networkGenerator = generatorFor 0
+    use trainingGenerator = generatorFor 1
+    let setting = settingOf settings role
+    let hidden (shape: DeepShape) = List.replicate shape.Depth scale.Width
+    use critic =
+        new Mlp({ Inputs = 2; Hidden = hidden settings.Critic; Outputs = 1; Activation = settings.Critic.Activation; Normalization = settings.Critic.Normalization }, networkGenerator)
+    use generatorNetwork =
+        new Mlp({ Inputs = settings.NoiseDimension; Hidden = hidden settings.Generator; Outputs = 2; Activation = settings.Generator.Activation; Normalization = settings.Generator.Normalization }, networkGenerator)
+    critic.``to``(device) |> ignore
+    generatorNetwork.``to``(device) |> ignore
+    let initial = LipschitzTools.layerWeights critic
+    let diverged =
+        trainWgan critic generatorNetwork setting settings.Dataset settings.NoiseDimension scale.BatchSize settings.NCritic scale.GeneratorIterations device trainingGenerator
+    let final = if diverged = "" then LipschitzTools.layerWeights critic else initial |> Array.map (Array.map (fun _ -> nan))
+    let histogram = histogramOf setting.Label settings.HistogramBins (if diverged = "" then Array.concat final else [| 0.0 |])
+    { Key = unitKey seed role
+      Scalars = readOnlyDict (weightStatistics role (bound settings) initial final @ [ "histogramLo", histogram.Lo; "histogramHi", histogram.Hi ])
+      Vectors = readOnlyDict [ "histogram", histogram.Counts ]
+      Diverged = diverged }
+
+/// The per-seed metrics from the seed's two units.
+let seedMetrics (clipped: UnitMeasurement) (penalised: UnitMeasurement) : IReadOnlyDictionary<string, float> =
+    readOnlyDict [
+        for role, m in [ Clipping, clipped; Penalty, penalised ] do
+            for KeyValue (name, value) in m.Scalars do
+                if not (name.StartsWith "histogram") then $"{role.Prefix}.{name}", value ]
+
+let private title = "Critic weight histograms under weight clipping and gradient penalty"
+let private source = "WGAN-GP (Gulrajani et al. 2017), Figure 1b (right)"
+
+/// The units of a run: one per seed and constraint.
+let units (settings: Settings) (options: RunOptions) : ToyUnit list =
+    let scale = settings.Scales[options.Scale]
+    let device = Experiment.device options
+    [ for seed in Experiment.seedsFor settings.Seed scale.Seeds options.Seeds do
+          for role in roles ->
+              { Key = unitKey seed role
+                Description = $"seed {seed}, {(settingOf settings role).Label}"
+                Run = fun _ -> train settings scale device seed role } ]
+
+/// The experiment's result from its units' measurements.
+let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasurement list) : ExperimentResult =
+    let scale = settings.Scales[options.Scale]
+    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+    let found = byKey measurements
+    let metrics = seeds |> List.map (fun seed -> { Seed = seed; Values = seedMetrics found[unitKey seed Clipping] found[unitKey seed Penalty] })
+    let histogram role =
+        let m = found[unitKey seeds.Head role]
+        { Label = (settingOf settings role).Label; Lo = m.Scalars["histogramLo"]; Hi = m.Scalars["histogramHi"]; Counts = m.Vectors["histogram"] }
+    let figure name role =
+        { Figure.ofLines name $"{(settingOf settings role).Label}: critic weights after training (seed {seeds.Head})" "weight" "count" false [] with
+            Histograms = [ histogram role ] }
+    let c = bound settings
+    let percentOf (name: string) =
+        (100.0 * (metrics |> List.averageBy (fun m -> m.Values[name]))).ToString("F1", System.Globalization.CultureInfo.InvariantCulture)
+    let atStart, atEnd, trained, moved = "clip.fractionAtBoundsAtStart", "clip.fractionAtBounds", "clip.trainedToBounds", "gp.relativeChange"
+    let claims = settings.Claims |> List.map (Claims.evaluate metrics)
+    { ExperimentId = Id
+      Title = title
+      Source = source
+      Scale = options.Scale.Name
+      Seeds = seeds
+      Metrics = metrics
+      Claims = claims
+      Series =
+        [ { Name = "histograms"
+            Columns = [ "setting"; "bin_lo"; "bin_hi"; "count" ]
+            Rows =
+              [ for role in roles do
+                    let h = histogram role
+                    let width = (h.Hi - h.Lo) / float h.Counts.Length
+                    for b in 0 .. h.Counts.Length - 1 -> [| float role.Code; h.Lo + float b * width; h.Lo + float (b + 1) * width; h.Counts[b] |] ] } ]
+      Figures = [ figure "weights-clipping" Clipping; figure "weights-gradient-penalty" Penalty ]
+      Notes =
+        [ $"Data: {settings.Dataset.Name}. Critic: MLP 2 -> {settings.Critic.Depth} x {scale.Width} -> 1, {activationText settings.Critic.Activation}, normalisation {normalizationText settings.Critic.Normalization}; generator: MLP {settings.NoiseDimension} -> {settings.Generator.Depth} x {scale.Width} -> 2. The paper does not say which networks its histograms come from; this is the Figure 1b setup (Swiss Roll, deep ReLU MLPs)."
+          $"Training: {scale.GeneratorIterations} generator iterations, each after {settings.NCritic} critic steps, batch {scale.BatchSize}; no critic warm-up schedule."
+          $"Clipping: {constraintText settings.Clipping.Constraint}; critic {optimizerText settings.Clipping.CriticOptimizer}, generator {optimizerText settings.Clipping.GeneratorOptimizer}."
+          $"Gradient penalty: {constraintText settings.GradientPenalty.Constraint}; critic {optimizerText settings.GradientPenalty.CriticOptimizer}, generator {optimizerText settings.GradientPenalty.GeneratorOptimizer}."
+          $"Weights: every weight of the critic's linear layers, biases excluded. 'Within 1%% of the bounds' means | |w| - c | <= 0.01 c with c = {c}. The gradient-penalty critic has no bounds: its claim uses each layer's own extremes +-max |w| (per layer, since the initial scale +-1/sqrt(fan_in) differs between layers; uniform weights give about 1%%), and gp.fractionAtClipBounds reports the fraction near +-c for comparison."
+          "clip.fractionAtBoundsAtStart is the fraction the very first clipping produces from the PyTorch-style initialisation (uniform in +-1/sqrt(fan_in), wider than c): part of the pile-up at +-c is there before any training. clip.trainedToBounds and the relativeChange metrics say how much training itself moved the weights."
+          $"Measured here (mean over seeds): {percentOf atStart}%% of the clipped critic's weights sat at +-c after the first clipping, {percentOf atEnd}%% after training; training moved {percentOf trained}%% of the weights that started inside the bounds onto them. The gradient-penalty critic's weights moved by {percentOf moved}%% of their norm."
+          $"Figures show seed {seeds.Head}, {settings.HistogramBins} bins over +-1.05 max |w| of each critic."
+          yield! scaleNote options.Scale claims $"The networks here are {scale.Width} wide and train {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].Width} wide, {settings.Scales[Paper].GeneratorIterations} iterations); relativeChange says how far the weights moved from their start."
+          yield! Experiment.divergenceNotes measurements ] }
+
+let definition: ExperimentDefinition =
+    { Id = Id
+      Title = title
+      Source = source
+      Metrics = metrics
+      Decode =
+        fun path e ->
+            decodeSettings path e
+            |> Result.map (fun settings ->
+                { Claims = settings.Claims
+                  SeedsAt = fun scale requested -> Experiment.seedsFor settings.Seed settings.Scales[scale].Seeds requested
+                  VerifyTolerance = settings.VerifyTolerance
+                  Plan = fun options -> { Units = units settings options; Assemble = assemble settings options } }) }

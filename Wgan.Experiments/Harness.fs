@@ -16,9 +16,17 @@ type PlannedExperiment internal (definition: ExperimentDefinition, prepared: Pre
     member _.SeedsAt(scale: string, seeds: int) : int64[] =
         prepared.SeedsAt (Harness.ScaleOf scale) seeds |> Array.ofList
 
-    /// Runs the experiment, reporting progress after every unit of work.
-    member _.Run(scale: string, seeds: int, device: string, progress: Action<Progress>) : ExperimentResult =
-        prepared.Run { Scale = Harness.ScaleOf scale; Seeds = seeds; Device = device } progress.Invoke
+    /// Runs the experiment, reporting progress after every unit of work (no data source: for experiments
+    /// that need none).
+    member this.Run(scale: string, seeds: int, device: string, progress: Action<Progress>) : ExperimentResult =
+        this.Run(scale, seeds, device, NoResources(), progress)
+
+    /// Runs the experiment with the shell's data and cache, reporting progress after every unit of work.
+    member _.Run(scale: string, seeds: int, device: string, resources: IResources, progress: Action<Progress>) : ExperimentResult =
+        prepared.Run { Scale = Harness.ScaleOf scale; Seeds = seeds; Device = device; Resources = resources } progress.Invoke
+
+    /// Whether the experiment reads MNIST digits (so the runner can load and check them before any work).
+    member _.UsesMnist = List.contains definition.Id Catalogue.usesMnist
 
 /// The outcome of reading a manifest: either an experiment or the problems found, one per line as
 /// "$.json.path: message".

@@ -32,7 +32,8 @@ type NetworkSettings =
 let private activation =
     Decode.oneOf [ "relu", ReLU; "leaky-relu", LeakyReLU 0.2; "tanh", Tanh; "softplus", Softplus ]
 
-let private normalization =
+/// "none" | "layer" | "batch".
+let normalization =
     Decode.oneOf [ "none", NoNormalization; "layer", LayerNorm; "batch", BatchNorm ]
 
 let private learningRate = Decode.float |> Decode.check (fun v -> v > 0.0 && v <= 10.0) "must be a number in (0, 10]"

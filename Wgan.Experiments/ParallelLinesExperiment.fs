@@ -225,6 +225,7 @@ let run (settings: Settings) (options: RunOptions) (report: Progress -> unit) : 
             Lines =
               [ { Label = "closed form (log 2 off 0)"; X = fine; Y = fine |> Array.map ParallelLines.jensenShannon; Markers = false }
                 { Label = "discriminator estimate V/2 + log 2 (mean)"; X = thetas; Y = meanOver (fun e -> e.JensenShannon); Markers = true } ] } ]
+      ImageGrids = []
       Notes =
         [ $"P0 plays the real distribution and P_theta the generated one; the critic's EM estimate is E_P0 f - E_P_theta f (the negated critic loss)."
           $"Critic: MLP 2 -> {settings.Critic.Hidden} -> 1, {settings.Critic.Activation}, constraint: {constraintText settings.Critic.Constraint}, optimiser {settings.Critic.Optimizer}, {scale.CriticSteps} steps of batch {scale.BatchSize}."

@@ -47,10 +47,11 @@ public static class Program
                 ListCommand => ListExperiments.Execute(stdout),
                 RunCommand run => RunExperiments.Execute(run, args, stdout, stderr),
                 DistanceCommand distance => Distance.Execute(distance, stdout),
+                MnistCommand mnist => MnistCommandRunner.Execute(mnist, stdout, stderr),
                 _ => throw new InvalidOperationException($"unhandled command {command.GetType().Name}"),
             };
         }
-        catch (InputException e)
+        catch (Exception e) when (e is InputException or DataException)
         {
             stderr.WriteLine($"error: {e.Message}");
             return BadInput;

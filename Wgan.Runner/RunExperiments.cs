@@ -22,8 +22,12 @@ public static class RunExperiments
         var duplicate = manifests.GroupBy(m => m.Experiment.Id).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
             throw new InputException($"{string.Join(" and ", duplicate.Select(m => m.Path))} both write the experiment '{duplicate.Key}'");
-        PrepareOutput(run.OutDirectory);
         Devices.PinThreads(run.Threads);
+        // Data problems (no npm, a wrong hash, a corrupt file) are reported before anything is written.
+        var resources = new RunResources(MnistLoader.For(run.Data), stderr);
+        if (manifests.Any(m => m.Experiment.UsesMnist))
+            stderr.WriteLine($"MNIST: {resources.Mnist().Description}");
+        PrepareOutput(run.OutDirectory);
 
         var commandLine = "wgan " + string.Join(" ", args.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
         foreach (var manifest in manifests)
@@ -33,7 +37,7 @@ public static class RunExperiments
             stderr.WriteLine($"[{experiment.Id}] {experiment.Title}: scale {run.Scale}, {seeds.Length} seed(s), device {run.Device}, {run.Threads} thread(s)");
             var progress = new ProgressPrinter(experiment.Id, stderr);
             var clock = Stopwatch.StartNew();
-            var result = experiment.Run(run.Scale, run.Seeds, run.Device, new Action<Progress>(progress.Report));
+            var result = experiment.Run(run.Scale, run.Seeds, run.Device, resources, new Action<Progress>(progress.Report));
             var environment = Environment(run, commandLine, clock.Elapsed.TotalSeconds);
             var folder = Path.Combine(run.OutDirectory, experiment.Id);
             Write(result, environment, manifest.Text, folder);
@@ -108,6 +112,8 @@ public static class RunExperiments
                 AtomicOutput.WriteText(Path.Combine(staging, series.Name + ".csv"), Render.csv(series));
             foreach (var figure in result.Figures)
                 Plots.Save(figure, Path.Combine(staging, "figures", figure.Name + ".png"));
+            foreach (var grid in result.ImageGrids)
+                ImageGridPng.Save(grid, Path.Combine(staging, "figures", grid.Name + ".png"));
             AtomicOutput.WriteText(Path.Combine(staging, "report.md"), Render.reportMarkdown(result, environment, manifestText));
             AtomicOutput.WriteText(Path.Combine(staging, "result.json"), Render.resultJson(result, environment, manifestText));
         });

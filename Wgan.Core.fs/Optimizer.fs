@@ -16,6 +16,7 @@ module Optimizer =
     /// A fresh optimiser over `parameters`.
     let create (spec: OptimizerSpec) (parameters: seq<Modules.Parameter>) : torch.optim.Optimizer =
         match spec with
-        | RmsProp lr -> torch.optim.RMSProp(parameters, lr)
+        // Not torch.optim.RMSProp: TorchSharp 0.107's corrupts memory when disposed (see RmsPropOptimizer).
+        | RmsProp lr -> new RmsPropOptimizer(parameters, lr)
         | Adam (lr, beta1, beta2) -> torch.optim.Adam(parameters, lr, beta1, beta2)
         | Sgd lr -> torch.optim.SGD(parameters, lr)

@@ -183,7 +183,7 @@ let variantMetrics (prefix: string) (ms: Measurement[]) : (string * float) list 
       $"{prefix}.finalCoverage", last.Quality.Coverage
       $"{prefix}.finalEm", last.EarthMover ]
 
-let run (settings: Settings) (options: RunOptions) (report: Progress -> unit) : ExperimentResult =
+let private runInScope (settings: Settings) (options: RunOptions) (report: Progress -> unit) : ExperimentResult =
     let scale = settings.Scales[options.Scale]
     let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
     let device = Experiment.device options
@@ -198,9 +198,10 @@ let run (settings: Settings) (options: RunOptions) (report: Progress -> unit) : 
     let classifier = SampleQuality.obtain settings.Classifier options.Resources trainingDigits referenceDigits device
     use _ = classifier.Network
     let reference =
-        use referenceImages = imagesTensor referenceDigits (Array.init referenceDigits.Count id) device
-        use referenceFeatures = SampleQuality.features classifier.Network referenceImages
-        Wgan.Core.FrechetDistance.meanAndCovariance referenceFeatures
+        use _ = torch.NewDisposeScope()
+        let referenceImages = imagesTensor referenceDigits (Array.init referenceDigits.Count id) device
+        let mu, covariance = Wgan.Core.FrechetDistance.meanAndCovariance (SampleQuality.features classifier.Network referenceImages)
+        mu.MoveToOuterDisposeScope(), covariance.MoveToOuterDisposeScope()
     use _ = fst reference
     use _ = snd reference
     use trainImages = imagesTensor trainingDigits (Array.init trainingDigits.Count id) device
@@ -286,6 +287,12 @@ let run (settings: Settings) (options: RunOptions) (report: Progress -> unit) : 
           $"WGAN-GP: {describe settings.WganGp}."
           $"WGAN-clip: {describe settings.WganClip}."
           "The correlations use the measurements after training began (the EM estimate has no interval before the first iteration); the Frechet distance falls as quality improves, so the claim expects a positive correlation, and a negative one with coverage." ] }
+
+/// Runs the experiment inside one dispose scope that outlives every tensor it makes, so that no tensor is
+/// ever left to the garbage collector's finalizer (see MnistWgan.scoped).
+let run (settings: Settings) (options: RunOptions) (report: Progress -> unit) : ExperimentResult =
+    use _ = torch.NewDisposeScope()
+    runInScope settings options report
 
 let definition: ExperimentDefinition =
     { Id = Id

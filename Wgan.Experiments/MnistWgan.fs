@@ -98,23 +98,29 @@ let describe (v: Variant) =
         | OfficialWarmup (k, first, every) -> $"{k} critic iterations for the first {first} generator iterations and every {every}th"
     $"critic {v.CriticNormalization}, {v.CriticOptimizer}, {constraintText}; generator {v.GeneratorNormalization}, {v.GeneratorOptimizer}; n_critic = {v.NCritic}, {warmupText}"
 
+/// Runs `f` in its own dispose scope and moves its result out of it. Every tensor temporary then belongs to a
+/// scope: none is left to the garbage collector, whose finalizer could free a native tensor while a call that
+/// was handed its handle still runs (seen here as NaNs appearing at random after long runs).
+let scoped (f: unit -> torch.Tensor) : torch.Tensor =
+    use _ = torch.NewDisposeScope()
+    (f ()).MoveToOuterDisposeScope()
+
 /// Images [n, 1, 28, 28] (float32 in [0, 1], grey level / 255) of the digits at `indices`, on `device`.
 let imagesTensor (digits: Digits) (indices: int[]) (device: torch.Device) : torch.Tensor =
     let size = digits.ImageSize
     let values = Array.zeroCreate<float32> (indices.Length * size)
     indices |> Array.iteri (fun k i ->
         for p in 0 .. size - 1 do values[k * size + p] <- float32 digits.Pixels[i * size + p] / 255.0f)
-    use cpu = torch.tensor(values)
-    cpu.reshape(int64 indices.Length, 1L, int64 digits.Rows, int64 digits.Columns).``to``(device)
+    scoped (fun () -> torch.tensor(values).reshape(int64 indices.Length, 1L, int64 digits.Rows, int64 digits.Columns).``to``(device).contiguous())
 
 /// Labels [n] (int64) of the digits at `indices`, on `device`.
 let labelsTensor (digits: Digits) (indices: int[]) (device: torch.Device) : torch.Tensor =
-    use cpu = torch.tensor(indices |> Array.map (fun i -> int64 digits.Labels[i]))
-    cpu.``to``(device)
+    scoped (fun () -> torch.tensor(indices |> Array.map (fun i -> int64 digits.Labels[i])).``to``(device))
 
 /// A permutation of 0 .. n-1 drawn from `generator` (on the CPU).
 let permutation (n: int) (generator: torch.Generator) : int[] =
-    use p = torch.randperm(int64 n, generator = generator)
+    use _ = torch.NewDisposeScope()
+    let p = torch.randperm(int64 n, generator = generator)
     p.data<int64>().ToArray() |> Array.map int
 
 /// Batches of indices into a data set of `count` items in shuffled epochs, as gan_mnist.py's iterator:
@@ -135,12 +141,11 @@ type EpochSampler(count: int, batchSize: int, generator: torch.Generator) =
 
 /// The rows of `data` at `indices`, on the data's device.
 let select (data: torch.Tensor) (indices: int64[]) : torch.Tensor =
-    use index = torch.tensor(indices)
-    data.index_select(0L, index.``to``(data.device))
+    scoped (fun () -> data.index_select(0L, torch.tensor(indices).``to``(data.device)))
 
 /// `n` latent vectors z ~ N(0, I) drawn on the CPU from `generator`, moved to `device`.
 let noise (latent: int) (n: int) (generator: torch.Generator) (device: torch.Device) : torch.Tensor =
-    torch.randn([| int64 n; int64 latent |], generator = generator).``to``(device)
+    scoped (fun () -> torch.randn([| int64 n; int64 latent |], generator = generator).``to``(device))
 
 let private noGrad (f: unit -> 'T) : 'T =
     use _ = torch.no_grad()
@@ -195,6 +200,7 @@ type Training(variant: Variant, shape: RunShape, device: torch.Device, images: t
             use _ = torch.NewDisposeScope()
             let real = select images (sampler.Next())
             let fake = noGrad (fun () -> generator.call (noise shape.Latent shape.BatchSize noiseGenerator device))
+            // (the step's scope owns every temporary above)
             last <- CriticStep.criticStep critic criticOptimizer variant.Constraint real fake penaltyGenerator
         let generatorLoss =
             use _ = torch.NewDisposeScope()
@@ -202,7 +208,7 @@ type Training(variant: Variant, shape: RunShape, device: torch.Device, images: t
         { CriticIterations = k; Critic = last; GeneratorLoss = generatorLoss }
 
     /// Generated images for the given latent vectors, [n, 1, 28, 28], outside the autograd graph.
-    member _.Sample(z: torch.Tensor) : torch.Tensor = noGrad (fun () -> generator.call z)
+    member _.Sample(z: torch.Tensor) : torch.Tensor = scoped (fun () -> noGrad (fun () -> generator.call z))
 
     interface IDisposable with
         member _.Dispose() =
@@ -223,8 +229,8 @@ let snapshotPoints (iterations: int) (count: int) : int list =
 
 /// The pixels of images [n, 1, H, W] as floats in [0, 1], image by image.
 let pixelsOf (images: torch.Tensor) : float[] =
-    use cpu = images.detach().cpu().to_type(torch.float64).contiguous()
-    cpu.data<float>().ToArray()
+    use _ = torch.NewDisposeScope()
+    images.detach().cpu().to_type(torch.float64).contiguous().data<float>().ToArray()
 
 /// An image grid of 28x28 images whose rows are given as pixel arrays of `columns` images each.
 let imageGrid (name: string) (title: string) (columns: int) (rows: float[] list) : ImageGrid =

@@ -205,7 +205,7 @@ let runOne
         observe t
     { Measurements = measurements.ToArray(); Snapshots = List.ofSeq pictures }
 
-let run (settings: Settings) (options: RunOptions) (report: Progress -> unit) : ExperimentResult =
+let private runInScope (settings: Settings) (options: RunOptions) (report: Progress -> unit) : ExperimentResult =
     let scale = settings.Scales[options.Scale]
     let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
     let device = Experiment.device options
@@ -277,6 +277,12 @@ let run (settings: Settings) (options: RunOptions) (report: Progress -> unit) : 
           $"WGAN-clip: {describe settings.WganClip}."
           $"Metrics: slopes are fitted from {settings.TrendFrom * 100.0:F0}%% of training on; the final gap averages the last {settings.GapOver * 100.0:F0}%% of training. Figure 5b of the paper shows one run; here the curves are means over seeds."
           "PAPERS.md states the overfitting claim for WGAN-GP only; the WGAN-clip claim checks whether clipping's critic shows the same training/validation gap." ] }
+
+/// Runs the experiment inside one dispose scope that outlives every tensor it makes, so that no tensor is
+/// ever left to the garbage collector's finalizer (see MnistWgan.scoped).
+let run (settings: Settings) (options: RunOptions) (report: Progress -> unit) : ExperimentResult =
+    use _ = torch.NewDisposeScope()
+    runInScope settings options report
 
 let definition: ExperimentDefinition =
     { Id = Id

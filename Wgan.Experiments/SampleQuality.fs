@@ -87,6 +87,8 @@ let obtain
     let network, fromCache =
         match resources.TryLoad key with
         | null ->
+            // (imagesTensor and labelsTensor return tensors outside any scope, owned by these bindings; the
+            // network is built outside any scope, so its parameters belong to it alone.)
             use images = MnistWgan.imagesTensor training (all training) device
             use labels = MnistWgan.labelsTensor training (all training) device
             let network = train settings images labels device
@@ -103,9 +105,10 @@ let obtain
             network.load(stream) |> ignore
             network.``to``(device) |> ignore
             network, true
-    use testImages = MnistWgan.imagesTensor test (all test) device
-    use testLabels = MnistWgan.labelsTensor test (all test) device
-    { Network = network; TestAccuracy = accuracy network testImages testLabels; FromCache = fromCache }
+    let testAccuracy =
+        use _ = torch.NewDisposeScope()
+        accuracy network (MnistWgan.imagesTensor test (all test) device) (MnistWgan.labelsTensor test (all test) device)
+    { Network = network; TestAccuracy = testAccuracy; FromCache = fromCache }
 
 /// The classifier's features of `images`, [n, Features], float64 on the CPU.
 let features (classifier: DigitClassifier) (images: torch.Tensor) : torch.Tensor =

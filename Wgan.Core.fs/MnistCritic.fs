@@ -15,9 +15,11 @@ type MnistCriticSpec =
 
 /// The convolution of `layer` (5x5, stride 2, padding 2) computed as unfold (im2col) and a matrix product: the
 /// same cross-correlation as Conv2d with the same parameters. libtorch 2.10's CPU float32 convolution reads
-/// uninitialised memory in its double backward (the gradient penalty's create_graph path): with freed memory
-/// filled with NaN first, 49 of 60 WGAN-GP critic trainings of a Conv2d + Linear critic went NaN, 0 of 60 with
-/// this formulation, in float64, or without the penalty (tests/Wgan.Tests/MnistNetworksTests.fs keeps the check).
+/// uninitialised memory in its backward passes: with freed memory filled with NaN first, 49 of 60 WGAN-GP
+/// critic trainings of a Conv2d + Linear critic went NaN (0 of 60 with this formulation or in float64), and
+/// without artificial poisoning 4 of 10 repeated smoke runs of mnist-loss-vs-quality in one process went NaN
+/// in the penalty's double backward, 0 of 10 with this formulation. (Heavier poisoning also reaches the first-
+/// order backward of native convolutions; that was never seen without poisoning, and this path is 2x slower.)
 module private Unfolded =
     let convolve (layer: Modules.Conv2d) (x: torch.Tensor) =
         let outChannels = layer.weight.shape[0]

@@ -32,7 +32,9 @@ type ScaleSettings =
       TrainingDigits: int
       /// Generated digits per quality measurement (fixed noise, the same at every measurement).
       QualitySamples: int
-      GridRows: int }
+      GridRows: int
+      /// What is known about this scale's outcome (e.g. why a claim does not reproduce here), for the notes.
+      Note: string option }
 
 type Settings =
     { Seed: int
@@ -73,7 +75,8 @@ let private scaleSettings: Decoder<ScaleSettings> =
           ReferenceDigits = r.Required("referenceDigits", Decode.intInRange 2 10_000_000)
           TrainingDigits = r.Required("trainingDigits", Decode.intInRange 1 10_000_000)
           QualitySamples = r.Required("qualitySamples", Decode.intInRange 2 1_000_000)
-          GridRows = r.Required("gridRows", Decode.intInRange 1 100) })
+          GridRows = r.Required("gridRows", Decode.intInRange 1 100)
+          Note = r.Optional("note", Decode.nonEmptyString) })
 
 let decodeSettings: Decoder<Settings> =
     let names = List.map fst metrics
@@ -285,8 +288,9 @@ let private runInScope (settings: Settings) (options: RunOptions) (report: Progr
           "Sign convention: the EM estimate is E f(real) - E f(fake) on training batches, the negated critic loss without the penalty term (the official WGAN code's -Loss_D); at each measurement it is the median over the interval since the previous one (the WGAN README median-filters it)."
           $"Networks: gan_mnist.py's convolutional critic and generator with DIM = {scale.Dim}, latent size {settings.Latent}, batch {settings.BatchSize}, {scale.GeneratorIterations} generator iterations, measured every {scale.EvaluateEvery}; PyTorch's default initialisation (not tflib's)."
           $"WGAN-GP: {describe settings.WganGp}."
-          $"WGAN-clip: {describe settings.WganClip}."
-          "The correlations use the measurements after training began (the EM estimate has no interval before the first iteration); the Frechet distance falls as quality improves, so the claim expects a positive correlation, and a negative one with coverage." ] }
+          $"WGAN-clip: {describe settings.WganClip}. RMSProp is PyTorch's (alpha 0.99, eps 1e-8; the harness's own RmsPropOptimizer), not TensorFlow's (decay 0.9, eps 1e-10) that gan_mnist.py ran."
+          "The correlations use the measurements after training began (the EM estimate has no interval before the first iteration); the Frechet distance falls as quality improves, so the claim expects a positive correlation, and a negative one with coverage." ]
+        @ Option.toList scale.Note }
 
 /// Runs the experiment inside one dispose scope that outlives every tensor it makes, so that no tensor is
 /// ever left to the garbage collector's finalizer (see MnistWgan.scoped).

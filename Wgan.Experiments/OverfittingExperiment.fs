@@ -34,7 +34,9 @@ type ScaleSettings =
       /// Held-out digits for the validation curve.
       ValidationDigits: int
       /// Rows of the generated-digit grids (snapshots over training).
-      GridRows: int }
+      GridRows: int
+      /// What is known about this scale's outcome (e.g. why a claim does not reproduce here), for the notes.
+      Note: string option }
 
 type Settings =
     { Seed: int
@@ -71,7 +73,8 @@ let private scaleSettings: Decoder<ScaleSettings> =
           EvaluationBatches = r.Required("evaluationBatches", Decode.intInRange 1 100_000)
           TrainingDigits = r.Required("trainingDigits", Decode.intInRange 1 10_000_000)
           ValidationDigits = r.Required("validationDigits", Decode.intInRange 1 10_000_000)
-          GridRows = r.Required("gridRows", Decode.intInRange 1 100) })
+          GridRows = r.Required("gridRows", Decode.intInRange 1 100)
+          Note = r.Optional("note", Decode.nonEmptyString) })
 
 let decodeSettings: Decoder<Settings> =
     let names = List.map fst metrics
@@ -274,9 +277,10 @@ let private runInScope (settings: Settings) (options: RunOptions) (report: Progr
           $"Every {scale.EvaluateEvery} generator iterations the critic (not updated) is evaluated on {scale.EvaluationBatches} random training batches and {scale.EvaluationBatches} random validation batches of {settings.BatchSize}, each pair against the same fresh fake batch."
           $"Networks: gan_mnist.py's convolutional critic and generator with DIM = {scale.Dim}, latent size {settings.Latent}, batch {settings.BatchSize}, {scale.GeneratorIterations} generator iterations; PyTorch's default initialisation (not tflib's), drawn from seeded generators."
           $"WGAN-GP: {describe settings.WganGp}."
-          $"WGAN-clip: {describe settings.WganClip}."
+          $"WGAN-clip: {describe settings.WganClip}. RMSProp is PyTorch's (alpha 0.99, eps 1e-8; the harness's own RmsPropOptimizer), not TensorFlow's (decay 0.9, eps 1e-10) that gan_mnist.py ran."
           $"Metrics: slopes are fitted from {settings.TrendFrom * 100.0:F0}%% of training on; the final gap averages the last {settings.GapOver * 100.0:F0}%% of training. Figure 5b of the paper shows one run; here the curves are means over seeds."
-          "PAPERS.md states the overfitting claim for WGAN-GP only; the WGAN-clip claim checks whether clipping's critic shows the same training/validation gap." ] }
+          "PAPERS.md states the overfitting claim for WGAN-GP only; the WGAN-clip claim checks whether clipping's critic shows the same training/validation gap." ]
+        @ Option.toList scale.Note }
 
 /// Runs the experiment inside one dispose scope that outlives every tensor it makes, so that no tensor is
 /// ever left to the garbage collector's finalizer (see MnistWgan.scoped).

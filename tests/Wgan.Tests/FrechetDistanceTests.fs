@@ -1,5 +1,6 @@
 /// The Frechet distance between Gaussians fitted to feature sets: closed forms, identity, symmetry, and a
 /// reference computed another way (eigenvalues of S1 S2 with MathNet) as the oracle.
+[<Xunit.Collection(Wgan.Tests.MnistTestData.Collection)>]
 module Wgan.Tests.FrechetDistanceTests
 
 open Xunit

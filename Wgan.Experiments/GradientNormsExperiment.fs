@@ -181,6 +181,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
       Figures =
         [ Figure.ofLines "gradient-norms" $"Critic gradient norms after {scale.GeneratorIterations} generator iterations ({settings.Dataset.Name})" "critic layer (1 = next to the input)" "log10 ||dL/dh|| (mean over seeds)" false (curves "atEnd")
           Figure.ofLines "gradient-norms-at-start" "Critic gradient norms at initialisation" "critic layer (1 = next to the input)" "log10 ||dL/dh|| (mean over seeds)" false (curves "atStart") ]
+      ImageGrids = []
       Notes =
         [ $"Data: {settings.Dataset.Name} (gan_toy.py constants). Critic: MLP 2 -> {settings.Critic.Depth} x {scale.Width} -> 1, {activationText settings.Critic.Activation}, normalisation {normalizationText settings.Critic.Normalization}; generator: MLP {settings.NoiseDimension} -> {settings.Generator.Depth} x {scale.Width} -> 2, {activationText settings.Generator.Activation}, normalisation {normalizationText settings.Generator.Normalization}; z ~ N(0, I)."
           $"Training: {scale.GeneratorIterations} generator iterations, each after {settings.NCritic} critic steps, batch {scale.BatchSize}; no critic warm-up schedule."

@@ -19,13 +19,21 @@ type PlannedExperiment internal (definition: ExperimentDefinition, prepared: Pre
         prepared.SeedsAt (Harness.ScaleOf scale) seeds |> Array.ofList
 
     /// The units of work of a run at `scale` with `seeds` seeds (0: the scale's default) on `device`.
-    member _.Plan(scale: string, seeds: int, device: string) : ExperimentRun =
-        ExperimentRun(prepared.Plan { Scale = Harness.ScaleOf scale; Seeds = seeds; Device = device })
+    /// `resources` is the shell's data and cache (NoResources for experiments that need none).
+    member _.Plan(scale: string, seeds: int, device: string, resources: IResources) : ExperimentRun =
+        ExperimentRun(prepared.Plan { Scale = Harness.ScaleOf scale; Seeds = seeds; Device = device; Resources = resources })
 
     /// Runs every unit in order and assembles the result, reporting progress after every unit.
-    member this.Run(scale: string, seeds: int, device: string, progress: Action<Progress>) : ExperimentResult =
-        let run = this.Plan(scale, seeds, device)
+    member this.Run(scale: string, seeds: int, device: string, resources: IResources, progress: Action<Progress>) : ExperimentResult =
+        let run = this.Plan(scale, seeds, device, resources)
         Experiment.runAll run.Inner progress.Invoke
+
+    /// Runs an experiment that needs no outside data.
+    member this.Run(scale: string, seeds: int, device: string, progress: Action<Progress>) : ExperimentResult =
+        this.Run(scale, seeds, device, NoResources(), progress)
+
+    /// Whether the experiment reads MNIST digits (so the runner can load and check them before any work).
+    member _.UsesMnist = List.contains definition.Id Catalogue.usesMnist
 
 /// A run split into independent units: run any subset anywhere, then assemble all their results.
 and [<Sealed>] ExperimentRun internal (plan: Plan) =

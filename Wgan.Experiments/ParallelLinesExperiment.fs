@@ -262,6 +262,7 @@ let assemble (settings: Settings) (scaleName: Scale) (seeds: int64 list) (thetas
             Surfaces = []
             Points = []
             Histograms = [] } ]
+      ImageGrids = []
       Notes =
         [ $"P0 plays the real distribution and P_theta the generated one; the critic's EM estimate is E_P0 f - E_P_theta f (the negated critic loss)."
           $"Critic: MLP 2 -> {widths settings.Critic.Hidden} -> 1, {settings.Critic.Activation}, {constraintText settings.Critic.Constraint}, {optimizerText settings.Critic.Optimizer}, {scale.CriticSteps} steps of batch {scale.BatchSize}."

@@ -124,6 +124,9 @@ let resultJson (result: ExperimentResult) (environment: RunEnvironment) (manifes
      w.WriteStartArray("figures")
      for f in result.Figures do w.WriteStringValue($"figures/{f.Name}.png")
      w.WriteEndArray()
+     w.WriteStartArray("imageGrids")
+     for g in result.ImageGrids do w.WriteStringValue($"figures/{g.Name}.png")
+     w.WriteEndArray()
      w.WriteStartArray("notes")
      for n in result.Notes do w.WriteStringValue n
      w.WriteEndArray()
@@ -157,6 +160,14 @@ let reportMarkdown (result: ExperimentResult) (environment: RunEnvironment) (man
         line ""
         for f in result.Figures do
             line $"![{f.Title}](figures/{f.Name}.png)"
+            line ""
+    if not result.ImageGrids.IsEmpty then
+        line "## Samples"
+        line ""
+        for g in result.ImageGrids do
+            line $"{escapeCell g.Title}:"
+            line ""
+            line $"![{escapeCell g.Title}](figures/{g.Name}.png)"
             line ""
     line "## Metrics per seed"
     line ""

@@ -107,6 +107,19 @@ module Figure =
           Points = []
           Histograms = [] }
 
+/// A grid of grey-level images (e.g. generated digits at several points of training), drawn by the runner as
+/// a PNG. Image (r, c) is row r, column c; its pixel (y, x) is
+/// Pixels[((r * Columns + c) * Height + y) * Width + x], in [0, 1] (0 black, 1 white).
+type ImageGrid =
+    { Name: string
+      /// Says what the rows and columns are (the report's caption).
+      Title: string
+      Rows: int
+      Columns: int
+      Height: int
+      Width: int
+      Pixels: float[] }
+
 /// Everything one experiment produced.
 type ExperimentResult =
     { ExperimentId: string
@@ -118,6 +131,8 @@ type ExperimentResult =
       Claims: ClaimResult list
       Series: Series list
       Figures: Figure list
+      /// Image grids, written as figures/<name>.png.
+      ImageGrids: ImageGrid list
       /// Facts a reader of the report needs (choices made, caveats), in order.
       Notes: string list }
 

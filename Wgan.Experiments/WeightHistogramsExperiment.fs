@@ -211,6 +211,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
                     let width = (h.Hi - h.Lo) / float h.Counts.Length
                     for b in 0 .. h.Counts.Length - 1 -> [| float role.Code; h.Lo + float b * width; h.Lo + float (b + 1) * width; h.Counts[b] |] ] } ]
       Figures = [ figure "weights-clipping" Clipping; figure "weights-gradient-penalty" Penalty ]
+      ImageGrids = []
       Notes =
         [ $"Data: {settings.Dataset.Name}. Critic: MLP 2 -> {settings.Critic.Depth} x {scale.Width} -> 1, {activationText settings.Critic.Activation}, normalisation {normalizationText settings.Critic.Normalization}; generator: MLP {settings.NoiseDimension} -> {settings.Generator.Depth} x {scale.Width} -> 2. The paper does not say which networks its histograms come from; this is the Figure 1b setup (Swiss Roll, deep ReLU MLPs)."
           $"Training: {scale.GeneratorIterations} generator iterations, each after {settings.NCritic} critic steps, batch {scale.BatchSize}; no critic warm-up schedule."

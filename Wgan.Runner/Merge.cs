@@ -20,7 +20,7 @@ public static class Merge
             var reading = Harness.ReadManifest(stored.Manifest);
             if (!reading.IsValid) throw new InputException($"{work.Path}: the recorded manifest is no longer valid: {string.Join("; ", reading.Errors)}");
             var identity = stored.Identity;
-            var plan = reading.Experiment.Plan(identity.Scale, identity.SeedsRequested, identity.Device);
+            var plan = reading.Experiment.Plan(identity.Scale, identity.SeedsRequested, identity.Device, new NoResources());
             var folder = Path.Combine(merge.OutDirectory, identity.Experiment);
             if (Directory.Exists(folder) && !merge.Force)
                 throw new InputException($"{folder} already holds a result; use --force to overwrite it");

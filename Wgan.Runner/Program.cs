@@ -50,10 +50,11 @@ public static class Program
                 MergeCommand merge => Merge.Execute(merge, args, stdout),
                 VerifyCommand verify => Verify.Execute(verify, stdout, stderr),
                 BenchCommand bench => Bench.Execute(bench, args, stdout, stderr),
+                MnistCommand mnist => MnistCommandRunner.Execute(mnist, stdout, stderr),
                 _ => throw new InvalidOperationException($"unhandled command {command.GetType().Name}"),
             };
         }
-        catch (InputException e)
+        catch (Exception e) when (e is InputException or DataException)
         {
             stderr.WriteLine($"error: {e.Message}");
             return BadInput;

@@ -23,12 +23,16 @@ public static class RunExperiments
         var duplicate = manifests.GroupBy(m => m.Experiment.Id).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
             throw new InputException($"{string.Join(" and ", duplicate.Select(m => m.Path))} both write the experiment '{duplicate.Key}'");
+        // Data problems (no npm, a wrong hash, a corrupt file) are reported before anything is written.
+        var resources = new RunResources(MnistLoader.For(run.Data), stderr);
+        if (manifests.Any(m => m.Experiment.UsesMnist))
+            stderr.WriteLine($"MNIST: {resources.Mnist().Description}");
         PrepareOutput(run.OutDirectory);
         var whole = shard.Count == 1;
         // Plan and check every experiment before running any, so that a refusal loses no work.
         var jobs = manifests.Select(manifest =>
         {
-            var plan = manifest.Experiment.Plan(run.Scale, run.Seeds, run.Device);
+            var plan = manifest.Experiment.Plan(run.Scale, run.Seeds, run.Device, resources);
             var work = WorkFolder.For(run.OutDirectory, manifest.Experiment.Id);
             var mine = Shards.Units(shard, plan.UnitKeys.Length).ToArray();
             var published = Path.Combine(run.OutDirectory, manifest.Experiment.Id);
@@ -56,7 +60,17 @@ public static class RunExperiments
                 var seeds = experiment.SeedsAt(run.Scale, run.Seeds);
                 var shardText = whole ? "" : $", shard {shard.Index}/{shard.Count} ({mine.Length} of {plan.UnitKeys.Length} units)";
                 stderr.WriteLine($"[{experiment.Id}] {experiment.Title}: scale {run.Scale}, {seeds.Length} seed(s), device {run.Device}, {run.Threads} thread(s){shardText}");
-                RunUnits(plan, mine, work, new ProgressPrinter(experiment.Id, stderr));
+                try
+                {
+                    RunUnits(plan, mine, work, new ProgressPrinter(experiment.Id, stderr));
+                }
+                catch (DataException)
+                {
+                    // Bad data found while running (e.g. too few digits for the scale): leave nothing behind
+                    // unless some unit had already finished.
+                    if (!Enumerable.Range(0, plan.UnitKeys.Length).Any(work.HasUnit)) work.Delete();
+                    throw;
+                }
             }
             if (whole)
             {
@@ -172,6 +186,8 @@ public static class RunExperiments
             foreach (var figure in result.Figures)
                 Plots.Save(figure, Path.Combine(staging, "figures", figure.Name + ".png"));
             TensorBoardExport.Write(result, Path.Combine(staging, "tensorboard"));
+            foreach (var grid in result.ImageGrids)
+                ImageGridPng.Save(grid, Path.Combine(staging, "figures", grid.Name + ".png"));
             AtomicOutput.WriteText(Path.Combine(staging, "report.md"), Render.reportMarkdown(result, environment, manifestText));
             AtomicOutput.WriteText(Path.Combine(staging, "result.json"), Render.resultJson(result, environment, manifestText));
         });

@@ -347,3 +347,38 @@ let (|@) (property: 'Testable) (label: string) : Property = Prop.label label pro
 
 /// Formats a vector or cloud for a property label.
 let show (value: 'a) = sprintf "%A" value
+
+// ---------------------------------------------------------------------------------------------------
+// MNIST data and feature sets
+// ---------------------------------------------------------------------------------------------------
+
+/// A small set of random 28x28 digits (1 to 8 of them, any grey levels, labels 0-9).
+type DigitSet = DigitSet of Wgan.Experiments.Digits
+
+/// Two feature sets [n, d] and [m, d] (n, m in 3..20, d in 1..4), entries in [-10, 10]: inputs of a
+/// Frechet distance.
+type FeaturePair = FeaturePair of a: float[][] * b: float[][]
+
+let digitSet: Gen<Wgan.Experiments.Digits> =
+    gen {
+        let! n = Gen.choose (1, 8)
+        let! labels = Gen.arrayOfLength n (Gen.choose (0, 9) |> Gen.map byte)
+        let! pixels = Gen.arrayOfLength (n * 784) (Gen.choose (0, 255) |> Gen.map byte)
+        return ({ Rows = 28; Columns = 28; Labels = labels; Pixels = pixels }: Wgan.Experiments.Digits)
+    }
+
+let featurePair: Gen<float[][] * float[][]> =
+    gen {
+        let! d = Gen.choose (1, 4)
+        let! n = Gen.choose (3, 20)
+        let! m = Gen.choose (3, 20)
+        let! a = cloudOf n d
+        let! b = cloudOf m d
+        return a, b
+    }
+
+/// The MNIST generators as FsCheck arbitraries.
+type MnistArbitraries =
+    static member DigitSet() = digitSet |> Gen.map DigitSet |> Arb.fromGen
+    static member FeaturePair() = featurePair |> Gen.map FeaturePair |> Arb.fromGen
+    static member Seed() = seed |> Gen.map Seed |> Arb.fromGen

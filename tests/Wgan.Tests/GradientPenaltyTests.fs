@@ -112,7 +112,7 @@ let ``inputGradientNorms are per sample`` (PointCloud cloud) =
     // Closed form sqrt(||x_i||^2 + NormEpsilon) per row; a norm over the whole batch would differ for n > 1.
     TestSupport.pinThreads ()
     use _ = torch.NewDisposeScope()
-    let x = torch.tensor(Array.concat cloud).reshape(int64 cloud.Length, int64 cloud[0].Length)
+    let x = torch.tensor(Array.concat cloud, dtype = torch.float64).reshape(int64 cloud.Length, int64 cloud[0].Length)
     let norms = GradientPenalty.inputGradientNorms halfSquaredNorm x |> values
     let expected = cloud |> Array.map (fun p -> sqrt (Array.sumBy (fun v -> v * v) p + GradientPenalty.NormEpsilon))
     (norms.Length = cloud.Length |@ $"{norms.Length} norms for {cloud.Length} samples")
@@ -124,7 +124,7 @@ let ``inputGradientNorms of known points`` () =
     // grad of 1/2 ||x||^2 at (0, 0) is 0 (norm sqrt(NormEpsilon) = 1e-6) and at (3, 4) has norm 5.
     TestSupport.pinThreads ()
     use _ = torch.NewDisposeScope()
-    let x = torch.tensor([| 0.0; 0.0; 3.0; 4.0 |]).reshape(2L, 2L)
+    let x = torch.tensor([| 0.0; 0.0; 3.0; 4.0 |], dtype = torch.float64).reshape(2L, 2L)
     let norms = GradientPenalty.inputGradientNorms halfSquaredNorm x |> values
     Assert.Equal(sqrt GradientPenalty.NormEpsilon, norms[0], 12)
     Assert.Equal(5.0, norms[1], 12)
@@ -155,7 +155,7 @@ let ``inputGradientNorms of a batch equal the norms taken one sample at a time``
     mlp.``to``(torch.float64) |> ignore
     let critic (x: torch.Tensor) = mlp.call x
     let asBatch (points: float[][]) =
-        torch.tensor(Array.concat points).reshape(int64 points.Length, int64 d)
+        torch.tensor(Array.concat points, dtype = torch.float64).reshape(int64 points.Length, int64 d)
     let batched = GradientPenalty.inputGradientNorms critic (asBatch cloud) |> values
     let single = cloud |> Array.map (fun p -> (GradientPenalty.inputGradientNorms critic (asBatch [| p |]) |> values)[0])
     let distinctPoints = (Array.distinct cloud).Length
@@ -187,9 +187,9 @@ let ``the penalty's parameter gradient matches central finite differences`` (See
         GradientPenalty.gradientPenalty GradientPenalty.TwoSided mlp.call real fake eps
     let parameters = mlp.parameters() |> Seq.toArray
     (penalty ()).backward()
-    // A parameter outside the penalty's graph (the output bias: it does not change grad_x f) has no grad: 0.
-    let analytic =
-        parameters |> Array.collect (fun p -> if isNull p.grad then Array.zeroCreate (int (p.numel ())) else values p.grad)
+    // The output bias does not enter grad_x f, so the penalty does not depend on it: libtorch leaves its
+    // gradient undefined (null) rather than zero.
+    let analytic = parameters |> Array.collect (fun p -> if isNull p.grad then Array.zeroCreate (int (p.numel())) else values p.grad)
     let numeric =
         parameters
         |> Array.collect (fun p ->

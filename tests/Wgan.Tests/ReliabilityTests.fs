@@ -154,7 +154,7 @@ let ``training curves go to TensorBoard event files`` () =
         { Name = "training"; Columns = [ "step"; "earth_mover"; "critic_loss" ]; Rows = [ [| 0.0; 1.5; -1.5 |]; [| 10.0; 0.5; nan |] ] }
     let result: Wgan.Experiments.ExperimentResult =
         { ExperimentId = "e"; Title = "t"; Source = "s"; Scale = "smoke"; Seeds = [ 1L ]; Metrics = []; Claims = []
-          Series = [ curve; { curve with Name = "not-a-curve"; Columns = [ "theta"; "x"; "y" ] } ]; Figures = []; Notes = [] }
+          Series = [ curve; { curve with Name = "not-a-curve"; Columns = [ "theta"; "x"; "y" ] } ]; Figures = []; ImageGrids = []; Notes = [] }
     let folder = tempFolder ()
     // Three finite values in the step-indexed series; the NaN and the theta-indexed series are skipped.
     Assert.Equal(3, Wgan.Runner.TensorBoardExport.Write(result, folder))

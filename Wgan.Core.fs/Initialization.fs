@@ -1,0 +1,24 @@
+/// Parameter initialisation from an explicit random generator, so that a seed fixes a network.
+module Wgan.Core.Initialization
+
+open TorchSharp
+
+/// PyTorch's default scheme for linear, convolution and transposed-convolution layers: weights and biases
+/// uniform in +-1/sqrt(fan_in), with fan_in computed as PyTorch does (weight.shape[1] times the kernel
+/// area; for a transposed convolution that is its *output* channels). Draws the weight first, then the bias.
+let uniformFanIn (generator: torch.Generator) (weight: torch.Tensor) (bias: torch.Tensor) : unit =
+    use _ = torch.no_grad()
+    let receptiveField = weight.shape |> Array.skip 2 |> Array.fold (*) 1L
+    let bound = 1.0 / sqrt (float (weight.shape[1] * receptiveField))
+    weight.uniform_(-bound, bound, generator) |> ignore
+    if not (isNull bias) then bias.uniform_(-bound, bound, generator) |> ignore
+
+/// A normalisation layer over features of the given shape (channels, or channels x height x width), or the
+/// identity. Batch norm uses per-channel statistics (BatchNorm1d for a flat layer, BatchNorm2d for feature
+/// maps); layer norm normalises each sample over the whole shape. Their affine parameters start at 1 and 0.
+let normalizationLayer (normalization: Normalization) (shape: int64[]) : torch.nn.Module<torch.Tensor, torch.Tensor> =
+    match normalization with
+    | NoNormalization -> torch.nn.Identity()
+    | LayerNorm -> torch.nn.LayerNorm(shape)
+    | BatchNorm when shape.Length = 1 -> torch.nn.BatchNorm1d(shape[0])
+    | BatchNorm -> torch.nn.BatchNorm2d(shape[0])

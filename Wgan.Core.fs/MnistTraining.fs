@@ -1,0 +1,66 @@
+/// The steps of WGAN training on images that the critic step (CriticStep) does not cover: the generator's
+/// update, the critic's loss measured without an update (for training/validation curves), and a classifier
+/// step for the harness's digit classifier. Each runs in its own dispose scope and returns plain numbers.
+module Wgan.Core.MnistTraining
+
+open TorchSharp
+
+/// One WGAN generator step: minimises -E f(G(z)) (WGAN Algorithm 1, line 10) on the noise batch z. The
+/// critic's parameters are frozen during the step, so no gradient accumulates on them. Returns the loss
+/// measured before the update.
+let generatorStep
+    (generator: torch.nn.Module<torch.Tensor, torch.Tensor>)
+    (critic: torch.nn.Module<torch.Tensor, torch.Tensor>)
+    (optimizer: Optimizer)
+    (noise: torch.Tensor)
+    : float =
+    use _ = torch.NewDisposeScope()
+    let criticParameters = critic.parameters() |> Seq.toArray
+    for p in criticParameters do p.requires_grad <- false
+    try
+        optimizer.zero_grad()
+        let loss = Losses.wassersteinGeneratorLoss (critic.call (generator.call noise))
+        loss.backward()
+        optimizer.step() |> ignore
+        loss.ToDouble()
+    finally
+        for p in criticParameters do p.requires_grad <- true
+
+/// The critic's loss on given batches, without updating it: E f(fake) - E f(real), plus lambda times the
+/// gradient penalty under WGAN-GP (as gan_mnist.py's `disc_cost`, which it also evaluates on held-out
+/// data). The penalty needs input gradients, so this runs with autograd on but never calls backward().
+let criticLoss
+    (critic: torch.nn.Module<torch.Tensor, torch.Tensor>)
+    (lipschitz: LipschitzConstraint)
+    (real: torch.Tensor)
+    (fake: torch.Tensor)
+    (generator: torch.Generator)
+    : CriticStepResult =
+    use _ = torch.NewDisposeScope()
+    let fake = fake.detach()
+    let wassersteinLoss = Losses.criticLoss (critic.call real) (critic.call fake)
+    let penalty =
+        match lipschitz with
+        | GradientPenalty (_, sides) -> (GradientPenalty.gradientPenalty sides critic.call real fake generator).ToDouble()
+        | _ -> 0.0
+    let lambda =
+        match lipschitz with
+        | GradientPenalty (lambda, _) -> lambda
+        | _ -> 0.0
+    let w = wassersteinLoss.ToDouble()
+    { Loss = w + lambda * penalty; EarthMoverEstimate = -w; Penalty = penalty }
+
+/// One classifier step: minimises the cross-entropy of the logits against integer labels [B] (int64).
+/// Returns the loss before the update.
+let classifierStep
+    (classifier: torch.nn.Module<torch.Tensor, torch.Tensor>)
+    (optimizer: Optimizer)
+    (images: torch.Tensor)
+    (labels: torch.Tensor)
+    : float =
+    use _ = torch.NewDisposeScope()
+    optimizer.zero_grad()
+    let loss = torch.nn.functional.cross_entropy(classifier.call images, labels)
+    loss.backward()
+    optimizer.step() |> ignore
+    loss.ToDouble()

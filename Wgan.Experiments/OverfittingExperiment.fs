@@ -1,0 +1,305 @@
+/// WGAN-GP Figure 5b, detecting overfitting: WGAN-GP and WGAN-clip trained on a random 1000-digit subset of
+/// MNIST; the negative critic loss measured at regular intervals on training batches and on held-out
+/// validation batches. The paper reports that with the gradient penalty the training curve rises while the
+/// validation curve falls: the gap between them reveals that the critic overfits its training set.
+module Wgan.Experiments.OverfittingExperiment
+
+open System.Collections.Generic
+open TorchSharp
+open Wgan.Core
+open Wgan.Experiments.Json
+open Wgan.Experiments.Manifest
+open Wgan.Experiments.MnistWgan
+
+[<Literal>]
+let Id = "overfitting-detection"
+
+[<Literal>]
+let private Title = "Detecting overfitting of the critic on 1000 MNIST digits"
+
+[<Literal>]
+let private Source = "WGAN-GP (Gulrajani et al. 2017), Figure 5b"
+
+/// The work a scale does.
+type ScaleSettings =
+    { Seeds: int
+      /// gan_mnist.py's DIM.
+      Dim: int
+      GeneratorIterations: int
+      EvaluateEvery: int
+      /// Batches of each set (and of fakes) per measurement.
+      EvaluationBatches: int
+      /// The random training subset (1000 in the paper).
+      TrainingDigits: int
+      /// Held-out digits for the validation curve.
+      ValidationDigits: int
+      /// Rows of the generated-digit grids (snapshots over training).
+      GridRows: int
+      /// What is known about this scale's outcome (e.g. why a claim does not reproduce here), for the notes.
+      Note: string option }
+
+type Settings =
+    { Seed: int
+      VerifyTolerance: float
+      BatchSize: int
+      Latent: int
+      WganGp: Variant
+      WganClip: Variant
+      /// Slopes are fitted over generator iterations >= TrendFrom x total.
+      TrendFrom: float
+      /// The final gap is averaged over generator iterations >= (1 - GapOver) x total.
+      GapOver: float
+      GridColumns: int
+      Scales: Map<Scale, ScaleSettings>
+      Claims: ClaimSpec list }
+
+/// The two variants, their metric prefixes and file names.
+let private variants (s: Settings) = [ "gp", "wgan-gp", "WGAN-GP", s.WganGp; "clip", "wgan-clip", "WGAN-clip", s.WganClip ]
+
+let private perVariantMetrics (prefix: string) (name: string) =
+    [ $"{prefix}.finalGap", $"{name}: negative critic loss on training minus validation batches, averaged over the last gapOver of training"
+      $"{prefix}.finalEmGap", $"{name}: the same gap for the EM estimate E f(real) - E f(fake) (without the penalty term)"
+      $"{prefix}.trainSlope", $"{name}: least-squares slope of the training negative critic loss per 1000 generator iterations, from trendFrom of training on"
+      $"{prefix}.validationSlope", $"{name}: the same slope on validation batches"
+      $"{prefix}.slopeDifference", $"{name}: trainSlope - validationSlope" ]
+
+let metrics = perVariantMetrics "gp" "WGAN-GP" @ perVariantMetrics "clip" "WGAN-clip"
+
+let private scaleSettings: Decoder<ScaleSettings> =
+    Decode.object (fun r ->
+        { Seeds = r.Required("seeds", Decode.intInRange 1 1000)
+          Dim = r.Required("dim", Decode.intInRange 1 1024)
+          GeneratorIterations = r.Required("generatorIterations", Decode.intInRange 1 10_000_000)
+          EvaluateEvery = r.Required("evaluateEvery", Decode.intInRange 1 10_000_000)
+          EvaluationBatches = r.Required("evaluationBatches", Decode.intInRange 1 100_000)
+          TrainingDigits = r.Required("trainingDigits", Decode.intInRange 1 10_000_000)
+          ValidationDigits = r.Required("validationDigits", Decode.intInRange 1 10_000_000)
+          GridRows = r.Required("gridRows", Decode.intInRange 1 100)
+          Note = r.Optional("note", Decode.nonEmptyString) })
+
+let decodeSettings: Decoder<Settings> =
+    let names = List.map fst metrics
+    let decoder =
+        Decode.object (fun r ->
+            r.Required("experiment", Decode.string) |> ignore
+            let trendFrom, gapOver =
+                r.Required(
+                    "analysis",
+                    Decode.object (fun a ->
+                        a.Required("trendFrom", Decode.floatInRange 0.0 0.95),
+                        a.Required("gapOver", Decode.float |> Decode.check (fun v -> v > 0.0 && v <= 1.0) "must be a number in (0, 1]")))
+            { Seed = r.Required("seed", seed)
+              VerifyTolerance = r.Required("verifyTolerance", verifyTolerance)
+              BatchSize = r.Required("batchSize", Decode.intInRange 1 100_000)
+              Latent = r.Required("latentDimension", Decode.intInRange 1 100_000)
+              WganGp = r.Required("wganGp", variant GradientPenaltyVariant)
+              WganClip = r.Required("wganClip", variant WeightClippingVariant)
+              TrendFrom = trendFrom
+              GapOver = gapOver
+              GridColumns = r.Required("gridColumns", Decode.intInRange 1 100)
+              Scales = r.Required("scales", scaleTable scaleSettings)
+              Claims = r.Required("claims", claims names) })
+    fun path e ->
+        match decoder path e with
+        | Ok s ->
+            let problems =
+                [ for KeyValue (scale, x) in s.Scales do
+                      if x.TrainingDigits < s.BatchSize || x.ValidationDigits < s.BatchSize then
+                          yield { Path = $"{path}.scales.{scale.Name}"; Message = $"trainingDigits and validationDigits must hold at least one batch ({s.BatchSize})" } ]
+            if problems.IsEmpty then Ok s else Error problems
+        | r -> r
+
+/// One measurement: the critic's loss on training and on validation batches (paired with the same fakes).
+type Measurement =
+    { Iteration: int
+      /// -(critic loss), penalty included (gan_mnist.py's -disc_cost), averaged over the batches.
+      TrainNegativeLoss: float
+      ValidationNegativeLoss: float
+      /// E f(real) - E f(fake) without the penalty.
+      TrainEarthMover: float
+      ValidationEarthMover: float
+      TrainPenalty: float
+      ValidationPenalty: float }
+
+/// One (seed, variant) run: its measurements and the generated-digit snapshots.
+type RunRecord = { Measurements: Measurement[]; Snapshots: (int * float[]) list }
+
+/// Measures the critic on `batches` training and validation batches, each pair against one fresh fake batch.
+let measure
+    (training: Training)
+    (shape: RunShape)
+    (trainImages: torch.Tensor)
+    (validationImages: torch.Tensor)
+    (batches: int)
+    (generator: torch.Generator)
+    (device: torch.Device)
+    (iteration: int)
+    : Measurement =
+    let draw (images: torch.Tensor) =
+        let n = int images.shape[0]
+        let order = permutation n generator
+        Array.init shape.BatchSize (fun k -> int64 order[k])
+    let pair () =
+        use _ = torch.NewDisposeScope()
+        let fake = training.Sample(noise shape.Latent shape.BatchSize generator device)
+        let onTrain = MnistTraining.criticLoss training.Critic training.Variant.Constraint (select trainImages (draw trainImages)) fake generator
+        let onValidation = MnistTraining.criticLoss training.Critic training.Variant.Constraint (select validationImages (draw validationImages)) fake generator
+        onTrain, onValidation
+    let results = Array.init batches (fun _ -> pair ())
+    let mean f = results |> Array.averageBy f
+    { Iteration = iteration
+      TrainNegativeLoss = mean (fun (t, _) -> -t.Loss)
+      ValidationNegativeLoss = mean (fun (_, v) -> -v.Loss)
+      TrainEarthMover = mean (fun (t, _) -> t.EarthMoverEstimate)
+      ValidationEarthMover = mean (fun (_, v) -> v.EarthMoverEstimate)
+      TrainPenalty = mean (fun (t, _) -> t.Penalty)
+      ValidationPenalty = mean (fun (_, v) -> v.Penalty) }
+
+/// The per-variant metrics of one seed's measurements.
+let variantMetrics (prefix: string) (trendFrom: float) (gapOver: float) (iterations: int) (ms: Measurement[]) : (string * float) list =
+    let tail = ms |> Array.filter (fun m -> float m.Iteration >= (1.0 - gapOver) * float iterations)
+    let trend = ms |> Array.filter (fun m -> float m.Iteration >= trendFrom * float iterations)
+    let slope (pick: Measurement -> float) =
+        if trend.Length < 2 then nan
+        else Statistics.slope (trend |> Array.map (fun m -> float m.Iteration / 1000.0)) (trend |> Array.map pick)
+    let gap (pick: Measurement -> float * float) =
+        if tail.Length = 0 then nan else tail |> Array.averageBy (fun m -> let a, b = pick m in a - b)
+    let trainSlope = slope (fun m -> m.TrainNegativeLoss)
+    let validationSlope = slope (fun m -> m.ValidationNegativeLoss)
+    [ $"{prefix}.finalGap", gap (fun m -> m.TrainNegativeLoss, m.ValidationNegativeLoss)
+      $"{prefix}.finalEmGap", gap (fun m -> m.TrainEarthMover, m.ValidationEarthMover)
+      $"{prefix}.trainSlope", trainSlope
+      $"{prefix}.validationSlope", validationSlope
+      $"{prefix}.slopeDifference", trainSlope - validationSlope ]
+
+/// Trains one variant for one seed on a random training subset and measures it along the way.
+let runOne
+    (settings: Settings)
+    (scale: ScaleSettings)
+    (device: torch.Device)
+    (digits: Digits)
+    (seed: int64)
+    (variantIndex: int)
+    (v: Variant)
+    (progress: int -> unit)
+    : RunRecord =
+    // The split depends on the seed only, so both variants of a seed see the same training subset.
+    use splitGenerator = new torch.Generator(uint64 (Seeds.derive seed [ -1 ]))
+    let order = permutation digits.Count splitGenerator
+    use trainImages = imagesTensor digits order[.. scale.TrainingDigits - 1] device
+    use validationImages = imagesTensor digits order[scale.TrainingDigits .. scale.TrainingDigits + scale.ValidationDigits - 1] device
+    let shape = { Dim = scale.Dim; Latent = settings.Latent; BatchSize = settings.BatchSize }
+    use training = new Training(v, shape, device, trainImages, seed, variantIndex)
+    use measurementGenerator = training.MeasurementGenerator 4
+    use gridGenerator = training.MeasurementGenerator 5
+    use gridNoise = noise settings.Latent settings.GridColumns gridGenerator device
+    let evaluations = set (evaluationPoints scale.GeneratorIterations scale.EvaluateEvery)
+    let snapshots = set (snapshotPoints scale.GeneratorIterations scale.GridRows)
+    let measurements = ResizeArray()
+    let pictures = ResizeArray()
+    let observe t =
+        if evaluations.Contains t then
+            measurements.Add(measure training shape trainImages validationImages scale.EvaluationBatches measurementGenerator device t)
+            progress t
+        if snapshots.Contains t then
+            use images = training.Sample gridNoise
+            pictures.Add(t, pixelsOf images)
+    observe 0
+    for t in 1 .. scale.GeneratorIterations do
+        training.Step(t - 1) |> ignore
+        observe t
+    { Measurements = measurements.ToArray(); Snapshots = List.ofSeq pictures }
+
+let private runInScope (settings: Settings) (options: RunOptions) (report: Progress -> unit) : ExperimentResult =
+    let scale = settings.Scales[options.Scale]
+    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+    let device = Experiment.device options
+    let source = options.Resources.Mnist()
+    requireDigits source options.Scale (scale.TrainingDigits + scale.ValidationDigits) "trainingDigits + validationDigits"
+    let vs = variants settings
+    let total = seeds.Length * vs.Length * scale.GeneratorIterations
+    let records =
+        [ for s, seed in List.indexed seeds ->
+              seed,
+              [ for k, (_, file, name, v) in List.indexed vs ->
+                    let before = (s * vs.Length + k) * scale.GeneratorIterations
+                    let progress t = report { Done = before + t; Total = total; Message = $"seed {seed}, {name}, generator iteration {t}" }
+                    file, runOne settings scale device source.Digits seed k v progress ] |> Map ]
+    let metrics =
+        records
+        |> List.map (fun (seed, byVariant) ->
+            let values =
+                [ for prefix, file, _, _ in vs do
+                      yield! variantMetrics prefix settings.TrendFrom settings.GapOver scale.GeneratorIterations byVariant[file].Measurements ]
+            { Seed = seed; Values = readOnlyDict values })
+    let meanCurve (file: string) (pick: Measurement -> float) =
+        let first = (snd records.Head).[file].Measurements
+        first |> Array.mapi (fun i _ -> records |> List.averageBy (fun (_, r) -> pick r[file].Measurements[i]))
+    let iterationsOf (file: string) = (snd records.Head).[file].Measurements |> Array.map (fun m -> float m.Iteration)
+    let firstSeed = fst records.Head
+    { ExperimentId = Id
+      Title = Title
+      Source = Source
+      Scale = options.Scale.Name
+      Seeds = seeds
+      Metrics = metrics
+      Claims = settings.Claims |> List.map (Claims.evaluate metrics)
+      Series =
+        [ for _, file, _, _ in vs ->
+              { Name = $"{file}-curves"
+                Columns =
+                  [ "seed"; "generator_iteration"; "train_negative_critic_loss"; "validation_negative_critic_loss"; "gap"
+                    "train_em_estimate"; "validation_em_estimate"; "train_penalty"; "validation_penalty" ]
+                Rows =
+                  [ for seed, r in records do
+                        for m in r[file].Measurements ->
+                            [| float seed; float m.Iteration; m.TrainNegativeLoss; m.ValidationNegativeLoss; m.TrainNegativeLoss - m.ValidationNegativeLoss
+                               m.TrainEarthMover; m.ValidationEarthMover; m.TrainPenalty; m.ValidationPenalty |] ] } ]
+      Figures =
+        [ for _, file, name, _ in vs ->
+              lineFigure
+                  $"{file}-overfitting"
+                  $"{name}: negative critic loss on training vs validation digits (mean over seeds)"
+                  "generator iterations"
+                  "negative critic loss"
+                  [ { Label = "training (1000-digit subset)"; X = iterationsOf file; Y = meanCurve file (fun m -> m.TrainNegativeLoss); Markers = false }
+                    { Label = "validation (held out)"; X = iterationsOf file; Y = meanCurve file (fun m -> m.ValidationNegativeLoss); Markers = false } ] ]
+      ImageGrids =
+        [ for _, file, name, _ in vs ->
+              let snaps = (snd records.Head).[file].Snapshots
+              let at = snaps |> List.map (fst >> string) |> String.concat ", "
+              imageGrid
+                  $"{file}-samples"
+                  $"{name}, seed {firstSeed}: generated digits from {settings.GridColumns} fixed noise vectors (columns) after {at} generator iterations (rows)"
+                  settings.GridColumns
+                  (snaps |> List.map snd) ]
+      Notes =
+        [ $"Data: {source.Description}. Each seed draws its own random subset of {scale.TrainingDigits} training digits and {scale.ValidationDigits} disjoint validation digits; both variants of a seed share it."
+          "Sign convention: the curves show the negative critic loss -(E f(fake) - E f(real) + lambda GP) = E f(real) - E f(fake) - lambda GP, as gan_mnist.py's disc_cost negated; for WGAN-clip there is no penalty term. The `finalEmGap` metrics drop the penalty term."
+          $"Every {scale.EvaluateEvery} generator iterations the critic (not updated) is evaluated on {scale.EvaluationBatches} random training batches and {scale.EvaluationBatches} random validation batches of {settings.BatchSize}, each pair against the same fresh fake batch."
+          $"Networks: gan_mnist.py's convolutional critic and generator with DIM = {scale.Dim}, latent size {settings.Latent}, batch {settings.BatchSize}, {scale.GeneratorIterations} generator iterations; PyTorch's default initialisation (not tflib's), drawn from seeded generators."
+          $"WGAN-GP: {describe settings.WganGp}."
+          $"WGAN-clip: {describe settings.WganClip}. RMSProp is PyTorch's (alpha 0.99, eps 1e-8; the harness's own RmsPropOptimizer), not TensorFlow's (decay 0.9, eps 1e-10) that gan_mnist.py ran."
+          $"Metrics: slopes are fitted from {settings.TrendFrom * 100.0:F0}%% of training on; the final gap averages the last {settings.GapOver * 100.0:F0}%% of training. Figure 5b of the paper shows one run; here the curves are means over seeds."
+          "PAPERS.md states the overfitting claim for WGAN-GP only; the WGAN-clip claim checks whether clipping's critic shows the same training/validation gap." ]
+        @ Option.toList scale.Note }
+
+/// Runs the experiment inside one dispose scope that outlives every tensor it makes, so that no tensor is
+/// ever left to the garbage collector's finalizer (see MnistWgan.scoped).
+let run (settings: Settings) (options: RunOptions) (report: Progress -> unit) : ExperimentResult =
+    use _ = torch.NewDisposeScope()
+    runInScope settings options report
+
+let definition: ExperimentDefinition =
+    { Id = Id
+      Title = Title
+      Source = Source
+      Metrics = metrics
+      Decode =
+        fun path e ->
+            decodeSettings path e
+            |> Result.map (fun settings ->
+                { Claims = settings.Claims
+                  SeedsAt = fun scale requested -> Experiment.seedsFor settings.Seed settings.Scales[scale].Seeds requested
+                  VerifyTolerance = settings.VerifyTolerance
+                  Plan = fun options -> Experiment.wholeRun $"{Id}: every seed and variant" (run settings options) }) }

@@ -1,0 +1,56 @@
+using System.Security.Cryptography;
+using Wgan.Experiments;
+
+namespace Wgan.Runner;
+
+/// <summary>
+/// The shell's resources for experiments: the MNIST digits (loaded once per process run) and a cache of
+/// artefacts such as trained classifier weights, stored under <c>&lt;cache&gt;/artefacts/&lt;key&gt;.bin</c> with a
+/// SHA-256 trailer; a damaged artefact is ignored (deleted, then rebuilt by the experiment).
+/// </summary>
+public sealed class RunResources(MnistLoader loader, TextWriter log) : IResources
+{
+    MnistSource? mnist;
+
+    /// <summary>The loader behind <see cref="Mnist"/>.</summary>
+    public MnistLoader Loader => loader;
+
+    /// <summary>The run's MNIST digits.</summary>
+    public MnistSource Mnist() => mnist ??= loader.Load(log);
+
+    string PathOf(string key)
+    {
+        if (key.Length == 0 || key.Any(c => !(char.IsAsciiLetterOrDigit(c) || c == '-' || c == '_' || c == '.')))
+            throw new ArgumentException($"invalid artefact key '{key}'", nameof(key));
+        return Path.Combine(loader.CacheRoot, "artefacts", key + ".bin");
+    }
+
+    /// <summary>The artefact stored under <paramref name="key"/>, or null.</summary>
+    public byte[]? TryLoad(string key)
+    {
+        var path = PathOf(key);
+        if (!File.Exists(path)) return null;
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length >= 32 && SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32)).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - 32)))
+            return bytes[..^32];
+        log.WriteLine($"warning: {path} is damaged (checksum mismatch); it is deleted and rebuilt");
+        File.Delete(path);
+        return null;
+    }
+
+    /// <summary>Stores an artefact atomically.</summary>
+    public void Store(string key, byte[] contents)
+    {
+        var path = PathOf(key);
+        try
+        {
+            AtomicOutput.WriteWith(path, temp => File.WriteAllBytes(temp, [.. contents, .. SHA256.HashData(contents)]));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"{path}: cannot write to the cache ({e.Message}); choose another folder with --cache or {MnistLoader.CacheVariable}");
+        }
+    }
+
+    byte[] IResources.TryLoad(string key) => TryLoad(key)!;
+}

@@ -1,0 +1,119 @@
+/// The convolutional networks of gan_mnist.py (MnistCritic, MnistGenerator), the harness's DigitClassifier
+/// and their seeded initialisation: shapes, parameter counts, normalisation layers, determinism.
+[<Xunit.Collection(Wgan.Tests.MnistTestData.Collection)>]
+module Wgan.Tests.MnistNetworksTests
+
+open Xunit
+open FsCheck
+open FsCheck.FSharp
+open FsCheck.Xunit
+open TorchSharp
+open Wgan.Core
+open Wgan.Tests.Generators
+
+let private count (m: torch.nn.Module) = m.parameters() |> Seq.sumBy (fun p -> p.numel())
+
+let private critic dim normalization seed =
+    use g = new torch.Generator(uint64 seed)
+    new MnistCritic({ Dim = dim; Normalization = normalization }, g)
+
+let private generator dim normalization seed =
+    use g = new torch.Generator(uint64 seed)
+    new MnistGenerator({ Dim = dim; Latent = 128; Normalization = normalization }, g)
+
+let private values (t: torch.Tensor) = t.detach().cpu().to_type(torch.float64).contiguous().data<float>().ToArray()
+
+[<Fact>]
+let ``the critic maps 28x28 images to one score each`` () =
+    TestSupport.pinThreads ()
+    use _ = torch.NewDisposeScope()
+    use c = critic 4 NoNormalization 1L
+    Assert.Equal<int64[]>([| 5L; 1L |], (c.call (torch.rand(5L, 1L, 28L, 28L))).shape)
+    // Flat 784-pixel rows are accepted too (gan_mnist.py feeds [B, 784]).
+    Assert.Equal<int64[]>([| 3L; 1L |], (c.call (torch.rand(3L, 784L))).shape)
+
+[<Theory>]
+[<InlineData(4)>]
+[<InlineData(64)>]
+let ``the critic has gan_mnist.py's layer sizes`` (dim: int) =
+    TestSupport.pinThreads ()
+    use c = critic dim NoNormalization 1L
+    let d = int64 dim
+    // gan_mnist.py Discriminator: 5x5 convolutions 1 -> DIM -> 2 DIM -> 4 DIM (weights + biases), then
+    // Linear(4*4*4*DIM, 1).
+    let expected = (25L * d + d) + (25L * d * 2L * d + 2L * d) + (25L * 2L * d * 4L * d + 4L * d) + (64L * d + 1L)
+    Assert.Equal(expected, count c)
+
+[<Fact>]
+let ``batch norm adds a scale and a shift per channel after the second and third convolutions`` () =
+    TestSupport.pinThreads ()
+    use plain = critic 4 NoNormalization 1L
+    use normalised = critic 4 BatchNorm 1L
+    // gan_mnist.py's WGAN-clip critic: Batchnorm over 2 DIM and 4 DIM channels.
+    Assert.Equal(count plain + 2L * (8L + 16L), count normalised)
+
+[<Fact>]
+let ``the generator maps 128-d noise to 28x28 images in (0, 1)`` () =
+    TestSupport.pinThreads ()
+    use _ = torch.NewDisposeScope()
+    use g = generator 4 NoNormalization 1L
+    use noise = new torch.Generator(2UL)
+    let images = g.call (torch.randn([| 6L; 128L |], generator = noise))
+    Assert.Equal<int64[]>([| 6L; 1L; 28L; 28L |], images.shape)
+    let v = values images
+    Assert.True(v |> Array.forall (fun x -> x > 0.0 && x < 1.0), "sigmoid output")
+
+[<Theory>]
+[<InlineData(4)>]
+[<InlineData(64)>]
+let ``the generator has gan_mnist.py's layer sizes`` (dim: int) =
+    TestSupport.pinThreads ()
+    use g = generator dim NoNormalization 1L
+    let d = int64 dim
+    // gan_mnist.py Generator: Linear(128, 4*4*4*DIM), 5x5 deconvolutions 4 DIM -> 2 DIM -> DIM -> 1.
+    let expected = (128L * 64L * d + 64L * d) + (25L * 4L * d * 2L * d + 2L * d) + (25L * 2L * d * d + d) + (25L * d + 1L)
+    Assert.Equal(expected, count g)
+
+[<Property(Arbitrary = [| typeof<MnistArbitraries> |], MaxTest = 5)>]
+let ``a seed fixes the networks`` (Seed seed) =
+    TestSupport.pinThreads ()
+    use a = critic 4 NoNormalization seed
+    use b = critic 4 NoNormalization seed
+    use other = critic 4 NoNormalization (seed + 1L)
+    let flat (m: torch.nn.Module) = m.parameters() |> Seq.collect values |> Array.ofSeq
+    (flat a = flat b |@ "same seed, same parameters") .&. (flat a <> flat other |@ "another seed, other parameters")
+
+[<Fact>]
+let ``weights and biases start within PyTorch's default bound 1/sqrt(fan_in)`` () =
+    TestSupport.pinThreads ()
+    use g = generator 4 NoNormalization 3L
+    let parameters = g.named_parameters() |> Seq.map (fun struct (name, p) -> name, (p :> torch.Tensor)) |> Map.ofSeq
+    for KeyValue (name, weight) in parameters do
+        if name.EndsWith ".weight" then
+            // fan_in as PyTorch computes it: shape[1] x kernel area (a transposed convolution's output channels).
+            let fanIn = weight.shape[1] * (weight.shape |> Array.skip 2 |> Array.fold (*) 1L)
+            let bound = 1.0 / sqrt (float fanIn)
+            for tensor in [ weight; parameters[name.Replace(".weight", ".bias")] ] do
+                Assert.True(values tensor |> Array.forall (fun v -> abs v <= bound), $"{name} exceeds {bound}")
+
+[<Fact>]
+let ``the classifier gives features and ten logits`` () =
+    TestSupport.pinThreads ()
+    use _ = torch.NewDisposeScope()
+    use g = new torch.Generator(1UL)
+    use c = new DigitClassifier({ Channels = 4; Features = 12 }, g)
+    let x = torch.rand(7L, 1L, 28L, 28L)
+    Assert.Equal<int64[]>([| 7L; 12L |], (c.Features x).shape)
+    Assert.Equal<int64[]>([| 7L; 10L |], (c.call x).shape)
+
+[<Fact>]
+let ``the unfolded and the native convolutions compute the same critic`` () =
+    // Same cross-correlation, different summation order: float32 rounding only (relative 1e-5).
+    TestSupport.pinThreads ()
+    use _ = torch.NewDisposeScope()
+    use c = critic 4 NoNormalization 5L
+    use data = new torch.Generator(6UL)
+    let x = torch.rand([| 8L; 1L; 28L; 28L |], generator = data)
+    let native = values (c.call x)
+    let unfolded = values (c.call (x.detach().requires_grad_(true)))
+    Array.iter2 (fun (a: float) (b: float) -> Assert.True(abs (a - b) <= 1e-5 * (1.0 + abs a), $"{a} vs {b}")) native unfolded

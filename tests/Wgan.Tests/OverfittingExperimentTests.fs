@@ -1,0 +1,82 @@
+/// The overfitting-detection experiment (WGAN-GP Fig. 5b) at smoke scale on the committed slice: snapshot of
+/// claims and rounded metrics, determinism, manifest checks, and the files a run writes.
+[<Xunit.Collection(Wgan.Tests.MnistTestData.Collection)>]
+module Wgan.Tests.OverfittingExperimentTests
+
+open System.IO
+open System.Text.Json
+open System.Text.Json.Nodes
+open Xunit
+open Snapshooter.Xunit
+open Wgan.Experiments
+open Wgan.Tests.CliTests
+open Wgan.Tests.MnistTestData
+
+let manifestPath = manifestPathOf "overfitting-detection"
+
+let private fixedEnvironment: Render.RunEnvironment =
+    { HarnessVersion = "test"; TorchSharpVersion = "test"; DotnetVersion = "test"; OperatingSystem = "test"
+      Device = "cpu"; Threads = 1; CommandLine = "test"; ComputeSeconds = 0.0 }
+
+let runSmoke () =
+    TestSupport.pinThreads ()
+    let experiment = (Harness.ReadManifest(File.ReadAllText manifestPath)).Experiment
+    experiment.Run("smoke", 0, "cpu", sliceResources (), System.Action<Progress>(ignore))
+
+/// Everything a run produces as data: result.json (timings fixed), the CSV series and the grids' pixels.
+let everything (result: ExperimentResult) =
+    Render.resultJson result fixedEnvironment (File.ReadAllText manifestPath)
+    :: (result.Series |> List.map Render.csv)
+    @ (result.ImageGrids |> List.map (fun g -> g.Pixels |> Array.map Render.number |> String.concat ","))
+
+[<Fact>]
+let ``the repository manifest is valid and names every claim's metric`` () =
+    let reading = Harness.ReadManifest(File.ReadAllText manifestPath)
+    Assert.True(reading.IsValid, String.concat "; " reading.Errors)
+    Assert.Equal("overfitting-detection", reading.Experiment.Id)
+    Assert.True(reading.Experiment.UsesMnist)
+
+[<Fact>]
+let ``smoke-scale claims and metrics match the committed snapshot`` () =
+    Snapshot.Match(Render.snapshotText (runSmoke ()))
+
+[<Fact>]
+let ``the same seed and thread count give identical results, series and samples`` () =
+    Assert.Equal<string list>(everything (runSmoke ()), everything (runSmoke ()))
+
+[<Fact>]
+let ``a gradient-penalty critic with batch norm is rejected`` () =
+    let root = JsonNode.Parse(File.ReadAllText manifestPath).AsObject()
+    root.["wganGp"].["critic"].["normalization"] <- JsonValue.Create "batch"
+    ManifestTests.assertRejectedAt "$.wganGp.critic.normalization" "must not use it" (root.ToJsonString())
+
+[<Fact>]
+let ``a clipping variant must clip`` () =
+    let root = JsonNode.Parse(File.ReadAllText manifestPath).AsObject()
+    root.["wganClip"].["critic"].["constraint"] <- JsonNode.Parse """{ "kind": "gradient-penalty", "lambda": 10, "sides": "two-sided" }"""
+    ManifestTests.assertRejectedAt "$.wganClip.critic.constraint.kind" "weight-clipping" (root.ToJsonString())
+
+[<Fact>]
+let ``run writes curves, figures, sample grids and claims`` () =
+    let dir = tempFolder ()
+    let out = Path.Combine(dir, "results")
+    let r = cli [ "run"; manifestPath; "--scale"; "smoke"; "--out"; out; "--mnist-file"; slicePath; "--cache"; Path.Combine(dir, "cache") ]
+    Assert.True(r.Exit = 0, r.Err)
+    let folder = Path.Combine(out, "overfitting-detection")
+    let expected =
+        [| "figures/wgan-clip-overfitting.png"; "figures/wgan-clip-samples.png"; "figures/wgan-gp-overfitting.png"; "figures/wgan-gp-samples.png"
+           "report.md"; "result.json"; "wgan-clip-curves.csv"; "wgan-gp-curves.csv" |]
+    Assert.Equal<string[]>(expected, filesUnder folder |> Array.map (fun f -> f.Replace('\\', '/')))
+    // Smoke: 2 seeds x measurements at 0, 2, 4, 6 generator iterations + header.
+    Assert.Equal(9, File.ReadAllLines(Path.Combine(folder, "wgan-gp-curves.csv")).Length)
+    // A grid of 3 snapshot rows x 10 columns of 28x28 images, zoomed 3x with 2-pixel gaps.
+    use grid = SkiaSharp.SKBitmap.Decode(Path.Combine(folder, "figures/wgan-gp-samples.png"))
+    Assert.Equal((10 * (28 * 3 + 2) + 2, 3 * (28 * 3 + 2) + 2), (grid.Width, grid.Height))
+    use json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "result.json")))
+    let grids = json.RootElement.GetProperty("imageGrids").EnumerateArray() |> Seq.map (fun e -> e.GetString()) |> List.ofSeq
+    Assert.Equal<string list>([ "figures/wgan-gp-samples.png"; "figures/wgan-clip-samples.png" ], grids)
+    Assert.Equal(4, json.RootElement.GetProperty("claims").GetArrayLength())
+    let report = File.ReadAllText(Path.Combine(folder, "report.md"))
+    Assert.Contains("(figures/wgan-gp-samples.png)", report)
+    Assert.Contains("mnist-slice.bin", report)
+    Assert.Empty(Directory.GetFiles(out, ".*", SearchOption.AllDirectories))

@@ -24,3 +24,7 @@ let ``vanishing-gradients smoke-scale claims and metrics match the committed sna
 [<Fact>]
 let ``discriminator-vs-critic smoke-scale claims and metrics match the committed snapshot`` () =
     Snapshot.Match(Render.snapshotText (runSmoke "discriminator-vs-critic"))
+
+[<Fact>]
+let ``meaningful-loss-curves smoke-scale claims and metrics match the committed snapshot`` () =
+    Snapshot.Match(Render.snapshotText (runSmoke "meaningful-loss-curves"))

@@ -28,3 +28,7 @@ let ``discriminator-vs-critic smoke-scale claims and metrics match the committed
 [<Fact>]
 let ``meaningful-loss-curves smoke-scale claims and metrics match the committed snapshot`` () =
     Snapshot.Match(Render.snapshotText (runSmoke "meaningful-loss-curves"))
+
+[<Fact>]
+let ``momentum-instability smoke-scale claims and metrics match the committed snapshot`` () =
+    Snapshot.Match(Render.snapshotText (runSmoke "momentum-instability"))

@@ -73,7 +73,8 @@ let metrics =
       "<trainer>.<dataset>.finalEarthMover", "exact W1 between generated and real samples at the last iteration"
       "<trainer>.meanSpearman", "the mean of <trainer>.<dataset>.spearman over the data sets" ]
 
-let private schedule: Decoder<CriticSchedule> =
+/// {"kind": "constant"} | {"kind": "official", "warmupGeneratorIterations", "warmupCriticIterations", "every"}.
+let schedule: Decoder<CriticSchedule> =
     Decode.object (fun r ->
         match r.Required("kind", Decode.oneOf [ "constant", "constant"; "official", "official" ]) with
         | "official" ->
@@ -83,7 +84,8 @@ let private schedule: Decoder<CriticSchedule> =
                 r.Required("every", Decode.intInRange 1 10_000_000))
         | _ -> Constant)
 
-let private trainerDecoder: Decoder<Trainer> =
+/// {"id", "label", "kind": "wgan" (with "constraint") | "gan" (with "generatorLoss"), "nCritic", "criticOptimizer", "generatorOptimizer"}.
+let trainerDecoder: Decoder<Trainer> =
     Decode.object (fun r ->
         let id = r.Required("id", settingId)
         let label = r.Required("label", Decode.nonEmptyString)
@@ -135,6 +137,43 @@ let criticSteps (schedule: CriticSchedule) (trainer: Trainer) (iteration: int) =
         if g < warmup || g % every = 0 then many else trainer.NCritic
     | _ -> trainer.NCritic
 
+/// One generator iteration of `trainer`: `nCritic` critic (discriminator) steps on fresh batches, then one
+/// generator step. Returns the last critic step's estimate (WGAN: E f(x) - E f(G(z)); GAN: L/2 + log 2) or
+/// why training stops (a NaN or infinite loss at iteration `k`).
+let trainingIteration
+    (trainer: Trainer)
+    (nCritic: int)
+    (critic: Mlp)
+    (generatorNetwork: Mlp)
+    (criticOptimizer: Optimizer)
+    (generatorOptimizer: Optimizer)
+    (d: ToyDataset)
+    (noiseDimension: int)
+    (batchSize: int)
+    (device: torch.Device)
+    (generator: torch.Generator)
+    (k: int)
+    : Result<float, string> =
+    let criticStep () =
+        use _ = torch.NewDisposeScope()
+        let real = (ToyData.sample d batchSize generator).``to``(device)
+        let fake = generate generatorNetwork noiseDimension batchSize device generator
+        match trainer.Kind with
+        | Wgan lipschitz -> (CriticStep.criticStep critic criticOptimizer lipschitz real fake generator).EarthMoverEstimate
+        | Gan _ -> (CriticStep.discriminatorStep critic criticOptimizer real fake).JensenShannonEstimate
+    let generatorStep () =
+        use _ = torch.NewDisposeScope()
+        let z = noise noiseDimension batchSize device generator
+        match trainer.Kind with
+        | Wgan _ -> (GeneratorStep.wassersteinStep generatorNetwork generatorOptimizer critic z).Loss
+        | Gan false -> (GeneratorStep.minimaxStep generatorNetwork generatorOptimizer critic z).Loss
+        | Gan true -> (GeneratorStep.nonSaturatingStep generatorNetwork generatorOptimizer critic z).Loss
+    let estimate = Seq.init nCritic (fun _ -> criticStep ()) |> Seq.last
+    let generatorLoss = generatorStep ()
+    if not (System.Double.IsFinite estimate) then Error $"critic estimate is {estimate} at iteration {k}"
+    elif not (System.Double.IsFinite generatorLoss) then Error $"generator loss is {generatorLoss} at iteration {k}"
+    else Ok estimate
+
 let unitKey (seed: int64) (trainer: Trainer) (d: ToyDataset) = $"seed-{seed}/{trainer.Id}/{d.Name}"
 
 /// One unit: trains `trainer` on `dataset`, logging after every generator iteration the loss estimate of the
@@ -153,31 +192,15 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
     generatorNetwork.``to``(device) |> ignore
     use criticOptimizer = Optimizer.create trainer.CriticOptimizer (critic.parameters())
     use generatorOptimizer = Optimizer.create trainer.GeneratorOptimizer (generatorNetwork.parameters())
-    let criticStep () =
-        use _ = torch.NewDisposeScope()
-        let real = (ToyData.sample d scale.BatchSize trainingGenerator).``to``(device)
-        let fake = generate generatorNetwork settings.NoiseDimension scale.BatchSize device trainingGenerator
-        match trainer.Kind with
-        | Wgan lipschitz -> (CriticStep.criticStep critic criticOptimizer lipschitz real fake trainingGenerator).EarthMoverEstimate
-        | Gan _ -> (CriticStep.discriminatorStep critic criticOptimizer real fake).JensenShannonEstimate
-    let generatorStep () =
-        use _ = torch.NewDisposeScope()
-        let z = noise settings.NoiseDimension scale.BatchSize device trainingGenerator
-        match trainer.Kind with
-        | Wgan _ -> (GeneratorStep.wassersteinStep generatorNetwork generatorOptimizer critic z).Loss
-        | Gan false -> (GeneratorStep.minimaxStep generatorNetwork generatorOptimizer critic z).Loss
-        | Gan true -> (GeneratorStep.nonSaturatingStep generatorNetwork generatorOptimizer critic z).Loss
     let exactEarthMover () =
         use _ = torch.NewDisposeScope()
         let fake = generate generatorNetwork settings.NoiseDimension scale.EarthMoverSamples device evaluationGenerator
         let real = ToyData.sample d scale.EarthMoverSamples evaluationGenerator
         EarthMover.earthMover (toRows fake) (toRows real)
     let iteration k =
-        let estimate = Seq.init (criticSteps settings.CriticSchedule trainer k) (fun _ -> criticStep ()) |> Seq.last
-        let generatorLoss = generatorStep ()
-        if not (System.Double.IsFinite estimate) then Error $"critic estimate is {estimate} at iteration {k}"
-        elif not (System.Double.IsFinite generatorLoss) then Error $"generator loss is {generatorLoss} at iteration {k}"
-        else
+        match trainingIteration trainer (criticSteps settings.CriticSchedule trainer k) critic generatorNetwork criticOptimizer generatorOptimizer d settings.NoiseDimension scale.BatchSize device trainingGenerator k with
+        | Error reason -> Error reason
+        | Ok estimate ->
             let logged = k % scale.LogEvery = 0 || k = scale.GeneratorIterations
             Ok(Some [| float k; estimate; (if logged then exactEarthMover () else nan) |])
     let rows, stopped =

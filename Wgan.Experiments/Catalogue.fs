@@ -4,7 +4,7 @@ module Wgan.Experiments.Catalogue
 open Wgan.Experiments.Json
 
 /// Every experiment, in the order `list` shows them.
-let all: ExperimentDefinition list = [ ParallelLinesExperiment.definition; CapacityUnderuseExperiment.definition; GradientNormsExperiment.definition; WeightHistogramsExperiment.definition; VanishingGradientsExperiment.definition; DiscriminatorVsCriticExperiment.definition; MeaningfulLossExperiment.definition; MomentumInstabilityExperiment.definition; ModeCoverageExperiment.definition ]
+let all: ExperimentDefinition list = [ ParallelLinesExperiment.definition; CapacityUnderuseExperiment.definition; GradientNormsExperiment.definition; WeightHistogramsExperiment.definition; VanishingGradientsExperiment.definition; DiscriminatorVsCriticExperiment.definition; MeaningfulLossExperiment.definition; MomentumInstabilityExperiment.definition; ModeCoverageExperiment.definition; PenaltyVariantsExperiment.definition ]
 
 let tryFind (id: string) = all |> List.tryFind (fun d -> d.Id = id)
 

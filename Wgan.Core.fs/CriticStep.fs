@@ -86,7 +86,7 @@ module CriticStep =
         let wassersteinLoss = Losses.criticLoss realScores fakeScores
         let loss =
             match lipschitz, penalty with
-            | GradientPenalty (lambda, _), Some p -> wassersteinLoss + Scalars.mul p lambda
+            | GradientPenalty (lambda, _), Some p -> Scalars.plus wassersteinLoss (Scalars.mul p lambda)
             | _ -> wassersteinLoss
         loss.backward()
         optimizer.step() |> ignore

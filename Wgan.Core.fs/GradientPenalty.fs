@@ -20,7 +20,7 @@ let NormEpsilon = 1e-12
 let interpolate (real: torch.Tensor) (fake: torch.Tensor) (generator: torch.Generator) : torch.Tensor =
     let shape = Array.init (int (real.dim())) (fun d -> if d = 0 then real.shape[0] else 1L)
     let eps = torch.rand(shape, dtype = real.dtype, generator = generator).``to``(real.device)
-    eps * real + Scalars.subFrom 1.0 eps * fake
+    Scalars.plus (eps * real) (Scalars.subFrom 1.0 eps * fake)
 
 /// Per-sample gradient norms ||grad_x f(x)||_2 over all non-batch dimensions, kept in the autograd graph
 /// (double back-propagation) so that a loss built on them trains the critic.

@@ -12,6 +12,16 @@ let inline private withScalar (x: float) ([<InlineIfLambda>] f: Scalar -> torch.
     use s = x.ToScalar()
     f s
 
+/// The Scalar 1, alive for the whole process (a module value is never collected), for tensor-tensor
+/// sums and differences: TorchSharp's `a + b` and `a - b` create their alpha = 1 Scalar implicitly.
+let private one = 1.0.ToScalar()
+let private minusOne = (-1.0).ToScalar()
+
+/// a + b (tensors)
+let plus (a: torch.Tensor) (b: torch.Tensor) = a.add(b, one)
+/// a - b (tensors)
+let minus (a: torch.Tensor) (b: torch.Tensor) = a.add(b, minusOne)
+
 /// t + x
 let add (t: torch.Tensor) (x: float) = withScalar x (fun s -> t.add s)
 /// t * x
@@ -41,4 +51,4 @@ let greater (t: torch.Tensor) (x: float) = withScalar x (fun s -> t.gt s)
 /// A float32 tensor of `shape` filled with x.
 let full (shape: int64[]) (x: float) = withScalar x (fun s -> torch.full(shape, s, dtype = torch.float32))
 /// softplus(t) = log(1 + exp(t)), computed stably without Scalars: relu(t) + log1p(exp(-|t|)).
-let softplus (t: torch.Tensor) = torch.nn.functional.relu(t) + t.abs().neg().exp().log1p()
+let softplus (t: torch.Tensor) = plus (torch.nn.functional.relu t) (t.abs().neg().exp().log1p())

@@ -6,9 +6,15 @@ open Wgan.Experiments.Json
 /// Every experiment, in the order `list` shows them.
 let all: ExperimentDefinition list =
     [ ParallelLinesExperiment.definition
+      DiscriminatorVsCriticExperiment.definition
+      VanishingGradientsExperiment.definition
+      MeaningfulLossExperiment.definition
+      MomentumInstabilityExperiment.definition
+      ModeCoverageExperiment.definition
       CapacityUnderuseExperiment.definition
       GradientNormsExperiment.definition
       WeightHistogramsExperiment.definition
+      PenaltyVariantsExperiment.definition
       OverfittingExperiment.definition
       LossVsQualityExperiment.definition ]
 

@@ -1,0 +1,321 @@
+/// WGAN (Arjovsky et al. 2017), Figures 3-4, meaningful loss: the WGAN critic's Earth-Mover estimate falls as
+/// the samples improve, while a GAN discriminator's Jensen-Shannon estimate (L/2 + log 2) tells nothing. On
+/// the toy data the harness checks this against ground truth: at regular intervals it computes the exact W1
+/// (optimal transport) between generated and real samples, and measures the rank correlation over training
+/// between each loss-based estimate (median-filtered, as the authors plot it) and that exact W1.
+module Wgan.Experiments.MeaningfulLossExperiment
+
+open System.Collections.Generic
+open TorchSharp
+open Wgan.Core
+open Wgan.Core.ToyData
+open Wgan.Experiments.Json
+open Wgan.Experiments.Manifest
+open Wgan.Experiments.ToyWgan
+
+[<Literal>]
+let Id = "meaningful-loss-curves"
+
+/// How many critic steps precede each generator iteration.
+type CriticSchedule =
+    /// Always the trainer's nCritic.
+    | Constant
+    /// The official WGAN code's hidden schedule: `warmupCritic` critic steps for the first `warmupIterations`
+    /// generator iterations and every `every`-th one (counted from 0), nCritic otherwise.
+    | Official of warmupIterations: int * warmupCritic: int * every: int
+
+/// What is trained: a WGAN (critic under a constraint, generator loss -E f(G(z))) or a standard GAN.
+type TrainerKind =
+    | Wgan of LipschitzConstraint
+    /// A GAN with the minimax (false) or the non-saturating (true) generator loss.
+    | Gan of nonSaturating: bool
+
+type Trainer =
+    { Id: string
+      Label: string
+      Kind: TrainerKind
+      NCritic: int
+      CriticOptimizer: OptimizerSpec
+      GeneratorOptimizer: OptimizerSpec }
+
+type ScaleSettings =
+    { Seeds: int
+      Width: int
+      BatchSize: int
+      GeneratorIterations: int
+      /// Exact W1 every so many generator iterations (and at the last one).
+      LogEvery: int
+      /// Generated and real samples in each exact W1.
+      EarthMoverSamples: int
+      CheckpointEvery: int }
+
+type Settings =
+    { Seed: int
+      VerifyTolerance: float
+      Datasets: ToyDataset list
+      NoiseDimension: int
+      Critic: DeepShape
+      Generator: DeepShape
+      CriticSchedule: CriticSchedule
+      MedianWindow: int
+      Trainers: Trainer list
+      Scales: Map<Scale, ScaleSettings>
+      Claims: ClaimSpec list }
+
+let trainerMetricNames (datasets: ToyDataset list) (trainer: Trainer) =
+    [ for d in datasets do
+          yield $"{trainer.Id}.{d.Name}.spearman"
+          yield $"{trainer.Id}.{d.Name}.finalEarthMover"
+      yield $"{trainer.Id}.meanSpearman" ]
+
+let metrics =
+    [ "<trainer>.<dataset>.spearman", "Spearman rank correlation over the logged iterations between the trainer's median-filtered loss estimate (WGAN: -critic loss; GAN: L/2 + log 2) and the exact W1 between generated and real samples"
+      "<trainer>.<dataset>.finalEarthMover", "exact W1 between generated and real samples at the last iteration"
+      "<trainer>.meanSpearman", "the mean of <trainer>.<dataset>.spearman over the data sets" ]
+
+/// {"kind": "constant"} | {"kind": "official", "warmupGeneratorIterations", "warmupCriticIterations", "every"}.
+let schedule: Decoder<CriticSchedule> =
+    Decode.object (fun r ->
+        match r.Required("kind", Decode.oneOf [ "constant", "constant"; "official", "official" ]) with
+        | "official" ->
+            Official(
+                r.Required("warmupGeneratorIterations", Decode.intInRange 0 10_000_000),
+                r.Required("warmupCriticIterations", Decode.intInRange 1 100_000),
+                r.Required("every", Decode.intInRange 1 10_000_000))
+        | _ -> Constant)
+
+/// {"id", "label", "kind": "wgan" (with "constraint") | "gan" (with "generatorLoss"), "nCritic", "criticOptimizer", "generatorOptimizer"}.
+let trainerDecoder: Decoder<Trainer> =
+    Decode.object (fun r ->
+        let id = r.Required("id", settingId)
+        let label = r.Required("label", Decode.nonEmptyString)
+        let kind =
+            match r.Required("kind", Decode.oneOf [ "wgan", "wgan"; "gan", "gan" ]) with
+            | "wgan" -> Wgan(r.Required("constraint", lipschitzConstraint))
+            | _ -> Gan(r.Required("generatorLoss", Decode.oneOf [ "minimax", false; "non-saturating", true ]))
+        { Id = id
+          Label = label
+          Kind = kind
+          NCritic = r.Required("nCritic", Decode.intInRange 1 1000)
+          CriticOptimizer = r.Required("criticOptimizer", optimizer)
+          GeneratorOptimizer = r.Required("generatorOptimizer", optimizer) })
+
+let private scaleSettings: Decoder<ScaleSettings> =
+    Decode.object (fun r ->
+        { Seeds = r.Required("seeds", Decode.intInRange 1 1000)
+          Width = r.Required("width", Decode.intInRange 1 65536)
+          BatchSize = r.Required("batchSize", Decode.intInRange 1 1_000_000)
+          GeneratorIterations = r.Required("generatorIterations", Decode.intInRange 1 10_000_000)
+          LogEvery = r.Required("logEvery", Decode.intInRange 1 10_000_000)
+          EarthMoverSamples = r.Required("earthMoverSamples", Decode.intInRange 2 4096)
+          CheckpointEvery = r.Required("checkpointEvery", Decode.intInRange 0 10_000_000) })
+
+let decodeSettings: Decoder<Settings> =
+    Decode.object (fun r ->
+        r.Required("experiment", Decode.string) |> ignore
+        let datasets = r.Required("datasets", Decode.nonEmptyArray dataset |> requiring (fun ds -> List.distinct ds = ds) "data sets must be distinct")
+        let trainers =
+            r.Required("trainers", Decode.nonEmptyArray trainerDecoder |> requiring (fun ts -> ts |> List.map (fun t -> t.Id) |> List.distinct |> List.length = ts.Length) "trainer ids must be unique")
+        let names = if isNull (box trainers) || isNull (box datasets) then [] else trainers |> List.collect (trainerMetricNames datasets)
+        { Seed = r.Required("seed", seed)
+          VerifyTolerance = r.Required("verifyTolerance", verifyTolerance)
+          Datasets = datasets
+          NoiseDimension = r.Required("noiseDimension", Decode.intInRange 1 4096)
+          Critic = r.Required("critic", deepShape)
+          Generator = r.Required("generator", deepShape)
+          CriticSchedule = r.Required("criticSchedule", schedule)
+          MedianWindow = r.Required("medianWindow", Decode.intInRange 1 100_001)
+          Trainers = trainers
+          Scales = r.Required("scales", scaleTable scaleSettings)
+          Claims = r.Required("claims", claims names) })
+
+/// Critic steps before generator iteration `iteration` (1-based; the official code counts from 0).
+let criticSteps (schedule: CriticSchedule) (trainer: Trainer) (iteration: int) =
+    match schedule, trainer.Kind with
+    | Official (warmup, many, every), Wgan _ ->
+        let g = iteration - 1
+        if g < warmup || g % every = 0 then many else trainer.NCritic
+    | _ -> trainer.NCritic
+
+/// One generator iteration of `trainer`: `nCritic` critic (discriminator) steps on fresh batches, then one
+/// generator step. Returns the last critic step's estimate (WGAN: E f(x) - E f(G(z)); GAN: L/2 + log 2) or
+/// why training stops (a NaN or infinite loss at iteration `k`).
+let trainingIteration
+    (trainer: Trainer)
+    (nCritic: int)
+    (critic: Mlp)
+    (generatorNetwork: Mlp)
+    (criticOptimizer: Optimizer)
+    (generatorOptimizer: Optimizer)
+    (d: ToyDataset)
+    (noiseDimension: int)
+    (batchSize: int)
+    (device: torch.Device)
+    (generator: torch.Generator)
+    (k: int)
+    : Result<float, string> =
+    let criticStep () =
+        use _ = torch.NewDisposeScope()
+        let real = (ToyData.sample d batchSize generator).``to``(device)
+        let fake = generate generatorNetwork noiseDimension batchSize device generator
+        match trainer.Kind with
+        | Wgan lipschitz -> (CriticStep.criticStep critic criticOptimizer lipschitz real fake generator).EarthMoverEstimate
+        | Gan _ -> (CriticStep.discriminatorStep critic criticOptimizer real fake).JensenShannonEstimate
+    let generatorStep () =
+        use _ = torch.NewDisposeScope()
+        let z = noise noiseDimension batchSize device generator
+        match trainer.Kind with
+        | Wgan _ -> (GeneratorStep.wassersteinStep generatorNetwork generatorOptimizer critic z).Loss
+        | Gan false -> (GeneratorStep.minimaxStep generatorNetwork generatorOptimizer critic z).Loss
+        | Gan true -> (GeneratorStep.nonSaturatingStep generatorNetwork generatorOptimizer critic z).Loss
+    let estimate = Seq.init nCritic (fun _ -> criticStep ()) |> Seq.last
+    let generatorLoss = generatorStep ()
+    if not (System.Double.IsFinite estimate) then Error $"critic estimate is {estimate} at iteration {k}"
+    elif not (System.Double.IsFinite generatorLoss) then Error $"generator loss is {generatorLoss} at iteration {k}"
+    else Ok estimate
+
+let unitKey (seed: int64) (trainer: Trainer) (d: ToyDataset) = $"seed-{seed}/{trainer.Id}/{d.Name}"
+
+/// One unit: trains `trainer` on `dataset`, logging after every generator iteration the loss estimate of the
+/// last critic (discriminator) step, and every LogEvery iterations the exact W1 between EarthMoverSamples
+/// generated and fresh real samples. Vectors: "estimate" (every iteration), "loggedIterations",
+/// "earthMover" (at the logged iterations).
+let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (checkpoints: UnitCheckpoints) (seed: int64) (trainer: Trainer) (d: ToyDataset) : UnitMeasurement =
+    let generatorFor role = new torch.Generator(uint64 (Seeds.derive seed [ idCode trainer.Id; datasetCode d; role ]))
+    use networkGenerator = generatorFor 0
+    use trainingGenerator = generatorFor 1
+    use evaluationGenerator = generatorFor 2
+    let hidden (shape: DeepShape) = List.replicate shape.Depth scale.Width
+    use critic = new Mlp({ Inputs = 2; Hidden = hidden settings.Critic; Outputs = 1; Activation = settings.Critic.Activation; Normalization = settings.Critic.Normalization }, networkGenerator)
+    use generatorNetwork = new Mlp({ Inputs = settings.NoiseDimension; Hidden = hidden settings.Generator; Outputs = 2; Activation = settings.Generator.Activation; Normalization = settings.Generator.Normalization }, networkGenerator)
+    critic.``to``(device) |> ignore
+    generatorNetwork.``to``(device) |> ignore
+    use criticOptimizer = Optimizer.create trainer.CriticOptimizer (critic.parameters())
+    use generatorOptimizer = Optimizer.create trainer.GeneratorOptimizer (generatorNetwork.parameters())
+    let exactEarthMover () =
+        use _ = torch.NewDisposeScope()
+        let fake = generate generatorNetwork settings.NoiseDimension scale.EarthMoverSamples device evaluationGenerator
+        let real = ToyData.sample d scale.EarthMoverSamples evaluationGenerator
+        EarthMover.earthMover (toRows fake) (toRows real)
+    let iteration k =
+        match trainingIteration trainer (criticSteps settings.CriticSchedule trainer k) critic generatorNetwork criticOptimizer generatorOptimizer d settings.NoiseDimension scale.BatchSize device trainingGenerator k with
+        | Error reason -> Error reason
+        | Ok estimate ->
+            let logged = k % scale.LogEvery = 0 || k = scale.GeneratorIterations
+            Ok(Some [| float k; estimate; (if logged then exactEarthMover () else nan) |])
+    let rows, stopped =
+        TrainingLoop.run checkpoints scale.CheckpointEvery
+            { Networks = [ critic; generatorNetwork ]; Optimizers = [ criticOptimizer; generatorOptimizer ]; Generators = [ trainingGenerator; evaluationGenerator ] }
+            scale.GeneratorIterations iteration
+    let logged = rows |> Array.filter (fun r -> not (System.Double.IsNaN r[2]))
+    { Key = unitKey seed trainer d
+      Scalars = readOnlyDict []
+      Vectors =
+        readOnlyDict [
+            "estimate", rows |> Array.map (fun r -> r[1])
+            "loggedIterations", logged |> Array.map (fun r -> r[0])
+            "earthMover", logged |> Array.map (fun r -> r[2]) ]
+      Diverged = defaultArg stopped "" }
+
+/// The median-filtered estimate at the logged iterations.
+let filteredAtLogged (window: int) (m: UnitMeasurement) =
+    let filtered = Statistics.medianFilter window m.Vectors["estimate"]
+    m.Vectors["loggedIterations"] |> Array.map (fun k -> filtered[int k - 1])
+
+let private title = "Meaningful loss curves: loss-based estimates against the exact Earth-Mover distance"
+let private source = "WGAN (Arjovsky et al. 2017), Figures 3-4 (on toy data with ground truth)"
+
+let units (settings: Settings) (options: RunOptions) : ToyUnit list =
+    let scale = settings.Scales[options.Scale]
+    let device = Experiment.device options
+    [ for seed in Experiment.seedsFor settings.Seed scale.Seeds options.Seeds do
+          for trainer in settings.Trainers do
+              for d in settings.Datasets ->
+                  { Key = unitKey seed trainer d
+                    Description = $"seed {seed}, {trainer.Label}, {datasetTitle d}"
+                    Run = fun checkpoints -> measure settings scale device checkpoints seed trainer d } ]
+
+let private kindText (t: Trainer) =
+    match t.Kind with
+    | Wgan c -> $"WGAN, {constraintText c}; estimate: -critic loss E f(x) - E f(G(z)) (penalty excluded)"
+    | Gan nonSaturating -> $"""GAN, {(if nonSaturating then "non-saturating" else "minimax")} generator loss; estimate: JS = L/2 + log 2 with L = E log D(x) + E log(1 - D(G(z))) (minus the discriminator loss)"""
+
+let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasurement list) : ExperimentResult =
+    let scale = settings.Scales[options.Scale]
+    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+    let found = byKey measurements
+    let spearmanOf (m: UnitMeasurement) =
+        if m.Diverged <> "" || m.Vectors["earthMover"].Length < 2 then nan
+        else Statistics.spearman (filteredAtLogged settings.MedianWindow m) m.Vectors["earthMover"]
+    let metrics =
+        seeds |> List.map (fun seed ->
+            { Seed = seed
+              Values =
+                readOnlyDict [
+                    for t in settings.Trainers do
+                        let rhos = settings.Datasets |> List.map (fun d -> spearmanOf found[unitKey seed t d])
+                        for d, rho in List.zip settings.Datasets rhos do
+                            let w = found[unitKey seed t d].Vectors["earthMover"]
+                            yield $"{t.Id}.{d.Name}.spearman", rho
+                            yield $"{t.Id}.{d.Name}.finalEarthMover", (if w.Length = 0 then nan else w[w.Length - 1])
+                        yield $"{t.Id}.meanSpearman", List.average rhos ] })
+    let claims = settings.Claims |> List.map (Claims.evaluate metrics)
+    let firstSeed = List.head seeds
+    let columns = [ for seed in seeds do for t in settings.Trainers do for d in settings.Datasets do yield $"seed-{seed}/{t.Id}/{d.Name}/estimate_filtered"; yield $"seed-{seed}/{t.Id}/{d.Name}/exact_w1" ]
+    let loggedIterations = found[unitKey firstSeed settings.Trainers.Head settings.Datasets.Head].Vectors["loggedIterations"]
+    let valueAt (m: UnitMeasurement) (vector: float[]) (i: int) = if i < m.Vectors["loggedIterations"].Length then vector[i] else nan
+    { ExperimentId = Id
+      Title = title
+      Source = source
+      Scale = options.Scale.Name
+      Seeds = seeds
+      Metrics = metrics
+      Claims = claims
+      Series =
+        [ { Name = "loss-curves"
+            Columns = "iteration" :: columns
+            Rows =
+              [ for i in 0 .. loggedIterations.Length - 1 ->
+                    Array.ofList (
+                        loggedIterations[i]
+                        :: [ for seed in seeds do
+                                 for t in settings.Trainers do
+                                     for d in settings.Datasets do
+                                         let m = found[unitKey seed t d]
+                                         yield valueAt m (filteredAtLogged settings.MedianWindow m) i
+                                         yield valueAt m m.Vectors["earthMover"] i ]) ] } ]
+      Figures =
+        [ for t in settings.Trainers do
+              for d in settings.Datasets ->
+                  let m = found[unitKey firstSeed t d]
+                  let xs = m.Vectors["loggedIterations"]
+                  Figure.ofLines $"{t.Id}-{d.Name}" $"{t.Label} on {datasetTitle d} (seed {firstSeed})" "generator iteration" "distance estimate"
+                      false
+                      [ { Label = "loss-based estimate, median-filtered"; X = xs; Y = filteredAtLogged settings.MedianWindow m; Markers = false }
+                        { Label = $"exact W1, {scale.EarthMoverSamples} vs {scale.EarthMoverSamples} samples"; X = xs; Y = m.Vectors["earthMover"]; Markers = true } ] ]
+      ImageGrids = []
+      Notes =
+        [ $"""Data: {settings.Datasets |> List.map (fun d -> d.Name) |> String.concat ", "} (gan_toy.py constants). Critic/discriminator: MLP 2 -> {settings.Critic.Depth} x {scale.Width} -> 1 ({activationText settings.Critic.Activation}); generator: MLP {settings.NoiseDimension} -> {settings.Generator.Depth} x {scale.Width} -> 2; batch {scale.BatchSize}; {scale.GeneratorIterations} generator iterations."""
+          (match settings.CriticSchedule with
+           | Constant -> "Critic schedule: nCritic critic steps before every generator iteration."
+           | Official (w, n, e) -> $"Critic schedule (WGAN trainers, the official code's): {n} critic steps for the first {w} generator iterations and every {e}th (counted from 0), nCritic otherwise. GAN trainers always take their nCritic steps.")
+          yield! settings.Trainers |> List.map (fun t ->
+              $"Trainer {t.Id} ({t.Label}): {kindText t}; nCritic {t.NCritic}; critic {optimizerText t.CriticOptimizer}, generator {optimizerText t.GeneratorOptimizer}.")
+          $"Logged: after every generator iteration the estimate of its last critic step (before that step's update); median-filtered with window {settings.MedianWindow} as the WGAN README does. Every {scale.LogEvery} iterations the exact W1 (OR-Tools assignment) between {scale.EarthMoverSamples} generated and {scale.EarthMoverSamples} fresh real samples; the finite-sample W1 has a positive floor even for a perfect generator."
+          "Claims: 'correlates strongly' means a Spearman correlation of at least 0.7 between the filtered estimate and the exact W1 over the logged iterations, averaged over data sets; the GAN's JS estimate 'does not' means at most 0.5."
+          yield! scaleNote options.Scale claims $"This scale trains {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].GeneratorIterations}); a short run has fewer logged points and a median window that spans much of it."
+          yield! Experiment.divergenceNotes measurements ] }
+
+let definition: ExperimentDefinition =
+    { Id = Id
+      Title = title
+      Source = source
+      Metrics = metrics
+      Decode =
+        fun path e ->
+            decodeSettings path e
+            |> Result.map (fun settings ->
+                { Claims = settings.Claims
+                  SeedsAt = fun scale requested -> Experiment.seedsFor settings.Seed settings.Scales[scale].Seeds requested
+                  VerifyTolerance = settings.VerifyTolerance
+                  Plan = fun options -> { Units = units settings options; Assemble = assemble settings options } }) }

@@ -1,0 +1,249 @@
+/// WGAN (Arjovsky et al. 2017), section 4.2: with a momentum optimiser (Adam, beta1 > 0) on the critic, or a
+/// high learning rate, WGAN training with weight clipping became unstable; the authors saw the cosine between
+/// Adam's step and the gradient turn negative, and switched to RMSProp. This experiment trains WGAN-clip with
+/// RMSProp and with Adam at each of the manifest's learning rates, and measures at every critic step the
+/// cosine between the parameter update and the descent direction -gradient, and the roughness of the EM
+/// estimate over training.
+module Wgan.Experiments.MomentumInstabilityExperiment
+
+open TorchSharp
+open Wgan.Core
+open Wgan.Core.ToyData
+open Wgan.Experiments.Json
+open Wgan.Experiments.Manifest
+open Wgan.Experiments.ToyWgan
+
+[<Literal>]
+let Id = "momentum-instability"
+
+type LearningRate = { Id: string; Value: float }
+
+type ScaleSettings =
+    { Seeds: int
+      Width: int
+      BatchSize: int
+      GeneratorIterations: int
+      EarthMoverSamples: int
+      CheckpointEvery: int }
+
+type Settings =
+    { Seed: int
+      VerifyTolerance: float
+      Dataset: ToyDataset
+      NoiseDimension: int
+      Critic: DeepShape
+      Generator: DeepShape
+      NCritic: int
+      ClipBound: float
+      AdamBeta1: float
+      AdamBeta2: float
+      LearningRates: LearningRate list
+      Scales: Map<Scale, ScaleSettings>
+      Claims: ClaimSpec list }
+
+/// "rmsprop" or "adam".
+let optimizerNames = [ "rmsprop"; "adam" ]
+
+let settingIds (settings: Settings) = [ for lr in settings.LearningRates do for o in optimizerNames -> $"{o}.{lr.Id}", o, lr ]
+
+let private metricNames (lrs: LearningRate list) =
+    [ for lr in lrs do
+          for o in optimizerNames do
+              yield! [ $"{o}.{lr.Id}.meanCosine"; $"{o}.{lr.Id}.negativeCosineShare"; $"{o}.{lr.Id}.emRoughness"; $"{o}.{lr.Id}.finalEarthMover" ]
+          yield! [ $"{lr.Id}.roughnessRatio"; $"{lr.Id}.earthMoverRatio" ] ]
+
+let metrics =
+    [ "<optimizer>.<lr>.meanCosine", "mean over critic steps of cos(update, -gradient): 1 when the step goes straight down the gradient, negative when it climbs"
+      "<optimizer>.<lr>.negativeCosineShare", "share of critic steps whose update has a negative cosine with -gradient"
+      "<optimizer>.<lr>.emRoughness", "mean |e_k - e_(k-1)| over generator iterations divided by mean |e_k|, e_k the critic's EM estimate at iteration k: how jumpy the loss curve is"
+      "<optimizer>.<lr>.finalEarthMover", "exact W1 between generated and real samples after training"
+      "<lr>.roughnessRatio", "adam.<lr>.emRoughness / rmsprop.<lr>.emRoughness"
+      "<lr>.earthMoverRatio", "adam.<lr>.finalEarthMover / rmsprop.<lr>.finalEarthMover" ]
+
+let private scaleSettings: Decoder<ScaleSettings> =
+    Decode.object (fun r ->
+        { Seeds = r.Required("seeds", Decode.intInRange 1 1000)
+          Width = r.Required("width", Decode.intInRange 1 65536)
+          BatchSize = r.Required("batchSize", Decode.intInRange 1 1_000_000)
+          GeneratorIterations = r.Required("generatorIterations", Decode.intInRange 2 10_000_000)
+          EarthMoverSamples = r.Required("earthMoverSamples", Decode.intInRange 2 4096)
+          CheckpointEvery = r.Required("checkpointEvery", Decode.intInRange 0 10_000_000) })
+
+let private learningRate: Decoder<LearningRate> =
+    Decode.object (fun r -> { Id = r.Required("id", settingId); Value = r.Required("value", Decode.floatInRange 1e-12 10.0) })
+
+let decodeSettings: Decoder<Settings> =
+    Decode.object (fun r ->
+        r.Required("experiment", Decode.string) |> ignore
+        let lrs = r.Required("learningRates", Decode.nonEmptyArray learningRate |> requiring (fun ls -> ls |> List.map (fun l -> l.Id) |> List.distinct |> List.length = ls.Length) "learning-rate ids must be unique")
+        { Seed = r.Required("seed", seed)
+          VerifyTolerance = r.Required("verifyTolerance", verifyTolerance)
+          Dataset = r.Required("dataset", dataset)
+          NoiseDimension = r.Required("noiseDimension", Decode.intInRange 1 4096)
+          Critic = r.Required("critic", deepShape)
+          Generator = r.Required("generator", deepShape)
+          NCritic = r.Required("nCritic", Decode.intInRange 1 1000)
+          ClipBound = r.Required("clipBound", Decode.floatInRange 1e-9 100.0)
+          AdamBeta1 = r.Required("adamBeta1", Decode.floatInRange 0.0 0.999999)
+          AdamBeta2 = r.Required("adamBeta2", Decode.floatInRange 0.0 0.999999)
+          LearningRates = lrs
+          Scales = r.Required("scales", scaleTable scaleSettings)
+          Claims = r.Required("claims", claims (if isNull (box lrs) then [] else metricNames lrs)) })
+
+let optimizerSpec (settings: Settings) (name: string) (lr: LearningRate) =
+    if name = "adam" then Adam(lr.Value, settings.AdamBeta1, settings.AdamBeta2) else RmsProp lr.Value
+
+let private flat (tensors: torch.Tensor seq) = torch.cat(tensors |> Seq.map (fun t -> t.detach().flatten()) |> Array.ofSeq, 0L)
+
+/// One WGAN-clip critic step (clipping before the step, as the official code) that also returns the cosine
+/// between the optimiser's parameter update and -gradient, and the EM estimate E f(real) - E f(fake).
+let criticStepWithCosine (critic: Mlp) (optimizer: Optimizer) (bound: float) (real: torch.Tensor) (fake: torch.Tensor) : float * float =
+    use _ = torch.NewDisposeScope()
+    LipschitzConstraint.clipWeights bound critic
+    optimizer.zero_grad()
+    let loss = Losses.criticLoss (critic.call real) (critic.call (fake.detach()))
+    loss.backward()
+    let parameters = critic.parameters() |> Array.ofSeq
+    let gradient = flat (parameters |> Seq.map (fun p -> p.grad))
+    let before = (flat (parameters |> Seq.map (fun p -> p :> torch.Tensor))).clone()
+    optimizer.step() |> ignore
+    let update = flat (parameters |> Seq.map (fun p -> p :> torch.Tensor)) - before
+    let cosine =
+        let denominator = (update.norm() * gradient.norm()).ToDouble()
+        if denominator > 0.0 then -(torch.dot(update, gradient).ToDouble()) / denominator else nan
+    cosine, -(loss.ToDouble())
+
+let unitKey (seed: int64) (id: string) = $"seed-{seed}/{id}"
+
+/// One unit: WGAN-clip trained with `optimizerName` at `lr`. Vectors: "cosine" (every critic step),
+/// "estimate" (the last critic step's EM estimate, every generator iteration); scalar "finalEarthMover".
+let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (checkpoints: UnitCheckpoints) (seed: int64) (optimizerName: string) (lr: LearningRate) : UnitMeasurement =
+    let id = $"{optimizerName}.{lr.Id}"
+    // The networks depend on the seed only, so every optimiser starts from the same critic and generator.
+    use networkGenerator = new torch.Generator(uint64 (Seeds.derive seed [ 0 ]))
+    use trainingGenerator = new torch.Generator(uint64 (Seeds.derive seed [ idCode id; 1 ]))
+    use evaluationGenerator = new torch.Generator(uint64 (Seeds.derive seed [ idCode id; 2 ]))
+    let hidden (shape: DeepShape) = List.replicate shape.Depth scale.Width
+    use critic = new Mlp({ Inputs = 2; Hidden = hidden settings.Critic; Outputs = 1; Activation = settings.Critic.Activation; Normalization = settings.Critic.Normalization }, networkGenerator)
+    use generatorNetwork = new Mlp({ Inputs = settings.NoiseDimension; Hidden = hidden settings.Generator; Outputs = 2; Activation = settings.Generator.Activation; Normalization = settings.Generator.Normalization }, networkGenerator)
+    critic.``to``(device) |> ignore
+    generatorNetwork.``to``(device) |> ignore
+    let spec = optimizerSpec settings optimizerName lr
+    use criticOptimizer = Optimizer.create spec (critic.parameters())
+    use generatorOptimizer = Optimizer.create spec (generatorNetwork.parameters())
+    let iteration k =
+        let steps =
+            Array.init settings.NCritic (fun _ ->
+                use _ = torch.NewDisposeScope()
+                let real = (ToyData.sample settings.Dataset scale.BatchSize trainingGenerator).``to``(device)
+                let fake = generate generatorNetwork settings.NoiseDimension scale.BatchSize device trainingGenerator
+                criticStepWithCosine critic criticOptimizer settings.ClipBound real fake)
+        let generatorLoss =
+            use _ = torch.NewDisposeScope()
+            (GeneratorStep.wassersteinStep generatorNetwork generatorOptimizer critic (noise settings.NoiseDimension scale.BatchSize device trainingGenerator)).Loss
+        let estimate = snd steps[steps.Length - 1]
+        if not (System.Double.IsFinite estimate && System.Double.IsFinite generatorLoss) then Error $"a loss is not finite at iteration {k}"
+        else Ok(Some(Array.append [| float k; estimate |] (Array.map fst steps)))
+    let rows, stopped =
+        TrainingLoop.run checkpoints scale.CheckpointEvery
+            { Networks = [ critic; generatorNetwork ]; Optimizers = [ criticOptimizer; generatorOptimizer ]; Generators = [ trainingGenerator ] }
+            scale.GeneratorIterations iteration
+    let finalEarthMover =
+        if stopped.IsSome then nan
+        else
+            use _ = torch.NewDisposeScope()
+            let fake = generate generatorNetwork settings.NoiseDimension scale.EarthMoverSamples device evaluationGenerator
+            EarthMover.earthMover (toRows fake) (toRows (ToyData.sample settings.Dataset scale.EarthMoverSamples evaluationGenerator))
+    { Key = unitKey seed id
+      Scalars = readOnlyDict [ "finalEarthMover", finalEarthMover ]
+      Vectors = readOnlyDict [ "cosine", rows |> Array.collect (fun r -> r[2..]); "estimate", rows |> Array.map (fun r -> r[1]) ]
+      Diverged = defaultArg stopped "" }
+
+/// mean |e_k - e_(k-1)| / mean |e_k|.
+let roughness (estimates: float[]) =
+    if estimates.Length < 2 then nan
+    else (estimates |> Array.pairwise |> Array.averageBy (fun (a, b) -> abs (b - a))) / (estimates |> Array.averageBy abs)
+
+let private title = "Momentum and instability: WGAN-clip with Adam vs RMSProp"
+let private source = "WGAN (Arjovsky et al. 2017), section 4.2"
+
+let units (settings: Settings) (options: RunOptions) : ToyUnit list =
+    let scale = settings.Scales[options.Scale]
+    let device = Experiment.device options
+    [ for seed in Experiment.seedsFor settings.Seed scale.Seeds options.Seeds do
+          for id, o, lr in settingIds settings ->
+              { Key = unitKey seed id
+                Description = $"seed {seed}, {o} lr {plainNumber lr.Value}"
+                Run = fun checkpoints -> measure settings scale device checkpoints seed o lr } ]
+
+let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasurement list) : ExperimentResult =
+    let scale = settings.Scales[options.Scale]
+    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+    let found = byKey measurements
+    let metrics =
+        seeds |> List.map (fun seed ->
+            let values =
+                [ for id, _, _ in settingIds settings do
+                      let m = found[unitKey seed id]
+                      let cosines = m.Vectors["cosine"] |> Array.filter System.Double.IsFinite
+                      yield $"{id}.meanCosine", Statistics.mean cosines
+                      yield $"{id}.negativeCosineShare", (if cosines.Length = 0 then nan else float (cosines |> Array.filter (fun c -> c < 0.0) |> Array.length) / float cosines.Length)
+                      yield $"{id}.emRoughness", roughness m.Vectors["estimate"]
+                      yield $"{id}.finalEarthMover", m.Scalars["finalEarthMover"] ]
+            let table = dict values
+            { Seed = seed
+              Values =
+                readOnlyDict [
+                    yield! values
+                    for lr in settings.LearningRates do
+                        yield $"{lr.Id}.roughnessRatio", table[$"adam.{lr.Id}.emRoughness"] / table[$"rmsprop.{lr.Id}.emRoughness"]
+                        yield $"{lr.Id}.earthMoverRatio", table[$"adam.{lr.Id}.finalEarthMover"] / table[$"rmsprop.{lr.Id}.finalEarthMover"] ] })
+    let claims = settings.Claims |> List.map (Claims.evaluate metrics)
+    let firstSeed = List.head seeds
+    let ids = settingIds settings
+    let iterations = Array.init scale.GeneratorIterations (fun i -> float (i + 1))
+    let column (m: UnitMeasurement) (vector: string) (i: int) = let v = m.Vectors[vector] in if i < v.Length then v[i] else nan
+    // The mean cosine of each generator iteration's critic steps.
+    let iterationCosine (m: UnitMeasurement) (i: int) =
+        let c = m.Vectors["cosine"]
+        if (i + 1) * settings.NCritic <= c.Length then Statistics.mean c[i * settings.NCritic .. (i + 1) * settings.NCritic - 1] else nan
+    { ExperimentId = Id
+      Title = title
+      Source = source
+      Scale = options.Scale.Name
+      Seeds = seeds
+      Metrics = metrics
+      Claims = claims
+      Series =
+        [ { Name = "training-curves"
+            Columns = "iteration" :: [ for seed in seeds do for id, _, _ in ids do yield $"seed-{seed}/{id}/em_estimate"; yield $"seed-{seed}/{id}/cosine" ]
+            Rows =
+              [ for i in 0 .. iterations.Length - 1 ->
+                    Array.ofList (iterations[i] :: [ for seed in seeds do for id, _, _ in ids do let m = found[unitKey seed id] in yield column m "estimate" i; yield iterationCosine m i ]) ] } ]
+      Figures =
+        [ Figure.ofLines "em-estimate" $"EM estimate over training (seed {firstSeed})" "generator iteration" "-critic loss" false
+              [ for id, o, lr in ids -> { Label = $"{o}, lr {plainNumber lr.Value}"; X = iterations; Y = Array.init iterations.Length (column found[unitKey firstSeed id] "estimate"); Markers = false } ]
+          Figure.ofLines "update-cosine" $"cos(critic update, -gradient), mean per generator iteration, median-filtered (window 25; seed {firstSeed})" "generator iteration" "cosine" false
+              [ for id, o, lr in ids -> { Label = $"{o}, lr {plainNumber lr.Value}"; X = iterations; Y = Statistics.medianFilter 25 (Array.init iterations.Length (iterationCosine found[unitKey firstSeed id])); Markers = false } ] ]
+      ImageGrids = []
+      Notes =
+        [ $"Data: {settings.Dataset.Name}. WGAN with weight clipping to [-{plainNumber settings.ClipBound}, {plainNumber settings.ClipBound}] before each critic step (official code), nCritic {settings.NCritic}, no warm-up schedule; critic MLP 2 -> {settings.Critic.Depth} x {scale.Width} -> 1, generator MLP {settings.NoiseDimension} -> {settings.Generator.Depth} x {scale.Width} -> 2 (ReLU); batch {scale.BatchSize}; {scale.GeneratorIterations} generator iterations. Both networks use the named optimiser; every optimiser starts from the same networks for a seed."
+          $"""Optimisers: RMSProp (alpha 0.99) and Adam (beta1 {plainNumber settings.AdamBeta1}, beta2 {plainNumber settings.AdamBeta2}) at learning rates {settings.LearningRates |> List.map (fun l -> $"{l.Id} = {plainNumber l.Value}") |> String.concat ", "}."""
+          "Cosine: between the optimiser's parameter update (before the next clipping) and -gradient of the critic loss E f(fake) - E f(real). RMSProp without momentum scales each coordinate of -gradient by a positive number, so its cosine is positive by construction; Adam's momentum can make it negative."
+          "Stability: emRoughness, the mean absolute change of the EM estimate between generator iterations over its mean absolute value; ratios > 1 mean Adam is rougher than RMSProp at that learning rate. Claims: the Adam cosine 'turns negative' in at least a tenth of the critic steps; Adam 'less stable' means a roughness ratio of at least 1."
+          yield! scaleNote options.Scale claims $"This scale trains {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].GeneratorIterations})."
+          yield! Experiment.divergenceNotes measurements ] }
+
+let definition: ExperimentDefinition =
+    { Id = Id
+      Title = title
+      Source = source
+      Metrics = metrics
+      Decode =
+        fun path e ->
+            decodeSettings path e
+            |> Result.map (fun settings ->
+                { Claims = settings.Claims
+                  SeedsAt = fun scale requested -> Experiment.seedsFor settings.Seed settings.Scales[scale].Seeds requested
+                  VerifyTolerance = settings.VerifyTolerance
+                  Plan = fun options -> { Units = units settings options; Assemble = assemble settings options } }) }

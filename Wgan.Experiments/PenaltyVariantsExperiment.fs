@@ -1,0 +1,214 @@
+/// WGAN-GP (Gulrajani et al. 2017), section 4 and Appendix C: variants of the gradient-penalty critic. The
+/// paper found the one-sided penalty max(0, ||g|| - 1)^2 about as good as the two-sided one, and forbids batch
+/// norm in the critic (it couples the samples of a batch, so the per-sample penalty no longer constrains the
+/// function the critic computes on one sample); layer norm is its replacement. This experiment trains WGAN-GP
+/// with each variant on toy data and compares the exact W1 between generated and real samples at the end.
+module Wgan.Experiments.PenaltyVariantsExperiment
+
+open TorchSharp
+open Wgan.Core
+open Wgan.Core.ToyData
+open Wgan.Experiments.Json
+open Wgan.Experiments.Manifest
+open Wgan.Experiments.ToyWgan
+open Wgan.Experiments.MeaningfulLossExperiment
+
+[<Literal>]
+let Id = "penalty-variants"
+
+/// A critic variant: the penalty's sides and the critic's normalisation.
+type Variant = { Id: string; Label: string; Sides: GradientPenalty.Sides; Normalization: Normalization }
+
+/// A pair of variants whose final W1 is compared (variant over reference).
+type VariantComparison = { Id: string; Variant: string; Reference: string }
+
+type ScaleSettings =
+    { Seeds: int
+      Width: int
+      BatchSize: int
+      GeneratorIterations: int
+      EarthMoverSamples: int
+      CheckpointEvery: int }
+
+type Settings =
+    { Seed: int
+      VerifyTolerance: float
+      Datasets: ToyDataset list
+      NoiseDimension: int
+      Depth: int
+      Lambda: float
+      NCritic: int
+      CriticOptimizer: OptimizerSpec
+      GeneratorOptimizer: OptimizerSpec
+      Variants: Variant list
+      Comparisons: VariantComparison list
+      Scales: Map<Scale, ScaleSettings>
+      Claims: ClaimSpec list }
+
+let private metricNames (datasets: ToyDataset list) (variants: Variant list) (comparisons: VariantComparison list) =
+    [ for v in variants do
+          for d in datasets -> $"{v.Id}.{d.Name}.finalEarthMover"
+      for v in variants -> $"{v.Id}.meanEarthMover"
+      for c in comparisons do
+          yield $"{c.Id}.earthMoverRatio"
+          yield $"{c.Id}.absLogRatio" ]
+
+let metrics =
+    [ "<variant>.<dataset>.finalEarthMover", "exact W1 between generated and real samples after training"
+      "<variant>.meanEarthMover", "mean of the final W1 over the data sets"
+      "<comparison>.earthMoverRatio", "meanEarthMover of the comparison's variant over that of its reference (> 1: the variant ends further from the data)"
+      "<comparison>.absLogRatio", "|ln earthMoverRatio|: 0 when the two end equally close" ]
+
+let private variant: Decoder<Variant> =
+    Decode.object (fun r ->
+        { Id = r.Required("id", settingId)
+          Label = r.Required("label", Decode.nonEmptyString)
+          Sides = r.Required("sides", Decode.oneOf [ "two-sided", GradientPenalty.TwoSided; "one-sided", GradientPenalty.OneSided ])
+          Normalization = r.Required("normalization", normalization) })
+
+let private comparison: Decoder<VariantComparison> =
+    Decode.object (fun r -> { Id = r.Required("id", settingId); Variant = r.Required("variant", settingId); Reference = r.Required("reference", settingId) })
+
+let private scaleSettings: Decoder<ScaleSettings> =
+    Decode.object (fun r ->
+        { Seeds = r.Required("seeds", Decode.intInRange 1 1000)
+          Width = r.Required("width", Decode.intInRange 1 65536)
+          BatchSize = r.Required("batchSize", Decode.intInRange 1 1_000_000)
+          GeneratorIterations = r.Required("generatorIterations", Decode.intInRange 1 10_000_000)
+          EarthMoverSamples = r.Required("earthMoverSamples", Decode.intInRange 2 4096)
+          CheckpointEvery = r.Required("checkpointEvery", Decode.intInRange 0 10_000_000) })
+
+let decodeSettings: Decoder<Settings> =
+    Decode.object (fun r ->
+        r.Required("experiment", Decode.string) |> ignore
+        let datasets = r.Required("datasets", Decode.nonEmptyArray dataset |> requiring (fun ds -> List.distinct ds = ds) "data sets must be distinct")
+        let variants = r.Required("variants", Decode.nonEmptyArray variant |> requiring (fun vs -> vs |> List.map (fun v -> v.Id) |> List.distinct |> List.length = vs.Length) "variant ids must be unique")
+        let known = if isNull (box variants) then Set.empty else variants |> List.map (fun v -> v.Id) |> set
+        let comparisons = r.Required("comparisons", Decode.array comparison |> requiring (List.forall (fun c -> known.Contains c.Variant && known.Contains c.Reference)) "comparisons must name known variants")
+        let names = if isNull (box datasets) || isNull (box variants) || isNull (box comparisons) then [] else metricNames datasets variants comparisons
+        { Seed = r.Required("seed", seed)
+          VerifyTolerance = r.Required("verifyTolerance", verifyTolerance)
+          Datasets = datasets
+          NoiseDimension = r.Required("noiseDimension", Decode.intInRange 1 4096)
+          Depth = r.Required("depth", Decode.intInRange 1 64)
+          Lambda = r.Required("lambda", Decode.floatInRange 1e-9 1e6)
+          NCritic = r.Required("nCritic", Decode.intInRange 1 1000)
+          CriticOptimizer = r.Required("criticOptimizer", optimizer)
+          GeneratorOptimizer = r.Required("generatorOptimizer", optimizer)
+          Variants = variants
+          Comparisons = comparisons
+          Scales = r.Required("scales", scaleTable scaleSettings)
+          Claims = r.Required("claims", claims names) })
+
+let unitKey (seed: int64) (v: Variant) (d: ToyDataset) = $"seed-{seed}/{v.Id}/{d.Name}"
+
+let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (checkpoints: UnitCheckpoints) (seed: int64) (v: Variant) (d: ToyDataset) : UnitMeasurement =
+    // The generator network depends on (seed, dataset) only, so that every variant starts from the same one.
+    use generatorInit = new torch.Generator(uint64 (Seeds.derive seed [ datasetCode d; 0 ]))
+    use criticInit = new torch.Generator(uint64 (Seeds.derive seed [ datasetCode d; 1 ]))
+    use trainingGenerator = new torch.Generator(uint64 (Seeds.derive seed [ idCode v.Id; datasetCode d; 2 ]))
+    use evaluationGenerator = new torch.Generator(uint64 (Seeds.derive seed [ idCode v.Id; datasetCode d; 3 ]))
+    let hidden = List.replicate settings.Depth scale.Width
+    use critic = new Mlp({ Inputs = 2; Hidden = hidden; Outputs = 1; Activation = ReLU; Normalization = v.Normalization }, criticInit)
+    use generatorNetwork = new Mlp({ Inputs = settings.NoiseDimension; Hidden = hidden; Outputs = 2; Activation = ReLU; Normalization = NoNormalization }, generatorInit)
+    critic.``to``(device) |> ignore
+    generatorNetwork.``to``(device) |> ignore
+    use criticOptimizer = Optimizer.create settings.CriticOptimizer (critic.parameters())
+    use generatorOptimizer = Optimizer.create settings.GeneratorOptimizer (generatorNetwork.parameters())
+    let trainer =
+        { Id = v.Id; Label = v.Label; Kind = Wgan(GradientPenalty(settings.Lambda, v.Sides)); NCritic = settings.NCritic
+          CriticOptimizer = settings.CriticOptimizer; GeneratorOptimizer = settings.GeneratorOptimizer }
+    let iteration k =
+        trainingIteration trainer settings.NCritic critic generatorNetwork criticOptimizer generatorOptimizer d settings.NoiseDimension scale.BatchSize device trainingGenerator k
+        |> Result.map (fun _ -> None)
+    let _, stopped =
+        TrainingLoop.run checkpoints scale.CheckpointEvery
+            { Networks = [ critic; generatorNetwork ]; Optimizers = [ criticOptimizer; generatorOptimizer ]; Generators = [ trainingGenerator ] }
+            scale.GeneratorIterations iteration
+    let w1 =
+        if stopped.IsSome then nan
+        else
+            use _ = torch.NewDisposeScope()
+            let fake = toRows (generate generatorNetwork settings.NoiseDimension scale.EarthMoverSamples device evaluationGenerator)
+            EarthMover.earthMover fake (toRows (ToyData.sample d scale.EarthMoverSamples evaluationGenerator))
+    { Key = unitKey seed v d; Scalars = readOnlyDict [ "finalEarthMover", w1 ]; Vectors = readOnlyDict []; Diverged = defaultArg stopped "" }
+
+let private title = "Gradient-penalty variants: one- vs two-sided penalty, critic normalisation"
+let private source = "WGAN-GP (Gulrajani et al. 2017), section 4 and Appendix C"
+
+let units (settings: Settings) (options: RunOptions) : ToyUnit list =
+    let scale = settings.Scales[options.Scale]
+    let device = Experiment.device options
+    [ for seed in Experiment.seedsFor settings.Seed scale.Seeds options.Seeds do
+          for v in settings.Variants do
+              for d in settings.Datasets ->
+                  { Key = unitKey seed v d
+                    Description = $"seed {seed}, {v.Label}, {datasetTitle d}"
+                    Run = fun checkpoints -> measure settings scale device checkpoints seed v d } ]
+
+let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasurement list) : ExperimentResult =
+    let scale = settings.Scales[options.Scale]
+    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+    let found = byKey measurements
+    let metricsPerSeed =
+        seeds |> List.map (fun seed ->
+            let w (v: Variant) (d: ToyDataset) = found[unitKey seed v d].Scalars["finalEarthMover"]
+            let meanOf (id: string) = let v = settings.Variants |> List.find (fun v -> v.Id = id) in settings.Datasets |> List.averageBy (w v)
+            { Seed = seed
+              Values =
+                readOnlyDict [
+                    for v in settings.Variants do
+                        for d in settings.Datasets -> $"{v.Id}.{d.Name}.finalEarthMover", w v d
+                    for v in settings.Variants -> $"{v.Id}.meanEarthMover", meanOf v.Id
+                    for c in settings.Comparisons do
+                        let ratio = meanOf c.Variant / meanOf c.Reference
+                        yield $"{c.Id}.earthMoverRatio", ratio
+                        yield $"{c.Id}.absLogRatio", abs (log ratio) ] })
+    let claims = settings.Claims |> List.map (Claims.evaluate metricsPerSeed)
+    let variantIndex = settings.Variants |> List.mapi (fun i v -> v.Id, float i) |> dict
+    { ExperimentId = Id
+      Title = title
+      Source = source
+      Scale = options.Scale.Name
+      Seeds = seeds
+      Metrics = metricsPerSeed
+      Claims = claims
+      Series =
+        [ { Name = "final-earth-mover"
+            Columns = [ "seed"; "variant"; "dataset"; "final_w1" ]
+            Rows =
+              [ for seed in seeds do
+                    for v in settings.Variants do
+                        for d in settings.Datasets -> [| float seed; variantIndex[v.Id]; float (datasetCode d); found[unitKey seed v d].Scalars["finalEarthMover"] |] ] } ]
+      Figures =
+        [ Figure.ofLines "final-earth-mover" "Final exact W1 per variant (one line per data set, mean over seeds)" "variant (manifest order, from 0)" "exact W1" false
+              [ for d in settings.Datasets ->
+                    { Label = datasetTitle d
+                      X = settings.Variants |> List.map (fun v -> variantIndex[v.Id]) |> Array.ofList
+                      Y = settings.Variants |> List.map (fun v -> seeds |> List.averageBy (fun seed -> found[unitKey seed v d].Scalars["finalEarthMover"])) |> Array.ofList
+                      Markers = true } ] ]
+      ImageGrids = []
+      Notes =
+        [ $"""Data: {settings.Datasets |> List.map (fun d -> d.Name) |> String.concat ", "}. WGAN-GP, lambda {plainNumber settings.Lambda}, nCritic {settings.NCritic}; critic MLP 2 -> {settings.Depth} x {scale.Width} -> 1 (ReLU, normalisation per variant), generator MLP {settings.NoiseDimension} -> {settings.Depth} x {scale.Width} -> 2 (ReLU, none); critic {optimizerText settings.CriticOptimizer}, generator {optimizerText settings.GeneratorOptimizer}; batch {scale.BatchSize}; {scale.GeneratorIterations} generator iterations. For a seed and data set every variant starts from the same generator and critic weights."""
+          yield! settings.Variants |> List.mapi (fun i v ->
+              let sides = match v.Sides with GradientPenalty.TwoSided -> "two-sided" | GradientPenalty.OneSided -> "one-sided"
+              $"Variant {i} = {v.Id} ({v.Label}): {sides} penalty, critic normalisation {normalizationText v.Normalization}.")
+          yield! settings.Comparisons |> List.map (fun c -> $"Comparison {c.Id}: {c.Variant} over {c.Reference}.")
+          $"Exact W1 between {scale.EarthMoverSamples} generated and {scale.EarthMoverSamples} real samples after training (lower is better). With batch norm the critic scores real, fake and interpolates in separate forward passes (training mode), as the authors' code would."
+          "Claims: 'about the same' means the two final W1 are within 25% of each other (|ln ratio| <= ln 1.25 = 0.223); batch norm 'hurts' means a W1 ratio of at least 1 against the un-normalised two-sided critic."
+          yield! scaleNote options.Scale claims $"This scale trains {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].GeneratorIterations})."
+          yield! Experiment.divergenceNotes measurements ] }
+
+let definition: ExperimentDefinition =
+    { Id = Id
+      Title = title
+      Source = source
+      Metrics = metrics
+      Decode =
+        fun path e ->
+            decodeSettings path e
+            |> Result.map (fun settings ->
+                { Claims = settings.Claims
+                  SeedsAt = fun scale requested -> Experiment.seedsFor settings.Seed settings.Scales[scale].Seeds requested
+                  VerifyTolerance = settings.VerifyTolerance
+                  Plan = fun options -> { Units = units settings options; Assemble = assemble settings options } }) }

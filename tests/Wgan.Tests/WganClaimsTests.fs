@@ -1,0 +1,42 @@
+/// The WGAN and GAN-loss claim experiments (issue 4) at smoke scale: snapshots of their claims and rounded
+/// metrics.
+module Wgan.Tests.WganClaimsTests
+
+open System
+open System.IO
+open Xunit
+open Snapshooter.Xunit
+open Wgan.Experiments
+
+let private manifestText (id: string) =
+    File.ReadAllText(Path.Combine(WganGpFigure1Tests.experimentsFolder.Force(), id + ".json"))
+
+let private runSmoke (id: string) =
+    TestSupport.pinThreads ()
+    let reading = Harness.ReadManifest(manifestText id)
+    Assert.True(reading.IsValid, String.Join("\n", reading.Errors))
+    reading.Experiment.Run("smoke", 0, "cpu", Action<Progress>(ignore))
+
+[<Fact>]
+let ``vanishing-gradients smoke-scale claims and metrics match the committed snapshot`` () =
+    Snapshot.Match(Render.snapshotText (runSmoke "vanishing-gradients"))
+
+[<Fact>]
+let ``discriminator-vs-critic smoke-scale claims and metrics match the committed snapshot`` () =
+    Snapshot.Match(Render.snapshotText (runSmoke "discriminator-vs-critic"))
+
+[<Fact>]
+let ``meaningful-loss-curves smoke-scale claims and metrics match the committed snapshot`` () =
+    Snapshot.Match(Render.snapshotText (runSmoke "meaningful-loss-curves"))
+
+[<Fact>]
+let ``momentum-instability smoke-scale claims and metrics match the committed snapshot`` () =
+    Snapshot.Match(Render.snapshotText (runSmoke "momentum-instability"))
+
+[<Fact>]
+let ``mode-coverage smoke-scale claims and metrics match the committed snapshot`` () =
+    Snapshot.Match(Render.snapshotText (runSmoke "mode-coverage"))
+
+[<Fact>]
+let ``penalty-variants smoke-scale claims and metrics match the committed snapshot`` () =
+    Snapshot.Match(Render.snapshotText (runSmoke "penalty-variants"))

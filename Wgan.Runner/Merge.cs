@@ -35,6 +35,7 @@ public static class Merge
                 RunExperiments.Summarise(result, folder, stdout);
             }
         }
+        SuiteIndex.Write(merge.OutDirectory);
         return Program.Done;
     }
 }

@@ -83,6 +83,7 @@ public static class RunExperiments
                 stdout.WriteLine($"{experiment.Id}: shard {shard.Index}/{shard.Count} done ({mine.Length} units) in {work.Path}; run `wgan merge --out {run.OutDirectory}` when every shard has finished");
             }
         }
+        if (whole) SuiteIndex.Write(run.OutDirectory);
         return Program.Done;
     }
 

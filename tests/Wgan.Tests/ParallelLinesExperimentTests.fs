@@ -51,3 +51,7 @@ let ``run writes the result folder with report, data, figures and claims`` () =
     let png = File.ReadAllBytes(Path.Combine(folder, "figures/earth-mover.png"))
     Assert.Equal<byte[]>([| 0x89uy; byte 'P'; byte 'N'; byte 'G' |], png[0..3])
     Assert.Empty(Directory.GetFiles(out, ".*", SearchOption.AllDirectories))
+    // The suite index lists every claim with its verdict and links to the report.
+    let index = File.ReadAllText(Path.Combine(out, "README.md"))
+    Assert.Contains("| [`parallel-lines`](parallel-lines/report.md) | WGAN Fig. 1 (left) |", index)
+    Assert.Contains("`em.rankCorrelation` >= 0.95", index)

@@ -290,7 +290,7 @@ let private runInScope (settings: Settings) (options: RunOptions) (report: Progr
           "Sign convention: the EM estimate is E f(real) - E f(fake) on training batches, the negated critic loss without the penalty term (the official WGAN code's -Loss_D); at each measurement it is the median over the interval since the previous one (the WGAN README median-filters it)."
           $"Networks: gan_mnist.py's convolutional critic and generator with DIM = {scale.Dim}, latent size {settings.Latent}, batch {settings.BatchSize}, {scale.GeneratorIterations} generator iterations, measured every {scale.EvaluateEvery}; PyTorch's default initialisation (not tflib's)."
           $"WGAN-GP: {describe settings.WganGp}."
-          $"WGAN-clip: {describe settings.WganClip}. RMSProp is PyTorch's (alpha 0.99, eps 1e-8; the harness's own RmsPropOptimizer), not TensorFlow's (decay 0.9, eps 1e-10) that gan_mnist.py ran."
+          $"WGAN-clip: {describe settings.WganClip}. RMSProp is PyTorch's (alpha 0.99, eps 1e-8; the harness's own Optimizer), not TensorFlow's (decay 0.9, eps 1e-10) that gan_mnist.py ran."
           "The correlations use the measurements after training began (the EM estimate has no interval before the first iteration); the Frechet distance falls as quality improves, so the claim expects a positive correlation, and a negative one with coverage." ]
         @ Option.toList scale.Note }
 

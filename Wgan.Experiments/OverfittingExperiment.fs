@@ -279,7 +279,7 @@ let private runInScope (settings: Settings) (options: RunOptions) (report: Progr
           $"Every {scale.EvaluateEvery} generator iterations the critic (not updated) is evaluated on {scale.EvaluationBatches} random training batches and {scale.EvaluationBatches} random validation batches of {settings.BatchSize}, each pair against the same fresh fake batch."
           $"Networks: gan_mnist.py's convolutional critic and generator with DIM = {scale.Dim}, latent size {settings.Latent}, batch {settings.BatchSize}, {scale.GeneratorIterations} generator iterations; PyTorch's default initialisation (not tflib's), drawn from seeded generators."
           $"WGAN-GP: {describe settings.WganGp}."
-          $"WGAN-clip: {describe settings.WganClip}. RMSProp is PyTorch's (alpha 0.99, eps 1e-8; the harness's own RmsPropOptimizer), not TensorFlow's (decay 0.9, eps 1e-10) that gan_mnist.py ran."
+          $"WGAN-clip: {describe settings.WganClip}. RMSProp is PyTorch's (alpha 0.99, eps 1e-8; the harness's own Optimizer), not TensorFlow's (decay 0.9, eps 1e-10) that gan_mnist.py ran."
           $"Metrics: slopes are fitted from {settings.TrendFrom * 100.0:F0}%% of training on; the final gap averages the last {settings.GapOver * 100.0:F0}%% of training. Figure 5b of the paper shows one run; here the curves are means over seeds."
           "PAPERS.md states the overfitting claim for WGAN-GP only; the WGAN-clip claim checks whether clipping's critic shows the same training/validation gap." ]
         @ Option.toList scale.Note }

@@ -1,4 +1,4 @@
-/// The harness's RMSProp (RmsPropOptimizer): PyTorch's update rule, and no memory corruption after disposal.
+/// The harness's RMSProp (Optimizer with RmsProp): PyTorch's update rule, and no memory corruption after disposal.
 [<Xunit.Collection(Wgan.Tests.MnistTestData.Collection)>]
 module Wgan.Tests.RmsPropOptimizerTests
 

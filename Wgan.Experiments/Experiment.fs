@@ -88,6 +88,15 @@ type ExperimentDefinition =
       Decode: Decoder<PreparedExperiment> }
 
 module Experiment =
+    /// An experiment's definition from its settings decoder: `prepare` turns decoded settings into a runnable
+    /// experiment.
+    let define (id: string) (title: string) (source: string) (metrics: (string * string) list) (decode: Decoder<'S>) (prepare: 'S -> PreparedExperiment) : ExperimentDefinition =
+        { Id = id
+          Title = title
+          Source = source
+          Metrics = metrics
+          Decode = fun path e -> decode path e |> Result.map prepare }
+
     /// Runs every unit in order, reporting progress, and assembles the result (the runner does the same
     /// with checkpoints, shards and locks).
     let runAll (plan: Plan) (report: Progress -> unit) : ExperimentResult =

@@ -195,15 +195,8 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
           yield! Experiment.divergenceNotes measurements ] }
 
 let definition: ExperimentDefinition =
-    { Id = Id
-      Title = title
-      Source = source
-      Metrics = metrics
-      Decode =
-        fun path e ->
-            decodeSettings path e
-            |> Result.map (fun settings ->
-                { Claims = settings.Claims
-                  SeedsAt = fun scale requested -> Experiment.seedsFor settings.Seed settings.Scales[scale].Seeds requested
-                  VerifyTolerance = settings.VerifyTolerance
-                  Plan = fun options -> { Units = units settings options; Assemble = assemble settings options } }) }
+    Experiment.define Id title source metrics decodeSettings (fun settings ->
+        { Claims = settings.Claims
+          SeedsAt = fun scale requested -> Experiment.seedsFor settings.Seed settings.Scales[scale].Seeds requested
+          VerifyTolerance = settings.VerifyTolerance
+          Plan = fun options -> { Units = units settings options; Assemble = assemble settings options } })

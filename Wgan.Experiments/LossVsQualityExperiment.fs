@@ -301,15 +301,8 @@ let run (settings: Settings) (options: RunOptions) (report: Progress -> unit) : 
     runInScope settings options report
 
 let definition: ExperimentDefinition =
-    { Id = Id
-      Title = Title
-      Source = Source
-      Metrics = metrics
-      Decode =
-        fun path e ->
-            decodeSettings path e
-            |> Result.map (fun settings ->
-                { Claims = settings.Claims
-                  SeedsAt = fun scale requested -> Experiment.seedsFor settings.Seed settings.Scales[scale].Seeds requested
-                  VerifyTolerance = settings.VerifyTolerance
-                  Plan = fun options -> Experiment.wholeRun $"{Id}: every seed and variant" (run settings options) }) }
+    Experiment.define Id Title Source metrics decodeSettings (fun settings ->
+        { Claims = settings.Claims
+          SeedsAt = fun scale requested -> Experiment.seedsFor settings.Seed settings.Scales[scale].Seeds requested
+          VerifyTolerance = settings.VerifyTolerance
+          Plan = fun options -> Experiment.wholeRun $"{Id}: every seed and variant" (run settings options) })

@@ -14,6 +14,12 @@ open Wgan.Experiments.Manifest
 [<Literal>]
 let Id = "parallel-lines"
 
+[<Literal>]
+let Title = "Parallel lines: Earth-Mover vs Jensen-Shannon"
+
+[<Literal>]
+let Source = "WGAN (Arjovsky et al. 2017), Example 1 and Figure 1"
+
 /// The work a scale does.
 type ScaleSettings =
     { Seeds: int
@@ -219,8 +225,8 @@ let assemble (settings: Settings) (scaleName: Scale) (seeds: int64 list) (thetas
         thetas |> Array.mapi (fun k _ -> perSeed |> List.averageBy (fun (_, es) -> pick es[k]))
     let fine = thetaGrid settings.ThetaMax 401
     { ExperimentId = Id
-      Title = "Parallel lines: Earth-Mover vs Jensen-Shannon"
-      Source = "WGAN (Arjovsky et al. 2017), Example 1 and Figure 1"
+      Title = Title
+      Source = Source
       Scale = scaleName.Name
       Seeds = seeds
       Metrics = metrics
@@ -289,15 +295,8 @@ let plan (settings: Settings) (options: RunOptions) : Plan =
       Assemble = assemble settings options.Scale seeds thetas }
 
 let definition: ExperimentDefinition =
-    { Id = Id
-      Title = "Parallel lines: Earth-Mover vs Jensen-Shannon"
-      Source = "WGAN (Arjovsky et al. 2017), Example 1 and Figure 1"
-      Metrics = metrics
-      Decode =
-        fun path e ->
-            decodeSettings path e
-            |> Result.map (fun settings ->
-                { Claims = settings.Claims
-                  SeedsAt = fun scale requested -> Experiment.seedsFor settings.Seed settings.Scales[scale].Seeds requested
-                  VerifyTolerance = settings.VerifyTolerance
-                  Plan = plan settings }) }
+    Experiment.define Id Title Source metrics decodeSettings (fun settings ->
+        { Claims = settings.Claims
+          SeedsAt = fun scale requested -> Experiment.seedsFor settings.Seed settings.Scales[scale].Seeds requested
+          VerifyTolerance = settings.VerifyTolerance
+          Plan = plan settings })

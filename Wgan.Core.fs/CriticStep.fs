@@ -27,11 +27,40 @@ module CriticStep =
         network.modules()
         |> Seq.exists (fun m -> m :? Modules.BatchNorm1d || m :? Modules.BatchNorm2d || m :? Modules.BatchNorm3d)
 
+    /// Whether an MLP critic's input gradient has an explicit chain (MlpInputGradient).
+    let private explicitMlp (critic: torch.nn.Module<torch.Tensor, torch.Tensor>) =
+        match critic with
+        | :? Mlp as mlp -> MlpInputGradient.applies mlp.Spec && mlp.Spec.Outputs = 1
+        | _ -> false
+
+    /// Per-sample input gradients of a critic at `points`, differentiable with respect to its weights: by
+    /// the explicit chain of a piecewise-linear MLP (MlpInputGradient) or of a critic that implements
+    /// IExplicitInputGradient, otherwise by double back-propagation.
+    let inputGradients (critic: torch.nn.Module<torch.Tensor, torch.Tensor>) (points: torch.Tensor) : torch.Tensor =
+        match box critic with
+        | _ when explicitMlp critic -> MlpInputGradient.inputGradients (critic :?> Mlp) points
+        | :? GradientPenalty.IExplicitInputGradient as explicit when explicit.HasExplicitInputGradient -> explicit.InputGradients points
+        | _ ->
+            let x = points.detach().requires_grad_(true)
+            // TorchSharp needs retain_graph as well as create_graph for the penalty's backward() to work.
+            torch.autograd.grad([| (critic.call x).sum() |], [| x |], create_graph = true, retain_graph = true)[0]
+
+    /// The gradient penalty (without lambda) of a critic at interpolates between `real` and `fake`, its input
+    /// gradients taken by `inputGradients`.
+    let gradientPenalty
+        (sides: GradientPenalty.Sides)
+        (critic: torch.nn.Module<torch.Tensor, torch.Tensor>)
+        (real: torch.Tensor)
+        (fake: torch.Tensor)
+        (generator: torch.Generator)
+        : torch.Tensor =
+        GradientPenalty.interpolate real fake generator |> inputGradients critic |> GradientPenalty.normsOf |> GradientPenalty.penaltyOfNorms sides
+
     /// Critic scores of real and fake samples and (under a gradient penalty) the penalty at interpolates.
-    /// A piecewise-linear MLP critic uses the explicit input-gradient chain (MlpInputGradient); another
-    /// critic without batch coupling scores the three batches in one forward pass (one large matrix product
-    /// per layer instead of three) with double back-propagation; with batch norm each batch is scored on
-    /// its own.
+    /// Without batch coupling, real and fake samples are scored in one forward pass (one large matrix
+    /// product per layer instead of two) and the interpolates on their own, since scoring them in the same
+    /// pass would make the penalty's differentiation run over all three batches; with batch norm each batch
+    /// is scored on its own.
     let private scores
         (critic: torch.nn.Module<torch.Tensor, torch.Tensor>)
         (penalty: GradientPenalty.Sides option)
@@ -43,25 +72,10 @@ module CriticStep =
         | None -> critic.call real, critic.call fake, None
         | Some sides when couplesBatch critic ->
             critic.call real, critic.call fake, Some(GradientPenalty.gradientPenalty sides critic.call real fake generator)
-        | Some sides when (match critic with :? Mlp as mlp -> MlpInputGradient.applies mlp.Spec && mlp.Spec.Outputs = 1 | _ -> false) ->
-            // Piecewise-linear MLP: score real and fake together; the penalty's input gradients come from
-            // the explicit chain of MlpInputGradient, whose backward skips the interpolates' forward graph.
-            let mlp = critic :?> Mlp
-            let interpolates = GradientPenalty.interpolate real fake generator
+        | Some sides ->
             let both = critic.call (torch.cat([| real; fake |], 0L))
             let n = real.shape[0]
-            let gradients = MlpInputGradient.inputGradients mlp interpolates
-            let norms = (Scalars.add ((Scalars.pow gradients 2.0).sum(1L)) GradientPenalty.NormEpsilon).sqrt()
-            both.narrow(0L, 0L, n), both.narrow(0L, n, fake.shape[0]), Some(GradientPenalty.penaltyOfNorms sides norms)
-        | Some sides ->
-            let interpolates = (GradientPenalty.interpolate real fake generator).detach().requires_grad_(true)
-            let all = critic.call (torch.cat([| real; fake; interpolates |], 0L))
-            let n, m = real.shape[0], fake.shape[0]
-            let interpolateScores = all.narrow(0L, n + m, interpolates.shape[0])
-            let gradients =
-                torch.autograd.grad([| interpolateScores.sum() |], [| interpolates |], create_graph = true, retain_graph = true)
-            let norms = (Scalars.add ((Scalars.pow (gradients[0].flatten(1L)) 2.0).sum(1L)) GradientPenalty.NormEpsilon).sqrt()
-            all.narrow(0L, 0L, n), all.narrow(0L, n, m), Some(GradientPenalty.penaltyOfNorms sides norms)
+            both.narrow(0L, 0L, n), both.narrow(0L, n, fake.shape[0]), Some(gradientPenalty sides critic real fake generator)
 
     /// One WGAN critic step: loss E f(fake) - E f(real) (+ lambda * penalty), the constraint applied as it
     /// specifies (clipping before or after the optimiser step, or the penalty in the loss).

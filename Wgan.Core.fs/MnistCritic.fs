@@ -14,12 +14,13 @@ type MnistCriticSpec =
       Normalization: Normalization }
 
 /// The convolution of `layer` (5x5, stride 2, padding 2) computed as unfold (im2col) and a matrix product: the
-/// same cross-correlation as Conv2d with the same parameters. libtorch 2.10's CPU float32 convolution reads
-/// uninitialised memory in its backward passes: with freed memory filled with NaN first, 49 of 60 WGAN-GP
-/// critic trainings of a Conv2d + Linear critic went NaN (0 of 60 with this formulation or in float64), and
-/// without artificial poisoning 4 of 10 repeated smoke runs of mnist-loss-vs-quality in one process went NaN
-/// in the penalty's double backward, 0 of 10 with this formulation. (Heavier poisoning also reaches the first-
-/// order backward of native convolutions; that was never seen without poisoning, and this path is 2x slower.)
+/// same cross-correlation as Conv2d with the same parameters. libtorch 2.10's CPU float32 convolution computes
+/// wrong input gradients for few channels: measured here, conv2d's gradient with respect to its input differs
+/// from float64's by about its own magnitude at 1 -> 4 and 1 -> 8 channels (the first layer at DIM 4 and 8)
+/// and at 2 -> 4, but agrees to 1e-6 at 1 -> 16 and wider; its weight gradients and every gradient of
+/// conv_transpose2d agree. Earlier, with freed memory filled with NaN, 49 of 60 WGAN-GP critic trainings of a
+/// Conv2d critic went NaN in the penalty's double backward (0 of 60 with this formulation or in float64).
+/// So every input gradient of this critic goes through this formulation or the explicit chain below.
 module private Unfolded =
     let convolve (layer: Modules.Conv2d) (x: torch.Tensor) =
         let outChannels = layer.weight.shape[0]
@@ -30,8 +31,10 @@ module private Unfolded =
 
 /// The critic; input [B, 1, 28, 28] (or [B, 784]) in [0, 1], output [B, 1]. Parameters are drawn from
 /// `generator` (Initialization.uniformFanIn), layer by layer from the input. When the input requires a
-/// gradient (the gradient penalty's interpolates, differentiated twice) the convolutions are computed by
+/// gradient (the generator step; a penalty by double back-propagation) the convolutions are computed by
 /// `Unfolded.convolve` (see there why), otherwise by Conv2d's forward; both compute the same function.
+/// Without normalisation the critic also writes out its input gradient (IExplicitInputGradient), which
+/// every gradient penalty uses: its backward needs first-order passes only and is several times faster.
 type MnistCritic(spec: MnistCriticSpec, generator: torch.Generator) as this =
     inherit torch.nn.Module<torch.Tensor, torch.Tensor>("MnistCritic")
 
@@ -59,10 +62,43 @@ type MnistCritic(spec: MnistCriticSpec, generator: torch.Generator) as this =
     /// The specification this network was built from.
     member _.Spec = spec
 
+    /// The LeakyReLU's derivative at pre-activations `z`: 1 where z > 0, else 0.2 (PyTorch's convention at 0).
+    static member private LeakyDerivative(z: torch.Tensor) =
+        Scalars.add (Scalars.mul ((Scalars.greater z 0.0).to_type(z.dtype)) 0.8) 0.2
+
+    interface GradientPenalty.IExplicitInputGradient with
+        /// Without normalisation the critic is piecewise linear in its input (convolutions, LeakyReLU, a
+        /// dense layer), so its input gradient is a chain of transposed convolutions through constant masks.
+        member _.HasExplicitInputGradient = spec.Normalization = NoNormalization
+
+        /// grad_x f(x) = conv1^T (m1 . conv2^T (m2 . conv3^T (m3 . w))), with m_k the LeakyReLU derivatives at
+        /// layer k's pre-activations (computed by a forward pass outside the autograd graph) and w the output
+        /// layer's weights. Transposed convolutions use the forward layers' weights (stride 2, padding 2; output
+        /// padding 1 where the forward convolution rounded its output size up: 28 -> 14 and 14 -> 7).
+        member _.InputGradients(points: torch.Tensor) =
+            if spec.Normalization <> NoNormalization then invalidOp "the explicit input gradient needs a critic without normalisation"
+            let x = points.reshape(-1L, 1L, 28L, 28L)
+            let m1, m2, m3 =
+                use _ = torch.no_grad()
+                let x = x.detach()
+                let a1 = conv1.call x
+                let m1 = MnistCritic.LeakyDerivative a1
+                let a2 = conv2.call (a1 * m1)
+                let m2 = MnistCritic.LeakyDerivative a2
+                let a3 = conv3.call (a2 * m2)
+                m1, m2, MnistCritic.LeakyDerivative a3
+            let n = x.shape[0]
+            let back (layer: Modules.Conv2d) (outputPadding: int64) (delta: torch.Tensor) =
+                torch.nn.functional.conv_transpose2d(delta, layer.weight, strides = [| 2L; 2L |], padding = [| 2L; 2L |], output_padding = [| outputPadding; outputPadding |])
+            let g3 = output.weight.view(1L, 4L * d, 4L, 4L).expand(n, 4L * d, 4L, 4L) * m3
+            let g2 = back conv3 0L g3 * m2
+            let g1 = back conv2 1L g2 * m1
+            (back conv1 1L g1).reshape(points.shape)
+
     override _.forward(x: torch.Tensor) =
         let leaky (t: torch.Tensor) = torch.nn.functional.leaky_relu(t, 0.2)
-        // Only a forward whose input gradient is wanted (the penalty's interpolates) can be differentiated
-        // twice; it takes the unfolded path, everything else libtorch's own (faster) convolution.
+        // A forward whose input gradient is wanted (the generator step's, or a penalty's by double
+        // back-propagation) takes the unfolded path, everything else libtorch's own (faster) convolution.
         let convolve (layer: Modules.Conv2d) (h: torch.Tensor) = if x.requires_grad then Unfolded.convolve layer h else layer.call h
         let h = leaky (convolve conv1 (x.reshape(-1L, 1L, 28L, 28L)))
         let h = leaky (norm2.call (convolve conv2 h))

@@ -41,7 +41,7 @@ let criticLoss
     let wassersteinLoss = Losses.criticLoss (critic.call real) (critic.call fake)
     let penalty =
         match lipschitz with
-        | GradientPenalty (_, sides) -> (GradientPenalty.gradientPenalty sides critic.call real fake generator).ToDouble()
+        | GradientPenalty (_, sides) -> (CriticStep.gradientPenalty sides critic real fake generator).ToDouble()
         | _ -> 0.0
     let lambda =
         match lipschitz with

@@ -101,11 +101,15 @@ type BenchArguments =
     | [<CustomCommandLine("--threads")>] Bench_Threads of counts: int list
     | [<CustomCommandLine("--out")>] Bench_Out of file: string
     | Only of names: string list
+    | Memory_Steps of count: int
+    | Memory_Of of name: string
 
     interface IArgParserTemplate with
         member this.Usage =
             match this with
-            | Iterations _ -> "generator iterations timed per configuration (default 30; memory is sampled over them)"
+            | Iterations _ -> "generator iterations timed per configuration (default: each configuration's own, about ten seconds' worth)"
+            | Memory_Steps _ -> "also run this many critic steps of one configuration, sampling the resident memory (e.g. 20000; default 0: no memory run)"
+            | Memory_Of _ -> "the configuration of the memory run (default toy-wgan-gp)"
             | Bench_Threads _ -> "thread counts to measure (default: 1 2)"
             | Bench_Out _ -> "the Markdown report (default: results/benchmarks.md)"
             | Only _ -> "only these configurations (default: all)"
@@ -212,9 +216,13 @@ type VerifyCommand(folder: string) =
 
 /// `bench`.
 [<Sealed>]
-type BenchCommand(iterations: int, threads: int[], outFile: string, only: string[]) =
+type BenchCommand(iterations: int, threads: int[], outFile: string, only: string[], memorySteps: int, memoryOf: string) =
     inherit Command()
+    /// 0: each configuration's own number.
     member _.Iterations = iterations
+    /// Critic steps of the memory run (0: none).
+    member _.MemorySteps = memorySteps
+    member _.MemoryOf = memoryOf
     member _.Threads = threads
     member _.OutFile = outFile
     /// Empty: every configuration.
@@ -268,12 +276,14 @@ type Cli =
         | Merge m -> MergeCommand(m.GetResult(Merge_Out, defaultValue = "results"), m.Contains Merge_Force) :> Command
         | Verify v -> VerifyCommand(v.GetResult Result) :> Command
         | Bench b ->
-            let iterations = b.GetResult(Iterations, defaultValue = 30)
-            if iterations < 1 then raise (UsageException $"--iterations must be at least 1 (found {iterations})")
+            let iterations = b.GetResult(Iterations, defaultValue = 0)
+            if b.Contains Iterations && iterations < 1 then raise (UsageException $"--iterations must be at least 1 (found {iterations})")
+            let memorySteps = b.GetResult(Memory_Steps, defaultValue = 0)
+            if memorySteps < 0 then raise (UsageException $"--memory-steps must not be negative (found {memorySteps})")
             let threads = b.GetResult(Bench_Threads, defaultValue = [ 1; 2 ])
             if threads.IsEmpty || threads |> List.exists (fun t -> t < 1 || t > 1024) then
                 raise (UsageException "--threads takes thread counts between 1 and 1024")
-            BenchCommand(iterations, Array.ofList threads, b.GetResult(Bench_Out, defaultValue = "results/benchmarks.md"), Array.ofList (b.GetResult(Only, defaultValue = []))) :> Command
+            BenchCommand(iterations, Array.ofList threads, b.GetResult(Bench_Out, defaultValue = "results/benchmarks.md"), Array.ofList (b.GetResult(Only, defaultValue = [])), memorySteps, b.GetResult(Memory_Of, defaultValue = "toy-wgan-gp")) :> Command
         | Mnist m ->
             let data =
                 dataOptions

@@ -18,16 +18,22 @@ public static class Bench
     public const int PeakSize = 2048;
 
     /// <summary>One measured row.</summary>
-    public sealed record Row(string Configuration, int Threads, double IterationsPerSecond, double GflopPerIteration,
+    public sealed record Row(string Configuration, int Threads, int Iterations, double IterationsPerSecond, double GflopPerIteration,
         double Gflops, double PeakGflops, double PeakMemoryMiB, double MemoryGrowthMiB);
+
+    /// <summary>The memory run: resident memory sampled over many critic steps of one configuration.</summary>
+    public sealed record MemoryRun(string Configuration, int Threads, int CriticSteps, double Seconds,
+        double StartMiB, double HalfwayMiB, double EndMiB, double MaxMiB);
 
     /// <summary>Runs the benchmark.</summary>
     public static int Execute(BenchCommand bench, string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var configurations = Benchmarks.all.Where(c => bench.Only.Length == 0 || bench.Only.Contains(c.Name)).ToArray();
-        var unknown = bench.Only.Except(Benchmarks.all.Select(c => c.Name)).ToArray();
+        var known = string.Join(", ", Benchmarks.all.Select(c => c.Name));
+        var unknown = bench.Only.Append(bench.MemorySteps > 0 ? bench.MemoryOf : null).OfType<string>()
+            .Except(Benchmarks.all.Select(c => c.Name)).ToArray();
         if (unknown.Length > 0)
-            throw new InputException($"unknown configuration(s) {string.Join(", ", unknown)} (known: {string.Join(", ", Benchmarks.all.Select(c => c.Name))})");
+            throw new InputException($"unknown configuration(s) {string.Join(", ", unknown)} (known: {known})");
+        var configurations = Benchmarks.all.Where(c => bench.Only.Length == 0 || bench.Only.Contains(c.Name)).ToArray();
         var rows = new List<Row>();
         stdout.WriteLine($"{"configuration",-16} {"threads",7} {"gen it/s",9} {"GFLOP/it",9} {"GFLOP/s",8} {"peak",7} {"ratio",6} {"mem MiB",8} {"growth",7}");
         foreach (var threads in bench.Threads)
@@ -36,12 +42,19 @@ public static class Bench
             var peak = MatmulPeak(stderr);
             foreach (var configuration in configurations)
             {
-                var row = Measure(configuration, threads, peak, bench.Iterations, stderr);
+                var row = Measure(configuration, threads, peak, bench.Iterations > 0 ? bench.Iterations : configuration.Iterations, stderr);
                 rows.Add(row);
                 stdout.WriteLine($"{row.Configuration,-16} {row.Threads,7} {row.IterationsPerSecond,9:F2} {row.GflopPerIteration,9:F2} {row.Gflops,8:F1} {row.PeakGflops,7:F1} {row.Gflops / row.PeakGflops,6:P0} {row.PeakMemoryMiB,8:F0} {row.MemoryGrowthMiB,7:F1}");
             }
         }
-        AtomicOutput.WriteText(bench.OutFile, Markdown(rows, bench.Iterations, "wgan " + string.Join(" ", args)));
+        MemoryRun? memory = null;
+        if (bench.MemorySteps > 0)
+        {
+            memory = MeasureMemory(Benchmarks.all.Single(c => c.Name == bench.MemoryOf), bench.Threads[^1], bench.MemorySteps, stderr);
+            stdout.WriteLine($"memory: {memory.Configuration}, {memory.CriticSteps} critic steps on {memory.Threads} thread(s) in {memory.Seconds:F0} s: " +
+                $"resident {memory.StartMiB:F0} MiB after warm-up, {memory.HalfwayMiB:F0} halfway, {memory.EndMiB:F0} at the end (max {memory.MaxMiB:F0})");
+        }
+        AtomicOutput.WriteText(bench.OutFile, Markdown(rows, memory, "wgan " + string.Join(" ", args)));
         stdout.WriteLine($"written {bench.OutFile}");
         return Program.Done;
     }
@@ -81,8 +94,44 @@ public static class Bench
             var rate = iterations / seconds;
             var gflopPerIteration = configuration.FlopsPerIteration / 1e9;
             stderr.WriteLine($"[bench] {configuration.Name}, {threads} thread(s): {iterations} iterations in {seconds:F1} s");
-            return new Row(configuration.Name, threads, rate, gflopPerIteration, rate * gflopPerIteration, peak,
+            return new Row(configuration.Name, threads, iterations, rate, gflopPerIteration, rate * gflopPerIteration, peak,
                 Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, after - before);
+        }
+        finally
+        {
+            foreach (var d in disposables) d.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="criticSteps"/> critic steps (rounded up to whole generator iterations) after the warm-up and
+    /// samples the resident set twenty times: flat memory means the halfway and final samples agree.
+    /// </summary>
+    static MemoryRun MeasureMemory(Benchmarks.Configuration configuration, int threads, int criticSteps, TextWriter stderr)
+    {
+        Devices.PinThreads(threads);
+        var iterations = (criticSteps + configuration.CriticSteps - 1) / configuration.CriticSteps;
+        var (iterate, disposables) = configuration.Build.Invoke(1);
+        try
+        {
+            for (var i = 0; i < 3; i++) iterate.Invoke(null!);
+            GC.Collect();
+            var start = ResidentMiB();
+            double halfway = start, max = start;
+            var clock = Stopwatch.StartNew();
+            var samples = 20;
+            for (var i = 1; i <= iterations; i++)
+            {
+                iterate.Invoke(null!);
+                if (i * samples / iterations != (i - 1) * samples / iterations || i == iterations)
+                {
+                    var now = ResidentMiB();
+                    max = Math.Max(max, now);
+                    if (i <= iterations / 2) halfway = now;
+                    stderr.WriteLine($"[bench] memory run {configuration.Name}: {i * configuration.CriticSteps}/{iterations * configuration.CriticSteps} critic steps, resident {now:F0} MiB, {clock.Elapsed.TotalSeconds:F0} s");
+                }
+            }
+            return new MemoryRun(configuration.Name, threads, iterations * configuration.CriticSteps, clock.Elapsed.TotalSeconds, start, halfway, ResidentMiB(), max);
         }
         finally
         {
@@ -97,21 +146,30 @@ public static class Bench
         return process.WorkingSet64 / 1048576.0;
     }
 
-    static string Markdown(IReadOnlyList<Row> rows, int iterations, string command)
+    static string Markdown(IReadOnlyList<Row> rows, MemoryRun? memory, string command)
     {
         var sb = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
         sb.Append("# Benchmarks\n\n");
         sb.Append($"Command: `{command}`. Machine: {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} logical CPUs, TorchSharp {typeof(torch).Assembly.GetName().Version?.ToString(3)}. ");
-        sb.Append($"Each row times {iterations} generator iterations after 3 warm-up iterations.\n\n");
-        sb.Append("GFLOP per iteration is counted analytically from the mathematics (see `Benchmarks.wganFlopsPerIteration`); ");
+        sb.Append("Each row times its generator iterations after 3 warm-up iterations.\n\n");
+        sb.Append("GFLOP per iteration is counted analytically from the mathematics (see `Benchmarks.wganFlops`); ");
         sb.Append($"the peak is the best of five fp32 {PeakSize}x{PeakSize} matrix products at the same thread count. ");
         sb.Append("Memory: the process's peak resident set, and the growth of the resident set over the timed iterations.\n\n");
-        sb.Append("| configuration | threads | gen it/s | GFLOP/it | GFLOP/s | matmul peak GFLOP/s | ratio | peak memory MiB | growth MiB |\n");
-        sb.Append("|---|---|---|---|---|---|---|---|---|\n");
+        sb.Append("| configuration | threads | iterations | gen it/s | GFLOP/it | GFLOP/s | matmul peak GFLOP/s | ratio | peak memory MiB | growth MiB |\n");
+        sb.Append("|---|---|---|---|---|---|---|---|---|---|\n");
         foreach (var r in rows)
-            sb.Append(string.Format(inv, "| {0} | {1} | {2:F2} | {3:F2} | {4:F1} | {5:F1} | {6:P0} | {7:F0} | {8:F1} |\n",
-                r.Configuration, r.Threads, r.IterationsPerSecond, r.GflopPerIteration, r.Gflops, r.PeakGflops, r.Gflops / r.PeakGflops, r.PeakMemoryMiB, r.MemoryGrowthMiB));
+            sb.Append(string.Format(inv, "| {0} | {1} | {2} | {3:F2} | {4:F2} | {5:F1} | {6:F1} | {7:P0} | {8:F0} | {9:F1} |\n",
+                r.Configuration, r.Threads, r.Iterations, r.IterationsPerSecond, r.GflopPerIteration, r.Gflops, r.PeakGflops, r.Gflops / r.PeakGflops, r.PeakMemoryMiB, r.MemoryGrowthMiB));
+        if (memory is not null)
+        {
+            sb.Append("\n## Memory over a long run\n\n");
+            sb.Append(string.Format(inv, "{0}, {1} critic steps on {2} thread(s) in {3:F0} s; resident set sampled twenty times.\n\n",
+                memory.Configuration, memory.CriticSteps, memory.Threads, memory.Seconds));
+            sb.Append("| after warm-up MiB | halfway MiB | end MiB | max MiB | growth over the second half MiB |\n|---|---|---|---|---|\n");
+            sb.Append(string.Format(inv, "| {0:F0} | {1:F0} | {2:F0} | {3:F0} | {4:F1} |\n",
+                memory.StartMiB, memory.HalfwayMiB, memory.EndMiB, memory.MaxMiB, memory.EndMiB - memory.HalfwayMiB));
+        }
         return sb.ToString();
     }
 }

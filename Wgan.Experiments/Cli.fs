@@ -29,6 +29,8 @@ type RunArguments =
     | Force
     | Shard of spec: string
     | Shard_Count of count: int
+    | Jobs of count: int
+    | [<Hidden>] Worker of index: int
     | Cache of directory: string
     | Mnist_Idx of directory: string
     | Mnist_File of file: string
@@ -41,6 +43,8 @@ type RunArguments =
             | Force -> "overwrite published results and discard an interrupted run"
             | Shard _ -> "run one share of the units: i/n (0 <= i < n), or auto (Slurm job array or Kubernetes Indexed Job); combine with merge"
             | Shard_Count _ -> "number of shards for --shard auto under a Kubernetes Indexed Job (its completion count)"
+            | Jobs _ -> "worker processes that share the units on this machine (default 1), each with --threads intra-op threads; results are the same for any count"
+            | Worker _ -> "internal: run as worker process k of a --jobs run"
             | Scale _ -> "how much work: smoke (seconds), quick (default) or paper (the papers' sizes)"
             | Seeds _ -> "number of seeds (default: the manifest's count for the scale)"
             | Device _ -> "cpu (default) or cuda (needs a CUDA build, see README)"
@@ -163,8 +167,12 @@ type DataOptions(cacheDirectory: string, mnistIdx: string, mnistFile: string) =
 
 /// `run`.
 [<Sealed>]
-type RunCommand(manifest: string, scale: string, seeds: int, device: string, threads: int, outDirectory: string, resume: bool, force: bool, shard: string, shardCount: int, data: DataOptions) =
+type RunCommand(manifest: string, scale: string, seeds: int, device: string, threads: int, outDirectory: string, resume: bool, force: bool, shard: string, shardCount: int, jobs: int, worker: int, data: DataOptions) =
     inherit Command()
+    /// Worker processes (1: the units run in this process).
+    member _.Jobs = jobs
+    /// This process's index as a worker of a --jobs run, or -1.
+    member _.Worker = worker
     member _.Resume = resume
     member _.Force = force
     /// "", "i/n" or "auto".
@@ -265,6 +273,10 @@ type Cli =
                 | Cuda -> "cuda"
             let shardCount = run.GetResult(Shard_Count, defaultValue = 0)
             if run.Contains Shard_Count && shardCount < 1 then raise (UsageException $"--shard-count must be at least 1 (found {shardCount})")
+            let jobs = run.GetResult(Jobs, defaultValue = 1)
+            if jobs < 1 || jobs > 256 then raise (UsageException $"--jobs must be between 1 and 256 (found {jobs})")
+            if jobs > 1 && run.Contains Shard then
+                raise (UsageException "--jobs and --shard do not combine: run several shards instead, or one --jobs run")
             let data =
                 dataOptions
                     (run.TryGetResult RunArguments.Cache)
@@ -272,7 +284,8 @@ type Cli =
                     (run.TryGetResult RunArguments.Mnist_File)
             RunCommand(
                 run.GetResult Manifest, scale, seeds, device, threads, run.GetResult(RunArguments.Out, defaultValue = "results"),
-                run.Contains Resume, run.Contains Force, run.GetResult(Shard, defaultValue = ""), shardCount, data) :> Command
+                run.Contains Resume, run.Contains Force, run.GetResult(Shard, defaultValue = ""), shardCount, jobs,
+                run.GetResult(Worker, defaultValue = -1), data) :> Command
         | Merge m -> MergeCommand(m.GetResult(Merge_Out, defaultValue = "results"), m.Contains Merge_Force) :> Command
         | Verify v -> VerifyCommand(v.GetResult Result) :> Command
         | Bench b ->

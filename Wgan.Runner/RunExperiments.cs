@@ -29,6 +29,7 @@ public static class RunExperiments
             stderr.WriteLine($"MNIST: {resources.Mnist().Description}");
         PrepareOutput(run.OutDirectory);
         var whole = shard.Count == 1;
+        var worker = run.Worker >= 0;
         // Plan and check every experiment before running any, so that a refusal loses no work.
         var jobs = manifests.Select(manifest =>
         {
@@ -36,7 +37,7 @@ public static class RunExperiments
             var work = WorkFolder.For(run.OutDirectory, manifest.Experiment.Id);
             var mine = Shards.Units(shard, plan.UnitKeys.Length).ToArray();
             var published = Path.Combine(run.OutDirectory, manifest.Experiment.Id);
-            if (whole && Directory.Exists(published) && !run.Force)
+            if (whole && !worker && Directory.Exists(published) && !run.Force)
                 throw new InputException($"{published} already holds a result; use --force to overwrite it (or --out elsewhere)");
             if (!run.Resume && !run.Force && work.Exists && (whole || mine.Any(work.HasUnit)))
                 throw new InputException($"{work.Path} holds checkpoints of an interrupted run; use --resume to continue it or --force to start over");
@@ -45,10 +46,12 @@ public static class RunExperiments
         Devices.PinThreads(run.Threads);
 
         var commandLine = "wgan " + string.Join(" ", args.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
+        if (worker) return RunAsWorker(run, jobs, stderr);
+        if (run.Jobs > 1) return RunWithWorkers(run, args, jobs, commandLine, stdout, stderr);
         foreach (var (manifest, plan, work, mine) in jobs)
         {
             var experiment = manifest.Experiment;
-            var identity = new RunIdentity(experiment.Id, RunIdentity.Hash(manifest.Text), run.Scale, run.Seeds, run.Device, run.Threads, plan.UnitKeys);
+            var identity = Identity(run, manifest, plan);
             using (work.Lock(whole ? "run" : $"shard-{shard.Index}-of-{shard.Count}"))
             {
                 if (run.Force && !run.Resume)
@@ -87,6 +90,122 @@ public static class RunExperiments
         return Program.Done;
     }
 
+    /// <summary>
+    /// A <c>--jobs N</c> run: holds every experiment's run lock, starts N worker processes (this program with the same
+    /// options and <c>--worker k --resume</c>) that take the units one at a time, waits for them, and publishes. A
+    /// failed or killed worker loses only its unit in progress: <c>--resume</c> continues from the checkpoints.
+    /// </summary>
+    static int RunWithWorkers(RunCommand run, string[] args, (LoadedManifest manifest, ExperimentRun plan, WorkFolder work, int[] mine)[] jobs,
+        string commandLine, TextWriter stdout, TextWriter stderr)
+    {
+        var locks = new List<IDisposable>();
+        try
+        {
+            foreach (var (manifest, plan, work, _) in jobs)
+            {
+                if (run.Force && !run.Resume) work.Delete();
+                locks.Add(work.Lock("run"));
+                work.Claim(Identity(run, manifest, plan), manifest.Text);
+            }
+            var units = jobs.Sum(j => j.plan.UnitKeys.Length);
+            stderr.WriteLine($"{jobs.Length} experiment(s), {units} units: {run.Jobs} worker processes with {run.Threads} thread(s) each");
+            var workerArgs = WorkerArguments(args);
+            var workers = Enumerable.Range(0, run.Jobs)
+                .Select(k => StartSelf([.. workerArgs, "--worker", k.ToString(System.Globalization.CultureInfo.InvariantCulture)], stderr)).ToArray();
+            foreach (var process in workers) process.WaitForExit();
+            var failed = workers.Select((p, k) => (k, code: p.ExitCode)).Where(w => w.code != Program.Done).ToArray();
+            if (failed.Length > 0)
+            {
+                stderr.WriteLine($"worker(s) {string.Join(", ", failed.Select(f => $"{f.k} (exit {f.code})"))} failed; finished units are kept in {Path.Combine(run.OutDirectory, WorkFolder.Name)}: rerun with --resume");
+                return failed[0].code;
+            }
+            foreach (var (manifest, plan, work, _) in jobs)
+            {
+                var folder = Path.Combine(run.OutDirectory, manifest.Experiment.Id);
+                var result = Publish(plan, work, manifest.Text, folder, run.Device, run.Threads, commandLine, deleteWork: false);
+                Summarise(result, folder, stdout);
+            }
+        }
+        finally
+        {
+            foreach (var l in locks) l.Dispose();
+        }
+        foreach (var (_, _, work, _) in jobs) work.Delete();
+        SuiteIndex.Write(run.OutDirectory);
+        return Program.Done;
+    }
+
+    /// <summary>
+    /// A worker of a <c>--jobs</c> run: goes through every experiment's units and runs each one that is neither done
+    /// nor taken by another worker (a lock per unit, released by the operating system if the worker dies).
+    /// </summary>
+    static int RunAsWorker(RunCommand run, (LoadedManifest manifest, ExperimentRun plan, WorkFolder work, int[] mine)[] jobs, TextWriter stderr)
+    {
+        foreach (var (manifest, plan, work, _) in jobs)
+        {
+            work.Claim(Identity(run, manifest, plan), manifest.Text);
+            var progress = new ProgressPrinter($"{manifest.Experiment.Id} w{run.Worker}", stderr);
+            var total = plan.UnitKeys.Length;
+            for (var index = 0; index < total; index++)
+            {
+                if (work.HasUnit(index)) continue;
+                using var unitLock = work.TryLock($"unit-{index}");
+                if (unitLock is null || work.HasUnit(index)) continue;
+                var clock = Stopwatch.StartNew();
+                var result = plan.RunUnit(index, () => work.ReadState(index)!, state => work.WriteState(index, state));
+                work.WriteUnit(index, result, clock.Elapsed.TotalSeconds);
+                progress.Report(new Progress(Enumerable.Range(0, total).Count(work.HasUnit), total, plan.UnitDescriptions[index]));
+            }
+        }
+        return Program.Done;
+    }
+
+    static RunIdentity Identity(RunCommand run, LoadedManifest manifest, ExperimentRun plan) =>
+        new(manifest.Experiment.Id, RunIdentity.Hash(manifest.Text), run.Scale, run.Seeds, run.Device, run.Threads, plan.UnitKeys);
+
+    /// <summary>The command line of a worker: this one without <c>--jobs N</c> and <c>--force</c>, with <c>--resume</c>.</summary>
+    public static List<string> WorkerArguments(string[] args)
+    {
+        var result = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--jobs") { i++; continue; }
+            if (args[i].StartsWith("--jobs=", StringComparison.Ordinal) || args[i] == "--force" || args[i] == "--resume") continue;
+            result.Add(args[i]);
+        }
+        result.Add("--resume");
+        return result;
+    }
+
+    /// <summary>Starts this program with the given arguments; its standard error lines go to <paramref name="stderr"/>.</summary>
+    static Process StartSelf(IEnumerable<string> arguments, TextWriter stderr)
+    {
+        // The `wgan` executable starts itself; under `dotnet wgan.dll`, or inside another host (a test run), the
+        // dotnet host runs this assembly.
+        var self = typeof(RunExperiments).Assembly;
+        var host = System.Environment.ProcessPath;
+        var isDotnet = host is not null && Path.GetFileNameWithoutExtension(host) == "dotnet";
+        var direct = Assembly.GetEntryAssembly() == self && host is not null && !isDotnet;
+        var start = new ProcessStartInfo(direct ? host! : isDotnet ? host! : System.Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        if (!direct) start.ArgumentList.Add(self.Location);
+        foreach (var a in arguments) start.ArgumentList.Add(a);
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {start.FileName}");
+        process.OutputDataReceived += (_, _) => { }; // a worker prints no results
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (stderr) stderr.WriteLine(e.Data);
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
     /// <summary>Runs the units not yet checkpointed, saving each result as soon as it is known.</summary>
     static void RunUnits(ExperimentRun plan, int[] units, WorkFolder work, ProgressPrinter progress)
     {
@@ -106,7 +225,7 @@ public static class RunExperiments
     }
 
     /// <summary>Assembles every unit's result from the work folder, writes the result folder and removes the checkpoints.</summary>
-    public static ExperimentResult Publish(ExperimentRun plan, WorkFolder work, string manifestText, string folder, string device, int threads, string commandLine)
+    public static ExperimentResult Publish(ExperimentRun plan, WorkFolder work, string manifestText, string folder, string device, int threads, string commandLine, bool deleteWork = true)
     {
         var missing = Enumerable.Range(0, plan.UnitKeys.Length).Where(i => !work.HasUnit(i)).ToArray();
         if (missing.Length > 0)
@@ -115,7 +234,7 @@ public static class RunExperiments
         var seconds = Enumerable.Range(0, plan.UnitKeys.Length).Sum(work.UnitSeconds);
         var result = plan.Assemble(results);
         Write(result, Environment(device, threads, commandLine, seconds), manifestText, folder);
-        work.Delete();
+        if (deleteWork) work.Delete();
         return result;
     }
 

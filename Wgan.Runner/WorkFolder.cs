@@ -39,12 +39,15 @@ public sealed class WorkFolder
 
     /// <summary>The work folder of <paramref name="experimentId"/> under <paramref name="outDirectory"/>.</summary>
     public static WorkFolder For(string outDirectory, string experimentId) =>
-        new(System.IO.Path.Combine(outDirectory, ".work", experimentId));
+        new(System.IO.Path.Combine(outDirectory, Name, experimentId));
+
+    /// <summary>The folder under an output folder that holds the checkpoints of unfinished runs.</summary>
+    public const string Name = ".work";
 
     /// <summary>Every work folder under <paramref name="outDirectory"/>.</summary>
     public static IEnumerable<WorkFolder> All(string outDirectory)
     {
-        var root = System.IO.Path.Combine(outDirectory, ".work");
+        var root = System.IO.Path.Combine(outDirectory, Name);
         return Directory.Exists(root)
             ? Directory.GetDirectories(root).Order(StringComparer.Ordinal).Select(d => new WorkFolder(d))
             : [];
@@ -165,6 +168,13 @@ public sealed class WorkFolder
             try { holder = File.ReadAllText(path).Trim(); } catch (IOException) { holder = "unknown"; }
             throw new InputException($"another run is writing {Path} (lock {name} held by process {holder}); wait for it or stop it");
         }
+    }
+
+    /// <summary>The lock <paramref name="name"/> (see <see cref="Lock"/>), or null when another process holds it.</summary>
+    public IDisposable? TryLock(string name)
+    {
+        try { return Lock(name); }
+        catch (InputException) { return null; }
     }
 
     static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };

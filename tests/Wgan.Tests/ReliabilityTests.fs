@@ -66,6 +66,24 @@ let ``three shards merged give exactly the unsharded result`` () =
     Assert.Equal(reference.Value, comparable (Path.Combine(out, "parallel-lines")))
 
 [<Fact>]
+let ``two worker processes give exactly the single-process result`` () =
+    let out = Path.Combine(tempFolder (), "jobs")
+    let r = smokeRun out [ "--jobs"; "2" ]
+    Assert.Contains("2 worker processes", r.Err)
+    // Both workers took units (their progress lines are tagged w0 and w1).
+    Assert.Contains("[parallel-lines w0]", r.Err)
+    Assert.Contains("[parallel-lines w1]", r.Err)
+    Assert.Equal(reference.Value, comparable (Path.Combine(out, "parallel-lines")))
+    Assert.False(Directory.Exists(Path.Combine(out, ".work")), "checkpoints are removed once the result is published")
+
+[<Fact>]
+let ``worker arguments drop --jobs and --force and resume`` () =
+    let args = Wgan.Runner.RunExperiments.WorkerArguments [| "run"; "m.json"; "--jobs"; "4"; "--force"; "--threads"; "1" |]
+    Assert.Equal<string seq>([ "run"; "m.json"; "--threads"; "1"; "--resume" ], args)
+    Assert.Equal(2, (cli [ "run"; manifestPath; "--jobs"; "2"; "--shard"; "0/2" ]).Exit)
+    Assert.Equal(2, (cli [ "run"; manifestPath; "--jobs"; "0" ]).Exit)
+
+[<Fact>]
 let ``merge names the missing units when a shard has not run`` () =
     let out = Path.Combine(tempFolder (), "partial")
     smokeRun out [ "--shard"; "0/2" ] |> ignore

@@ -155,6 +155,12 @@ let reportMarkdown (result: ExperimentResult) (environment: RunEnvironment) (man
     for c in result.Claims do
         line $"| `{c.Spec.Id}` | {escapeCell c.Spec.Source} | {escapeCell c.Spec.Statement} | `{c.Spec.Metric}` | {c.Spec.Expected} | {rounded 4 c.Mean} {interval 4 c.Interval} | {c.SeedsAgreeing}/{c.PerSeed.Length} | **{c.Verdict.Name}** |"
     line ""
+    let open' = result.Claims |> List.choose (fun c -> Claims.whatWouldSettle result.Scale c |> Option.map (fun text -> c, text))
+    if not open'.IsEmpty then
+        line "## What would settle the claims that did not reproduce"
+        line ""
+        for c, text in open' do line $"- `{c.Spec.Id}` ({c.Verdict.Name}): {text}"
+        line ""
     if not result.Figures.IsEmpty then
         line "## Figures"
         line ""

@@ -21,6 +21,16 @@ let confidenceInterval95 (xs: float[]) : (float * float) option =
         let half = StudentT.InvCDF(0.0, 1.0, float (xs.Length - 1), 0.975) * standardDeviation xs / sqrt (float xs.Length)
         Some(m - half, m + half)
 
+/// How many values (at most `limit`) the 95% interval would need to exclude `threshold` if their mean and
+/// standard deviation stayed as in `xs`; None when even `limit` would not do, or `xs` has no spread estimate.
+let valuesToExclude (limit: int) (threshold: float) (xs: float[]) : int option =
+    let s = standardDeviation xs
+    let gap = abs (mean xs - threshold)
+    if not (Double.IsFinite s) || not (Double.IsFinite gap) then None
+    else
+        seq { 2 .. limit }
+        |> Seq.tryFind (fun n -> StudentT.InvCDF(0.0, 1.0, float (n - 1), 0.975) * s / sqrt (float n) < gap)
+
 /// Ranks starting at 1, ties receiving the average of their ranks.
 let ranks (xs: float[]) : float[] =
     let order = Array.init xs.Length id |> Array.sortBy (fun i -> xs[i])

@@ -214,6 +214,7 @@ let measureDataset (settings: Settings) (scale: ScaleSettings) (device: torch.De
               "real.x2", realRows[.. plotted - 1] |> Array.map (fun p -> p[1])
               "fake.x1", fakeRows[.. plotted - 1] |> Array.map (fun p -> p[0])
               "fake.x2", fakeRows[.. plotted - 1] |> Array.map (fun p -> p[1]) ]
+      Texts = readOnlyDict []
       Diverged =
         [ for kind, reason in [ Clipped, clippedDiverged; Penalised, penalisedDiverged ] do
               if reason <> "" then $"{kind.Prefix} critic: {reason}" ]

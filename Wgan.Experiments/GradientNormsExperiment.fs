@@ -111,6 +111,7 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
     { Key = unitKey seed setting
       Scalars = readOnlyDict [ "zeroLayersAtStart", atStart.ZeroLayers; "zeroLayersAtEnd", atEnd.ZeroLayers ]
       Vectors = readOnlyDict [ "atStart", atStart.MeanLog10; "atEnd", atEnd.MeanLog10 ]
+      Texts = readOnlyDict []
       Diverged = diverged }
 
 let private layers (norms: float[]) = Array.init norms.Length (fun l -> float (l + 1))

@@ -156,6 +156,7 @@ let train (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (se
     { Key = unitKey seed role
       Scalars = readOnlyDict (weightStatistics role (bound settings) initial final @ [ "histogramLo", histogram.Lo; "histogramHi", histogram.Hi ])
       Vectors = readOnlyDict [ "histogram", histogram.Counts ]
+      Texts = readOnlyDict []
       Diverged = diverged }
 
 /// The per-seed metrics from the seed's two units.

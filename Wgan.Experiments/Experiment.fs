@@ -110,24 +110,6 @@ module Experiment =
             r)
         |> plan.Assemble
 
-    /// The plan of an experiment that runs in one piece (one unit computing the whole result in this
-    /// process): it runs and resumes from its start, but cannot be assembled from a checkpoint written by
-    /// another process, so sharding it or merging it is refused with a message.
-    let wholeRun (description: string) (run: (Progress -> unit) -> ExperimentResult) : Plan =
-        let result = ref None
-        { Units =
-            [ { Key = "whole"
-                Description = description
-                Run =
-                  fun _ ->
-                      result.Value <- Some(run ignore)
-                      { Key = "whole"; Scalars = readOnlyDict []; Vectors = readOnlyDict []; Texts = readOnlyDict []; Diverged = "" } } ]
-          Assemble =
-            fun _ ->
-                match result.Value with
-                | Some r -> r
-                | None -> raise (DataException "this experiment runs in one piece and cannot be assembled from another process's checkpoint: run it unsharded, without --resume after it finished") }
-
     /// A unit result with no vectors, no texts and no divergence.
     let scalarsOnly (key: string) (scalars: (string * float) list) : UnitResult =
         { Key = key; Scalars = readOnlyDict scalars; Vectors = readOnlyDict []; Texts = readOnlyDict []; Diverged = "" }

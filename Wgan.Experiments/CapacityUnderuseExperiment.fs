@@ -35,7 +35,10 @@ type ScaleSettings =
       /// Cells per side of the grid on which the value surfaces are drawn.
       GridResolution: int
       /// Real and generated samples drawn over each surface.
-      PlottedSamples: int }
+      PlottedSamples: int
+      /// Training state is saved every so many critic steps (the two critics' steps counted one after the
+      /// other; 0: never), so a killed unit resumes there.
+      CheckpointEvery: int }
 
 type Settings =
     { Seed: int
@@ -103,7 +106,8 @@ let private scaleSettings: Decoder<ScaleSettings> =
           CriticSteps = r.Required("criticSteps", Decode.intInRange 1 10_000_000)
           EvaluationSamples = r.Required("evaluationSamples", Decode.intInRange 2 4096)
           GridResolution = r.Required("gridResolution", Decode.intInRange 4 1024)
-          PlottedSamples = r.Required("plottedSamples", Decode.intInRange 0 1_000_000) })
+          PlottedSamples = r.Required("plottedSamples", Decode.intInRange 0 1_000_000)
+          CheckpointEvery = r.Required("checkpointEvery", Decode.intInRange 0 10_000_000) })
 
 let decodeSettings: Decoder<Settings> =
     Decode.object (fun r ->
@@ -139,46 +143,37 @@ let gridPoints (halfWidth: float) (resolution: int) : float32[] =
                float32 (-halfWidth + (float j + 0.5) * cell)
                float32 (-halfWidth + (float i + 0.5) * cell) |]
 
-/// Trains one critic against the fixed generator and measures it on the evaluation samples; NaN
-/// measurements and the reason when training diverged.
+/// Measures a trained critic on the evaluation samples.
 let measureCritic
     (settings: Settings)
-    (critic: CriticSettings)
     (scale: ScaleSettings)
     (device: torch.Device)
-    (dataset: ToyDataset)
+    (network: Mlp)
     (real: torch.Tensor)
     (fake: torch.Tensor)
     (lipschitzPoints: torch.Tensor)
-    (generator: torch.Generator)
-    : CriticMeasurement * string =
-    let spec = { Inputs = 2; Hidden = scale.CriticHidden; Outputs = 1; Activation = critic.Activation; Normalization = critic.Normalization }
-    use network = new Mlp(spec, generator)
-    network.``to``(device) |> ignore
-    let diverged =
-        use optimizer = Optimizer.create critic.Optimizer (network.parameters())
-        ToyWgan.trainCriticAgainstNoisyCopy network optimizer critic.Constraint dataset settings.GeneratorNoise scale.BatchSize scale.CriticSteps device generator
+    : CriticMeasurement =
     let n = scale.GridResolution
-    if diverged <> "" then
-        { DualEstimate = nan; Lipschitz = nan; Surface = Array.create (n * n) nan }, diverged
-    else
-        network.eval()
-        let lipschitz = LipschitzTools.empiricalLipschitz network.call lipschitzPoints
-        use _ = torch.NewDisposeScope()
-        use _ = torch.no_grad()
-        let estimate = (KantorovichRubinstein.dualEstimateOfScores (network.call real) (network.call fake)).ToDouble()
-        let grid = torch.tensor(gridPoints settings.PlotHalfWidth n).reshape(int64 (n * n), 2L).``to``(device)
-        let values = network.call grid |> ToyWgan.column 0
-        { DualEstimate = estimate
-          Lipschitz = lipschitz
-          Surface = values |> Array.map (fun v -> v / lipschitz) }, ""
+    network.eval()
+    let lipschitz = LipschitzTools.empiricalLipschitz network.call lipschitzPoints
+    use _ = torch.NewDisposeScope()
+    use _ = torch.no_grad()
+    let estimate = (KantorovichRubinstein.dualEstimateOfScores (network.call real) (network.call fake)).ToDouble()
+    let grid = torch.tensor(gridPoints settings.PlotHalfWidth n).reshape(int64 (n * n), 2L).``to``(device)
+    let values = network.call grid |> ToyWgan.column 0
+    { DualEstimate = estimate
+      Lipschitz = lipschitz
+      Surface = values |> Array.map (fun v -> v / lipschitz) }
 
 /// The key of the unit that measures `dataset` for `seed`.
 let unitKey (seed: int64) (dataset: ToyDataset) = $"seed-{seed}/{dataset.Name}"
 
 /// One unit of work: both critics on one data set for one seed. The evaluation samples and each critic have
-/// their own generator, derived from (seed, data set, role), so units are independent of each other.
-let measureDataset (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (seed: int64) (dataset: ToyDataset) : ToyWgan.UnitMeasurement =
+/// their own generator, derived from (seed, data set, role), so units are independent of each other. The
+/// critics train one after the other in one TrainingLoop (steps 1 .. CriticSteps the clipped critic, then as
+/// many the penalised one), saved to `checkpoints` every CheckpointEvery steps and resumed from the last
+/// save; a critic whose loss becomes NaN or infinite stops training (the other goes on) and measures NaN.
+let measureDataset (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (checkpoints: UnitCheckpoints) (seed: int64) (dataset: ToyDataset) : ToyWgan.UnitMeasurement =
     let generatorFor role = new torch.Generator(uint64 (Seeds.derive seed [ ToyWgan.datasetCode dataset; role ]))
     use evaluationGenerator = generatorFor 2
     use _ = torch.NewDisposeScope()
@@ -192,12 +187,51 @@ let measureDataset (settings: Settings) (scale: ScaleSettings) (device: torch.De
     let realRows, fakeRows = ToyWgan.toRows real, ToyWgan.toRows fake
     let earthMover = EarthMover.earthMover realRows fakeRows
     let realOnDevice, fakeOnDevice = real.``to``(device), fake.``to``(device)
+    let criticOf (kind: CriticKind) = match kind with Clipped -> settings.ClippedCritic | Penalised -> settings.PenaltyCritic
+    // Each critic is initialised from, and trains with, its own generator; arrays are indexed by CriticKind.Code.
+    use clippedGenerator = generatorFor Clipped.Code
+    use penalisedGenerator = generatorFor Penalised.Code
+    let generators = [| clippedGenerator; penalisedGenerator |]
+    let network (kind: CriticKind) =
+        let c = criticOf kind
+        let m = new Mlp({ Inputs = 2; Hidden = scale.CriticHidden; Outputs = 1; Activation = c.Activation; Normalization = c.Normalization }, generators[kind.Code])
+        m.``to``(device) |> ignore
+        m
+    use clippedNetwork = network Clipped
+    use penalisedNetwork = network Penalised
+    let networks = [| clippedNetwork; penalisedNetwork |]
+    use clippedOptimizer = Optimizer.create (criticOf Clipped).Optimizer (clippedNetwork.parameters())
+    use penalisedOptimizer = Optimizer.create (criticOf Penalised).Optimizer (penalisedNetwork.parameters())
+    let optimizers = [| clippedOptimizer; penalisedOptimizer |]
+    let steps = scale.CriticSteps
+    // The step at which each critic diverged (0: it did not); a checkpoint keeps it.
+    let divergedAt = Array.zeroCreate<int64> kinds.Length
+    let step k =
+        let kind = if k <= steps then Clipped else Penalised
+        let s = if k <= steps then k else k - steps
+        if divergedAt[kind.Code] > 0L then Ok []
+        else
+            let loss =
+                ToyWgan.criticStepAgainstNoisyCopy networks[kind.Code] optimizers[kind.Code] (criticOf kind).Constraint dataset settings.GeneratorNoise scale.BatchSize device generators[kind.Code]
+            if System.Double.IsFinite loss then Ok []
+            else
+                divergedAt[kind.Code] <- int64 s
+                Ok [ [| float kind.Code; float s; loss |] ]
+    let rows, _ =
+        TrainingLoop.runWith checkpoints scale.CheckpointEvery
+            { Networks = [ clippedNetwork; penalisedNetwork ]; Optimizers = [ clippedOptimizer; penalisedOptimizer ]; Generators = [ clippedGenerator; penalisedGenerator ] }
+            { Read = (fun () -> Array.copy divergedAt); Write = fun saved -> Array.blit saved 0 divergedAt 0 divergedAt.Length }
+            (2 * steps) (fun () -> []) step
+    let divergence (kind: CriticKind) =
+        match rows |> Array.tryFind (fun r -> int r[0] = kind.Code) with
+        | Some r -> ToyWgan.finite "critic loss" (int r[1]) r[2]
+        | None -> ""
     let measure (kind: CriticKind) =
-        use generator = generatorFor kind.Code
-        let critic = match kind with Clipped -> settings.ClippedCritic | Penalised -> settings.PenaltyCritic
-        measureCritic settings critic scale device dataset realOnDevice fakeOnDevice lipschitzPoints generator
-    let clipped, clippedDiverged = measure Clipped
-    let penalised, penalisedDiverged = measure Penalised
+        if divergence kind <> "" then
+            { DualEstimate = nan; Lipschitz = nan; Surface = Array.create (scale.GridResolution * scale.GridResolution) nan }
+        else measureCritic settings scale device networks[kind.Code] realOnDevice fakeOnDevice lipschitzPoints
+    let clipped = measure Clipped
+    let penalised = measure Penalised
     let plotted = min n scale.PlottedSamples
     { Key = unitKey seed dataset
       Scalars =
@@ -214,9 +248,12 @@ let measureDataset (settings: Settings) (scale: ScaleSettings) (device: torch.De
               "real.x2", realRows[.. plotted - 1] |> Array.map (fun p -> p[1])
               "fake.x1", fakeRows[.. plotted - 1] |> Array.map (fun p -> p[0])
               "fake.x2", fakeRows[.. plotted - 1] |> Array.map (fun p -> p[1]) ]
+      Texts = readOnlyDict []
       Diverged =
-        [ for kind, reason in [ Clipped, clippedDiverged; Penalised, penalisedDiverged ] do
-              if reason <> "" then $"{kind.Prefix} critic: {reason}" ]
+        [ for kind in kinds do
+              match divergence kind with
+              | "" -> ()
+              | reason -> $"{kind.Prefix} critic: {reason}" ]
         |> String.concat "; " }
 
 /// A data set's measurements read back from its unit.
@@ -284,7 +321,7 @@ let units (settings: Settings) (options: RunOptions) : ToyWgan.ToyUnit list =
           for dataset in settings.Datasets ->
               { Key = unitKey seed dataset
                 Description = $"seed {seed}, {dataset.Name}: clipped and gradient-penalty critics"
-                Run = fun _ -> measureDataset settings scale device seed dataset } ]
+                Run = fun checkpoints -> measureDataset settings scale device checkpoints seed dataset } ]
 
 /// The experiment's result from its units' measurements.
 let assemble (settings: Settings) (options: RunOptions) (measurements: ToyWgan.UnitMeasurement list) : ExperimentResult =

@@ -127,6 +127,7 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
     { Key = unitKey seed learner
       Scalars = readOnlyDict []
       Vectors = readOnlyDict [ "gradient", gradient; "output", output; "atFake", [| gradientAtFake[0]; outputAtFake[0] |] ]
+      Texts = readOnlyDict []
       Diverged = defaultArg stopped "" }
 
 let learnerMetrics (learner: Learner) (m: UnitMeasurement) =

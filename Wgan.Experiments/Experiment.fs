@@ -34,12 +34,14 @@ type NoResources() =
 /// the shell's resources (data, cache).
 type RunOptions = { Scale: Scale; Seeds: int; Device: string; Resources: IResources }
 
-/// What one unit of work measured: named scalars and named vectors (plain data, so it can be checkpointed,
-/// sent between shards and merged).
+/// What one unit of work measured: named scalars, named vectors and named texts (plain data, so it can be
+/// checkpointed, sent between shards and merged).
 type UnitResult =
     { Key: string
       Scalars: IReadOnlyDictionary<string, float>
       Vectors: IReadOnlyDictionary<string, float[]>
+      /// Facts that are words, not numbers (e.g. where the unit's data came from); usually empty.
+      Texts: IReadOnlyDictionary<string, string>
       /// Empty, or why training stopped early: the quantity that became NaN or infinite and the step.
       Diverged: string }
 
@@ -108,27 +110,9 @@ module Experiment =
             r)
         |> plan.Assemble
 
-    /// The plan of an experiment that runs in one piece (one unit computing the whole result in this
-    /// process): it runs and resumes from its start, but cannot be assembled from a checkpoint written by
-    /// another process, so sharding it or merging it is refused with a message.
-    let wholeRun (description: string) (run: (Progress -> unit) -> ExperimentResult) : Plan =
-        let result = ref None
-        { Units =
-            [ { Key = "whole"
-                Description = description
-                Run =
-                  fun _ ->
-                      result.Value <- Some(run ignore)
-                      { Key = "whole"; Scalars = readOnlyDict []; Vectors = readOnlyDict []; Diverged = "" } } ]
-          Assemble =
-            fun _ ->
-                match result.Value with
-                | Some r -> r
-                | None -> raise (DataException "this experiment runs in one piece and cannot be assembled from another process's checkpoint: run it unsharded, without --resume after it finished") }
-
-    /// A unit result with no vectors and no divergence.
+    /// A unit result with no vectors, no texts and no divergence.
     let scalarsOnly (key: string) (scalars: (string * float) list) : UnitResult =
-        { Key = key; Scalars = readOnlyDict scalars; Vectors = readOnlyDict []; Diverged = "" }
+        { Key = key; Scalars = readOnlyDict scalars; Vectors = readOnlyDict []; Texts = readOnlyDict []; Diverged = "" }
 
     /// The notes that list diverged units, for a report.
     let divergenceNotes (results: UnitResult list) =

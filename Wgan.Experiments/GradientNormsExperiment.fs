@@ -25,7 +25,9 @@ type ScaleSettings =
       BatchSize: int
       GeneratorIterations: int
       /// Fresh batches over which the per-layer norms are averaged (in log10).
-      MeasurementBatches: int }
+      MeasurementBatches: int
+      /// Training state is saved every so many generator iterations (0: never), so a killed unit resumes there.
+      CheckpointEvery: int }
 
 type Settings =
     { Seed: int
@@ -58,7 +60,8 @@ let private scaleSettings: Decoder<ScaleSettings> =
           Width = r.Required("width", Decode.intInRange 1 65536)
           BatchSize = r.Required("batchSize", Decode.intInRange 1 1_000_000)
           GeneratorIterations = r.Required("generatorIterations", Decode.intInRange 0 10_000_000)
-          MeasurementBatches = r.Required("measurementBatches", Decode.intInRange 1 10_000) })
+          MeasurementBatches = r.Required("measurementBatches", Decode.intInRange 1 10_000)
+          CheckpointEvery = r.Required("checkpointEvery", Decode.intInRange 0 10_000_000) })
 
 let private distinctIds (settings: TrainingSetting list) =
     settings |> List.map (fun s -> s.Id) |> List.distinct |> List.length = settings.Length
@@ -91,8 +94,10 @@ let unitKey (seed: int64) (setting: TrainingSetting) = $"seed-{seed}/{setting.Id
 
 /// One unit of work: trains a WGAN under one setting and measures the per-layer gradient norms before and
 /// after (vectors "atStart" and "atEnd": mean log10 norm per layer, input side first). Networks, batches and
-/// measurements draw from generators derived from (seed, setting id, role).
-let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (seed: int64) (setting: TrainingSetting) : UnitMeasurement =
+/// measurements draw from generators derived from (seed, setting id, role). Training checkpoints to
+/// `checkpoints` every CheckpointEvery generator iterations and resumes from the last save (the norms at start
+/// are measured again on resume, from the same initial networks and measurement generator).
+let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (checkpoints: UnitCheckpoints) (seed: int64) (setting: TrainingSetting) : UnitMeasurement =
     let generatorFor role = new torch.Generator(uint64 (Seeds.derive seed [ idCode setting.Id; role ]))
     use networkGenerator = generatorFor 0
     use trainingGenerator = generatorFor 1
@@ -106,11 +111,12 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
         layerNormSummary critic generatorNetwork settings.Dataset settings.NoiseDimension scale.BatchSize scale.MeasurementBatches device measurementGenerator
     let atStart = norms ()
     let diverged =
-        trainWgan critic generatorNetwork setting settings.Dataset settings.NoiseDimension scale.BatchSize settings.NCritic scale.GeneratorIterations device trainingGenerator
+        trainWgan checkpoints scale.CheckpointEvery critic generatorNetwork setting settings.Dataset settings.NoiseDimension scale.BatchSize settings.NCritic scale.GeneratorIterations device trainingGenerator
     let atEnd = if diverged = "" then norms () else { MeanLog10 = Array.create criticSpec.Hidden.Length nan; ZeroLayers = nan }
     { Key = unitKey seed setting
       Scalars = readOnlyDict [ "zeroLayersAtStart", atStart.ZeroLayers; "zeroLayersAtEnd", atEnd.ZeroLayers ]
       Vectors = readOnlyDict [ "atStart", atStart.MeanLog10; "atEnd", atEnd.MeanLog10 ]
+      Texts = readOnlyDict []
       Diverged = diverged }
 
 let private layers (norms: float[]) = Array.init norms.Length (fun l -> float (l + 1))
@@ -144,7 +150,7 @@ let units (settings: Settings) (options: RunOptions) : ToyUnit list =
           for setting in settings.TrainingSettings ->
               { Key = unitKey seed setting
                 Description = $"seed {seed}, {setting.Label}"
-                Run = fun _ -> measure settings scale device seed setting } ]
+                Run = fun checkpoints -> measure settings scale device checkpoints seed setting } ]
 
 /// The experiment's result from its units' measurements.
 let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasurement list) : ExperimentResult =

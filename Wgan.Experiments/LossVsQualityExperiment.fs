@@ -33,6 +33,8 @@ type ScaleSettings =
       /// Generated digits per quality measurement (fixed noise, the same at every measurement).
       QualitySamples: int
       GridRows: int
+      /// Training state is saved every so many generator iterations (0: never), so a killed unit resumes there.
+      CheckpointEvery: int
       /// What is known about this scale's outcome (e.g. why a claim does not reproduce here), for the notes.
       Note: string option }
 
@@ -77,6 +79,7 @@ let private scaleSettings: Decoder<ScaleSettings> =
           TrainingDigits = r.Required("trainingDigits", Decode.intInRange 1 10_000_000)
           QualitySamples = r.Required("qualitySamples", Decode.intInRange 2 1_000_000)
           GridRows = r.Required("gridRows", Decode.intInRange 1 100)
+          CheckpointEvery = r.Required("checkpointEvery", Decode.intInRange 0 10_000_000)
           Note = r.Optional("note", Decode.nonEmptyString) })
 
 let decodeSettings: Decoder<Settings> =
@@ -125,7 +128,20 @@ let private median (xs: float[]) =
         let s = Array.sort xs
         if s.Length % 2 = 1 then s[s.Length / 2] else 0.5 * (s[s.Length / 2 - 1] + s[s.Length / 2])
 
-/// Trains one variant for one seed and measures quality along the way.
+/// Rows the training loop logs (and a checkpoint keeps): every generator iteration [| 0; t; EM estimate;
+/// generator loss |], every quality measurement [| 1; t; Frechet distance; coverage; 10 class shares |], every
+/// snapshot [| 2; t; pixels |].
+[<Literal>]
+let private IterationRow = 0.0
+
+[<Literal>]
+let private QualityRow = 1.0
+
+[<Literal>]
+let private SnapshotRow = 2.0
+
+/// Trains one variant for one seed and measures quality along the way, saving the training state every
+/// `scale.CheckpointEvery` generator iterations to `checkpoints` and resuming from the last one saved.
 let runOne
     (settings: Settings)
     (scale: ScaleSettings)
@@ -133,10 +149,10 @@ let runOne
     (trainImages: torch.Tensor)
     (classifier: SampleQuality.TrainedClassifier)
     (reference: torch.Tensor * torch.Tensor)
+    (checkpoints: UnitCheckpoints)
     (seed: int64)
     (variantIndex: int)
     (v: Variant)
-    (progress: int -> unit)
     : RunRecord =
     let shape = { Dim = scale.Dim; Latent = settings.Latent; BatchSize = settings.BatchSize }
     use training = new Training(v, shape, device, trainImages, seed, variantIndex)
@@ -146,33 +162,38 @@ let runOne
     use gridNoise = noise settings.Latent settings.GridColumns gridGenerator device
     let evaluations = set (evaluationPoints scale.GeneratorIterations scale.EvaluateEvery)
     let snapshots = set (snapshotPoints scale.GeneratorIterations scale.GridRows)
+    let observe t =
+        [ if evaluations.Contains t then
+              let quality =
+                  use _ = torch.NewDisposeScope()
+                  SampleQuality.measure classifier.Network reference settings.CoverageMinShare (training.Sample qualityNoise)
+              yield Array.append [| QualityRow; float t; quality.FrechetDistance; quality.Coverage |] quality.ClassShares
+          if snapshots.Contains t then
+              use images = training.Sample gridNoise
+              yield Array.append [| SnapshotRow; float t |] (pixelsOf images) ]
+    let rows, _ =
+        TrainingLoop.runWith checkpoints scale.CheckpointEvery (training.LoopObjects []) training.SamplerCounters
+            scale.GeneratorIterations (fun () -> observe 0) (fun t ->
+                let stats = training.Step(t - 1)
+                Ok([| IterationRow; float t; stats.Critic.EarthMoverEstimate; stats.GeneratorLoss |] :: observe t))
+    // Each measurement summarises the iterations since the previous one.
     let measurements = ResizeArray()
-    let pictures = ResizeArray()
     let estimates = ResizeArray<float>()
     let generatorLosses = ResizeArray<float>()
-    let observe t =
-        if evaluations.Contains t then
-            let quality =
-                use _ = torch.NewDisposeScope()
-                SampleQuality.measure classifier.Network reference settings.CoverageMinShare (training.Sample qualityNoise)
+    for r in rows do
+        if r[0] = IterationRow then
+            estimates.Add r[2]
+            generatorLosses.Add r[3]
+        elif r[0] = QualityRow then
             measurements.Add
-                { Iteration = t
+                { Iteration = int r[1]
                   EarthMover = median (estimates.ToArray())
                   GeneratorLoss = (if generatorLosses.Count = 0 then nan else Seq.average generatorLosses)
-                  Quality = quality }
+                  Quality = { FrechetDistance = r[2]; Coverage = r[3]; ClassShares = r[4..] } }
             estimates.Clear()
             generatorLosses.Clear()
-            progress t
-        if snapshots.Contains t then
-            use images = training.Sample gridNoise
-            pictures.Add(t, pixelsOf images)
-    observe 0
-    for t in 1 .. scale.GeneratorIterations do
-        let stats = training.Step(t - 1)
-        estimates.Add stats.Critic.EarthMoverEstimate
-        generatorLosses.Add stats.GeneratorLoss
-        observe t
-    { Measurements = measurements.ToArray(); Snapshots = List.ofSeq pictures }
+    { Measurements = measurements.ToArray()
+      Snapshots = [ for r in rows do if r[0] = SnapshotRow then int r[1], r[2..] ] }
 
 /// The per-variant metrics of one seed's measurements; correlations use the measurements after training began.
 let variantMetrics (prefix: string) (ms: Measurement[]) : (string * float) list =
@@ -188,18 +209,59 @@ let variantMetrics (prefix: string) (ms: Measurement[]) : (string * float) list 
       $"{prefix}.finalCoverage", last.Quality.Coverage
       $"{prefix}.finalEm", last.EarthMover ]
 
-let private runInScope (settings: Settings) (options: RunOptions) (report: Progress -> unit) : ExperimentResult =
-    let scale = settings.Scales[options.Scale]
-    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
-    let device = Experiment.device options
-    let source = options.Resources.Mnist()
-    requireDigits source options.Scale (scale.ReferenceDigits + scale.TrainingDigits) "referenceDigits + trainingDigits"
-    // One split for the whole run (DataSeed): the reference digits are held out from the GANs and the classifier.
+
+/// The reference digits (held out from the GANs and the classifier) and the training digits: one split for the
+/// whole run (DataSeed), the same in every unit.
+let private split (settings: Settings) (scale: ScaleSettings) (digits: Digits) : Digits * Digits =
     let order =
         use splitGenerator = new torch.Generator(uint64 (Seeds.derive (int64 settings.DataSeed) [ -1 ]))
-        permutation source.Digits.Count splitGenerator
-    let referenceDigits = source.Digits.Subset order[.. scale.ReferenceDigits - 1]
-    let trainingDigits = source.Digits.Subset order[scale.ReferenceDigits .. scale.ReferenceDigits + scale.TrainingDigits - 1]
+        permutation digits.Count splitGenerator
+    digits.Subset order[.. scale.ReferenceDigits - 1], digits.Subset order[scale.ReferenceDigits .. scale.ReferenceDigits + scale.TrainingDigits - 1]
+
+/// The run's digits, checked to suffice for the scale, split into reference and training digits.
+let private data (settings: Settings) (options: RunOptions) : MnistSource * Digits * Digits =
+    let scale = settings.Scales[options.Scale]
+    let source = options.Resources.Mnist()
+    requireDigits source options.Scale (scale.ReferenceDigits + scale.TrainingDigits) "referenceDigits + trainingDigits"
+    let reference, training = split settings scale source.Digits
+    source, reference, training
+
+[<Literal>]
+let ClassifierKey = "classifier"
+
+/// The classifier unit: obtains the classifier (trained, or loaded from the runner's cache, where the GAN
+/// units then find it) and records the run-wide facts: its test accuracy ("testAccuracy"), the first
+/// 2 x GridColumns reference digits ("realDigits", two grid rows) and the data.
+let classifierUnit (settings: Settings) (options: RunOptions) : UnitResult =
+    use _ = torch.NewDisposeScope()
+    let source, referenceDigits, trainingDigits = data settings options
+    let classifier = SampleQuality.obtain settings.Classifier options.Resources trainingDigits referenceDigits (Experiment.device options)
+    use _ = classifier.Network
+    let columns = settings.GridColumns
+    let size = referenceDigits.ImageSize
+    let realDigits =
+        [| for row in 0 .. 1 do
+               let count = min columns (referenceDigits.Count - row * columns)
+               yield! Array.init (columns * size) (fun p ->
+                   let k = p / size
+                   if k < count then float referenceDigits.Pixels[(row * columns + k) * size + p % size] / 255.0 else 0.0) |]
+    { Key = ClassifierKey
+      Scalars = readOnlyDict [ "testAccuracy", classifier.TestAccuracy ]
+      Vectors = readOnlyDict [ "realDigits", realDigits ]
+      Texts = readOnlyDict (dataTexts source)
+      Diverged = "" }
+
+/// The key of the unit that trains variant `file` (e.g. "wgan-gp") for `seed`.
+let unitKey (seed: int64) (file: string) = $"seed-{seed}/{file}"
+
+/// A GAN unit: one seed x one variant, measured with the classifier (from the runner's cache, or trained
+/// here exactly as the classifier unit trains it). In its own dispose scope that outlives every tensor it
+/// makes, so that no tensor is ever left to the garbage collector's finalizer (see MnistWgan.scoped).
+let ganUnit (settings: Settings) (options: RunOptions) (checkpoints: UnitCheckpoints) (seed: int64) (variantIndex: int) (file: string) (v: Variant) : UnitResult =
+    use _ = torch.NewDisposeScope()
+    let scale = settings.Scales[options.Scale]
+    let device = Experiment.device options
+    let source, referenceDigits, trainingDigits = data settings options
     let classifier = SampleQuality.obtain settings.Classifier options.Resources trainingDigits referenceDigits device
     use _ = classifier.Network
     let reference =
@@ -210,21 +272,62 @@ let private runInScope (settings: Settings) (options: RunOptions) (report: Progr
     use _ = fst reference
     use _ = snd reference
     use trainImages = imagesTensor trainingDigits (Array.init trainingDigits.Count id) device
+    let record = runOne settings scale device trainImages classifier reference checkpoints seed variantIndex v
+    let column (pick: Measurement -> float) = record.Measurements |> Array.map pick
+    { Key = unitKey seed file
+      Scalars = readOnlyDict []
+      Vectors =
+        readOnlyDict
+            [ "iteration", column (fun m -> float m.Iteration)
+              "earthMover", column (fun m -> m.EarthMover)
+              "generatorLoss", column (fun m -> m.GeneratorLoss)
+              "frechetDistance", column (fun m -> m.Quality.FrechetDistance)
+              "coverage", column (fun m -> m.Quality.Coverage)
+              "classShares", record.Measurements |> Array.collect (fun m -> m.Quality.ClassShares)
+              yield! snapshotVectors record.Snapshots ]
+      Texts = readOnlyDict (dataTexts source)
+      Diverged = "" }
+
+/// The run record a GAN unit's vectors hold.
+let private recordOf (r: UnitResult) : RunRecord =
+    let v (name: string) = r.Vectors[name]
+    { Measurements =
+        v "iteration"
+        |> Array.mapi (fun i t ->
+            { Iteration = int t
+              EarthMover = (v "earthMover")[i]
+              GeneratorLoss = (v "generatorLoss")[i]
+              Quality = { FrechetDistance = (v "frechetDistance")[i]; Coverage = (v "coverage")[i]; ClassShares = (v "classShares")[i * 10 .. i * 10 + 9] } })
+      Snapshots = snapshotsOf r }
+
+/// The units of a run: the classifier, then one per seed and variant (WGAN-GP, then WGAN-clip).
+let units (settings: Settings) (options: RunOptions) : WorkUnit list =
+    let scale = settings.Scales[options.Scale]
+    { Key = ClassifierKey
+      Description = "digit classifier (trained once and cached) and reference digits"
+      Run = fun _ -> classifierUnit settings options }
+    :: [ for seed in Experiment.seedsFor settings.Seed scale.Seeds options.Seeds do
+             for k, (_, file, name, v) in List.indexed (variants settings) ->
+                 { Key = unitKey seed file
+                   Description = $"seed {seed}, {name}"
+                   Run = fun checkpoints -> ganUnit settings options checkpoints seed k file v } ]
+
+/// The experiment's result from its units' results.
+let assemble (settings: Settings) (options: RunOptions) (results: UnitResult list) : ExperimentResult =
+    let scale = settings.Scales[options.Scale]
+    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+    let found = results |> List.map (fun r -> r.Key, r) |> Map
+    let dataDescription = commonData results
+    let classifier = found[ClassifierKey]
+    let testAccuracy = classifier.Scalars["testAccuracy"]
     let vs = variants settings
-    let total = seeds.Length * vs.Length * scale.GeneratorIterations
-    let records =
-        [ for s, seed in List.indexed seeds ->
-              seed,
-              [ for k, (_, file, name, v) in List.indexed vs ->
-                    let before = (s * vs.Length + k) * scale.GeneratorIterations
-                    let progress t = report { Done = before + t; Total = total; Message = $"seed {seed}, {name}, generator iteration {t}" }
-                    file, runOne settings scale device trainImages classifier reference seed k v progress ] |> Map ]
+    let records = [ for seed in seeds -> seed, Map [ for _, file, _, _ in vs -> file, recordOf found[unitKey seed file] ] ]
     let metrics =
         records
         |> List.map (fun (seed, byVariant) ->
             let values =
                 [ for prefix, file, _, _ in vs do yield! variantMetrics prefix byVariant[file].Measurements
-                  yield "classifier.testAccuracy", classifier.TestAccuracy ]
+                  yield "classifier.testAccuracy", testAccuracy ]
             { Seed = seed; Values = readOnlyDict values })
     let first = snd records.Head
     let firstSeed = fst records.Head
@@ -232,6 +335,8 @@ let private runInScope (settings: Settings) (options: RunOptions) (report: Progr
     let meanCurve (file: string) (pick: Measurement -> float) =
         first[file].Measurements |> Array.mapi (fun i _ -> records |> List.averageBy (fun (_, r) -> pick r[file].Measurements[i]))
     let trainedOnly (file: string) (xs: float[]) = Array.zip (iterationsOf file) xs |> Array.filter (fun (i, _) -> i > 0.0)
+    let realDigits = classifier.Vectors["realDigits"]
+    let rowLength = realDigits.Length / 2
     { ExperimentId = Id
       Title = Title
       Source = Source
@@ -268,12 +373,7 @@ let private runInScope (settings: Settings) (options: RunOptions) (report: Progr
       ImageGrids =
         [ yield
               imageGrid "real-digits" $"Real reference digits (held out), the first {settings.GridColumns * 2}" settings.GridColumns
-                  [ for row in 0 .. 1 ->
-                        let count = min settings.GridColumns (referenceDigits.Count - row * settings.GridColumns)
-                        let size = referenceDigits.ImageSize
-                        Array.init (settings.GridColumns * size) (fun p ->
-                            let k = p / size
-                            if k < count then float referenceDigits.Pixels[(row * settings.GridColumns + k) * size + p % size] / 255.0 else 0.0) ]
+                  [ realDigits[.. rowLength - 1]; realDigits[rowLength ..] ]
           for _, file, name, _ in vs ->
               let snaps = first[file].Snapshots
               let at = snaps |> List.map (fst >> string) |> String.concat ", "
@@ -283,9 +383,8 @@ let private runInScope (settings: Settings) (options: RunOptions) (report: Progr
                   settings.GridColumns
                   (snaps |> List.map snd) ]
       Notes =
-        let provenance = if classifier.FromCache then "loaded from the cache" else "trained in this run and cached"
-        [ $"Data: {source.Description}. {scale.ReferenceDigits} digits (split by dataSeed {settings.DataSeed}) are held out as the quality reference and the classifier's test set; the GANs and the classifier train on {scale.TrainingDigits} others."
-          $"Classifier: DigitClassifier with {settings.Classifier.Channels} and {2 * settings.Classifier.Channels} channels and {settings.Classifier.Features} features, {settings.Classifier.Epochs} epochs of batch {settings.Classifier.BatchSize} with {settings.Classifier.Optimizer}, seed {settings.Classifier.Seed}; test accuracy {classifier.TestAccuracy:F4} ({provenance})."
+        [ $"Data: {dataDescription}. {scale.ReferenceDigits} digits (split by dataSeed {settings.DataSeed}) are held out as the quality reference and the classifier's test set; the GANs and the classifier train on {scale.TrainingDigits} others."
+          $"Classifier: DigitClassifier with {settings.Classifier.Channels} and {2 * settings.Classifier.Channels} channels and {settings.Classifier.Features} features, {settings.Classifier.Epochs} epochs of batch {settings.Classifier.BatchSize} with {settings.Classifier.Optimizer}, seed {settings.Classifier.Seed}; test accuracy {testAccuracy:F4}. Its training is deterministic (settings, data and thread count); the runner caches its weights under a key of all three, so every unit measures with the same classifier whether it trained it or loaded it."
           $"Quality: squared Frechet distance between Gaussians fitted to the classifier's {settings.Classifier.Features}-d features of {scale.QualitySamples} generated digits (fixed noise) and of the {scale.ReferenceDigits} reference digits; class coverage = share of the 10 classes predicted for at least {settings.CoverageMinShare * 100.0:F1}%% of the generated digits."
           "Sign convention: the EM estimate is E f(real) - E f(fake) on training batches, the negated critic loss without the penalty term (the official WGAN code's -Loss_D); at each measurement it is the median over the interval since the previous one (the WGAN README median-filters it)."
           $"Networks: gan_mnist.py's convolutional critic and generator with DIM = {scale.Dim}, latent size {settings.Latent}, batch {settings.BatchSize}, {scale.GeneratorIterations} generator iterations, measured every {scale.EvaluateEvery}; PyTorch's default initialisation (not tflib's)."
@@ -294,15 +393,9 @@ let private runInScope (settings: Settings) (options: RunOptions) (report: Progr
           "The correlations use the measurements after training began (the EM estimate has no interval before the first iteration); the Frechet distance falls as quality improves, so the claim expects a positive correlation, and a negative one with coverage." ]
         @ Option.toList scale.Note }
 
-/// Runs the experiment inside one dispose scope that outlives every tensor it makes, so that no tensor is
-/// ever left to the garbage collector's finalizer (see MnistWgan.scoped).
-let run (settings: Settings) (options: RunOptions) (report: Progress -> unit) : ExperimentResult =
-    use _ = torch.NewDisposeScope()
-    runInScope settings options report
-
 let definition: ExperimentDefinition =
     Experiment.define Id Title Source metrics decodeSettings (fun settings ->
         { Claims = settings.Claims
           SeedsAt = fun scale requested -> Experiment.seedsFor settings.Seed settings.Scales[scale].Seeds requested
           VerifyTolerance = settings.VerifyTolerance
-          Plan = fun options -> Experiment.wholeRun $"{Id}: every seed and variant" (run settings options) })
+          Plan = fun options -> { Units = units settings options; Assemble = assemble settings options } })

@@ -215,6 +215,7 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
             "estimate", rows |> Array.map (fun r -> r[1])
             "loggedIterations", logged |> Array.map (fun r -> r[0])
             "earthMover", logged |> Array.map (fun r -> r[2]) ]
+      Texts = readOnlyDict []
       Diverged = defaultArg stopped "" }
 
 /// The median-filtered estimate at the logged iterations.

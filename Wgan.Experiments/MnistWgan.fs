@@ -139,6 +139,17 @@ type EpochSampler(count: int, batchSize: int, generator: torch.Generator) =
         position <- position + batchSize
         batch
 
+    /// The sampler's state besides its generator: the position in the current epoch, then the epoch's order
+    /// (empty before the first batch).
+    member _.State: int64[] = Array.append [| int64 position |] (order |> Array.map int64)
+
+    /// Restores a state read from `State` (the generator's state is restored separately).
+    member _.Restore(state: int64[]) =
+        if state.Length = 0 || (state.Length > 1 && state.Length - 1 <> count) then
+            invalidArg (nameof state) $"not the state of a sampler over {count} items"
+        position <- int state[0]
+        order <- state[1..] |> Array.map int
+
 /// The rows of `data` at `indices`, on the data's device.
 let select (data: torch.Tensor) (indices: int64[]) : torch.Tensor =
     scoped (fun () -> data.index_select(0L, torch.tensor(indices).``to``(data.device)))
@@ -191,6 +202,15 @@ type Training(variant: Variant, shape: RunShape, device: torch.Device, images: t
 
     /// The penalty's interpolation generator (for measuring the critic loss as training computes it).
     member _.PenaltyGenerator = penaltyGenerator
+
+    /// What a checkpoint of this training must keep, with the experiment's own measurement generators.
+    member _.LoopObjects(measurementGenerators: torch.Generator list) : TrainingLoop.LoopObjects =
+        { Networks = [ critic; generator ]
+          Optimizers = [ criticOptimizer; generatorOptimizer ]
+          Generators = [ initialisation; dataOrder; noiseGenerator; penaltyGenerator ] @ measurementGenerators }
+
+    /// The data sampler's state (its order and position), which a checkpoint keeps as counters.
+    member _.SamplerCounters: TrainingLoop.LoopCounters = { Read = (fun () -> sampler.State); Write = sampler.Restore }
 
     /// Generator iteration `t` (0-based): the critic iterations it is due, then one generator step.
     member _.Step(t: int) : IterationStats =
@@ -253,3 +273,31 @@ let requireDigits (source: MnistSource) (scale: Manifest.Scale) (needed: int) (w
             DataException(
                 $"scale {scale.Name} needs {needed} MNIST digits ({what}) but the data has {source.Digits.Count} ({source.Description}); "
                 + "use the full data set (without --mnist-file) or a smaller scale"))
+
+/// What a unit records about its digits (texts "data" and "dataFingerprint"), so that the result can name its
+/// data and a merge can check that every shard used the same digits.
+let dataTexts (source: MnistSource) : (string * string) list =
+    [ "data", source.Description; "dataFingerprint", MnistFormats.fingerprint source.Digits ]
+
+/// The description of the digits every unit used (as `dataTexts` recorded it); throws DataException when
+/// units ran on different digits (shards given different data).
+let commonData (results: UnitResult list) : string =
+    let first = results.Head
+    match results |> List.tryFind (fun r -> r.Texts["dataFingerprint"] <> first.Texts["dataFingerprint"]) with
+    | Some other ->
+        let a, b = first.Texts["data"], other.Texts["data"]
+        raise (DataException $"units {first.Key} and {other.Key} ran on different MNIST digits ({a} vs {b}); run every shard with the same data options")
+    | None -> first.Texts["data"]
+
+/// Image snapshots (generator iteration, pixels of a row of images) as a unit's vectors "snapshotIterations"
+/// and "snapshotPixels" (the rows concatenated).
+let snapshotVectors (snapshots: (int * float[]) list) : (string * float[]) list =
+    [ "snapshotIterations", snapshots |> List.map (fst >> float) |> Array.ofList
+      "snapshotPixels", snapshots |> List.map snd |> Array.concat ]
+
+/// The snapshots that `snapshotVectors` put in a unit's result.
+let snapshotsOf (r: UnitResult) : (int * float[]) list =
+    let iterations = r.Vectors["snapshotIterations"]
+    let pixels = r.Vectors["snapshotPixels"]
+    let size = if iterations.Length = 0 then 0 else pixels.Length / iterations.Length
+    iterations |> Array.mapi (fun i t -> int t, pixels[i * size .. (i + 1) * size - 1]) |> List.ofArray

@@ -138,6 +138,7 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
     { Key = unitKey seed trainer d
       Scalars = readOnlyDict scores
       Vectors = readOnlyDict []
+      Texts = readOnlyDict []
       Diverged = defaultArg stopped "" }
 
 let private title = "Mode coverage and sample quality on Gaussian mixtures: GAN vs WGAN"

@@ -157,6 +157,7 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
     { Key = unitKey seed id
       Scalars = readOnlyDict [ "finalEarthMover", finalEarthMover ]
       Vectors = readOnlyDict [ "cosine", rows |> Array.collect (fun r -> r[2..]); "estimate", rows |> Array.map (fun r -> r[1]) ]
+      Texts = readOnlyDict []
       Diverged = defaultArg stopped "" }
 
 /// mean |e_k - e_(k-1)| / mean |e_k|.

@@ -35,6 +35,8 @@ type ScaleSettings =
       ValidationDigits: int
       /// Rows of the generated-digit grids (snapshots over training).
       GridRows: int
+      /// Training state is saved every so many generator iterations (0: never), so a killed unit resumes there.
+      CheckpointEvery: int
       /// What is known about this scale's outcome (e.g. why a claim does not reproduce here), for the notes.
       Note: string option }
 
@@ -75,6 +77,7 @@ let private scaleSettings: Decoder<ScaleSettings> =
           TrainingDigits = r.Required("trainingDigits", Decode.intInRange 1 10_000_000)
           ValidationDigits = r.Required("validationDigits", Decode.intInRange 1 10_000_000)
           GridRows = r.Required("gridRows", Decode.intInRange 1 100)
+          CheckpointEvery = r.Required("checkpointEvery", Decode.intInRange 0 10_000_000)
           Note = r.Optional("note", Decode.nonEmptyString) })
 
 let decodeSettings: Decoder<Settings> =
@@ -172,16 +175,26 @@ let variantMetrics (prefix: string) (trendFrom: float) (gapOver: float) (iterati
       $"{prefix}.validationSlope", validationSlope
       $"{prefix}.slopeDifference", trainSlope - validationSlope ]
 
-/// Trains one variant for one seed on a random training subset and measures it along the way.
+/// Rows the training loop logs (and a checkpoint keeps): a measurement [| 0; t; the six values |] or a
+/// snapshot [| 1; t; pixels |].
+[<Literal>]
+let private MeasurementRow = 0.0
+
+[<Literal>]
+let private SnapshotRow = 1.0
+
+/// Trains one variant for one seed on a random training subset and measures it along the way, saving the
+/// training and measurement state every `scale.CheckpointEvery` generator iterations to `checkpoints` and
+/// resuming from the last one saved.
 let runOne
     (settings: Settings)
     (scale: ScaleSettings)
     (device: torch.Device)
     (digits: Digits)
+    (checkpoints: UnitCheckpoints)
     (seed: int64)
     (variantIndex: int)
     (v: Variant)
-    (progress: int -> unit)
     : RunRecord =
     // The split depends on the seed only, so both variants of a seed see the same training subset.
     use splitGenerator = new torch.Generator(uint64 (Seeds.derive seed [ -1 ]))
@@ -195,36 +208,92 @@ let runOne
     use gridNoise = noise settings.Latent settings.GridColumns gridGenerator device
     let evaluations = set (evaluationPoints scale.GeneratorIterations scale.EvaluateEvery)
     let snapshots = set (snapshotPoints scale.GeneratorIterations scale.GridRows)
-    let measurements = ResizeArray()
-    let pictures = ResizeArray()
     let observe t =
-        if evaluations.Contains t then
-            measurements.Add(measure training shape trainImages validationImages scale.EvaluationBatches measurementGenerator device t)
-            progress t
-        if snapshots.Contains t then
-            use images = training.Sample gridNoise
-            pictures.Add(t, pixelsOf images)
-    observe 0
-    for t in 1 .. scale.GeneratorIterations do
-        training.Step(t - 1) |> ignore
-        observe t
-    { Measurements = measurements.ToArray(); Snapshots = List.ofSeq pictures }
+        [ if evaluations.Contains t then
+              let m = measure training shape trainImages validationImages scale.EvaluationBatches measurementGenerator device t
+              yield [| MeasurementRow; float t; m.TrainNegativeLoss; m.ValidationNegativeLoss; m.TrainEarthMover; m.ValidationEarthMover; m.TrainPenalty; m.ValidationPenalty |]
+          if snapshots.Contains t then
+              use images = training.Sample gridNoise
+              yield Array.append [| SnapshotRow; float t |] (pixelsOf images) ]
+    let rows, _ =
+        TrainingLoop.runWith checkpoints scale.CheckpointEvery (training.LoopObjects [ measurementGenerator ]) training.SamplerCounters
+            scale.GeneratorIterations (fun () -> observe 0) (fun t ->
+                training.Step(t - 1) |> ignore
+                Ok(observe t))
+    { Measurements =
+        [| for r in rows do
+               if r[0] = MeasurementRow then
+                   { Iteration = int r[1]
+                     TrainNegativeLoss = r[2]
+                     ValidationNegativeLoss = r[3]
+                     TrainEarthMover = r[4]
+                     ValidationEarthMover = r[5]
+                     TrainPenalty = r[6]
+                     ValidationPenalty = r[7] } |]
+      Snapshots = [ for r in rows do if r[0] = SnapshotRow then int r[1], r[2..] ] }
 
-let private runInScope (settings: Settings) (options: RunOptions) (report: Progress -> unit) : ExperimentResult =
+/// The key of the unit that trains variant `file` (e.g. "wgan-gp") for `seed`.
+let unitKey (seed: int64) (file: string) = $"seed-{seed}/{file}"
+
+/// A run record as a unit's result: the measurements' columns and the snapshots as vectors, the data as texts.
+let private toUnit (key: string) (source: MnistSource) (r: RunRecord) : UnitResult =
+    let column (pick: Measurement -> float) = r.Measurements |> Array.map pick
+    { Key = key
+      Scalars = readOnlyDict []
+      Vectors =
+        readOnlyDict
+            [ "iteration", column (fun m -> float m.Iteration)
+              "trainNegativeLoss", column (fun m -> m.TrainNegativeLoss)
+              "validationNegativeLoss", column (fun m -> m.ValidationNegativeLoss)
+              "trainEarthMover", column (fun m -> m.TrainEarthMover)
+              "validationEarthMover", column (fun m -> m.ValidationEarthMover)
+              "trainPenalty", column (fun m -> m.TrainPenalty)
+              "validationPenalty", column (fun m -> m.ValidationPenalty)
+              yield! snapshotVectors r.Snapshots ]
+      Texts = readOnlyDict (dataTexts source)
+      Diverged = "" }
+
+/// The run record a unit's vectors hold (`toUnit` read back).
+let private ofUnit (r: UnitResult) : RunRecord =
+    let v (name: string) = r.Vectors[name]
+    { Measurements =
+        v "iteration"
+        |> Array.mapi (fun i t ->
+            { Iteration = int t
+              TrainNegativeLoss = (v "trainNegativeLoss")[i]
+              ValidationNegativeLoss = (v "validationNegativeLoss")[i]
+              TrainEarthMover = (v "trainEarthMover")[i]
+              ValidationEarthMover = (v "validationEarthMover")[i]
+              TrainPenalty = (v "trainPenalty")[i]
+              ValidationPenalty = (v "validationPenalty")[i] })
+      Snapshots = snapshotsOf r }
+
+/// One unit: one seed x one variant, in its own dispose scope that outlives every tensor it makes, so that no
+/// tensor is ever left to the garbage collector's finalizer (see MnistWgan.scoped).
+let runUnit (settings: Settings) (options: RunOptions) (checkpoints: UnitCheckpoints) (seed: int64) (variantIndex: int) (file: string) (v: Variant) : UnitResult =
+    use _ = torch.NewDisposeScope()
     let scale = settings.Scales[options.Scale]
-    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
-    let device = Experiment.device options
     let source = options.Resources.Mnist()
     requireDigits source options.Scale (scale.TrainingDigits + scale.ValidationDigits) "trainingDigits + validationDigits"
+    toUnit (unitKey seed file) source (runOne settings scale (Experiment.device options) source.Digits checkpoints seed variantIndex v)
+
+/// The units of a run: one per seed and variant (WGAN-GP, then WGAN-clip).
+let units (settings: Settings) (options: RunOptions) : WorkUnit list =
+    let scale = settings.Scales[options.Scale]
+    [ for seed in Experiment.seedsFor settings.Seed scale.Seeds options.Seeds do
+          for k, (_, file, name, v) in List.indexed (variants settings) ->
+              { Key = unitKey seed file
+                Description = $"seed {seed}, {name}"
+                Run = fun checkpoints -> runUnit settings options checkpoints seed k file v } ]
+
+/// The experiment's result from its units' results.
+let assemble (settings: Settings) (options: RunOptions) (results: UnitResult list) : ExperimentResult =
+    let scale = settings.Scales[options.Scale]
+    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+    let found = results |> List.map (fun r -> r.Key, r) |> Map
+    let dataDescription = commonData results
     let vs = variants settings
-    let total = seeds.Length * vs.Length * scale.GeneratorIterations
-    let records =
-        [ for s, seed in List.indexed seeds ->
-              seed,
-              [ for k, (_, file, name, v) in List.indexed vs ->
-                    let before = (s * vs.Length + k) * scale.GeneratorIterations
-                    let progress t = report { Done = before + t; Total = total; Message = $"seed {seed}, {name}, generator iteration {t}" }
-                    file, runOne settings scale device source.Digits seed k v progress ] |> Map ]
+    let records = [ for seed in seeds -> seed, Map [ for _, file, _, _ in vs -> file, ofUnit found[unitKey seed file] ] ]
     let metrics =
         records
         |> List.map (fun (seed, byVariant) ->
@@ -274,7 +343,7 @@ let private runInScope (settings: Settings) (options: RunOptions) (report: Progr
                   settings.GridColumns
                   (snaps |> List.map snd) ]
       Notes =
-        [ $"Data: {source.Description}. Each seed draws its own random subset of {scale.TrainingDigits} training digits and {scale.ValidationDigits} disjoint validation digits; both variants of a seed share it."
+        [ $"Data: {dataDescription}. Each seed draws its own random subset of {scale.TrainingDigits} training digits and {scale.ValidationDigits} disjoint validation digits; both variants of a seed share it."
           "Sign convention: the curves show the negative critic loss -(E f(fake) - E f(real) + lambda GP) = E f(real) - E f(fake) - lambda GP, as gan_mnist.py's disc_cost negated; for WGAN-clip there is no penalty term. The `finalEmGap` metrics drop the penalty term."
           $"Every {scale.EvaluateEvery} generator iterations the critic (not updated) is evaluated on {scale.EvaluationBatches} random training batches and {scale.EvaluationBatches} random validation batches of {settings.BatchSize}, each pair against the same fresh fake batch."
           $"Networks: gan_mnist.py's convolutional critic and generator with DIM = {scale.Dim}, latent size {settings.Latent}, batch {settings.BatchSize}, {scale.GeneratorIterations} generator iterations; PyTorch's default initialisation (not tflib's), drawn from seeded generators."
@@ -284,15 +353,9 @@ let private runInScope (settings: Settings) (options: RunOptions) (report: Progr
           "PAPERS.md states the overfitting claim for WGAN-GP only; the WGAN-clip claim checks whether clipping's critic shows the same training/validation gap." ]
         @ Option.toList scale.Note }
 
-/// Runs the experiment inside one dispose scope that outlives every tensor it makes, so that no tensor is
-/// ever left to the garbage collector's finalizer (see MnistWgan.scoped).
-let run (settings: Settings) (options: RunOptions) (report: Progress -> unit) : ExperimentResult =
-    use _ = torch.NewDisposeScope()
-    runInScope settings options report
-
 let definition: ExperimentDefinition =
     Experiment.define Id Title Source metrics decodeSettings (fun settings ->
         { Claims = settings.Claims
           SeedsAt = fun scale requested -> Experiment.seedsFor settings.Seed settings.Scales[scale].Seeds requested
           VerifyTolerance = settings.VerifyTolerance
-          Plan = fun options -> Experiment.wholeRun $"{Id}: every seed and variant" (run settings options) })
+          Plan = fun options -> { Units = units settings options; Assemble = assemble settings options } })

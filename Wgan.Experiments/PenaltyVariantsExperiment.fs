@@ -131,7 +131,7 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
             use _ = torch.NewDisposeScope()
             let fake = toRows (generate generatorNetwork settings.NoiseDimension scale.EarthMoverSamples device evaluationGenerator)
             EarthMover.earthMover fake (toRows (ToyData.sample d scale.EarthMoverSamples evaluationGenerator))
-    { Key = unitKey seed v d; Scalars = readOnlyDict [ "finalEarthMover", w1 ]; Vectors = readOnlyDict []; Diverged = defaultArg stopped "" }
+    { Key = unitKey seed v d; Scalars = readOnlyDict [ "finalEarthMover", w1 ]; Vectors = readOnlyDict []; Texts = readOnlyDict []; Diverged = defaultArg stopped "" }
 
 let private title = "Gradient-penalty variants: one- vs two-sided penalty, critic normalisation"
 let private source = "WGAN-GP (Gulrajani et al. 2017), section 4 and Appendix C"

@@ -154,35 +154,26 @@ let private withoutGradient (f: unit -> 'T) : 'T =
     f ()
 
 /// "" when `value` is finite, otherwise why training stops (`what` is NaN or infinite at step `step`).
-let private finite (what: string) (step: int) (value: float) =
+let finite (what: string) (step: int) (value: float) =
     if Double.IsFinite value then "" else $"{what} is {value} at step {step}"
 
-/// Trains `critic` for `steps` steps on batches of `dataset` (real) against the fixed generator
-/// Pr + N(0, sigma^2 I) (fake), every batch fresh; all randomness (batches and penalty coefficients) comes
-/// from `generator`. Returns "" or, if a loss became NaN or infinite, why it stopped there.
-let trainCriticAgainstNoisyCopy
+/// One critic step on a fresh batch of `dataset` (real) against a fresh batch of the fixed generator
+/// Pr + N(0, sigma^2 I) (fake); all randomness (batches and penalty coefficients) comes from `generator`.
+/// Returns the critic loss E f(fake) - E f(real) (+ penalty) before the update.
+let criticStepAgainstNoisyCopy
     (critic: Mlp)
     (optimizer: Optimizer)
     (lipschitz: LipschitzConstraint)
     (dataset: ToyDataset)
     (sigma: float)
     (batchSize: int)
-    (steps: int)
     (device: torch.Device)
     (generator: torch.Generator)
-    : string =
-    let rec train step =
-        if step > steps then ""
-        else
-            let loss =
-                use _ = torch.NewDisposeScope()
-                let real = (ToyData.sample dataset batchSize generator).``to``(device)
-                let fake = (ToyData.noisyCopy dataset sigma batchSize generator).``to``(device)
-                (CriticStep.criticStep critic optimizer lipschitz real fake generator).Loss
-            match finite "critic loss" step loss with
-            | "" -> train (step + 1)
-            | reason -> reason
-    train 1
+    : float =
+    use _ = torch.NewDisposeScope()
+    let real = (ToyData.sample dataset batchSize generator).``to``(device)
+    let fake = (ToyData.noisyCopy dataset sigma batchSize generator).``to``(device)
+    (CriticStep.criticStep critic optimizer lipschitz real fake generator).Loss
 
 /// A batch of generator noise z ~ N(0, I), [n, dimension], drawn on the CPU.
 let noise (dimension: int) (n: int) (device: torch.Device) (generator: torch.Generator) : torch.Tensor =
@@ -195,8 +186,12 @@ let generate (generatorNetwork: Mlp) (dimension: int) (n: int) (device: torch.De
 
 /// The WGAN training loop (WGAN Algorithm 1, WGAN-GP Algorithm 1): every iteration takes `nCritic` critic
 /// steps on fresh real batches against fresh generated batches, then one generator step (loss -E f(G(z))).
+/// It runs through TrainingLoop.run: the networks, their optimisers and `generator` are saved to
+/// `checkpoints` every `checkpointEvery` iterations (0: never), and training resumes from the last save.
 /// Returns "" or, if a loss became NaN or infinite, why it stopped there.
 let trainWgan
+    (checkpoints: UnitCheckpoints)
+    (checkpointEvery: int)
     (critic: Mlp)
     (generatorNetwork: Mlp)
     (setting: TrainingSetting)
@@ -220,18 +215,19 @@ let trainWgan
         use _ = torch.NewDisposeScope()
         let z = noise noiseDimension batchSize device generator
         finite "generator loss" iteration (GeneratorStep.wassersteinStep generatorNetwork generatorOptimizer critic z).Loss
-    let rec train iteration =
-        if iteration > iterations then ""
-        else
-            let rec critics k =
-                if k > nCritic then "" else match criticStep iteration k with "" -> critics (k + 1) | reason -> reason
-            match critics 1 with
-            | "" ->
-                match generatorStep iteration with
-                | "" -> train (iteration + 1)
-                | reason -> reason
-            | reason -> reason
-    train 1
+    let iteration i =
+        let rec critics k =
+            if k > nCritic then "" else match criticStep i k with "" -> critics (k + 1) | reason -> reason
+        match critics 1 with
+        | "" ->
+            match generatorStep i with
+            | "" -> Ok None
+            | reason -> Error reason
+        | reason -> Error reason
+    let objects: TrainingLoop.LoopObjects =
+        { Networks = [ critic; generatorNetwork ]; Optimizers = [ criticOptimizer; generatorOptimizer ]; Generators = [ generator ] }
+    let _, stopped = TrainingLoop.run checkpoints checkpointEvery objects iterations iteration
+    defaultArg stopped ""
 
 /// The smallest positive float32 (a subnormal): gradient norms that are exactly 0 (every unit of a layer
 /// inactive, or an underflow) are counted as this, so that their log10 (-44.85) stays finite.

@@ -11,6 +11,54 @@ type LoopObjects =
       Optimizers: Optimizer list
       Generators: torch.Generator list }
 
+/// State a loop carries outside its networks, optimisers and generators, as integers (e.g. a data sampler's
+/// permutation and position): `Read` gives it when a checkpoint is saved, `Write` puts it back when one is
+/// restored.
+type LoopCounters =
+    { Read: unit -> int64[]
+      Write: int64[] -> unit }
+
+    /// No state besides the iteration.
+    static member None = { Read = (fun () -> [||]); Write = ignore }
+
+/// Runs iterations 1 .. `total` as `run` does, with more to keep and to log: `counters` is saved with every
+/// checkpoint and restored from it; `before ()` runs first when the loop starts afresh (not when it resumes),
+/// e.g. a measurement before training, and its rows are logged first; each iteration may log several rows.
+let runWith
+    (checkpoints: UnitCheckpoints)
+    (every: int)
+    (objects: LoopObjects)
+    (counters: LoopCounters)
+    (total: int)
+    (before: unit -> float[] list)
+    (iteration: int -> Result<float[] list, string>)
+    : float[][] * string option =
+    let rows = ResizeArray<float[]>()
+    let start =
+        match checkpoints.Load() with
+        | Some bytes ->
+            let state = TrainingState.restore bytes objects.Networks objects.Optimizers objects.Generators
+            rows.AddRange state.Series
+            counters.Write state.Counters[1..]
+            int state.Counters[0]
+        | None ->
+            rows.AddRange(before ())
+            0
+    let rec loop k =
+        if k > total then None
+        else
+            match iteration k with
+            | Error reason -> Some reason
+            | Ok logged ->
+                rows.AddRange logged
+                if every > 0 && k % every = 0 && k < total then
+                    checkpoints.Save(
+                        TrainingState.save objects.Networks objects.Optimizers objects.Generators
+                            { Counters = Array.append [| int64 k |] (counters.Read()); Series = rows.ToArray() })
+                loop (k + 1)
+    let stopped = loop (start + 1)
+    rows.ToArray(), stopped
+
 /// Runs iterations 1 .. `total`, starting after the last checkpointed iteration if `checkpoints` has one,
 /// and saving the state after every `every`-th iteration (0: never). `iteration k` performs iteration k and
 /// returns `Ok (Some row)` to log a row, `Ok None` to log nothing, or `Error reason` to stop (divergence).
@@ -22,25 +70,4 @@ let run
     (total: int)
     (iteration: int -> Result<float[] option, string>)
     : float[][] * string option =
-    let rows = ResizeArray<float[]>()
-    let start =
-        match checkpoints.Load() with
-        | Some bytes ->
-            let state = TrainingState.restore bytes objects.Networks objects.Optimizers objects.Generators
-            rows.AddRange state.Series
-            int state.Counters[0]
-        | None -> 0
-    let rec loop k =
-        if k > total then None
-        else
-            match iteration k with
-            | Error reason -> Some reason
-            | Ok row ->
-                row |> Option.iter rows.Add
-                if every > 0 && k % every = 0 && k < total then
-                    checkpoints.Save(
-                        TrainingState.save objects.Networks objects.Optimizers objects.Generators
-                            { Counters = [| int64 k |]; Series = rows.ToArray() })
-                loop (k + 1)
-    let stopped = loop (start + 1)
-    rows.ToArray(), stopped
+    runWith checkpoints every objects LoopCounters.None total (fun () -> []) (iteration >> Result.map Option.toList)

@@ -41,10 +41,15 @@ let toJson (r: UnitResult) : string =
          for v in values do writeDouble w v
          w.WriteEndArray()
      w.WriteEndObject()
+     w.WriteStartObject("texts")
+     for KeyValue (name, text) in r.Texts |> Seq.sortBy (fun kv -> kv.Key) do
+         w.WriteString(name, text)
+     w.WriteEndObject()
      w.WriteEndObject())
     Encoding.UTF8.GetString(stream.ToArray())
 
-/// Reads a unit result written by `toJson`; throws InvalidDataException when the text is not one.
+/// Reads a unit result written by `toJson` (one written before units had texts has none); throws
+/// InvalidDataException when the text is not one.
 let ofJson (text: string) : UnitResult =
     try
         use doc = JsonDocument.Parse text
@@ -53,7 +58,11 @@ let ofJson (text: string) : UnitResult =
           Diverged = root.GetProperty("diverged").GetString()
           Scalars = readOnlyDict [ for p in root.GetProperty("scalars").EnumerateObject() -> p.Name, readDouble p.Value ]
           Vectors =
-            readOnlyDict [ for p in root.GetProperty("vectors").EnumerateObject() -> p.Name, [| for v in p.Value.EnumerateArray() -> readDouble v |] ] }
+            readOnlyDict [ for p in root.GetProperty("vectors").EnumerateObject() -> p.Name, [| for v in p.Value.EnumerateArray() -> readDouble v |] ]
+          Texts =
+            match root.TryGetProperty "texts" with
+            | true, texts -> readOnlyDict [ for p in texts.EnumerateObject() -> p.Name, p.Value.GetString() ]
+            | _ -> readOnlyDict [] }
     with
     | :? JsonException
     | :? InvalidOperationException

@@ -172,6 +172,7 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
         readOnlyDict [
             for i, l in List.indexed losses -> $"curve-{l}", pad (column (i + 1))
             yield "meanFakeOutput", pad (column (losses.Length + 1)) ]
+      Texts = readOnlyDict []
       Diverged = defaultArg stopped "" }
 
 /// The per-seed metrics of one learner's unit.

@@ -21,7 +21,9 @@ type ScaleSettings =
       /// Width of every hidden layer of both networks.
       Width: int
       BatchSize: int
-      GeneratorIterations: int }
+      GeneratorIterations: int
+      /// Training state is saved every so many generator iterations (0: never), so a killed unit resumes there.
+      CheckpointEvery: int }
 
 type Settings =
     { Seed: int
@@ -53,7 +55,8 @@ let private scaleSettings: Decoder<ScaleSettings> =
         { Seeds = r.Required("seeds", Decode.intInRange 1 1000)
           Width = r.Required("width", Decode.intInRange 1 65536)
           BatchSize = r.Required("batchSize", Decode.intInRange 1 1_000_000)
-          GeneratorIterations = r.Required("generatorIterations", Decode.intInRange 0 10_000_000) })
+          GeneratorIterations = r.Required("generatorIterations", Decode.intInRange 0 10_000_000)
+          CheckpointEvery = r.Required("checkpointEvery", Decode.intInRange 0 10_000_000) })
 
 let decodeSettings: Decoder<Settings> =
     Decode.object (fun r ->
@@ -135,8 +138,9 @@ let unitKey (seed: int64) (role: Role) = $"seed-{seed}/{role.Prefix}"
 
 /// One unit of work: trains the WGAN under one setting, then measures the critic's linear weights (biases
 /// excluded) before and after: the role's statistics as scalars, and the histogram of the final weights
-/// (vector "histogram", over ["histogramLo", "histogramHi"]).
-let train (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (seed: int64) (role: Role) : UnitMeasurement =
+/// (vector "histogram", over ["histogramLo", "histogramHi"]). Training checkpoints to `checkpoints` every
+/// CheckpointEvery generator iterations and resumes from the last save.
+let train (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (checkpoints: UnitCheckpoints) (seed: int64) (role: Role) : UnitMeasurement =
     let generatorFor purpose = new torch.Generator(uint64 (Seeds.derive seed [ role.Code; purpose ]))
     use networkGenerator = generatorFor 0
     use trainingGenerator = generatorFor 1
@@ -150,12 +154,13 @@ let train (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (se
     generatorNetwork.``to``(device) |> ignore
     let initial = LipschitzTools.layerWeights critic
     let diverged =
-        trainWgan critic generatorNetwork setting settings.Dataset settings.NoiseDimension scale.BatchSize settings.NCritic scale.GeneratorIterations device trainingGenerator
+        trainWgan checkpoints scale.CheckpointEvery critic generatorNetwork setting settings.Dataset settings.NoiseDimension scale.BatchSize settings.NCritic scale.GeneratorIterations device trainingGenerator
     let final = if diverged = "" then LipschitzTools.layerWeights critic else initial |> Array.map (Array.map (fun _ -> nan))
     let histogram = histogramOf setting.Label settings.HistogramBins (if diverged = "" then Array.concat final else [| 0.0 |])
     { Key = unitKey seed role
       Scalars = readOnlyDict (weightStatistics role (bound settings) initial final @ [ "histogramLo", histogram.Lo; "histogramHi", histogram.Hi ])
       Vectors = readOnlyDict [ "histogram", histogram.Counts ]
+      Texts = readOnlyDict []
       Diverged = diverged }
 
 /// The per-seed metrics from the seed's two units.
@@ -176,7 +181,7 @@ let units (settings: Settings) (options: RunOptions) : ToyUnit list =
           for role in roles ->
               { Key = unitKey seed role
                 Description = $"seed {seed}, {(settingOf settings role).Label}"
-                Run = fun _ -> train settings scale device seed role } ]
+                Run = fun checkpoints -> train settings scale device checkpoints seed role } ]
 
 /// The experiment's result from its units' measurements.
 let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasurement list) : ExperimentResult =

@@ -4,6 +4,7 @@
 module Wgan.Tests.LossVsQualityExperimentTests
 
 open System.IO
+open System.Text.Json.Nodes
 open Xunit
 open Snapshooter.Xunit
 open Wgan.Experiments
@@ -32,21 +33,70 @@ let ``the repository manifest is valid`` () =
     Assert.True(reading.IsValid, String.concat "; " reading.Errors)
     Assert.True(reading.Experiment.UsesMnist)
 
+/// A smoke run with its own empty cache, computed once.
+let private reference = lazy (runSmokeWith (sliceResources ()))
+
 [<Fact>]
 let ``smoke-scale claims and metrics match the committed snapshot`` () =
-    Snapshot.Match(Render.snapshotText (runSmokeWith (sliceResources ())))
+    Snapshot.Match(Render.snapshotText reference.Value)
+
+/// Resources over the slice that count the classifier's cache traffic; with `keep = false` the cache never
+/// holds anything, so that every unit trains the classifier itself.
+type private CountingResources(keep: bool) =
+    let inner = sliceResources ()
+    member val Loaded = 0 with get, set
+    member val Stored = 0 with get, set
+    member _.CacheRoot = inner.Loader.CacheRoot
+    interface IResources with
+        member _.Mnist() = inner.Mnist()
+        member this.TryLoad key =
+            let bytes = if keep then inner.TryLoad key else null
+            if not (isNull bytes) then this.Loaded <- this.Loaded + 1
+            bytes
+        member this.Store(key, contents) =
+            if keep then
+                this.Stored <- this.Stored + 1
+                inner.Store(key, contents)
 
 [<Fact>]
 let ``a classifier from the cache gives the same results as one trained in the run`` () =
-    let resources = sliceResources ()
+    let resources = CountingResources(true)
     let trained = runSmokeWith resources
+    // Smoke: the classifier unit trains and stores the classifier; the 4 GAN units load it.
+    Assert.Equal((1, 4), (resources.Stored, resources.Loaded))
     let cached = runSmokeWith resources
-    Assert.Contains(trained.Notes, fun n -> n.Contains "trained in this run and cached")
-    Assert.Contains(cached.Notes, fun n -> n.Contains "loaded from the cache")
-    let withoutNotes r = everything { r with Notes = [] }
-    Assert.Equal<string list>(withoutNotes trained, withoutNotes cached)
-    // And an independent run with its own empty cache agrees too.
-    Assert.Equal<string list>(withoutNotes trained, withoutNotes (runSmokeWith (sliceResources ())))
+    Assert.Equal((1, 9), (resources.Stored, resources.Loaded))
+    Assert.Equal<string list>(everything trained, everything cached)
+
+[<Fact>]
+let ``units run in any order, in separate groups with separate caches, assemble to the same result`` () =
+    let expected = everything reference.Value
+    let experiment = (Harness.ReadManifest(File.ReadAllText manifestPath)).Experiment
+    // Two "machines" running alternate units in reverse order: the first has an empty cache, so a GAN unit
+    // trains the classifier (and caches it) before the classifier unit loads it; the second has a cache that
+    // never keeps anything, so each of its units trains the classifier itself.
+    let machines = [| CountingResources(true); CountingResources(false) |]
+    let runs = machines |> Array.map (fun resources -> experiment.Plan("smoke", 0, "cpu", resources))
+    let count = runs[0].UnitKeys.Length
+    let results = [ for i in count - 1 .. -1 .. 0 -> TestSupport.runStraight runs[i % 2] i ]
+    Assert.Equal<string list>(expected, everything (runs[0].Assemble results))
+    Assert.Equal((1, 2), (machines[0].Stored, machines[0].Loaded))
+    Assert.Equal((0, 0), (machines[1].Stored, machines[1].Loaded))
+
+[<Fact>]
+let ``a unit killed after each checkpoint and resumed gives the uninterrupted unit result`` () =
+    TestSupport.pinThreads ()
+    // A checkpoint after every generator iteration, so that most resumptions fall inside an evaluation
+    // interval, whose EM estimates the measurement at its end summarises.
+    let root = JsonNode.Parse(File.ReadAllText manifestPath)
+    root.["scales"].["smoke"].["checkpointEvery"] <- JsonValue.Create 1
+    let run = (Harness.ReadManifest(root.ToJsonString())).Experiment.Plan("smoke", 1, "cpu", sliceResources ())
+    Assert.Equal<string[]>([| "classifier"; "seed-1/wgan-gp"; "seed-1/wgan-clip" |], run.UnitKeys)
+    for index in 1 .. 2 do
+        let resumed, kills = TestSupport.runKilledAfterEverySave run index
+        // Smoke: 6 generator iterations, a checkpoint after each of the first 5.
+        Assert.Equal(5, kills)
+        Assert.Equal(UnitStore.toJson (TestSupport.runStraight run index), UnitStore.toJson resumed)
 
 [<Fact>]
 let ``repeated runs in one process give identical results`` () =
@@ -57,16 +107,17 @@ let ``repeated runs in one process give identical results`` () =
 
 [<Fact>]
 let ``a damaged cached classifier is rebuilt`` () =
-    let resources = sliceResources ()
+    let resources = CountingResources(true)
     let trained = runSmokeWith resources
-    let artefacts = Path.Combine(resources.Loader.CacheRoot, "artefacts")
+    let artefacts = Path.Combine(resources.CacheRoot, "artefacts")
     let file = Directory.GetFiles(artefacts) |> Array.exactlyOne
     let bytes = File.ReadAllBytes file
     bytes[100] <- bytes[100] ^^^ 0xffuy
     File.WriteAllBytes(file, bytes)
     let rebuilt = runSmokeWith resources
-    Assert.Contains(rebuilt.Notes, fun n -> n.Contains "trained in this run and cached")
-    Assert.Equal<string list>(everything { trained with Notes = [] }, everything { rebuilt with Notes = [] })
+    // The classifier unit finds the damaged file, trains the classifier again and stores it; the GAN units load it.
+    Assert.Equal((2, 8), (resources.Stored, resources.Loaded))
+    Assert.Equal<string list>(everything trained, everything rebuilt)
 
 [<Fact>]
 let ``run writes quality series, figures, grids and claims`` () =

@@ -56,12 +56,18 @@ let ``a clipping variant must clip`` () =
     root.["wganClip"].["critic"].["constraint"] <- JsonNode.Parse """{ "kind": "gradient-penalty", "lambda": 10, "sides": "two-sided" }"""
     ManifestTests.assertRejectedAt "$.wganClip.critic.constraint.kind" "weight-clipping" (root.ToJsonString())
 
+/// A CLI run at smoke scale on the slice, computed once: (its work folder, its output folder).
+let private cliRun =
+    lazy
+        let dir = tempFolder ()
+        let out = Path.Combine(dir, "results")
+        let r = cli [ "run"; manifestPath; "--scale"; "smoke"; "--out"; out; "--mnist-file"; slicePath; "--cache"; Path.Combine(dir, "cache") ]
+        Assert.True(r.Exit = 0, r.Err)
+        dir, out
+
 [<Fact>]
 let ``run writes curves, figures, sample grids and claims`` () =
-    let dir = tempFolder ()
-    let out = Path.Combine(dir, "results")
-    let r = cli [ "run"; manifestPath; "--scale"; "smoke"; "--out"; out; "--mnist-file"; slicePath; "--cache"; Path.Combine(dir, "cache") ]
-    Assert.True(r.Exit = 0, r.Err)
+    let _, out = cliRun.Value
     let folder = Path.Combine(out, "overfitting-detection")
     let expected =
         [| "figures/wgan-clip-overfitting.png"; "figures/wgan-clip-samples.png"; "figures/wgan-gp-overfitting.png"; "figures/wgan-gp-samples.png"
@@ -80,3 +86,38 @@ let ``run writes curves, figures, sample grids and claims`` () =
     Assert.Contains("(figures/wgan-gp-samples.png)", report)
     Assert.Contains("mnist-slice.bin", report)
     Assert.Empty(Directory.GetFiles(out, ".*", SearchOption.AllDirectories))
+
+[<Fact>]
+let ``two shards merged give exactly the unsharded result`` () =
+    let dir, unsharded = cliRun.Value
+    let out = Path.Combine(dir, "sharded")
+    for i in 0 .. 1 do
+        let r = cli [ "run"; manifestPath; "--scale"; "smoke"; "--out"; out; "--mnist-file"; slicePath; "--cache"; Path.Combine(dir, "cache"); "--shard"; $"{i}/2" ]
+        Assert.True(r.Exit = 0, r.Err)
+        Assert.Contains($"shard {i}/2 done (2 units)", r.Out)
+    // The merge has no data source: the units' results must hold everything the result needs.
+    let merged = cli [ "merge"; "--out"; out ]
+    Assert.True(merged.Exit = 0, merged.Err)
+    Assert.Equal(ReliabilityTests.comparable (Path.Combine(unsharded, "overfitting-detection")), ReliabilityTests.comparable (Path.Combine(out, "overfitting-detection")))
+
+[<Fact>]
+let ``a unit killed after each checkpoint and resumed gives the uninterrupted unit result`` () =
+    TestSupport.pinThreads ()
+    let run = (Harness.ReadManifest(File.ReadAllText manifestPath)).Experiment.Plan("smoke", 1, "cpu", sliceResources ())
+    Assert.Equal<string[]>([| "seed-1/wgan-gp"; "seed-1/wgan-clip" |], run.UnitKeys)
+    // WGAN-GP (Adam, penalty interpolation) and WGAN-clip (RMSProp, batch-norm statistics); both draw the
+    // critic measurements from their own generator as they train.
+    for index in 0 .. 1 do
+        let resumed, kills = TestSupport.runKilledAfterEverySave run index
+        // Smoke scale of experiments/overfitting-detection.json: 6 generator iterations, a checkpoint after 2 and 4.
+        Assert.Equal(2, kills)
+        Assert.Equal(UnitStore.toJson (TestSupport.runStraight run index), UnitStore.toJson resumed)
+
+[<Fact>]
+let ``units that ran on different digits are not assembled`` () =
+    let unitOn (key: string) (data: string) (fingerprint: string) : UnitResult =
+        { Key = key; Scalars = readOnlyDict []; Vectors = readOnlyDict []; Diverged = ""
+          Texts = readOnlyDict [ "data", data; "dataFingerprint", fingerprint ] }
+    Assert.Equal("file a.bin", MnistWgan.commonData [ unitOn "u1" "file a.bin" "aa"; unitOn "u2" "file a.bin" "aa" ])
+    let e = Assert.Throws<DataException>(fun () -> MnistWgan.commonData [ unitOn "u1" "file a.bin" "aa"; unitOn "u2" "file b.bin" "bb" ] |> ignore)
+    Assert.Contains("units u1 and u2 ran on different MNIST digits (file a.bin vs file b.bin)", e.Message)

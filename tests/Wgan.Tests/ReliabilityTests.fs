@@ -182,3 +182,18 @@ let ``training curves go to TensorBoard event files`` () =
     Assert.Contains("training/earth_mover", bytes)
     Assert.Contains("training/critic_loss", bytes)
     Assert.DoesNotContain("not-a-curve", bytes)
+
+[<Fact>]
+let ``unit results round-trip through their checkpoint text, texts included`` () =
+    let r: Wgan.Experiments.UnitResult =
+        { Key = "seed-1/wgan-gp"
+          Scalars = readOnlyDict [ "a", 0.1; "b", nan ]
+          Vectors = readOnlyDict [ "v", [| 1.0 / 3.0; infinity; -0.0 |] ]
+          Texts = readOnlyDict [ "data", "file mnist-slice.bin, 200 digits \"quoted\"" ]
+          Diverged = "" }
+    let text = Wgan.Experiments.UnitStore.toJson r
+    Assert.Equal(text, Wgan.Experiments.UnitStore.toJson (Wgan.Experiments.UnitStore.ofJson text))
+    Assert.Equal("file mnist-slice.bin, 200 digits \"quoted\"", (Wgan.Experiments.UnitStore.ofJson text).Texts["data"])
+    // A unit checkpointed before units had texts reads back with none.
+    let old = Wgan.Experiments.UnitStore.ofJson """{"key":"k","diverged":"","scalars":{"a":1},"vectors":{}}"""
+    Assert.Empty(old.Texts)

@@ -122,3 +122,24 @@ let ``the three experiments are in the catalogue`` () =
     let ids = Catalogue.all |> List.map (fun d -> d.Id)
     for id in [ "capacity-underuse"; "gradient-norms"; "weight-histograms" ] do
         Assert.Contains(id, ids)
+
+/// Runs every unit of a smoke run (one seed) killed after each checkpoint save and resumed, and checks that
+/// each gives, bit for bit, the result of the same unit run straight through.
+let private resumesExactly (id: string) (units: int list) (expectedKills: int) =
+    TestSupport.pinThreads ()
+    let run = (plan (manifestText id)).Plan("smoke", 1, "cpu", NoResources())
+    for index in units do
+        let resumed, kills = TestSupport.runKilledAfterEverySave run index
+        Assert.Equal(expectedKills, kills)
+        Assert.Equal(UnitStore.toJson (TestSupport.runStraight run index), UnitStore.toJson resumed)
+
+[<Fact>]
+let ``gradient-norms units killed after each checkpoint and resumed give the uninterrupted results`` () =
+    // Smoke scale of experiments/gradient-norms.json: 5 generator iterations, a checkpoint after 2 and 4.
+    resumesExactly "gradient-norms" [ 0 .. 3 ] 2
+
+[<Fact>]
+let ``a capacity-underuse unit killed after each checkpoint and resumed gives the uninterrupted result`` () =
+    // Smoke scale of experiments/capacity-underuse.json: 2 x 40 critic steps, a checkpoint every 20 (the
+    // second one just before the penalised critic starts).
+    resumesExactly "capacity-underuse" [ 0 ] 3

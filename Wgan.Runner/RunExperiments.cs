@@ -193,6 +193,10 @@ public static class RunExperiments
             RedirectStandardError = true,
         };
         if (!direct) start.ArgumentList.Add(self.Location);
+        // A large gen-0 budget, as in the test host, unless the caller chose one: fewer collections, so
+        // TorchSharp's Scalar finalizer race is rarer (README, "Native-memory hazards worked around").
+        if (System.Environment.GetEnvironmentVariable("DOTNET_GCgen0size") is null)
+            start.Environment["DOTNET_GCgen0size"] = "0x20000000";
         foreach (var a in arguments) start.ArgumentList.Add(a);
         var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {start.FileName}");
         process.OutputDataReceived += (_, _) => { }; // a worker prints no results

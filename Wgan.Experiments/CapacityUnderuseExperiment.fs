@@ -296,7 +296,7 @@ let private surfaceFigure (settings: Settings) (resolution: int) (dataset: ToyDa
     let values = unit.Vectors[$"{kind.Prefix}.surface"]
     let h = settings.PlotHalfWidth
     { Name = $"surface-{dataset.Name}-{kind.Prefix}"
-      Title = $"{ToyWgan.datasetTitle dataset}: {ToyWgan.constraintText critic.Constraint}"
+      Title = $"{ToyWgan.datasetTitle dataset}: {Manifest.constraintText critic.Constraint}"
       XLabel = "x1"
       YLabel = "x2"
       LogY = false
@@ -310,7 +310,7 @@ let private surfaceFigure (settings: Settings) (resolution: int) (dataset: ToyDa
             Values = Array2D.init resolution resolution (fun i j -> values[i * resolution + j]) } ]
       Points =
         [ { Label = "real (Pr)"; X = unit.Vectors["real.x1"]; Y = unit.Vectors["real.x2"] }
-          { Label = $"generated (Pr + N(0, {ToyWgan.plainNumber settings.GeneratorNoise}^2 I))"; X = unit.Vectors["fake.x1"]; Y = unit.Vectors["fake.x2"] } ]
+          { Label = $"generated (Pr + N(0, {Manifest.plainNumber settings.GeneratorNoise}^2 I))"; X = unit.Vectors["fake.x1"]; Y = unit.Vectors["fake.x2"] } ]
       Histograms = [] }
 
 /// The units of a run: one per seed and data set.
@@ -335,7 +335,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: ToyWgan.U
     let n = scale.GridResolution
     let cell = 2.0 * h / float n
     let describe (c: CriticSettings) =
-        $"MLP 2 -> {ToyWgan.widthsText scale.CriticHidden} -> 1, {ToyWgan.activationText c.Activation}, normalisation {ToyWgan.normalizationText c.Normalization}, {ToyWgan.optimizerText c.Optimizer}, {ToyWgan.constraintText c.Constraint}"
+        $"MLP 2 -> {Manifest.widthsText scale.CriticHidden} -> 1, {Manifest.activationText c.Activation}, normalisation {Manifest.normalizationText c.Normalization}, {Manifest.optimizerText c.Optimizer}, {Manifest.constraintText c.Constraint}"
     let claims = settings.Claims |> List.map (Claims.evaluate metrics)
     { ExperimentId = Id
       Title = title
@@ -365,7 +365,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: ToyWgan.U
               for kind in kinds -> surfaceFigure settings n d found[unitKey seeds.Head d] kind ]
       ImageGrids = []
       Notes =
-        [ $"Fixed generator: Pg = Pr + N(0, {ToyWgan.plainNumber settings.GeneratorNoise}^2 I) (gan_toy.py FIXED_GENERATOR); only the critics train, {scale.CriticSteps} steps of batch {scale.BatchSize}, every batch fresh."
+        [ $"Fixed generator: Pg = Pr + N(0, {Manifest.plainNumber settings.GeneratorNoise}^2 I) (gan_toy.py FIXED_GENERATOR); only the critics train, {scale.CriticSteps} steps of batch {scale.BatchSize}, every batch fresh."
           $"Clipped critic: {describe settings.ClippedCritic}."
           $"Penalised critic: {describe settings.PenaltyCritic}."
           $"Evaluation per seed and data set: {scale.EvaluationSamples} fresh samples of Pr and of Pg, shared by both critics. The dual estimate is E_Pr f - E_Pg f (the negated critic loss) on them; W1 is the exact optimal-assignment cost between them (OR-Tools)."
@@ -374,7 +374,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: ToyWgan.U
           $"Figures show seed {seeds.Head}: the critic's value divided by its empirical Lipschitz constant on a {n} x {n} grid over [-{h}, {h}]^2, with {min scale.PlottedSamples scale.EvaluationSamples} real (orange) and generated (green) evaluation samples. The paper draws contours of the raw critic; dividing by the constant only rescales them."
           "CSV codes: dataset 0 = 8gaussians, 1 = 25gaussians, 2 = swissroll; critic 0 = clipped, 1 = gradient penalty."
           "The paper does not say how long its critics trained ('to optimality'); the step counts are this harness's choice, per scale."
-          yield! ToyWgan.scaleNote options.Scale claims $"The critics here are {ToyWgan.widthsText scale.CriticHidden} wide and train {scale.CriticSteps} steps of batch {scale.BatchSize}; paper scale trains {ToyWgan.widthsText settings.Scales[Paper].CriticHidden} critics for {settings.Scales[Paper].CriticSteps} steps of batch {settings.Scales[Paper].BatchSize}, closer to the optimal critics the paper plots."
+          yield! ToyWgan.scaleNote options.Scale claims $"The critics here are {Manifest.widthsText scale.CriticHidden} wide and train {scale.CriticSteps} steps of batch {scale.BatchSize}; paper scale trains {Manifest.widthsText settings.Scales[Paper].CriticHidden} critics for {settings.Scales[Paper].CriticSteps} steps of batch {settings.Scales[Paper].BatchSize}, closer to the optimal critics the paper plots."
           yield! Experiment.divergenceNotes measurements ] }
 
 let definition: ExperimentDefinition =

@@ -87,16 +87,11 @@ let variant (kind: VariantKind) : Decoder<Variant> =
 
 /// A readable one-line description of a variant, for the report's notes.
 let describe (v: Variant) =
-    let constraintText =
-        match v.Constraint with
-        | Unconstrained -> "no constraint"
-        | WeightClipping (c, timing) -> $"weights clipped to [-{c}, {c}] ({timing})"
-        | GradientPenalty (lambda, sides) -> $"gradient penalty lambda = {lambda} ({sides})"
     let warmupText =
         match v.Warmup with
         | NoWarmup -> "no warm-up"
         | OfficialWarmup (k, first, every) -> $"{k} critic iterations for the first {first} generator iterations and every {every}th"
-    $"critic {v.CriticNormalization}, {v.CriticOptimizer}, {constraintText}; generator {v.GeneratorNormalization}, {v.GeneratorOptimizer}; n_critic = {v.NCritic}, {warmupText}"
+    $"critic normalisation {Manifest.normalizationText v.CriticNormalization}, {Manifest.optimizerText v.CriticOptimizer}, {Manifest.constraintText v.Constraint}; generator normalisation {Manifest.normalizationText v.GeneratorNormalization}, {Manifest.optimizerText v.GeneratorOptimizer}; n_critic = {v.NCritic}, {warmupText}"
 
 /// Runs `f` in its own dispose scope and moves its result out of it. Every tensor temporary then belongs to a
 /// scope: none is left to the garbage collector, whose finalizer could free a native tensor while a call that

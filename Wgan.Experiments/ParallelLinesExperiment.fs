@@ -197,22 +197,6 @@ let seedMetrics (awayFromZero: float) (thetas: float[]) (estimates: Estimates[])
         "sampleEm.meanRelativeError", relativeError (fun e -> e.SampleEarthMover)
     ]
 
-let private constraintText =
-    function
-    | Unconstrained -> "none"
-    | WeightClipping (c, BeforeStep) -> $"weight clipping to [-{c}, {c}] before each step"
-    | WeightClipping (c, AfterStep) -> $"weight clipping to [-{c}, {c}] after each step"
-    | GradientPenalty (lambda, GradientPenalty.TwoSided) -> $"two-sided gradient penalty, lambda = {lambda}"
-    | GradientPenalty (lambda, GradientPenalty.OneSided) -> $"one-sided gradient penalty, lambda = {lambda}"
-
-let private optimizerText =
-    function
-    | RmsProp lr -> $"RMSProp (lr {lr})"
-    | Adam (lr, b1, b2) -> $"Adam (lr {lr}, beta1 {b1}, beta2 {b2})"
-    | Sgd lr -> $"SGD (lr {lr})"
-
-let private widths (hidden: int list) = hidden |> List.map string |> String.concat " -> "
-
 /// The experiment's result from its unit results.
 let assemble (settings: Settings) (scaleName: Scale) (seeds: int64 list) (thetas: float[]) (results: UnitResult list) : ExperimentResult =
     let scale = settings.Scales[scaleName]
@@ -271,8 +255,8 @@ let assemble (settings: Settings) (scaleName: Scale) (seeds: int64 list) (thetas
       ImageGrids = []
       Notes =
         [ $"P0 plays the real distribution and P_theta the generated one; the critic's EM estimate is E_P0 f - E_P_theta f (the negated critic loss)."
-          $"Critic: MLP 2 -> {widths settings.Critic.Hidden} -> 1, {settings.Critic.Activation}, {constraintText settings.Critic.Constraint}, {optimizerText settings.Critic.Optimizer}, {scale.CriticSteps} steps of batch {scale.BatchSize}."
-          $"Discriminator: MLP 2 -> {widths settings.Discriminator.Hidden} -> 1 logit, {optimizerText settings.Discriminator.Optimizer}, {scale.DiscriminatorSteps} steps; its JS estimate is V/2 + log 2 with V = E log D(x) + E log(1 - D(y)) on {scale.EvaluationSamples} fresh samples per side."
+          $"Critic: MLP 2 -> {widthsText settings.Critic.Hidden} -> 1, {activationText settings.Critic.Activation}, {constraintText settings.Critic.Constraint}, {optimizerText settings.Critic.Optimizer}, {scale.CriticSteps} steps of batch {scale.BatchSize}."
+          $"Discriminator: MLP 2 -> {widthsText settings.Discriminator.Hidden} -> 1 logit, {optimizerText settings.Discriminator.Optimizer}, {scale.DiscriminatorSteps} steps; its JS estimate is V/2 + log 2 with V = E log D(x) + E log(1 - D(y)) on {scale.EvaluationSamples} fresh samples per side."
           $"Theta grid: {scale.Thetas} points in [-{settings.ThetaMax}, {settings.ThetaMax}]; 'away from 0' means |theta| >= {settings.AwayFromZero}."
           $"Exact W1 between samples: optimal assignment (OR-Tools) between {scale.TransportSamples} samples of each distribution; it exceeds |theta| by the sampling noise of the U[0,1] coordinate."
           "KL and TV are not estimated: their closed forms (+inf and 1 off 0) are in closed-forms.csv."

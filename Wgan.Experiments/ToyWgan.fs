@@ -32,45 +32,6 @@ let datasetTitle (d: ToyDataset) =
     | TwentyFiveGaussians -> "25 Gaussians"
     | SwissRoll -> "Swiss Roll"
 
-/// A number in plain decimal notation (0.00005, not 5E-05), invariant culture.
-let plainNumber (x: float) = x.ToString("0.##########", Globalization.CultureInfo.InvariantCulture)
-
-/// The activation as a manifest names it.
-let activationText (a: Activation) =
-    match a with
-    | ReLU -> "relu"
-    | LeakyReLU slope -> $"leaky-relu({plainNumber slope})"
-    | Tanh -> "tanh"
-    | Softplus -> "softplus"
-
-/// The normalisation as a manifest names it.
-let normalizationText (n: Normalization) =
-    match n with
-    | NoNormalization -> "none"
-    | LayerNorm -> "layer"
-    | BatchNorm -> "batch"
-
-/// Hidden widths as "64 -> 64 -> 64".
-let widthsText (hidden: int list) = hidden |> List.map string |> String.concat " -> "
-
-/// The constraint in words, for notes and titles.
-let constraintText (c: LipschitzConstraint) =
-    match c with
-    | Unconstrained -> "no constraint"
-    | WeightClipping (bound, timing) ->
-        let when' = match timing with BeforeStep -> "before" | AfterStep -> "after"
-        $"weight clipping to [-{plainNumber bound}, {plainNumber bound}] {when'} each step"
-    | GradientPenalty (lambda, sides) ->
-        let which = match sides with GradientPenalty.TwoSided -> "two-sided" | GradientPenalty.OneSided -> "one-sided"
-        $"{which} gradient penalty, lambda = {plainNumber lambda}"
-
-/// The optimiser in words.
-let optimizerText (o: OptimizerSpec) =
-    match o with
-    | RmsProp lr -> $"RMSProp (lr {plainNumber lr})"
-    | Adam (lr, b1, b2) -> $"Adam (lr {plainNumber lr}, beta1 {plainNumber b1}, beta2 {plainNumber b2})"
-    | Sgd lr -> $"SGD (lr {plainNumber lr})"
-
 /// The shape of a deep MLP whose width is set per scale: the number of hidden layers, the activation and
 /// the normalisation.
 type DeepShape = { Depth: int; Activation: Activation; Normalization: Normalization }

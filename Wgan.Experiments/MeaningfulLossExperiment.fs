@@ -47,7 +47,9 @@ type ScaleSettings =
       LogEvery: int
       /// Generated and real samples in each exact W1.
       EarthMoverSamples: int
-      CheckpointEvery: int }
+      CheckpointEvery: int
+      /// This scale's median window, when the manifest's (sized for long runs) would span the whole run.
+      MedianWindow: int option }
 
 type Settings =
     { Seed: int
@@ -108,7 +110,11 @@ let private scaleSettings: Decoder<ScaleSettings> =
           GeneratorIterations = r.Required("generatorIterations", Decode.intInRange 1 10_000_000)
           LogEvery = r.Required("logEvery", Decode.intInRange 1 10_000_000)
           EarthMoverSamples = r.Required("earthMoverSamples", Decode.intInRange 2 4096)
-          CheckpointEvery = r.Required("checkpointEvery", Decode.intInRange 0 10_000_000) })
+          CheckpointEvery = r.Required("checkpointEvery", Decode.intInRange 0 10_000_000)
+          MedianWindow = r.Optional("medianWindow", Decode.intInRange 1 100_001) })
+
+/// The median window at a scale: the scale's own, else the manifest's.
+let medianWindowAt (settings: Settings) (scale: ScaleSettings) = scale.MedianWindow |> Option.defaultValue settings.MedianWindow
 
 let decodeSettings: Decoder<Settings> =
     Decode.object (fun r ->
@@ -245,9 +251,13 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
     let scale = settings.Scales[options.Scale]
     let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
     let found = byKey measurements
+    let window = medianWindowAt settings scale
+    let windowText =
+        if window = settings.MedianWindow then $"{window} as the WGAN README does"
+        else $"{window} at this scale (the WGAN README's {settings.MedianWindow} would span the whole run)"
     let spearmanOf (m: UnitMeasurement) =
         if m.Diverged <> "" || m.Vectors["earthMover"].Length < 2 then nan
-        else Statistics.spearman (filteredAtLogged settings.MedianWindow m) m.Vectors["earthMover"]
+        else Statistics.spearman (filteredAtLogged window m) m.Vectors["earthMover"]
     let metrics =
         seeds |> List.map (fun seed ->
             { Seed = seed
@@ -283,7 +293,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
                                  for t in settings.Trainers do
                                      for d in settings.Datasets do
                                          let m = found[unitKey seed t d]
-                                         yield valueAt m (filteredAtLogged settings.MedianWindow m) i
+                                         yield valueAt m (filteredAtLogged window m) i
                                          yield valueAt m m.Vectors["earthMover"] i ]) ] } ]
       Figures =
         [ for t in settings.Trainers do
@@ -292,7 +302,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
                   let xs = m.Vectors["loggedIterations"]
                   Figure.ofLines $"{t.Id}-{d.Name}" $"{t.Label} on {datasetTitle d} (seed {firstSeed})" "generator iteration" "distance estimate"
                       false
-                      [ { Label = "loss-based estimate, median-filtered"; X = xs; Y = filteredAtLogged settings.MedianWindow m; Markers = false }
+                      [ { Label = "loss-based estimate, median-filtered"; X = xs; Y = filteredAtLogged window m; Markers = false }
                         { Label = $"exact W1, {scale.EarthMoverSamples} vs {scale.EarthMoverSamples} samples"; X = xs; Y = m.Vectors["earthMover"]; Markers = true } ] ]
       ImageGrids = []
       Notes =
@@ -302,7 +312,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
            | Official (w, n, e) -> $"Critic schedule (WGAN trainers, the official code's): {n} critic steps for the first {w} generator iterations and every {e}th (counted from 0), nCritic otherwise. GAN trainers always take their nCritic steps.")
           yield! settings.Trainers |> List.map (fun t ->
               $"Trainer {t.Id} ({t.Label}): {kindText t}; nCritic {t.NCritic}; critic {optimizerText t.CriticOptimizer}, generator {optimizerText t.GeneratorOptimizer}.")
-          $"Logged: after every generator iteration the estimate of its last critic step (before that step's update); median-filtered with window {settings.MedianWindow} as the WGAN README does. Every {scale.LogEvery} iterations the exact W1 (OR-Tools assignment) between {scale.EarthMoverSamples} generated and {scale.EarthMoverSamples} fresh real samples; the finite-sample W1 has a positive floor even for a perfect generator."
+          $"Logged: after every generator iteration the estimate of its last critic step (before that step's update); median-filtered with window {windowText}. Every {scale.LogEvery} iterations the exact W1 (OR-Tools assignment) between {scale.EarthMoverSamples} generated and {scale.EarthMoverSamples} fresh real samples; the finite-sample W1 has a positive floor even for a perfect generator."
           "Claims: 'correlates strongly' means a Spearman correlation of at least 0.7 between the filtered estimate and the exact W1 over the logged iterations, averaged over data sets; the GAN's JS estimate 'does not' means at most 0.5."
           yield! scaleNote options.Scale claims $"This scale trains {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].GeneratorIterations}); a short run has fewer logged points and a median window that spans much of it."
           yield! Experiment.divergenceNotes measurements ] }

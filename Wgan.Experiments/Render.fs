@@ -41,7 +41,7 @@ let rounded (digits: int) (x: float) =
 let private interval digits =
     function
     | Some (lo: float, hi: float) -> $"[{rounded digits lo}, {rounded digits hi}]"
-    | None -> "n/a (fewer than 2 seeds)"
+    | None -> "n/a (fewer than 2 finite values)"
 
 /// The CSV text of a series: a header line, then one line per row.
 let csv (series: Series) : string =

@@ -136,9 +136,17 @@ module Decode =
             else
                 let errors = List<DecodeError>()
                 let reader = ObjectReader(path, e, errors)
-                let value = read reader
-                errors.AddRange(reader.UnknownFields())
-                if errors.Count = 0 then Ok value else Error(List.ofSeq errors)
+                // A failed field reads as a placeholder (null for a tuple or record); `read` may dereference it,
+                // which must not hide the error recorded for that field. The fields after it were not read, so
+                // they are not reported as unknown.
+                let value =
+                    try Some(read reader)
+                    with :? NullReferenceException when errors.Count > 0 -> None
+                match value with
+                | Some v ->
+                    errors.AddRange(reader.UnknownFields())
+                    if errors.Count = 0 then Ok v else Error(List.ofSeq errors)
+                | None -> Error(List.ofSeq errors)
 
     /// Decodes a whole document; a syntax error is reported with its line and position.
     let document (decoder: Decoder<'T>) (text: string) : Result<'T, DecodeError list> =

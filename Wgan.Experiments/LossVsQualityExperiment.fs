@@ -120,7 +120,11 @@ type Measurement =
       GeneratorLoss: float
       Quality: SampleQuality.Quality }
 
-type RunRecord = { Measurements: Measurement[]; Snapshots: (int * float[]) list }
+type RunRecord =
+    { Measurements: Measurement[]
+      Snapshots: (int * float[]) list
+      /// Empty, or why training stopped early (MnistWgan.divergence).
+      Diverged: string }
 
 let private median (xs: float[]) =
     if xs.Length = 0 then nan
@@ -171,11 +175,13 @@ let runOne
           if snapshots.Contains t then
               use images = training.Sample gridNoise
               yield Array.append [| SnapshotRow; float t |] (pixelsOf images) ]
-    let rows, _ =
+    let rows, stopped =
         TrainingLoop.runWith checkpoints scale.CheckpointEvery (training.LoopObjects []) training.SamplerCounters
             scale.GeneratorIterations (fun () -> observe 0) (fun t ->
                 let stats = training.Step(t - 1)
-                Ok([| IterationRow; float t; stats.Critic.EarthMoverEstimate; stats.GeneratorLoss |] :: observe t))
+                match divergence t stats with
+                | Some reason -> Error reason
+                | None -> Ok([| IterationRow; float t; stats.Critic.EarthMoverEstimate; stats.GeneratorLoss |] :: observe t))
     // Each measurement summarises the iterations since the previous one.
     let measurements = ResizeArray()
     let estimates = ResizeArray<float>()
@@ -193,7 +199,8 @@ let runOne
             estimates.Clear()
             generatorLosses.Clear()
     { Measurements = measurements.ToArray()
-      Snapshots = [ for r in rows do if r[0] = SnapshotRow then int r[1], r[2..] ] }
+      Snapshots = [ for r in rows do if r[0] = SnapshotRow then int r[1], r[2..] ]
+      Diverged = defaultArg stopped "" }
 
 /// The per-variant metrics of one seed's measurements; correlations use the measurements after training began.
 let variantMetrics (prefix: string) (ms: Measurement[]) : (string * float) list =
@@ -286,7 +293,7 @@ let ganUnit (settings: Settings) (options: RunOptions) (checkpoints: UnitCheckpo
               "classShares", record.Measurements |> Array.collect (fun m -> m.Quality.ClassShares)
               yield! snapshotVectors record.Snapshots ]
       Texts = readOnlyDict (dataTexts source)
-      Diverged = "" }
+      Diverged = record.Diverged }
 
 /// The run record a GAN unit's vectors hold.
 let private recordOf (r: UnitResult) : RunRecord =
@@ -298,7 +305,8 @@ let private recordOf (r: UnitResult) : RunRecord =
               EarthMover = (v "earthMover")[i]
               GeneratorLoss = (v "generatorLoss")[i]
               Quality = { FrechetDistance = (v "frechetDistance")[i]; Coverage = (v "coverage")[i]; ClassShares = (v "classShares")[i * 10 .. i * 10 + 9] } })
-      Snapshots = snapshotsOf r }
+      Snapshots = snapshotsOf r
+      Diverged = r.Diverged }
 
 /// The units of a run: the classifier, then one per seed and variant (WGAN-GP, then WGAN-clip).
 let units (settings: Settings) (options: RunOptions) : WorkUnit list =
@@ -326,14 +334,20 @@ let assemble (settings: Settings) (options: RunOptions) (results: UnitResult lis
         records
         |> List.map (fun (seed, byVariant) ->
             let values =
-                [ for prefix, file, _, _ in vs do yield! variantMetrics prefix byVariant[file].Measurements
+                [ for prefix, file, _, _ in vs do
+                      let record = byVariant[file]
+                      // A diverged run's metrics are NaN, so the claims that use them are inconclusive.
+                      for name, value in variantMetrics prefix record.Measurements do
+                          yield name, (if record.Diverged = "" then value else nan)
                   yield "classifier.testAccuracy", testAccuracy ]
             { Seed = seed; Values = readOnlyDict values })
     let first = snd records.Head
     let firstSeed = fst records.Head
-    let iterationsOf (file: string) = first[file].Measurements |> Array.map (fun m -> float m.Iteration)
+    // The longest run's evaluation points; a diverged run contributes to the means until it stopped.
+    let longest (file: string) = records |> List.map (fun (_, r) -> r[file].Measurements) |> List.maxBy Array.length
+    let iterationsOf (file: string) = longest file |> Array.map (fun m -> float m.Iteration)
     let meanCurve (file: string) (pick: Measurement -> float) =
-        first[file].Measurements |> Array.mapi (fun i _ -> records |> List.averageBy (fun (_, r) -> pick r[file].Measurements[i]))
+        longest file |> Array.mapi (fun i _ -> records |> List.choose (fun (_, r) -> Array.tryItem i r[file].Measurements |> Option.map pick) |> List.average)
     let trainedOnly (file: string) (xs: float[]) = Array.zip (iterationsOf file) xs |> Array.filter (fun (i, _) -> i > 0.0)
     let realDigits = classifier.Vectors["realDigits"]
     let rowLength = realDigits.Length / 2
@@ -391,6 +405,7 @@ let assemble (settings: Settings) (options: RunOptions) (results: UnitResult lis
           $"WGAN-GP: {describe settings.WganGp}."
           $"WGAN-clip: {describe settings.WganClip}. RMSProp is PyTorch's (alpha 0.99, eps 1e-8; the harness's own Optimizer), not TensorFlow's (decay 0.9, eps 1e-10) that gan_mnist.py ran."
           "The correlations use the measurements after training began (the EM estimate has no interval before the first iteration); the Frechet distance falls as quality improves, so the claim expects a positive correlation, and a negative one with coverage." ]
+        @ Experiment.divergenceNotes results
         @ Option.toList scale.Note }
 
 let definition: ExperimentDefinition =

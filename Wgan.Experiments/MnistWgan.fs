@@ -165,6 +165,18 @@ type IterationStats =
       /// The generator's loss -E f(G(z)) before its update.
       GeneratorLoss: float }
 
+/// Why training must stop after generator iteration `t` (1-based), if a loss it measured is NaN or infinite
+/// (a NaN weight or gradient shows up in the next loss): the quantity, its value and the iteration.
+let divergence (t: int) (stats: IterationStats) : string option =
+    [ "critic loss", stats.Critic.Loss
+      "critic EM estimate", stats.Critic.EarthMoverEstimate
+      "gradient penalty", stats.Critic.Penalty
+      "generator loss", stats.GeneratorLoss ]
+    |> List.tryFind (fun (_, v) -> not (Double.IsFinite v))
+    |> Option.map (fun (name, v) ->
+        let value = if Double.IsNaN v then "NaN" elif v > 0.0 then "+Infinity" else "-Infinity"
+        $"{name} is {value} at generator iteration {t}")
+
 /// Sizes shared by a training run.
 type RunShape = { Dim: int; Latent: int; BatchSize: int }
 

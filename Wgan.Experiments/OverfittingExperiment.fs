@@ -125,7 +125,11 @@ type Measurement =
       ValidationPenalty: float }
 
 /// One (seed, variant) run: its measurements and the generated-digit snapshots.
-type RunRecord = { Measurements: Measurement[]; Snapshots: (int * float[]) list }
+type RunRecord =
+    { Measurements: Measurement[]
+      Snapshots: (int * float[]) list
+      /// Empty, or why training stopped early (MnistWgan.divergence).
+      Diverged: string }
 
 /// Measures the critic on `batches` training and validation batches, each pair against one fresh fake batch.
 let measure
@@ -215,11 +219,12 @@ let runOne
           if snapshots.Contains t then
               use images = training.Sample gridNoise
               yield Array.append [| SnapshotRow; float t |] (pixelsOf images) ]
-    let rows, _ =
+    let rows, stopped =
         TrainingLoop.runWith checkpoints scale.CheckpointEvery (training.LoopObjects [ measurementGenerator ]) training.SamplerCounters
             scale.GeneratorIterations (fun () -> observe 0) (fun t ->
-                training.Step(t - 1) |> ignore
-                Ok(observe t))
+                match divergence t (training.Step(t - 1)) with
+                | Some reason -> Error reason
+                | None -> Ok(observe t))
     { Measurements =
         [| for r in rows do
                if r[0] = MeasurementRow then
@@ -230,7 +235,8 @@ let runOne
                      ValidationEarthMover = r[5]
                      TrainPenalty = r[6]
                      ValidationPenalty = r[7] } |]
-      Snapshots = [ for r in rows do if r[0] = SnapshotRow then int r[1], r[2..] ] }
+      Snapshots = [ for r in rows do if r[0] = SnapshotRow then int r[1], r[2..] ]
+      Diverged = defaultArg stopped "" }
 
 /// The key of the unit that trains variant `file` (e.g. "wgan-gp") for `seed`.
 let unitKey (seed: int64) (file: string) = $"seed-{seed}/{file}"
@@ -251,7 +257,7 @@ let private toUnit (key: string) (source: MnistSource) (r: RunRecord) : UnitResu
               "validationPenalty", column (fun m -> m.ValidationPenalty)
               yield! snapshotVectors r.Snapshots ]
       Texts = readOnlyDict (dataTexts source)
-      Diverged = "" }
+      Diverged = r.Diverged }
 
 /// The run record a unit's vectors hold (`toUnit` read back).
 let private ofUnit (r: UnitResult) : RunRecord =
@@ -266,7 +272,8 @@ let private ofUnit (r: UnitResult) : RunRecord =
               ValidationEarthMover = (v "validationEarthMover")[i]
               TrainPenalty = (v "trainPenalty")[i]
               ValidationPenalty = (v "validationPenalty")[i] })
-      Snapshots = snapshotsOf r }
+      Snapshots = snapshotsOf r
+      Diverged = r.Diverged }
 
 /// One unit: one seed x one variant, in its own dispose scope that outlives every tensor it makes, so that no
 /// tensor is ever left to the garbage collector's finalizer (see MnistWgan.scoped).
@@ -299,12 +306,16 @@ let assemble (settings: Settings) (options: RunOptions) (results: UnitResult lis
         |> List.map (fun (seed, byVariant) ->
             let values =
                 [ for prefix, file, _, _ in vs do
-                      yield! variantMetrics prefix settings.TrendFrom settings.GapOver scale.GeneratorIterations byVariant[file].Measurements ]
+                      let record = byVariant[file]
+                      // A diverged run's metrics are NaN, so the claims that use them are inconclusive.
+                      for name, value in variantMetrics prefix settings.TrendFrom settings.GapOver scale.GeneratorIterations record.Measurements do
+                          yield name, (if record.Diverged = "" then value else nan) ]
             { Seed = seed; Values = readOnlyDict values })
+    // The longest run's evaluation points; a diverged run contributes to the means until it stopped.
+    let longest (file: string) = records |> List.map (fun (_, r) -> r[file].Measurements) |> List.maxBy Array.length
     let meanCurve (file: string) (pick: Measurement -> float) =
-        let first = (snd records.Head).[file].Measurements
-        first |> Array.mapi (fun i _ -> records |> List.averageBy (fun (_, r) -> pick r[file].Measurements[i]))
-    let iterationsOf (file: string) = (snd records.Head).[file].Measurements |> Array.map (fun m -> float m.Iteration)
+        longest file |> Array.mapi (fun i _ -> records |> List.choose (fun (_, r) -> Array.tryItem i r[file].Measurements |> Option.map pick) |> List.average)
+    let iterationsOf (file: string) = longest file |> Array.map (fun m -> float m.Iteration)
     let firstSeed = fst records.Head
     { ExperimentId = Id
       Title = Title
@@ -351,6 +362,7 @@ let assemble (settings: Settings) (options: RunOptions) (results: UnitResult lis
           $"WGAN-clip: {describe settings.WganClip}. RMSProp is PyTorch's (alpha 0.99, eps 1e-8; the harness's own Optimizer), not TensorFlow's (decay 0.9, eps 1e-10) that gan_mnist.py ran."
           $"Metrics: slopes are fitted from {settings.TrendFrom * 100.0:F0}%% of training on; the final gap averages the last {settings.GapOver * 100.0:F0}%% of training. Figure 5b of the paper shows one run; here the curves are means over seeds."
           "PAPERS.md states the overfitting claim for WGAN-GP only; the WGAN-clip claim checks whether clipping's critic shows the same training/validation gap." ]
+        @ Experiment.divergenceNotes results
         @ Option.toList scale.Note }
 
 let definition: ExperimentDefinition =

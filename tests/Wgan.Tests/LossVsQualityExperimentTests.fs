@@ -135,3 +135,19 @@ let ``run writes quality series, figures, grids and claims`` () =
     Assert.Equal(16, lines[0].Split(',').Length)
     // The classifier was cached under --cache, never in the user's cache folder.
     Assert.Single(Directory.GetFiles(Path.Combine(dir, "cache", "artefacts"))) |> ignore
+
+[<Fact>]
+let ``a run whose losses become NaN stops, is marked diverged and keeps the other runs`` () =
+    // As in OverfittingExperimentTests: plain gradient descent at rate 10 makes the penalised critic overflow.
+    TestSupport.pinThreads ()
+    let root = JsonNode.Parse(File.ReadAllText manifestPath).AsObject()
+    root["wganGp"].["critic"].AsObject()["optimizer"] <- JsonNode.Parse """{ "kind": "sgd", "learningRate": 10 }"""
+    let experiment = (Harness.ReadManifest(root.ToJsonString())).Experiment
+    let result = experiment.Run("smoke", 0, "cpu", sliceResources (), System.Action<Progress>(ignore))
+    Assert.Contains("Diverged (seed-1/wgan-gp)", String.concat "\n" result.Notes)
+    let gp = result.Claims |> List.find (fun c -> c.Spec.Id = "gp-em-tracks-quality")
+    Assert.Equal(Inconclusive, gp.Verdict)
+    Assert.True(result.Metrics |> List.forall (fun m -> System.Double.IsNaN m.Values["gp.rankCorrelationFd"]))
+    Assert.True(result.Metrics |> List.forall (fun m -> System.Double.IsFinite m.Values["clip.finalFd"]))
+    // The figures still cover the evaluation points of the runs that finished.
+    Assert.NotEmpty(result.Figures)

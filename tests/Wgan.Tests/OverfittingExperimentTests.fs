@@ -121,3 +121,35 @@ let ``units that ran on different digits are not assembled`` () =
     Assert.Equal("file a.bin", MnistWgan.commonData [ unitOn "u1" "file a.bin" "aa"; unitOn "u2" "file a.bin" "aa" ])
     let e = Assert.Throws<DataException>(fun () -> MnistWgan.commonData [ unitOn "u1" "file a.bin" "aa"; unitOn "u2" "file b.bin" "bb" ] |> ignore)
     Assert.Contains("units u1 and u2 ran on different MNIST digits (file a.bin vs file b.bin)", e.Message)
+
+[<Fact>]
+let ``a run whose losses become NaN stops, is marked diverged and leaves its claims inconclusive`` () =
+    // Plain gradient descent at the largest rate a manifest allows: the penalty's gradient grows like the
+    // cube of the weights (three convolutions and a dense layer), so the weights overflow within a few steps.
+    TestSupport.pinThreads ()
+    let root = JsonNode.Parse(File.ReadAllText manifestPath).AsObject()
+    root["wganGp"].["critic"].AsObject()["optimizer"] <- JsonNode.Parse """{ "kind": "sgd", "learningRate": 10 }"""
+    let experiment = (Harness.ReadManifest(root.ToJsonString())).Experiment
+    let result = experiment.Run("smoke", 0, "cpu", sliceResources (), System.Action<Progress>(ignore))
+    let notes = String.concat "\n" result.Notes
+    Assert.Contains("Diverged (seed-1/wgan-gp)", notes)
+    Assert.Contains("at generator iteration", notes)
+    let gp = result.Claims |> List.find (fun c -> c.Spec.Id = "gp-train-rises")
+    Assert.Equal(Inconclusive, gp.Verdict)
+    Assert.True(gp.PerSeed |> Array.forall System.Double.IsNaN, "a diverged run's metrics are NaN")
+    // The clipped variant trained normally and kept its metrics.
+    Assert.True(result.Metrics |> List.forall (fun m -> System.Double.IsFinite m.Values["clip.finalGap"]))
+
+[<Fact>]
+let ``an out-of-range hyperparameter inside a variant is reported with its path`` () =
+    let root = JsonNode.Parse(File.ReadAllText manifestPath).AsObject()
+    root["wganGp"].["critic"].["optimizer"].AsObject()["learningRate"] <- JsonValue.Create 1e30
+    ManifestTests.assertRejectedAt "$.wganGp.critic.optimizer.learningRate" "(0, 10]" (root.ToJsonString())
+
+[<Fact>]
+let ``divergence names the first non-finite quantity and the iteration`` () =
+    let stats loss generator : Wgan.Experiments.MnistWgan.IterationStats =
+        { CriticIterations = 5; Critic = { Loss = loss; EarthMoverEstimate = 1.0; Penalty = 0.1 }; GeneratorLoss = generator }
+    Assert.Equal(None, Wgan.Experiments.MnistWgan.divergence 3 (stats 1.0 2.0))
+    Assert.Equal(Some "critic loss is NaN at generator iteration 7", Wgan.Experiments.MnistWgan.divergence 7 (stats nan 2.0))
+    Assert.Equal(Some "generator loss is +Infinity at generator iteration 2", Wgan.Experiments.MnistWgan.divergence 2 (stats 1.0 infinity))

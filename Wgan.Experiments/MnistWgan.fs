@@ -177,6 +177,18 @@ let divergence (t: int) (stats: IterationStats) : string option =
         let value = if Double.IsNaN v then "NaN" elif v > 0.0 then "+Infinity" else "-Infinity"
         $"{name} is {value} at generator iteration {t}")
 
+/// A run's metrics, or NaN for each when the run diverged (`diverged` non-empty), so that the claims using
+/// them are inconclusive.
+let unlessDiverged (diverged: string) (metrics: (string * float) list) =
+    if diverged = "" then metrics else metrics |> List.map (fun (name, _) -> name, nan)
+
+/// The mean over seeds' runs of a quantity at each evaluation point of the longest run (a diverged run
+/// contributes until it stopped), and those points' iterations.
+let meanOverRuns (runs: 'M[] list) (iteration: 'M -> int) (pick: 'M -> float) : float[] * float[] =
+    let longest = runs |> List.maxBy Array.length
+    longest |> Array.map (iteration >> float),
+    longest |> Array.mapi (fun i _ -> runs |> List.choose (fun r -> Array.tryItem i r |> Option.map pick) |> List.average)
+
 /// Sizes shared by a training run.
 type RunShape = { Dim: int; Latent: int; BatchSize: int }
 

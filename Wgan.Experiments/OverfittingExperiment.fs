@@ -307,15 +307,12 @@ let assemble (settings: Settings) (options: RunOptions) (results: UnitResult lis
             let values =
                 [ for prefix, file, _, _ in vs do
                       let record = byVariant[file]
-                      // A diverged run's metrics are NaN, so the claims that use them are inconclusive.
-                      for name, value in variantMetrics prefix settings.TrendFrom settings.GapOver scale.GeneratorIterations record.Measurements do
-                          yield name, (if record.Diverged = "" then value else nan) ]
+                      yield! unlessDiverged record.Diverged (variantMetrics prefix settings.TrendFrom settings.GapOver scale.GeneratorIterations record.Measurements) ]
             { Seed = seed; Values = readOnlyDict values })
-    // The longest run's evaluation points; a diverged run contributes to the means until it stopped.
-    let longest (file: string) = records |> List.map (fun (_, r) -> r[file].Measurements) |> List.maxBy Array.length
-    let meanCurve (file: string) (pick: Measurement -> float) =
-        longest file |> Array.mapi (fun i _ -> records |> List.choose (fun (_, r) -> Array.tryItem i r[file].Measurements |> Option.map pick) |> List.average)
-    let iterationsOf (file: string) = longest file |> Array.map (fun m -> float m.Iteration)
+    let curve (file: string) (pick: Measurement -> float) =
+        meanOverRuns (records |> List.map (fun (_, r) -> r[file].Measurements)) (fun m -> m.Iteration) pick
+    let meanCurve file pick = snd (curve file pick)
+    let iterationsOf file = fst (curve file (fun _ -> 0.0))
     let firstSeed = fst records.Head
     { ExperimentId = Id
       Title = Title

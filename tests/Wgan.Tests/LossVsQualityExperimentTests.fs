@@ -138,12 +138,7 @@ let ``run writes quality series, figures, grids and claims`` () =
 
 [<Fact>]
 let ``a run whose losses become NaN stops, is marked diverged and keeps the other runs`` () =
-    // As in OverfittingExperimentTests: plain gradient descent at rate 10 makes the penalised critic overflow.
-    TestSupport.pinThreads ()
-    let root = JsonNode.Parse(File.ReadAllText manifestPath).AsObject()
-    root["wganGp"].["critic"].AsObject()["optimizer"] <- JsonNode.Parse """{ "kind": "sgd", "learningRate": 10 }"""
-    let experiment = (Harness.ReadManifest(root.ToJsonString())).Experiment
-    let result = experiment.Run("smoke", 0, "cpu", sliceResources (), System.Action<Progress>(ignore))
+    let result = divergingSmokeRun manifestPath
     Assert.Contains("Diverged (seed-1/wgan-gp)", String.concat "\n" result.Notes)
     let gp = result.Claims |> List.find (fun c -> c.Spec.Id = "gp-em-tracks-quality")
     Assert.Equal(Inconclusive, gp.Verdict)

@@ -98,3 +98,14 @@ let filesUnder (folder: string) =
     Directory.GetFiles(folder, "*", SearchOption.AllDirectories)
     |> Array.map (fun f -> Path.GetRelativePath(folder, f))
     |> Array.sort
+
+/// A smoke run, on the slice, of the MNIST experiment whose manifest is at `manifestPath`, with its WGAN-GP
+/// critic trained by plain gradient descent at rate 10, the largest a manifest allows: the penalty's gradient
+/// grows like the cube of the weights (three convolutions and a dense layer), so its losses overflow within a
+/// few steps and the WGAN-GP units diverge.
+let divergingSmokeRun (manifestPath: string) =
+    TestSupport.pinThreads ()
+    let root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText manifestPath).AsObject()
+    root["wganGp"].["critic"].AsObject()["optimizer"] <- System.Text.Json.Nodes.JsonNode.Parse """{ "kind": "sgd", "learningRate": 10 }"""
+    let experiment = (Wgan.Experiments.Harness.ReadManifest(root.ToJsonString())).Experiment
+    experiment.Run("smoke", 0, "cpu", sliceResources (), System.Action<Wgan.Experiments.Progress>(ignore))

@@ -124,13 +124,7 @@ let ``units that ran on different digits are not assembled`` () =
 
 [<Fact>]
 let ``a run whose losses become NaN stops, is marked diverged and leaves its claims inconclusive`` () =
-    // Plain gradient descent at the largest rate a manifest allows: the penalty's gradient grows like the
-    // cube of the weights (three convolutions and a dense layer), so the weights overflow within a few steps.
-    TestSupport.pinThreads ()
-    let root = JsonNode.Parse(File.ReadAllText manifestPath).AsObject()
-    root["wganGp"].["critic"].AsObject()["optimizer"] <- JsonNode.Parse """{ "kind": "sgd", "learningRate": 10 }"""
-    let experiment = (Harness.ReadManifest(root.ToJsonString())).Experiment
-    let result = experiment.Run("smoke", 0, "cpu", sliceResources (), System.Action<Progress>(ignore))
+    let result = divergingSmokeRun manifestPath
     let notes = String.concat "\n" result.Notes
     Assert.Contains("Diverged (seed-1/wgan-gp)", notes)
     Assert.Contains("at generator iteration", notes)

@@ -94,11 +94,17 @@ type MergeArguments =
 
 type VerifyArguments =
     | [<MainCommand; ExactlyOnce>] Result of folder: string
+    | Cache of directory: string
+    | Mnist_Idx of directory: string
+    | Mnist_File of file: string
 
     interface IArgParserTemplate with
         member this.Usage =
             match this with
             | Result _ -> "a published result folder, e.g. results/parallel-lines"
+            | Cache _ -> "cache folder for MNIST and trained classifiers (as for run)"
+            | Mnist_Idx _ -> "use MNIST IDX files in this folder (as for run); the digits must be those the result was published with"
+            | Mnist_File _ -> "use this compact digits file (as for run); the digits must be those the result was published with"
 
 type BenchArguments =
     | Iterations of count: int
@@ -218,9 +224,11 @@ type MergeCommand(outDirectory: string, force: bool) =
 
 /// `verify`.
 [<Sealed>]
-type VerifyCommand(folder: string) =
+type VerifyCommand(folder: string, data: DataOptions) =
     inherit Command()
     member _.Folder = folder
+    /// Where an MNIST experiment's digits come from.
+    member _.Data = data
 
 /// `bench`.
 [<Sealed>]
@@ -287,7 +295,10 @@ type Cli =
                 run.Contains Resume, run.Contains Force, run.GetResult(Shard, defaultValue = ""), shardCount, jobs,
                 run.GetResult(Worker, defaultValue = -1), data) :> Command
         | Merge m -> MergeCommand(m.GetResult(Merge_Out, defaultValue = "results"), m.Contains Merge_Force) :> Command
-        | Verify v -> VerifyCommand(v.GetResult Result) :> Command
+        | Verify v ->
+            let data =
+                dataOptions (v.TryGetResult VerifyArguments.Cache) (v.TryGetResult VerifyArguments.Mnist_Idx) (v.TryGetResult VerifyArguments.Mnist_File)
+            VerifyCommand(v.GetResult Result, data) :> Command
         | Bench b ->
             let iterations = b.GetResult(Iterations, defaultValue = 0)
             if b.Contains Iterations && iterations < 1 then raise (UsageException $"--iterations must be at least 1 (found {iterations})")

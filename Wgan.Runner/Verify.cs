@@ -34,7 +34,9 @@ public static class Verify
 
         stderr.WriteLine($"[{experiment.Id}] re-running at scale {published.Scale}, {seeds.Length} seed(s), device {published.Device}, {published.Threads} thread(s)");
         var progress = new RunExperiments.ProgressPrinter(experiment.Id, stderr);
-        var rerun = experiment.Run(published.Scale, published.Seeds.Length, published.Device, new Action<Progress>(progress.Report));
+        // MNIST experiments get the runner's data and cache, as `run` gives them.
+        var resources = new RunResources(MnistLoader.For(verify.Data), stderr);
+        var rerun = experiment.Run(published.Scale, published.Seeds.Length, published.Device, resources, new Action<Progress>(progress.Report));
 
         var tolerance = experiment.VerifyTolerance;
         var differences = new List<string>();

@@ -88,6 +88,14 @@ let ``run writes curves, figures, sample grids and claims`` () =
     Assert.Empty(Directory.GetFiles(out, ".*", SearchOption.AllDirectories))
 
 [<Fact>]
+let ``verify re-runs a published MNIST result with the same digits`` () =
+    let dir, out = cliRun.Value
+    let folder = Path.Combine(out, "overfitting-detection")
+    let r = cli [ "verify"; folder; "--mnist-file"; slicePath; "--cache"; Path.Combine(dir, "cache") ]
+    Assert.True(r.Exit = 0, r.Err)
+    Assert.Contains("verified", r.Out)
+
+[<Fact>]
 let ``two shards merged give exactly the unsharded result`` () =
     let dir, unsharded = cliRun.Value
     let out = Path.Combine(dir, "sharded")

@@ -36,6 +36,24 @@ let assertRejectedAt (path: string) (messagePart: string) (text: string) =
         $"""expected an error at {path} containing "{messagePart}", got: {String.concat " | " errors}""")
 
 [<Fact>]
+let ``every manifest in the repository is valid and its published result, if any, records it`` () =
+    // experiments/*.json are the main suite, experiments/longer/*.json the longer runs; each published result
+    // folder must have been produced from the manifest text now in the repository.
+    let experiments = Path.GetDirectoryName manifestPath
+    let root = Path.GetDirectoryName experiments
+    let files = Directory.GetFiles(experiments, "*.json", SearchOption.AllDirectories)
+    Assert.True(files.Length >= 13, $"found only {files.Length} manifests")
+    for file in files do
+        let text = File.ReadAllText file
+        let reading = Harness.ReadManifest text
+        Assert.True(reading.IsValid, $"{file}: " + String.concat " | " reading.Errors)
+        let relative = Path.GetRelativePath(experiments, Path.GetDirectoryName file)
+        let published = Path.Combine(root, "results", (if relative = "." then "" else relative), reading.Experiment.Id, "result.json")
+        if File.Exists published then
+            let recorded = JsonNode.Parse(File.ReadAllText published).["manifest"].ToJsonString()
+            Assert.True((JsonNode.Parse(text).ToJsonString() = recorded), $"{published} was not produced from {file} as it is now")
+
+[<Fact>]
 let ``the repository manifest is valid`` () =
     let reading = Harness.ReadManifest(goodManifest ())
     Assert.True(reading.IsValid, String.concat " | " reading.Errors)

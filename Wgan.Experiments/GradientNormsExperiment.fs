@@ -85,9 +85,8 @@ let decodeSettings: Decoder<Settings> =
 
 /// The critic and generator specifications at a scale.
 let networkSpecs (settings: Settings) (scale: ScaleSettings) =
-    let hidden (shape: DeepShape) = List.replicate shape.Depth scale.Width
-    { Inputs = 2; Hidden = hidden settings.Critic; Outputs = 1; Activation = settings.Critic.Activation; Normalization = settings.Critic.Normalization },
-    { Inputs = settings.NoiseDimension; Hidden = hidden settings.Generator; Outputs = 2; Activation = settings.Generator.Activation; Normalization = settings.Generator.Normalization }
+    deepSpec settings.Critic scale.Width 2 1,
+    deepSpec settings.Generator scale.Width settings.NoiseDimension 2
 
 /// The key of the unit that trains `setting` for `seed`.
 let unitKey (seed: int64) (setting: TrainingSetting) = $"seed-{seed}/{setting.Id}"

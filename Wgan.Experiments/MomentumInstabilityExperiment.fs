@@ -123,9 +123,8 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
     use networkGenerator = new torch.Generator(uint64 (Seeds.derive seed [ 0 ]))
     use trainingGenerator = new torch.Generator(uint64 (Seeds.derive seed [ idCode id; 1 ]))
     use evaluationGenerator = new torch.Generator(uint64 (Seeds.derive seed [ idCode id; 2 ]))
-    let hidden (shape: DeepShape) = List.replicate shape.Depth scale.Width
-    use critic = new Mlp({ Inputs = 2; Hidden = hidden settings.Critic; Outputs = 1; Activation = settings.Critic.Activation; Normalization = settings.Critic.Normalization }, networkGenerator)
-    use generatorNetwork = new Mlp({ Inputs = settings.NoiseDimension; Hidden = hidden settings.Generator; Outputs = 2; Activation = settings.Generator.Activation; Normalization = settings.Generator.Normalization }, networkGenerator)
+    use critic = new Mlp(deepSpec settings.Critic scale.Width 2 1, networkGenerator)
+    use generatorNetwork = new Mlp(deepSpec settings.Generator scale.Width settings.NoiseDimension 2, networkGenerator)
     critic.``to``(device) |> ignore
     generatorNetwork.``to``(device) |> ignore
     let spec = optimizerSpec settings optimizerName lr

@@ -36,6 +36,10 @@ let datasetTitle (d: ToyDataset) =
 /// the normalisation.
 type DeepShape = { Depth: int; Activation: Activation; Normalization: Normalization }
 
+/// The MLP of a deep shape whose hidden layers all have `width` units: inputs -> Depth x width -> outputs.
+let deepSpec (shape: DeepShape) (width: int) (inputs: int) (outputs: int) : MlpSpec =
+    { Inputs = inputs; Hidden = List.replicate shape.Depth width; Outputs = outputs; Activation = shape.Activation; Normalization = shape.Normalization }
+
 /// {"depth": n, "activation": ..., "normalization": ...}.
 let deepShape: Decoder<DeepShape> =
     Decode.object (fun r ->

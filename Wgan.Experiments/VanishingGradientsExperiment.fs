@@ -133,11 +133,10 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
     use measurementGenerator = new torch.Generator(uint64 (Seeds.derive seed [ 1 ]))
     use networkGenerator = new torch.Generator(uint64 (Seeds.derive seed [ idCode learner.Id; 2 ]))
     use trainingGenerator = new torch.Generator(uint64 (Seeds.derive seed [ idCode learner.Id; 3 ]))
-    let hidden (shape: DeepShape) = List.replicate shape.Depth scale.Width
     use generatorNetwork =
-        new Mlp({ Inputs = settings.NoiseDimension; Hidden = hidden settings.Generator; Outputs = 2; Activation = settings.Generator.Activation; Normalization = settings.Generator.Normalization }, generatorGenerator)
+        new Mlp(deepSpec settings.Generator scale.Width settings.NoiseDimension 2, generatorGenerator)
     use network =
-        new Mlp({ Inputs = 2; Hidden = hidden settings.Learner; Outputs = 1; Activation = settings.Learner.Activation; Normalization = settings.Learner.Normalization }, networkGenerator)
+        new Mlp(deepSpec settings.Learner scale.Width 2 1, networkGenerator)
     generatorNetwork.``to``(device) |> ignore
     network.``to``(device) |> ignore
     use z = (noise settings.NoiseDimension scale.MeasurementBatch device measurementGenerator).DetachFromDisposeScope()

@@ -145,11 +145,10 @@ let train (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (ch
     use networkGenerator = generatorFor 0
     use trainingGenerator = generatorFor 1
     let setting = settingOf settings role
-    let hidden (shape: DeepShape) = List.replicate shape.Depth scale.Width
     use critic =
-        new Mlp({ Inputs = 2; Hidden = hidden settings.Critic; Outputs = 1; Activation = settings.Critic.Activation; Normalization = settings.Critic.Normalization }, networkGenerator)
+        new Mlp(deepSpec settings.Critic scale.Width 2 1, networkGenerator)
     use generatorNetwork =
-        new Mlp({ Inputs = settings.NoiseDimension; Hidden = hidden settings.Generator; Outputs = 2; Activation = settings.Generator.Activation; Normalization = settings.Generator.Normalization }, networkGenerator)
+        new Mlp(deepSpec settings.Generator scale.Width settings.NoiseDimension 2, networkGenerator)
     critic.``to``(device) |> ignore
     generatorNetwork.``to``(device) |> ignore
     let initial = LipschitzTools.layerWeights critic

@@ -11,22 +11,22 @@ let meanAndCovariance (x: torch.Tensor) : torch.Tensor * torch.Tensor =
     if x.dim() <> 2L || x.shape[0] < 2L then invalidArg (nameof x) "expects a matrix [n, d] with n >= 2"
     let x = x.to_type(torch.float64)
     let mu = x.mean([| 0L |])
-    let centred = x - mu
-    mu, centred.t().matmul(centred) / float (x.shape[0] - 1L)
+    let centred = Scalars.minus x mu
+    mu, Scalars.div (centred.t().matmul(centred)) (float (x.shape[0] - 1L))
 
 /// The square root of a symmetric positive semi-definite matrix (negative rounding-error eigenvalues as 0).
 let private sqrtPsd (s: torch.Tensor) =
     let struct (values, vectors) = torch.linalg.eigh(s)
-    (vectors * values.clamp_min(0.0.ToScalar()).sqrt()).matmul(vectors.t())
+    (vectors * (Scalars.clampMin values 0.0).sqrt()).matmul(vectors.t())
 
 /// The squared Frechet distance between N(mu1, s1) and N(mu2, s2); non-negative up to rounding (clamped at 0).
 let ofGaussians (mu1: torch.Tensor, s1: torch.Tensor) (mu2: torch.Tensor, s2: torch.Tensor) : float =
     use _ = torch.NewDisposeScope()
     let r1 = sqrtPsd s1
     let m = r1.matmul(s2).matmul(r1)
-    let traceOfSqrt = torch.linalg.eigvalsh((m + m.t()) * 0.5).clamp_min(0.0.ToScalar()).sqrt().sum()
-    let d = mu1 - mu2
-    let value = d.dot(d) + s1.trace() + s2.trace() - traceOfSqrt * 2.0
+    let traceOfSqrt = (Scalars.clampMin (torch.linalg.eigvalsh(Scalars.mul (Scalars.plus m (m.t())) 0.5)) 0.0).sqrt().sum()
+    let d = Scalars.minus mu1 mu2
+    let value = Scalars.minus (Scalars.plus (Scalars.plus (d.dot(d)) (s1.trace())) (s2.trace())) (Scalars.mul traceOfSqrt 2.0)
     max 0.0 (value.ToDouble())
 
 /// The squared Frechet distance between Gaussians fitted to the rows of a [n, d] and b [m, d].

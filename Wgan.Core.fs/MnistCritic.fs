@@ -26,7 +26,7 @@ module private Unfolded =
         let outChannels = layer.weight.shape[0]
         let batch, height, width = x.shape[0], x.shape[2], x.shape[3]
         let columns = torch.nn.functional.unfold(x, 5L, padding = 2L, stride = 2L)
-        let y = layer.weight.view(outChannels, -1L).matmul(columns) + layer.bias.view(1L, outChannels, 1L)
+        let y = Scalars.plus (layer.weight.view(outChannels, -1L).matmul(columns)) (layer.bias.view(1L, outChannels, 1L))
         y.view(batch, outChannels, (height + 1L) / 2L, (width + 1L) / 2L)
 
 /// The critic; input [B, 1, 28, 28] (or [B, 784]) in [0, 1], output [B, 1]. Parameters are drawn from
@@ -96,7 +96,7 @@ type MnistCritic(spec: MnistCriticSpec, generator: torch.Generator) as this =
             (back conv1 1L g1).reshape(points.shape)
 
     override _.forward(x: torch.Tensor) =
-        let leaky (t: torch.Tensor) = torch.nn.functional.leaky_relu(t, 0.2)
+        let leaky (t: torch.Tensor) = Scalars.leakyRelu t 0.2
         // A forward whose input gradient is wanted (the generator step's, or a penalty's by double
         // back-propagation) takes the unfolded path, everything else libtorch's own (faster) convolution.
         let convolve (layer: Modules.Conv2d) (h: torch.Tensor) = if x.requires_grad then Unfolded.convolve layer h else layer.call h

@@ -66,7 +66,7 @@ type Optimizer(spec: OptimizerSpec, parameters: Modules.Parameter list) =
                 if not (isNull g) then
                     let squareAverage = moments[i][0]
                     squareAverage.mul_(alpha).addcmul_(g, g, oneMinusAlpha) |> ignore
-                    p.addcdiv_(g, squareAverage.sqrt().add_(eps), minusLr) |> ignore)
+                    p.addcdiv_(g, squareAverage.sqrt().add_(eps, Scalars.one), minusLr) |> ignore)
         | Adam (lr, beta1, beta2) ->
             let biasCorrection1 = 1.0 - beta1 ** float steps
             let biasCorrection2 = 1.0 - beta2 ** float steps
@@ -83,7 +83,7 @@ type Optimizer(spec: OptimizerSpec, parameters: Modules.Parameter list) =
                     let first, second = moments[i][0], moments[i][1]
                     first.mul_(b1).add_(g, oneMinusB1) |> ignore
                     second.mul_(b2).addcmul_(g, g, oneMinusB2) |> ignore
-                    let denominator = second.sqrt().div_(sqrtBias2).add_(eps)
+                    let denominator = second.sqrt().div_(sqrtBias2).add_(eps, Scalars.one)
                     p.addcdiv_(first, denominator, minusStepSize) |> ignore)
 
     /// Writes the step count and every moment tensor.

@@ -1,9 +1,12 @@
 /// Arithmetic between tensors and numbers that keeps TorchSharp Scalars alive for the whole native call.
-/// TorchSharp leaves the Scalar it creates for `tensor op number` (and for `x.ToScalar()` temporaries) to
-/// the garbage collector, whose finalizer can free it while a native call still reads it: a rare,
-/// non-deterministic "Expected false to be true ... Scalar.h toFloat" error or a corrupted value
-/// (dotnet/TorchSharp#1434). Every helper here creates its Scalar with `use`, so it is disposed only after
-/// the call returns.
+/// TorchSharp leaves the Scalar it creates for `tensor op number`, for `a + b` and `a - b` of two tensors
+/// (alpha = 1), for activations with a numeric parameter (leaky_relu, softplus, nn.LeakyReLU, nn.Softplus)
+/// and for `x.ToScalar()` temporaries to the garbage collector, whose finalizer can free it while the
+/// native call still reads it: a rare, non-deterministic "Expected false to be true ... Scalar.h toFloat"
+/// error, or a corrupted value that turns a training NaN (dotnet/TorchSharp#1434). Every helper here
+/// creates its Scalar with `use`, so it is disposed only after the call returns. The finalizer-stress tests
+/// run the harness's steps while another thread collects garbage without pause, which makes such a
+/// race show within seconds.
 module Wgan.Core.Scalars
 
 open TorchSharp
@@ -12,9 +15,9 @@ let inline private withScalar (x: float) ([<InlineIfLambda>] f: Scalar -> torch.
     use s = x.ToScalar()
     f s
 
-/// The Scalar 1, alive for the whole process (a module value is never collected), for tensor-tensor
-/// sums and differences: TorchSharp's `a + b` and `a - b` create their alpha = 1 Scalar implicitly.
-let private one = 1.0.ToScalar()
+/// The Scalar 1, alive for the whole process (a module value is never collected), as the explicit alpha of
+/// sums: TorchSharp's `a + b`, `t.add(s)` and `t.add_(s)` create their alpha = 1 Scalar implicitly.
+let one = 1.0.ToScalar()
 let private minusOne = (-1.0).ToScalar()
 
 /// a + b (tensors)
@@ -23,7 +26,7 @@ let plus (a: torch.Tensor) (b: torch.Tensor) = a.add(b, one)
 let minus (a: torch.Tensor) (b: torch.Tensor) = a.add(b, minusOne)
 
 /// t + x
-let add (t: torch.Tensor) (x: float) = withScalar x (fun s -> t.add s)
+let add (t: torch.Tensor) (x: float) = withScalar x (fun s -> t.add(s, one))
 /// t * x
 let mul (t: torch.Tensor) (x: float) = withScalar x (fun s -> t.mul s)
 /// t / x
@@ -31,7 +34,7 @@ let div (t: torch.Tensor) (x: float) = withScalar x (fun s -> t.div s)
 /// t - x
 let sub (t: torch.Tensor) (x: float) = withScalar x (fun s -> t.sub s)
 /// x - t
-let subFrom (x: float) (t: torch.Tensor) = withScalar x (fun s -> t.neg().add s)
+let subFrom (x: float) (t: torch.Tensor) = withScalar x (fun s -> t.neg().add(s, one))
 /// t ^ x
 let pow (t: torch.Tensor) (x: float) = withScalar x (fun s -> t.pow s)
 /// t clamped to [lo, hi]
@@ -50,5 +53,7 @@ let clampMin (t: torch.Tensor) (lo: float) = withScalar lo (fun s -> t.clamp_min
 let greater (t: torch.Tensor) (x: float) = withScalar x (fun s -> t.gt s)
 /// A float32 tensor of `shape` filled with x.
 let full (shape: int64[]) (x: float) = withScalar x (fun s -> torch.full(shape, s, dtype = torch.float32))
+/// LeakyReLU with negative slope `slope`: t where t > 0, else slope * t.
+let leakyRelu (t: torch.Tensor) (slope: float) = withScalar slope (fun s -> t.leaky_relu s)
 /// softplus(t) = log(1 + exp(t)), computed stably without Scalars: relu(t) + log1p(exp(-|t|)).
 let softplus (t: torch.Tensor) = plus (torch.nn.functional.relu t) (t.abs().neg().exp().log1p())

@@ -79,7 +79,7 @@ let private mixture (centres: (float * float)[]) (std: float) (n: int) (generato
     let centreTable: torch.Tensor = torch.tensor(centres |> Array.collect (fun (x, y) -> [| x; y |])).reshape(int64 centres.Length, 2L)
     let picks = torch.randint(0L, int64 centres.Length, [| int64 n |], generator = generator)
     let noise = torch.randn([| int64 n; 2L |], dtype = torch.float64, generator = generator)
-    (centreTable.index_select(0L, picks) + Scalars.mul noise std).to_type(torch.float32)
+    (Scalars.plus (centreTable.index_select(0L, picks)) (Scalars.mul noise std)).to_type(torch.float32)
 
 /// n points of the 8 Gaussians: centre 2 (cos k 45deg, sin k 45deg), noise N(0, 0.02^2 I), all divided by 1.414.
 let eightGaussians (n: int) (generator: torch.Generator) : torch.Tensor =
@@ -100,7 +100,7 @@ let swissRoll (n: int) (generator: torch.Generator) : torch.Tensor =
     let u = torch.rand([| int64 n; 1L |], dtype = torch.float64, generator = generator)
     let t = Scalars.mul (Scalars.add (Scalars.mul u 2.0) 1.0) (1.5 * System.Math.PI)
     let noise = torch.randn([| int64 n; 2L |], dtype = torch.float64, generator = generator)
-    let roll = torch.cat([| t * t.cos(); t * t.sin() |], 1L) + Scalars.mul noise SwissRollNoise
+    let roll = Scalars.plus (torch.cat([| t * t.cos(); t * t.sin() |], 1L)) (Scalars.mul noise SwissRollNoise)
     (Scalars.div roll SwissRollDivisor).to_type(torch.float32).MoveToOuterDisposeScope()
 
 /// n points of `dataset`.
@@ -116,4 +116,4 @@ let noisyCopy (dataset: ToyDataset) (sigma: float) (n: int) (generator: torch.Ge
     use _ = torch.NewDisposeScope()
     let real = sample dataset n generator
     let noise = torch.randn([| int64 n; 2L |], generator = generator)
-    (real + Scalars.mul noise sigma).MoveToOuterDisposeScope()
+    (Scalars.plus real (Scalars.mul noise sigma)).MoveToOuterDisposeScope()

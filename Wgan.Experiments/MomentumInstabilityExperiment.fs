@@ -107,7 +107,7 @@ let criticStepWithCosine (critic: Mlp) (optimizer: Optimizer) (bound: float) (re
     let gradient = flat (parameters |> Seq.map (fun p -> p.grad))
     let before = (flat (parameters |> Seq.map (fun p -> p :> torch.Tensor))).clone()
     optimizer.step() |> ignore
-    let update = flat (parameters |> Seq.map (fun p -> p :> torch.Tensor)) - before
+    let update = Scalars.minus (flat (parameters |> Seq.map (fun p -> p :> torch.Tensor))) before
     let cosine =
         let denominator = (update.norm() * gradient.norm()).ToDouble()
         if denominator > 0.0 then -(torch.dot(update, gradient).ToDouble()) / denominator else nan

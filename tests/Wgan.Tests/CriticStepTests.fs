@@ -10,7 +10,7 @@ let private spec normalization =
 
 let private batch (seed: int) (shift: float) =
     use g = new torch.Generator(uint64 seed)
-    torch.randn([| 32L; 2L |], generator = g) + shift
+    Scalars.add (torch.randn([| 32L; 2L |], generator = g)) shift
 
 let private parameters (m: torch.nn.Module) =
     m.parameters() |> Seq.map (fun p -> p.detach().clone()) |> Array.ofSeq
@@ -33,7 +33,7 @@ let ``the joint forward pass gives the same step as three separate passes`` () =
     separateOptimizer.zero_grad()
     let wasserstein = Losses.criticLoss (separate.call real) (separate.call fake)
     let penalty = GradientPenalty.gradientPenalty GradientPenalty.TwoSided separate.call real fake (new torch.Generator(11UL))
-    let loss = wasserstein + 10.0 * penalty
+    let loss = Scalars.plus wasserstein (Scalars.mul penalty 10.0)
     loss.backward()
     separateOptimizer.step() |> ignore
     Assert.Equal(loss.ToDouble(), r.Loss, 5)
@@ -106,7 +106,7 @@ let ``a smooth critic takes the joint double-backward path and matches separate 
     let r = CriticStep.criticStep joint jointOptimizer (GradientPenalty(10.0, GradientPenalty.OneSided)) real fake (new torch.Generator(11UL))
     separateOptimizer.zero_grad()
     let penalty = GradientPenalty.gradientPenalty GradientPenalty.OneSided separate.call real fake (new torch.Generator(11UL))
-    let loss = Losses.criticLoss (separate.call real) (separate.call fake) + 10.0 * penalty
+    let loss = Scalars.plus (Losses.criticLoss (separate.call real) (separate.call fake)) (Scalars.mul penalty 10.0)
     loss.backward()
     separateOptimizer.step() |> ignore
     Assert.Equal(loss.ToDouble(), r.Loss, 5)

@@ -105,7 +105,7 @@ let ``interpolate broadcasts eps of shape B x 1 x 1 x 1 over 4-D batches`` (Seed
 // ---------------------------------------------------------------------------------------------------
 
 /// f(x) = 1/2 ||x||^2 over all non-batch dimensions: grad f(x) = x, so the norm of sample i is ||x_i||.
-let private halfSquaredNorm (x: torch.Tensor) = (x * x).flatten(1L).sum(1L) * 0.5
+let private halfSquaredNorm (x: torch.Tensor) = Scalars.mul ((x * x).flatten(1L).sum(1L)) 0.5
 
 [<Property(Arbitrary = [| typeof<Arbitraries> |])>]
 let ``inputGradientNorms are per sample`` (PointCloud cloud) =
@@ -179,7 +179,7 @@ let ``the penalty's parameter gradient matches central finite differences`` (See
     use mlp = new Mlp(mlpSpec 2 [ 3 ] Tanh, init)
     mlp.``to``(torch.float64) |> ignore
     let real = torch.randn([| 6L; 2L |], dtype = torch.float64, generator = init)
-    let fake = torch.randn([| 6L; 2L |], dtype = torch.float64, generator = init) * 2.0
+    let fake = Scalars.mul (torch.randn([| 6L; 2L |], dtype = torch.float64, generator = init)) 2.0
     let epsSeed = uint64 seed + 1UL
     // A fresh generator with the same seed for every evaluation: the same eps every time.
     let penalty () =
@@ -196,10 +196,10 @@ let ``the penalty's parameter gradient matches central finite differences`` (See
             let flat = p.detach().view(-1L)
             Array.init (int flat.shape[0]) (fun k ->
                 let at (delta: float) =
-                    (using (torch.no_grad ()) (fun _ -> flat[int64 k].add_(delta.ToScalar()) |> ignore))
+                    (using (torch.no_grad ()) (fun _ -> using (delta.ToScalar()) (fun d -> flat[int64 k].add_(d, Scalars.one) |> ignore)))
                     // Not under no_grad: the penalty itself differentiates the critic with respect to x^.
                     let value = (penalty ()).ToDouble()
-                    (using (torch.no_grad ()) (fun _ -> flat[int64 k].sub_(delta.ToScalar()) |> ignore))
+                    (using (torch.no_grad ()) (fun _ -> using (delta.ToScalar()) (fun d -> flat[int64 k].sub_(d) |> ignore)))
                     value
                 (at FiniteDifferenceStep - at -FiniteDifferenceStep) / (2.0 * FiniteDifferenceStep)))
     let worst = Array.map2 (fun a n -> abs (a - n) / (1.0 + abs n)) analytic numeric |> Array.max
@@ -225,7 +225,7 @@ let private stepSetup (seed: int64) =
     let generator = new torch.Generator(uint64 seed)
     let critic = new Mlp(mlpSpec 2 [ 8 ] ReLU, generator)
     let real = torch.randn([| 16L; 2L |], generator = generator)
-    let fake = torch.randn([| 16L; 2L |], generator = generator) + 1.0
+    let fake = Scalars.add (torch.randn([| 16L; 2L |], generator = generator)) 1.0
     generator, critic, real, fake
 
 [<Property(Arbitrary = [| typeof<Arbitraries> |], MaxTest = 20)>]

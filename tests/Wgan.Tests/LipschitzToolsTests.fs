@@ -58,7 +58,7 @@ let ``a clipped MLP's empirical Lipschitz constant never exceeds its spectral bo
     use critic = smallMlp 2 seed generator
     let bound = [| 0.01; 0.1; 0.5; 1.0 |][int (seed % 4L)]
     LipschitzConstraint.clipWeights bound critic
-    let points = torch.randn([| 128L; 2L |], generator = generator) * 3.0
+    let points = Scalars.mul (torch.randn([| 128L; 2L |], generator = generator)) 3.0
     let empirical = LipschitzTools.empiricalLipschitz critic.call points
     let spectral = LipschitzTools.spectralBound critic
     empirical <= spectral * (1.0 + Float32Tolerance)

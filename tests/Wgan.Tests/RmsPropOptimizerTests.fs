@@ -1,5 +1,5 @@
-/// The harness's RMSProp (Optimizer with RmsProp): PyTorch's update rule, and no memory corruption after disposal.
-[<Xunit.Collection(Wgan.Tests.MnistTestData.Collection)>]
+/// The harness's RMSProp (Optimizer with RmsProp): PyTorch's update rule (FinalizerStressTests trains with it
+/// under garbage-collection pressure).
 module Wgan.Tests.RmsPropOptimizerTests
 
 open TorchSharp
@@ -34,25 +34,6 @@ let ``zero_grad clears the gradients`` () =
     use _ = torch.NewDisposeScope()
     let w = torch.nn.Parameter(torch.ones([| 3L |]))
     use optimizer = new Optimizer(RmsProp 0.1, [ w ])
-    (w * 2.0).sum().backward()
+    (Scalars.mul w 2.0).sum().backward()
     optimizer.zero_grad()
     Assert.Equal<float[]>([| 0.0; 0.0; 0.0 |], values w.grad)
-
-[<Fact>]
-let ``a disposed RMSProp leaves later trainings intact`` () =
-    // Regression: after TorchSharp 0.107's torch.optim.RMSProp stepped and was disposed, 47 of 200 WGAN-GP
-    // critics trained next in the process went NaN. Clip-and-RMSProp runs alternate with penalty runs here.
-    TestSupport.pinThreads ()
-    use data = new torch.Generator(9UL)
-    use real = torch.rand([| 20L; 1L; 28L; 28L |], generator = data)
-    use fake = torch.rand([| 20L; 1L; 28L; 28L |], generator = data)
-    let train (constraintSpec: LipschitzConstraint) (optimizerSpec: OptimizerSpec) (seed: int) =
-        use _ = torch.NewDisposeScope()
-        use g = new torch.Generator(uint64 seed)
-        use critic = new MnistCritic({ Dim = 2; Normalization = NoNormalization }, g)
-        use optimizer = Optimizer.create optimizerSpec (critic.parameters())
-        [ for _ in 1 .. 3 -> (CriticStep.criticStep critic optimizer constraintSpec real fake g).Loss ]
-    for trial in 1 .. 30 do
-        train (WeightClipping(0.01, AfterStep)) (RmsProp 5e-5) trial |> ignore
-        let losses = train (GradientPenalty(10.0, GradientPenalty.TwoSided)) (Adam(1e-4, 0.5, 0.9)) trial
-        Assert.True(losses |> List.forall System.Double.IsFinite, $"trial {trial}: {losses}")

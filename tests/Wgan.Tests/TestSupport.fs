@@ -15,6 +15,45 @@ let private pinned =
 /// Call at the start of every test that uses TorchSharp.
 let pinThreads () = pinned.Force()
 
+/// Runs `f` while another thread collects the youngest generation and runs pending finalizers without pause.
+/// A TorchSharp Scalar left to the garbage collector during a native call (see Wgan.Core.Scalars) is then
+/// freed mid-call within seconds instead of once in many runs: results change, turn NaN, or libtorch throws
+/// "Scalar.h toFloat". Code that keeps its Scalars alive gives exactly the quiet run's numbers. Runs take
+/// several times longer under this pressure.
+let underGarbagePressure (f: unit -> 'T) : 'T =
+    use stop = new System.Threading.ManualResetEventSlim(false)
+    let collector =
+        System.Threading.Thread(
+            (fun () ->
+                while not stop.IsSet do
+                    System.GC.Collect(0)
+                    // Without pause: measured here, one collection every few microseconds frees a loose Scalar
+                    // within a second of MNIST critic steps; one every millisecond did not in a minute.
+                    System.GC.WaitForPendingFinalizers()),
+            IsBackground = true)
+    collector.Start()
+    try f () finally
+        stop.Set()
+        collector.Join()
+
+/// Everything of a run that reaches the result files, metrics at round-trip precision: metrics, series and
+/// figure data.
+let fingerprint (r: Wgan.Experiments.ExperimentResult) : string =
+    let render = Wgan.Experiments.Render.number
+    let series = r.Series |> List.map Wgan.Experiments.Render.csv |> String.concat "\n"
+    let figures =
+        r.Figures
+        |> List.map (fun f ->
+            let surfaces = f.Surfaces |> List.collect (fun s -> [ for v in Seq.cast<float> s.Values -> render v ])
+            let points = f.Points |> List.collect (fun p -> Array.append p.X p.Y |> Array.map render |> List.ofArray)
+            let bars = f.Histograms |> List.collect (fun h -> h.Counts |> Array.map render |> List.ofArray)
+            let lines = f.Lines |> List.collect (fun l -> l.Y |> Array.map render |> List.ofArray)
+            System.String.Join(",", surfaces @ points @ bars @ lines))
+        |> String.concat "\n"
+    let metrics =
+        r.Metrics |> List.map (fun m -> m.Values |> Seq.sortBy (fun kv -> kv.Key) |> Seq.map (fun kv -> $"{kv.Key}={render kv.Value}") |> String.concat ";")
+    String.concat "\n" (metrics @ [ series; figures ])
+
 /// What a unit throws when the simulated kill strikes.
 exception Killed
 

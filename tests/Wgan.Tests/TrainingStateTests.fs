@@ -18,7 +18,7 @@ type private Loop(optimizerSpec: OptimizerSpec, lipschitz: LipschitzConstraint, 
     member _.Step() =
         use _ = torch.NewDisposeScope()
         let real = torch.randn([| 64L; 2L |], generator = generator)
-        let fake = torch.randn([| 64L; 2L |], generator = generator) + 2.0
+        let fake = Scalars.add (torch.randn([| 64L; 2L |], generator = generator)) 2.0
         (CriticStep.criticStep critic optimizer lipschitz real fake generator).Loss
     member _.Save(losses: float[]) =
         TrainingState.save [ critic ] [ optimizer ] [ generator ] { Counters = [| int64 losses.Length |]; Series = [| losses |] }
@@ -67,7 +67,7 @@ let ``a training loop killed after a checkpoint resumes to the same rows`` () =
         let iteration k =
             use _ = torch.NewDisposeScope()
             let real = torch.randn([| 32L; 2L |], generator = generator)
-            let fake = torch.randn([| 32L; 2L |], generator = generator) + 1.0
+            let fake = Scalars.add (torch.randn([| 32L; 2L |], generator = generator)) 1.0
             let r = CriticStep.criticStep critic optimizer (GradientPenalty(10.0, GradientPenalty.TwoSided)) real fake generator
             Ok(if k % 3 = 0 then Some [| float k; r.EarthMoverEstimate |] else None)
         objects, iteration

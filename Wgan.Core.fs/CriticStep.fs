@@ -25,7 +25,7 @@ module CriticStep =
     /// batches in one forward pass would change the mathematics.
     let couplesBatch (network: torch.nn.Module) : bool =
         network.modules()
-        |> Seq.exists (fun m -> m :? Modules.BatchNorm1d || m :? Modules.BatchNorm2d || m :? Modules.BatchNorm3d)
+        |> Seq.exists (fun m -> m :? Modules.BatchNorm)
 
     /// Whether an MLP critic's input gradient has an explicit chain (MlpInputGradient).
     let private explicitMlp (critic: torch.nn.Module<torch.Tensor, torch.Tensor>) =

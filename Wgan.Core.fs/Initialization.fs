@@ -20,5 +20,5 @@ let normalizationLayer (normalization: Normalization) (shape: int64[]) : torch.n
     match normalization with
     | NoNormalization -> torch.nn.Identity()
     | LayerNorm -> torch.nn.LayerNorm(shape)
-    | BatchNorm when shape.Length = 1 -> torch.nn.BatchNorm1d(shape[0])
-    | BatchNorm -> torch.nn.BatchNorm2d(shape[0])
+    | BatchNorm when shape.Length = 1 -> new Layers.BatchNorm(shape[0], 2)
+    | BatchNorm -> new Layers.BatchNorm(shape[0], 4)

@@ -27,14 +27,6 @@ type MlpSpec =
       Activation: Activation
       Normalization: Normalization }
 
-/// A parameter-free activation computed by a function of Scalars.fs: torch.nn.LeakyReLU and torch.nn.Softplus
-/// turn their numeric parameters into a temporary Scalar on every call, which the garbage collector can free
-/// while libtorch still reads it (see Scalars.fs).
-[<Sealed>]
-type internal ActivationModule(name: string, activation: torch.Tensor -> torch.Tensor) =
-    inherit torch.nn.Module<torch.Tensor, torch.Tensor>(name)
-    override _.forward(x: torch.Tensor) = activation x
-
 /// An MLP whose parameters are drawn from the given generator with PyTorch's default nn.Linear scheme
 /// (weights and biases uniform in +-1/sqrt(fan_in)), so that a seed fixes the network.
 type Mlp(spec: MlpSpec, generator: torch.Generator) as this =
@@ -56,14 +48,14 @@ type Mlp(spec: MlpSpec, generator: torch.Generator) as this =
             let activation: torch.nn.Module<torch.Tensor, torch.Tensor> =
                 match spec.Activation with
                 | ReLU -> torch.nn.ReLU()
-                | LeakyReLU slope -> new ActivationModule("LeakyReLU", fun t -> Scalars.leakyRelu t slope)
+                | LeakyReLU slope -> new Layers.ActivationModule("LeakyReLU", fun t -> Scalars.leakyRelu t slope)
                 | Tanh -> torch.nn.Tanh()
-                | Softplus -> new ActivationModule("Softplus", Scalars.softplus)
+                | Softplus -> new Layers.ActivationModule("Softplus", Scalars.softplus)
             let parts: torch.nn.Module<torch.Tensor, torch.Tensor> list =
                 match spec.Normalization with
                 | NoNormalization -> [ linears[i]; activation ]
                 | LayerNorm -> [ linears[i]; torch.nn.LayerNorm([| int64 width |]); activation ]
-                | BatchNorm -> [ linears[i]; torch.nn.BatchNorm1d(int64 width); activation ]
+                | BatchNorm -> [ linears[i]; new Layers.BatchNorm(int64 width, 2); activation ]
             torch.nn.Sequential(List.toArray parts))
         |> List.toArray
     let output = linears[linears.Length - 1]

@@ -32,7 +32,8 @@ module private Unfolded =
 /// The critic; input [B, 1, 28, 28] (or [B, 784]) in [0, 1], output [B, 1]. Parameters are drawn from
 /// `generator` (Initialization.uniformFanIn), layer by layer from the input. When the input requires a
 /// gradient (the generator step; a penalty by double back-propagation) the convolutions are computed by
-/// `Unfolded.convolve` (see there why), otherwise by Conv2d's forward; both compute the same function.
+/// `Unfolded.convolve` (see there why), as they are whenever gradients are recorded below DIM 4 (see
+/// `forward`), otherwise by Conv2d's forward; both compute the same function.
 /// Without normalisation the critic also writes out its input gradient (IExplicitInputGradient), which
 /// every gradient penalty uses: its backward needs first-order passes only and is several times faster.
 type MnistCritic(spec: MnistCriticSpec, generator: torch.Generator) as this =
@@ -98,8 +99,13 @@ type MnistCritic(spec: MnistCriticSpec, generator: torch.Generator) as this =
     override _.forward(x: torch.Tensor) =
         let leaky (t: torch.Tensor) = Scalars.leakyRelu t 0.2
         // A forward whose input gradient is wanted (the generator step's, or a penalty's by double
-        // back-propagation) takes the unfolded path, everything else libtorch's own (faster) convolution.
-        let convolve (layer: Modules.Conv2d) (h: torch.Tensor) = if x.requires_grad then Unfolded.convolve layer h else layer.call h
+        // back-propagation) takes the unfolded path, everything else libtorch's own (faster) convolution,
+        // except in training below DIM 4: there the critic step's backward takes conv2's input gradient at
+        // 2 -> 4 channels, which libtorch computes from uninitialised memory (with freed memory filled with NaN
+        // beforehand, 53 of 300 backward passes at DIM 2 gave NaN conv1 gradients; 0 of 300 at DIM 4 and 8,
+        // or unfolded).
+        let unfolded = x.requires_grad || (spec.Dim < 4 && torch.is_grad_enabled ())
+        let convolve (layer: Modules.Conv2d) (h: torch.Tensor) = if unfolded then Unfolded.convolve layer h else layer.call h
         let h = leaky (convolve conv1 (x.reshape(-1L, 1L, 28L, 28L)))
         let h = leaky (norm2.call (convolve conv2 h))
         let h = leaky (norm3.call (convolve conv3 h))

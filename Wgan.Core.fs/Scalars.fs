@@ -1,6 +1,6 @@
 /// Arithmetic between tensors and numbers that keeps TorchSharp Scalars alive for the whole native call.
-/// TorchSharp leaves the Scalar it creates for `tensor op number`, for `a + b` and `a - b` of two tensors
-/// (alpha = 1), for activations with a numeric parameter (leaky_relu, softplus, nn.LeakyReLU, nn.Softplus)
+/// TorchSharp leaves the Scalar it creates for `tensor op number`, for the alpha = 1 of `a + b` (tensors),
+/// `t.add(s)` and `t.add_(s)`, for activations with a numeric parameter (leaky_relu, softplus, nn.LeakyReLU, nn.Softplus)
 /// and for `x.ToScalar()` temporaries to the garbage collector, whose finalizer can free it while the
 /// native call still reads it: a rare, non-deterministic "Expected false to be true ... Scalar.h toFloat"
 /// error, or a corrupted value that turns a training NaN (dotnet/TorchSharp#1434). Every helper here

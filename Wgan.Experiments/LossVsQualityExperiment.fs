@@ -54,7 +54,7 @@ type Settings =
       Scales: Map<Scale, ScaleSettings>
       Claims: ClaimSpec list }
 
-let private variants (s: Settings) = [ "gp", "wgan-gp", "WGAN-GP", s.WganGp; "clip", "wgan-clip", "WGAN-clip", s.WganClip ]
+let private variants (s: Settings) = variantTable s.WganGp s.WganClip
 
 let private perVariantMetrics (prefix: string) (name: string) =
     [ $"{prefix}.rankCorrelationFd", $"{name}: Spearman correlation over training between the EM estimate (median over each evaluation interval) and the Frechet distance"
@@ -258,9 +258,6 @@ let classifierUnit (settings: Settings) (options: RunOptions) : UnitResult =
       Texts = readOnlyDict (dataTexts source)
       Diverged = "" }
 
-/// The key of the unit that trains variant `file` (e.g. "wgan-gp") for `seed`.
-let unitKey (seed: int64) (file: string) = $"seed-{seed}/{file}"
-
 /// A GAN unit: one seed x one variant, measured with the classifier (from the runner's cache, or trained
 /// here exactly as the classifier unit trains it). In its own dispose scope that outlives every tensor it
 /// makes, so that no tensor is ever left to the garbage collector's finalizer (see MnistWgan.scoped).
@@ -314,11 +311,7 @@ let units (settings: Settings) (options: RunOptions) : WorkUnit list =
     { Key = ClassifierKey
       Description = "digit classifier (trained once and cached) and reference digits"
       Run = fun _ -> classifierUnit settings options }
-    :: [ for seed in Experiment.seedsFor settings.Seed scale.Seeds options.Seeds do
-             for k, (_, file, name, v) in List.indexed (variants settings) ->
-                 { Key = unitKey seed file
-                   Description = $"seed {seed}, {name}"
-                   Run = fun checkpoints -> ganUnit settings options checkpoints seed k file v } ]
+    :: seedVariantUnits (Experiment.seedsFor settings.Seed scale.Seeds options.Seeds) (variants settings) (ganUnit settings options)
 
 /// The experiment's result from its units' results.
 let assemble (settings: Settings) (options: RunOptions) (results: UnitResult list) : ExperimentResult =

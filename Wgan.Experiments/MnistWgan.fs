@@ -320,3 +320,23 @@ let snapshotsOf (r: UnitResult) : (int * float[]) list =
     let pixels = r.Vectors["snapshotPixels"]
     let size = if iterations.Length = 0 then 0 else pixels.Length / iterations.Length
     iterations |> Array.mapi (fun i t -> int t, pixels[i * size .. (i + 1) * size - 1]) |> List.ofArray
+
+/// The two variants each MNIST experiment trains, in unit order: metric prefix, file name, label, settings.
+let variantTable (wganGp: Variant) (wganClip: Variant) : (string * string * string * Variant) list =
+    [ "gp", "wgan-gp", "WGAN-GP", wganGp; "clip", "wgan-clip", "WGAN-clip", wganClip ]
+
+/// The key of the unit that trains variant `file` (e.g. "wgan-gp") for `seed`.
+let unitKey (seed: int64) (file: string) = $"seed-{seed}/{file}"
+
+/// One unit per seed and variant, seed by seed in `variants`' order; `run checkpoints seed index file variant`
+/// trains one.
+let seedVariantUnits
+    (seeds: int64 list)
+    (variants: (string * string * string * Variant) list)
+    (run: UnitCheckpoints -> int64 -> int -> string -> Variant -> UnitResult)
+    : WorkUnit list =
+    [ for seed in seeds do
+          for k, (_, file, name, v) in List.indexed variants ->
+              { Key = unitKey seed file
+                Description = $"seed {seed}, {name}"
+                Run = fun checkpoints -> run checkpoints seed k file v } ]

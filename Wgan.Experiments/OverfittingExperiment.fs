@@ -56,7 +56,7 @@ type Settings =
       Claims: ClaimSpec list }
 
 /// The two variants, their metric prefixes and file names.
-let private variants (s: Settings) = [ "gp", "wgan-gp", "WGAN-GP", s.WganGp; "clip", "wgan-clip", "WGAN-clip", s.WganClip ]
+let private variants (s: Settings) = variantTable s.WganGp s.WganClip
 
 let private perVariantMetrics (prefix: string) (name: string) =
     [ $"{prefix}.finalGap", $"{name}: negative critic loss on training minus validation batches, averaged over the last gapOver of training"
@@ -238,9 +238,6 @@ let runOne
       Snapshots = [ for r in rows do if r[0] = SnapshotRow then int r[1], r[2..] ]
       Diverged = defaultArg stopped "" }
 
-/// The key of the unit that trains variant `file` (e.g. "wgan-gp") for `seed`.
-let unitKey (seed: int64) (file: string) = $"seed-{seed}/{file}"
-
 /// A run record as a unit's result: the measurements' columns and the snapshots as vectors, the data as texts.
 let private toUnit (key: string) (source: MnistSource) (r: RunRecord) : UnitResult =
     let column (pick: Measurement -> float) = r.Measurements |> Array.map pick
@@ -287,11 +284,7 @@ let runUnit (settings: Settings) (options: RunOptions) (checkpoints: UnitCheckpo
 /// The units of a run: one per seed and variant (WGAN-GP, then WGAN-clip).
 let units (settings: Settings) (options: RunOptions) : WorkUnit list =
     let scale = settings.Scales[options.Scale]
-    [ for seed in Experiment.seedsFor settings.Seed scale.Seeds options.Seeds do
-          for k, (_, file, name, v) in List.indexed (variants settings) ->
-              { Key = unitKey seed file
-                Description = $"seed {seed}, {name}"
-                Run = fun checkpoints -> runUnit settings options checkpoints seed k file v } ]
+    seedVariantUnits (Experiment.seedsFor settings.Seed scale.Seeds options.Seeds) (variants settings) (runUnit settings options)
 
 /// The experiment's result from its units' results.
 let assemble (settings: Settings) (options: RunOptions) (results: UnitResult list) : ExperimentResult =

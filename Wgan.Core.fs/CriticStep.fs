@@ -27,18 +27,12 @@ module CriticStep =
         network.modules()
         |> Seq.exists (fun m -> m :? Modules.BatchNorm)
 
-    /// Whether an MLP critic's input gradient has an explicit chain (MlpInputGradient).
-    let private explicitMlp (critic: torch.nn.Module<torch.Tensor, torch.Tensor>) =
-        match critic with
-        | :? Mlp as mlp -> MlpInputGradient.applies mlp.Spec && mlp.Spec.Outputs = 1
-        | _ -> false
-
     /// Per-sample input gradients of a critic at `points`, differentiable with respect to its weights: by
     /// the explicit chain of a piecewise-linear MLP (MlpInputGradient) or of a critic that implements
     /// IExplicitInputGradient, otherwise by double back-propagation.
     let inputGradients (critic: torch.nn.Module<torch.Tensor, torch.Tensor>) (points: torch.Tensor) : torch.Tensor =
         match box critic with
-        | _ when explicitMlp critic -> MlpInputGradient.inputGradients (critic :?> Mlp) points
+        | _ when MlpInputGradient.appliesTo critic -> MlpInputGradient.inputGradients (critic :?> Mlp) points
         | :? GradientPenalty.IExplicitInputGradient as explicit when explicit.HasExplicitInputGradient -> explicit.InputGradients points
         | _ ->
             let x = points.detach().requires_grad_(true)
@@ -77,6 +71,35 @@ module CriticStep =
             let n = real.shape[0]
             both.narrow(0L, 0L, n), both.narrow(0L, n, fake.shape[0]), Some(gradientPenalty sides critic real fake generator)
 
+    /// The critic loss of a step (the Wasserstein loss E f(fake) - E f(real), plus lambda times the penalty
+    /// under WGAN-GP), its Wasserstein part and the penalty without lambda, with the loss's gradients in the
+    /// parameters' gradients (which the caller has zeroed). A piecewise-linear MLP critic under the penalty
+    /// has its gradients written out (MlpPenaltyGradients); every other critic goes through autograd.
+    let private lossAndGradients
+        (critic: torch.nn.Module<torch.Tensor, torch.Tensor>)
+        (lipschitz: LipschitzConstraint)
+        (real: torch.Tensor)
+        (fake: torch.Tensor)
+        (generator: torch.Generator)
+        : torch.Tensor * torch.Tensor * torch.Tensor option =
+        match lipschitz with
+        | GradientPenalty (lambda, sides) when MlpPenaltyGradients.applies critic ->
+            let wassersteinLoss, penalty = MlpPenaltyGradients.writeGradients (critic :?> Mlp) lambda sides real fake generator
+            Scalars.plus wassersteinLoss (Scalars.mul penalty lambda), wassersteinLoss, Some penalty
+        | _ ->
+            let sides =
+                match lipschitz with
+                | GradientPenalty (_, sides) -> Some sides
+                | _ -> None
+            let realScores, fakeScores, penalty = scores critic sides real fake generator
+            let wassersteinLoss = Losses.criticLoss realScores fakeScores
+            let loss =
+                match lipschitz, penalty with
+                | GradientPenalty (lambda, _), Some p -> Scalars.plus wassersteinLoss (Scalars.mul p lambda)
+                | _ -> wassersteinLoss
+            loss.backward()
+            loss, wassersteinLoss, penalty
+
     /// One WGAN critic step: loss E f(fake) - E f(real) (+ lambda * penalty), the constraint applied as it
     /// specifies (clipping before or after the optimiser step, or the penalty in the loss).
     let criticStep
@@ -92,17 +115,7 @@ module CriticStep =
         | WeightClipping (bound, BeforeStep) -> LipschitzConstraint.clipWeights bound critic
         | _ -> ()
         optimizer.zero_grad()
-        let sides =
-            match lipschitz with
-            | GradientPenalty (_, sides) -> Some sides
-            | _ -> None
-        let realScores, fakeScores, penalty = scores critic sides real (fake.detach()) generator
-        let wassersteinLoss = Losses.criticLoss realScores fakeScores
-        let loss =
-            match lipschitz, penalty with
-            | GradientPenalty (lambda, _), Some p -> Scalars.plus wassersteinLoss (Scalars.mul p lambda)
-            | _ -> wassersteinLoss
-        loss.backward()
+        let loss, wassersteinLoss, penalty = lossAndGradients critic lipschitz real (fake.detach()) generator
         optimizer.step() |> ignore
         match lipschitz with
         | WeightClipping (bound, AfterStep) -> LipschitzConstraint.clipWeights bound critic

@@ -1,6 +1,7 @@
 /// One optimisation step of a generator against a fixed critic (WGAN) or discriminator (GAN). Each step runs
-/// in its own dispose scope, updates only the generator, leaves no gradient on the critic, and returns plain
-/// numbers measured before the update.
+/// in its own dispose scope, updates only the generator, adds no gradient to the critic (whose parameters are
+/// frozen during the step, so that back-propagation skips their gradients), and returns plain numbers measured
+/// before the update.
 namespace Wgan.Core
 
 open TorchSharp
@@ -24,21 +25,24 @@ module GeneratorStep =
         (noise: torch.Tensor)
         : GeneratorStepResult =
         use _ = torch.NewDisposeScope()
-        optimizer.zero_grad()
-        let outputs = critic.call (generatorNetwork.call noise)
-        let value = loss outputs
-        value.backward()
-        let gradientNorm =
-            use _ = torch.no_grad()
-            generatorNetwork.parameters()
-            |> Seq.sumBy (fun p -> if isNull p.grad then 0.0 else (Scalars.pow p.grad 2.0).sum().ToDouble())
-            |> sqrt
-        optimizer.step() |> ignore
-        // backward() also filled the critic's gradients; the critic is not this step's to train.
-        critic.zero_grad()
-        { Loss = value.ToDouble()
-          MeanFakeOutput = fakeOutput outputs
-          GradientNorm = gradientNorm }
+        let criticParameters = critic.parameters() |> Seq.filter (fun p -> p.requires_grad) |> Seq.toArray
+        for p in criticParameters do p.requires_grad <- false
+        try
+            optimizer.zero_grad()
+            let outputs = critic.call (generatorNetwork.call noise)
+            let value = loss outputs
+            value.backward()
+            let gradientNorm =
+                use _ = torch.no_grad()
+                generatorNetwork.parameters()
+                |> Seq.sumBy (fun p -> if isNull p.grad then 0.0 else (Scalars.pow p.grad 2.0).sum().ToDouble())
+                |> sqrt
+            optimizer.step() |> ignore
+            { Loss = value.ToDouble()
+              MeanFakeOutput = fakeOutput outputs
+              GradientNorm = gradientNorm }
+        finally
+            for p in criticParameters do p.requires_grad <- true
 
     /// One WGAN generator step: minimises -E f(G(z)) (WGAN Algorithm 1, line 10), i.e. raises the critic's
     /// score of the generated samples. `noise` is the batch of z.

@@ -16,6 +16,12 @@ let applies (spec: MlpSpec) =
         | Tanh
         | Softplus -> false)
 
+/// Whether `network` is a single-output MLP to which `inputGradients` applies (a critic, for instance).
+let appliesTo (network: torch.nn.Module<torch.Tensor, torch.Tensor>) =
+    match network with
+    | :? Mlp as mlp -> applies mlp.Spec && mlp.Spec.Outputs = 1
+    | _ -> false
+
 /// Per-sample input gradients [n, inputs] of a single-output piecewise-linear MLP at `points`,
 /// differentiable with respect to the weights. Derivative at a pre-activation of exactly 0: 0 for ReLU and
 /// the negative slope for LeakyReLU, as PyTorch's backward of these activations uses.

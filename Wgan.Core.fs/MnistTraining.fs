@@ -5,26 +5,15 @@ module Wgan.Core.MnistTraining
 
 open TorchSharp
 
-/// One WGAN generator step: minimises -E f(G(z)) (WGAN Algorithm 1, line 10) on the noise batch z. The
-/// critic's parameters are frozen during the step, so no gradient accumulates on them. Returns the loss
-/// measured before the update.
+/// One WGAN generator step (GeneratorStep.wassersteinStep) on the noise batch z; returns the loss measured
+/// before the update.
 let generatorStep
     (generator: torch.nn.Module<torch.Tensor, torch.Tensor>)
     (critic: torch.nn.Module<torch.Tensor, torch.Tensor>)
     (optimizer: Optimizer)
     (noise: torch.Tensor)
     : float =
-    use _ = torch.NewDisposeScope()
-    let criticParameters = critic.parameters() |> Seq.toArray
-    for p in criticParameters do p.requires_grad <- false
-    try
-        optimizer.zero_grad()
-        let loss = Losses.wassersteinGeneratorLoss (critic.call (generator.call noise))
-        loss.backward()
-        optimizer.step() |> ignore
-        loss.ToDouble()
-    finally
-        for p in criticParameters do p.requires_grad <- true
+    (GeneratorStep.wassersteinStep generator optimizer critic noise).Loss
 
 /// The critic's loss on given batches, without updating it: E f(fake) - E f(real), plus lambda times the
 /// gradient penalty under WGAN-GP (as gan_mnist.py's `disc_cost`, which it also evaluates on held-out

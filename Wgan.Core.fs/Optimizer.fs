@@ -34,6 +34,14 @@ type Optimizer(spec: OptimizerSpec, parameters: Modules.Parameter list) =
             | Sgd _ -> [||])
         |> Array.ofList
     let mutable steps = 0L
+    /// A floor for the square averages under the square root of the denominators, which leaves every update
+    /// bit for bit as it is and keeps libtorch's sqrt off its slow path. libtorch's float32 sqrt is over ten
+    /// times slower on zeros and subnormal numbers, and the square averages of weights whose gradient stays
+    /// zero (dead ReLU units) decay into that range. The denominator is sqrt(v) / sqrt(b) + eps (b: Adam's
+    /// second bias correction, 1 for RMSProp). Below v = b * 1e-32, sqrt(v) / sqrt(b) is under 1e-16, less
+    /// than half a unit in the last place of eps (float32 1e-8 has ulp 2^-50, about 8.9e-16), so the sum
+    /// rounds to eps whether v or the floor is used.
+    let sqrtFloor (biasCorrection: float) = biasCorrection * 1e-32
 
     /// The hyperparameters.
     member _.Spec = spec
@@ -60,13 +68,14 @@ type Optimizer(spec: OptimizerSpec, parameters: Modules.Parameter list) =
             use alpha = RmsPropAlpha.ToScalar()
             use oneMinusAlpha = (1.0 - RmsPropAlpha).ToScalar()
             use eps = Epsilon.ToScalar()
+            use floor = (sqrtFloor 1.0).ToScalar()
             use minusLr = (-lr).ToScalar()
             parameters |> List.iteri (fun i p ->
                 let g = p.grad
                 if not (isNull g) then
                     let squareAverage = moments[i][0]
                     squareAverage.mul_(alpha).addcmul_(g, g, oneMinusAlpha) |> ignore
-                    p.addcdiv_(g, squareAverage.sqrt().add_(eps, Scalars.one), minusLr) |> ignore)
+                    p.addcdiv_(g, squareAverage.clamp_min(floor).sqrt_().add_(eps, Scalars.one), minusLr) |> ignore)
         | Adam (lr, beta1, beta2) ->
             let biasCorrection1 = 1.0 - beta1 ** float steps
             let biasCorrection2 = 1.0 - beta2 ** float steps
@@ -76,6 +85,7 @@ type Optimizer(spec: OptimizerSpec, parameters: Modules.Parameter list) =
             use oneMinusB2 = (1.0 - beta2).ToScalar()
             use sqrtBias2 = (sqrt biasCorrection2).ToScalar()
             use eps = Epsilon.ToScalar()
+            use floor = (sqrtFloor biasCorrection2).ToScalar()
             use minusStepSize = (-lr / biasCorrection1).ToScalar()
             parameters |> List.iteri (fun i p ->
                 let g = p.grad
@@ -83,7 +93,7 @@ type Optimizer(spec: OptimizerSpec, parameters: Modules.Parameter list) =
                     let first, second = moments[i][0], moments[i][1]
                     first.mul_(b1).add_(g, oneMinusB1) |> ignore
                     second.mul_(b2).addcmul_(g, g, oneMinusB2) |> ignore
-                    let denominator = second.sqrt().div_(sqrtBias2).add_(eps, Scalars.one)
+                    let denominator = second.clamp_min(floor).sqrt_().div_(sqrtBias2).add_(eps, Scalars.one)
                     p.addcdiv_(first, denominator, minusStepSize) |> ignore)
 
     /// Writes the step count and every moment tensor.

@@ -103,10 +103,8 @@ let private toy (name: string) (lipschitz: LipschitzConstraint) (criticOptimizer
                         generator.call (torch.randn([| 256L; 2L |], generator = random))
                     CriticStep.criticStep critic criticOptimizerInstance lipschitz real fake random |> ignore
                 use _ = torch.NewDisposeScope()
-                generatorOptimizerInstance.zero_grad()
-                let loss = Losses.wassersteinGeneratorLoss (critic.call (generator.call (torch.randn([| 256L; 2L |], generator = random))))
-                loss.backward()
-                generatorOptimizerInstance.step() |> ignore
+                GeneratorStep.wassersteinStep generator generatorOptimizerInstance critic (torch.randn([| 256L; 2L |], generator = random))
+                |> ignore
             iteration, [ generator :> System.IDisposable; critic; criticOptimizerInstance; generatorOptimizerInstance; random ] }
 
 /// gan_mnist.py's WGAN-GP configuration at width `dim` (64 in the paper): its critic and generator, batch 50,

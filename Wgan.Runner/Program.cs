@@ -14,7 +14,11 @@ public static class Program
     public const int BadInput = 2;
 
     /// <summary>Runs the program with the process's console.</summary>
-    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        NativeHeap.KeepFreedMemory();
+        return Run(args, Console.Out, Console.Error);
+    }
 
     /// <summary>Runs one command, writing results to <paramref name="stdout"/> and diagnostics and progress to <paramref name="stderr"/>.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

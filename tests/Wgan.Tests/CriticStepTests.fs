@@ -1,4 +1,5 @@
-/// The critic step: the joint forward pass equals separate passes, clipping bounds, and no tensor leaks.
+/// The critic step: the joint forward pass equals separate passes, the written-out WGAN-GP gradients equal
+/// autograd's, clipping bounds, and no tensor leaks.
 module Wgan.Tests.CriticStepTests
 
 open Xunit
@@ -112,3 +113,50 @@ let ``a smooth critic takes the joint double-backward path and matches separate 
     Assert.Equal(loss.ToDouble(), r.Loss, 5)
     for a, b in Array.zip (parameters joint) (parameters separate) do
         Assert.True((a - b).abs().max().ToDouble() < JointVsSeparateTolerance)
+
+/// Float64 agreement of two evaluation orders of the same sums (values of order 1 to 10).
+[<Literal>]
+let WrittenOutGradientTolerance = 1e-10
+
+[<Theory>]
+[<InlineData("relu", "two-sided", 2)>]
+[<InlineData("relu", "one-sided", 2)>]
+[<InlineData("leaky", "two-sided", 3)>]
+[<InlineData("leaky", "one-sided", 1)>]
+let ``written-out WGAN-GP gradients equal double back-propagation's`` (activation: string, sides: string, hidden: int) =
+    TestSupport.pinThreads ()
+    let activation = if activation = "relu" then ReLU else LeakyReLU 0.2
+    let sides = if sides = "two-sided" then GradientPenalty.TwoSided else GradientPenalty.OneSided
+    let spec = { Inputs = 2; Hidden = List.replicate hidden 12; Outputs = 1; Activation = activation; Normalization = NoNormalization }
+    use written = new Mlp(spec, new torch.Generator(7UL))
+    use reference = new Mlp(spec, new torch.Generator(7UL))
+    for network in [ written; reference ] do
+        network.``to``(torch.float64) |> ignore
+        // Steeper than at initialisation, so that some input gradients exceed norm 1 (a one-sided penalty is
+        // zero otherwise).
+        use _ = torch.no_grad()
+        for p in network.parameters() do Scalars.mul p 2.5 |> p.copy_ |> ignore
+    let real, fake = (batch 1 0.0).to_type(torch.float64), (batch 2 1.5).to_type(torch.float64)
+    // Gradients left from elsewhere must be replaced, not added to.
+    for p in written.parameters() do p.grad <- Scalars.full (p.shape) 5.0 |> fun t -> t.to_type(torch.float64)
+    let wasserstein, penalty = MlpPenaltyGradients.writeGradients written 10.0 sides real fake (new torch.Generator(11UL))
+    // The reference: the loss by autograd, the penalty's input gradients by double back-propagation.
+    let referencePenalty = GradientPenalty.gradientPenalty sides reference.call real fake (new torch.Generator(11UL))
+    let referenceWasserstein = Losses.criticLoss (reference.call real) (reference.call fake)
+    (Scalars.plus referenceWasserstein (Scalars.mul referencePenalty 10.0)).backward()
+    Assert.Equal(referenceWasserstein.ToDouble(), wasserstein.ToDouble(), 12)
+    Assert.Equal(referencePenalty.ToDouble(), penalty.ToDouble(), 12)
+    Assert.True(penalty.ToDouble() > 0.0, "the penalty is zero, so its gradients are not tested")
+    for (name, a), b in Seq.zip (written.named_parameters() |> Seq.map (fun struct (n, p) -> n, p)) (reference.parameters()) do
+        let gap = (a.grad - b.grad).abs().max().ToDouble()
+        let scale = b.grad.abs().max().ToDouble()
+        Assert.True(gap < WrittenOutGradientTolerance * max 1.0 scale, $"{name}: gradients differ by {gap} (largest {scale})")
+
+[<Fact>]
+let ``a critic without hidden layers or with normalisation goes through autograd`` () =
+    use linear = new Mlp({ spec NoNormalization with Hidden = [] }, new torch.Generator(1UL))
+    use normalised = new Mlp(spec LayerNorm, new torch.Generator(1UL))
+    use plain = new Mlp(spec NoNormalization, new torch.Generator(1UL))
+    Assert.False(MlpPenaltyGradients.applies linear)
+    Assert.False(MlpPenaltyGradients.applies normalised)
+    Assert.True(MlpPenaltyGradients.applies plain)

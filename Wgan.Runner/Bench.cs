@@ -19,7 +19,7 @@ public static class Bench
 
     /// <summary>One measured row.</summary>
     public sealed record Row(string Configuration, int Threads, int Iterations, double IterationsPerSecond, double GflopPerIteration,
-        double Gflops, double PeakGflops, double PeakMemoryMiB, double MemoryGrowthMiB);
+        double Gflops, double PeakGflops, double PeakMemoryMiB, double MemoryGrowthMiB, double PageFaultsPerIteration);
 
     /// <summary>The memory run: resident memory sampled over many critic steps of one configuration.</summary>
     public sealed record MemoryRun(string Configuration, int Threads, int CriticSteps, double Seconds,
@@ -35,7 +35,7 @@ public static class Bench
             throw new InputException($"unknown configuration(s) {string.Join(", ", unknown)} (known: {known})");
         var configurations = Benchmarks.all.Where(c => bench.Only.Length == 0 || bench.Only.Contains(c.Name)).ToArray();
         var rows = new List<Row>();
-        stdout.WriteLine($"{"configuration",-16} {"threads",7} {"gen it/s",9} {"GFLOP/it",9} {"GFLOP/s",8} {"peak",7} {"ratio",6} {"mem MiB",8} {"growth",7}");
+        stdout.WriteLine($"{"configuration",-16} {"threads",7} {"gen it/s",9} {"GFLOP/it",9} {"GFLOP/s",8} {"peak",7} {"ratio",6} {"mem MiB",8} {"growth",7} {"faults/it",9}");
         foreach (var threads in bench.Threads)
         {
             Devices.PinThreads(threads);
@@ -44,7 +44,7 @@ public static class Bench
             {
                 var row = Measure(configuration, threads, peak, bench.Iterations > 0 ? bench.Iterations : configuration.Iterations, stderr);
                 rows.Add(row);
-                stdout.WriteLine($"{row.Configuration,-16} {row.Threads,7} {row.IterationsPerSecond,9:F2} {row.GflopPerIteration,9:F2} {row.Gflops,8:F1} {row.PeakGflops,7:F1} {row.Gflops / row.PeakGflops,6:P0} {row.PeakMemoryMiB,8:F0} {row.MemoryGrowthMiB,7:F1}");
+                stdout.WriteLine($"{row.Configuration,-16} {row.Threads,7} {row.IterationsPerSecond,9:F2} {row.GflopPerIteration,9:F2} {row.Gflops,8:F1} {row.PeakGflops,7:F1} {row.Gflops / row.PeakGflops,6:P0} {row.PeakMemoryMiB,8:F0} {row.MemoryGrowthMiB,7:F1} {row.PageFaultsPerIteration,9:F0}");
             }
         }
         MemoryRun? memory = null;
@@ -88,15 +88,17 @@ public static class Bench
             for (var i = 0; i < 3; i++) iterate.Invoke(null!); // warm-up: allocator, optimiser state
             GC.Collect();
             var before = ResidentMiB();
+            var faultsBefore = MinorPageFaults();
             var clock = Stopwatch.StartNew();
             for (var i = 0; i < iterations; i++) iterate.Invoke(null!);
             var seconds = clock.Elapsed.TotalSeconds;
+            var faults = MinorPageFaults() - faultsBefore;
             var after = ResidentMiB();
             var rate = iterations / seconds;
             var gflopPerIteration = configuration.FlopsPerIteration / 1e9;
             stderr.WriteLine($"[bench] {configuration.Name}, {threads} thread(s): {iterations} iterations in {seconds:F1} s");
             return new Row(configuration.Name, threads, iterations, rate, gflopPerIteration, rate * gflopPerIteration, peak,
-                Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, after - before);
+                Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, after - before, faults / iterations);
         }
         finally
         {
@@ -140,6 +142,25 @@ public static class Bench
         }
     }
 
+    /// <summary>
+    /// The process's minor page faults so far (Linux: /proc/self/stat), NaN elsewhere. Memory that the allocator
+    /// returns to the kernel and takes back every step shows here as thousands of faults per iteration.
+    /// </summary>
+    static double MinorPageFaults()
+    {
+        try
+        {
+            var stat = File.ReadAllText("/proc/self/stat");
+            // Fields after the parenthesised command name: state ppid pgrp session tty_nr tpgid flags minflt ...
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return double.Parse(fields[7], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return double.NaN;
+        }
+    }
+
     static double ResidentMiB()
     {
         var process = Process.GetCurrentProcess();
@@ -156,12 +177,12 @@ public static class Bench
         sb.Append("Each row times its generator iterations after 3 warm-up iterations.\n\n");
         sb.Append("GFLOP per iteration is counted analytically from the mathematics (see `Benchmarks.wganFlops`); ");
         sb.Append($"the peak is the best of at least five fp32 {PeakSize}x{PeakSize} matrix products (about three seconds of them) at the same thread count. ");
-        sb.Append("Memory: the process's peak resident set, and the growth of the resident set over the timed iterations.\n\n");
-        sb.Append("| configuration | threads | iterations | gen it/s | GFLOP/it | GFLOP/s | matmul peak GFLOP/s | ratio | peak memory MiB | growth MiB |\n");
-        sb.Append("|---|---|---|---|---|---|---|---|---|---|\n");
+        sb.Append("Memory: the process's peak resident set, the growth of the resident set over the timed iterations, and the minor page faults per timed iteration.\n\n");
+        sb.Append("| configuration | threads | iterations | gen it/s | GFLOP/it | GFLOP/s | matmul peak GFLOP/s | ratio | peak memory MiB | growth MiB | page faults/it |\n");
+        sb.Append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         foreach (var r in rows)
-            sb.Append(string.Format(inv, "| {0} | {1} | {2} | {3:F2} | {4:F2} | {5:F1} | {6:F1} | {7:P0} | {8:F0} | {9:F1} |\n",
-                r.Configuration, r.Threads, r.Iterations, r.IterationsPerSecond, r.GflopPerIteration, r.Gflops, r.PeakGflops, r.Gflops / r.PeakGflops, r.PeakMemoryMiB, r.MemoryGrowthMiB));
+            sb.Append(string.Format(inv, "| {0} | {1} | {2} | {3:F2} | {4:F2} | {5:F1} | {6:F1} | {7:P0} | {8:F0} | {9:F1} | {10:F0} |\n",
+                r.Configuration, r.Threads, r.Iterations, r.IterationsPerSecond, r.GflopPerIteration, r.Gflops, r.PeakGflops, r.Gflops / r.PeakGflops, r.PeakMemoryMiB, r.MemoryGrowthMiB, r.PageFaultsPerIteration));
         if (memory is not null)
         {
             sb.Append("\n## Memory over a long run\n\n");

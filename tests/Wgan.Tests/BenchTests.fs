@@ -27,4 +27,5 @@ let ``bench writes its table`` () =
     let table = File.ReadAllText out
     Assert.Contains("| toy-wgan-clip | 1 |", table)
     Assert.Contains("gen it/s", table)
+    Assert.Contains("page faults/it", table)
     Assert.Equal(2, (cli [ "bench"; "--only"; "no-such-configuration" ]).Exit)

@@ -18,9 +18,11 @@ let private findUp (relative: string) =
         else up dir.Parent
     up (DirectoryInfo(AppContext.BaseDirectory))
 
-/// The MNIST tests run alone, after the others: convolution training in libtorch is not safe to interleave
-/// with other threads' tensor work in one process (a penalty test went NaN only when run in parallel), and
-/// the runner itself never does so.
+/// The MNIST tests run alone, after the others. A penalty test once went NaN only when run in parallel with
+/// other tests; the likely cause was a TorchSharp Scalar freed mid-call by the garbage collector (more
+/// allocation on other threads, more collections; see Wgan.Core.Scalars), since found and fixed, but the
+/// tests stay sequential: the runner never interleaves tensor work of two threads either, and libtorch's
+/// thread pool must not be reconfigured while another thread uses it (TestSupport).
 [<Literal>]
 let Collection = "MNIST, not in parallel"
 

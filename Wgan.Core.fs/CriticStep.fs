@@ -73,10 +73,12 @@ module CriticStep =
 
     /// The critic loss of a step (the Wasserstein loss E f(fake) - E f(real), plus lambda times the penalty
     /// under WGAN-GP), its Wasserstein part and the penalty without lambda, with the loss's gradients in the
-    /// parameters' gradients (which the caller has zeroed). A piecewise-linear MLP critic under the penalty
-    /// has its gradients written out (MlpPenaltyGradients); every other critic goes through autograd.
+    /// parameters' gradients. A piecewise-linear MLP critic under the penalty has its gradients written out
+    /// (MlpPenaltyGradients, which replaces what was there); every other critic goes through autograd, which
+    /// accumulates into gradients zeroed first through `optimizer`.
     let private lossAndGradients
         (critic: torch.nn.Module<torch.Tensor, torch.Tensor>)
+        (optimizer: Optimizer)
         (lipschitz: LipschitzConstraint)
         (real: torch.Tensor)
         (fake: torch.Tensor)
@@ -87,6 +89,7 @@ module CriticStep =
             let wassersteinLoss, penalty = MlpPenaltyGradients.writeGradients (critic :?> Mlp) lambda sides real fake generator
             Scalars.plus wassersteinLoss (Scalars.mul penalty lambda), wassersteinLoss, Some penalty
         | _ ->
+            optimizer.zero_grad()
             let sides =
                 match lipschitz with
                 | GradientPenalty (_, sides) -> Some sides
@@ -114,8 +117,7 @@ module CriticStep =
         match lipschitz with
         | WeightClipping (bound, BeforeStep) -> LipschitzConstraint.clipWeights bound critic
         | _ -> ()
-        optimizer.zero_grad()
-        let loss, wassersteinLoss, penalty = lossAndGradients critic lipschitz real (fake.detach()) generator
+        let loss, wassersteinLoss, penalty = lossAndGradients critic optimizer lipschitz real (fake.detach()) generator
         optimizer.step() |> ignore
         match lipschitz with
         | WeightClipping (bound, AfterStep) -> LipschitzConstraint.clipWeights bound critic

@@ -1,19 +1,9 @@
-/// The steps of WGAN training on images that the critic step (CriticStep) does not cover: the generator's
-/// update, the critic's loss measured without an update (for training/validation curves), and a classifier
-/// step for the harness's digit classifier. Each runs in its own dispose scope and returns plain numbers.
+/// The steps of WGAN training on images that the critic and generator steps (CriticStep, GeneratorStep) do
+/// not cover: the critic's loss measured without an update (for training/validation curves), and a
+/// classifier step for the harness's digit classifier. Each runs in its own dispose scope and returns plain numbers.
 module Wgan.Core.MnistTraining
 
 open TorchSharp
-
-/// One WGAN generator step (GeneratorStep.wassersteinStep) on the noise batch z; returns the loss measured
-/// before the update.
-let generatorStep
-    (generator: torch.nn.Module<torch.Tensor, torch.Tensor>)
-    (critic: torch.nn.Module<torch.Tensor, torch.Tensor>)
-    (optimizer: Optimizer)
-    (noise: torch.Tensor)
-    : float =
-    (GeneratorStep.wassersteinStep generator optimizer critic noise).Loss
 
 /// The critic's loss on given batches, without updating it: E f(fake) - E f(real), plus lambda times the
 /// gradient penalty under WGAN-GP (as gan_mnist.py's `disc_cost`, which it also evaluates on held-out

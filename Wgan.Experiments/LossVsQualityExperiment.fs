@@ -334,10 +334,9 @@ let assemble (settings: Settings) (options: RunOptions) (results: UnitResult lis
             { Seed = seed; Values = readOnlyDict values })
     let first = snd records.Head
     let firstSeed = fst records.Head
-    let curve (file: string) (pick: Measurement -> float) =
-        meanOverRuns (records |> List.map (fun (_, r) -> r[file].Measurements)) (fun m -> m.Iteration) pick
-    let meanCurve file pick = snd (curve file pick)
-    let iterationsOf file = fst (curve file (fun _ -> 0.0))
+    let runsOf (file: string) = records |> List.map (fun (_, r) -> r[file].Measurements)
+    let meanCurve (file: string) (pick: Measurement -> float) = meanOverRuns (runsOf file) pick
+    let iterationsOf (file: string) = evaluationIterations (runsOf file) (fun m -> m.Iteration)
     let trainedOnly (file: string) (xs: float[]) = Array.zip (iterationsOf file) xs |> Array.filter (fun (i, _) -> i > 0.0)
     let realDigits = classifier.Vectors["realDigits"]
     let rowLength = realDigits.Length / 2

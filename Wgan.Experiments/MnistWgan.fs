@@ -182,12 +182,16 @@ let divergence (t: int) (stats: IterationStats) : string option =
 let unlessDiverged (diverged: string) (metrics: (string * float) list) =
     if diverged = "" then metrics else metrics |> List.map (fun (name, _) -> name, nan)
 
+/// The iterations of the evaluation points of the longest of the seeds' runs: the points `meanOverRuns` averages at.
+let evaluationIterations (runs: 'M[] list) (iteration: 'M -> int) : float[] =
+    runs |> List.maxBy Array.length |> Array.map (iteration >> float)
+
 /// The mean over seeds' runs of a quantity at each evaluation point of the longest run (a diverged run
-/// contributes until it stopped), and those points' iterations.
-let meanOverRuns (runs: 'M[] list) (iteration: 'M -> int) (pick: 'M -> float) : float[] * float[] =
-    let longest = runs |> List.maxBy Array.length
-    longest |> Array.map (iteration >> float),
-    longest |> Array.mapi (fun i _ -> runs |> List.choose (fun r -> Array.tryItem i r |> Option.map pick) |> List.average)
+/// contributes until it stopped).
+let meanOverRuns (runs: 'M[] list) (pick: 'M -> float) : float[] =
+    runs
+    |> List.maxBy Array.length
+    |> Array.mapi (fun i _ -> runs |> List.choose (fun r -> Array.tryItem i r |> Option.map pick) |> List.average)
 
 /// Sizes shared by a training run.
 type RunShape = { Dim: int; Latent: int; BatchSize: int }
@@ -243,7 +247,7 @@ type Training(variant: Variant, shape: RunShape, device: torch.Device, images: t
             last <- CriticStep.criticStep critic criticOptimizer variant.Constraint real fake penaltyGenerator
         let generatorLoss =
             use _ = torch.NewDisposeScope()
-            MnistTraining.generatorStep generator critic generatorOptimizer (noise shape.Latent shape.BatchSize noiseGenerator device)
+            (GeneratorStep.wassersteinStep generator generatorOptimizer critic (noise shape.Latent shape.BatchSize noiseGenerator device)).Loss
         { CriticIterations = k; Critic = last; GeneratorLoss = generatorLoss }
 
     /// Generated images for the given latent vectors, [n, 1, 28, 28], outside the autograd graph.

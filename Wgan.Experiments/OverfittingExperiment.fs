@@ -302,10 +302,9 @@ let assemble (settings: Settings) (options: RunOptions) (results: UnitResult lis
                       let record = byVariant[file]
                       yield! unlessDiverged record.Diverged (variantMetrics prefix settings.TrendFrom settings.GapOver scale.GeneratorIterations record.Measurements) ]
             { Seed = seed; Values = readOnlyDict values })
-    let curve (file: string) (pick: Measurement -> float) =
-        meanOverRuns (records |> List.map (fun (_, r) -> r[file].Measurements)) (fun m -> m.Iteration) pick
-    let meanCurve file pick = snd (curve file pick)
-    let iterationsOf file = fst (curve file (fun _ -> 0.0))
+    let runsOf (file: string) = records |> List.map (fun (_, r) -> r[file].Measurements)
+    let meanCurve (file: string) (pick: Measurement -> float) = meanOverRuns (runsOf file) pick
+    let iterationsOf (file: string) = evaluationIterations (runsOf file) (fun m -> m.Iteration)
     let firstSeed = fst records.Head
     { ExperimentId = Id
       Title = Title

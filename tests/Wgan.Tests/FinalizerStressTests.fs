@@ -29,7 +29,7 @@ let private mnistTrainings () =
         use generatorOptimizer = Optimizer.create optimizerSpec (generator.parameters())
         [ for _ in 1 .. 3 do
               yield (CriticStep.criticStep critic criticOptimizer constraintSpec real fake g).Loss
-              yield MnistTraining.generatorStep generator critic generatorOptimizer (torch.randn([| 20L; 8L |], generator = g)) ]
+              yield (GeneratorStep.wassersteinStep generator generatorOptimizer critic (torch.randn([| 20L; 8L |], generator = g))).Loss ]
     [ for trial in 1 .. 4 do
           yield! train NoNormalization (WeightClipping(0.01, AfterStep)) (RmsProp 5e-5) trial
           yield! train BatchNorm (WeightClipping(0.01, AfterStep)) (RmsProp 5e-5) trial

@@ -32,7 +32,7 @@ let ``the generator step updates the generator only and returns -E f(G(z)) befor
     let z = torch.randn([| 4L; 8L |], generator = noiseGenerator)
     let expected = (-(critic.call (generator.call z)).mean()).ToDouble()
     let criticBefore, generatorBefore = flat critic, flat generator
-    let loss = MnistTraining.generatorStep generator critic optimizer z
+    let loss = (GeneratorStep.wassersteinStep generator optimizer critic z).Loss
     // WGAN Algorithm 1, line 10: the generator minimises -E f(G(z)); the value is measured before the step.
     Assert.Equal(expected, loss, 6)
     Assert.Equal<float[]>(criticBefore, flat critic)

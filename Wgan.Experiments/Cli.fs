@@ -113,11 +113,13 @@ type BenchArguments =
     | Only of names: string list
     | Memory_Steps of count: int
     | Memory_Of of name: string
+    | Repeat of count: int
 
     interface IArgParserTemplate with
         member this.Usage =
             match this with
             | Iterations _ -> "generator iterations timed per configuration (default: each configuration's own, about ten seconds' worth)"
+            | Repeat _ -> "time every configuration this many times, each round against a matmul peak measured just before it, and report the median ratio and its range (default 1)"
             | Memory_Steps _ -> "also run this many critic steps of one configuration, sampling the resident memory (e.g. 20000; default 0: no memory run)"
             | Memory_Of _ -> "the configuration of the memory run (default toy-wgan-gp)"
             | Bench_Threads _ -> "thread counts to measure (default: 1 2)"
@@ -232,10 +234,12 @@ type VerifyCommand(folder: string, data: DataOptions) =
 
 /// `bench`.
 [<Sealed>]
-type BenchCommand(iterations: int, threads: int[], outFile: string, only: string[], memorySteps: int, memoryOf: string) =
+type BenchCommand(iterations: int, repeat: int, threads: int[], outFile: string, only: string[], memorySteps: int, memoryOf: string) =
     inherit Command()
     /// 0: each configuration's own number.
     member _.Iterations = iterations
+    /// Rounds per thread count: each measures the matmul peak, then times every configuration once.
+    member _.Repeat = repeat
     /// Critic steps of the memory run (0: none).
     member _.MemorySteps = memorySteps
     member _.MemoryOf = memoryOf
@@ -302,12 +306,14 @@ type Cli =
         | Bench b ->
             let iterations = b.GetResult(Iterations, defaultValue = 0)
             if b.Contains Iterations && iterations < 1 then raise (UsageException $"--iterations must be at least 1 (found {iterations})")
+            let repeat = b.GetResult(Repeat, defaultValue = 1)
+            if repeat < 1 then raise (UsageException $"--repeat must be at least 1 (found {repeat})")
             let memorySteps = b.GetResult(Memory_Steps, defaultValue = 0)
             if memorySteps < 0 then raise (UsageException $"--memory-steps must not be negative (found {memorySteps})")
             let threads = b.GetResult(Bench_Threads, defaultValue = [ 1; 2 ])
             if threads.IsEmpty || threads |> List.exists (fun t -> t < 1 || t > 1024) then
                 raise (UsageException "--threads takes thread counts between 1 and 1024")
-            BenchCommand(iterations, Array.ofList threads, b.GetResult(Bench_Out, defaultValue = "results/benchmarks.md"), Array.ofList (b.GetResult(Only, defaultValue = [])), memorySteps, b.GetResult(Memory_Of, defaultValue = "toy-wgan-gp")) :> Command
+            BenchCommand(iterations, repeat, Array.ofList threads, b.GetResult(Bench_Out, defaultValue = "results/benchmarks.md"), Array.ofList (b.GetResult(Only, defaultValue = [])), memorySteps, b.GetResult(Memory_Of, defaultValue = "toy-wgan-gp")) :> Command
         | Mnist m ->
             let data =
                 dataOptions

@@ -17,9 +17,50 @@ public static class Bench
     /// <summary>Side of the square matrices whose product measures the peak (2048, as in the project's brief).</summary>
     public const int PeakSize = 2048;
 
-    /// <summary>One measured row.</summary>
-    public sealed record Row(string Configuration, int Threads, int Iterations, double IterationsPerSecond, double GflopPerIteration,
-        double Gflops, double PeakGflops, double PeakMemoryMiB, double MemoryGrowthMiB, double PageFaultsPerIteration);
+    /// <summary>One timed run of a configuration, against the matmul peak measured just before its round.</summary>
+    public sealed record Timing(double IterationsPerSecond, double Gflops, double PeakGflops, double PeakMemoryMiB,
+        double MemoryGrowthMiB, double PageFaultsPerIteration)
+    {
+        /// <summary>The achieved GFLOP/s as a fraction of the peak.</summary>
+        public double Ratio => Gflops / PeakGflops;
+    }
+
+    /// <summary>
+    /// One configuration at one thread count over its runs: the medians of the rates, of the peaks and of the
+    /// ratios (each ratio paired with its own round's peak), the range of the ratios, and the worst of the memory
+    /// figures.
+    /// </summary>
+    public sealed record Row(string Configuration, int Threads, int Iterations, int Runs, double IterationsPerSecond,
+        double GflopPerIteration, double Gflops, double PeakGflops, double Ratio, double RatioLow, double RatioHigh,
+        double PeakMemoryMiB, double MemoryGrowthMiB, double PageFaultsPerIteration)
+    {
+        /// <summary>The row of <paramref name="timings"/> (at least one).</summary>
+        public static Row Of(string configuration, int threads, int iterations, double gflopPerIteration, IReadOnlyList<Timing> timings) =>
+            new(configuration, threads, iterations, timings.Count,
+                Median(timings.Select(t => t.IterationsPerSecond)), gflopPerIteration,
+                Median(timings.Select(t => t.Gflops)), Median(timings.Select(t => t.PeakGflops)),
+                Median(timings.Select(t => t.Ratio)), timings.Min(t => t.Ratio), timings.Max(t => t.Ratio),
+                timings.Max(t => t.PeakMemoryMiB), timings.Max(t => t.MemoryGrowthMiB), timings.Max(t => t.PageFaultsPerIteration));
+
+        /// <summary>The ratio's range as whole percentages, e.g. "69-77 %" (one value for a single run).</summary>
+        public string RatioRange
+        {
+            get
+            {
+                var (low, high) = (Math.Round(RatioLow * 100, MidpointRounding.AwayFromZero), Math.Round(RatioHigh * 100, MidpointRounding.AwayFromZero));
+                return low == high ? $"{low:F0} %" : $"{low:F0}-{high:F0} %";
+            }
+        }
+    }
+
+    /// <summary>The median of a non-empty sequence (the mean of the middle two for an even count).</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToArray();
+        if (sorted.Length == 0) throw new ArgumentException("no values", nameof(values));
+        var middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
 
     /// <summary>The memory run: resident memory sampled over many critic steps of one configuration.</summary>
     public sealed record MemoryRun(string Configuration, int Threads, int CriticSteps, double Seconds,
@@ -35,16 +76,23 @@ public static class Bench
             throw new InputException($"unknown configuration(s) {string.Join(", ", unknown)} (known: {known})");
         var configurations = Benchmarks.all.Where(c => bench.Only.Length == 0 || bench.Only.Contains(c.Name)).ToArray();
         var rows = new List<Row>();
-        stdout.WriteLine($"{"configuration",-16} {"threads",7} {"gen it/s",9} {"GFLOP/it",9} {"GFLOP/s",8} {"peak",7} {"ratio",6} {"mem MiB",8} {"growth",7} {"faults/it",9}");
+        stdout.WriteLine($"{"configuration",-19} {"threads",7} {"runs",4} {"gen it/s",9} {"GFLOP/it",9} {"GFLOP/s",8} {"peak",7} {"ratio",6} {"range",9} {"mem MiB",8} {"growth",7} {"faults/it",9}");
         foreach (var threads in bench.Threads)
         {
             Devices.PinThreads(threads);
-            var peak = MatmulPeak(stderr);
+            var timings = configurations.ToDictionary(c => c.Name, _ => new List<Timing>());
+            for (var round = 1; round <= bench.Repeat; round++)
+            {
+                if (bench.Repeat > 1) stderr.WriteLine($"[bench] {threads} thread(s): round {round} of {bench.Repeat}");
+                var peak = MatmulPeak(stderr);
+                foreach (var configuration in configurations)
+                    timings[configuration.Name].Add(Measure(configuration, threads, peak, IterationsOf(bench, configuration), stderr));
+            }
             foreach (var configuration in configurations)
             {
-                var row = Measure(configuration, threads, peak, bench.Iterations > 0 ? bench.Iterations : configuration.Iterations, stderr);
+                var row = Row.Of(configuration.Name, threads, IterationsOf(bench, configuration), configuration.FlopsPerIteration / 1e9, timings[configuration.Name]);
                 rows.Add(row);
-                stdout.WriteLine($"{row.Configuration,-16} {row.Threads,7} {row.IterationsPerSecond,9:F2} {row.GflopPerIteration,9:F2} {row.Gflops,8:F1} {row.PeakGflops,7:F1} {row.Gflops / row.PeakGflops,6:P0} {row.PeakMemoryMiB,8:F0} {row.MemoryGrowthMiB,7:F1} {row.PageFaultsPerIteration,9:F0}");
+                stdout.WriteLine($"{row.Configuration,-19} {row.Threads,7} {row.Runs,4} {row.IterationsPerSecond,9:F2} {row.GflopPerIteration,9:F2} {row.Gflops,8:F1} {row.PeakGflops,7:F1} {row.Ratio,6:P0} {row.RatioRange,9} {row.PeakMemoryMiB,8:F0} {row.MemoryGrowthMiB,7:F1} {row.PageFaultsPerIteration,9:F0}");
             }
         }
         MemoryRun? memory = null;
@@ -80,7 +128,10 @@ public static class Bench
         return gflops;
     }
 
-    static Row Measure(Benchmarks.Configuration configuration, int threads, double peak, int iterations, TextWriter stderr)
+    static int IterationsOf(BenchCommand bench, Benchmarks.Configuration configuration) =>
+        bench.Iterations > 0 ? bench.Iterations : configuration.Iterations;
+
+    static Timing Measure(Benchmarks.Configuration configuration, int threads, double peak, int iterations, TextWriter stderr)
     {
         var (iterate, disposables) = configuration.Build.Invoke(1);
         try
@@ -95,10 +146,9 @@ public static class Bench
             var faults = MinorPageFaults() - faultsBefore;
             var after = ResidentMiB();
             var rate = iterations / seconds;
-            var gflopPerIteration = configuration.FlopsPerIteration / 1e9;
-            stderr.WriteLine($"[bench] {configuration.Name}, {threads} thread(s): {iterations} iterations in {seconds:F1} s");
-            return new Row(configuration.Name, threads, iterations, rate, gflopPerIteration, rate * gflopPerIteration, peak,
-                Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, after - before, faults / iterations);
+            var gflops = rate * configuration.FlopsPerIteration / 1e9;
+            stderr.WriteLine($"[bench] {configuration.Name}, {threads} thread(s): {iterations} iterations in {seconds:F1} s, {rate:F2} gen it/s, {gflops / peak:P0} of the peak");
+            return new Timing(rate, gflops, peak, Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, after - before, faults / iterations);
         }
         finally
         {
@@ -174,15 +224,18 @@ public static class Bench
         var inv = CultureInfo.InvariantCulture;
         sb.Append("# Benchmarks\n\n");
         sb.Append($"Command: `{command}`. Machine: {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} logical CPUs, TorchSharp {typeof(torch).Assembly.GetName().Version?.ToString(3)}. ");
-        sb.Append("Each row times its generator iterations after 3 warm-up iterations.\n\n");
+        sb.Append("Each run times a configuration's generator iterations after 3 warm-up iterations. ");
+        sb.Append("With several runs (`--repeat`), each round first measures the matmul peak and then runs every configuration once; ");
+        sb.Append("a row gives the medians of the rate, of the peak and of the ratios (each ratio against its own round's peak), ");
+        sb.Append("the range of the ratios, and the largest of the memory figures.\n\n");
         sb.Append("GFLOP per iteration is counted analytically from the mathematics (see `Benchmarks.wganFlops`); ");
         sb.Append($"the peak is the best of at least five fp32 {PeakSize}x{PeakSize} matrix products (about three seconds of them) at the same thread count. ");
         sb.Append("Memory: the process's peak resident set, the growth of the resident set over the timed iterations, and the minor page faults per timed iteration.\n\n");
-        sb.Append("| configuration | threads | iterations | gen it/s | GFLOP/it | GFLOP/s | matmul peak GFLOP/s | ratio | peak memory MiB | growth MiB | page faults/it |\n");
-        sb.Append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        sb.Append("| configuration | threads | iterations | runs | gen it/s | GFLOP/it | GFLOP/s | matmul peak GFLOP/s | ratio | ratio range | peak memory MiB | growth MiB | page faults/it |\n");
+        sb.Append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         foreach (var r in rows)
-            sb.Append(string.Format(inv, "| {0} | {1} | {2} | {3:F2} | {4:F2} | {5:F1} | {6:F1} | {7:P0} | {8:F0} | {9:F1} | {10:F0} |\n",
-                r.Configuration, r.Threads, r.Iterations, r.IterationsPerSecond, r.GflopPerIteration, r.Gflops, r.PeakGflops, r.Gflops / r.PeakGflops, r.PeakMemoryMiB, r.MemoryGrowthMiB, r.PageFaultsPerIteration));
+            sb.Append(string.Format(inv, "| {0} | {1} | {2} | {3} | {4:F2} | {5:F2} | {6:F1} | {7:F1} | {8:P0} | {9} | {10:F0} | {11:F1} | {12:F0} |\n",
+                r.Configuration, r.Threads, r.Iterations, r.Runs, r.IterationsPerSecond, r.GflopPerIteration, r.Gflops, r.PeakGflops, r.Ratio, r.RatioRange, r.PeakMemoryMiB, r.MemoryGrowthMiB, r.PageFaultsPerIteration));
         if (memory is not null)
         {
             sb.Append("\n## Memory over a long run\n\n");

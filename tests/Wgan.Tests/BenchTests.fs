@@ -29,3 +29,37 @@ let ``bench writes its table`` () =
     Assert.Contains("gen it/s", table)
     Assert.Contains("page faults/it", table)
     Assert.Equal(2, (cli [ "bench"; "--only"; "no-such-configuration" ]).Exit)
+
+[<Fact>]
+let ``bench repeats report their run count and the ratio's range`` () =
+    TestSupport.pinThreads ()
+    let out = Path.Combine(tempFolder (), "benchmarks.md")
+    let r = cli [ "bench"; "--iterations"; "1"; "--threads"; "1"; "--only"; "toy-wgan-clip"; "--repeat"; "2"; "--out"; out ]
+    Assert.True(r.Exit = 0, r.Err)
+    // configuration | threads | iterations | runs | ...
+    Assert.Contains("| toy-wgan-clip | 1 | 1 | 2 |", File.ReadAllText out)
+    Assert.Contains("round 2 of 2", r.Err)
+    let bad = cli [ "bench"; "--repeat"; "0" ]
+    Assert.Equal(2, bad.Exit)
+    Assert.Contains("--repeat must be at least 1", bad.Err)
+
+[<Fact>]
+let ``a row takes medians, pairs each ratio with its own round's peak and keeps the worst memory figures`` () =
+    Assert.Equal(2.0, Wgan.Runner.Bench.Median [ 3.0; 1.0; 2.0 ])
+    Assert.Equal(2.5, Wgan.Runner.Bench.Median [ 4.0; 1.0; 2.0; 3.0 ])
+    let timing (rate: float) (gflops: float) (peak: float) (memory: float) =
+        Wgan.Runner.Bench.Timing(rate, gflops, peak, memory, memory / 100.0, memory / 10.0)
+    // Ratios 0.5, 0.8 and 0.7: median 0.7, although median GFLOP/s over median peak is 80 / 100 = 0.8.
+    let row =
+        Wgan.Runner.Bench.Row.Of("c", 2, 10, 16.0, [| timing 5.0 50.0 100.0 300.0; timing 6.0 80.0 100.0 500.0; timing 7.0 84.0 120.0 400.0 |])
+    Assert.Equal(3, row.Runs)
+    Assert.Equal(6.0, row.IterationsPerSecond)
+    Assert.Equal(80.0, row.Gflops)
+    Assert.Equal(100.0, row.PeakGflops)
+    Assert.Equal(0.7, row.Ratio, 12)
+    Assert.Equal(0.5, row.RatioLow, 12)
+    Assert.Equal(0.8, row.RatioHigh, 12)
+    Assert.Equal("50-80 %", row.RatioRange)
+    Assert.Equal(500.0, row.PeakMemoryMiB)
+    Assert.Equal(5.0, row.MemoryGrowthMiB)
+    Assert.Equal(50.0, row.PageFaultsPerIteration)

@@ -126,12 +126,6 @@ type RunRecord =
       /// Empty, or why training stopped early (MnistWgan.divergence).
       Diverged: string }
 
-let private median (xs: float[]) =
-    if xs.Length = 0 then nan
-    else
-        let s = Array.sort xs
-        if s.Length % 2 = 1 then s[s.Length / 2] else 0.5 * (s[s.Length / 2 - 1] + s[s.Length / 2])
-
 /// Rows the training loop logs (and a checkpoint keeps): every generator iteration [| 0; t; EM estimate;
 /// generator loss |], every quality measurement [| 1; t; Frechet distance; coverage; 10 class shares |], every
 /// snapshot [| 2; t; pixels |].
@@ -193,7 +187,7 @@ let runOne
         elif r[0] = QualityRow then
             measurements.Add
                 { Iteration = int r[1]
-                  EarthMover = median (estimates.ToArray())
+                  EarthMover = Statistics.median (estimates.ToArray())
                   GeneratorLoss = (if generatorLosses.Count = 0 then nan else Seq.average generatorLosses)
                   Quality = { FrechetDistance = r[2]; Coverage = r[3]; ClassShares = r[4..] } }
             estimates.Clear()

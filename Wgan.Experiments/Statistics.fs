@@ -6,6 +6,13 @@ open MathNet.Numerics.Distributions
 
 let mean (xs: float[]) = if xs.Length = 0 then nan else Array.average xs
 
+/// The median (the mean of the middle two for an even count); NaN for no values.
+let median (xs: float[]) =
+    if xs.Length = 0 then nan
+    else
+        let s = Array.sort xs
+        if s.Length % 2 = 1 then s[s.Length / 2] else 0.5 * (s[s.Length / 2 - 1] + s[s.Length / 2])
+
 /// Sample standard deviation (n - 1 in the denominator); NaN for fewer than two values.
 let standardDeviation (xs: float[]) =
     if xs.Length < 2 then nan
@@ -66,5 +73,4 @@ let medianFilter (window: int) (xs: float[]) =
     let half = window / 2
     xs |> Array.mapi (fun i _ ->
         let lo, hi = max 0 (i - half), min (xs.Length - 1) (i + half)
-        let w = Array.sort xs[lo..hi]
-        if w.Length % 2 = 1 then w[w.Length / 2] else 0.5 * (w[w.Length / 2 - 1] + w[w.Length / 2]))
+        median xs[lo..hi])

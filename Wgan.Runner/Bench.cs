@@ -35,12 +35,14 @@ public static class Bench
         double PeakMemoryMiB, double MemoryGrowthMiB, double PageFaultsPerIteration)
     {
         /// <summary>The row of <paramref name="timings"/> (at least one).</summary>
-        public static Row Of(string configuration, int threads, int iterations, double gflopPerIteration, IReadOnlyList<Timing> timings) =>
-            new(configuration, threads, iterations, timings.Count,
-                Median(timings.Select(t => t.IterationsPerSecond)), gflopPerIteration,
-                Median(timings.Select(t => t.Gflops)), Median(timings.Select(t => t.PeakGflops)),
-                Median(timings.Select(t => t.Ratio)), timings.Min(t => t.Ratio), timings.Max(t => t.Ratio),
+        public static Row Of(string configuration, int threads, int iterations, double gflopPerIteration, IReadOnlyList<Timing> timings)
+        {
+            double Median(Func<Timing, double> pick) => Statistics.median(timings.Select(pick).ToArray());
+            return new(configuration, threads, iterations, timings.Count,
+                Median(t => t.IterationsPerSecond), gflopPerIteration, Median(t => t.Gflops), Median(t => t.PeakGflops),
+                Median(t => t.Ratio), timings.Min(t => t.Ratio), timings.Max(t => t.Ratio),
                 timings.Max(t => t.PeakMemoryMiB), timings.Max(t => t.MemoryGrowthMiB), timings.Max(t => t.PageFaultsPerIteration));
+        }
 
         /// <summary>The ratio's range as whole percentages, e.g. "69-77 %" (one value for a single run).</summary>
         public string RatioRange
@@ -51,15 +53,6 @@ public static class Bench
                 return low == high ? $"{low:F0} %" : $"{low:F0}-{high:F0} %";
             }
         }
-    }
-
-    /// <summary>The median of a non-empty sequence (the mean of the middle two for an even count).</summary>
-    public static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.OrderBy(v => v).ToArray();
-        if (sorted.Length == 0) throw new ArgumentException("no values", nameof(values));
-        var middle = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     /// <summary>The memory run: resident memory sampled over many critic steps of one configuration.</summary>

@@ -40,6 +40,12 @@ let ``no interval from one value or a non-finite value`` () =
     Assert.True((Statistics.confidenceInterval95 [| 1.0; nan |]).IsNone)
 
 [<Fact>]
+let ``the median is the middle value, or the mean of the middle two`` () =
+    Assert.Equal(2.0, Statistics.median [| 3.0; 1.0; 2.0 |])
+    Assert.Equal(2.5, Statistics.median [| 4.0; 1.0; 2.0; 3.0 |])
+    Assert.True(Double.IsNaN(Statistics.median [||]))
+
+[<Fact>]
 let ``median filter removes an isolated spike`` () =
     // Window 3 around the spike sees {1, 100, 1}: median 1.
     Assert.Equal<float[]>([| 1.0; 1.0; 1.0; 1.0; 1.0 |], Statistics.medianFilter 3 [| 1.0; 1.0; 100.0; 1.0; 1.0 |])

@@ -7,57 +7,90 @@ namespace Wgan.Runner;
 /// <summary>
 /// Writes <c>&lt;out&gt;/README.md</c>: one table of every claim of every published result in the folder (paper and
 /// figure, statement, measured mean with its 95% interval, verdict), linking to each report, with the
-/// machine, versions and command of each run. Rebuilt from the result.json files after every run or merge.
+/// machine, versions and command of each run, and each claim's control. Rebuilt from the result.json files after every run or merge.
 /// </summary>
 public static class SuiteIndex
 {
-    /// <summary>Rewrites the index of <paramref name="outDirectory"/>; returns the number of results listed.</summary>
+    /// <summary>
+    /// Rewrites the index of <paramref name="outDirectory"/>; returns the number of results listed. Results in
+    /// nested publication folders (e.g. <c>longer/</c>, a larger scale published by its own command) are listed
+    /// too, each claim's rows side by side, so one claim can be read at every published scale.
+    /// </summary>
     public static int Write(string outDirectory)
     {
-        var results = Directory.Exists(outDirectory)
-            ? Directory.GetDirectories(outDirectory).Where(d => !Path.GetFileName(d).StartsWith('.'))
-                .Select(d => Path.Combine(d, "result.json")).Where(File.Exists).Order(StringComparer.Ordinal).ToArray()
-            : [];
+        if (!Directory.Exists(outDirectory)) return 0;
+        var results = ResultFolders(outDirectory)
+            .Select(d => Path.Combine(d, "result.json")).Where(File.Exists)
+            .Select(path => (Path: path, Folder: Path.GetRelativePath(outDirectory, Path.GetDirectoryName(path)!).Replace('\\', '/')))
+            .ToArray();
         if (results.Length == 0) return 0;
         var inv = CultureInfo.InvariantCulture;
-        var claims = new StringBuilder();
+        var rows = new List<(string Experiment, string Claim, string Folder, string Text)>();
         var runs = new StringBuilder();
         var counts = new Dictionary<string, int>();
-        foreach (var path in results)
+        foreach (var (path, folder) in results.OrderBy(r => r.Folder, StringComparer.Ordinal))
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
             var root = doc.RootElement;
             var id = root.GetProperty("experiment").GetString()!;
-            var source = root.GetProperty("source").GetString()!;
+            var scale = root.GetProperty("scale").GetString()!;
             var environment = root.GetProperty("environment");
-            runs.Append($"| [`{id}`]({id}/report.md) | {root.GetProperty("scale").GetString()} | {root.GetProperty("seeds").GetArrayLength()} | ")
+            var link = $"[`{folder}`]({folder}/report.md)";
+            runs.Append($"| {link} | {scale} | {root.GetProperty("seeds").GetArrayLength()} | ")
                 .Append($"{environment.GetProperty("device").GetString()}, {environment.GetProperty("threads").GetInt32()} thread(s) | ")
                 .Append($"{environment.GetProperty("os").GetString()}; .NET {environment.GetProperty("dotnet").GetString()}; TorchSharp {environment.GetProperty("torchSharp").GetString()} | `{environment.GetProperty("command").GetString()}` |\n");
             foreach (var claim in root.GetProperty("claims").EnumerateArray())
             {
-                var measured = claim.GetProperty("measured");
-                var mean = measured.GetProperty("mean");
-                var interval = measured.GetProperty("interval95");
-                var meanText = mean.ValueKind == JsonValueKind.Number ? mean.GetDouble().ToString("0.####", inv) : "n/a";
-                var intervalText = interval.ValueKind == JsonValueKind.Array
-                    ? $"[{interval[0].GetDouble().ToString("0.####", inv)}, {interval[1].GetDouble().ToString("0.####", inv)}]"
-                    : "n/a";
                 var verdict = claim.GetProperty("verdict").GetString()!;
                 counts[verdict] = counts.GetValueOrDefault(verdict) + 1;
-                claims.Append($"| [`{id}`]({id}/report.md) | {Cell(claim.GetProperty("source").GetString()!)} | {Cell(claim.GetProperty("statement").GetString()!)} | ")
-                    .Append($"`{claim.GetProperty("metric").GetString()}` {claim.GetProperty("expected").GetString()} | {meanText} {intervalText} | **{verdict}** |\n");
+                var control = claim.GetProperty("control");
+                var controlText = control.TryGetProperty("none", out var none)
+                    ? $"none: {Cell(none.GetString()!)}"
+                    : $"{Cell(control.GetProperty("description").GetString()!)}: {Measured(control.GetProperty("measured"), inv)}";
+                var claimId = claim.GetProperty("id").GetString()!;
+                rows.Add((id, claimId, folder, $"| {link} | {scale} | `{claimId}`: {Cell(claim.GetProperty("statement").GetString()!)} ({Cell(claim.GetProperty("source").GetString()!)}) | " +
+                    $"`{claim.GetProperty("metric").GetString()}` {claim.GetProperty("expected").GetString()} | {Measured(claim.GetProperty("measured"), inv)} | {controlText} | **{verdict}** |\n"));
             }
         }
         var text = new StringBuilder();
         text.Append("# Published results\n\n");
-        text.Append("Every claim of every experiment in this folder, as its `result.json` records it. A claim is *reproduced* when the 95% interval of its per-seed values lies entirely on the claimed side of the threshold, *not-reproduced* when it lies entirely on the other side, *inconclusive* otherwise. ");
+        text.Append("Every claim of every experiment in this folder and its nested publication folders, as each `result.json` records it, the rows of one claim side by side at every published scale. ");
+        text.Append("Each claim is judged by its decision rule (in its report) on the per-seed values of its metric and, by the same rule and threshold, on its *control*, a measurement in which the claimed effect must be absent. ");
+        text.Append("*reproduced*: the treatment passes and the control clearly fails; *uninformative*: the control passes too; *not-reproduced*: the rule decides against the treatment; *inconclusive*: otherwise. ");
         text.Append("Summary: " + string.Join(", ", counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Value} {c.Key}")) + ".\n\n");
-        text.Append("| Experiment | Paper, figure | Statement | Metric, expected | Measured: mean [95% interval] | Verdict |\n|---|---|---|---|---|---|\n");
-        text.Append(claims);
-        text.Append("\n## Runs\n\n| Experiment | Scale | Seeds | Device | Machine and versions | Command |\n|---|---|---|---|---|---|\n");
+        text.Append("| Result | Scale | Claim (paper, figure) | Metric, expected | Measured | Control: measured | Verdict |\n|---|---|---|---|---|---|---|\n");
+        foreach (var row in rows.OrderBy(r => r.Experiment, StringComparer.Ordinal).ThenBy(r => r.Claim, StringComparer.Ordinal).ThenBy(r => r.Folder, StringComparer.Ordinal))
+            text.Append(row.Text);
+        text.Append("\n## Runs\n\n| Result | Scale | Seeds | Device | Machine and versions | Command |\n|---|---|---|---|---|---|\n");
         text.Append(runs);
         AtomicOutput.WriteText(Path.Combine(outDirectory, "README.md"), text.ToString());
         return results.Length;
+    }
+
+    /// <summary>The result folders under <paramref name="outDirectory"/>: its non-hidden sub-folders, and theirs one
+    /// level down when a sub-folder holds no result itself (a nested publication folder).</summary>
+    static IEnumerable<string> ResultFolders(string outDirectory)
+    {
+        foreach (var d in Directory.GetDirectories(outDirectory).Where(d => !Path.GetFileName(d).StartsWith('.')))
+        {
+            if (File.Exists(Path.Combine(d, "result.json"))) yield return d;
+            else foreach (var nested in Directory.GetDirectories(d).Where(n => !Path.GetFileName(n).StartsWith('.'))) yield return nested;
+        }
+    }
+
+    /// <summary>A measured block in one cell: "mean [interval], k/n seeds" or "k/n seeds, p = ..." for the sign test.</summary>
+    static string Measured(JsonElement measured, CultureInfo inv)
+    {
+        var mean = measured.GetProperty("mean");
+        var meanText = mean.ValueKind == JsonValueKind.Number ? mean.GetDouble().ToString("0.####", inv) : "n/a";
+        var seeds = $"{measured.GetProperty("seedsAgreeing").GetInt32()}/{measured.GetProperty("seeds").GetInt32()} seeds";
+        var p = measured.GetProperty("pValue");
+        if (p.ValueKind == JsonValueKind.Number) return $"{meanText}; {seeds}, p = {p.GetDouble().ToString("0.####", inv)}";
+        var interval = measured.GetProperty("interval95");
+        var intervalText = interval.ValueKind == JsonValueKind.Array
+            ? $"[{interval[0].GetDouble().ToString("0.####", inv)}, {interval[1].GetDouble().ToString("0.####", inv)}]"
+            : "n/a";
+        return $"{meanText} {intervalText}, {seeds}";
     }
 
     static string Cell(string s) => s.Replace("|", "\\|").Replace("\n", " ");

@@ -73,19 +73,64 @@ let network (withConstraint: bool) : Decoder<NetworkSettings> =
           Optimizer = r.Required("optimizer", optimizer)
           Constraint = if withConstraint then r.Required("constraint", lipschitzConstraint) else Unconstrained })
 
-/// A claim: {"id", "source", "statement", "metric", "comparison": ">=" | "<=", "threshold"}; the metric must
-/// be one the experiment measures.
+/// A claim's decision rule: {"kind": "t-interval"} | {"kind": "bootstrap", "lo": a, "hi": b}
+/// | {"kind": "sign-test", "alpha": a}, each with an optional "outlierFence" k (Tukey fences, default 3; 0
+/// turns the outlier report off). See `DecisionRule`.
+let decisionRule: Decoder<DecisionRule * float> =
+    Decode.object (fun r ->
+        let rule =
+            match r.Required("kind", Decode.oneOf [ "t-interval", "t"; "bootstrap", "bootstrap"; "sign-test", "sign" ]) with
+            | "bootstrap" ->
+                let lo = r.Required("lo", Decode.float)
+                let hi = r.Required("hi", Decode.float)
+                BootstrapInterval(lo, hi)
+            | "sign" -> SignTest(r.Required("alpha", Decode.float |> Decode.check (fun v -> v > 0.0 && v < 0.5) "must be a number in (0, 0.5)"))
+            | _ -> StudentTInterval
+        let fence = r.Optional("outlierFence", Decode.float |> Decode.check (fun v -> v >= 0.0) "must be a non-negative number") |> Option.defaultValue 3.0
+        rule, fence)
+    |> fun decode path e ->
+        match decode path e with
+        | Ok (BootstrapInterval (lo, hi), _) when not (lo < hi) -> Error [ { Path = $"{path}.hi"; Message = "must be greater than lo" } ]
+        | r -> r
+
+/// A claim's control: {"metric": m, "description": d} (m must be a metric this experiment measures) or
+/// {"none": "why there is no meaningful control"}.
+let control (metrics: string list) : Decoder<ControlSpec> =
+    let metric =
+        Decode.string
+        |> Decode.check (fun m -> List.contains m metrics) $"""must be a metric this experiment measures: {String.concat ", " metrics}"""
+    Decode.object (fun r ->
+        match r.Optional("none", Decode.nonEmptyString) with
+        | Some why -> NoControl why
+        | None -> ControlMetric(r.Required("metric", metric), r.Required("description", Decode.nonEmptyString)))
+
+/// A claim: {"id", "source", "statement", "metric", "comparison": ">=" | "<=", "threshold",
+/// "thresholdSource", "rule", "control"}; the metric must be one the experiment measures.
 let claim (metrics: string list) : Decoder<ClaimSpec> =
     let metric =
         Decode.string
         |> Decode.check (fun m -> List.contains m metrics) $"""must be a metric this experiment measures: {String.concat ", " metrics}"""
     Decode.object (fun r ->
-        { Id = r.Required("id", Decode.nonEmptyString)
-          Source = r.Required("source", Decode.nonEmptyString)
-          Statement = r.Required("statement", Decode.nonEmptyString)
-          Metric = r.Required("metric", metric)
-          Comparison = r.Required("comparison", Decode.oneOf [ ">=", AtLeast; "<=", AtMost ])
-          Threshold = r.Required("threshold", Decode.float) })
+        let id = r.Required("id", Decode.nonEmptyString)
+        let source = r.Required("source", Decode.nonEmptyString)
+        let statement = r.Required("statement", Decode.nonEmptyString)
+        let claimed = r.Required("metric", metric)
+        let comparison = r.Required("comparison", Decode.oneOf [ ">=", AtLeast; "<=", AtMost ])
+        let threshold = r.Required("threshold", Decode.float)
+        let thresholdSource = r.Required("thresholdSource", Decode.nonEmptyString)
+        let control = r.Required("control", control metrics)
+        // Last: a failed rule reads as a null pair, and destructuring it ends the object's reading.
+        let rule, fence = r.Required("rule", decisionRule)
+        { Id = id
+          Source = source
+          Statement = statement
+          Metric = claimed
+          Comparison = comparison
+          Threshold = threshold
+          ThresholdSource = thresholdSource
+          Rule = rule
+          OutlierFence = fence
+          Control = control })
 
 /// The list of claims, with unique ids.
 let claims (metrics: string list) : Decoder<ClaimSpec list> =

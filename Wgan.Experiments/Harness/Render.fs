@@ -57,6 +57,41 @@ let private writeNumber (w: Utf8JsonWriter) (name: string) (x: float) =
 let private writeNumberValue (w: Utf8JsonWriter) (x: float) =
     if Double.IsFinite x then w.WriteNumberValue(x) else w.WriteNullValue()
 
+/// A measurement's block of result.json: per-seed values, mean, the rule's interval, agreeing seeds, the sign
+/// test's p-value and the rule's verdict on these values alone.
+let private writeMeasurement (w: Utf8JsonWriter) (name: string) (m: Measurement) =
+    w.WriteStartObject(name)
+    w.WriteStartArray("perSeed")
+    for v in m.PerSeed do writeNumberValue w v
+    w.WriteEndArray()
+    writeNumber w "mean" m.Mean
+    match m.Interval with
+    | Some (lo, hi) ->
+        w.WriteStartArray("interval95")
+        w.WriteNumberValue lo
+        w.WriteNumberValue hi
+        w.WriteEndArray()
+    | None -> w.WriteNull("interval95")
+    w.WriteNumber("seedsAgreeing", m.SeedsAgreeing)
+    w.WriteNumber("seeds", m.PerSeed.Length)
+    writeNumber w "pValue" m.PValue
+    w.WriteString("verdict", m.Verdict.Name)
+    w.WriteEndObject()
+
+/// The claim's decision rule: its name, parameters and outlier fence.
+let private writeRule (w: Utf8JsonWriter) (spec: ClaimSpec) =
+    w.WriteStartObject("rule")
+    w.WriteString("name", spec.Rule.Name)
+    match spec.Rule with
+    | StudentTInterval -> ()
+    | BootstrapInterval (lo, hi) ->
+        w.WriteNumber("lo", lo)
+        w.WriteNumber("hi", hi)
+        w.WriteNumber("resamples", Claims.bootstrapResamples)
+    | SignTest alpha -> w.WriteNumber("alpha", alpha)
+    w.WriteNumber("outlierFence", spec.OutlierFence)
+    w.WriteEndObject()
+
 /// result.json: what ran (resolved manifest, environment, seeds), what was measured, and the claims.
 /// Non-finite numbers are written as null.
 let resultJson (result: ExperimentResult) (environment: RunEnvironment) (manifestText: string) : string =
@@ -100,21 +135,27 @@ let resultJson (result: ExperimentResult) (environment: RunEnvironment) (manifes
          w.WriteString("statement", c.Spec.Statement)
          w.WriteString("metric", c.Spec.Metric)
          w.WriteString("expected", c.Spec.Expected)
-         w.WriteStartObject("measured")
-         w.WriteStartArray("perSeed")
-         for v in c.PerSeed do writeNumberValue w v
-         w.WriteEndArray()
-         writeNumber w "mean" c.Mean
-         match c.Interval with
-         | Some (lo, hi) ->
-             w.WriteStartArray("interval95")
-             w.WriteNumberValue lo
-             w.WriteNumberValue hi
-             w.WriteEndArray()
-         | None -> w.WriteNull("interval95")
-         w.WriteNumber("seedsAgreeing", c.SeedsAgreeing)
-         w.WriteNumber("seeds", c.PerSeed.Length)
+         w.WriteString("thresholdSource", c.Spec.ThresholdSource)
+         writeRule w c.Spec
+         writeMeasurement w "measured" c.Measured
+         w.WriteStartObject("control")
+         match c.Spec.Control, c.Control with
+         | ControlMetric (metric, description), Some m ->
+             w.WriteString("description", description)
+             w.WriteString("metric", metric)
+             writeMeasurement w "measured" m
+         | NoControl why, _ -> w.WriteString("none", why)
+         | ControlMetric (metric, description), None ->
+             w.WriteString("description", description)
+             w.WriteString("metric", metric)
          w.WriteEndObject()
+         w.WriteStartArray("outliers")
+         for seed, value in c.Outliers do
+             w.WriteStartObject()
+             w.WriteNumber("seed", seed)
+             writeNumber w "value" value
+             w.WriteEndObject()
+         w.WriteEndArray()
          w.WriteString("verdict", c.Verdict.Name)
          w.WriteEndObject()
      w.WriteEndArray()
@@ -135,6 +176,14 @@ let resultJson (result: ExperimentResult) (environment: RunEnvironment) (manifes
 
 let private escapeCell (s: string) = s.Replace("|", "\\|").Replace("\n", " ")
 
+/// A measurement in a report cell: "mean [95% interval], k/n seeds, rule's verdict", or for the sign test
+/// "k/n seeds (p = ...)".
+let private measurementText (m: Measurement) =
+    let summary =
+        if Double.IsNaN m.PValue then $"{rounded 4 m.Mean} {interval 4 m.Interval}, {m.SeedsAgreeing}/{m.PerSeed.Length} seeds"
+        else $"{rounded 4 m.Mean}; {m.SeedsAgreeing}/{m.PerSeed.Length} seeds, p = {rounded 4 m.PValue}"
+    $"{summary} ({m.Verdict.Name})"
+
 /// report.md: the claims table, the figures, per-seed metrics, notes and the configuration.
 let reportMarkdown (result: ExperimentResult) (environment: RunEnvironment) (manifestText: string) : string =
     let sb = StringBuilder()
@@ -148,12 +197,27 @@ let reportMarkdown (result: ExperimentResult) (environment: RunEnvironment) (man
     line ""
     line "## Claims"
     line ""
-    line "A claim is *reproduced* when the 95% interval of its per-seed values lies entirely on the claimed side of the threshold, *not reproduced* when it lies entirely on the other side, and *inconclusive* otherwise."
+    line "Each claim is judged by its decision rule on the per-seed values of its metric, and by the same rule, comparison and threshold on its *control*, a measurement in which the claimed effect must be absent. A claim is *reproduced* when the treatment passes and the control clearly fails, *uninformative* when the control passes too (the test cannot tell the effect from its absence), *not reproduced* when the rule decides against the treatment, and *inconclusive* otherwise."
     line ""
-    line "| Claim | Source | Statement | Metric | Expected | Measured: mean [95% interval] | Seeds agreeing | Verdict |"
-    line "|---|---|---|---|---|---|---|---|"
+    line "| Claim | Statement | Metric, expected | Measured | Control | Control measured | Verdict |"
+    line "|---|---|---|---|---|---|---|"
     for c in result.Claims do
-        line $"| `{c.Spec.Id}` | {escapeCell c.Spec.Source} | {escapeCell c.Spec.Statement} | `{c.Spec.Metric}` | {c.Spec.Expected} | {rounded 4 c.Mean} {interval 4 c.Interval} | {c.SeedsAgreeing}/{c.PerSeed.Length} | **{c.Verdict.Name}** |"
+        let control, controlMeasured =
+            match c.Spec.Control, c.Control with
+            | ControlMetric (_, description), Some m -> escapeCell description, measurementText m
+            | NoControl why, _ -> $"none: {escapeCell why}", "n/a"
+            | ControlMetric (_, description), None -> escapeCell description, "n/a"
+        line $"| `{c.Spec.Id}` | {escapeCell c.Spec.Statement} | `{c.Spec.Metric}` {c.Spec.Expected} | {measurementText c.Measured} | {control} | {controlMeasured} | **{c.Verdict.Name}** |"
+    line ""
+    line "How each claim is decided:"
+    line ""
+    for c in result.Claims do
+        let outliers =
+            if c.Outliers.IsEmpty then ""
+            else
+                let named = c.Outliers |> List.map (fun (seed, v) -> $"seed {seed} ({rounded 4 v})") |> String.concat ", "
+                $" **Failed units (outside the Tukey fences, k = {c.Spec.OutlierFence}):** {named}; their values count by the rule."
+        line $"- `{c.Spec.Id}` ({escapeCell c.Spec.Source}): threshold {c.Spec.Expected} from {escapeCell c.Spec.ThresholdSource}; rule: {Claims.ruleText c.Spec.Rule}.{outliers}"
     line ""
     let open' = result.Claims |> List.choose (fun c -> Claims.whatWouldSettle result.Scale c |> Option.map (fun text -> c, text))
     if not open'.IsEmpty then
@@ -212,7 +276,13 @@ let snapshotText (result: ExperimentResult) : string =
     line $"experiment {result.ExperimentId} scale {result.Scale} seeds {seeds}"
     for c in result.Claims do
         let perSeed = c.PerSeed |> Array.map (rounded 3) |> String.concat ", "
-        line $"claim {c.Spec.Id}: {c.Spec.Metric} {c.Spec.Expected}; per seed [{perSeed}]; mean {rounded 3 c.Mean}; interval {interval 3 c.Interval}; agreeing {c.SeedsAgreeing}/{c.PerSeed.Length}; {c.Verdict.Name}"
+        line $"claim {c.Spec.Id}: {c.Spec.Metric} {c.Spec.Expected}; per seed [{perSeed}]; mean {rounded 3 c.Mean}; interval {interval 3 c.Interval}; agreeing {c.SeedsAgreeing}/{c.PerSeed.Length}; {c.Measured.Verdict.Name}"
+        match c.Control with
+        | Some m ->
+            let perSeed = m.PerSeed |> Array.map (rounded 3) |> String.concat ", "
+            line $"  control {m.Metric}: per seed [{perSeed}]; mean {rounded 3 m.Mean}; agreeing {m.SeedsAgreeing}/{m.PerSeed.Length}; {m.Verdict.Name}"
+        | None -> ()
+        line $"  verdict {c.Verdict.Name}"
     for m in result.Metrics do
         for KeyValue (name, value) in m.Values |> Seq.sortBy (fun kv -> kv.Key) do
             line $"metric seed {m.Seed} {name} = {rounded 3 value}"

@@ -18,19 +18,52 @@ type Comparison =
         | AtLeast -> value >= threshold
         | AtMost -> value <= threshold
 
-/// A claim's verdict: `reproduced` when the 95% interval of the per-seed values lies entirely on the
-/// claimed side of the threshold, `not-reproduced` when it lies entirely on the other side,
-/// `inconclusive` otherwise (including fewer than two seeds or a non-finite value).
+/// A claim's verdict. The decision rule (`DecisionRule`) gives `reproduced`, `not-reproduced` or
+/// `inconclusive` for the treatment's per-seed values and, with the same rule and threshold, for the
+/// control's. The claim is `reproduced` only when the treatment passes and the control clearly fails;
+/// `uninformative` when the control passes the same test (the test cannot tell the claimed effect from its
+/// absence); `inconclusive` when the treatment passes but the control neither passes nor clearly fails.
 type Verdict =
     | Reproduced
     | NotReproduced
     | Inconclusive
+    | Uninformative
 
     member this.Name =
         match this with
         | Reproduced -> "reproduced"
         | NotReproduced -> "not-reproduced"
         | Inconclusive -> "inconclusive"
+        | Uninformative -> "uninformative"
+
+/// How a claim's per-seed values become a verdict; named per claim in the manifest ("rule").
+type DecisionRule =
+    /// {"kind": "t-interval"}: the 95% Student-t interval of the mean lies entirely on one side of the
+    /// threshold. For unbounded, roughly symmetric metrics.
+    | StudentTInterval
+    /// {"kind": "bootstrap", "lo": a, "hi": b}: the 95% percentile-bootstrap interval of the mean (10,000
+    /// resamples from a fixed generator) lies entirely on one side. The interval stays inside the metric's
+    /// range [a, b], which the values must respect. For bounded or skewed metrics.
+    | BootstrapInterval of lo: float * hi: float
+    /// {"kind": "sign-test", "alpha": a}: k of n seeds on the claimed side; reproduced when a one-sided
+    /// binomial test against "half the seeds" rejects at level a (P(X >= k) <= a for X ~ Bin(n, 1/2)),
+    /// not reproduced when the seeds on the other side reject it likewise. A seed with no value counts
+    /// against the claim. For failure-prone metrics: one failed seed cannot drag a mean.
+    | SignTest of alpha: float
+
+    member this.Name =
+        match this with
+        | StudentTInterval -> "t-interval"
+        | BootstrapInterval _ -> "bootstrap"
+        | SignTest _ -> "sign-test"
+
+/// What the claim's metric is measured on when the claimed effect must be absent.
+type ControlSpec =
+    /// Another metric of the same run and seeds (e.g. the network after one iteration, the iteration
+    /// counter, the unclipped network), tested with the claim's own rule, comparison and threshold.
+    | ControlMetric of metric: string * description: string
+    /// No meaningful control (e.g. a closed-form check), and why.
+    | NoControl of why: string
 
 /// A paper claim as the manifest states it.
 type ClaimSpec =
@@ -39,19 +72,44 @@ type ClaimSpec =
       Statement: string
       Metric: string
       Comparison: Comparison
-      Threshold: float }
+      Threshold: float
+      /// Where the threshold comes from (a paper figure, a closed form, a control, a stated principle).
+      ThresholdSource: string
+      Rule: DecisionRule
+      /// Seeds whose value lies outside the Tukey fences [Q1 - k IQR, Q3 + k IQR] of the per-seed values are
+      /// named in the report as failed units (their values still count, by the rule); 0 turns this off.
+      OutlierFence: float
+      Control: ControlSpec }
 
     member this.Expected = $"{this.Comparison.Symbol} {this.Threshold}"
 
-/// A claim evaluated over seeds.
-type ClaimResult =
-    { Spec: ClaimSpec
+/// The per-seed values of one metric and what the decision rule makes of them.
+type Measurement =
+    { Metric: string
       PerSeed: float[]
       Mean: float
-      /// 95% Student-t interval of the mean; None with fewer than two seeds.
+      /// The rule's 95% interval of the mean (t or bootstrap); None for the sign test or too few values.
       Interval: (float * float) option
       SeedsAgreeing: int
+      /// The sign test's one-sided p-value for the claimed side; NaN for the interval rules.
+      PValue: float
+      /// The rule's verdict on these values alone (reproduced, not-reproduced or inconclusive).
       Verdict: Verdict }
+
+/// A claim evaluated over seeds, with its control.
+type ClaimResult =
+    { Spec: ClaimSpec
+      Measured: Measurement
+      /// The control's measurement; None when the claim has no control.
+      Control: Measurement option
+      /// Seeds flagged as failed units by the outlier rule, with their values.
+      Outliers: (int64 * float) list
+      Verdict: Verdict }
+
+    member this.PerSeed = this.Measured.PerSeed
+    member this.Mean = this.Measured.Mean
+    member this.Interval = this.Measured.Interval
+    member this.SeedsAgreeing = this.Measured.SeedsAgreeing
 
 /// One seed's scalar metrics, by name.
 type SeedMetrics = { Seed: int64; Values: IReadOnlyDictionary<string, float> }

@@ -1,10 +1,15 @@
 module Wgan.Tests.ClaimsTests
 
 open Xunit
+open FsCheck
+open FsCheck.FSharp
+open FsCheck.Xunit
 open Wgan.Experiments
+open Wgan.Tests.Generators
 
 let private spec comparison threshold =
-    { Id = "c"; Source = "test"; Statement = "s"; Metric = "m"; Comparison = comparison; Threshold = threshold }
+    { Id = "c"; Source = "test"; Statement = "s"; Metric = "m"; Comparison = comparison; Threshold = threshold
+      ThresholdSource = "test"; Rule = StudentTInterval; OutlierFence = 3.0; Control = NoControl "test" }
 
 let private seeds (values: float list) =
     values |> List.mapi (fun i v -> { Seed = int64 i; Values = readOnlyDict [ "m", v ] })
@@ -62,3 +67,104 @@ let ``a report says what would settle each claim that did not reproduce`` () =
     Assert.Contains("--seeds", wide.Value)
     let diverged = Claims.whatWouldSettle "quick" (Claims.evaluate (seeds [ nan; 1.5; 1.0 ]) (spec AtLeast 0.8))
     Assert.Contains("1 of 3 seeds gave no value", diverged.Value)
+
+// ---------------------------------------------------------------------------------------------------
+// Decision rules and controls
+// ---------------------------------------------------------------------------------------------------
+
+let private withRule rule (s: ClaimSpec) = { s with Rule = rule }
+
+/// Seeds' values of a treatment metric "m" and a control metric "c".
+let private seedsWithControl (treatment: float list) (control: float list) =
+    List.zip treatment control
+    |> List.mapi (fun i (t, c) -> { Seed = int64 i; Values = readOnlyDict [ "m", t; "c", c ] })
+
+let private controlled (s: ClaimSpec) : ClaimSpec = { s with Control = ControlMetric("c", "the control") }
+
+[<Fact>]
+let ``sign-test p-values are binomial tails`` () =
+    // Closed forms: P(X >= 5 | Bin(5, 1/2)) = 1/32; P(X >= 9 | Bin(10, 1/2)) = (10 + 1) / 1024;
+    // P(X >= 4 | Bin(5, 1/2)) = 6/32.
+    Assert.Equal(1.0 / 32.0, Claims.signTestPValue 5 5, 12)
+    Assert.Equal(11.0 / 1024.0, Claims.signTestPValue 9 10, 12)
+    Assert.Equal(6.0 / 32.0, Claims.signTestPValue 4 5, 12)
+    Assert.Equal(1.0, Claims.signTestPValue 0 5, 12)
+
+[<Fact>]
+let ``the sign test counts a failed seed against the claim and needs enough seeds`` () =
+    let rule = withRule (SignTest 0.05) (spec AtLeast 0.9)
+    Assert.Equal(Reproduced, (Claims.evaluate (seeds [ 1.0; 1.0; 1.0; 1.0; 1.0 ]) rule).Verdict)
+    // One failed seed of five: 4/5 has p = 6/32, which decides nothing.
+    Assert.Equal(Inconclusive, (Claims.evaluate (seeds [ 1.0; 1.0; nan; 1.0; 1.0 ]) rule).Verdict)
+    // One failed seed of ten: 9/10 has p = 11/1024.
+    Assert.Equal(Reproduced, (Claims.evaluate (seeds [ 1.0; 1.0; 1.0; 0.1; 1.0; 1.0; 1.0; 1.0; 1.0; 1.0 ]) rule).Verdict)
+    Assert.Equal(NotReproduced, (Claims.evaluate (seeds [ 0.1; 0.2; 0.3; 0.1; 0.2 ]) rule).Verdict)
+
+[<Fact>]
+let ``a bootstrap interval stays inside the metric's range where the t interval does not`` () =
+    // The published parallel-lines em-tracks-theta values: the t interval [0.93, 1.03] crosses the rank
+    // correlation's bound 1.
+    let xs = [| 1.0; 1.0; 1.0; 0.905; 0.996 |]
+    let _, tHi = (Statistics.confidenceInterval95 xs).Value
+    Assert.True(tHi > 1.0)
+    let lo, hi = (Claims.bootstrapInterval -1.0 1.0 xs).Value
+    Assert.True(hi <= 1.0 && lo >= 0.905 && lo < hi, $"bootstrap interval [{lo}, {hi}]")
+
+[<Property>]
+let ``bootstrap intervals lie within the values' range and contain their mean`` (values: NormalFloat list) =
+    let xs = values |> List.map (fun v -> tanh v.Get) |> Array.ofList
+    xs.Length >= 2
+    ==> lazy
+        (let lo, hi = (Claims.bootstrapInterval -1.0 1.0 xs).Value
+         let m = Array.average xs
+         (lo >= Array.min xs - 1e-12 && hi <= Array.max xs + 1e-12 && lo <= m + 1e-12 && m <= hi + 1e-12)
+         |@ $"interval [{lo}, {hi}], mean {m}, values {xs}")
+
+/// How often a rule says "reproduced" when the claim is false at the threshold: values drawn from N(0, 1)
+/// around a threshold of 0, `n` seeds, 2000 trials from a fixed generator.
+let private falsePositiveRate (rule: DecisionRule) (n: int) =
+    let random = System.Random(7)
+    let normal () = sqrt (-2.0 * log (1.0 - random.NextDouble())) * cos (2.0 * System.Math.PI * random.NextDouble())
+    let claim = withRule rule (spec AtLeast 0.0)
+    let trials = 2000
+    let hits =
+        Seq.init trials (fun _ -> Claims.evaluate (seeds [ for _ in 1 .. n -> normal () ]) claim)
+        |> Seq.filter (fun r -> r.Verdict = Reproduced)
+        |> Seq.length
+    float hits / float trials
+
+[<Fact>]
+let ``each rule reproduces a claim that is false at its threshold no more often than its level allows`` () =
+    // One-sided 2.5% for the 95% intervals, alpha for the sign test; 2000 trials give a standard error of
+    // about 0.35 points, so 1 point of slack is over two standard errors.
+    Assert.InRange(falsePositiveRate StudentTInterval 10, 0.0, 0.035)
+    Assert.InRange(falsePositiveRate (SignTest 0.05) 10, 0.0, 0.06)
+    // The percentile bootstrap is known to be liberal at small n: it must still stay within a few points.
+    Assert.InRange(falsePositiveRate (BootstrapInterval(-10.0, 10.0)) 10, 0.0, 0.07)
+
+[<Fact>]
+let ``a claim whose control passes too is uninformative, and one whose control fails is reproduced`` () =
+    let claim = controlled (spec AtLeast 0.5)
+    let bothPass = Claims.evaluate (seedsWithControl [ 0.9; 0.95; 0.92 ] [ 0.88; 0.9; 0.89 ]) claim
+    Assert.Equal(Reproduced, bothPass.Measured.Verdict)
+    Assert.Equal(Uninformative, bothPass.Verdict)
+    let controlFails = Claims.evaluate (seedsWithControl [ 0.9; 0.95; 0.92 ] [ 0.1; 0.05; 0.12 ]) claim
+    Assert.Equal(Reproduced, controlFails.Verdict)
+    Assert.Equal(NotReproduced, controlFails.Control.Value.Verdict)
+    let controlUnclear = Claims.evaluate (seedsWithControl [ 0.9; 0.95; 0.92 ] [ 0.1; 0.9; 0.5 ]) claim
+    Assert.Equal(Inconclusive, controlUnclear.Verdict)
+    let treatmentFails = Claims.evaluate (seedsWithControl [ 0.1; 0.05; 0.12 ] [ 0.9; 0.95; 0.92 ]) claim
+    Assert.Equal(NotReproduced, treatmentFails.Verdict)
+
+[<Property>]
+let ``a claim evaluated on its control's own values never comes out reproduced`` (values: NormalFloat list) =
+    let xs = values |> List.map (fun v -> v.Get)
+    let claim = controlled (spec AtLeast 0.0)
+    (Claims.evaluate (seedsWithControl xs xs) claim).Verdict <> Reproduced |@ $"values {xs}"
+
+[<Fact>]
+let ``a failed unit is named by the outlier rule`` () =
+    // The published parallel-lines em-tracks-theta values: seed 4 (index 3) had one critic that did not train.
+    let r = Claims.evaluate (seeds [ 1.0; 1.0; 1.0; 0.905; 0.996 ]) (withRule (SignTest 0.05) (spec AtLeast 0.95))
+    Assert.Equal<(int64 * float) list>([ 3L, 0.905 ], r.Outliers)
+    Assert.Empty((Claims.evaluate (seeds [ 1.0; 1.0; 1.0; 0.905; 0.996 ]) { spec AtLeast 0.95 with OutlierFence = 0.0 }).Outliers)

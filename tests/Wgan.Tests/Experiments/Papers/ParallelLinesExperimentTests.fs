@@ -36,8 +36,13 @@ let ``run writes the result folder with report, data, figures and claims`` () =
     let claims = root.GetProperty("claims").EnumerateArray() |> List.ofSeq
     Assert.Equal(6, claims.Length)
     for c in claims do
-        Assert.Contains(c.GetProperty("verdict").GetString(), [ "reproduced"; "not-reproduced"; "inconclusive" ])
+        Assert.Contains(c.GetProperty("verdict").GetString(), [ "reproduced"; "not-reproduced"; "inconclusive"; "uninformative" ])
         Assert.Equal(2, c.GetProperty("measured").GetProperty("perSeed").GetArrayLength())
+        // Every claim records its rule and its control (a measured block, or why there is none).
+        Assert.False(System.String.IsNullOrEmpty(c.GetProperty("rule").GetProperty("name").GetString()))
+        let control = c.GetProperty("control")
+        let mutable none = Unchecked.defaultof<JsonElement>
+        Assert.True(control.TryGetProperty("none", &none) || control.GetProperty("measured").GetProperty("perSeed").GetArrayLength() = 2)
     // 5 thetas x 2 seeds + header (smoke scale of experiments/parallel-lines.json).
     Assert.Equal(11, File.ReadAllLines(Path.Combine(folder, "estimates.csv")).Length)
     let png = File.ReadAllBytes(Path.Combine(folder, "figures/earth-mover.png"))
@@ -45,5 +50,5 @@ let ``run writes the result folder with report, data, figures and claims`` () =
     Assert.Empty(Directory.GetFiles(out, ".*", SearchOption.AllDirectories))
     // The suite index lists every claim with its verdict and links to the report.
     let index = File.ReadAllText(Path.Combine(out, "README.md"))
-    Assert.Contains("| [`parallel-lines`](parallel-lines/report.md) | WGAN Fig. 1 (left) |", index)
+    Assert.Contains("| [`parallel-lines`](parallel-lines/report.md) | smoke | `em-tracks-theta`: ", index)
     Assert.Contains("`em.rankCorrelation` >= 0.95", index)

@@ -48,7 +48,10 @@ public static class RunExperiments
         var commandLine = "wgan " + string.Join(" ", args.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
         if (worker) return RunAsWorker(run, jobs, stderr);
         if (run.Jobs > 1) return RunWithWorkers(run, args, jobs, commandLine, stdout, stderr);
-        foreach (var (manifest, plan, work, mine) in jobs)
+        using var progress = new RunProgress(
+            jobs.Select(j => (j.manifest.Experiment.Id, j.mine.Length)).ToArray(),
+            jobs.Select(j => run.Force && !run.Resume ? 0 : j.mine.Count(j.work.HasUnit)).ToArray(), stderr);
+        foreach (var (job, (manifest, plan, work, mine)) in jobs.Index())
         {
             var experiment = manifest.Experiment;
             var identity = Identity(run, manifest, plan);
@@ -62,10 +65,10 @@ public static class RunExperiments
                 work.Claim(identity, manifest.Text);
                 var seeds = experiment.SeedsAt(run.Scale, run.Seeds);
                 var shardText = whole ? "" : $", shard {shard.Index}/{shard.Count} ({mine.Length} of {plan.UnitKeys.Length} units)";
-                stderr.WriteLine($"[{experiment.Id}] {experiment.Title}: scale {run.Scale}, {seeds.Length} seed(s), device {run.Device}, {run.Threads} thread(s){shardText}");
+                progress.WriteLine($"[{experiment.Id}] {experiment.Title}: scale {run.Scale}, {seeds.Length} seed(s), device {run.Device}, {run.Threads} thread(s){shardText}");
                 try
                 {
-                    RunUnits(plan, mine, work, new ProgressPrinter(experiment.Id, stderr));
+                    RunUnits(plan, mine, work, progress, job);
                 }
                 catch (DataException)
                 {
@@ -108,11 +111,16 @@ public static class RunExperiments
                 work.Claim(Identity(run, manifest, plan), manifest.Text);
             }
             var units = jobs.Sum(j => j.plan.UnitKeys.Length);
-            stderr.WriteLine($"{jobs.Length} experiment(s), {units} units: {run.Jobs} worker processes with {run.Threads} thread(s) each");
+            int[] UnitsDone() => jobs.Select(j => Enumerable.Range(0, j.plan.UnitKeys.Length).Count(j.work.HasUnit)).ToArray();
+            using var progress = new RunProgress(jobs.Select(j => (j.manifest.Experiment.Id, j.plan.UnitKeys.Length)).ToArray(), UnitsDone(), stderr);
+            progress.WriteLine($"{jobs.Length} experiment(s), {units} units: {run.Jobs} worker processes with {run.Threads} thread(s) each");
             var workerArgs = WorkerArguments(args);
             var workers = Enumerable.Range(0, run.Jobs)
-                .Select(k => StartSelf([.. workerArgs, "--worker", k.ToString(System.Globalization.CultureInfo.InvariantCulture)], stderr)).ToArray();
+                .Select(k => StartSelf([.. workerArgs, "--worker", k.ToString(System.Globalization.CultureInfo.InvariantCulture)], progress.WriteLine)).ToArray();
+            while (workers.Any(p => !p.WaitForExit(TimeSpan.FromMilliseconds(500))))
+                progress.ReportRun(UnitsDone());
             foreach (var process in workers) process.WaitForExit();
+            progress.ReportRun(UnitsDone());
             var failed = workers.Select((p, k) => (k, code: p.ExitCode)).Where(w => w.code != Program.Done).ToArray();
             if (failed.Length > 0)
             {
@@ -177,8 +185,8 @@ public static class RunExperiments
         return result;
     }
 
-    /// <summary>Starts this program with the given arguments; its standard error lines go to <paramref name="stderr"/>.</summary>
-    static Process StartSelf(IEnumerable<string> arguments, TextWriter stderr)
+    /// <summary>Starts this program with the given arguments; its standard error lines go to <paramref name="writeLine"/>.</summary>
+    static Process StartSelf(IEnumerable<string> arguments, Action<string> writeLine)
     {
         // The `wgan` executable starts itself; under `dotnet wgan.dll`, or inside another host (a test run), the
         // dotnet host runs this assembly.
@@ -202,8 +210,7 @@ public static class RunExperiments
         process.OutputDataReceived += (_, _) => { }; // a worker prints no results
         process.ErrorDataReceived += (_, e) =>
         {
-            if (e.Data is null) return;
-            lock (stderr) stderr.WriteLine(e.Data);
+            if (e.Data is not null) writeLine(e.Data);
         };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -211,7 +218,7 @@ public static class RunExperiments
     }
 
     /// <summary>Runs the units not yet checkpointed, saving each result as soon as it is known.</summary>
-    static void RunUnits(ExperimentRun plan, int[] units, WorkFolder work, ProgressPrinter progress)
+    static void RunUnits(ExperimentRun plan, int[] units, WorkFolder work, RunProgress progress, int experiment)
     {
         var done = 0;
         foreach (var index in units)
@@ -224,7 +231,7 @@ public static class RunExperiments
                 work.WriteUnit(index, result, clock.Elapsed.TotalSeconds);
             }
             done++;
-            progress.Report(new Progress(done, units.Length, plan.UnitDescriptions[index] + (reused ? " (from checkpoint)" : "")));
+            progress.Report(experiment, done, plan.UnitDescriptions[index] + (reused ? " (from checkpoint)" : ""), reused ? 0 : 1);
         }
     }
 

@@ -13,6 +13,29 @@ let uniformFanIn (generator: torch.Generator) (weight: torch.Tensor) (bias: torc
     weight.uniform_(-bound, bound, generator) |> ignore
     if not (isNull bias) then bias.uniform_(-bound, bound, generator) |> ignore
 
+/// tflib's uniform initialisation of a linear layer's weight ([out, in], as nn.Linear stores it), as the
+/// WGAN-GP authors' gan_toy.py builds its layers (tflib/ops/linear.py): uniform in +-sqrt(3) stdev with
+/// stdev = sqrt(2 / fan_in) for `He` (its ReLU layers) or sqrt(2 / (fan_in + fan_out)) for `Glorot` (the
+/// default, its output layers); biases zero.
+type TflibScheme =
+    | He
+    | Glorot
+
+/// The bound of tflib's uniform initialisation for a layer of `fanIn` inputs and `fanOut` outputs.
+let tflibBound (scheme: TflibScheme) (fanIn: int64) (fanOut: int64) : float =
+    let stdev =
+        match scheme with
+        | He -> sqrt (2.0 / float fanIn)
+        | Glorot -> sqrt (2.0 / float (fanIn + fanOut))
+    sqrt 3.0 * stdev
+
+/// Redraws a linear layer's weight with tflib's scheme from `generator`, and zeroes its bias.
+let tflibLinear (generator: torch.Generator) (scheme: TflibScheme) (weight: torch.Tensor) (bias: torch.Tensor) : unit =
+    use _ = torch.no_grad()
+    let bound = tflibBound scheme weight.shape[1] weight.shape[0]
+    weight.uniform_(-bound, bound, generator) |> ignore
+    if not (isNull bias) then bias.zero_() |> ignore
+
 /// A normalisation layer over features of the given shape (channels, or channels x height x width), or the
 /// identity. Batch norm uses per-channel statistics (BatchNorm1d for a flat layer, BatchNorm2d for feature
 /// maps); layer norm normalises each sample over the whole shape. Their affine parameters start at 1 and 0.

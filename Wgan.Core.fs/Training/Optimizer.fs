@@ -15,22 +15,38 @@ type OptimizerSpec =
     | Adam of learningRate: float * beta1: float * beta2: float
     /// Plain stochastic gradient descent.
     | Sgd of learningRate: float
+    /// TensorFlow 1's tf.train.RMSPropOptimizer with its defaults, as the WGAN-GP authors' scripts use it
+    /// (gan_toy.py, gan_mnist.py): decay 0.9, epsilon 1e-10 *inside* the square root, no momentum, and the
+    /// mean square initialised to ones (not zeros): ms <- 0.9 ms + 0.1 g^2; w <- w - lr g / sqrt(ms + 1e-10).
+    | TfRmsProp of learningRate: float
+    /// TensorFlow 1's tf.train.AdamOptimizer (epsilon 1e-8), as the WGAN-GP authors' scripts use it. It folds
+    /// the bias corrections into the step size, lr_t = lr sqrt(1 - beta2^t) / (1 - beta1^t), and adds epsilon to
+    /// the uncorrected sqrt(v): w <- w - lr_t m / (sqrt(v) + 1e-8). PyTorch's Adam adds epsilon to
+    /// sqrt(v) / sqrt(1 - beta2^t) instead, so the two differ while sqrt(v) is near epsilon.
+    | TfAdam of learningRate: float * beta1: float * beta2: float
 
 /// An optimiser over a fixed list of parameters, with PyTorch's update rules (torch.optim.Adam, RMSProp and
-/// SGD with their defaults otherwise). Its state (moments and step count) can be saved and restored.
+/// SGD with their defaults otherwise) or TensorFlow 1's (`TfRmsProp`, `TfAdam`). Its state (moments and
+/// step count) can be saved and restored.
 [<Sealed>]
 type Optimizer(spec: OptimizerSpec, parameters: Modules.Parameter list) =
     [<Literal>]
     let Epsilon = 1e-8
     [<Literal>]
     let RmsPropAlpha = 0.99
+    [<Literal>]
+    let TfRmsPropDecay = 0.9
+    [<Literal>]
+    let TfRmsPropEpsilon = 1e-10
     let moments =
         // Adam: first and second moments; RMSProp: the running mean of squares; SGD: none.
         parameters
         |> List.map (fun p ->
             match spec with
-            | Adam _ -> [| torch.zeros_like(p).DetachFromDisposeScope(); torch.zeros_like(p).DetachFromDisposeScope() |]
+            | Adam _
+            | TfAdam _ -> [| torch.zeros_like(p).DetachFromDisposeScope(); torch.zeros_like(p).DetachFromDisposeScope() |]
             | RmsProp _ -> [| torch.zeros_like(p).DetachFromDisposeScope() |]
+            | TfRmsProp _ -> [| torch.ones_like(p).DetachFromDisposeScope() |]
             | Sgd _ -> [||])
         |> Array.ofList
     let mutable steps = 0L
@@ -76,6 +92,34 @@ type Optimizer(spec: OptimizerSpec, parameters: Modules.Parameter list) =
                     let squareAverage = moments[i][0]
                     squareAverage.mul_(alpha).addcmul_(g, g, oneMinusAlpha) |> ignore
                     p.addcdiv_(g, squareAverage.clamp_min(floor).sqrt_().add_(eps, Scalars.one), minusLr) |> ignore)
+        | TfRmsProp lr ->
+            use decay = TfRmsPropDecay.ToScalar()
+            use oneMinusDecay = (1.0 - TfRmsPropDecay).ToScalar()
+            use eps = TfRmsPropEpsilon.ToScalar()
+            use minusLr = (-lr).ToScalar()
+            parameters |> List.iteri (fun i p ->
+                let g = p.grad
+                if not (isNull g) then
+                    let meanSquare = moments[i][0]
+                    meanSquare.mul_(decay).addcmul_(g, g, oneMinusDecay) |> ignore
+                    use denominator = meanSquare.add(eps, Scalars.one).sqrt_()
+                    p.addcdiv_(g, denominator, minusLr) |> ignore)
+        | TfAdam (lr, beta1, beta2) ->
+            let stepSize = lr * sqrt (1.0 - beta2 ** float steps) / (1.0 - beta1 ** float steps)
+            use b1 = beta1.ToScalar()
+            use oneMinusB1 = (1.0 - beta1).ToScalar()
+            use b2 = beta2.ToScalar()
+            use oneMinusB2 = (1.0 - beta2).ToScalar()
+            use eps = Epsilon.ToScalar()
+            use minusStepSize = (-stepSize).ToScalar()
+            parameters |> List.iteri (fun i p ->
+                let g = p.grad
+                if not (isNull g) then
+                    let first, second = moments[i][0], moments[i][1]
+                    first.mul_(b1).add_(g, oneMinusB1) |> ignore
+                    second.mul_(b2).addcmul_(g, g, oneMinusB2) |> ignore
+                    use denominator = second.sqrt().add_(eps, Scalars.one)
+                    p.addcdiv_(first, denominator, minusStepSize) |> ignore)
         | Adam (lr, beta1, beta2) ->
             let biasCorrection1 = 1.0 - beta1 ** float steps
             let biasCorrection2 = 1.0 - beta2 ** float steps

@@ -40,12 +40,15 @@ let normalization: Decoder<Normalization> =
 let private learningRate = Decode.float |> Decode.check (fun v -> v > 0.0 && v <= 10.0) "must be a number in (0, 10]"
 let private beta = Decode.floatInRange 0.0 0.999999
 
-/// {"kind": "rmsprop" | "adam" | "sgd", "learningRate": ..., "beta1": ..., "beta2": ...} (betas for Adam only).
+/// {"kind": "rmsprop" | "adam" | "sgd" | "tf-rmsprop" | "tf-adam", "learningRate": ..., "beta1": ..., "beta2": ...}
+/// (betas for Adam only); the tf- kinds are TensorFlow 1's update rules, as the WGAN-GP authors' scripts ran them.
 let optimizer: Decoder<OptimizerSpec> =
     Decode.object (fun r ->
-        match r.Required("kind", Decode.oneOf [ "rmsprop", "rmsprop"; "adam", "adam"; "sgd", "sgd" ]) with
+        match r.Required("kind", Decode.oneOf [ "rmsprop", "rmsprop"; "adam", "adam"; "sgd", "sgd"; "tf-rmsprop", "tf-rmsprop"; "tf-adam", "tf-adam" ]) with
         | "rmsprop" -> RmsProp(r.Required("learningRate", learningRate))
+        | "tf-rmsprop" -> TfRmsProp(r.Required("learningRate", learningRate))
         | "adam" -> Adam(r.Required("learningRate", learningRate), r.Required("beta1", beta), r.Required("beta2", beta))
+        | "tf-adam" -> TfAdam(r.Required("learningRate", learningRate), r.Required("beta1", beta), r.Required("beta2", beta))
         | "sgd" -> Sgd(r.Required("learningRate", learningRate))
         | _ -> Sgd 0.0)
 
@@ -194,3 +197,5 @@ let optimizerText (o: OptimizerSpec) =
     | RmsProp lr -> $"RMSProp (lr {plainNumber lr})"
     | Adam (lr, b1, b2) -> $"Adam (lr {plainNumber lr}, beta1 {plainNumber b1}, beta2 {plainNumber b2})"
     | Sgd lr -> $"SGD (lr {plainNumber lr})"
+    | TfRmsProp lr -> $"TensorFlow 1 RMSProp (lr {plainNumber lr}, decay 0.9, epsilon 1e-10, mean square from ones)"
+    | TfAdam (lr, b1, b2) -> $"TensorFlow 1 Adam (lr {plainNumber lr}, beta1 {plainNumber b1}, beta2 {plainNumber b2}, epsilon 1e-8)"

@@ -6,10 +6,10 @@ namespace Wgan.Runner;
 public static class Plots
 {
     /// <summary>Pixel size of a figure of lines or histograms.</summary>
-    public const int Width = 900, Height = 560;
+    public const int Width = 1040, Height = 560;
 
     /// <summary>Pixel size of a figure with a value surface (nearly square, plus room for the colour bar).</summary>
-    public const int SurfaceWidth = 720, SurfaceHeight = 620;
+    public const int SurfaceWidth = 860, SurfaceHeight = 620;
 
     /// <summary>Number of contour levels drawn over a surface.</summary>
     public const int ContourLevels = 12;
@@ -36,12 +36,22 @@ public static class Plots
         var index = 0;
         foreach (var histogram in figure.Histograms) AddHistogram(plot, histogram, figure.LogY, Palette[1 + index++ % (Palette.Length - 1)]);
         index = 0;
+        var colour = Palette[0];
         foreach (var line in figure.Lines)
         {
             var ys = figure.LogY ? line.Y.Select(Log10OrNaN).ToArray() : line.Y;
-            var scatter = plot.Add.Scatter(line.X, ys, Palette[index++ % Palette.Length]);
+            // A line without a label is a companion of the labelled line before it (e.g. one seed of a mean): drawn
+            // thin and faint in its colour, and left out of the legend.
+            var companion = line.Label.Length == 0;
+            if (!companion) colour = Palette[index++ % Palette.Length];
+            var scatter = plot.Add.Scatter(line.X, ys, companion ? colour.WithAlpha(0.35) : colour);
             scatter.LegendText = line.Label;
-            if (line.Markers)
+            if (companion)
+            {
+                scatter.LineWidth = line.Markers ? 0 : 1;
+                scatter.MarkerSize = line.Markers ? 4 : 0;
+            }
+            else if (line.Markers)
             {
                 scatter.LineWidth = 0;
                 scatter.MarkerSize = 7;
@@ -61,8 +71,12 @@ public static class Plots
         plot.Title(figure.Title);
         plot.XLabel(figure.XLabel);
         plot.YLabel(figure.LogY ? $"log10 {figure.YLabel}" : figure.YLabel);
-        if (figure.Lines.Any() || figure.Points.Any() || figure.Histograms.Length > 1)
-            plot.ShowLegend(surface is null ? ScottPlot.Alignment.LowerRight : ScottPlot.Alignment.UpperRight);
+        // The legend goes beside the data, never over it.
+        if (figure.Lines.Any(l => l.Label.Length > 0) || figure.Points.Any() || figure.Histograms.Length > 1)
+            plot.ShowLegend(ScottPlot.Edge.Right);
+        // Whole-number x values (layers, iterations) get whole-number ticks.
+        if (surface is null && figure.Lines.Any() && figure.Lines.All(l => l.X.All(x => x == Math.Floor(x))))
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         if (surface is not null)
             plot.Axes.SetLimits(surface.XMin, surface.XMax, surface.YMin, surface.YMax);
         else if (figure.Histograms.Any() && !figure.LogY)

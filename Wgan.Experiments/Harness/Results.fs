@@ -117,7 +117,8 @@ type SeedMetrics = { Seed: int64; Values: IReadOnlyDictionary<string, float> }
 /// A table written as CSV: a name (the file stem), column names and rows of numbers.
 type Series = { Name: string; Columns: string list; Rows: float[] list }
 
-/// One line of a figure.
+/// One line of a figure. A line with an empty label is a companion of the labelled line before it (e.g. one
+/// seed beside their mean): drawn thin and faint in the same colour, and left out of the legend.
 type Line = { Label: string; X: float[]; Y: float[]; Markers: bool }
 
 /// A function's values over a rectangle of the plane, drawn as a heat map with contour lines.

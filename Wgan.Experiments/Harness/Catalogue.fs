@@ -15,6 +15,7 @@ let all: ExperimentDefinition list =
       GradientNormsExperiment.definition
       WeightHistogramsExperiment.definition
       PenaltyVariantsExperiment.definition
+      PenaltySidesExperiment.definition
       OverfittingExperiment.definition
       LossVsQualityExperiment.definition ]
 

@@ -92,6 +92,7 @@ let ``toy MLP steps of every activation and the tensor distances give the quiet 
 [<InlineData("momentum-instability")>]
 [<InlineData("mode-coverage")>]
 [<InlineData("penalty-variants")>]
+[<InlineData("penalty-sides")>]
 [<InlineData("parallel-lines")>]
 let ``a smoke run under garbage pressure gives the quiet run's results`` (id: string) =
     TestSupport.pinThreads ()

@@ -132,3 +132,27 @@ module Experiment =
         match root.ValueKind, (if root.ValueKind = JsonValueKind.Object then root.TryGetProperty "experiment" else (false, Unchecked.defaultof<_>)) with
         | JsonValueKind.Object, (true, e) when e.ValueKind = JsonValueKind.String -> Some(e.GetString())
         | _ -> None
+
+    /// What every experiment's settings hold besides its own: the run seed, the verify tolerance, the claims,
+    /// and the seed count of each scale.
+    type Common = { Seed: int; VerifyTolerance: float; Claims: ClaimSpec list; SeedsAt: Scale -> int }
+
+    /// The one experiment template: an experiment is its identity, the decoder of its settings, where the
+    /// common parts sit in them, its units of work and how their results assemble. Seeds, claims, the
+    /// verify tolerance and the plan are wired here, the same way for every experiment.
+    let standard
+        (id: string)
+        (title: string)
+        (source: string)
+        (metrics: (string * string) list)
+        (decode: Decoder<'S>)
+        (common: 'S -> Common)
+        (units: 'S -> RunOptions -> WorkUnit list)
+        (assemble: 'S -> RunOptions -> UnitResult list -> ExperimentResult)
+        : ExperimentDefinition =
+        define id title source metrics decode (fun settings ->
+            let c = common settings
+            { Claims = c.Claims
+              SeedsAt = fun scale requested -> seedsFor c.Seed (c.SeedsAt scale) requested
+              VerifyTolerance = c.VerifyTolerance
+              Plan = fun options -> { Units = units settings options; Assemble = assemble settings options } })

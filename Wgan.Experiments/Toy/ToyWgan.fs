@@ -194,8 +194,8 @@ let trainWgan
     let _, stopped = TrainingLoop.run checkpoints checkpointEvery objects iterations iteration
     defaultArg stopped ""
 
-/// The smallest positive float32 (a subnormal, 1.4e-45, log10 -44.85): gradient norms below it underflow to 0
-/// in float32. layerNormSummary computes in float64, so that such norms are measured; a figure can mark them.
+/// The smallest positive float32 (a subnormal, 1.4e-45, log10 -44.85): values below it underflow to 0 in
+/// float32. layerNormSummary computes in float64, so that such norms are measured; a figure can mark them.
 [<Literal>]
 let SmallestNorm = 1.401298464324817e-45
 
@@ -220,8 +220,9 @@ let float64Copy (network: Mlp) : Mlp =
 
 /// log10 of each hidden layer's gradient norm (LipschitzTools.perLayerGradientNorms), averaged over
 /// `batches` fresh pairs of real and generated batches; input side first. The critic's part runs in float64
-/// (on a float64 copy of `critic`, fed the float32 batches widened), because a clipped critic's norms fall
-/// far below float32's smallest positive value (a 12-layer critic clipped to c = 0.001 reaches 1e-60).
+/// (on a float64 copy of `critic`, fed the float32 batches widened): a clipped critic's gradients reach 1e-26
+/// per element, whose squares are below float32's range, so a float32 norm gives exactly 0 for gradients
+/// float32 can hold (and gradients themselves can fall below its range).
 let layerNormSummary
     (critic: Mlp)
     (generatorNetwork: Mlp)

@@ -51,7 +51,9 @@ let ``excess kurtosis matches hand-computed values and is averaged per layer`` (
 let ``the weight-histograms control after one iteration is the start of the training it stands for`` () =
     // With one generator iteration of training, the trained critic and its one-iteration replay are the
     // same critic: the control's metric must equal the treatment's bit for bit.
-    let text = (manifestText "weight-histograms").Replace("\"generatorIterations\": 5, \"checkpointEvery\": 2", "\"generatorIterations\": 1, \"checkpointEvery\": 0")
+    let original = manifestText "weight-histograms"
+    let text = original.Replace("\"generatorIterations\": 5, \"checkpointEvery\": 2", "\"generatorIterations\": 1, \"checkpointEvery\": 0")
+    Assert.NotEqual<string>(original, text)
     let result = runSmoke text 1
     Assert.Equal<float list>(values result "clip.fractionAtBounds", values result "clip.firstIteration.fractionAtBounds")
 

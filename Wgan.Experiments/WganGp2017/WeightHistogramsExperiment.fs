@@ -48,7 +48,11 @@ let metrics =
       "gp.fractionAtExtremes", "fraction of the gradient-penalty critic's weights within 1% of their layer's +-max |w| after training"
       "gp.fractionAtClipBounds", "fraction of the gradient-penalty critic's weights within 1% of +-c, c the clipped setting's bound"
       "gp.maxAbsWeightOverBound", "largest |w| of the gradient-penalty critic divided by c"
-      "gp.relativeChange", "||w_final - w_initial|| / ||w_initial|| of the gradient-penalty critic" ]
+      "gp.relativeChange", "||w_final - w_initial|| / ||w_initial|| of the gradient-penalty critic"
+      "gp.excessKurtosis", "the gradient-penalty critic's weights after training: each layer's excess kurtosis m4 / m2^2 - 3 (uniform -1.2, Gaussian 0), averaged over layers weighted by their number of weights"
+      "clip.firstIteration.fractionAtBounds", "control: clip.fractionAtBounds of the same critic after one generator iteration (the same seed's training replayed for one iteration)"
+      "gp.initial.fractionAtExtremes", "control: gp.fractionAtExtremes of the gradient-penalty critic's initial weights, before any training step"
+      "gp.initial.excessKurtosis", "control: gp.excessKurtosis of the gradient-penalty critic's initial weights (PyTorch's uniform init: about -1.2)" ]
 
 let private scaleSettings: Decoder<ScaleSettings> =
     Decode.object (fun r ->
@@ -114,6 +118,24 @@ let histogramOf (label: string) (bins: int) (values: float[]) : Histogram =
 let relativeChange (initial: float[]) (final: float[]) =
     sqrt (Array.fold2 (fun acc a b -> acc + (b - a) * (b - a)) 0.0 initial final) / sqrt (Array.sumBy (fun a -> a * a) initial)
 
+/// The excess kurtosis m4 / m2^2 - 3 of `values` (moments about their mean): -1.2 for a uniform
+/// distribution, 0 for a Gaussian, -2 for two equally likely values (weights piled up at +-c); NaN for fewer
+/// than two values or no spread.
+let excessKurtosis (values: float[]) =
+    if values.Length < 2 then nan
+    else
+        let mean = Array.average values
+        let m2 = values |> Array.averageBy (fun v -> (v - mean) ** 2.0)
+        let m4 = values |> Array.averageBy (fun v -> (v - mean) ** 4.0)
+        if m2 > 0.0 then m4 / (m2 * m2) - 3.0 else nan
+
+/// Each layer's excess kurtosis, averaged over layers weighted by their number of weights. Per layer,
+/// because layers start from different scales (+-1/sqrt(fan_in)): pooling them would mix uniform
+/// distributions of different widths, whose mixture has a positive kurtosis although no layer does.
+let layerExcessKurtosis (layers: float[][]) =
+    let total = layers |> Array.sumBy Array.length
+    (layers |> Array.sumBy (fun layer -> excessKurtosis layer * float layer.Length)) / float total
+
 /// The weight statistics of one trained critic (weights per layer, before and after training), named as
 /// the metrics without their role prefix.
 let weightStatistics (role: Role) (c: float) (initial: float[][]) (final: float[][]) : (string * float) list =
@@ -131,7 +153,18 @@ let weightStatistics (role: Role) (c: float) (initial: float[][]) (final: float[
         [ "fractionAtExtremes", LipschitzTools.fractionAtLayerExtremes final
           "fractionAtClipBounds", LipschitzTools.fractionAtBounds c last
           "maxAbsWeightOverBound", (last |> Array.map abs |> Array.max) / c
-          "relativeChange", relativeChange first last ]
+          "relativeChange", relativeChange first last
+          "excessKurtosis", layerExcessKurtosis final ]
+
+/// The control statistics of one critic, named as the metrics without their role prefix: under clipping, the
+/// fraction at +-c after one generator iteration (`afterOne`, the weights per layer); under the penalty, the
+/// initial weights' statistics.
+let controlStatistics (role: Role) (c: float) (initial: float[][]) (afterOne: float[][]) : (string * float) list =
+    match role with
+    | Clipping -> [ "firstIteration.fractionAtBounds", LipschitzTools.fractionAtBounds c (Array.concat afterOne) ]
+    | Penalty ->
+        [ "initial.fractionAtExtremes", LipschitzTools.fractionAtLayerExtremes initial
+          "initial.excessKurtosis", layerExcessKurtosis initial ]
 
 /// The key of the unit that trains under `role` for `seed`.
 let unitKey (seed: int64) (role: Role) = $"seed-{seed}/{role.Prefix}"
@@ -142,22 +175,31 @@ let unitKey (seed: int64) (role: Role) = $"seed-{seed}/{role.Prefix}"
 /// CheckpointEvery generator iterations and resumes from the last save.
 let train (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (checkpoints: UnitCheckpoints) (seed: int64) (role: Role) : UnitMeasurement =
     let generatorFor purpose = new torch.Generator(uint64 (Seeds.derive seed [ role.Code; purpose ]))
-    use networkGenerator = generatorFor 0
-    use trainingGenerator = generatorFor 1
     let setting = settingOf settings role
-    use critic =
-        new Mlp(deepSpec settings.Critic scale.Width 2 1, networkGenerator)
-    use generatorNetwork =
-        new Mlp(deepSpec settings.Generator scale.Width settings.NoiseDimension 2, networkGenerator)
-    critic.``to``(device) |> ignore
-    generatorNetwork.``to``(device) |> ignore
-    let initial = LipschitzTools.layerWeights critic
-    let diverged =
-        trainWgan checkpoints scale.CheckpointEvery critic generatorNetwork setting settings.Dataset settings.NoiseDimension scale.BatchSize settings.NCritic scale.GeneratorIterations device trainingGenerator
-    let final = if diverged = "" then LipschitzTools.layerWeights critic else initial |> Array.map (Array.map (fun _ -> nan))
+    // Builds the seed's networks and trains them `iterations` generator iterations; returns the critic's
+    // weights per layer before and after ("" or why training stopped). Every call starts from the same
+    // generators, so a short call replays the start of a long one exactly.
+    let trained (checkpoints: UnitCheckpoints) (checkpointEvery: int) (iterations: int) =
+        use networkGenerator = generatorFor 0
+        use trainingGenerator = generatorFor 1
+        use critic = new Mlp(deepSpec settings.Critic scale.Width 2 1, networkGenerator)
+        use generatorNetwork = new Mlp(deepSpec settings.Generator scale.Width settings.NoiseDimension 2, networkGenerator)
+        critic.``to``(device) |> ignore
+        generatorNetwork.``to``(device) |> ignore
+        let initial = LipschitzTools.layerWeights critic
+        let diverged =
+            trainWgan checkpoints checkpointEvery critic generatorNetwork setting settings.Dataset settings.NoiseDimension scale.BatchSize settings.NCritic iterations device trainingGenerator
+        initial, (if diverged = "" then LipschitzTools.layerWeights critic else initial |> Array.map (Array.map (fun _ -> nan))), diverged
+    // The control: the same critic after one generator iteration (a replay, not checkpointed: it is short).
+    let _, afterOne, _ = trained UnitCheckpoints.None 0 (min 1 scale.GeneratorIterations)
+    let initial, final, diverged = trained checkpoints scale.CheckpointEvery scale.GeneratorIterations
     let histogram = histogramOf setting.Label settings.HistogramBins (if diverged = "" then Array.concat final else [| 0.0 |])
     { Key = unitKey seed role
-      Scalars = readOnlyDict (weightStatistics role (bound settings) initial final @ [ "histogramLo", histogram.Lo; "histogramHi", histogram.Hi ])
+      Scalars =
+        readOnlyDict (
+            weightStatistics role (bound settings) initial final
+            @ controlStatistics role (bound settings) initial afterOne
+            @ [ "histogramLo", histogram.Lo; "histogramHi", histogram.Hi ])
       Vectors = readOnlyDict [ "histogram", histogram.Counts ]
       Texts = readOnlyDict []
       Diverged = diverged }
@@ -195,9 +237,13 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
         { Figure.ofLines name $"{(settingOf settings role).Label}: critic weights after training (seed {seeds.Head})" "weight" "count" false [] with
             Histograms = [ histogram role ] }
     let c = bound settings
-    let percentOf (name: string) =
-        (100.0 * (metrics |> List.averageBy (fun m -> m.Values[name]))).ToString("F1", System.Globalization.CultureInfo.InvariantCulture)
+    let meanOf (name: string) = metrics |> List.averageBy (fun m -> m.Values[name])
+    let percentOf (name: string) = (100.0 * meanOf name).ToString("F1", System.Globalization.CultureInfo.InvariantCulture)
+    let plain (name: string) = (meanOf name).ToString("F2", System.Globalization.CultureInfo.InvariantCulture)
     let atStart, atEnd, trained, moved = "clip.fractionAtBoundsAtStart", "clip.fractionAtBounds", "clip.trainedToBounds", "gp.relativeChange"
+    let afterOne, initialExtremes = "clip.firstIteration.fractionAtBounds", "gp.initial.fractionAtExtremes"
+    let kurtosis, initialKurtosis = "gp.excessKurtosis", "gp.initial.excessKurtosis"
+    let initBound = (1.0 / sqrt (float scale.Width)).ToString("G3", System.Globalization.CultureInfo.InvariantCulture)
     let claims = settings.Claims |> List.map (Claims.evaluate metrics)
     { ExperimentId = Id
       Title = title
@@ -224,6 +270,8 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
           $"Weights: every weight of the critic's linear layers, biases excluded. 'Within 1%% of the bounds' means | |w| - c | <= 0.01 c with c = {c}. The gradient-penalty critic has no bounds: its claim uses each layer's own extremes +-max |w| (per layer, since the initial scale +-1/sqrt(fan_in) differs between layers; uniform weights give about 1%%), and gp.fractionAtClipBounds reports the fraction near +-c for comparison."
           "clip.fractionAtBoundsAtStart is the fraction the very first clipping produces from the PyTorch-style initialisation (uniform in +-1/sqrt(fan_in), wider than c): part of the pile-up at +-c is there before any training. clip.trainedToBounds and the relativeChange metrics say how much training itself moved the weights."
           $"Measured here (mean over seeds): {percentOf atStart}%% of the clipped critic's weights sat at +-c after the first clipping, {percentOf atEnd}%% after training; training moved {percentOf trained}%% of the weights that started inside the bounds onto them. The gradient-penalty critic's weights moved by {percentOf moved}%% of their norm."
+          $"Controls. clip-weights-at-bounds is tested again on the same critic after one generator iteration (clip.firstIteration.fractionAtBounds, {percentOf afterOne}%%; a replay of the same seed's training for one iteration). Under this initialisation the pile-up at +-c is there from the first clamp: PyTorch's weights are uniform in +-1/sqrt(fan_in) = +-{initBound}, so clamping them to +-{c} puts 1 - c sqrt(fan_in) of each hidden layer's weights at the bounds. When the control passes too, the verdict is uninformative: the test cannot tell what training does from what the first clamp does, and says nothing about the paper's claim either way."
+          $"gp-weights-spread is tested again on the penalty critic's initial weights (gp.initial.fractionAtExtremes, {percentOf initialExtremes}%%): uniform weights are already spread, so 'few weights at the extremes' does not show what training did; when the control passes, the verdict is uninformative. gp-weights-bell-shaped asks what the paper's histogram shows instead: a bell shape. Excess kurtosis (m4 / m2^2 - 3, per layer, averaged over layers weighted by size) is -1.2 for the uniform initialisation, 0 for a Gaussian, -2 for two spikes at +-c; the threshold -0.6 is the midpoint between uniform and Gaussian, and its control is again the initial weights (gp.initial.excessKurtosis, {plain initialKurtosis}; after training {plain kurtosis})."
           $"Figures show seed {seeds.Head}, {settings.HistogramBins} bins over +-1.05 max |w| of each critic."
           yield! scaleNote options.Scale claims $"The networks here are {scale.Width} wide and train {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].Width} wide, {settings.Scales[Paper].GeneratorIterations} iterations); relativeChange says how far the weights moved from their start."
           yield! Experiment.divergenceNotes measurements ] }

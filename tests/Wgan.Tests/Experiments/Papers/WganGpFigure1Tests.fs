@@ -90,7 +90,10 @@ let ``a claim on a metric of a data set the manifest does not list is rejected``
     let errors = errorsOf text
     Assert.Contains(errors, fun e -> e.StartsWith "$.claims[1].metric: must be a metric this experiment measures")
     Assert.Contains(errors, fun e -> e.StartsWith "$.claims[4].metric: must be a metric this experiment measures")
-    Assert.Equal(2, errors.Length)
+    // Their controls (25gaussians.radial.capturedFraction, 25gaussians.radialGap) are rejected likewise.
+    Assert.Contains(errors, fun e -> e.StartsWith "$.claims[1].control.metric: must be a metric this experiment measures")
+    Assert.Contains(errors, fun e -> e.StartsWith "$.claims[4].control.metric: must be a metric this experiment measures")
+    Assert.Equal(4, errors.Length)
 
 [<Fact>]
 let ``gradient-norms setting ids must be unique`` () =

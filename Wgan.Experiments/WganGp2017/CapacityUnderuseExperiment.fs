@@ -160,13 +160,9 @@ let quantile (q: float) (values: float[]) =
     let i = int (floor h)
     if i + 1 >= sorted.Length then sorted[sorted.Length - 1] else sorted[i] + (h - float i) * (sorted[i + 1] - sorted[i])
 
-/// The Earth-Mover distance the best radial critic attains between two samples of the plane: for any
-/// 1-Lipschitz g, f(x) = g(||x||) is 1-Lipschitz (| ||x|| - ||y|| | <= ||x - y||), and the supremum of
-/// E_real f - E_fake f over such f is the 1-D W1 between the samples' radii (Kantorovich-Rubinstein in 1-D).
-/// It is at most the W1 between the samples themselves (weak duality).
-let radialEarthMover (real: float[][]) (fake: float[][]) =
-    let radius (p: float[]) = sqrt (p |> Array.sumBy (fun v -> v * v))
-    EarthMover.earthMover1D (Array.map radius real) (Array.map radius fake)
+/// The Earth-Mover distance the best radial critic attains between two samples of the plane (the core's
+/// KantorovichPotential.radialEarthMover: the 1-D W1 between the samples' radii, at most their W1).
+let radialEarthMover (real: float[][]) (fake: float[][]) = KantorovichPotential.radialEarthMover real fake
 
 /// The centres of a resolution x resolution grid of cells over [-h, h]^2, row by row from the bottom, as
 /// x1, x2 pairs.

@@ -45,3 +45,19 @@ let normalizationLayer (normalization: Normalization) (shape: int64[]) : torch.n
     | LayerNorm -> torch.nn.LayerNorm(shape)
     | BatchNorm when shape.Length = 1 -> new Layers.BatchNorm(shape[0], 2)
     | BatchNorm -> new Layers.BatchNorm(shape[0], 4)
+
+/// How a network's linear layers are initialised: PyTorch's default (uniform in +-1/sqrt(fan_in), weights
+/// and biases) or tflib's as gan_toy.py builds its layers (He-uniform hidden layers, Glorot-uniform output
+/// layer, zero biases).
+type Scheme =
+    | PyTorchDefault
+    | Tflib
+
+/// Redraws the linear layers (input side first, the last one the output layer) with `scheme` from
+/// `generator`; PyTorchDefault leaves them as they are (the networks are built with it).
+let apply (scheme: Scheme) (generator: torch.Generator) (linears: Modules.Linear[]) : unit =
+    match scheme with
+    | PyTorchDefault -> ()
+    | Tflib ->
+        linears |> Array.iteri (fun i linear ->
+            tflibLinear generator (if i = linears.Length - 1 then Glorot else He) linear.weight linear.bias)

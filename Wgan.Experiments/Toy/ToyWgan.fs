@@ -122,23 +122,39 @@ let private withoutGradient (f: unit -> 'T) : 'T =
 let finite (what: string) (step: int) (value: float) =
     if Double.IsFinite value then "" else $"{what} is {value} at step {step}"
 
-/// One critic step on a fresh batch of `dataset` (real) against a fresh batch of the fixed generator
-/// Pr + N(0, sigma^2 I) (fake); all randomness (batches and penalty coefficients) comes from `generator`.
-/// Returns the critic loss E f(fake) - E f(real) (+ penalty) before the update.
+/// How the fixed generator's batch relates to the real batch of the same critic step.
+type FakeBatch =
+    /// An independent sample of Pr + N(0, sigma^2 I).
+    | Independent
+    /// The same real batch plus N(0, sigma^2 I) (gan_toy.py, FIXED_GENERATOR: `fake = real_data + noise`): each
+    /// penalty interpolate then lies between a point and its own noisy copy.
+    | RealPlusNoise
+
+/// "independent" | "real-plus-noise".
+let fakeBatch: Decoder<FakeBatch> = Decode.oneOf [ "independent", Independent; "real-plus-noise", RealPlusNoise ]
+
+/// One critic step on a fresh batch of `dataset` (real) against a batch of the fixed generator
+/// Pr + N(0, sigma^2 I) (fake), coupled to the real batch as `coupling` says; all randomness (batches and
+/// penalty coefficients) comes from `generator`. Returns the critic loss E f(fake) - E f(real) (+ penalty)
+/// before the update.
 let criticStepAgainstNoisyCopy
     (critic: Mlp)
     (optimizer: Optimizer)
     (lipschitz: LipschitzConstraint)
     (dataset: ToyDataset)
+    (coupling: FakeBatch)
     (sigma: float)
     (batchSize: int)
     (device: torch.Device)
     (generator: torch.Generator)
     : float =
     use _ = torch.NewDisposeScope()
-    let real = (ToyData.sample dataset batchSize generator).``to``(device)
-    let fake = (ToyData.noisyCopy dataset sigma batchSize generator).``to``(device)
-    (CriticStep.criticStep critic optimizer lipschitz real fake generator).Loss
+    let sampled = ToyData.sample dataset batchSize generator
+    let fake =
+        match coupling with
+        | Independent -> ToyData.noisyCopy dataset sigma batchSize generator
+        | RealPlusNoise -> ToyData.plusNoise sampled sigma generator
+    (CriticStep.criticStep critic optimizer lipschitz (sampled.``to``(device)) (fake.``to``(device)) generator).Loss
 
 /// A batch of generator noise z ~ N(0, I), [n, dimension], drawn on the CPU.
 let noise (dimension: int) (n: int) (device: torch.Device) (generator: torch.Generator) : torch.Tensor =

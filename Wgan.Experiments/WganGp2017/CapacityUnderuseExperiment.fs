@@ -16,10 +16,12 @@ open Wgan.Experiments.Manifest
 [<Literal>]
 let Id = "capacity-underuse"
 
-/// A critic's training: activation, normalisation, optimiser and constraint (its widths are set per scale).
+/// A critic's training: activation, normalisation, initialisation, optimiser and constraint (its widths are
+/// set per scale).
 type CriticSettings =
     { Activation: Activation
       Normalization: Normalization
+      Initialization: Initialization.Scheme
       Optimizer: OptimizerSpec
       Constraint: LipschitzConstraint }
 
@@ -46,6 +48,10 @@ type Settings =
       Datasets: ToyDataset list
       /// sigma of the fixed generator Pg = Pr + N(0, sigma^2 I).
       GeneratorNoise: float
+      /// How a training step's fake batch relates to its real batch.
+      FakeBatch: ToyWgan.FakeBatch
+      /// Equal-count radius bins of the radial fit that the structure measure removes.
+      StructureBins: int
       /// The surfaces cover [-h, h]^2.
       PlotHalfWidth: float
       ClippedCritic: CriticSettings
@@ -53,22 +59,28 @@ type Settings =
       Scales: Map<Scale, ScaleSettings>
       Claims: ClaimSpec list }
 
-/// The two critics, by the prefix their metrics carry.
+/// The trained critics, by the prefix their metrics carry: the clipped one, the penalised one, and a
+/// replicate of the penalised one from other initial weights and batches (the control that removes the
+/// claimed cause, clipping, while keeping everything else).
 type CriticKind =
     | Clipped
     | Penalised
+    | Replicate
 
     member this.Prefix =
         match this with
         | Clipped -> "clip"
         | Penalised -> "gp"
+        | Replicate -> "gp2"
 
+    /// The seed coordinate of the critic's generator (2 is the evaluation samples').
     member this.Code =
         match this with
         | Clipped -> 0
         | Penalised -> 1
+        | Replicate -> 3
 
-let kinds = [ Clipped; Penalised ]
+let kinds = [ Clipped; Penalised; Replicate ]
 
 /// Metric names measured on one data set.
 let datasetMetricNames (d: ToyDataset) =
@@ -79,13 +91,19 @@ let datasetMetricNames (d: ToyDataset) =
           $"{d.Name}.{k.Prefix}.lipschitzMax"
           $"{d.Name}.{k.Prefix}.capturedFraction"
           $"{d.Name}.{k.Prefix}.capturedFractionAtMax"
+          $"{d.Name}.{k.Prefix}.structure"
       $"{d.Name}.radial.capturedFraction"
+      $"{d.Name}.radial.structure"
       $"{d.Name}.captureGap"
-      $"{d.Name}.radialGap" ]
+      $"{d.Name}.radialGap"
+      $"{d.Name}.replicateGap"
+      $"{d.Name}.structureGap"
+      $"{d.Name}.replicateStructureGap" ]
 
 /// Metric names over the data sets of a manifest.
 let metricNames (ds: ToyDataset list) =
-    (ds |> List.collect datasetMetricNames) @ [ "clip.capturedFraction"; "gp.capturedFraction"; "radial.capturedFraction"; "captureGap" ]
+    (ds |> List.collect datasetMetricNames)
+    @ [ "clip.capturedFraction"; "gp.capturedFraction"; "radial.capturedFraction"; "captureGap"; "clip.structure"; "gp.structure"; "radial.structure" ]
 
 /// The quantile of the input-gradient norms taken as a critic's empirical Lipschitz constant: a robust high
 /// quantile rather than the maximum, which one point can set (issue 16: the maximum over 3,072 points made
@@ -102,13 +120,18 @@ let metrics =
       "<dataset>.<clip|gp>.capturedFractionAtMax", "(dualEstimate / lipschitzMax) / w1: the same with the largest norm as the constant"
       "<dataset>.radial.capturedFraction", "control: the fraction the best radial critic f(x) = g(||x||) captures, W1 between the radii of the two samples (1-D, exact) / w1: a critic that ignores the data's structure"
       "<dataset>.captureGap", "gp.capturedFraction - clip.capturedFraction on the data set"
-      "<dataset>.radialGap", "control: gp.capturedFraction - radial.capturedFraction, the same gap with the clipped critic replaced by the radial one"
-      "clip.capturedFraction, gp.capturedFraction, radial.capturedFraction, captureGap", "the same, averaged over the manifest's data sets" ]
+      "<dataset>.radialGap", "gp.capturedFraction - radial.capturedFraction, the same gap with the clipped critic replaced by the radial one"
+      "<dataset>.<clip|gp|gp2|radial>.structure", "how much of the exact optimal critic's structure the critic reproduces: the correlation of the two functions' residuals after a piecewise-linear fit of the radius (KantorovichPotential.structureCorrelation) over the evaluation samples; 1 for the optimal critic, about 0 for a function of the radius"
+      "<dataset>.replicateGap", "control: gp.capturedFraction - gp2.capturedFraction, the gap with the clipped critic replaced by a second penalty critic (other weights and batches)"
+      "<dataset>.structureGap", "gp.structure - clip.structure"
+      "<dataset>.replicateStructureGap", "control: gp.structure - gp2.structure"
+      "clip.capturedFraction, gp.capturedFraction, radial.capturedFraction, captureGap, clip.structure, gp.structure, radial.structure", "the same, averaged over the manifest's data sets" ]
 
 let private criticSettings (expected: string) (isExpected: LipschitzConstraint -> bool) : Decoder<CriticSettings> =
     Decode.object (fun r ->
         { Activation = r.Required("activation", activation)
           Normalization = r.Required("normalization", normalization)
+          Initialization = r.Required("initialization", Decode.oneOf [ "pytorch", Initialization.PyTorchDefault; "tflib", Initialization.Tflib ])
           Optimizer = r.Required("optimizer", optimizer)
           Constraint = r.Required("constraint", lipschitzConstraint |> ToyWgan.requiring isExpected $"must be a {expected} constraint") })
 
@@ -133,6 +156,8 @@ let decodeSettings: Decoder<Settings> =
           VerifyTolerance = r.Required("verifyTolerance", verifyTolerance)
           Datasets = datasets
           GeneratorNoise = r.Required("generatorNoise", Decode.positiveFloat)
+          FakeBatch = r.Required("fakeBatch", ToyWgan.fakeBatch)
+          StructureBins = r.Required("structureBins", Decode.intInRange 1 1024)
           PlotHalfWidth = r.Required("plotHalfWidth", Decode.positiveFloat)
           ClippedCritic = r.Required("clippedCritic", criticSettings "weight-clipping" (function WeightClipping _ -> true | _ -> false))
           PenaltyCritic = r.Required("penaltyCritic", criticSettings "gradient-penalty" (function GradientPenalty _ -> true | _ -> false))
@@ -146,6 +171,8 @@ type CriticMeasurement =
       Lipschitz: float
       /// The largest input-gradient norm.
       LipschitzMax: float
+      /// The correlation of its non-radial part with the optimal critic's (KantorovichPotential.structureCorrelation).
+      Structure: float
       /// f / Lipschitz on the grid cells, row by row from the bottom (resolution^2 values).
       Surface: float[] }
 
@@ -182,6 +209,7 @@ let measureCritic
     (real: torch.Tensor)
     (fake: torch.Tensor)
     (lipschitzPoints: torch.Tensor)
+    (structureOf: float[] -> float)
     : CriticMeasurement =
     let n = scale.GridResolution
     network.eval()
@@ -189,22 +217,31 @@ let measureCritic
     let lipschitz = quantile LipschitzQuantile norms
     use _ = torch.NewDisposeScope()
     use _ = torch.no_grad()
-    let estimate = (KantorovichRubinstein.dualEstimateOfScores (network.call real) (network.call fake)).ToDouble()
+    let realScores, fakeScores = network.call real, network.call fake
+    let estimate = (KantorovichRubinstein.dualEstimateOfScores realScores fakeScores).ToDouble()
+    let structure = structureOf (Array.append (ToyWgan.column 0 realScores) (ToyWgan.column 0 fakeScores))
     let grid = torch.tensor(gridPoints settings.PlotHalfWidth n).reshape(int64 (n * n), 2L).``to``(device)
     let values = network.call grid |> ToyWgan.column 0
     { DualEstimate = estimate
       Lipschitz = lipschitz
       LipschitzMax = Array.max norms
+      Structure = structure
       Surface = values |> Array.map (fun v -> v / lipschitz) }
 
 /// The key of the unit that measures `dataset` for `seed`.
 let unitKey (seed: int64) (dataset: ToyDataset) = $"seed-{seed}/{dataset.Name}"
 
-/// One unit of work: both critics on one data set for one seed. The evaluation samples and each critic have
-/// their own generator, derived from (seed, data set, role), so units are independent of each other. The
-/// critics train one after the other in one TrainingLoop (steps 1 .. CriticSteps the clipped critic, then as
-/// many the penalised one), saved to `checkpoints` every CheckpointEvery steps and resumed from the last
-/// save; a critic whose loss becomes NaN or infinite stops training (the other goes on) and measures NaN.
+/// The grid points of the surfaces as rows (x1, x2).
+let private gridRows (halfWidth: float) (resolution: int) =
+    gridPoints halfWidth resolution |> Array.chunkBySize 2 |> Array.map (Array.map float)
+
+/// One unit of work: the three critics on one data set for one seed. The evaluation samples and each critic
+/// have their own generator, derived from (seed, data set, role), so units are independent of each other.
+/// The critics train one after the other in one TrainingLoop (steps 1 .. CriticSteps the clipped critic,
+/// then as many the penalised one, then its replicate), saved to `checkpoints` every CheckpointEvery steps
+/// and resumed from the last save; a critic whose loss becomes NaN or infinite stops training (the others go
+/// on) and measures NaN. The exact optimal critic between the evaluation samples (their Kantorovich
+/// potential) is the reference of the structure measure.
 let measureDataset (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (checkpoints: UnitCheckpoints) (seed: int64) (dataset: ToyDataset) : ToyWgan.UnitMeasurement =
     let generatorFor role = new torch.Generator(uint64 (Seeds.derive seed [ ToyWgan.datasetCode dataset; role ]))
     use evaluationGenerator = generatorFor 2
@@ -217,75 +254,86 @@ let measureDataset (settings: Settings) (scale: ScaleSettings) (device: torch.De
     let interpolates = GradientPenalty.interpolate real fake evaluationGenerator
     let lipschitzPoints = torch.cat([| real; fake; interpolates |], 0L).``to``(device)
     let realRows, fakeRows = ToyWgan.toRows real, ToyWgan.toRows fake
-    let earthMover = EarthMover.earthMover realRows fakeRows
+    // The exact optimal critic between the evaluation samples, and the best critic of the radius alone (the
+    // 1-D potential between the radii): the references of the structure measure.
+    let optimal = KantorovichPotential.potential realRows fakeRows
+    let earthMover = optimal.EarthMover
+    let radius (z: float[]) = sqrt (Array.sumBy (fun c -> c * c) z)
+    let radial = KantorovichPotential.potential (realRows |> Array.map (fun z -> [| radius z |])) (fakeRows |> Array.map (fun z -> [| radius z |]))
+    let at = Array.append realRows fakeRows
+    let optimalValues = at |> Array.map optimal.At
+    let structureOf (values: float[]) = KantorovichPotential.structureCorrelation settings.StructureBins at values optimalValues
     let realOnDevice, fakeOnDevice = real.``to``(device), fake.``to``(device)
-    let criticOf (kind: CriticKind) = match kind with Clipped -> settings.ClippedCritic | Penalised -> settings.PenaltyCritic
-    // Each critic is initialised from, and trains with, its own generator; arrays are indexed by CriticKind.Code.
-    use clippedGenerator = generatorFor Clipped.Code
-    use penalisedGenerator = generatorFor Penalised.Code
-    let generators = [| clippedGenerator; penalisedGenerator |]
-    let network (kind: CriticKind) =
-        let c = criticOf kind
-        let m = new Mlp({ Inputs = 2; Hidden = scale.CriticHidden; Outputs = 1; Activation = c.Activation; Normalization = c.Normalization }, generators[kind.Code])
-        m.``to``(device) |> ignore
-        m
-    use clippedNetwork = network Clipped
-    use penalisedNetwork = network Penalised
-    let networks = [| clippedNetwork; penalisedNetwork |]
-    use clippedOptimizer = Optimizer.create (criticOf Clipped).Optimizer (clippedNetwork.parameters())
-    use penalisedOptimizer = Optimizer.create (criticOf Penalised).Optimizer (penalisedNetwork.parameters())
-    let optimizers = [| clippedOptimizer; penalisedOptimizer |]
+    let criticOf (kind: CriticKind) = match kind with Clipped -> settings.ClippedCritic | Penalised | Replicate -> settings.PenaltyCritic
+    // Each critic is initialised from, and trains with, its own generator; arrays follow `kinds`.
+    let generators = kinds |> List.map (fun k -> generatorFor k.Code) |> Array.ofList
+    use _ = { new System.IDisposable with member _.Dispose() = for g in generators do g.Dispose() }
+    let networks =
+        kinds
+        |> List.mapi (fun i kind ->
+            let c = criticOf kind
+            let m = new Mlp({ Inputs = 2; Hidden = scale.CriticHidden; Outputs = 1; Activation = c.Activation; Normalization = c.Normalization }, generators[i])
+            Initialization.apply c.Initialization generators[i] m.Linears
+            m.``to``(device) |> ignore
+            m)
+        |> Array.ofList
+    use _ = { new System.IDisposable with member _.Dispose() = for m in networks do m.Dispose() }
+    let optimizers = kinds |> List.mapi (fun i kind -> Optimizer.create (criticOf kind).Optimizer (networks[i].parameters())) |> Array.ofList
+    use _ = { new System.IDisposable with member _.Dispose() = for o in optimizers do (o :> System.IDisposable).Dispose() }
     let steps = scale.CriticSteps
     // The step at which each critic diverged (0: it did not); a checkpoint keeps it.
     let divergedAt = Array.zeroCreate<int64> kinds.Length
     let step k =
-        let kind = if k <= steps then Clipped else Penalised
-        let s = if k <= steps then k else k - steps
-        if divergedAt[kind.Code] > 0L then Ok []
+        let i = (k - 1) / steps
+        let s = k - i * steps
+        if divergedAt[i] > 0L then Ok []
         else
+            let kind = kinds[i]
             let loss =
-                ToyWgan.criticStepAgainstNoisyCopy networks[kind.Code] optimizers[kind.Code] (criticOf kind).Constraint dataset settings.GeneratorNoise scale.BatchSize device generators[kind.Code]
+                ToyWgan.criticStepAgainstNoisyCopy networks[i] optimizers[i] (criticOf kind).Constraint dataset settings.FakeBatch settings.GeneratorNoise scale.BatchSize device generators[i]
             if System.Double.IsFinite loss then Ok []
             else
-                divergedAt[kind.Code] <- int64 s
-                Ok [ [| float kind.Code; float s; loss |] ]
+                divergedAt[i] <- int64 s
+                Ok [ [| float i; float s; loss |] ]
     let rows, _ =
         TrainingLoop.runWith checkpoints scale.CheckpointEvery
-            { Networks = [ clippedNetwork; penalisedNetwork ]; Optimizers = [ clippedOptimizer; penalisedOptimizer ]; Generators = [ clippedGenerator; penalisedGenerator ] }
+            { Networks = [ for m in networks -> m :> torch.nn.Module ]; Optimizers = List.ofArray optimizers; Generators = List.ofArray generators }
             { Read = (fun () -> Array.copy divergedAt); Write = fun saved -> Array.blit saved 0 divergedAt 0 divergedAt.Length }
-            (2 * steps) (fun () -> []) step
-    let divergence (kind: CriticKind) =
-        match rows |> Array.tryFind (fun r -> int r[0] = kind.Code) with
+            (kinds.Length * steps) (fun () -> []) step
+    let divergence (i: int) =
+        match rows |> Array.tryFind (fun r -> int r[0] = i) with
         | Some r -> ToyWgan.finite "critic loss" (int r[1]) r[2]
         | None -> ""
-    let measure (kind: CriticKind) =
-        if divergence kind <> "" then
-            { DualEstimate = nan; Lipschitz = nan; LipschitzMax = nan; Surface = Array.create (scale.GridResolution * scale.GridResolution) nan }
-        else measureCritic settings scale device networks[kind.Code] realOnDevice fakeOnDevice lipschitzPoints
-    let clipped = measure Clipped
-    let penalised = measure Penalised
+    let measured =
+        kinds |> List.mapi (fun i _ ->
+            if divergence i <> "" then
+                { DualEstimate = nan; Lipschitz = nan; LipschitzMax = nan; Structure = nan; Surface = Array.create (scale.GridResolution * scale.GridResolution) nan }
+            else measureCritic settings scale device networks[i] realOnDevice fakeOnDevice lipschitzPoints structureOf)
     let plotted = min n scale.PlottedSamples
     { Key = unitKey seed dataset
       Scalars =
         readOnlyDict
             [ "w1", earthMover
-              "radial.w1", radialEarthMover realRows fakeRows
-              for kind, c in [ Clipped, clipped; Penalised, penalised ] do
+              "radial.w1", radial.EarthMover
+              "radial.structure", structureOf (at |> Array.map (fun z -> radial.At [| radius z |]))
+              for kind, c in List.zip kinds measured do
                   $"{kind.Prefix}.dualEstimate", c.DualEstimate
                   $"{kind.Prefix}.lipschitz", c.Lipschitz
-                  $"{kind.Prefix}.lipschitzMax", c.LipschitzMax ]
+                  $"{kind.Prefix}.lipschitzMax", c.LipschitzMax
+                  $"{kind.Prefix}.structure", c.Structure ]
       Vectors =
         readOnlyDict
-            [ "clip.surface", clipped.Surface
-              "gp.surface", penalised.Surface
+            [ for kind, c in List.zip kinds measured do
+                  $"{kind.Prefix}.surface", c.Surface
+              "optimal.surface", gridRows settings.PlotHalfWidth scale.GridResolution |> Array.map optimal.At
               "real.x1", realRows[.. plotted - 1] |> Array.map (fun p -> p[0])
               "real.x2", realRows[.. plotted - 1] |> Array.map (fun p -> p[1])
               "fake.x1", fakeRows[.. plotted - 1] |> Array.map (fun p -> p[0])
               "fake.x2", fakeRows[.. plotted - 1] |> Array.map (fun p -> p[1]) ]
       Texts = readOnlyDict []
       Diverged =
-        [ for kind in kinds do
-              match divergence kind with
+        [ for i, kind in List.indexed kinds do
+              match divergence i with
               | "" -> ()
               | reason -> $"{kind.Prefix} critic: {reason}" ]
         |> String.concat "; " }
@@ -294,58 +342,98 @@ let measureDataset (settings: Settings) (scale: ScaleSettings) (device: torch.De
 type DatasetMeasurement =
     { Dataset: ToyDataset
       EarthMover: float
-      /// The best radial critic's estimate (radialEarthMover).
+      /// The best radial critic's estimate (radialEarthMover) and its structure score.
       RadialEarthMover: float
+      RadialStructure: float
       Clipped: CriticMeasurement
-      Penalised: CriticMeasurement }
+      Penalised: CriticMeasurement
+      Replicate: CriticMeasurement }
+
+    member this.Of(kind: CriticKind) =
+        match kind with
+        | Clipped -> this.Clipped
+        | Penalised -> this.Penalised
+        | Replicate -> this.Replicate
 
 let private datasetMeasurement (dataset: ToyDataset) (m: ToyWgan.UnitMeasurement) =
     let critic (kind: CriticKind) =
         { DualEstimate = m.Scalars[$"{kind.Prefix}.dualEstimate"]
           Lipschitz = m.Scalars[$"{kind.Prefix}.lipschitz"]
           LipschitzMax = m.Scalars[$"{kind.Prefix}.lipschitzMax"]
+          Structure = m.Scalars[$"{kind.Prefix}.structure"]
           Surface = m.Vectors[$"{kind.Prefix}.surface"] }
-    { Dataset = dataset; EarthMover = m.Scalars["w1"]; RadialEarthMover = m.Scalars["radial.w1"]; Clipped = critic Clipped; Penalised = critic Penalised }
+    { Dataset = dataset
+      EarthMover = m.Scalars["w1"]
+      RadialEarthMover = m.Scalars["radial.w1"]
+      RadialStructure = m.Scalars["radial.structure"]
+      Clipped = critic Clipped
+      Penalised = critic Penalised
+      Replicate = critic Replicate }
 
 /// The per-seed metrics.
 let seedMetrics (measurements: DatasetMeasurement list) : IReadOnlyDictionary<string, float> =
+    let fraction (m: DatasetMeasurement) (kind: CriticKind) = capturedFraction m.EarthMover (m.Of kind)
     let values =
         [ for m in measurements do
               let d = m.Dataset.Name
-              let clip, gp = capturedFraction m.EarthMover m.Clipped, capturedFraction m.EarthMover m.Penalised
               let radial = m.RadialEarthMover / m.EarthMover
               $"{d}.w1", m.EarthMover
-              for kind, c in [ Clipped, m.Clipped; Penalised, m.Penalised ] do
+              for kind in kinds do
+                  let c = m.Of kind
                   $"{d}.{kind.Prefix}.dualEstimate", c.DualEstimate
                   $"{d}.{kind.Prefix}.lipschitz", c.Lipschitz
                   $"{d}.{kind.Prefix}.lipschitzMax", c.LipschitzMax
                   $"{d}.{kind.Prefix}.capturedFraction", capturedFraction m.EarthMover c
                   $"{d}.{kind.Prefix}.capturedFractionAtMax", capturedFractionAtMax m.EarthMover c
+                  $"{d}.{kind.Prefix}.structure", c.Structure
               $"{d}.radial.capturedFraction", radial
-              $"{d}.captureGap", gp - clip
-              $"{d}.radialGap", gp - radial
+              $"{d}.radial.structure", m.RadialStructure
+              $"{d}.captureGap", fraction m Penalised - fraction m Clipped
+              $"{d}.radialGap", fraction m Penalised - radial
+              $"{d}.replicateGap", fraction m Penalised - fraction m Replicate
+              $"{d}.structureGap", m.Penalised.Structure - m.Clipped.Structure
+              $"{d}.replicateStructureGap", m.Penalised.Structure - m.Replicate.Structure
           let meanOf f = measurements |> List.averageBy f
-          "clip.capturedFraction", meanOf (fun m -> capturedFraction m.EarthMover m.Clipped)
-          "gp.capturedFraction", meanOf (fun m -> capturedFraction m.EarthMover m.Penalised)
+          "clip.capturedFraction", meanOf (fun m -> fraction m Clipped)
+          "gp.capturedFraction", meanOf (fun m -> fraction m Penalised)
           "radial.capturedFraction", meanOf (fun m -> m.RadialEarthMover / m.EarthMover)
-          "captureGap", meanOf (fun m -> capturedFraction m.EarthMover m.Penalised - capturedFraction m.EarthMover m.Clipped) ]
+          "captureGap", meanOf (fun m -> fraction m Penalised - fraction m Clipped)
+          "clip.structure", meanOf (fun m -> m.Clipped.Structure)
+          "gp.structure", meanOf (fun m -> m.Penalised.Structure)
+          "radial.structure", meanOf (fun m -> m.RadialStructure) ]
     readOnlyDict values
+
+let private initializationText (scheme: Initialization.Scheme) =
+    match scheme with
+    | Initialization.PyTorchDefault -> "as PyTorch's nn.Linear (uniform in +-1/sqrt(fan_in))"
+    | Initialization.Tflib -> "as tflib (He-uniform hidden layers, Glorot-uniform output layer, zero biases)"
+
+let private fakeBatchText (coupling: ToyWgan.FakeBatch) =
+    match coupling with
+    | ToyWgan.Independent -> "an independent sample of Pr + N(0, sigma^2 I)"
+    | ToyWgan.RealPlusNoise -> "the step's own real batch plus N(0, sigma^2 I) (gan_toy.py: fake = real_data + noise)"
 
 let private title = "Capacity underuse: critics of a fixed generator under weight clipping and gradient penalty"
 let private source = "WGAN-GP (Gulrajani et al. 2017), Figure 1a"
 
-let private surfaceFigure (settings: Settings) (resolution: int) (dataset: ToyDataset) (unit: ToyWgan.UnitMeasurement) (kind: CriticKind) : Figure =
-    let critic = match kind with Clipped -> settings.ClippedCritic | Penalised -> settings.PenaltyCritic
-    let values = unit.Vectors[$"{kind.Prefix}.surface"]
+/// The value surface of a critic (`prefix` clip, gp or gp2) or of the exact optimal critic (`optimal`).
+let private surfaceFigure (settings: Settings) (resolution: int) (dataset: ToyDataset) (unit: ToyWgan.UnitMeasurement) (prefix: string) : Figure =
+    let title, label =
+        match prefix with
+        | "clip" -> Manifest.constraintText settings.ClippedCritic.Constraint, "critic value f(x) / empirical Lipschitz constant"
+        | "optimal" -> "the exact optimal critic (Kantorovich potential of the evaluation samples)", "optimal critic value (1-Lipschitz)"
+        | "gp2" -> $"{Manifest.constraintText settings.PenaltyCritic.Constraint} (replicate)", "critic value f(x) / empirical Lipschitz constant"
+        | _ -> Manifest.constraintText settings.PenaltyCritic.Constraint, "critic value f(x) / empirical Lipschitz constant"
+    let values = unit.Vectors[$"{prefix}.surface"]
     let h = settings.PlotHalfWidth
-    { Name = $"surface-{dataset.Name}-{kind.Prefix}"
-      Title = $"{ToyWgan.datasetTitle dataset}: {Manifest.constraintText critic.Constraint}"
+    { Name = $"surface-{dataset.Name}-{prefix}"
+      Title = $"{ToyWgan.datasetTitle dataset}: {title}"
       XLabel = "x1"
       YLabel = "x2"
       LogY = false
       Lines = []
       Surfaces =
-        [ { Label = "critic value f(x) / empirical Lipschitz constant"
+        [ { Label = label
             XMin = -h
             XMax = h
             YMin = -h
@@ -363,7 +451,7 @@ let units (settings: Settings) (options: RunOptions) : ToyWgan.ToyUnit list =
     [ for seed in Experiment.seedsFor settings.Seed scale.Seeds options.Seeds do
           for dataset in settings.Datasets ->
               { Key = unitKey seed dataset
-                Description = $"seed {seed}, {dataset.Name}: clipped and gradient-penalty critics"
+                Description = $"seed {seed}, {dataset.Name}: clipped, gradient-penalty and replicate critics"
                 Run = fun checkpoints -> measureDataset settings scale device checkpoints seed dataset } ]
 
 /// The experiment's result from its units' measurements.
@@ -393,8 +481,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: ToyWgan.U
         "Controls. The radial critic is f(x) = g(||x||) with the best 1-Lipschitz g: it ignores every mode of the data, and it is exact (for 1-Lipschitz g, g(||x||) is 1-Lipschitz, and the supremum of E_Pr f - E_Pg f over such f is the 1-D W1 between the radii of the two samples); its captured fraction is that distance over the exact W1. "
         + $"Mean captured fractions ({LipschitzQuantile} quantile): {fractions}. "
         + "gp-captures-most is tested again on the radial critic: when a critic that knows nothing of the modes also captures 'most' of W1, the test cannot show that the penalty critic captures the data's structure (verdict uninformative if the penalty critic passes). "
-        + "clip-underuses is tested again with the clipped critic replaced by the radial one (radialGap = gp - radial): a gap of 0.2 is informative about clipping only when it exceeds what the penalty critic gains over a structure-free critic; when the radial critic captures more than 0.8 of W1 this control can hardly pass, so it guards against a data set on which simple functions lose much of W1, not against seed noise. "
-        + "The control that removes the claimed cause directly, a second penalty critic from another seed in the clipped critic's place (gp - gp'), would train one more penalty critic per unit and does not fit this experiment's compute budget at quick scale."
+        + "clip-underuses is tested again with the clipped critic replaced by the gradient-penalty replicate (replicateGap = gp - gp2): two penalty critics that differ only in their weights and batches must not show a gap of 0.2, or the gap does not measure clipping (radialGap, gp - radial, is reported too)."
     { ExperimentId = Id
       Title = title
       Source = source
@@ -404,25 +491,27 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: ToyWgan.U
       Claims = claims
       Series =
         [ { Name = "critics"
-            Columns = [ "seed"; "dataset"; "critic"; "dual_estimate"; "lipschitz"; "lipschitz_max"; "w1"; "captured_fraction" ]
+            Columns = [ "seed"; "dataset"; "critic"; "dual_estimate"; "lipschitz"; "lipschitz_max"; "w1"; "captured_fraction"; "structure" ]
             Rows =
               [ for seed, ms in perSeed do
                     for m in ms do
-                        for kind, c in [ Clipped, m.Clipped; Penalised, m.Penalised ] do
-                            [| float seed; float (ToyWgan.datasetCode m.Dataset); float kind.Code; c.DualEstimate; c.Lipschitz; c.LipschitzMax; m.EarthMover; capturedFraction m.EarthMover c |]
+                        for kind in kinds do
+                            let c = m.Of kind
+                            [| float seed; float (ToyWgan.datasetCode m.Dataset); float kind.Code; c.DualEstimate; c.Lipschitz; c.LipschitzMax; m.EarthMover; capturedFraction m.EarthMover c; c.Structure |]
                         // The radial critic is exactly 1-Lipschitz: its estimate is its captured distance.
-                        [| float seed; float (ToyWgan.datasetCode m.Dataset); 2.0; m.RadialEarthMover; 1.0; 1.0; m.EarthMover; m.RadialEarthMover / m.EarthMover |] ] }
+                        [| float seed; float (ToyWgan.datasetCode m.Dataset); 2.0; m.RadialEarthMover; 1.0; 1.0; m.EarthMover; m.RadialEarthMover / m.EarthMover; m.RadialStructure |] ] }
           { Name = "surfaces"
             Columns = [ "dataset"; "critic"; "x1"; "x2"; "value_over_lipschitz" ]
             Rows =
               [ for m in snd perSeed.Head do
-                    for kind, c in [ Clipped, m.Clipped; Penalised, m.Penalised ] do
+                    for kind in kinds do
+                        let c = m.Of kind
                         for i in 0 .. n - 1 do
                             for j in 0 .. n - 1 ->
                                 [| float (ToyWgan.datasetCode m.Dataset); float kind.Code; -h + (float j + 0.5) * cell; -h + (float i + 0.5) * cell; c.Surface[i * n + j] |] ] } ]
       Figures =
         [ for d in settings.Datasets do
-              for kind in kinds -> surfaceFigure settings n d found[unitKey seeds.Head d] kind ]
+              for prefix in [ "optimal"; "clip"; "gp" ] -> surfaceFigure settings n d found[unitKey seeds.Head d] prefix ]
       ImageGrids = []
       Notes =
         [ $"Fixed generator: Pg = Pr + N(0, {Manifest.plainNumber settings.GeneratorNoise}^2 I) (gan_toy.py FIXED_GENERATOR); only the critics train, {scale.CriticSteps} steps of batch {scale.BatchSize}, every batch fresh."
@@ -433,7 +522,9 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: ToyWgan.U
           "Captured fraction = (dual estimate / empirical Lipschitz constant) / exact W1: 1 means the critic, rescaled to be 1-Lipschitz on the points, attains the Earth-Mover distance between the samples. The W1 between finite samples exceeds the population W1 (it also pays for sampling noise), which no smooth critic can exploit; this caps the fraction below 1 even for an optimal critic."
           $"Figures show seed {seeds.Head}: the critic's value divided by its empirical Lipschitz constant on a {n} x {n} grid over [-{h}, {h}]^2, with {min scale.PlottedSamples scale.EvaluationSamples} real (orange) and generated (green) evaluation samples. The paper draws contours of the raw critic; dividing by the constant only rescales them."
           radialNote
-          "CSV codes: dataset 0 = 8gaussians, 1 = 25gaussians, 2 = swissroll; critic 0 = clipped, 1 = gradient penalty, 2 = the best radial critic (exact, Lipschitz constant 1)."
+          "CSV codes: dataset 0 = 8gaussians, 1 = 25gaussians, 2 = swissroll; critic 0 = clipped, 1 = gradient penalty, 2 = the best radial critic (exact, Lipschitz constant 1), 3 = the gradient-penalty replicate."
+          $"The authors' ingredients (gan_toy.py at fa66c57, FIXED_GENERATOR): clipped critic initialised {initializationText settings.ClippedCritic.Initialization}, penalised critics {initializationText settings.PenaltyCritic.Initialization}; fake batch {fakeBatchText settings.FakeBatch}. Each is a manifest option (initialization: pytorch | tflib; fakeBatch: independent | real-plus-noise; optimiser kinds rmsprop, adam (PyTorch's) or tf-rmsprop, tf-adam (TensorFlow 1's, as gan_toy.py ran them)). Not yet an option: gan_toy.py draws the 25 Gaussians from one fixed set of 100,000 points, cycled; here every batch is fresh."
+          $"Structure: the exact optimal critic between the evaluation samples is their Kantorovich potential f*(z) = min_j (||z - y_j|| - v_j), from the optimal assignment's dual (1-Lipschitz everywhere, attaining W1); its surface is drawn beside the critics'. A critic's structure score is the correlation of its values' and f*'s residuals after a piecewise-linear fit of the radius in {settings.StructureBins} equal-count bins, over the {2 * scale.EvaluationSamples} evaluation samples: 1 for f* itself, about 0 for any function of the radius (the radial critic's score is its control). The gp2 critic is a second penalty critic from other weights and batches: replacing the clipped critic by it removes the claimed cause (clipping) and keeps everything else, so the gap claims' controls ask whether two penalty critics differ as much."
           "The paper does not say how long its critics trained ('to optimality'); the step counts are this harness's choice, per scale."
           yield! ToyWgan.scaleNote options.Scale claims $"The critics here are {Manifest.widthsText scale.CriticHidden} wide and train {scale.CriticSteps} steps of batch {scale.BatchSize}; paper scale trains {Manifest.widthsText settings.Scales[Paper].CriticHidden} critics for {settings.Scales[Paper].CriticSteps} steps of batch {settings.Scales[Paper].BatchSize}, closer to the optimal critics the paper plots."
           yield! Experiment.divergenceNotes measurements ] }

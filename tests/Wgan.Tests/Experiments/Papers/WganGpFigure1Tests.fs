@@ -44,7 +44,7 @@ let ``weight-histograms smoke-scale claims and metrics match the committed snaps
 let ``capacity-underuse draws a value surface with real and generated samples per data set and critic`` () =
     let result = runSmoke "capacity-underuse" 1
     Assert.Equal<string list>(
-        [ for d in [ "8gaussians"; "25gaussians"; "swissroll" ] do for k in [ "clip"; "gp" ] -> $"surface-{d}-{k}" ],
+        [ for d in [ "8gaussians"; "25gaussians"; "swissroll" ] do for k in [ "optimal"; "clip"; "gp" ] -> $"surface-{d}-{k}" ],
         result.Figures |> List.map (fun f -> f.Name))
     for f in result.Figures do
         let surface = Assert.Single(f.Surfaces)
@@ -93,7 +93,11 @@ let ``a claim on a metric of a data set the manifest does not list is rejected``
     // Their controls (25gaussians.radial.capturedFraction, 25gaussians.radialGap) are rejected likewise.
     Assert.Contains(errors, fun e -> e.StartsWith "$.claims[1].control.metric: must be a metric this experiment measures")
     Assert.Contains(errors, fun e -> e.StartsWith "$.claims[4].control.metric: must be a metric this experiment measures")
-    Assert.Equal(4, errors.Length)
+    // So are the 25 Gaussians' structure claims (7 and 10) and their controls.
+    for i in [ 7; 10 ] do
+        Assert.Contains(errors, fun e -> e.StartsWith $"$.claims[{i}].metric: must be a metric this experiment measures")
+        Assert.Contains(errors, fun e -> e.StartsWith $"$.claims[{i}].control.metric: must be a metric this experiment measures")
+    Assert.Equal(8, errors.Length)
 
 [<Fact>]
 let ``gradient-norms setting ids must be unique`` () =
@@ -123,6 +127,6 @@ let ``gradient-norms units killed after each checkpoint and resumed give the uni
 
 [<Fact>]
 let ``a capacity-underuse unit killed after each checkpoint and resumed gives the uninterrupted result`` () =
-    // Smoke scale of experiments/capacity-underuse.json: 2 x 40 critic steps, a checkpoint every 20 (the
-    // second one just before the penalised critic starts).
-    resumesExactly "capacity-underuse" [ 0 ] 3
+    // Smoke scale of experiments/capacity-underuse.json: 3 x 40 critic steps (clipped, penalised, replicate), a
+    // checkpoint every 20 before the last step: after steps 20, 40, 60, 80 and 100.
+    resumesExactly "capacity-underuse" [ 0 ] 5

@@ -11,7 +11,8 @@
 #   5. stops the daemons it started (on every exit).
 # Where Slurm cannot be set up (not root, no apt-get, the install fails) it says why and reports the test as
 # skipped. Its last line is "slurm cluster test: N passed, N failed[, N skipped]", each check one test; the
-# exit status is 1 when a check failed.
+# exit status is 1 when a check failed. WGAN_KEEP_SLURM_TEST=1 keeps the temporary folder (logs, results),
+# which is also kept when a check fails.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +28,9 @@ pass() { echo "PASS: $*"; passed=$((passed + 1)); }
 fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
 summary() {
     echo "slurm cluster test: $(( $(date +%s) - started )) s"
+    if [ -n "${work:-}" ] && { [ "$failed" -gt 0 ] || [ -n "${WGAN_KEEP_SLURM_TEST:-}" ]; }; then
+        echo "slurm cluster test: logs kept in $work"
+    fi
     echo "slurm cluster test: $passed passed, $failed failed"
 }
 skip() {
@@ -59,7 +63,8 @@ chmod 755 "$work"
 export SLURM_CONF=$work/slurm.conf
 daemons=()
 cleanup() {
-    scancel --quiet --full --user root 2> /dev/null
+    [ -s "$work/slurmctld.pid" ] && kill -0 "$(cat "$work/slurmctld.pid")" 2> /dev/null \
+        && timeout 20 scancel --quiet --full --user root 2> /dev/null
     for pidfile in "${daemons[@]}"; do
         [ -s "$pidfile" ] && kill "$(cat "$pidfile")" 2> /dev/null
     done
@@ -67,11 +72,7 @@ cleanup() {
     for pidfile in "${daemons[@]}"; do
         [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2> /dev/null && kill -KILL "$(cat "$pidfile")" 2> /dev/null
     done
-    if [ "$failed" -gt 0 ] || [ -n "${WGAN_KEEP_SLURM_TEST:-}" ]; then
-        echo "slurm cluster test: logs kept in $work"
-    else
-        rm -rf "$work"
-    fi
+    [ "$failed" -gt 0 ] || [ -n "${WGAN_KEEP_SLURM_TEST:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 show_logs() {

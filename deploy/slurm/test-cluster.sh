@@ -47,9 +47,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     command -v apt-get > /dev/null || skip "${missing[*]} missing and no apt-get to install them"
     echo "slurm cluster test: installing slurmctld slurmd slurm-client munge (missing: ${missing[*]})"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q > /tmp/wgan-slurm-apt.log 2>&1 \
+    apt=(apt-get -q -o DPkg::Lock::Timeout=300)
+    "${apt[@]}" update > /tmp/wgan-slurm-apt.log 2>&1 \
         || { tail -5 /tmp/wgan-slurm-apt.log; skip "apt-get update failed (log: /tmp/wgan-slurm-apt.log)"; }
-    apt-get install -y -q --no-install-recommends slurmctld slurmd slurm-client munge >> /tmp/wgan-slurm-apt.log 2>&1 \
+    "${apt[@]}" install -y --no-install-recommends slurmctld slurmd slurm-client munge >> /tmp/wgan-slurm-apt.log 2>&1 \
         || { tail -5 /tmp/wgan-slurm-apt.log; skip "apt-get install slurmctld slurmd slurm-client munge failed (log: /tmp/wgan-slurm-apt.log)"; }
     for command in slurmctld slurmd sbatch munged; do
         command -v "$command" > /dev/null || skip "$command still missing after apt-get install"
@@ -102,6 +103,8 @@ TaskPlugin=task/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
 SchedulerType=sched/backfill
+# Frequent scheduling passes, so a requeued task starts soon after it becomes eligible.
+SchedulerParameters=sched_interval=5,bf_interval=5
 MpiDefault=none
 ReturnToService=2
 JobAcctGatherType=jobacct_gather/none
@@ -195,9 +198,14 @@ fi
 "$bin/wgan" run "$manifest" "${run_options[@]}" --out "$work/unsharded" > "$work/unsharded.log" 2>&1 \
     || { tail -n 20 "$work/unsharded.log"; fail "the unsharded reference run failed"; }
 
-timeout 600 tail --pid=$submit_pid -f /dev/null
-wait $submit_pid
-status=$?
+if timeout 600 tail --pid=$submit_pid -f /dev/null; then
+    wait $submit_pid
+    status=$?
+else
+    echo "slurm cluster test: the sweep did not end within 10 minutes"
+    kill $submit_pid 2> /dev/null
+    status=124
+fi
 cat "$work/submit.log"
 if [ $status -eq 0 ]; then
     pass "submit.sh --wait: the merge job ran after the array and exited 0"

@@ -223,9 +223,13 @@ else
     fail "task $target was not requeued (Restarts=${restarts:-?}; log $log)"
     [ -f "$log" ] && cat "$log"
 fi
-# Attempt 2 reports the unit the killed attempt had finished as taken from its checkpoint.
-if sed -n '/attempt 2/,$p' "$log" 2> /dev/null | grep -q 'seed .*(from checkpoint)'; then
-    pass "attempt 2 of task $target resumed from its checkpoints: $(sed -n '/attempt 2/,$p' "$log" | grep -c '(from checkpoint)') unit(s) reused"
+# Attempt 2 starts with the units the killed attempt had finished ("[run] 1 experiment(s), 7 units, 1 already
+# done") and reports them as taken from their checkpoints.
+second=$(sed -n '/attempt 2/,$p' "$log" 2> /dev/null)
+already=$(echo "$second" | grep -oE '[0-9]+ already done' | head -n 1 | cut -d' ' -f1)
+reused=$(echo "$second" | grep -c '(from checkpoint)')
+if [ "${already:-0}" -ge 1 ] || [ "$reused" -ge 1 ]; then
+    pass "attempt 2 of task $target resumed from its checkpoints (${already:-?} unit(s) already done)"
 else
     fail "attempt 2 of task $target did not resume from its checkpoints"
 fi

@@ -59,7 +59,7 @@ fi
 command -v dotnet > /dev/null || skip "no dotnet to build the runner"
 
 # 2. A private cluster.
-work=$(mktemp -d /tmp/wgan-slurm.XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/tmp}/wgan-slurm.XXXXXX")
 chmod 755 "$work"
 export SLURM_CONF=$work/slurm.conf
 daemons=()

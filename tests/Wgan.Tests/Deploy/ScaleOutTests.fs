@@ -249,3 +249,32 @@ let ``the Dockerfile publishes the runner once and ships the manifests the Index
         copies |> Array.tryPick (fun parts -> if parts[parts.Length - 1] = inImage then Some parts[0] else None)
     Assert.True(source.IsSome, $"{inImage} is not copied into the image")
     Assert.NotEmpty(Directory.GetFiles(Path.Combine(repo, source.Value), "*.json"))
+
+[<Fact>]
+let ``a Slurm task signalled before its time limit stops the program and requeues itself`` () =
+    let dir = tempFolder ()
+    let records = Path.Combine(dir, "records")
+    Directory.CreateDirectory records |> ignore
+    let path = fakeTools dir + ":" + Environment.GetEnvironmentVariable "PATH"
+    let bin = Path.Combine(dir, "bin")
+    let wgan = Path.Combine(records, "wgan")
+    // A program that runs until it is stopped (SIGTERM ends sleep with 143, as it ends wgan).
+    executable (Path.Combine(bin, "wgan")) "printf '%s\\0' \"$@\" > \"$WGAN_RECORD\"\nexec sleep 60\n"
+    let script = Path.Combine(slurm, "wgan-array.sbatch")
+    let start = ProcessStartInfo("bash", [ script; bin; ManifestTests.manifestPath; Path.Combine(dir, "out") ], RedirectStandardOutput = true, RedirectStandardError = true)
+    for name, value in [ "PATH", path; "RECORDS", records; "WGAN_RECORD", wgan ] @ arrayTask 0 2 3 do
+        start.Environment[name] <- value
+    let clock = Stopwatch.StartNew()
+    use p = Process.Start start
+    let err = p.StandardError.ReadToEndAsync()
+    p.StandardOutput.ReadToEndAsync() |> ignore
+    while not (File.Exists wgan) && clock.Elapsed < TimeSpan.FromSeconds 20.0 do
+        Threading.Thread.Sleep 20
+    Assert.True(File.Exists wgan, "the program did not start")
+    // What Slurm's --signal=B:USR1@120 sends the batch script two minutes before the time limit.
+    use signal = Process.Start("kill", [ "-USR1"; string p.Id ])
+    signal.WaitForExit()
+    Assert.True(p.WaitForExit 30_000, "the task did not end after the signal")
+    Assert.True(clock.Elapsed < TimeSpan.FromSeconds 30.0, "the program was not stopped")
+    Assert.Contains("the time limit is near", err.Result)
+    Assert.Equal<string list>([ "requeue"; "302" ], (recorded (Path.Combine(records, "scontrol"))).Value)

@@ -41,24 +41,28 @@ type Settings =
       Scales: Map<Scale, ScaleSettings>
       Claims: ClaimSpec list }
 
-/// "rmsprop" or "adam".
-let optimizerNames = [ "rmsprop"; "adam" ]
+/// "rmsprop", "adam", and "rmsprop-replicate": RMSProp again from the same networks on a different minibatch
+/// stream, the null pair against which Adam's roughness is judged (two runs that differ only by chance).
+let optimizerNames = [ "rmsprop"; "adam"; "rmsprop-replicate" ]
 
 let settingIds (settings: Settings) = [ for lr in settings.LearningRates do for o in optimizerNames -> $"{o}.{lr.Id}", o, lr ]
 
 let private metricNames (lrs: LearningRate list) =
     [ for lr in lrs do
           for o in optimizerNames do
-              yield! [ $"{o}.{lr.Id}.meanCosine"; $"{o}.{lr.Id}.negativeCosineShare"; $"{o}.{lr.Id}.emRoughness"; $"{o}.{lr.Id}.finalEarthMover" ]
-          yield! [ $"{lr.Id}.roughnessRatio"; $"{lr.Id}.earthMoverRatio" ] ]
+              yield! [ $"{o}.{lr.Id}.meanCosine"; $"{o}.{lr.Id}.negativeCosineShare"; $"{o}.{lr.Id}.emRoughness"; $"{o}.{lr.Id}.fixedRoughness"; $"{o}.{lr.Id}.finalEarthMover" ]
+          yield! [ $"{lr.Id}.roughnessRatio"; $"{lr.Id}.earthMoverRatio"; $"{lr.Id}.logRoughnessRatio"; $"{lr.Id}.replicateLogRoughnessRatio" ] ]
 
 let metrics =
     [ "<optimizer>.<lr>.meanCosine", "mean over critic steps of cos(update, -gradient): 1 when the step goes straight down the gradient, negative when it climbs"
       "<optimizer>.<lr>.negativeCosineShare", "share of critic steps whose update has a negative cosine with -gradient"
-      "<optimizer>.<lr>.emRoughness", "mean |e_k - e_(k-1)| over generator iterations divided by mean |e_k|, e_k the critic's EM estimate at iteration k: how jumpy the loss curve is"
+      "<optimizer>.<lr>.emRoughness", "mean |e_k - e_(k-1)| over generator iterations divided by mean |e_k|, e_k the critic's EM estimate on the last minibatch of iteration k: how jumpy the loss curve is, minibatch noise included"
+      "<optimizer>.<lr>.fixedRoughness", "the same roughness of the EM estimate on a fixed evaluation batch (the same real samples and noise at every iteration): how much the critic and generator themselves jump, without minibatch noise"
       "<optimizer>.<lr>.finalEarthMover", "exact W1 between generated and real samples after training"
       "<lr>.roughnessRatio", "adam.<lr>.emRoughness / rmsprop.<lr>.emRoughness"
-      "<lr>.earthMoverRatio", "adam.<lr>.finalEarthMover / rmsprop.<lr>.finalEarthMover" ]
+      "<lr>.earthMoverRatio", "adam.<lr>.finalEarthMover / rmsprop.<lr>.finalEarthMover"
+      "<lr>.logRoughnessRatio", "ln(adam.<lr>.fixedRoughness / rmsprop.<lr>.fixedRoughness): > 0 when Adam's fixed-batch EM curve is rougher"
+      "<lr>.replicateLogRoughnessRatio", "ln(rmsprop-replicate.<lr>.fixedRoughness / rmsprop.<lr>.fixedRoughness): the same between two RMSProp runs that differ only by their minibatch stream (a control: no optimiser difference)" ]
 
 let private scaleSettings: Decoder<ScaleSettings> =
     Decode.object (fun r ->
@@ -116,13 +120,16 @@ let criticStepWithCosine (critic: Mlp) (optimizer: Optimizer) (bound: float) (re
 let unitKey (seed: int64) (id: string) = $"seed-{seed}/{id}"
 
 /// One unit: WGAN-clip trained with `optimizerName` at `lr`. Vectors: "cosine" (every critic step),
-/// "estimate" (the last critic step's EM estimate, every generator iteration); scalar "finalEarthMover".
+/// "estimate" (the last critic step's EM estimate, every generator iteration), "fixedEstimate" (the EM
+/// estimate on a fixed evaluation batch after every generator iteration); scalar "finalEarthMover".
 let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (checkpoints: UnitCheckpoints) (seed: int64) (optimizerName: string) (lr: LearningRate) : UnitMeasurement =
     let id = $"{optimizerName}.{lr.Id}"
     // The networks depend on the seed only, so every optimiser starts from the same critic and generator.
     use networkGenerator = new torch.Generator(uint64 (Seeds.derive seed [ 0 ]))
     use trainingGenerator = new torch.Generator(uint64 (Seeds.derive seed [ idCode id; 1 ]))
     use evaluationGenerator = new torch.Generator(uint64 (Seeds.derive seed [ idCode id; 2 ]))
+    // The fixed evaluation batch depends on the seed only, so every optimiser of a seed is measured on it.
+    use fixedGenerator = new torch.Generator(uint64 (Seeds.derive seed [ 3 ]))
     use critic = new Mlp(deepSpec settings.Critic scale.Width 2 1, networkGenerator)
     use generatorNetwork = new Mlp(deepSpec settings.Generator scale.Width settings.NoiseDimension 2, networkGenerator)
     critic.``to``(device) |> ignore
@@ -130,6 +137,13 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
     let spec = optimizerSpec settings optimizerName lr
     use criticOptimizer = Optimizer.create spec (critic.parameters())
     use generatorOptimizer = Optimizer.create spec (generatorNetwork.parameters())
+    use fixedReal = (ToyData.sample settings.Dataset scale.EarthMoverSamples fixedGenerator).``to``(device)
+    use fixedNoise = noise settings.NoiseDimension scale.EarthMoverSamples device fixedGenerator
+    /// The EM estimate E f(real) - E f(G(z)) of the current critic and generator on the fixed batch.
+    let fixedEstimate () =
+        use _ = torch.NewDisposeScope()
+        use _ = torch.no_grad()
+        (Scalars.minus ((critic.call fixedReal).mean()) ((critic.call (generatorNetwork.call fixedNoise)).mean())).ToDouble()
     let iteration k =
         let steps =
             Array.init settings.NCritic (fun _ ->
@@ -142,7 +156,7 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
             (GeneratorStep.wassersteinStep generatorNetwork generatorOptimizer critic (noise settings.NoiseDimension scale.BatchSize device trainingGenerator)).Loss
         let estimate = snd steps[steps.Length - 1]
         if not (System.Double.IsFinite estimate && System.Double.IsFinite generatorLoss) then Error $"a loss is not finite at iteration {k}"
-        else Ok(Some(Array.append [| float k; estimate |] (Array.map fst steps)))
+        else Ok(Some(Array.append [| float k; estimate; fixedEstimate () |] (Array.map fst steps)))
     let rows, stopped =
         TrainingLoop.run checkpoints scale.CheckpointEvery
             { Networks = [ critic; generatorNetwork ]; Optimizers = [ criticOptimizer; generatorOptimizer ]; Generators = [ trainingGenerator ] }
@@ -155,7 +169,7 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
             EarthMover.earthMover (toRows fake) (toRows (ToyData.sample settings.Dataset scale.EarthMoverSamples evaluationGenerator))
     { Key = unitKey seed id
       Scalars = readOnlyDict [ "finalEarthMover", finalEarthMover ]
-      Vectors = readOnlyDict [ "cosine", rows |> Array.collect (fun r -> r[2..]); "estimate", rows |> Array.map (fun r -> r[1]) ]
+      Vectors = readOnlyDict [ "cosine", rows |> Array.collect (fun r -> r[3..]); "estimate", rows |> Array.map (fun r -> r[1]); "fixedEstimate", rows |> Array.map (fun r -> r[2]) ]
       Texts = readOnlyDict []
       Diverged = defaultArg stopped "" }
 
@@ -189,6 +203,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
                       yield $"{id}.meanCosine", Statistics.mean cosines
                       yield $"{id}.negativeCosineShare", (if cosines.Length = 0 then nan else float (cosines |> Array.filter (fun c -> c < 0.0) |> Array.length) / float cosines.Length)
                       yield $"{id}.emRoughness", roughness m.Vectors["estimate"]
+                      yield $"{id}.fixedRoughness", roughness m.Vectors["fixedEstimate"]
                       yield $"{id}.finalEarthMover", m.Scalars["finalEarthMover"] ]
             let table = dict values
             { Seed = seed
@@ -197,7 +212,9 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
                     yield! values
                     for lr in settings.LearningRates do
                         yield $"{lr.Id}.roughnessRatio", table[$"adam.{lr.Id}.emRoughness"] / table[$"rmsprop.{lr.Id}.emRoughness"]
-                        yield $"{lr.Id}.earthMoverRatio", table[$"adam.{lr.Id}.finalEarthMover"] / table[$"rmsprop.{lr.Id}.finalEarthMover"] ] })
+                        yield $"{lr.Id}.earthMoverRatio", table[$"adam.{lr.Id}.finalEarthMover"] / table[$"rmsprop.{lr.Id}.finalEarthMover"]
+                        yield $"{lr.Id}.logRoughnessRatio", log (table[$"adam.{lr.Id}.fixedRoughness"] / table[$"rmsprop.{lr.Id}.fixedRoughness"])
+                        yield $"{lr.Id}.replicateLogRoughnessRatio", log (table[$"rmsprop-replicate.{lr.Id}.fixedRoughness"] / table[$"rmsprop.{lr.Id}.fixedRoughness"]) ] })
     let claims = settings.Claims |> List.map (Claims.evaluate metrics)
     let firstSeed = List.head seeds
     let ids = settingIds settings
@@ -216,13 +233,15 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
       Claims = claims
       Series =
         [ { Name = "training-curves"
-            Columns = "iteration" :: [ for seed in seeds do for id, _, _ in ids do yield $"seed-{seed}/{id}/em_estimate"; yield $"seed-{seed}/{id}/cosine" ]
+            Columns = "iteration" :: [ for seed in seeds do for id, _, _ in ids do yield $"seed-{seed}/{id}/em_estimate"; yield $"seed-{seed}/{id}/em_fixed_batch"; yield $"seed-{seed}/{id}/cosine" ]
             Rows =
               [ for i in 0 .. iterations.Length - 1 ->
-                    Array.ofList (iterations[i] :: [ for seed in seeds do for id, _, _ in ids do let m = found[unitKey seed id] in yield column m "estimate" i; yield iterationCosine m i ]) ] } ]
+                    Array.ofList (iterations[i] :: [ for seed in seeds do for id, _, _ in ids do let m = found[unitKey seed id] in yield column m "estimate" i; yield column m "fixedEstimate" i; yield iterationCosine m i ]) ] } ]
       Figures =
         [ Figure.ofLines "em-estimate" $"EM estimate over training (seed {firstSeed})" "generator iteration" "-critic loss" false
               [ for id, o, lr in ids -> { Label = $"{o}, lr {plainNumber lr.Value}"; X = iterations; Y = Array.init iterations.Length (column found[unitKey firstSeed id] "estimate"); Markers = false } ]
+          Figure.ofLines "em-fixed-batch" $"EM estimate on the fixed evaluation batch over training (seed {firstSeed})" "generator iteration" "E f(real) - E f(G(z)), fixed batch" false
+              [ for id, o, lr in ids -> { Label = $"{o}, lr {plainNumber lr.Value}"; X = iterations; Y = Array.init iterations.Length (column found[unitKey firstSeed id] "fixedEstimate"); Markers = false } ]
           Figure.ofLines "update-cosine" $"cos(critic update, -gradient), mean per generator iteration, median-filtered (window 25; seed {firstSeed})" "generator iteration" "cosine" false
               [ for id, o, lr in ids -> { Label = $"{o}, lr {plainNumber lr.Value}"; X = iterations; Y = Statistics.medianFilter 25 (Array.init iterations.Length (iterationCosine found[unitKey firstSeed id])); Markers = false } ] ]
       ImageGrids = []
@@ -230,7 +249,8 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
         [ $"Data: {settings.Dataset.Name}. WGAN with weight clipping to [-{plainNumber settings.ClipBound}, {plainNumber settings.ClipBound}] before each critic step (official code), nCritic {settings.NCritic}, no warm-up schedule; critic MLP 2 -> {settings.Critic.Depth} x {scale.Width} -> 1, generator MLP {settings.NoiseDimension} -> {settings.Generator.Depth} x {scale.Width} -> 2 (ReLU); batch {scale.BatchSize}; {scale.GeneratorIterations} generator iterations. Both networks use the named optimiser; every optimiser starts from the same networks for a seed."
           $"""Optimisers: RMSProp (alpha 0.99) and Adam (beta1 {plainNumber settings.AdamBeta1}, beta2 {plainNumber settings.AdamBeta2}) at learning rates {settings.LearningRates |> List.map (fun l -> $"{l.Id} = {plainNumber l.Value}") |> String.concat ", "}."""
           "Cosine: between the optimiser's parameter update (before the next clipping) and -gradient of the critic loss E f(fake) - E f(real). RMSProp without momentum scales each coordinate of -gradient by a positive number, so its cosine is positive by construction; Adam's momentum can make it negative."
-          "Stability: emRoughness, the mean absolute change of the EM estimate between generator iterations over its mean absolute value; ratios > 1 mean Adam is rougher than RMSProp at that learning rate. Claims: the Adam cosine 'turns negative' in at least a tenth of the critic steps; Adam 'less stable' means a roughness ratio of at least 1."
+          $"Stability: roughness, the mean absolute change of the EM estimate between generator iterations over its mean absolute value. emRoughness uses the estimate of the last critic step's minibatch ({scale.BatchSize} samples), so it mostly measures minibatch noise (issue 18); fixedRoughness uses the estimate on a fixed evaluation batch ({scale.EarthMoverSamples} real samples and {scale.EarthMoverSamples} noise vectors drawn once per seed, the same for every optimiser), so it moves only when the critic or the generator moves. The claims use fixedRoughness: Adam 'less stable' means ln(adam / rmsprop fixedRoughness) >= ln 1.25 = 0.223 (a quarter rougher)."
+          "Controls. Cosine: RMSProp's negative-cosine share, measured the same way; its update is -gradient times a positive diagonal, so its share is 0 and it must fail 'turns negative'. Roughness: a second RMSProp run from the same networks on a different minibatch stream (rmsprop-replicate); ln(replicate / rmsprop fixedRoughness) measures how much two runs of the same optimiser differ by chance, and must fail the 25% margin that Adam must pass. Without the margin (threshold 0) this null pair would sit on the threshold and could never fail clearly."
           yield! scaleNote options.Scale claims $"This scale trains {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].GeneratorIterations})."
           yield! Experiment.divergenceNotes measurements ] }
 

@@ -31,7 +31,7 @@ type ScaleSettings =
       EvaluationBatches: int
       /// The random training subset (1000 in the paper).
       TrainingDigits: int
-      /// Held-out digits for the validation curve.
+      /// Held-out digits, split in two halves: the validation curve's and a second held-out set's (the control).
       ValidationDigits: int
       /// Rows of the generated-digit grids (snapshots over training).
       GridRows: int
@@ -63,7 +63,12 @@ let private perVariantMetrics (prefix: string) (name: string) =
       $"{prefix}.finalEmGap", $"{name}: the same gap for the EM estimate E f(real) - E f(fake) (without the penalty term)"
       $"{prefix}.trainSlope", $"{name}: least-squares slope of the training negative critic loss per 1000 generator iterations, from trendFrom of training on"
       $"{prefix}.validationSlope", $"{name}: the same slope on validation batches"
-      $"{prefix}.slopeDifference", $"{name}: trainSlope - validationSlope" ]
+      $"{prefix}.slopeDifference", $"{name}: trainSlope - validationSlope"
+      $"{prefix}.heldOutSlope", $"{name}: the same slope on the second held-out set (a control: digits the critic never saw, like the validation set)"
+      $"{prefix}.gapSlope", $"{name}: least-squares slope of the gap (training minus validation negative critic loss) per 1000 generator iterations, from trendFrom on: > 0 when the gap widens"
+      $"{prefix}.heldOutGapSlope", $"{name}: the same slope of the gap between the second held-out set and the validation set (a control: no overfitting is possible between two held-out sets)"
+      $"{prefix}.relativeGap", $"{name}: E f(training) - E f(validation) over E f(validation) - E f(fake), averaged over the last gapOver of training: the training digits' lead over held-out ones as a share of the held-out digits' lead over generated ones (the gap on the critic's own scale)"
+      $"{prefix}.heldOutRelativeGap", $"{name}: the same with the second held-out set in place of the training digits (a control: must be about 0)" ]
 
 let metrics = perVariantMetrics "gp" "WGAN-GP" @ perVariantMetrics "clip" "WGAN-clip"
 
@@ -107,8 +112,8 @@ let decodeSettings: Decoder<Settings> =
         | Ok s ->
             let problems =
                 [ for KeyValue (scale, x) in s.Scales do
-                      if x.TrainingDigits < s.BatchSize || x.ValidationDigits < s.BatchSize then
-                          yield { Path = $"{path}.scales.{scale.Name}"; Message = $"trainingDigits and validationDigits must hold at least one batch ({s.BatchSize})" } ]
+                      if x.TrainingDigits < s.BatchSize || x.ValidationDigits / 2 < s.BatchSize then
+                          yield { Path = $"{path}.scales.{scale.Name}"; Message = $"trainingDigits and each half of validationDigits must hold at least one batch ({s.BatchSize})" } ]
             if problems.IsEmpty then Ok s else Error problems
         | r -> r
 
@@ -122,7 +127,11 @@ type Measurement =
       TrainEarthMover: float
       ValidationEarthMover: float
       TrainPenalty: float
-      ValidationPenalty: float }
+      ValidationPenalty: float
+      /// The same three on the second held-out set (the control: digits the critic never trained on).
+      HeldOutNegativeLoss: float
+      HeldOutEarthMover: float
+      HeldOutPenalty: float }
 
 /// One (seed, variant) run: its measurements and the generated-digit snapshots.
 type RunRecord =
@@ -131,12 +140,14 @@ type RunRecord =
       /// Empty, or why training stopped early (MnistWgan.divergence).
       Diverged: string }
 
-/// Measures the critic on `batches` training and validation batches, each pair against one fresh fake batch.
+/// Measures the critic on `batches` training, validation and second held-out batches, each triple against one
+/// fresh fake batch.
 let measure
     (training: Training)
     (shape: RunShape)
     (trainImages: torch.Tensor)
     (validationImages: torch.Tensor)
+    (heldOutImages: torch.Tensor)
     (batches: int)
     (generator: torch.Generator)
     (device: torch.Device)
@@ -151,16 +162,20 @@ let measure
         let fake = training.Sample(noise shape.Latent shape.BatchSize generator device)
         let onTrain = MnistTraining.criticLoss training.Critic training.Variant.Constraint (select trainImages (draw trainImages)) fake generator
         let onValidation = MnistTraining.criticLoss training.Critic training.Variant.Constraint (select validationImages (draw validationImages)) fake generator
-        onTrain, onValidation
+        let onHeldOut = MnistTraining.criticLoss training.Critic training.Variant.Constraint (select heldOutImages (draw heldOutImages)) fake generator
+        onTrain, onValidation, onHeldOut
     let results = Array.init batches (fun _ -> pair ())
     let mean f = results |> Array.averageBy f
     { Iteration = iteration
-      TrainNegativeLoss = mean (fun (t, _) -> -t.Loss)
-      ValidationNegativeLoss = mean (fun (_, v) -> -v.Loss)
-      TrainEarthMover = mean (fun (t, _) -> t.EarthMoverEstimate)
-      ValidationEarthMover = mean (fun (_, v) -> v.EarthMoverEstimate)
-      TrainPenalty = mean (fun (t, _) -> t.Penalty)
-      ValidationPenalty = mean (fun (_, v) -> v.Penalty) }
+      TrainNegativeLoss = mean (fun (t, _, _) -> -t.Loss)
+      ValidationNegativeLoss = mean (fun (_, v, _) -> -v.Loss)
+      TrainEarthMover = mean (fun (t, _, _) -> t.EarthMoverEstimate)
+      ValidationEarthMover = mean (fun (_, v, _) -> v.EarthMoverEstimate)
+      TrainPenalty = mean (fun (t, _, _) -> t.Penalty)
+      ValidationPenalty = mean (fun (_, v, _) -> v.Penalty)
+      HeldOutNegativeLoss = mean (fun (_, _, h) -> -h.Loss)
+      HeldOutEarthMover = mean (fun (_, _, h) -> h.EarthMoverEstimate)
+      HeldOutPenalty = mean (fun (_, _, h) -> h.Penalty) }
 
 /// The per-variant metrics of one seed's measurements.
 let variantMetrics (prefix: string) (trendFrom: float) (gapOver: float) (iterations: int) (ms: Measurement[]) : (string * float) list =
@@ -173,13 +188,20 @@ let variantMetrics (prefix: string) (trendFrom: float) (gapOver: float) (iterati
         if tail.Length = 0 then nan else tail |> Array.averageBy (fun m -> let a, b = pick m in a - b)
     let trainSlope = slope (fun m -> m.TrainNegativeLoss)
     let validationSlope = slope (fun m -> m.ValidationNegativeLoss)
+    // The critic's own scale: how far it puts held-out digits above generated ones at the end of training.
+    let scale = if tail.Length = 0 then nan else tail |> Array.averageBy (fun m -> m.ValidationEarthMover)
     [ $"{prefix}.finalGap", gap (fun m -> m.TrainNegativeLoss, m.ValidationNegativeLoss)
       $"{prefix}.finalEmGap", gap (fun m -> m.TrainEarthMover, m.ValidationEarthMover)
       $"{prefix}.trainSlope", trainSlope
       $"{prefix}.validationSlope", validationSlope
-      $"{prefix}.slopeDifference", trainSlope - validationSlope ]
+      $"{prefix}.slopeDifference", trainSlope - validationSlope
+      $"{prefix}.heldOutSlope", slope (fun m -> m.HeldOutNegativeLoss)
+      $"{prefix}.gapSlope", slope (fun m -> m.TrainNegativeLoss - m.ValidationNegativeLoss)
+      $"{prefix}.heldOutGapSlope", slope (fun m -> m.HeldOutNegativeLoss - m.ValidationNegativeLoss)
+      $"{prefix}.relativeGap", gap (fun m -> m.TrainEarthMover, m.ValidationEarthMover) / scale
+      $"{prefix}.heldOutRelativeGap", gap (fun m -> m.HeldOutEarthMover, m.ValidationEarthMover) / scale ]
 
-/// Rows the training loop logs (and a checkpoint keeps): a measurement [| 0; t; the six values |] or a
+/// Rows the training loop logs (and a checkpoint keeps): a measurement [| 0; t; the nine values |] or a
 /// snapshot [| 1; t; pixels |].
 [<Literal>]
 let private MeasurementRow = 0.0
@@ -204,7 +226,10 @@ let runOne
     use splitGenerator = new torch.Generator(uint64 (Seeds.derive seed [ -1 ]))
     let order = permutation digits.Count splitGenerator
     use trainImages = imagesTensor digits order[.. scale.TrainingDigits - 1] device
-    use validationImages = imagesTensor digits order[scale.TrainingDigits .. scale.TrainingDigits + scale.ValidationDigits - 1] device
+    // The held-out digits split in two halves: the validation set and a second held-out set (the control).
+    let half = scale.ValidationDigits / 2
+    use validationImages = imagesTensor digits order[scale.TrainingDigits .. scale.TrainingDigits + half - 1] device
+    use heldOutImages = imagesTensor digits order[scale.TrainingDigits + half .. scale.TrainingDigits + 2 * half - 1] device
     let shape = { Dim = scale.Dim; Latent = settings.Latent; BatchSize = settings.BatchSize }
     use training = new Training(v, shape, device, trainImages, seed, variantIndex)
     use measurementGenerator = training.MeasurementGenerator 4
@@ -214,8 +239,10 @@ let runOne
     let snapshots = set (snapshotPoints scale.GeneratorIterations scale.GridRows)
     let observe t =
         [ if evaluations.Contains t then
-              let m = measure training shape trainImages validationImages scale.EvaluationBatches measurementGenerator device t
-              yield [| MeasurementRow; float t; m.TrainNegativeLoss; m.ValidationNegativeLoss; m.TrainEarthMover; m.ValidationEarthMover; m.TrainPenalty; m.ValidationPenalty |]
+              let m = measure training shape trainImages validationImages heldOutImages scale.EvaluationBatches measurementGenerator device t
+              yield
+                  [| MeasurementRow; float t; m.TrainNegativeLoss; m.ValidationNegativeLoss; m.TrainEarthMover; m.ValidationEarthMover; m.TrainPenalty; m.ValidationPenalty
+                     m.HeldOutNegativeLoss; m.HeldOutEarthMover; m.HeldOutPenalty |]
           if snapshots.Contains t then
               use images = training.Sample gridNoise
               yield Array.append [| SnapshotRow; float t |] (pixelsOf images) ]
@@ -234,7 +261,10 @@ let runOne
                      TrainEarthMover = r[4]
                      ValidationEarthMover = r[5]
                      TrainPenalty = r[6]
-                     ValidationPenalty = r[7] } |]
+                     ValidationPenalty = r[7]
+                     HeldOutNegativeLoss = r[8]
+                     HeldOutEarthMover = r[9]
+                     HeldOutPenalty = r[10] } |]
       Snapshots = [ for r in rows do if r[0] = SnapshotRow then int r[1], r[2..] ]
       Diverged = defaultArg stopped "" }
 
@@ -252,6 +282,9 @@ let private toUnit (key: string) (source: MnistSource) (r: RunRecord) : UnitResu
               "validationEarthMover", column (fun m -> m.ValidationEarthMover)
               "trainPenalty", column (fun m -> m.TrainPenalty)
               "validationPenalty", column (fun m -> m.ValidationPenalty)
+              "heldOutNegativeLoss", column (fun m -> m.HeldOutNegativeLoss)
+              "heldOutEarthMover", column (fun m -> m.HeldOutEarthMover)
+              "heldOutPenalty", column (fun m -> m.HeldOutPenalty)
               yield! snapshotVectors r.Snapshots ]
       Texts = readOnlyDict (dataTexts source)
       Diverged = r.Diverged }
@@ -268,7 +301,10 @@ let private ofUnit (r: UnitResult) : RunRecord =
               TrainEarthMover = (v "trainEarthMover")[i]
               ValidationEarthMover = (v "validationEarthMover")[i]
               TrainPenalty = (v "trainPenalty")[i]
-              ValidationPenalty = (v "validationPenalty")[i] })
+              ValidationPenalty = (v "validationPenalty")[i]
+              HeldOutNegativeLoss = (v "heldOutNegativeLoss")[i]
+              HeldOutEarthMover = (v "heldOutEarthMover")[i]
+              HeldOutPenalty = (v "heldOutPenalty")[i] })
       Snapshots = snapshotsOf r
       Diverged = r.Diverged }
 
@@ -318,12 +354,14 @@ let assemble (settings: Settings) (options: RunOptions) (results: UnitResult lis
               { Name = $"{file}-curves"
                 Columns =
                   [ "seed"; "generator_iteration"; "train_negative_critic_loss"; "validation_negative_critic_loss"; "gap"
-                    "train_em_estimate"; "validation_em_estimate"; "train_penalty"; "validation_penalty" ]
+                    "train_em_estimate"; "validation_em_estimate"; "train_penalty"; "validation_penalty"
+                    "held_out_negative_critic_loss"; "held_out_em_estimate"; "held_out_penalty" ]
                 Rows =
                   [ for seed, r in records do
                         for m in r[file].Measurements ->
                             [| float seed; float m.Iteration; m.TrainNegativeLoss; m.ValidationNegativeLoss; m.TrainNegativeLoss - m.ValidationNegativeLoss
-                               m.TrainEarthMover; m.ValidationEarthMover; m.TrainPenalty; m.ValidationPenalty |] ] } ]
+                               m.TrainEarthMover; m.ValidationEarthMover; m.TrainPenalty; m.ValidationPenalty
+                               m.HeldOutNegativeLoss; m.HeldOutEarthMover; m.HeldOutPenalty |] ] } ]
       Figures =
         [ for _, file, name, _ in vs ->
               lineFigure
@@ -332,7 +370,8 @@ let assemble (settings: Settings) (options: RunOptions) (results: UnitResult lis
                   "generator iterations"
                   "negative critic loss"
                   [ { Label = "training (1000-digit subset)"; X = iterationsOf file; Y = meanCurve file (fun m -> m.TrainNegativeLoss); Markers = false }
-                    { Label = "validation (held out)"; X = iterationsOf file; Y = meanCurve file (fun m -> m.ValidationNegativeLoss); Markers = false } ] ]
+                    { Label = "validation (held out)"; X = iterationsOf file; Y = meanCurve file (fun m -> m.ValidationNegativeLoss); Markers = false }
+                    { Label = "second held-out set (control)"; X = iterationsOf file; Y = meanCurve file (fun m -> m.HeldOutNegativeLoss); Markers = false } ] ]
       ImageGrids =
         [ for _, file, name, _ in vs ->
               let snaps = (snd records.Head).[file].Snapshots
@@ -343,14 +382,15 @@ let assemble (settings: Settings) (options: RunOptions) (results: UnitResult lis
                   settings.GridColumns
                   (snaps |> List.map snd) ]
       Notes =
-        [ $"Data: {dataDescription}. Each seed draws its own random subset of {scale.TrainingDigits} training digits and {scale.ValidationDigits} disjoint validation digits; both variants of a seed share it."
+        [ $"Data: {dataDescription}. Each seed draws its own random subset of {scale.TrainingDigits} training digits and {scale.ValidationDigits} disjoint held-out digits, split into {scale.ValidationDigits / 2} validation digits and {scale.ValidationDigits / 2} digits of a second held-out set; both variants of a seed share the split."
           "Sign convention: the curves show the negative critic loss -(E f(fake) - E f(real) + lambda GP) = E f(real) - E f(fake) - lambda GP, as gan_mnist.py's disc_cost negated; for WGAN-clip there is no penalty term. The `finalEmGap` metrics drop the penalty term."
-          $"Every {scale.EvaluateEvery} generator iterations the critic (not updated) is evaluated on {scale.EvaluationBatches} random training batches and {scale.EvaluationBatches} random validation batches of {settings.BatchSize}, each pair against the same fresh fake batch."
+          $"Every {scale.EvaluateEvery} generator iterations the critic (not updated) is evaluated on {scale.EvaluationBatches} random batches of {settings.BatchSize} from each of the training, validation and second held-out sets, each triple against the same fresh fake batch."
           $"Networks: gan_mnist.py's convolutional critic and generator with DIM = {scale.Dim}, latent size {settings.Latent}, batch {settings.BatchSize}, {scale.GeneratorIterations} generator iterations; PyTorch's default initialisation (not tflib's), drawn from seeded generators."
           $"WGAN-GP: {describe settings.WganGp}."
           $"WGAN-clip: {describe settings.WganClip}. RMSProp is PyTorch's (alpha 0.99, eps 1e-8; the harness's own Optimizer), not TensorFlow's (decay 0.9, eps 1e-10) that gan_mnist.py ran."
           $"Metrics: slopes are fitted from {settings.TrendFrom * 100.0:F0}%% of training on; the final gap averages the last {settings.GapOver * 100.0:F0}%% of training. Figure 5b of the paper shows one run; here the curves are means over seeds."
-          "PAPERS.md states the overfitting claim for WGAN-GP only; the WGAN-clip claim checks whether clipping's critic shows the same training/validation gap." ]
+          "PAPERS.md states the overfitting claim for WGAN-GP only; the WGAN-clip claim checks whether clipping's critic shows the same training/validation gap."
+          "Controls (issue 14). Overfitting means the critic scores its training digits above digits it never saw. The second held-out set is such a set too, so every claim is tested again on it: the training curve's rise must not appear on the second held-out curve (`heldOutSlope`); the validation curve's fall must not appear on the training curve (`trainSlope`: if both fall, the fall is the generator improving, not overfitting, and the claim is *uninformative*); and the gap between training and validation must exceed the gap between the two held-out sets (`heldOutRelativeGap`), which no overfitting can open. The gaps are tested on the critic's own scale (`relativeGap`: the EM gap over the held-out digits' lead over generated ones), because a clipped critic's raw gap is about 1e-4: a gap claim needs the training digits' lead to reach a twentieth of that scale." ]
         @ Experiment.divergenceNotes results
         @ Option.toList scale.Note }
 

@@ -49,6 +49,11 @@ let private metricNames (datasets: ToyDataset list) (variants: Variant list) (co
     [ for v in variants do
           for d in datasets -> $"{v.Id}.{d.Name}.finalEarthMover"
       for v in variants -> $"{v.Id}.meanEarthMover"
+      for d in datasets -> $"untrained.{d.Name}.earthMover"
+      yield "untrained.meanEarthMover"
+      for v in variants do
+          yield $"{v.Id}.untrainedLogRatio"
+          yield $"{v.Id}.untrainedAbsLogRatio"
       for c in comparisons do
           yield $"{c.Id}.earthMoverRatio"
           yield $"{c.Id}.absLogRatio" ]
@@ -57,7 +62,11 @@ let metrics =
     [ "<variant>.<dataset>.finalEarthMover", "exact W1 between generated and real samples after training"
       "<variant>.meanEarthMover", "mean of the final W1 over the data sets"
       "<comparison>.earthMoverRatio", "meanEarthMover of the comparison's variant over that of its reference (> 1: the variant ends further from the data)"
-      "<comparison>.absLogRatio", "|ln earthMoverRatio|: 0 when the two end equally close" ]
+      "<comparison>.absLogRatio", "|ln earthMoverRatio|: 0 when the two end equally close"
+      "untrained.<dataset>.earthMover", "exact W1 between the untrained generator's samples and real samples (every variant of a seed and data set starts from this generator)"
+      "untrained.meanEarthMover", "mean of the untrained W1 over the data sets"
+      "<variant>.untrainedLogRatio", "ln(<variant>.meanEarthMover / untrained.meanEarthMover): negative when training brought the generator closer to the data"
+      "<variant>.untrainedAbsLogRatio", "|<variant>.untrainedLogRatio|: the 'about the same' statistic between the trained and the untrained generator (a control: training must make a real difference)" ]
 
 let private variant: Decoder<Variant> =
     Decode.object (fun r ->
@@ -115,6 +124,13 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
     generatorNetwork.``to``(device) |> ignore
     use criticOptimizer = Optimizer.create settings.CriticOptimizer (critic.parameters())
     use generatorOptimizer = Optimizer.create settings.GeneratorOptimizer (generatorNetwork.parameters())
+    // W1 of the untrained generator, from its own generator (seed and data set only), so that every variant
+    // measures the same value and the training and final evaluation streams are untouched.
+    let untrained =
+        use untrainedEvaluation = new torch.Generator(uint64 (Seeds.derive seed [ datasetCode d; 4 ]))
+        use _ = torch.NewDisposeScope()
+        let fake = toRows (generate generatorNetwork settings.NoiseDimension scale.EarthMoverSamples device untrainedEvaluation)
+        EarthMover.earthMover fake (toRows (ToyData.sample d scale.EarthMoverSamples untrainedEvaluation))
     let trainer =
         { Id = v.Id; Label = v.Label; Kind = Wgan(GradientPenalty(settings.Lambda, v.Sides)); NCritic = settings.NCritic
           CriticOptimizer = settings.CriticOptimizer; GeneratorOptimizer = settings.GeneratorOptimizer }
@@ -131,7 +147,7 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
             use _ = torch.NewDisposeScope()
             let fake = toRows (generate generatorNetwork settings.NoiseDimension scale.EarthMoverSamples device evaluationGenerator)
             EarthMover.earthMover fake (toRows (ToyData.sample d scale.EarthMoverSamples evaluationGenerator))
-    { Key = unitKey seed v d; Scalars = readOnlyDict [ "finalEarthMover", w1 ]; Vectors = readOnlyDict []; Texts = readOnlyDict []; Diverged = defaultArg stopped "" }
+    { Key = unitKey seed v d; Scalars = readOnlyDict [ "finalEarthMover", w1; "untrainedEarthMover", untrained ]; Vectors = readOnlyDict []; Texts = readOnlyDict []; Diverged = defaultArg stopped "" }
 
 let private title = "Gradient-penalty variants: one- vs two-sided penalty, critic normalisation"
 let private source = "WGAN-GP (Gulrajani et al. 2017), section 4 and Appendix C"
@@ -154,6 +170,8 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
         seeds |> List.map (fun seed ->
             let w (v: Variant) (d: ToyDataset) = found[unitKey seed v d].Scalars["finalEarthMover"]
             let meanOf (id: string) = let v = settings.Variants |> List.find (fun v -> v.Id = id) in settings.Datasets |> List.averageBy (w v)
+            let untrained (d: ToyDataset) = found[unitKey seed settings.Variants.Head d].Scalars["untrainedEarthMover"]
+            let untrainedMean = settings.Datasets |> List.averageBy untrained
             { Seed = seed
               Values =
                 readOnlyDict [
@@ -163,7 +181,13 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
                     for c in settings.Comparisons do
                         let ratio = meanOf c.Variant / meanOf c.Reference
                         yield $"{c.Id}.earthMoverRatio", ratio
-                        yield $"{c.Id}.absLogRatio", abs (log ratio) ] })
+                        yield $"{c.Id}.absLogRatio", abs (log ratio)
+                    for d in settings.Datasets -> $"untrained.{d.Name}.earthMover", untrained d
+                    yield "untrained.meanEarthMover", untrainedMean
+                    for v in settings.Variants do
+                        let logRatio = log (meanOf v.Id / untrainedMean)
+                        yield $"{v.Id}.untrainedLogRatio", logRatio
+                        yield $"{v.Id}.untrainedAbsLogRatio", abs logRatio ] })
     let claims = settings.Claims |> List.map (Claims.evaluate metricsPerSeed)
     let variantIndex = settings.Variants |> List.mapi (fun i v -> v.Id, float i) |> dict
     { ExperimentId = Id
@@ -196,6 +220,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
           yield! settings.Comparisons |> List.map (fun c -> $"Comparison {c.Id}: {c.Variant} over {c.Reference}.")
           $"Exact W1 between {scale.EarthMoverSamples} generated and {scale.EarthMoverSamples} real samples after training (lower is better). With batch norm the critic scores real, fake and interpolates in separate forward passes (training mode), as the authors' code would."
           "Claims: 'about the same' means the two final W1 are within 25% of each other (|ln ratio| <= ln 1.25 = 0.223); batch norm 'hurts' means a W1 ratio of at least 1 against the un-normalised two-sided critic."
+          "Controls. 'About the same' is tested again, with the same rule and threshold, between the two-sided critic's generator after training and the same generator untrained (`two-sided.untrainedAbsLogRatio`, its W1 measured before the first iteration): training makes a real difference, so this pair must fail 'about the same'; if it passes too, the test cannot see a real difference at this scale and the verdict is *uninformative*. 'Batch norm hurts' is tested again on layer norm, the paper's recommended replacement, which must not hurt (`layer-norm-vs-none.earthMoverRatio` >= 1 must fail). `<variant>.untrainedLogRatio` shows how far each variant moved its generator (issue 18: with batch norm the generator hardly moves)."
           yield! scaleNote options.Scale claims $"This scale trains {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].GeneratorIterations})."
           yield! Experiment.divergenceNotes measurements ] }
 

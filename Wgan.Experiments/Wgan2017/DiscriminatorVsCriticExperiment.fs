@@ -40,13 +40,16 @@ type Settings =
       Claims: ClaimSpec list }
 
 let learnerMetricNames (learner: Learner) =
-    [ $"{learner.Id}.log10GradientRatioAtFake"; $"{learner.Id}.gradientAtFake"; $"{learner.Id}.maxGradient"; $"{learner.Id}.outputAtFake" ]
+    [ $"{learner.Id}.log10GradientRatioAtFake"; $"{learner.Id}.gradientAtFake"; $"{learner.Id}.maxGradient"; $"{learner.Id}.outputAtFake"
+      $"{learner.Id}.untrained.log10GradientRatioAtFake"; $"{learner.Id}.untrained.gradientAtFake" ]
 
 let metrics =
     [ "<learner>.log10GradientRatioAtFake", "log10 of |generator gradient| at the generated mode over its maximum on the grid: for a discriminator the gradient is d/dx log(1 - D(x)) (the minimax generator loss), for a critic d/dx f(x)"
       "<learner>.gradientAtFake", "|generator gradient| at the generated mode (for a critic: |f'(x)|, to compare with its Lipschitz bound, 1 under the gradient penalty)"
       "<learner>.maxGradient", "the largest |generator gradient| on the grid"
-      "<learner>.outputAtFake", "D(x) (a probability) or f(x) at the generated mode" ]
+      "<learner>.outputAtFake", "D(x) (a probability) or f(x) at the generated mode"
+      "<learner>.untrained.log10GradientRatioAtFake", "log10GradientRatioAtFake of the same network before training (control)"
+      "<learner>.untrained.gradientAtFake", "gradientAtFake of the same network before training (control)" ]
 
 let private gaussian: Decoder<Gaussian> =
     Decode.object (fun r -> { Mean = r.Required("mean", Decode.floatInRange -1e6 1e6); Std = r.Required("std", Decode.positiveFloat) })
@@ -102,8 +105,9 @@ let gradientsOnGrid (network: Mlp) (kind: LearnerKind) (xs: float[]) (device: to
 
 let unitKey (seed: int64) (learner: Learner) = $"seed-{seed}/{learner.Id}"
 
-/// One unit: trains `learner` for Steps steps on fresh batches of the real and fake Gaussians, then
-/// evaluates it on the grid (vectors "gradient", "output") and at the fake mean (vector "atFake").
+/// One unit: evaluates the fresh `learner` on the grid and at the fake mean (vectors "untrainedGradient",
+/// "untrainedAtFake": the control), trains it for Steps steps on fresh batches of the real and fake
+/// Gaussians, then evaluates it again (vectors "gradient", "output", "atFake").
 let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (checkpoints: UnitCheckpoints) (seed: int64) (learner: Learner) : UnitMeasurement =
     use networkGenerator = new torch.Generator(uint64 (Seeds.derive seed [ idCode learner.Id; 0 ]))
     use trainingGenerator = new torch.Generator(uint64 (Seeds.derive seed [ idCode learner.Id; 1 ]))
@@ -111,6 +115,10 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
         new Mlp({ Inputs = 1; Hidden = List.replicate settings.Learner.Depth scale.Width; Outputs = 1; Activation = settings.Learner.Activation; Normalization = settings.Learner.Normalization }, networkGenerator)
     network.``to``(device) |> ignore
     use optimizer = Optimizer.create learner.Optimizer (network.parameters())
+    // Before TrainingLoop.run, which restores a checkpoint if there is one: this is the freshly initialised
+    // network either way. Evaluating draws no random numbers, so training is as without it.
+    let untrainedGradient, _ = gradientsOnGrid network learner.Kind (grid settings scale.GridPoints) device
+    let untrainedGradientAtFake, untrainedOutputAtFake = gradientsOnGrid network learner.Kind [| settings.Fake.Mean |] device
     let step k =
         let loss =
             use _ = torch.NewDisposeScope()
@@ -126,17 +134,27 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
     let gradientAtFake, outputAtFake = gradientsOnGrid network learner.Kind [| settings.Fake.Mean |] device
     { Key = unitKey seed learner
       Scalars = readOnlyDict []
-      Vectors = readOnlyDict [ "gradient", gradient; "output", output; "atFake", [| gradientAtFake[0]; outputAtFake[0] |] ]
+      Vectors =
+        readOnlyDict [
+            "gradient", gradient
+            "output", output
+            "atFake", [| gradientAtFake[0]; outputAtFake[0] |]
+            "untrainedGradient", untrainedGradient
+            "untrainedAtFake", [| untrainedGradientAtFake[0]; untrainedOutputAtFake[0] |] ]
       Texts = readOnlyDict []
       Diverged = defaultArg stopped "" }
 
 let learnerMetrics (learner: Learner) (m: UnitMeasurement) =
     let largest = m.Vectors["gradient"] |> Array.map abs |> Array.max
     let atFake = abs (m.Vectors["atFake"][0])
+    let untrainedLargest = m.Vectors["untrainedGradient"] |> Array.map abs |> Array.max
+    let untrainedAtFake = abs (m.Vectors["untrainedAtFake"][0])
     [ $"{learner.Id}.log10GradientRatioAtFake", log10 atFake - log10 largest
       $"{learner.Id}.gradientAtFake", atFake
       $"{learner.Id}.maxGradient", largest
-      $"{learner.Id}.outputAtFake", m.Vectors["atFake"][1] ]
+      $"{learner.Id}.outputAtFake", m.Vectors["atFake"][1]
+      $"{learner.Id}.untrained.log10GradientRatioAtFake", log10 untrainedAtFake - log10 untrainedLargest
+      $"{learner.Id}.untrained.gradientAtFake", untrainedAtFake ]
 
 let private title = "Optimal GAN discriminator vs WGAN critic between two 1-D Gaussians"
 let private source = "WGAN (Arjovsky et al. 2017), Figure 2"
@@ -207,6 +225,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
               let kind = match l.Kind with Discriminator -> "GAN discriminator, loss -E log D(real) - E log(1 - D(fake))" | Critic c -> $"WGAN critic, loss E f(fake) - E f(real), {constraintText c}"
               $"Learner {l.Id} ({l.Label}): {kind}; {optimizerText l.Optimizer}.")
           "Generator gradient: for the discriminator d/dx log(1 - D(x)), the minimax generator loss of a sample at x; for a critic d/dx f(x). The saturation claim compares |gradient| at the generated mode with its maximum on the grid (at least one order of magnitude smaller: log10 ratio <= -1). The critic claims ask that it stays within one order of magnitude of the critic's largest slope on the grid (its effective Lipschitz constant; for weight clipping K is set by c and the width, not 1), and, under the penalty, of the bound 1 (|f'| >= 0.1)."
+          "Controls: every network is also evaluated once before training, in the same unit. discriminator-saturates is tested on the untrained discriminator (saturation must come from training, not from the architecture or the grid). The critics' clean-gradient claims are tested on the trained GAN discriminator's same ratio, and gp-critic-slope-near-bound on the trained GAN discriminator's |generator gradient| at the generated mode: the test must fail where the paper says the gradient vanishes. The untrained networks' values are listed in the metrics for reference."
           yield! scaleNote options.Scale claims $"This scale trains {scale.Steps} steps (paper scale: {settings.Scales[Paper].Steps}); a discriminator trained less is further from optimality and saturates less."
           yield! Experiment.divergenceNotes measurements ] }
 

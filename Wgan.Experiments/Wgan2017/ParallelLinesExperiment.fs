@@ -48,9 +48,14 @@ let metrics =
     [ "em.rankCorrelation", "Spearman correlation between the critic's EM estimate and |theta| (mean of theta <= 0 and theta >= 0)"
       "em.meanRelativeError", "mean of |estimate - |theta|| / |theta| over thetas away from 0"
       "em.slope", "least-squares slope of the critic's EM estimate against |theta|, away from 0 (closed form: 1)"
+      "em.absSlope", "absolute value of em.slope (the control of js.absSlope: a test that can see a gradient where one exists)"
       "js.minSaturation", "smallest discriminator JS estimate divided by log 2, away from 0 (closed form: 1)"
       "js.absSlope", "absolute least-squares slope of the JS estimate against |theta|, away from 0 (closed form: 0)"
-      "sampleEm.meanRelativeError", "mean of |W1(samples) - |theta|| / |theta| over thetas away from 0" ]
+      "sampleEm.meanRelativeError", "mean of |W1(samples) - |theta|| / |theta| over thetas away from 0"
+      "untrainedEm.rankCorrelation", "em.rankCorrelation of the same critics before training (control)"
+      "untrainedEm.meanRelativeError", "em.meanRelativeError of the same critics before training (control)"
+      "untrainedEm.slope", "em.slope of the same critics before training (control)"
+      "untrainedJs.minSaturation", "js.minSaturation of the same discriminators before training (control: an untrained discriminator's D is near 1/2, so its JS estimate is near 0)" ]
 
 let private scaleSettings: Decoder<ScaleSettings> =
     Decode.object (fun r ->
@@ -96,12 +101,20 @@ let private toPoints (samples: torch.Tensor) : float[][] =
 /// The key of the unit for one seed and one theta index.
 let unitKey (seed: int64) (thetaIndex: int) = $"seed={seed}/theta={thetaIndex}"
 
-/// What one (seed, theta) unit measured.
-type Estimates = { EarthMover: float; JensenShannon: float; SampleEarthMover: float }
+/// What one (seed, theta) unit measured: the trained networks' estimates, the exact W1 between samples, and
+/// the same networks' estimates before training (the controls).
+type Estimates =
+    { EarthMover: float
+      JensenShannon: float
+      SampleEarthMover: float
+      UntrainedEarthMover: float
+      UntrainedJensenShannon: float }
 
 /// Trains a fresh network on P0 (real) vs P_theta (fake) with `step` (one optimisation step on a real and a
 /// fake batch, returning its loss) for `steps` steps, then returns `evaluate` on fresh real and fake
-/// samples. Stops at the first NaN or infinite loss and returns NaN with the reason instead.
+/// samples. Stops at the first NaN or infinite loss and returns NaN with the reason instead. Before training,
+/// the fresh network is evaluated the same way on samples from `controlGenerator` (so the training draws are
+/// those of a run without this control): the untrained value, returned second.
 let private trainThenEvaluate
     (role: string)
     (settings: NetworkSettings)
@@ -110,13 +123,22 @@ let private trainThenEvaluate
     (device: torch.Device)
     (theta: float)
     (generator: torch.Generator)
+    (controlGenerator: torch.Generator)
     (step: Mlp -> Optimizer -> torch.Tensor -> torch.Tensor -> float)
     (evaluate: Mlp -> torch.Tensor -> torch.Tensor -> float)
-    : float * string =
+    : float * float * string =
     use network = new Mlp(mlpSpec settings, generator)
     network.``to``(device) |> ignore
     use optimizer = Optimizer.create settings.Optimizer (network.parameters())
-    let draw t n = (ParallelLines.sample t n generator).``to``(device)
+    let drawFrom (g: torch.Generator) t n = (ParallelLines.sample t n g).``to``(device)
+    let draw = drawFrom generator
+    let untrained =
+        use _ = torch.NewDisposeScope()
+        use _ = torch.no_grad()
+        network.eval()
+        let value = evaluate network (drawFrom controlGenerator 0.0 scale.EvaluationSamples) (drawFrom controlGenerator theta scale.EvaluationSamples)
+        network.train()
+        value
     let rec train k =
         if k > steps then ""
         else
@@ -129,18 +151,18 @@ let private trainThenEvaluate
         use _ = torch.NewDisposeScope()
         use _ = torch.no_grad()
         network.eval()
-        evaluate network (draw 0.0 scale.EvaluationSamples) (draw theta scale.EvaluationSamples), ""
-    | reason -> nan, reason
+        evaluate network (draw 0.0 scale.EvaluationSamples) (draw theta scale.EvaluationSamples), untrained, ""
+    | reason -> nan, untrained, reason
 
 /// A critic's KR estimate E_P0 f - E_Ptheta f after training under its Lipschitz constraint.
-let criticEstimate (settings: NetworkSettings) (scale: ScaleSettings) (device: torch.Device) (theta: float) (generator: torch.Generator) =
-    trainThenEvaluate "critic" settings scale.CriticSteps scale device theta generator
+let criticEstimate (settings: NetworkSettings) (scale: ScaleSettings) (device: torch.Device) (theta: float) (generator: torch.Generator) (controlGenerator: torch.Generator) =
+    trainThenEvaluate "critic" settings scale.CriticSteps scale device theta generator controlGenerator
         (fun critic optimizer real fake -> (CriticStep.criticStep critic optimizer settings.Constraint real fake generator).Loss)
         (fun critic real fake -> (KantorovichRubinstein.dualEstimateOfScores (critic.call real) (critic.call fake)).ToDouble())
 
 /// A GAN discriminator's JS estimate V/2 + log 2 after training (GAN 2014, Theorem 1).
-let discriminatorEstimate (settings: NetworkSettings) (scale: ScaleSettings) (device: torch.Device) (theta: float) (generator: torch.Generator) =
-    trainThenEvaluate "discriminator" settings scale.DiscriminatorSteps scale device theta generator
+let discriminatorEstimate (settings: NetworkSettings) (scale: ScaleSettings) (device: torch.Device) (theta: float) (generator: torch.Generator) (controlGenerator: torch.Generator) =
+    trainThenEvaluate "discriminator" settings scale.DiscriminatorSteps scale device theta generator controlGenerator
         (fun discriminator optimizer real fake -> (CriticStep.discriminatorStep discriminator optimizer real fake).Loss)
         (fun discriminator real fake ->
             Losses.jensenShannonEstimate ((Losses.discriminatorLoss (discriminator.call real) (discriminator.call fake)).ToDouble()))
@@ -159,18 +181,27 @@ let estimate (settings: Settings) (scale: ScaleSettings) (device: torch.Device) 
     use criticGenerator = generatorFor 0
     use discriminatorGenerator = generatorFor 1
     use transportGenerator = generatorFor 2
-    let earthMover, criticDiverged = criticEstimate settings.Critic scale device theta criticGenerator
-    let jensenShannon, discriminatorDiverged = discriminatorEstimate settings.Discriminator scale device theta discriminatorGenerator
+    use criticControlGenerator = generatorFor 3
+    use discriminatorControlGenerator = generatorFor 4
+    let earthMover, untrainedEarthMover, criticDiverged = criticEstimate settings.Critic scale device theta criticGenerator criticControlGenerator
+    let jensenShannon, untrainedJensenShannon, discriminatorDiverged =
+        discriminatorEstimate settings.Discriminator scale device theta discriminatorGenerator discriminatorControlGenerator
     let result =
         Experiment.scalarsOnly
             (unitKey seed thetaIndex)
             [ "earthMover", earthMover
               "jensenShannon", jensenShannon
-              "sampleEarthMover", sampleEarthMover scale.TransportSamples theta transportGenerator ]
+              "sampleEarthMover", sampleEarthMover scale.TransportSamples theta transportGenerator
+              "untrainedEarthMover", untrainedEarthMover
+              "untrainedJensenShannon", untrainedJensenShannon ]
     { result with Diverged = [ criticDiverged; discriminatorDiverged ] |> List.filter ((<>) "") |> String.concat "; " }
 
 let private estimatesOf (r: UnitResult) =
-    { EarthMover = r.Scalars["earthMover"]; JensenShannon = r.Scalars["jensenShannon"]; SampleEarthMover = r.Scalars["sampleEarthMover"] }
+    { EarthMover = r.Scalars["earthMover"]
+      JensenShannon = r.Scalars["jensenShannon"]
+      SampleEarthMover = r.Scalars["sampleEarthMover"]
+      UntrainedEarthMover = r.Scalars["untrainedEarthMover"]
+      UntrainedJensenShannon = r.Scalars["untrainedJensenShannon"] }
 
 /// Spearman correlation of `values` with |theta|, taken on each side of 0 separately (so the mirror-image
 /// ties of |theta| do not cap it below 1) and averaged.
@@ -188,14 +219,27 @@ let seedMetrics (awayFromZero: float) (thetas: float[]) (estimates: Estimates[])
         away |> Array.averageBy (fun k -> abs (pick estimates[k] - absTheta[k]) / absTheta[k])
     let slopeAway (pick: Estimates -> float) =
         Statistics.slope (away |> Array.map (fun k -> absTheta[k])) (away |> Array.map (fun k -> pick estimates[k]))
+    let minSaturation (pick: Estimates -> float) = (away |> Array.map (fun k -> pick estimates[k]) |> Array.min) / log 2.0
     readOnlyDict [
         "em.rankCorrelation", sideRankCorrelation thetas (estimates |> Array.map (fun e -> e.EarthMover))
         "em.meanRelativeError", relativeError (fun e -> e.EarthMover)
         "em.slope", slopeAway (fun e -> e.EarthMover)
-        "js.minSaturation", (away |> Array.map (fun k -> estimates[k].JensenShannon) |> Array.min) / log 2.0
+        "em.absSlope", abs (slopeAway (fun e -> e.EarthMover))
+        "js.minSaturation", minSaturation (fun e -> e.JensenShannon)
         "js.absSlope", abs (slopeAway (fun e -> e.JensenShannon))
         "sampleEm.meanRelativeError", relativeError (fun e -> e.SampleEarthMover)
+        "untrainedEm.rankCorrelation", sideRankCorrelation thetas (estimates |> Array.map (fun e -> e.UntrainedEarthMover))
+        "untrainedEm.meanRelativeError", relativeError (fun e -> e.UntrainedEarthMover)
+        "untrainedEm.slope", slopeAway (fun e -> e.UntrainedEarthMover)
+        "untrainedJs.minSaturation", minSaturation (fun e -> e.UntrainedJensenShannon)
     ]
+
+/// The critics that failed to train: (seed, theta, estimate) wherever the trained critic's EM estimate has
+/// the wrong sign (<= 0) at theta <> 0, where the closed form |theta| is positive.
+let wrongSignCritics (thetas: float[]) (perSeed: (int64 * Estimates[]) list) =
+    [ for seed, estimates in perSeed do
+          for k in 0 .. thetas.Length - 1 do
+              if thetas[k] <> 0.0 && not (estimates[k].EarthMover > 0.0) then yield seed, thetas[k], estimates[k].EarthMover ]
 
 /// The experiment's result from its unit results.
 let assemble (settings: Settings) (scaleName: Scale) (seeds: int64 list) (thetas: float[]) (results: UnitResult list) : ExperimentResult =
@@ -208,6 +252,13 @@ let assemble (settings: Settings) (scaleName: Scale) (seeds: int64 list) (thetas
     let meanOver (pick: Estimates -> float) =
         thetas |> Array.mapi (fun k _ -> perSeed |> List.averageBy (fun (_, es) -> pick es[k]))
     let fine = thetaGrid settings.ThetaMax 401
+    let failed = wrongSignCritics thetas perSeed
+    let failedText =
+        match failed with
+        | [] -> $"Every trained critic ({seeds.Length * (thetas.Length - 1)} at theta <> 0) gave a positive EM estimate: none failed to train by that test."
+        | _ ->
+            let listed = failed |> List.map (fun (seed, t, e) -> $"seed {seed} at theta = {t:F2} (estimate {e:F3})") |> String.concat "; "
+            $"Critics that failed to train (EM estimate <= 0 where |theta| > 0), {failed.Length} of {seeds.Length * (thetas.Length - 1)}: {listed}. They count in their seed's metrics; the sign test of em-tracks-theta and em-matches-closed-form lets one failed seed count against the claim without dragging a mean."
     { ExperimentId = Id
       Title = Title
       Source = Source
@@ -260,6 +311,9 @@ let assemble (settings: Settings) (scaleName: Scale) (seeds: int64 list) (thetas
           $"Theta grid: {scale.Thetas} points in [-{settings.ThetaMax}, {settings.ThetaMax}]; 'away from 0' means |theta| >= {settings.AwayFromZero}."
           $"Exact W1 between samples: optimal assignment (OR-Tools) between {scale.TransportSamples} samples of each distribution; it exceeds |theta| by the sampling noise of the U[0,1] coordinate."
           "KL and TV are not estimated: their closed forms (+inf and 1 off 0) are in closed-forms.csv."
+          "Controls: every critic and discriminator is also evaluated once before training, in the same unit and on the same number of fresh samples (from a generator of its own, so the training draws are unchanged). The EM claims are tested on the untrained critics' estimates, and js-saturated on the untrained discriminators' (D near 1/2, so V/2 + log 2 near 0): a claim is reproduced only if training produced the effect. An untrained discriminator's estimate is flat too, so it cannot control js-has-no-gradient; that claim's control is the trained critic's absolute EM slope on the same grid, which must fail the same 'no gradient' test."
+          "sample-w1-matches-closed-form has no control: it tests the transport solver (the exact W1 between samples) on a known answer, not a claim of the paper."
+          failedText
           "Under the two-sided gradient penalty the optimal critic's slope slightly exceeds 1 (it maximises s theta - lambda (s - 1)^2, so s = 1 + theta / (2 lambda)); the EM estimate therefore runs a few percent above |theta| for large theta." ]
         @ Experiment.divergenceNotes results }
 

@@ -276,7 +276,8 @@ let snapshotText (result: ExperimentResult) : string =
     line $"experiment {result.ExperimentId} scale {result.Scale} seeds {seeds}"
     for c in result.Claims do
         let perSeed = c.PerSeed |> Array.map (rounded 3) |> String.concat ", "
-        line $"claim {c.Spec.Id}: {c.Spec.Metric} {c.Spec.Expected}; per seed [{perSeed}]; mean {rounded 3 c.Mean}; interval {interval 3 c.Interval}; agreeing {c.SeedsAgreeing}/{c.PerSeed.Length}; {c.Measured.Verdict.Name}"
+        let decided = if Double.IsNaN c.Measured.PValue then $"interval {interval 3 c.Interval}" else $"sign-test p {rounded 4 c.Measured.PValue}"
+        line $"claim {c.Spec.Id}: {c.Spec.Metric} {c.Spec.Expected}; per seed [{perSeed}]; mean {rounded 3 c.Mean}; {decided}; agreeing {c.SeedsAgreeing}/{c.PerSeed.Length}; {c.Measured.Verdict.Name}"
         match c.Control with
         | Some m ->
             let perSeed = m.PerSeed |> Array.map (rounded 3) |> String.concat ", "

@@ -356,14 +356,18 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
               for d in settings.Datasets ->
                   let estimateName = match t.Kind with Wgan _ -> "EM estimate" | Gan _ -> "JS estimate"
                   // Every seed; each curve rescaled to its own range so that an estimate of about 10 and a W1
-                  // of about 1 share one axis. No legend (every label empty): the title says which is which,
-                  // so nothing covers the data.
+                  // of about 1 share one axis. The first seed's curves carry the legend (beside the data); the
+                  // other seeds' are their faint companions in the same colours.
+                  let curves (label: string) (markers: bool) (values: UnitMeasurement -> float[]) =
+                      seeds |> List.mapi (fun i seed ->
+                          let m = found[unitKey seed t d]
+                          { Label = (if i = 0 then $"{label}, seed {seed} (other seeds faint)" else "")
+                            X = m.Vectors["loggedIterations"]
+                            Y = rescaled (values m)
+                            Markers = markers })
                   let lines =
-                      [ for seed in seeds do
-                            let m = found[unitKey seed t d]
-                            let xs = m.Vectors["loggedIterations"]
-                            yield { Label = ""; X = xs; Y = rescaled (filteredAtLogged window m); Markers = false }
-                            yield { Label = ""; X = xs; Y = rescaled m.Vectors["earthMover"]; Markers = true } ]
+                      curves $"{estimateName} (median-filtered)" false (filteredAtLogged window)
+                      @ curves "exact W1" true (fun m -> m.Vectors["earthMover"])
                   Figure.ofLines $"{t.Id}-{d.Name}"
                       $"{t.Id} on {datasetTitle d}: lines {estimateName}, dots exact W1 ({seeds.Length} seeds)"
                       "generator iteration" "rescaled per seed: (value - min) / (max - min)"

@@ -62,22 +62,32 @@ public static class Program
                 _ => throw new InvalidOperationException($"unhandled command {command.GetType().Name}"),
             };
         }
-        catch (Exception e) when (e is InputException or DataException)
-        {
-            stderr.WriteLine($"error: {e.Message}");
-            return BadInput;
-        }
-        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
-        {
-            // The message names the path (.NET's "No space left on device : '<path>'"); results already published
-            // stay as they were, since every file and folder is written beside its target and renamed into place.
-            stderr.WriteLine($"error: {e.Message}{(IsDiskFull(e) ? " (the disk is full: free some space, then rerun; a run continues with --resume)" : "")}");
-            return OutputFailed;
-        }
         catch (Exception e)
         {
-            stderr.WriteLine($"internal error: {e}");
-            return InternalError;
+            return ExitCodeOf(e, stderr);
+        }
+    }
+
+    /// <summary>
+    /// The exit code of a command that threw <paramref name="e"/>, after writing its message to <paramref name="stderr"/>:
+    /// bad input (2) and failed file operations (74) get one line naming the problem, anything else is a bug (70) and
+    /// gets the stack trace.
+    /// </summary>
+    public static int ExitCodeOf(Exception e, TextWriter stderr)
+    {
+        switch (e)
+        {
+            case InputException or DataException:
+                stderr.WriteLine($"error: {e.Message}");
+                return BadInput;
+            case IOException io when e is not FileNotFoundException and not DirectoryNotFoundException:
+                // The message names the path (.NET's "No space left on device : '<path>'"); results already published
+                // stay as they were, since every file and folder is written beside its target and renamed into place.
+                stderr.WriteLine($"error: {e.Message}{(IsDiskFull(io) ? " (the disk is full: free some space, then rerun; a run continues with --resume)" : "")}");
+                return OutputFailed;
+            default:
+                stderr.WriteLine($"internal error: {e}");
+                return InternalError;
         }
     }
 

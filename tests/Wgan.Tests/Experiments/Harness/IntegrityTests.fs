@@ -19,9 +19,11 @@ let assertNoCrash (r: CliRun) =
     Assert.DoesNotContain("   at ", r.Err)
     Assert.NotEqual(Wgan.Runner.Program.InternalError, r.Exit)
 
-/// Every file under `folder` with its bytes, to show that a refused command changed nothing.
+/// Every file under `folder` but the lock files (a held lock cannot be read) with its bytes, to show that a refused
+/// command changed nothing.
 let snapshot (folder: string) =
     Directory.GetFiles(folder, "*", SearchOption.AllDirectories)
+    |> Array.filter (fun f -> not (Path.GetFileName(f).StartsWith "lock."))
     |> Array.sort
     |> Array.map (fun f -> Path.GetRelativePath(folder, f), Convert.ToBase64String(File.ReadAllBytes f))
 
@@ -44,6 +46,7 @@ let ``run --force, with or without --jobs, leaves alone a work folder whose lock
         // The holder is named by its process id (this test host holds the lock).
         Assert.Contains($"process {Environment.ProcessId}", r.Err)
         Assert.Equal<(string * string)[]>(before, snapshot work.Path)
+        Assert.True(File.Exists(Path.Combine(work.Path, "lock.run")), "the held lock file is still there")
     Assert.False(Directory.Exists(Path.Combine(out, "parallel-lines")), "nothing was published")
 
 [<Fact>]
@@ -309,6 +312,8 @@ let ``the next run removes a killed publication's staging folder and restores it
     Assert.False(Directory.Exists staging, "the stale staging folder is removed")
     Assert.Equal("{}", File.ReadAllText(Path.Combine(out, "other", "result.json")))
     Assert.Contains("removed, left behind by an interrupted publication", r.Err)
+    // The restored folder's result.json is not one the index can read: it is named there, not a crash.
+    Assert.Contains("`other`: result.json cannot be read", File.ReadAllText(Path.Combine(out, "README.md")))
 
 // ---- 10. Worker processes of --jobs. ----
 

@@ -136,11 +136,21 @@ let ``verify rejects null and duplicate claim ids`` () =
     verifyRejects (fun root -> root.["claims"].[0].["id"] <- null) "$.claims[0].id: expected a string, found null"
     verifyRejects (fun root -> root.["claims"].[1].["id"] <- JsonValue.Create "em-tracks-theta") "$.claims[1].id: the claim id 'em-tracks-theta' appears more than once"
 
-/// Half a run's checkpoints, completed by shard 1 of 2, ready to merge; `damage` is applied to the work folder first.
+/// The checkpoints of both shards of a smoke run, ready to merge (computed once; each test merges a copy).
+let mergeable =
+    lazy
+        let out, _ = halfRun ()
+        smokeRun out [ "--shard"; "1/2" ] |> ignore
+        out
+
+/// Merges a copy of `mergeable` after applying `damage` to its work folder.
 let mergeAfter (damage: string -> unit) =
-    let out, work = halfRun ()
-    smokeRun out [ "--shard"; "1/2" ] |> ignore
-    damage work.Path
+    let out = Path.Combine(tempFolder (), "out")
+    for file in Directory.GetFiles(mergeable.Value, "*", SearchOption.AllDirectories) do
+        let destination = Path.Combine(out, Path.GetRelativePath(mergeable.Value, file))
+        Directory.CreateDirectory(Path.GetDirectoryName destination) |> ignore
+        File.Copy(file, destination)
+    damage (Wgan.Runner.WorkFolder.For(out, "parallel-lines")).Path
     let r = cli [ "merge"; "--out"; out ]
     assertNoCrash r
     out, r

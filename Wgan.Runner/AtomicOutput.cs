@@ -34,7 +34,9 @@ public static class AtomicOutput
     /// <summary>
     /// Removes what a publishing process that was killed left in <paramref name="outDirectory"/>: its hidden staging folders
     /// (<c>.&lt;experiment&gt;.staging.&lt;pid&gt;</c>) and, when the kill struck between the two renames, puts the previous result
-    /// back (<c>.&lt;experiment&gt;.previous.&lt;pid&gt;</c>). Folders of a process that is still alive are left alone.
+    /// back (<c>.&lt;experiment&gt;.previous.&lt;pid&gt;</c>). A process publishing an experiment holds its work folder's run
+    /// lock (see <see cref="RunExperiments.Publish"/>), so the folders of an experiment whose lock is held, by a process on
+    /// this machine or another one sharing the folder, are left alone.
     /// </summary>
     public static void CleanStale(string outDirectory, TextWriter log)
     {
@@ -43,7 +45,8 @@ public static class AtomicOutput
         foreach (var folder in Directory.GetDirectories(outDirectory).Order(StringComparer.Ordinal))
         {
             var match = pattern.Match(Path.GetFileName(folder));
-            if (!match.Success || !int.TryParse(match.Groups[3].Value, out var pid) || IsAlive(pid)) continue;
+            if (!match.Success || !int.TryParse(match.Groups[3].Value, out var pid) || pid == Environment.ProcessId) continue;
+            if (WorkFolder.For(outDirectory, match.Groups[1].Value).LiveHolder("run") is not null) continue;
             var target = Path.Combine(outDirectory, match.Groups[1].Value);
             if (match.Groups[2].Value == "previous" && !Directory.Exists(target))
             {
@@ -55,21 +58,6 @@ public static class AtomicOutput
                 Directory.Delete(folder, recursive: true);
                 log.WriteLine($"{folder}: removed, left behind by an interrupted publication (process {pid})");
             }
-        }
-    }
-
-    /// <summary>Whether a process with id <paramref name="pid"/> is running (this one included).</summary>
-    static bool IsAlive(int pid)
-    {
-        if (pid == Environment.ProcessId) return true;
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            return false;
         }
     }
 

@@ -318,8 +318,13 @@ let ``the next run removes a killed publication's staging folder and restores it
     let previous = Path.Combine(out, $".other.previous.{pid}")
     Directory.CreateDirectory previous |> ignore
     File.WriteAllText(Path.Combine(previous, "result.json"), "{}")
+    // An experiment being published holds its run lock: its staging folder is not stale.
+    let publishing = Path.Combine(out, $".publishing.staging.{pid}")
+    Directory.CreateDirectory publishing |> ignore
+    use _held = (Wgan.Runner.WorkFolder.For(out, "publishing")).Lock "run"
     let r = smokeRun out [ "--seeds"; "1" ]
     Assert.False(Directory.Exists staging, "the stale staging folder is removed")
+    Assert.True(Directory.Exists publishing, "a staging folder whose experiment's lock is held is left alone")
     Assert.Equal("{}", File.ReadAllText(Path.Combine(out, "other", "result.json")))
     Assert.Contains("removed, left behind by an interrupted publication", r.Err)
     // The restored folder's result.json is not one the index can read: it is named there, not a crash.

@@ -92,7 +92,7 @@ public static class Program
     }
 
     /// <summary>Whether <paramref name="e"/> is ENOSPC or EDQUOT (Linux errno 28 and 122, which .NET keeps as the HResult).</summary>
-    public static bool IsDiskFull(IOException e) => e.HResult is 28 or 122 || e.Message.Contains("No space left", StringComparison.Ordinal);
+    public static bool IsDiskFull(IOException e) => e.HResult is 28 or 122 || e.Message.Contains("No space left", StringComparison.Ordinal) || e.Message.Contains("disk was full", StringComparison.Ordinal);
 }
 
 /// <summary>Bad input the user can fix: the message names the problem (file, JSON path, line, value).</summary>

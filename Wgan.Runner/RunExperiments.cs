@@ -61,36 +61,43 @@ public static class RunExperiments
             var experiment = manifest.Experiment;
             var identity = Identity(run, manifest, plan);
             var folder = Path.Combine(run.OutDirectory, experiment.Id);
-            using (work.Lock(whole ? "run" : $"shard-{shard.Index}-of-{shard.Count}"))
+            try
             {
-                // Deleting only under the lock: a run that holds it keeps its checkpoints.
-                if (run.Force && !run.Resume)
+                using (work.Lock(whole ? "run" : $"shard-{shard.Index}-of-{shard.Count}"))
                 {
-                    if (whole) work.Clear();
-                    else work.DeleteUnits(mine);
-                }
-                work.Claim(identity, manifest.Text);
-                var seeds = experiment.SeedsAt(run.Scale, run.Seeds);
-                var shardText = whole ? "" : $", shard {shard.Index}/{shard.Count} ({mine.Length} of {plan.UnitKeys.Length} units)";
-                progress.WriteLine($"[{experiment.Id}] {experiment.Title}: scale {run.Scale}, {seeds.Length} seed(s), device {run.Device}, {run.Threads} thread(s){shardText}");
-                try
-                {
-                    RunUnits(plan, mine, work, progress, job);
-                }
-                catch (DataException)
-                {
-                    // Bad data found while running (e.g. too few digits for the scale): leave nothing behind
-                    // unless some unit had already finished.
-                    if (!Enumerable.Range(0, plan.UnitKeys.Length).Any(work.HasUnit)) work.Clear();
-                    throw;
-                }
-                if (whole)
-                {
-                    var result = Publish(plan, work, manifest.Text, folder, run.Device, run.Threads, commandLine);
-                    Summarise(result, folder, stdout);
+                    // Deleting only under the lock: a run that holds it keeps its checkpoints.
+                    if (run.Force && !run.Resume)
+                    {
+                        if (whole) work.Clear();
+                        else work.DeleteUnits(mine);
+                    }
+                    work.Claim(identity, manifest.Text);
+                    var seeds = experiment.SeedsAt(run.Scale, run.Seeds);
+                    var shardText = whole ? "" : $", shard {shard.Index}/{shard.Count} ({mine.Length} of {plan.UnitKeys.Length} units)";
+                    progress.WriteLine($"[{experiment.Id}] {experiment.Title}: scale {run.Scale}, {seeds.Length} seed(s), device {run.Device}, {run.Threads} thread(s){shardText}");
+                    try
+                    {
+                        RunUnits(plan, mine, work, progress, job);
+                    }
+                    catch (DataException)
+                    {
+                        // Bad data found while running (e.g. too few digits for the scale): leave nothing behind
+                        // unless some unit had already finished.
+                        if (!Enumerable.Range(0, plan.UnitKeys.Length).Any(work.HasUnit)) work.Clear();
+                        throw;
+                    }
+                    if (whole)
+                    {
+                        var result = Publish(plan, work, manifest.Text, folder, run.Device, run.Threads, commandLine);
+                        Summarise(result, folder, stdout);
+                    }
                 }
             }
-            work.RemoveIfUnused();
+            finally
+            {
+                // After the lock is released: the folder goes once it holds no checkpoints and nobody uses it.
+                work.RemoveIfUnused();
+            }
             if (!whole)
             {
                 stdout.WriteLine($"{experiment.Id}: shard {shard.Index}/{shard.Count} done ({mine.Length} units) in {work.Path}; run `wgan merge --out {run.OutDirectory}` when every shard has finished");

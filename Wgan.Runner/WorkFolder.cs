@@ -272,7 +272,10 @@ public sealed class WorkFolder
     public string? LiveHolder(params string[] names)
     {
         if (!Directory.Exists(Path)) return null;
-        foreach (var file in Directory.EnumerateFiles(Path, "lock.*").Where(f => !f.EndsWith(HolderSuffix, StringComparison.Ordinal)))
+        // The run's lock first: its holder is the process to wait for or stop (a unit's is one of its workers).
+        var locks = Directory.EnumerateFiles(Path, "lock.*").Where(f => !f.EndsWith(HolderSuffix, StringComparison.Ordinal))
+            .OrderBy(f => System.IO.Path.GetFileName(f) == "lock.run" ? 0 : 1).ThenBy(f => f, StringComparer.Ordinal);
+        foreach (var file in locks)
         {
             if (names.Length > 0 && !names.Contains(System.IO.Path.GetFileName(file)["lock.".Length..])) continue;
             try { new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.None).Dispose(); }

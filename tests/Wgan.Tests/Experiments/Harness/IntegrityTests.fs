@@ -365,9 +365,18 @@ let startJobsRun (out: string) (scale: string) =
     parent, workers
 
 [<Fact>]
-let ``workers end when their parent is killed`` () =
+let ``a second run --force --jobs 2 is refused while the first runs, and the first's workers end with it`` () =
     // At quick scale the workers have minutes of units left: only their parent's end can stop them.
-    let parent, workers = startJobsRun (Path.Combine(tempFolder (), "out")) "quick"
+    let out = Path.Combine(tempFolder (), "out")
+    let parent, workers = startJobsRun out "quick"
+    let record = Path.Combine(out, ".work", "parallel-lines", "run.json")
+    let recorded = File.ReadAllText record
+    // Issue 19, item 1: the second run deleted the first's work folder and the two overlapped.
+    let second = cli [ "run"; manifestPath; "--scale"; "quick"; "--out"; out; "--force"; "--jobs"; "2" ]
+    Assert.True(second.Exit = 2, $"exit {second.Exit}: {second.Err}")
+    Assert.True(second.Err.Contains $"process {parent.Id}", second.Err)
+    Assert.Equal(recorded, File.ReadAllText record)
+    Assert.False(parent.HasExited, "the first run goes on")
     parent.Kill() // SIGKILL: the parent cannot stop its workers itself
     parent.WaitForExit()
     let clock = Stopwatch.StartNew()

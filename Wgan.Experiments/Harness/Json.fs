@@ -72,8 +72,8 @@ let private hasLoneSurrogate (s: string) =
         else scan (i + 1)
     scan 0
 
-/// Walks the tree under `element` (at `path`), collecting what `visit` finds at each object key (with the
-/// object's other keys seen so far) and each string value.
+/// Walks the tree under `element` from its root `$`, collecting the problems `visitKey` finds at each object key
+/// (given the keys of that object seen before it) and `visitString` at each string value, with their JSON paths.
 let private walk (visitKey: string -> HashSet<string> -> string -> DecodeError list) (visitString: string -> string -> DecodeError list) (element: JsonElement) =
     let rec go path (e: JsonElement) =
         match e.ValueKind with
@@ -123,7 +123,7 @@ let utf8Text (bytes: byte[]) : Result<string, DecodeError list> =
                 use doc = JsonDocument.Parse(lenient, JsonDocumentOptions(CommentHandling = JsonCommentHandling.Skip))
                 badStrings true doc.RootElement |> List.filter (fun e -> e.Message = "is not valid UTF-8")
             with :? JsonException -> []
-        if inStrings.IsEmpty then Error [ { Path = "$"; Message = $"is not valid UTF-8 (byte {int64 start + int64 e.Index})" } ]
+        if inStrings.IsEmpty then Error [ { Path = "$"; Message = $"is not valid UTF-8 (at byte offset {int64 start + int64 e.Index})" } ]
         else Error inStrings
 
 module Decode =

@@ -27,6 +27,13 @@ let snapshot (folder: string) =
     |> Array.sort
     |> Array.map (fun f -> Path.GetRelativePath(folder, f), Convert.ToBase64String(File.ReadAllBytes f))
 
+/// Copies every file under `source` to the same place under `target`.
+let copyTree (source: string) (target: string) =
+    for file in Directory.GetFiles(source, "*", SearchOption.AllDirectories) do
+        let destination = Path.Combine(target, Path.GetRelativePath(source, file))
+        Directory.CreateDirectory(Path.GetDirectoryName destination) |> ignore
+        File.Copy(file, destination)
+
 /// An output folder with the checkpoints of half a smoke run (shard 0 of 2), as an interrupted run leaves them.
 let halfRun () =
     let out = Path.Combine(tempFolder (), "out")
@@ -68,10 +75,7 @@ let published =
 
 let copyOfPublished () =
     let target = Path.Combine(tempFolder (), "parallel-lines")
-    for file in Directory.GetFiles(published.Value, "*", SearchOption.AllDirectories) do
-        let destination = Path.Combine(target, Path.GetRelativePath(published.Value, file))
-        Directory.CreateDirectory(Path.GetDirectoryName destination) |> ignore
-        File.Copy(file, destination)
+    copyTree published.Value target
     target
 
 let editResult (folder: string) (change: JsonNode -> unit) =
@@ -146,10 +150,7 @@ let mergeable =
 /// Merges a copy of `mergeable` after applying `damage` to its work folder.
 let mergeAfter (damage: string -> unit) =
     let out = Path.Combine(tempFolder (), "out")
-    for file in Directory.GetFiles(mergeable.Value, "*", SearchOption.AllDirectories) do
-        let destination = Path.Combine(out, Path.GetRelativePath(mergeable.Value, file))
-        Directory.CreateDirectory(Path.GetDirectoryName destination) |> ignore
-        File.Copy(file, destination)
+    copyTree mergeable.Value out
     damage (Wgan.Runner.WorkFolder.For(out, "parallel-lines")).Path
     let r = cli [ "merge"; "--out"; out ]
     assertNoCrash r

@@ -32,6 +32,36 @@ public static class AtomicOutput
     }
 
     /// <summary>
+    /// Removes what a publishing process that was killed left in <paramref name="outDirectory"/>: its hidden staging folders
+    /// (<c>.&lt;experiment&gt;.staging.&lt;pid&gt;</c>) and, when the kill struck between the two renames, puts the previous result
+    /// back (<c>.&lt;experiment&gt;.previous.&lt;pid&gt;</c>). A process publishing an experiment holds its work folder's run
+    /// lock (see <see cref="RunExperiments.Publish"/>), so the folders of an experiment whose lock is held, by a process on
+    /// this machine or another one sharing the folder, are left alone.
+    /// </summary>
+    public static void CleanStale(string outDirectory, TextWriter log)
+    {
+        if (!Directory.Exists(outDirectory)) return;
+        var pattern = new System.Text.RegularExpressions.Regex(@"^\.(.+)\.(staging|previous)\.(\d+)$");
+        foreach (var folder in Directory.GetDirectories(outDirectory).Order(StringComparer.Ordinal))
+        {
+            var match = pattern.Match(Path.GetFileName(folder));
+            if (!match.Success || !int.TryParse(match.Groups[3].Value, out var pid) || pid == Environment.ProcessId) continue;
+            if (WorkFolder.For(outDirectory, match.Groups[1].Value).LiveHolder("run") is not null) continue;
+            var target = Path.Combine(outDirectory, match.Groups[1].Value);
+            if (match.Groups[2].Value == "previous" && !Directory.Exists(target))
+            {
+                Directory.Move(folder, target);
+                log.WriteLine($"{target}: restored the previous result, which an interrupted publication (process {pid}) had moved aside");
+            }
+            else
+            {
+                Directory.Delete(folder, recursive: true);
+                log.WriteLine($"{folder}: removed, left behind by an interrupted publication (process {pid})");
+            }
+        }
+    }
+
+    /// <summary>
     /// Builds a folder with <paramref name="fill"/> in a staging folder next to <paramref name="target"/>, then
     /// replaces <paramref name="target"/> with it. If filling fails, the target is untouched.
     /// </summary>

@@ -67,6 +67,10 @@ public static class Bench
             .Except(Benchmarks.all.Select(c => c.Name)).ToArray();
         if (unknown.Length > 0)
             throw new InputException($"unknown configuration(s) {string.Join(", ", unknown)} (known: {known})");
+        // A published table is replaced only on request, and the refusal comes before minutes of measuring.
+        if (File.Exists(bench.OutFile) && !bench.Force)
+            throw new InputException($"{bench.OutFile} already exists; use --force to replace it, or --out another file");
+        if (Directory.Exists(bench.OutFile)) throw new InputException($"--out {bench.OutFile}: is a folder, not a file");
         var configurations = Benchmarks.all.Where(c => bench.Only.Length == 0 || bench.Only.Contains(c.Name)).ToArray();
         var rows = new List<Row>();
         stdout.WriteLine($"{"configuration",-19} {"threads",7} {"runs",4} {"gen it/s",9} {"GFLOP/it",9} {"GFLOP/s",8} {"peak",7} {"ratio",6} {"range",9} {"mem MiB",8} {"growth",7} {"faults/it",9}");

@@ -9,31 +9,48 @@ namespace Wgan.Runner;
 public static class Merge
 {
     /// <summary>Merges every work folder under the output folder.</summary>
-    public static int Execute(MergeCommand merge, string[] args, TextWriter stdout)
+    public static int Execute(MergeCommand merge, string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var works = WorkFolder.All(merge.OutDirectory).ToArray();
-        if (works.Length == 0)
-            throw new InputException($"{merge.OutDirectory}: no sharded runs to merge (no .work folder)");
+        var works = new List<WorkFolder>();
+        foreach (var work in WorkFolder.All(merge.OutDirectory))
+        {
+            // A folder with neither a run record nor a unit's result holds nothing to merge (e.g. one made by hand).
+            if (!work.HasCheckpoints) stderr.WriteLine($"{work.Path}: skipped, it holds no checkpoints");
+            else works.Add(work);
+        }
+        if (works.Count == 0)
+            throw new InputException($"{merge.OutDirectory}: no sharded runs to merge (no checkpoints under {Path.Combine(merge.OutDirectory, WorkFolder.Name)})");
+        AtomicOutput.CleanStale(merge.OutDirectory, stderr);
         var prepared = works.Select(work =>
         {
+            if (work.LiveHolder() is { } holder)
+                throw new InputException($"{work.Path} is being written by a run in progress (process {holder}); merge when every shard has finished");
+            if (!work.HasRecord)
+                throw new InputException($"{work.Path}: unit results without a run record (run.json); delete the folder, or run its shards again");
             var stored = work.ReadStored();
             var reading = Harness.ReadManifest(stored.Manifest);
             if (!reading.IsValid) throw new InputException($"{work.Path}: the recorded manifest is no longer valid: {string.Join("; ", reading.Errors)}");
             var identity = stored.Identity;
+            if (reading.Experiment.Id != identity.Experiment)
+                throw new InputException($"{work.Path}: run.json: $.Identity.Experiment is '{identity.Experiment}' but its manifest is of '{reading.Experiment.Id}'");
             var plan = reading.Experiment.Plan(identity.Scale, identity.SeedsRequested, identity.Device, new NoResources());
+            if (!plan.UnitKeys.SequenceEqual(identity.UnitKeys))
+                throw new InputException($"{work.Path}: run.json: $.Identity.UnitKeys are not the units its manifest plans at scale {identity.Scale}");
             var folder = Path.Combine(merge.OutDirectory, identity.Experiment);
             if (Directory.Exists(folder) && !merge.Force)
-                throw new InputException($"{folder} already holds a result; use --force to overwrite it");
+                throw new InputException($"{folder} already holds a result; use merge --force to replace it");
             return (work, stored, plan, folder);
         }).ToArray();
         var commandLine = "wgan " + string.Join(" ", args);
         foreach (var (work, stored, plan, folder) in prepared)
         {
-            using (work.Lock("merge"))
+            // The whole-run lock: no run or other merge writes the folder meanwhile.
+            using (work.Lock("run"))
             {
                 var result = RunExperiments.Publish(plan, work, stored.Manifest, folder, stored.Identity.Device, stored.Identity.Threads, commandLine);
                 RunExperiments.Summarise(result, folder, stdout);
             }
+            work.RemoveIfUnused();
         }
         SuiteIndex.Write(merge.OutDirectory);
         return Program.Done;

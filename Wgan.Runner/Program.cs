@@ -10,8 +10,12 @@ public static class Program
     public const int Done = 0;
     /// <summary>Exit code of an unexpected internal error (EX_SOFTWARE), distinct from verify's mismatch (1).</summary>
     public const int InternalError = 70;
-    /// <summary>Exit code of bad usage or bad input (manifest, data file, path, device).</summary>
+    /// <summary>Exit code of bad usage or bad input (manifest, data file, path, device, a damaged record).</summary>
     public const int BadInput = 2;
+    /// <summary>Exit code of a failed file operation (EX_IOERR): a full disk, a quota, a read-only file system.</summary>
+    public const int OutputFailed = 74;
+    /// <summary>Exit code of a <c>--jobs</c> run whose worker process failed or was killed (EX_TEMPFAIL): rerun with --resume.</summary>
+    public const int WorkerFailed = 75;
 
     /// <summary>Runs the program with the process's console.</summary>
     public static int Main(string[] args)
@@ -51,24 +55,44 @@ public static class Program
                 ListCommand => ListExperiments.Execute(stdout),
                 RunCommand run => RunExperiments.Execute(run, args, stdout, stderr),
                 DistanceCommand distance => Distance.Execute(distance, stdout),
-                MergeCommand merge => Merge.Execute(merge, args, stdout),
+                MergeCommand merge => Merge.Execute(merge, args, stdout, stderr),
                 VerifyCommand verify => Verify.Execute(verify, stdout, stderr),
                 BenchCommand bench => Bench.Execute(bench, args, stdout, stderr),
                 MnistCommand mnist => MnistCommandRunner.Execute(mnist, stdout, stderr),
                 _ => throw new InvalidOperationException($"unhandled command {command.GetType().Name}"),
             };
         }
-        catch (Exception e) when (e is InputException or DataException)
-        {
-            stderr.WriteLine($"error: {e.Message}");
-            return BadInput;
-        }
         catch (Exception e)
         {
-            stderr.WriteLine($"internal error: {e}");
-            return InternalError;
+            return ExitCodeOf(e, stderr);
         }
     }
+
+    /// <summary>
+    /// The exit code of a command that threw <paramref name="e"/>, after writing its message to <paramref name="stderr"/>:
+    /// bad input (2) and failed file operations (74) get one line naming the problem, anything else is a bug (70) and
+    /// gets the stack trace.
+    /// </summary>
+    public static int ExitCodeOf(Exception e, TextWriter stderr)
+    {
+        switch (e)
+        {
+            case InputException or DataException:
+                stderr.WriteLine($"error: {e.Message}");
+                return BadInput;
+            case IOException io when e is not FileNotFoundException and not DirectoryNotFoundException:
+                // The message names the path (.NET's "No space left on device : '<path>'"); results already published
+                // stay as they were, since every file and folder is written beside its target and renamed into place.
+                stderr.WriteLine($"error: {e.Message}{(IsDiskFull(io) ? " (the disk is full: free some space, then rerun; a run continues with --resume)" : "")}");
+                return OutputFailed;
+            default:
+                stderr.WriteLine($"internal error: {e}");
+                return InternalError;
+        }
+    }
+
+    /// <summary>Whether <paramref name="e"/> is ENOSPC or EDQUOT (Linux errno 28 and 122, which .NET keeps as the HResult).</summary>
+    public static bool IsDiskFull(IOException e) => e.HResult is 28 or 122 || e.Message.Contains("No space left", StringComparison.Ordinal) || e.Message.Contains("disk was full", StringComparison.Ordinal);
 }
 
 /// <summary>Bad input the user can fix: the message names the problem (file, JSON path, line, value).</summary>

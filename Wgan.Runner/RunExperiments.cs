@@ -30,6 +30,8 @@ public static class RunExperiments
         PrepareOutput(run.OutDirectory);
         var whole = shard.Count == 1;
         var worker = run.Worker >= 0;
+        if (worker) ParentWatch.ExitWhenParentEnds();
+        else AtomicOutput.CleanStale(run.OutDirectory, stderr);
         // Plan and check every experiment before running any, so that a refusal loses no work.
         var jobs = manifests.Select(manifest =>
         {
@@ -39,7 +41,10 @@ public static class RunExperiments
             var published = Path.Combine(run.OutDirectory, manifest.Experiment.Id);
             if (whole && !worker && Directory.Exists(published) && !run.Force)
                 throw new InputException($"{published} already holds a result; use --force to overwrite it (or --out elsewhere)");
-            if (!run.Resume && !run.Force && work.Exists && (whole || mine.Any(work.HasUnit)))
+            // Shards of one run share the folder; a whole run or a merge owns it.
+            if (!worker && (whole ? work.LiveHolder() : work.LiveHolder("run")) is { } holder)
+                throw new InputException($"{work.Path} is being written by a run in progress (process {holder}); wait for it to finish or stop it");
+            if (!run.Resume && !run.Force && work.HasCheckpoints && (whole || mine.Any(work.HasUnit)))
                 throw new InputException($"{work.Path} holds checkpoints of an interrupted run; use --resume to continue it or --force to start over");
             return (manifest, plan, work, mine);
         }).ToArray();
@@ -55,36 +60,45 @@ public static class RunExperiments
         {
             var experiment = manifest.Experiment;
             var identity = Identity(run, manifest, plan);
-            using (work.Lock(whole ? "run" : $"shard-{shard.Index}-of-{shard.Count}"))
+            var folder = Path.Combine(run.OutDirectory, experiment.Id);
+            try
             {
-                if (run.Force && !run.Resume)
+                using (work.Lock(whole ? "run" : $"shard-{shard.Index}-of-{shard.Count}"))
                 {
-                    if (whole) work.Delete();
-                    else if (work.Exists) work.DeleteUnits(mine);
-                }
-                work.Claim(identity, manifest.Text);
-                var seeds = experiment.SeedsAt(run.Scale, run.Seeds);
-                var shardText = whole ? "" : $", shard {shard.Index}/{shard.Count} ({mine.Length} of {plan.UnitKeys.Length} units)";
-                progress.WriteLine($"[{experiment.Id}] {experiment.Title}: scale {run.Scale}, {seeds.Length} seed(s), device {run.Device}, {run.Threads} thread(s){shardText}");
-                try
-                {
-                    RunUnits(plan, mine, work, progress, job);
-                }
-                catch (DataException)
-                {
-                    // Bad data found while running (e.g. too few digits for the scale): leave nothing behind
-                    // unless some unit had already finished.
-                    if (!Enumerable.Range(0, plan.UnitKeys.Length).Any(work.HasUnit)) work.Delete();
-                    throw;
+                    // Deleting only under the lock: a run that holds it keeps its checkpoints.
+                    if (run.Force && !run.Resume)
+                    {
+                        if (whole) work.Clear();
+                        else work.DeleteUnits(mine);
+                    }
+                    work.Claim(identity, manifest.Text);
+                    var seeds = experiment.SeedsAt(run.Scale, run.Seeds);
+                    var shardText = whole ? "" : $", shard {shard.Index}/{shard.Count} ({mine.Length} of {plan.UnitKeys.Length} units)";
+                    progress.WriteLine($"[{experiment.Id}] {experiment.Title}: scale {run.Scale}, {seeds.Length} seed(s), device {run.Device}, {run.Threads} thread(s){shardText}");
+                    try
+                    {
+                        RunUnits(plan, mine, work, progress, job);
+                    }
+                    catch (DataException)
+                    {
+                        // Bad data found while running (e.g. too few digits for the scale): leave nothing behind
+                        // unless some unit had already finished.
+                        if (!Enumerable.Range(0, plan.UnitKeys.Length).Any(work.HasUnit)) work.Clear();
+                        throw;
+                    }
+                    if (whole)
+                    {
+                        var result = Publish(plan, work, manifest.Text, folder, run.Device, run.Threads, commandLine);
+                        Summarise(result, folder, stdout);
+                    }
                 }
             }
-            if (whole)
+            finally
             {
-                var folder = Path.Combine(run.OutDirectory, experiment.Id);
-                var result = Publish(plan, work, manifest.Text, folder, run.Device, run.Threads, commandLine);
-                Summarise(result, folder, stdout);
+                // After the lock is released: the folder goes once it holds no checkpoints and nobody uses it.
+                work.RemoveIfUnused();
             }
-            else
+            if (!whole)
             {
                 stdout.WriteLine($"{experiment.Id}: shard {shard.Index}/{shard.Count} done ({mine.Length} units) in {work.Path}; run `wgan merge --out {run.OutDirectory}` when every shard has finished");
             }
@@ -104,10 +118,11 @@ public static class RunExperiments
         var locks = new List<IDisposable>();
         try
         {
+            // Every lock first, then deletions: a run in progress keeps its checkpoints, and a refusal changes nothing.
+            foreach (var (_, _, work, _) in jobs) locks.Add(work.Lock("run"));
             foreach (var (manifest, plan, work, _) in jobs)
             {
-                if (run.Force && !run.Resume) work.Delete();
-                locks.Add(work.Lock("run"));
+                if (run.Force && !run.Resume) work.Clear();
                 work.Claim(Identity(run, manifest, plan), manifest.Text);
             }
             var units = jobs.Sum(j => j.plan.UnitKeys.Length);
@@ -124,21 +139,24 @@ public static class RunExperiments
             var failed = workers.Select((p, k) => (k, code: p.ExitCode)).Where(w => w.code != Program.Done).ToArray();
             if (failed.Length > 0)
             {
+                // A worker's own exit code may be a signal's (137 for SIGKILL): the run reports one documented code.
+                var badInput = failed.All(f => f.code == Program.BadInput);
                 stderr.WriteLine($"worker(s) {string.Join(", ", failed.Select(f => $"{f.k} (exit {f.code})"))} failed; finished units are kept in {Path.Combine(run.OutDirectory, WorkFolder.Name)}: rerun with --resume");
-                return failed[0].code;
+                return badInput ? Program.BadInput : Program.WorkerFailed;
             }
             foreach (var (manifest, plan, work, _) in jobs)
             {
                 var folder = Path.Combine(run.OutDirectory, manifest.Experiment.Id);
-                var result = Publish(plan, work, manifest.Text, folder, run.Device, run.Threads, commandLine, deleteWork: false);
+                var result = Publish(plan, work, manifest.Text, folder, run.Device, run.Threads, commandLine, clearWork: false);
                 Summarise(result, folder, stdout);
             }
+            foreach (var (_, _, work, _) in jobs) work.Clear();
         }
         finally
         {
             foreach (var l in locks) l.Dispose();
         }
-        foreach (var (_, _, work, _) in jobs) work.Delete();
+        foreach (var (_, _, work, _) in jobs) work.RemoveIfUnused();
         SuiteIndex.Write(run.OutDirectory);
         return Program.Done;
     }
@@ -199,6 +217,8 @@ public static class RunExperiments
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            // The worker watches its standard input: it ends when this process ends and the pipe closes.
+            RedirectStandardInput = true,
         };
         if (!direct) start.ArgumentList.Add(self.Location);
         // A large gen-0 budget, as in the test host, unless the caller chose one: fewer collections, so
@@ -235,17 +255,25 @@ public static class RunExperiments
         }
     }
 
-    /// <summary>Assembles every unit's result from the work folder, writes the result folder and removes the checkpoints.</summary>
-    public static ExperimentResult Publish(ExperimentRun plan, WorkFolder work, string manifestText, string folder, string device, int threads, string commandLine, bool deleteWork = true)
+    /// <summary>
+    /// Assembles every unit's result from the work folder, writes the result folder and deletes the checkpoints. Call it
+    /// holding the work folder's lock.
+    /// </summary>
+    public static ExperimentResult Publish(ExperimentRun plan, WorkFolder work, string manifestText, string folder, string device, int threads, string commandLine, bool clearWork = true)
     {
         var missing = Enumerable.Range(0, plan.UnitKeys.Length).Where(i => !work.HasUnit(i)).ToArray();
         if (missing.Length > 0)
             throw new InputException($"{work.Path}: {missing.Length} of {plan.UnitKeys.Length} units have no result yet (e.g. {plan.UnitKeys[missing[0]]}); run the missing shards first");
         var results = Enumerable.Range(0, plan.UnitKeys.Length).Select(i => work.ReadUnit(i, plan.UnitKeys[i])).ToArray();
         var seconds = Enumerable.Range(0, plan.UnitKeys.Length).Sum(work.UnitSeconds);
-        var result = plan.Assemble(results);
+        ExperimentResult result;
+        try { result = plan.Assemble(results); }
+        catch (KeyNotFoundException e)
+        {
+            throw new InputException($"{work.Path}: a unit checkpoint lacks a value the experiment needs ({e.Message}); delete the folder's unit-*.json files that were edited, or the folder, and run again");
+        }
         Write(result, Environment(device, threads, commandLine, seconds), manifestText, folder);
-        if (deleteWork) work.Delete();
+        if (clearWork) work.Clear();
         return result;
     }
 
@@ -265,13 +293,20 @@ public static class RunExperiments
         var problems = new List<string>();
         foreach (var file in files)
         {
-            string text;
-            try { text = File.ReadAllText(file); }
+            byte[] bytes;
+            try { bytes = File.ReadAllBytes(file); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 problems.Add($"{file}: cannot be read ({e.Message})");
                 continue;
             }
+            var decoded = Json.utf8Text(bytes);
+            if (decoded.IsError)
+            {
+                problems.AddRange(decoded.ErrorValue.Select(error => $"{file}: {error.Path}: {error.Message}"));
+                continue;
+            }
+            var text = decoded.ResultValue;
             var reading = Harness.ReadManifest(text);
             if (reading.IsValid) loaded.Add(new LoadedManifest(file, text, reading.Experiment));
             else problems.AddRange(reading.Errors.Select(error => $"{file}: {error}"));

@@ -28,7 +28,17 @@ public static class SuiteIndex
         var rows = new List<(string Experiment, string Claim, string Folder, string Text)>();
         var runs = new StringBuilder();
         var counts = new Dictionary<string, int>();
+        var unreadable = new List<string>();
         foreach (var (path, folder) in results.OrderBy(r => r.Folder, StringComparer.Ordinal))
+        {
+            try { AddResult(path, folder); }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                // A damaged or hand-made result.json must not stop the index of the others.
+                unreadable.Add($"`{folder}`: result.json cannot be read ({e.Message})");
+            }
+        }
+        void AddResult(string path, string folder)
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
             var root = doc.RootElement;
@@ -36,20 +46,28 @@ public static class SuiteIndex
             var scale = root.GetProperty("scale").GetString()!;
             var environment = root.GetProperty("environment");
             var link = $"[`{folder}`]({folder}/report.md)";
-            runs.Append($"| {link} | {scale} | {root.GetProperty("seeds").GetArrayLength()} | ")
+            // Read everything first, so that an unreadable field adds nothing.
+            var run = new StringBuilder();
+            var claims = new List<(string Experiment, string Claim, string Folder, string Text, string Verdict)>();
+            run.Append($"| {link} | {scale} | {root.GetProperty("seeds").GetArrayLength()} | ")
                 .Append($"{environment.GetProperty("device").GetString()}, {environment.GetProperty("threads").GetInt32()} thread(s) | ")
                 .Append($"{environment.GetProperty("os").GetString()}; .NET {environment.GetProperty("dotnet").GetString()}; TorchSharp {environment.GetProperty("torchSharp").GetString()} | `{environment.GetProperty("command").GetString()}` |\n");
             foreach (var claim in root.GetProperty("claims").EnumerateArray())
             {
                 var verdict = claim.GetProperty("verdict").GetString()!;
-                counts[verdict] = counts.GetValueOrDefault(verdict) + 1;
                 var control = claim.GetProperty("control");
                 var controlText = control.TryGetProperty("none", out var none)
                     ? $"none: {Cell(none.GetString()!)}"
                     : $"{Cell(control.GetProperty("description").GetString()!)}: {Measured(control.GetProperty("measured"), inv)}";
                 var claimId = claim.GetProperty("id").GetString()!;
-                rows.Add((id, claimId, folder, $"| {link} | {scale} | `{claimId}`: {Cell(claim.GetProperty("statement").GetString()!)} ({Cell(claim.GetProperty("source").GetString()!)}) | " +
-                    $"`{claim.GetProperty("metric").GetString()}` {claim.GetProperty("expected").GetString()} | {Measured(claim.GetProperty("measured"), inv)} | {controlText} | **{verdict}** |\n"));
+                claims.Add((id, claimId, folder, $"| {link} | {scale} | `{claimId}`: {Cell(claim.GetProperty("statement").GetString()!)} ({Cell(claim.GetProperty("source").GetString()!)}) | " +
+                    $"`{claim.GetProperty("metric").GetString()}` {claim.GetProperty("expected").GetString()} | {Measured(claim.GetProperty("measured"), inv)} | {controlText} | **{verdict}** |\n", verdict));
+            }
+            runs.Append(run);
+            foreach (var c in claims)
+            {
+                rows.Add((c.Experiment, c.Claim, c.Folder, c.Text));
+                counts[c.Verdict] = counts.GetValueOrDefault(c.Verdict) + 1;
             }
         }
         var text = new StringBuilder();
@@ -63,6 +81,8 @@ public static class SuiteIndex
             text.Append(row.Text);
         text.Append("\n## Runs\n\n| Result | Scale | Seeds | Device | Machine and versions | Command |\n|---|---|---|---|---|---|\n");
         text.Append(runs);
+        if (unreadable.Count > 0)
+            text.Append("\n## Not listed\n\n").Append(string.Concat(unreadable.Select(u => $"- {Cell(u)}\n")));
         AtomicOutput.WriteText(Path.Combine(outDirectory, "README.md"), text.ToString());
         return results.Length;
     }

@@ -1,11 +1,15 @@
+using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Wgan.Experiments;
 
 namespace Wgan.Runner;
 
 /// <summary>
-/// The <c>verify</c> command: re-runs a published result at its recorded scale, seeds, device and threads, and
-/// compares every metric with the published value within the manifest's <c>verifyTolerance</c>.
+/// The <c>verify</c> command: re-runs a published result at its recorded scale, seeds, device and threads, renders
+/// from the re-run everything <c>run</c> derives (result.json with its claims, report.md, the CSV series) and compares
+/// it with the published files, numbers within the manifest's <c>verifyTolerance</c>. The lines that record the
+/// machine, the timing and the command line are not compared: they describe the publishing run, not the result.
 /// </summary>
 public static class Verify
 {
@@ -17,20 +21,19 @@ public static class Verify
     {
         var path = Path.Combine(verify.Folder, "result.json");
         if (!File.Exists(path)) throw new InputException($"{path}: no such file (expected a published result folder)");
-        Published published;
-        try { published = Read(File.ReadAllText(path)); }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
-        {
-            throw new InputException($"{path}: not a result file ({e.Message})");
-        }
+        var (reader, document) = RecordReader.Open(path);
+        using var _ = document;
+        var published = Read(reader, document.RootElement);
         var reading = Harness.ReadManifest(published.Manifest);
-        if (!reading.IsValid) throw new InputException($"{path}: its manifest is not valid any more: {string.Join("; ", reading.Errors)}");
+        if (!reading.IsValid) throw new InputException($"{path}: $.manifest: is not a valid manifest any more: {string.Join("; ", reading.Errors)}");
         var experiment = reading.Experiment;
+        if (experiment.Id != published.Experiment)
+            throw reader.Error("$.experiment", $"is '{published.Experiment}' but the recorded manifest is of '{experiment.Id}'");
         Devices.Require(published.Device);
-        Devices.PinThreads(published.Threads);
         var seeds = experiment.SeedsAt(published.Scale, published.Seeds.Length);
         if (!seeds.SequenceEqual(published.Seeds))
-            throw new InputException($"{path}: seeds {string.Join(",", published.Seeds)} cannot be re-created from the manifest (it gives {string.Join(",", seeds)})");
+            throw reader.Error("$.seeds", $"{string.Join(",", published.Seeds)} cannot be re-created from the manifest (it gives {string.Join(",", seeds)})");
+        Devices.PinThreads(published.Threads);
 
         stderr.WriteLine($"[{experiment.Id}] re-running at scale {published.Scale}, {seeds.Length} seed(s), device {published.Device}, {published.Threads} thread(s)");
         var progress = new RunExperiments.ProgressPrinter(experiment.Id, stderr);
@@ -48,20 +51,42 @@ public static class Verify
             {
                 compared++;
                 double? old = values is not null && values.TryGetValue(name, out var v) ? v : null;
-                var agree = old is { } o ? (double.IsFinite(value) ? Math.Abs(o - value) <= tolerance : false) : !double.IsFinite(value);
+                var agree = old is { } o ? (double.IsFinite(value) ? Math.Abs(o - value) <= tolerance : double.IsNaN(o)) : !double.IsFinite(value);
                 if (!agree)
                     differences.Add($"seed {seedMetrics.Seed} {name}: published {Show(old)}, re-run {Render.number(value)}" +
-                        (old is { } a && double.IsFinite(value) ? $" (|difference| {Math.Abs(a - value):G3} > tolerance {tolerance:G3})" : ""));
+                        (old is { } a && double.IsFinite(a) && double.IsFinite(value) ? $" (|difference| {Math.Abs(a - value):G3} > tolerance {tolerance:G3})" : ""));
             }
         }
-        foreach (var claim in rerun.Claims)
+        var publishedSeeds = rerun.Metrics.Select(m => m.Seed).ToHashSet();
+        foreach (var extra in published.Metrics.Keys.Where(s => !publishedSeeds.Contains(s)))
+            differences.Add($"seed {extra}: published metrics of a seed the re-run does not have");
+
+        // The environment as published, so that only what the experiment computed can differ.
+        var environment = new Render.RunEnvironment(published.Harness, published.TorchSharp, published.Dotnet, published.OperatingSystem,
+            published.Device, published.Threads, published.CommandLine, published.ComputeSeconds);
+        var reportPath = Path.Combine(verify.Folder, "report.md");
+        var report = File.Exists(reportPath) ? File.ReadAllText(reportPath) : null;
+        var manifestText = ReportManifest(report) ?? published.Manifest;
+        if (report is not null && !SameJson(manifestText, published.Manifest))
+            differences.Add("report.md: its manifest differs from result.json's");
+
+        using (var expected = JsonDocument.Parse(Render.resultJson(rerun, environment, manifestText)))
+            CompareJson(document.RootElement, expected.RootElement, "$", tolerance, differences);
+        if (report is null) differences.Add("report.md: missing");
+        else CompareLines("report.md", report, Render.reportMarkdown(rerun, environment, manifestText), tolerance, differences);
+        foreach (var series in rerun.Series)
         {
-            if (published.Verdicts.TryGetValue(claim.Spec.Id, out var verdict) && verdict != claim.Verdict.Name)
-                differences.Add($"claim {claim.Spec.Id}: published {verdict}, re-run {claim.Verdict.Name}");
+            var csvPath = Path.Combine(verify.Folder, series.Name + ".csv");
+            if (!File.Exists(csvPath)) differences.Add($"{series.Name}.csv: missing");
+            else CompareLines($"{series.Name}.csv", File.ReadAllText(csvPath), Render.csv(series), tolerance, differences);
         }
+        foreach (var figure in rerun.Figures.Select(f => f.Name).Concat(rerun.ImageGrids.Select(g => g.Name)))
+            if (!File.Exists(Path.Combine(verify.Folder, "figures", figure + ".png")))
+                differences.Add($"figures/{figure}.png: missing");
+
         if (differences.Count == 0)
         {
-            stdout.WriteLine($"{verify.Folder}: verified; {compared} metrics agree within {tolerance:G3}");
+            stdout.WriteLine($"{verify.Folder}: verified; {compared} metrics, {rerun.Claims.Length} claim(s), report.md and {rerun.Series.Length} CSV series agree within {tolerance:G3}");
             return Program.Done;
         }
         stdout.WriteLine($"{verify.Folder}: {differences.Count} difference(s) from the published result:");
@@ -71,30 +96,199 @@ public static class Verify
 
     static string Show(double? value) => value is { } v ? Render.number(v) : "(absent or null)";
 
-    sealed record Published(string Manifest, string Scale, long[] Seeds, string Device, int Threads,
-        Dictionary<long, Dictionary<string, double>> Metrics, Dictionary<string, string> Verdicts);
+    /// <summary>What verify reads back from result.json, every field checked.</summary>
+    sealed record Published(string Experiment, string Manifest, string Scale, long[] Seeds, string Device, int Threads,
+        string Harness, string TorchSharp, string Dotnet, string OperatingSystem, string CommandLine, double ComputeSeconds,
+        Dictionary<long, Dictionary<string, double>> Metrics);
 
-    static Published Read(string json)
+    static readonly string[] Verdicts = ["reproduced", "not-reproduced", "inconclusive", "uninformative"];
+
+    static Published Read(RecordReader r, JsonElement root)
     {
-        using var doc = JsonDocument.Parse(json);
-        var root = doc.RootElement;
-        var environment = root.GetProperty("environment");
+        r.Object(root, "$");
+        var seedItems = r.Array(r.Field(root, "$", "seeds"), "$.seeds").ToArray();
+        if (seedItems.Length == 0 || seedItems.Length > Limits.MaxSeeds) throw r.Error("$.seeds", $"must hold 1 to {Limits.MaxSeeds} seeds (found {seedItems.Length})");
+        var seeds = seedItems.Select(s => r.Integer(s.Item, s.Path, long.MinValue, long.MaxValue)).ToArray();
+        if (seeds.Distinct().Count() != seeds.Length) throw r.Error("$.seeds", "holds a seed more than once");
+        var environment = r.Field(root, "$", "environment");
+        const string env = "$.environment";
         var metrics = new Dictionary<long, Dictionary<string, double>>();
-        foreach (var m in root.GetProperty("metrics").EnumerateArray())
+        foreach (var (m, at) in r.Array(r.Field(root, "$", "metrics"), "$.metrics"))
         {
+            var seed = r.Integer(r.Field(m, at, "seed"), $"{at}.seed", long.MinValue, long.MaxValue);
+            if (!seeds.Contains(seed)) throw r.Error($"{at}.seed", $"{seed} is not one of $.seeds");
+            if (metrics.ContainsKey(seed)) throw r.Error($"{at}.seed", $"the metrics of seed {seed} appear more than once");
             var values = new Dictionary<string, double>();
-            foreach (var p in m.GetProperty("values").EnumerateObject())
-                if (p.Value.ValueKind == JsonValueKind.Number) values[p.Name] = p.Value.GetDouble();
-            metrics[m.GetProperty("seed").GetInt64()] = values;
+            foreach (var p in r.Object(r.Field(m, at, "values"), $"{at}.values").EnumerateObject())
+                values[p.Name] = r.NumberOrNull(p.Value, $"{at}.values.{p.Name}");
+            metrics[seed] = values;
         }
-        var verdicts = root.GetProperty("claims").EnumerateArray()
-            .ToDictionary(c => c.GetProperty("id").GetString()!, c => c.GetProperty("verdict").GetString()!);
+        var ids = new HashSet<string>();
+        foreach (var (c, at) in r.Array(r.Field(root, "$", "claims"), "$.claims"))
+        {
+            var id = r.String(r.Field(c, at, "id"), $"{at}.id");
+            if (!ids.Add(id)) throw r.Error($"{at}.id", $"the claim id '{id}' appears more than once");
+            r.OneOf(r.Field(c, at, "verdict"), $"{at}.verdict", Verdicts);
+        }
+        var computeSeconds = r.NumberOrNull(r.Field(environment, env, "computeSeconds"), $"{env}.computeSeconds");
+        if (!(computeSeconds >= 0)) throw r.Error($"{env}.computeSeconds", "must be a number at least 0");
         return new Published(
-            root.GetProperty("manifest").GetRawText(),
-            root.GetProperty("scale").GetString()!,
-            root.GetProperty("seeds").EnumerateArray().Select(s => s.GetInt64()).ToArray(),
-            environment.GetProperty("device").GetString()!,
-            environment.GetProperty("threads").GetInt32(),
-            metrics, verdicts);
+            r.String(r.Field(root, "$", "experiment"), "$.experiment"),
+            r.Object(r.Field(root, "$", "manifest"), "$.manifest").GetRawText(),
+            r.OneOf(r.Field(root, "$", "scale"), "$.scale", RecordReader.Scales),
+            seeds,
+            r.OneOf(r.Field(environment, env, "device"), $"{env}.device", RecordReader.DeviceNames),
+            (int)r.Integer(r.Field(environment, env, "threads"), $"{env}.threads", 1, Limits.MaxThreads),
+            r.Text(r.Field(environment, env, "harness"), $"{env}.harness"),
+            r.Text(r.Field(environment, env, "torchSharp"), $"{env}.torchSharp"),
+            r.Text(r.Field(environment, env, "dotnet"), $"{env}.dotnet"),
+            r.Text(r.Field(environment, env, "os"), $"{env}.os"),
+            r.Text(r.Field(environment, env, "command"), $"{env}.command"),
+            computeSeconds,
+            metrics);
     }
+
+    /// <summary>The manifest text in report.md's closing <c>```json</c> block, or null when there is none.</summary>
+    static string? ReportManifest(string? report)
+    {
+        if (report is null) return null;
+        var start = report.LastIndexOf("\nManifest:\n\n```json\n", StringComparison.Ordinal);
+        if (start < 0) return null;
+        start = report.IndexOf("```json\n", start, StringComparison.Ordinal) + "```json\n".Length;
+        var end = report.IndexOf("\n```", start, StringComparison.Ordinal);
+        return end < 0 ? null : report[start..end];
+    }
+
+    static bool SameJson(string a, string b)
+    {
+        try
+        {
+            var options = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip };
+            return System.Text.Json.Nodes.JsonNode.DeepEquals(
+                System.Text.Json.Nodes.JsonNode.Parse(a, documentOptions: options), System.Text.Json.Nodes.JsonNode.Parse(b, documentOptions: options));
+        }
+        catch (JsonException) { return false; }
+    }
+
+    /// <summary>
+    /// Compares the published result.json with the re-run's, field by field: numbers within the tolerance, everything
+    /// else exactly. The per-seed metrics are compared above; the environment is the published one by construction.
+    /// Array items with an <c>id</c> (the claims) are named by it.
+    /// </summary>
+    static void CompareJson(JsonElement published, JsonElement rerun, string path, double tolerance, List<string> differences)
+    {
+        if (path is "$.metrics" or "$.environment") return;
+        if (published.ValueKind != rerun.ValueKind)
+        {
+            differences.Add($"result.json {path}: published {Short(published)}, re-run {Short(rerun)}");
+            return;
+        }
+        switch (published.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var p in rerun.EnumerateObject())
+                {
+                    if (published.TryGetProperty(p.Name, out var value)) CompareJson(value, p.Value, $"{path}.{p.Name}", tolerance, differences);
+                    else differences.Add($"result.json {path}.{p.Name}: missing (re-run {Short(p.Value)})");
+                }
+                foreach (var p in published.EnumerateObject().Where(p => !rerun.TryGetProperty(p.Name, out _)))
+                    differences.Add($"result.json {path}.{p.Name}: not in the re-run");
+                break;
+            case JsonValueKind.Array when IdOf(rerun.EnumerateArray().FirstOrDefault()) is not null:
+                // The claims: matched by id, so a deleted or added claim is named rather than shifting the others.
+                var byId = published.EnumerateArray().Where(e => IdOf(e) is not null).GroupBy(e => IdOf(e)!).ToDictionary(g => g.Key, g => g.First());
+                var rerunIds = rerun.EnumerateArray().Select(IdOf).ToArray();
+                foreach (var item in rerun.EnumerateArray())
+                {
+                    var id = IdOf(item)!;
+                    if (byId.TryGetValue(id, out var old)) CompareJson(old, item, $"{path}[id={id}]", tolerance, differences);
+                    else differences.Add($"result.json {path}: claim {id} is missing from the published result");
+                }
+                foreach (var id in byId.Keys.Where(id => !rerunIds.Contains(id)))
+                    differences.Add($"result.json {path}: claim {id} is published but not in the re-run");
+                if (published.GetArrayLength() != byId.Count)
+                    differences.Add($"result.json {path}: {published.GetArrayLength() - byId.Count} published item(s) without a claim id");
+                else if (byId.Keys.SequenceEqual(rerunIds!) is false && byId.Count == rerunIds.Length && rerunIds.All(byId.ContainsKey!))
+                    differences.Add($"result.json {path}: the claims are in another order than the re-run's");
+                break;
+            case JsonValueKind.Array:
+                var (a, b) = (published.EnumerateArray().ToArray(), rerun.EnumerateArray().ToArray());
+                if (a.Length != b.Length)
+                    differences.Add($"result.json {path}: published {a.Length} item(s), re-run {b.Length}");
+                for (var i = 0; i < Math.Min(a.Length, b.Length); i++)
+                    CompareJson(a[i], b[i], $"{path}[{i}]", tolerance, differences);
+                break;
+            case JsonValueKind.Number:
+                var (x, y) = (published.GetDouble(), rerun.GetDouble());
+                if (!(Math.Abs(x - y) <= tolerance))
+                    differences.Add($"result.json {path}: published {Short(published)}, re-run {Short(rerun)}");
+                break;
+            default:
+                if (published.GetRawText() != rerun.GetRawText())
+                    differences.Add($"result.json {path}: published {Short(published)}, re-run {Short(rerun)}");
+                break;
+        }
+    }
+
+    static string? IdOf(JsonElement e) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+
+    static string Short(JsonElement e)
+    {
+        var text = e.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? (e.ValueKind == JsonValueKind.Object ? "an object" : "an array") : e.GetRawText();
+        return text.Length > 80 ? text[..77] + "..." : text;
+    }
+
+    static readonly Regex NumberToken = new(@"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", RegexOptions.Compiled);
+
+    /// <summary>
+    /// Compares a published text file with the re-run's rendering line by line: a line may differ only in its numbers,
+    /// each within the tolerance plus the report's rounding (4 decimals). The lines that record the machine, the
+    /// timing and the command are skipped.
+    /// </summary>
+    static void CompareLines(string name, string published, string rerun, double tolerance, List<string> differences)
+    {
+        var (a, b) = (published.Split('\n'), rerun.Split('\n'));
+        if (a.Length != b.Length)
+        {
+            differences.Add($"{name}: published {a.Length} line(s), re-run {b.Length}");
+        }
+        var shown = 0;
+        for (var i = 0; i < Math.Min(a.Length, b.Length); i++)
+        {
+            if (a[i] == b[i] || IsEnvironmentLine(a[i]) && IsEnvironmentLine(b[i]) || SameUpToNumbers(a[i], b[i], tolerance + 1e-4)) continue;
+            if (shown++ < 5)
+            {
+                // Both lines from a little before their first difference.
+                var first = 0;
+                while (first < Math.Min(a[i].Length, b[i].Length) && a[i][first] == b[i][first]) first++;
+                var from = Math.Max(0, first - 30);
+                var prefix = from > 0 ? "..." : "";
+                differences.Add($"{name}, line {i + 1}: published \"{prefix}{Clip(a[i][from..])}\", re-run \"{prefix}{Clip(b[i][from..])}\"");
+            }
+        }
+        if (shown > 5) differences.Add($"{name}: {shown - 5} more line(s) differ");
+    }
+
+    /// <summary>report.md's lines of the run's machine, versions, timing and command.</summary>
+    static bool IsEnvironmentLine(string line) =>
+        line.StartsWith("- Command: ", StringComparison.Ordinal) || line.StartsWith("- Harness ", StringComparison.Ordinal);
+
+    static bool SameUpToNumbers(string a, string b, double tolerance)
+    {
+        // The compute time is the publishing run's, not the result's.
+        static string WithoutTiming(string s) => Regex.Replace(s, @", compute time [^ ]+ s\.$", "");
+        (a, b) = (WithoutTiming(a), WithoutTiming(b));
+        if (NumberToken.Replace(a, "#") != NumberToken.Replace(b, "#")) return false;
+        var (x, y) = (NumberToken.Matches(a), NumberToken.Matches(b));
+        for (var k = 0; k < x.Count; k++)
+        {
+            var u = double.Parse(x[k].Value, CultureInfo.InvariantCulture);
+            var v = double.Parse(y[k].Value, CultureInfo.InvariantCulture);
+            if (!(Math.Abs(u - v) <= tolerance)) return false;
+        }
+        return true;
+    }
+
+    static string Clip(string s) => s.Length > 80 ? s[..77] + "..." : s;
 }

@@ -64,8 +64,12 @@ public sealed class WorkFolder
     /// <summary>Replaces a unit's saved training state atomically.</summary>
     public void WriteState(int index, byte[] state) => AtomicOutput.WriteWith(StatePath(index), temp => File.WriteAllBytes(temp, state));
 
-    /// <summary>Whether the folder exists.</summary>
-    public bool Exists => Directory.Exists(Path);
+    /// <summary>Whether the folder holds checkpoints: a run record or a unit's result (lock files alone are none).</summary>
+    public bool HasCheckpoints =>
+        Directory.Exists(Path) && Directory.EnumerateFiles(Path).Any(f => !System.IO.Path.GetFileName(f).StartsWith("lock.", StringComparison.Ordinal));
+
+    /// <summary>Whether the folder holds a run record (run.json).</summary>
+    public bool HasRecord => File.Exists(IdentityPath);
 
     /// <summary>Records the identity and manifest, or checks them against those already recorded.</summary>
     public void Claim(RunIdentity identity, string manifestText)
@@ -81,21 +85,42 @@ public sealed class WorkFolder
         }
         var difference = ReadStored().Identity.Difference(identity);
         if (difference is not null)
-            throw new InputException($"{Path} holds checkpoints of a different run ({difference}); use --force to discard them");
+            throw new InputException($"{Path} holds checkpoints of a different run ({difference}); run with --force to discard them, or use another --out");
     }
 
-    /// <summary>The recorded identity and manifest text.</summary>
+    /// <summary>The recorded identity and manifest text, every field checked (see <see cref="RecordReader"/>).</summary>
     public StoredRun ReadStored()
     {
-        try
+        try { return ReadStored(IdentityPath); }
+        catch (InputException e)
         {
-            return JsonSerializer.Deserialize<StoredRun>(File.ReadAllText(IdentityPath), JsonOptions)
-                ?? throw new InputException($"{IdentityPath}: empty");
+            throw new InputException($"{e.Message}; the run record is damaged: delete {Path} to discard these checkpoints");
         }
-        catch (Exception e) when (e is JsonException or IOException)
-        {
-            throw new InputException($"{IdentityPath}: unreadable run record ({e.Message}); use --force to discard the checkpoints");
-        }
+    }
+
+    static StoredRun ReadStored(string file)
+    {
+        var (r, document) = RecordReader.Open(file);
+        using var _ = document;
+        var root = r.Object(document.RootElement, "$");
+        var identity = r.Field(root, "$", "Identity");
+        const string at = "$.Identity";
+        var manifest = r.Text(r.Field(root, "$", "Manifest"), "$.Manifest");
+        var keys = r.Array(r.Field(identity, at, "UnitKeys"), $"{at}.UnitKeys").Select(k => r.String(k.Item, k.Path)).ToArray();
+        if (keys.Length == 0) throw r.Error($"{at}.UnitKeys", "must not be empty");
+        var repeated = keys.GroupBy(k => k).FirstOrDefault(g => g.Count() > 1);
+        if (repeated is not null) throw r.Error($"{at}.UnitKeys", $"the unit key '{repeated.Key}' appears more than once");
+        var stored = new RunIdentity(
+            r.String(r.Field(identity, at, "Experiment"), $"{at}.Experiment"),
+            r.String(r.Field(identity, at, "ManifestSha256"), $"{at}.ManifestSha256"),
+            r.OneOf(r.Field(identity, at, "Scale"), $"{at}.Scale", RecordReader.Scales),
+            (int)r.Integer(r.Field(identity, at, "SeedsRequested"), $"{at}.SeedsRequested", 0, Limits.MaxSeeds),
+            r.OneOf(r.Field(identity, at, "Device"), $"{at}.Device", RecordReader.DeviceNames),
+            (int)r.Integer(r.Field(identity, at, "Threads"), $"{at}.Threads", 1, Limits.MaxThreads),
+            keys);
+        if (RunIdentity.Hash(manifest) != stored.ManifestSha256)
+            throw r.Error($"{at}.ManifestSha256", "does not match the SHA-256 of $.Manifest (the record was edited)");
+        return new StoredRun(stored, manifest);
     }
 
     /// <summary>Whether unit <paramref name="index"/> has a result here.</summary>
@@ -104,14 +129,36 @@ public sealed class WorkFolder
     /// <summary>The result of unit <paramref name="index"/>, checked to be the unit <paramref name="key"/>.</summary>
     public UnitResult ReadUnit(int index, string key)
     {
-        UnitResult result;
-        try { result = UnitStore.ofJson(File.ReadAllText(UnitPath(index))); }
-        catch (Exception e) when (e is InvalidDataException or IOException)
+        var path = UnitPath(index);
+        try
         {
-            throw new InputException($"{UnitPath(index)}: corrupt checkpoint ({e.Message}); delete it to recompute that unit");
+            var (r, document) = RecordReader.Open(path);
+            using (document) CheckUnit(r, document.RootElement);
+            var result = UnitStore.ofJson(File.ReadAllText(path));
+            if (result.Key != key) throw r.Error("$.key", $"holds unit {result.Key}, expected {key}");
+            return result;
         }
-        if (result.Key != key) throw new InputException($"{UnitPath(index)}: holds unit {result.Key}, expected {key}");
-        return result;
+        catch (Exception e) when (e is InvalidDataException or IOException or InputException)
+        {
+            throw new InputException($"{(e is InputException ? e.Message : $"{path}: {e.Message}")}; the checkpoint is damaged: delete {path} to recompute that unit");
+        }
+    }
+
+    /// <summary>Checks a unit checkpoint's fields: a key, a divergence note, and numbers (or nan, inf, -inf) by name.</summary>
+    static void CheckUnit(RecordReader r, JsonElement root)
+    {
+        r.String(r.Field(root, "$", "key"), "$.key");
+        r.Text(r.Field(root, "$", "diverged"), "$.diverged");
+        void Number(JsonElement e, string path)
+        {
+            if (e.ValueKind == JsonValueKind.Number) r.NumberOrNull(e, path);
+            else r.OneOf(e, path, "nan", "inf", "-inf");
+        }
+        foreach (var p in r.Object(r.Field(root, "$", "scalars"), "$.scalars").EnumerateObject()) Number(p.Value, $"$.scalars.{p.Name}");
+        foreach (var p in r.Object(r.Field(root, "$", "vectors"), "$.vectors").EnumerateObject())
+            foreach (var (item, path) in r.Array(p.Value, $"$.vectors.{p.Name}")) Number(item, path);
+        if (root.TryGetProperty("texts", out var texts))
+            foreach (var p in r.Object(texts, "$.texts").EnumerateObject()) r.Text(p.Value, $"$.texts.{p.Name}");
     }
 
     /// <summary>Seconds that unit <paramref name="index"/> took, or 0 when unknown.</summary>
@@ -137,37 +184,105 @@ public sealed class WorkFolder
         }
     }
 
-    /// <summary>Deletes the whole folder.</summary>
-    public void Delete()
+    /// <summary>
+    /// Deletes the checkpoints (everything but the lock files). Call it holding the folder's lock: the lock files stay,
+    /// so a process that starts meanwhile still finds the lock taken.
+    /// </summary>
+    public void Clear()
     {
-        if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
-        var parent = System.IO.Path.GetDirectoryName(Path)!;
-        if (Directory.Exists(parent) && !Directory.EnumerateFileSystemEntries(parent).Any()) Directory.Delete(parent);
+        if (!Directory.Exists(Path)) return;
+        foreach (var file in Directory.EnumerateFiles(Path).Where(f => !IsLockFile(f)).ToArray()) File.Delete(file);
+        foreach (var folder in Directory.EnumerateDirectories(Path).ToArray()) Directory.Delete(folder, recursive: true);
     }
 
     /// <summary>
-    /// Takes an exclusive lock named <paramref name="name"/> in the folder; throws <see cref="InputException"/> when another
-    /// process holds it. The operating system releases it when the process ends, even when killed.
+    /// Removes the folder (and an empty <c>.work</c>) once it holds no checkpoints and no process holds any of its locks;
+    /// otherwise leaves it. Call it after releasing this process's locks.
+    /// </summary>
+    public void RemoveIfUnused()
+    {
+        if (!Directory.Exists(Path) || HasCheckpoints) return;
+        var held = new List<IDisposable>();
+        try
+        {
+            foreach (var file in Directory.EnumerateFiles(Path).Where(IsLockFile).Where(f => !f.EndsWith(HolderSuffix, StringComparison.Ordinal)).ToArray())
+            {
+                var taken = TryLock(System.IO.Path.GetFileName(file)["lock.".Length..]);
+                if (taken is null) return; // another process is using the folder
+                held.Add(taken);
+            }
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException) { return; } // a file appeared meanwhile: the folder is in use
+        finally
+        {
+            foreach (var h in held) h.Dispose();
+        }
+        var parent = System.IO.Path.GetDirectoryName(Path)!;
+        try
+        {
+            if (Directory.Exists(parent) && !Directory.EnumerateFileSystemEntries(parent).Any()) Directory.Delete(parent);
+        }
+        catch (IOException) { } // another run created its folder meanwhile
+    }
+
+    static bool IsLockFile(string path) => System.IO.Path.GetFileName(path).StartsWith("lock.", StringComparison.Ordinal);
+
+    const string HolderSuffix = ".holder";
+
+    /// <summary>
+    /// Takes an exclusive lock named <paramref name="name"/> in the folder; throws <see cref="InputException"/> naming the
+    /// holder's process id when another process holds it. The operating system releases it when the process ends, even
+    /// when killed. The holder's id is written beside the lock (<c>lock.&lt;name&gt;.holder</c>), since a locked file
+    /// cannot be read by another process.
     /// </summary>
     public IDisposable Lock(string name)
     {
         Directory.CreateDirectory(Path);
         var path = System.IO.Path.Combine(Path, $"lock.{name}");
+        FileStream stream;
         try
         {
-            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            stream.SetLength(0);
-            var pid = Encoding.ASCII.GetBytes(Environment.ProcessId.ToString());
-            stream.Write(pid);
-            stream.Flush();
-            return stream;
+            stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException)
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
         {
-            string holder;
-            try { holder = File.ReadAllText(path).Trim(); } catch (IOException) { holder = "unknown"; }
-            throw new InputException($"another run is writing {Path} (lock {name} held by process {holder}); wait for it or stop it");
+            throw new InputException($"another process is writing {Path} (lock {name} held by process {HolderOf(name) ?? "unknown"}); wait for it to finish or stop it");
         }
+        var pid = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        stream.SetLength(0);
+        stream.Write(Encoding.ASCII.GetBytes(pid));
+        stream.Flush();
+        File.WriteAllText(path + HolderSuffix, pid);
+        return stream;
+    }
+
+    /// <summary>The process id recorded by the holder of lock <paramref name="name"/>, or null when unknown.</summary>
+    string? HolderOf(string name)
+    {
+        try { return File.ReadAllText(System.IO.Path.Combine(Path, $"lock.{name}{HolderSuffix}")).Trim(); }
+        catch (IOException) { return null; }
+    }
+
+    /// <summary>
+    /// The process id holding one of the folder's locks (a run, a shard or a merge; only those named
+    /// <paramref name="names"/> when given), "unknown" when the id was not recorded, or null when no process holds
+    /// one: the checkpoints are then those of an interrupted run.
+    /// </summary>
+    public string? LiveHolder(params string[] names)
+    {
+        if (!Directory.Exists(Path)) return null;
+        // The run's lock first: its holder is the process to wait for or stop (a unit's is one of its workers).
+        var locks = Directory.EnumerateFiles(Path, "lock.*").Where(f => !f.EndsWith(HolderSuffix, StringComparison.Ordinal))
+            .OrderBy(f => System.IO.Path.GetFileName(f) == "lock.run" ? 0 : 1).ThenBy(f => f, StringComparer.Ordinal);
+        foreach (var file in locks)
+        {
+            if (names.Length > 0 && !names.Contains(System.IO.Path.GetFileName(file)["lock.".Length..])) continue;
+            try { new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.None).Dispose(); }
+            catch (FileNotFoundException) { }
+            catch (IOException) { return HolderOf(System.IO.Path.GetFileName(file)["lock.".Length..]) ?? "unknown"; }
+        }
+        return null;
     }
 
     /// <summary>The lock <paramref name="name"/> (see <see cref="Lock"/>), or null when another process holds it.</summary>

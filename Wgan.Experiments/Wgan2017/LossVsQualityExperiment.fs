@@ -412,8 +412,6 @@ let assemble (settings: Settings) (options: RunOptions) (results: UnitResult lis
         @ Option.toList scale.Note }
 
 let definition: ExperimentDefinition =
-    Experiment.define Id Title Source metrics decodeSettings (fun settings ->
-        { Claims = settings.Claims
-          SeedsAt = fun scale requested -> Experiment.seedsFor settings.Seed settings.Scales[scale].Seeds requested
-          VerifyTolerance = settings.VerifyTolerance
-          Plan = fun options -> { Units = units settings options; Assemble = assemble settings options } })
+    Experiment.standard Id Title Source metrics decodeSettings
+        (fun s -> { Seed = s.Seed; VerifyTolerance = s.VerifyTolerance; Claims = s.Claims; SeedsAt = fun scale -> s.Scales[scale].Seeds })
+        units assemble

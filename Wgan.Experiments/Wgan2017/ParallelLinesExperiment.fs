@@ -280,6 +280,9 @@ let assemble (settings: Settings) (scaleName: Scale) (seeds: int64 list) (thetas
               [ for t in thetaGrid settings.ThetaMax scale.Thetas ->
                     [| t; ParallelLines.earthMover t; ParallelLines.jensenShannon t; ParallelLines.kullbackLeibler t; ParallelLines.totalVariation t |] ] } ]
       Figures =
+        // Each seed's estimates as faint companions of the mean (Line: an empty label), so the spread shows.
+        let everySeed (value: _ -> float) =
+            [ for _, estimates in perSeed -> { Label = ""; X = thetas; Y = estimates |> Array.map value; Markers = true } ]
         [ { Name = "earth-mover"
             Title = "Earth-Mover distance W(P0, P_theta)"
             XLabel = "theta"
@@ -287,7 +290,8 @@ let assemble (settings: Settings) (scaleName: Scale) (seeds: int64 list) (thetas
             LogY = false
             Lines =
               [ { Label = "closed form |theta|"; X = fine; Y = fine |> Array.map ParallelLines.earthMover; Markers = false }
-                { Label = "critic estimate (mean over seeds)"; X = thetas; Y = meanOver (fun e -> e.EarthMover); Markers = true }
+                { Label = "critic estimate (mean over seeds; each seed faint)"; X = thetas; Y = meanOver (fun e -> e.EarthMover); Markers = true }
+                yield! everySeed (fun e -> e.EarthMover)
                 { Label = "exact W1 between samples (mean)"; X = thetas; Y = meanOver (fun e -> e.SampleEarthMover); Markers = true } ]
             Surfaces = []
             Points = []
@@ -299,7 +303,8 @@ let assemble (settings: Settings) (scaleName: Scale) (seeds: int64 list) (thetas
             LogY = false
             Lines =
               [ { Label = "closed form (log 2 off 0)"; X = fine; Y = fine |> Array.map ParallelLines.jensenShannon; Markers = false }
-                { Label = "discriminator estimate V/2 + log 2 (mean)"; X = thetas; Y = meanOver (fun e -> e.JensenShannon); Markers = true } ]
+                { Label = "discriminator estimate V/2 + log 2 (mean; each seed faint)"; X = thetas; Y = meanOver (fun e -> e.JensenShannon); Markers = true }
+                yield! everySeed (fun e -> e.JensenShannon) ]
             Surfaces = []
             Points = []
             Histograms = [] } ]

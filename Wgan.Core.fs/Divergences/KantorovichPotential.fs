@@ -91,6 +91,9 @@ let potential (real: float[][]) (fake: float[][]) : Potential =
     let dual = assignmentWithDual cost
     { Fake = fake; V = dual.V; EarthMover = dual.Cost / float real.Length }
 
+/// The Euclidean norm ||z||, the radius a radial function reads.
+let radius (z: float[]) = sqrt (Array.sumBy (fun c -> c * c) z)
+
 /// What remains of `values` after the best function of the radius alone: each value minus its least-squares
 /// line in the radius within its one of `bins` equal-count bins of `radii` (a piecewise-linear fit of the radius;
 /// a smooth radial function leaves only its curvature within a bin).
@@ -117,7 +120,7 @@ let radialResiduals (bins: int) (radii: float[]) (values: float[]) : float[] =
 /// potential itself (or any increasing affine map of it), about 0 for a function of the radius alone, NaN when
 /// either residual is constant.
 let structureCorrelation (bins: int) (at: float[][]) (critic: float[]) (optimal: float[]) : float =
-    let radii = at |> Array.map (fun z -> sqrt (Array.sumBy (fun c -> c * c) z))
+    let radii = at |> Array.map radius
     let a = radialResiduals bins radii critic
     let b = radialResiduals bins radii optimal
     let ma, mb = Array.average a, Array.average b
@@ -132,5 +135,4 @@ let structureCorrelation (bins: int) (at: float[][]) (critic: float[]) (optimal:
 /// (g o ||.|| is 1-Lipschitz whenever g is, and the sup over such g is the 1-D distance): the share of W1 that a
 /// structure-free critic can capture.
 let radialEarthMover (real: float[][]) (fake: float[][]) : float =
-    let radius (z: float[]) = sqrt (Array.sumBy (fun c -> c * c) z)
     EarthMover.earthMover1D (real |> Array.map radius) (fake |> Array.map radius)

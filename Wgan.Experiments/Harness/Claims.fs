@@ -85,11 +85,7 @@ let outliers (fence: float) (seeds: int64 list) (values: float[]) : (int64 * flo
     if fence <= 0.0 then []
     elif finite.Length < 4 then pairs |> List.filter (fun (_, v) -> not (Double.IsFinite v))
     else
-        let quantile (q: float) =
-            let h = q * float (finite.Length - 1)
-            let i = int (floor h)
-            if i + 1 >= finite.Length then finite[i] else finite[i] + (h - float i) * (finite[i + 1] - finite[i])
-        let q1, q3 = quantile 0.25, quantile 0.75
+        let q1, q3 = Statistics.quantile 0.25 finite, Statistics.quantile 0.75 finite
         let lo, hi = q1 - fence * (q3 - q1), q3 + fence * (q3 - q1)
         pairs |> List.filter (fun (_, v) -> not (Double.IsFinite v) || v < lo || v > hi)
 

@@ -96,12 +96,15 @@ let decisionRule: Decoder<DecisionRule * float> =
         | Ok (BootstrapInterval (lo, hi), _) when not (lo < hi) -> Error [ { Path = $"{path}.hi"; Message = "must be greater than lo" } ]
         | r -> r
 
+/// The name of a metric this experiment measures.
+let knownMetric (metrics: string list) : Decoder<string> =
+    Decode.string
+    |> Decode.check (fun m -> List.contains m metrics) $"""must be a metric this experiment measures: {String.concat ", " metrics}"""
+
 /// A claim's control: {"metric": m, "description": d} (m must be a metric this experiment measures) or
 /// {"none": "why there is no meaningful control"}.
 let control (metrics: string list) : Decoder<ControlSpec> =
-    let metric =
-        Decode.string
-        |> Decode.check (fun m -> List.contains m metrics) $"""must be a metric this experiment measures: {String.concat ", " metrics}"""
+    let metric = knownMetric metrics
     Decode.object (fun r ->
         match r.Optional("none", Decode.nonEmptyString) with
         | Some why -> NoControl why
@@ -110,9 +113,7 @@ let control (metrics: string list) : Decoder<ControlSpec> =
 /// A claim: {"id", "source", "statement", "metric", "comparison": ">=" | "<=", "threshold",
 /// "thresholdSource", "rule", "control"}; the metric must be one the experiment measures.
 let claim (metrics: string list) : Decoder<ClaimSpec> =
-    let metric =
-        Decode.string
-        |> Decode.check (fun m -> List.contains m metrics) $"""must be a metric this experiment measures: {String.concat ", " metrics}"""
+    let metric = knownMetric metrics
     Decode.object (fun r ->
         let id = r.Required("id", Decode.nonEmptyString)
         let source = r.Required("source", Decode.nonEmptyString)

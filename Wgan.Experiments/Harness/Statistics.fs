@@ -13,6 +13,13 @@ let median (xs: float[]) =
         let s = Array.sort xs
         if s.Length % 2 = 1 then s[s.Length / 2] else 0.5 * (s[s.Length / 2 - 1] + s[s.Length / 2])
 
+/// The q-quantile of `xs` by linear interpolation between order statistics (q in [0, 1]).
+let quantile (q: float) (xs: float[]) =
+    let sorted = Array.sort xs
+    let h = q * float (sorted.Length - 1)
+    let i = int (floor h)
+    if i + 1 >= sorted.Length then sorted[sorted.Length - 1] else sorted[i] + (h - float i) * (sorted[i + 1] - sorted[i])
+
 /// Sample standard deviation (n - 1 in the denominator); NaN for fewer than two values.
 let standardDeviation (xs: float[]) =
     if xs.Length < 2 then nan

@@ -167,10 +167,12 @@ let generate (generatorNetwork: Mlp) (dimension: int) (n: int) (device: torch.De
 
 /// The WGAN training loop (WGAN Algorithm 1, WGAN-GP Algorithm 1): every iteration takes `nCritic` critic
 /// steps on fresh real batches against fresh generated batches, then one generator step (loss -E f(G(z))).
-/// It runs through TrainingLoop.run: the networks, their optimisers and `generator` are saved to
+/// It runs through TrainingLoop.runWith: the networks, their optimisers and `generator` are saved to
 /// `checkpoints` every `checkpointEvery` iterations (0: never), and training resumes from the last save.
-/// Returns "" or, if a loss became NaN or infinite, why it stopped there.
-let trainWgan
+/// `before ()` logs rows before the first iteration of a fresh start; `after k` logs rows after iteration k,
+/// or stops training with a reason. Returns the logged rows and "" or, if a loss became NaN or infinite (or
+/// `after` stopped it), why it stopped there.
+let trainWganLogged
     (checkpoints: UnitCheckpoints)
     (checkpointEvery: int)
     (critic: Mlp)
@@ -183,7 +185,9 @@ let trainWgan
     (iterations: int)
     (device: torch.Device)
     (generator: torch.Generator)
-    : string =
+    (before: unit -> float[] list)
+    (after: int -> Result<float[] list, string>)
+    : float[][] * string =
     use criticOptimizer = Optimizer.create setting.CriticOptimizer (critic.parameters())
     use generatorOptimizer = Optimizer.create setting.GeneratorOptimizer (generatorNetwork.parameters())
     let criticStep iteration k =
@@ -202,13 +206,32 @@ let trainWgan
         match critics 1 with
         | "" ->
             match generatorStep i with
-            | "" -> Ok None
+            | "" -> after i
             | reason -> Error reason
         | reason -> Error reason
     let objects: TrainingLoop.LoopObjects =
         { Networks = [ critic; generatorNetwork ]; Optimizers = [ criticOptimizer; generatorOptimizer ]; Generators = [ generator ] }
-    let _, stopped = TrainingLoop.run checkpoints checkpointEvery objects iterations iteration
-    defaultArg stopped ""
+    let rows, stopped = TrainingLoop.runWith checkpoints checkpointEvery objects TrainingLoop.LoopCounters.None iterations before iteration
+    rows, defaultArg stopped ""
+
+/// `trainWganLogged` without logging: returns "" or why training stopped.
+let trainWgan
+    (checkpoints: UnitCheckpoints)
+    (checkpointEvery: int)
+    (critic: Mlp)
+    (generatorNetwork: Mlp)
+    (setting: TrainingSetting)
+    (dataset: ToyDataset)
+    (noiseDimension: int)
+    (batchSize: int)
+    (nCritic: int)
+    (iterations: int)
+    (device: torch.Device)
+    (generator: torch.Generator)
+    : string =
+    trainWganLogged checkpoints checkpointEvery critic generatorNetwork setting dataset noiseDimension batchSize nCritic iterations device generator
+        (fun () -> []) (fun _ -> Ok [])
+    |> snd
 
 /// The smallest positive float32 (a subnormal, 1.4e-45, log10 -44.85): values below it underflow to 0 in
 /// float32. layerNormSummary computes in float64, so that such norms are measured; a figure can mark them.

@@ -180,17 +180,6 @@ let capturedFraction (earthMover: float) (m: CriticMeasurement) = m.DualEstimate
 
 let capturedFractionAtMax (earthMover: float) (m: CriticMeasurement) = m.DualEstimate / m.LipschitzMax / earthMover
 
-/// The q-quantile of `values` (linear interpolation between order statistics).
-let quantile (q: float) (values: float[]) =
-    let sorted = Array.sort values
-    let h = q * float (sorted.Length - 1)
-    let i = int (floor h)
-    if i + 1 >= sorted.Length then sorted[sorted.Length - 1] else sorted[i] + (h - float i) * (sorted[i + 1] - sorted[i])
-
-/// The Earth-Mover distance the best radial critic attains between two samples of the plane (the core's
-/// KantorovichPotential.radialEarthMover: the 1-D W1 between the samples' radii, at most their W1).
-let radialEarthMover (real: float[][]) (fake: float[][]) = KantorovichPotential.radialEarthMover real fake
-
 /// The centres of a resolution x resolution grid of cells over [-h, h]^2, row by row from the bottom, as
 /// x1, x2 pairs.
 let gridPoints (halfWidth: float) (resolution: int) : float32[] =
@@ -214,7 +203,7 @@ let measureCritic
     let n = scale.GridResolution
     network.eval()
     let norms = LipschitzTools.inputGradientNorms network.call lipschitzPoints
-    let lipschitz = quantile LipschitzQuantile norms
+    let lipschitz = Statistics.quantile LipschitzQuantile norms
     use _ = torch.NewDisposeScope()
     use _ = torch.no_grad()
     let realScores, fakeScores = network.call real, network.call fake
@@ -258,7 +247,7 @@ let measureDataset (settings: Settings) (scale: ScaleSettings) (device: torch.De
     // 1-D potential between the radii): the references of the structure measure.
     let optimal = KantorovichPotential.potential realRows fakeRows
     let earthMover = optimal.EarthMover
-    let radius (z: float[]) = sqrt (Array.sumBy (fun c -> c * c) z)
+    let radius = KantorovichPotential.radius
     let radial = KantorovichPotential.potential (realRows |> Array.map (fun z -> [| radius z |])) (fakeRows |> Array.map (fun z -> [| radius z |]))
     let at = Array.append realRows fakeRows
     let optimalValues = at |> Array.map optimal.At
@@ -342,7 +331,7 @@ let measureDataset (settings: Settings) (scale: ScaleSettings) (device: torch.De
 type DatasetMeasurement =
     { Dataset: ToyDataset
       EarthMover: float
-      /// The best radial critic's estimate (radialEarthMover) and its structure score.
+      /// The best radial critic's estimate (KantorovichPotential.radialEarthMover) and its structure score.
       RadialEarthMover: float
       RadialStructure: float
       Clipped: CriticMeasurement

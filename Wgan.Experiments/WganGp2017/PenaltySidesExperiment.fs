@@ -158,9 +158,7 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
     critic.``to``(device) |> ignore
     generatorNetwork.``to``(device) |> ignore
     let adam = Adam(a.LearningRate, settings.Beta1, settings.Beta2)
-    use criticOptimizer = Optimizer.create adam (critic.parameters())
-    use generatorOptimizer = Optimizer.create adam (generatorNetwork.parameters())
-    let lipschitz = constraintOf arm a.Lambda
+    let setting = { Id = arm.Id; Label = arm.Id; Constraint = constraintOf arm a.Lambda; CriticOptimizer = adam; GeneratorOptimizer = adam }
     let evaluationBatch () =
         use evaluation = new torch.Generator(uint64 (Seeds.derive seed [ 3 ]))
         let real = toRows (ToyData.sample settings.Dataset scale.EarthMoverSamples evaluation)
@@ -171,33 +169,18 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
         use _ = torch.NewDisposeScope()
         use _ = torch.no_grad()
         EarthMover.earthMover (toRows (generatorNetwork.call z)) real
-    let criticStep iteration k =
-        use _ = torch.NewDisposeScope()
-        let batch = (ToyData.sample settings.Dataset scale.BatchSize trainingGenerator).``to``(device)
-        let fake = generate generatorNetwork settings.NoiseDimension scale.BatchSize device trainingGenerator
-        finite "critic loss" ((iteration - 1) * settings.NCritic + k) (CriticStep.criticStep critic criticOptimizer lipschitz batch fake trainingGenerator).Loss
-    let iteration i =
-        let rec critics k =
-            if k > settings.NCritic then "" else match criticStep i k with "" -> critics (k + 1) | reason -> reason
-        let reason =
-            match critics 1 with
-            | "" ->
-                use _ = torch.NewDisposeScope()
-                let noiseBatch = noise settings.NoiseDimension scale.BatchSize device trainingGenerator
-                finite "generator loss" i (GeneratorStep.wassersteinStep generatorNetwork generatorOptimizer critic noiseBatch).Loss
-            | reason -> reason
-        if reason <> "" then Error reason
-        elif i % scale.EvaluateEvery = 0 then
+    let evaluated i =
+        if i % scale.EvaluateEvery <> 0 then Ok []
+        else
             let w = earthMover ()
             if Double.IsFinite w then Ok [ [| float i; w |] ] else Error $"the generated samples are not finite at iteration {i}"
-        else Ok []
     let rows, stopped =
-        TrainingLoop.runWith checkpoints scale.CheckpointEvery
-            { Networks = [ critic; generatorNetwork ]; Optimizers = [ criticOptimizer; generatorOptimizer ]; Generators = [ trainingGenerator ] }
-            TrainingLoop.LoopCounters.None scale.GeneratorIterations (fun () -> [ [| 0.0; earthMover () |] ]) iteration
+        trainWganLogged checkpoints scale.CheckpointEvery critic generatorNetwork setting settings.Dataset settings.NoiseDimension
+            scale.BatchSize settings.NCritic scale.GeneratorIterations device trainingGenerator
+            (fun () -> [ [| 0.0; earthMover () |] ]) evaluated
     let curve = rows |> Array.map (fun r -> r[1])
     let final, plateaued =
-        if stopped.IsSome || curve.Length < 3 then nan, nan
+        if stopped <> "" || curve.Length < 3 then nan, nan
         else
             let last, previous = curve[curve.Length - 1], curve[curve.Length - 2]
             0.5 * (last + previous), (if abs (last - previous) <= settings.PlateauTolerance * last then 1.0 else 0.0)
@@ -205,7 +188,7 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
       Scalars = readOnlyDict [ "finalEarthMover", final; "plateaued", plateaued; "untrainedEarthMover", curve[0] ]
       Vectors = readOnlyDict [ "iteration", rows |> Array.map (fun r -> r[0]); "earthMover", curve ]
       Texts = readOnlyDict []
-      Diverged = defaultArg stopped "" }
+      Diverged = stopped }
 
 /// A number with `digits` decimals for notes, invariant culture ("nan" when not finite).
 let private decimals (digits: int) (x: float) =

@@ -105,9 +105,9 @@ let ``the gradient-norms one-iteration controls fail the explode and flat claims
 [<Fact>]
 let ``the radial critic's distance is the 1-D W1 of the radii`` () =
     // Radii 1, 2 against 3, 4: sorted pairs (1, 3) and (2, 4), W1 = (2 + 2) / 2 = 2 (the sorted-CDF closed form).
-    Assert.Equal(2.0, CapacityUnderuseExperiment.radialEarthMover [| [| 1.0; 0.0 |]; [| 0.0; 2.0 |] |] [| [| 0.0; 3.0 |]; [| -4.0; 0.0 |] |], 12)
+    Assert.Equal(2.0, KantorovichPotential.radialEarthMover [| [| 1.0; 0.0 |]; [| 0.0; 2.0 |] |] [| [| 0.0; 3.0 |]; [| -4.0; 0.0 |] |], 12)
     // Rotating a sample changes the 2-D W1 but not the radial one: here the radii are equal, so 0.
-    Assert.Equal(0.0, CapacityUnderuseExperiment.radialEarthMover [| [| 1.0; 0.0 |] |] [| [| 0.0; -1.0 |] |], 12)
+    Assert.Equal(0.0, KantorovichPotential.radialEarthMover [| [| 1.0; 0.0 |] |] [| [| 0.0; -1.0 |] |], 12)
 
 [<Fact>]
 let ``the radial critic never captures more than the exact W1 (weak duality)`` () =
@@ -115,7 +115,7 @@ let ``the radial critic never captures more than the exact W1 (weak duality)`` (
     for trial in 1 .. 20 do
         let cloud n shift = Array.init n (fun _ -> [| random.NextDouble() * 4.0 - 2.0 + shift; random.NextDouble() * 4.0 - 2.0 |])
         let real, fake = cloud 30 0.0, cloud 30 (float trial / 10.0)
-        let radial = CapacityUnderuseExperiment.radialEarthMover real fake
+        let radial = KantorovichPotential.radialEarthMover real fake
         let exact = EarthMover.earthMover real fake
         // The exact solver's tolerance: the largest distance (under 8 here) / EarthMover.CostResolution.
         Assert.True(radial <= exact + 8.0 / EarthMover.CostResolution, $"trial {trial}: radial {radial} > exact {exact}")
@@ -123,9 +123,9 @@ let ``the radial critic never captures more than the exact W1 (weak duality)`` (
 [<Fact>]
 let ``the Lipschitz quantile interpolates between order statistics`` () =
     // Linear interpolation: the median of 1, 2, 3, 4 is 2.5; the 0.99 quantile of 0 .. 100 is 99.
-    Assert.Equal(2.5, CapacityUnderuseExperiment.quantile 0.5 [| 4.0; 1.0; 3.0; 2.0 |], 12)
-    Assert.Equal(99.0, CapacityUnderuseExperiment.quantile 0.99 (Array.init 101 float), 12)
-    Assert.Equal(100.0, CapacityUnderuseExperiment.quantile 1.0 (Array.init 101 float), 12)
+    Assert.Equal(2.5, Statistics.quantile 0.5 [| 4.0; 1.0; 3.0; 2.0 |], 12)
+    Assert.Equal(99.0, Statistics.quantile 0.99 (Array.init 101 float), 12)
+    Assert.Equal(100.0, Statistics.quantile 1.0 (Array.init 101 float), 12)
 
 [<Fact>]
 let ``capacity-underuse's structure-free controls fail the structure test at smoke scale`` () =

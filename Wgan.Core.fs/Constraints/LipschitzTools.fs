@@ -25,7 +25,7 @@ let perLayerGradientNorms (critic: Mlp) (real: torch.Tensor) (fake: torch.Tensor
     let scores, activations = critic.ForwardWithActivations(torch.cat([| real.detach(); fake.detach() |], 0L))
     let loss = Losses.criticLoss (scores.narrow(0L, 0L, n)) (scores.narrow(0L, n, fake.shape[0]))
     let gradients = torch.autograd.grad([| loss |], activations)
-    gradients |> Seq.map (fun g -> g.norm().ToDouble()) |> Array.ofSeq
+    gradients |> Seq.map (fun g -> g.norm().ReadDouble()) |> Array.ofSeq
 
 /// ||grad_x f(x)||_2 at every point (one row per point, the norm over all other dimensions), outside any
 /// autograd graph. Each score must depend on its own row only (no batch norm).
@@ -54,7 +54,7 @@ let activationLipschitz (activation: Activation) : float =
 /// in the Euclidean norm), computed in float64.
 let spectralNorm (weight: torch.Tensor) : float =
     use _ = torch.NewDisposeScope()
-    torch.linalg.svdvals(weight.detach().cpu().to_type(torch.float64)).max().ToDouble()
+    torch.linalg.svdvals(weight.detach().cpu().to_type(torch.float64)).max().ReadDouble()
 
 /// The spectral norm of every linear layer of `network`, input side first.
 let spectralNorms (network: Mlp) : float[] =

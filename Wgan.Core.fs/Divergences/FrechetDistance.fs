@@ -27,7 +27,7 @@ let ofGaussians (mu1: torch.Tensor, s1: torch.Tensor) (mu2: torch.Tensor, s2: to
     let traceOfSqrt = (Scalars.clampMin (torch.linalg.eigvalsh(Scalars.mul (Scalars.plus m (m.t())) 0.5)) 0.0).sqrt().sum()
     let d = Scalars.minus mu1 mu2
     let value = Scalars.minus (Scalars.plus (Scalars.plus (d.dot(d)) (s1.trace())) (s2.trace())) (Scalars.mul traceOfSqrt 2.0)
-    max 0.0 (value.ToDouble())
+    max 0.0 (value.ReadDouble())
 
 /// The squared Frechet distance between Gaussians fitted to the rows of a [n, d] and b [m, d].
 let ofFeatures (a: torch.Tensor) (b: torch.Tensor) : float =

@@ -122,9 +122,9 @@ module CriticStep =
         match lipschitz with
         | WeightClipping (bound, AfterStep) -> LipschitzConstraint.clipWeights bound critic
         | _ -> ()
-        { Loss = loss.ToDouble()
-          EarthMoverEstimate = -(wassersteinLoss.ToDouble())
-          Penalty = penalty |> Option.map (fun p -> p.ToDouble()) |> Option.defaultValue 0.0 }
+        { Loss = loss.ReadDouble()
+          EarthMoverEstimate = -(wassersteinLoss.ReadDouble())
+          Penalty = penalty |> Option.map (fun p -> p.ReadDouble()) |> Option.defaultValue 0.0 }
 
     /// One GAN discriminator step on logits: loss -E log D(real) - E log(1 - D(fake)).
     let discriminatorStep
@@ -138,6 +138,6 @@ module CriticStep =
         let loss = Losses.discriminatorLoss (discriminator.call real) (discriminator.call (fake.detach()))
         loss.backward()
         optimizer.step() |> ignore
-        let value = loss.ToDouble()
+        let value = loss.ReadDouble()
         { Loss = value
           JensenShannonEstimate = Losses.jensenShannonEstimate value }

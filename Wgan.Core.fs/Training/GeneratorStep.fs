@@ -35,10 +35,10 @@ module GeneratorStep =
             let gradientNorm =
                 use _ = torch.no_grad()
                 generatorNetwork.parameters()
-                |> Seq.sumBy (fun p -> if isNull p.grad then 0.0 else (Scalars.pow p.grad 2.0).sum().ToDouble())
+                |> Seq.sumBy (fun p -> if isNull p.grad then 0.0 else (Scalars.pow p.grad 2.0).sum().ReadDouble())
                 |> sqrt
             optimizer.step() |> ignore
-            { Loss = value.ToDouble()
+            { Loss = value.ReadDouble()
               MeanFakeOutput = fakeOutput outputs
               GradientNorm = gradientNorm }
         finally
@@ -47,13 +47,13 @@ module GeneratorStep =
     /// One WGAN generator step: minimises -E f(G(z)) (WGAN Algorithm 1, line 10), i.e. raises the critic's
     /// score of the generated samples. `noise` is the batch of z.
     let wassersteinStep generatorNetwork optimizer critic noise : GeneratorStepResult =
-        step Losses.wassersteinGeneratorLoss (fun scores -> scores.mean().ToDouble()) generatorNetwork optimizer critic noise
+        step Losses.wassersteinGeneratorLoss (fun scores -> scores.mean().ReadDouble()) generatorNetwork optimizer critic noise
 
     /// One GAN generator step with the minimax (saturating) loss: minimises E log(1 - D(G(z))) (GAN 2014,
     /// eq. 1); its gradient vanishes when the discriminator confidently rejects the samples.
     let minimaxStep generatorNetwork optimizer discriminator noise : GeneratorStepResult =
-        step Losses.minimaxGeneratorLoss (fun logits -> logits.sigmoid().mean().ToDouble()) generatorNetwork optimizer discriminator noise
+        step Losses.minimaxGeneratorLoss (fun logits -> logits.sigmoid().mean().ReadDouble()) generatorNetwork optimizer discriminator noise
 
     /// One GAN generator step with the non-saturating loss: minimises -E log D(G(z)) (GAN 2014, section 3).
     let nonSaturatingStep generatorNetwork optimizer discriminator noise : GeneratorStepResult =
-        step Losses.nonSaturatingGeneratorLoss (fun logits -> logits.sigmoid().mean().ToDouble()) generatorNetwork optimizer discriminator noise
+        step Losses.nonSaturatingGeneratorLoss (fun logits -> logits.sigmoid().mean().ReadDouble()) generatorNetwork optimizer discriminator noise

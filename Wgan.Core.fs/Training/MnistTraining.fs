@@ -20,13 +20,13 @@ let criticLoss
     let wassersteinLoss = Losses.criticLoss (critic.call real) (critic.call fake)
     let penalty =
         match lipschitz with
-        | GradientPenalty (_, sides) -> (CriticStep.gradientPenalty sides critic real fake generator).ToDouble()
+        | GradientPenalty (_, sides) -> (CriticStep.gradientPenalty sides critic real fake generator).ReadDouble()
         | _ -> 0.0
     let lambda =
         match lipschitz with
         | GradientPenalty (lambda, _) -> lambda
         | _ -> 0.0
-    let w = wassersteinLoss.ToDouble()
+    let w = wassersteinLoss.ReadDouble()
     { Loss = w + lambda * penalty; EarthMoverEstimate = -w; Penalty = penalty }
 
 /// One classifier step: minimises the cross-entropy of the logits against integer labels [B] (int64).
@@ -42,4 +42,4 @@ let classifierStep
     let loss = torch.nn.functional.cross_entropy(classifier.call images, labels)
     loss.backward()
     optimizer.step() |> ignore
-    loss.ToDouble()
+    loss.ReadDouble()

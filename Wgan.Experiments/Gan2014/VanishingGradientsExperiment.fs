@@ -114,7 +114,7 @@ let generatorGradientNorm (loss: torch.Tensor -> torch.Tensor) (generatorNetwork
     let value = loss (learner.call (generatorNetwork.call z))
     let parameters = generatorNetwork.parameters() |> Seq.map (fun p -> p :> torch.Tensor) |> Array.ofSeq
     let gradients = torch.autograd.grad([| value |], parameters)
-    gradients |> Seq.sumBy (fun g -> (Scalars.pow g 2.0).sum().ToDouble()) |> sqrt
+    gradients |> Seq.sumBy (fun g -> (Scalars.pow g 2.0).sum().ReadDouble()) |> sqrt
 
 let private generatorLoss (name: string) : torch.Tensor -> torch.Tensor =
     match name with
@@ -158,7 +158,7 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
                 use _ = torch.no_grad()
                 use _ = torch.NewDisposeScope()
                 let out = network.call (generatorNetwork.call z)
-                (match learner.Kind with Discriminator -> out.sigmoid() | Critic _ -> out).mean().ToDouble()
+                (match learner.Kind with Discriminator -> out.sigmoid() | Critic _ -> out).mean().ReadDouble()
             Ok(Some(Array.ofList (float k :: norms @ [ meanOutput ])))
         else Ok None
     let rows, stopped =

@@ -48,7 +48,7 @@ let private chunked (chunk: int) (f: torch.Tensor -> torch.Tensor) (data: torch.
 let accuracy (classifier: DigitClassifier) (images: torch.Tensor) (labels: torch.Tensor) : float =
     use _ = torch.NewDisposeScope()
     let predicted = chunked 500 (fun x -> classifier.call(x).argmax(1L)) images
-    predicted.eq(labels).to_type(torch.float64).mean().ToDouble()
+    predicted.eq(labels).to_type(torch.float64).mean().ReadDouble()
 
 /// Trains a fresh classifier: initialisation from Seeds.derive(seed, [0]), shuffled epochs from
 /// Seeds.derive(seed, [1]), cross-entropy loss.

@@ -113,9 +113,9 @@ let criticStepWithCosine (critic: Mlp) (optimizer: Optimizer) (bound: float) (re
     optimizer.step() |> ignore
     let update = Scalars.minus (flat (parameters |> Seq.map (fun p -> p :> torch.Tensor))) before
     let cosine =
-        let denominator = (update.norm() * gradient.norm()).ToDouble()
-        if denominator > 0.0 then -(torch.dot(update, gradient).ToDouble()) / denominator else nan
-    cosine, -(loss.ToDouble())
+        let denominator = (update.norm() * gradient.norm()).ReadDouble()
+        if denominator > 0.0 then -(torch.dot(update, gradient).ReadDouble()) / denominator else nan
+    cosine, -(loss.ReadDouble())
 
 let unitKey (seed: int64) (id: string) = $"seed-{seed}/{id}"
 
@@ -143,7 +143,7 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
     let fixedEstimate () =
         use _ = torch.NewDisposeScope()
         use _ = torch.no_grad()
-        (Scalars.minus ((critic.call fixedReal).mean()) ((critic.call (generatorNetwork.call fixedNoise)).mean())).ToDouble()
+        (Scalars.minus ((critic.call fixedReal).mean()) ((critic.call (generatorNetwork.call fixedNoise)).mean())).ReadDouble()
     let iteration k =
         let steps =
             Array.init settings.NCritic (fun _ ->

@@ -158,14 +158,14 @@ let private trainThenEvaluate
 let criticEstimate (settings: NetworkSettings) (scale: ScaleSettings) (device: torch.Device) (theta: float) (generator: torch.Generator) (controlGenerator: torch.Generator) =
     trainThenEvaluate "critic" settings scale.CriticSteps scale device theta generator controlGenerator
         (fun critic optimizer real fake -> (CriticStep.criticStep critic optimizer settings.Constraint real fake generator).Loss)
-        (fun critic real fake -> (KantorovichRubinstein.dualEstimateOfScores (critic.call real) (critic.call fake)).ToDouble())
+        (fun critic real fake -> (KantorovichRubinstein.dualEstimateOfScores (critic.call real) (critic.call fake)).ReadDouble())
 
 /// A GAN discriminator's JS estimate V/2 + log 2 after training (GAN 2014, Theorem 1).
 let discriminatorEstimate (settings: NetworkSettings) (scale: ScaleSettings) (device: torch.Device) (theta: float) (generator: torch.Generator) (controlGenerator: torch.Generator) =
     trainThenEvaluate "discriminator" settings scale.DiscriminatorSteps scale device theta generator controlGenerator
         (fun discriminator optimizer real fake -> (CriticStep.discriminatorStep discriminator optimizer real fake).Loss)
         (fun discriminator real fake ->
-            Losses.jensenShannonEstimate ((Losses.discriminatorLoss (discriminator.call real) (discriminator.call fake)).ToDouble()))
+            Losses.jensenShannonEstimate ((Losses.discriminatorLoss (discriminator.call real) (discriminator.call fake)).ReadDouble()))
 
 /// Exact W1 between `n` samples of P0 and `n` of P_theta.
 let sampleEarthMover (n: int) (theta: float) (generator: torch.Generator) =

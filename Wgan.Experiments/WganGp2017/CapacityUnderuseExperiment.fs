@@ -207,7 +207,7 @@ let measureCritic
     use _ = torch.NewDisposeScope()
     use _ = torch.no_grad()
     let realScores, fakeScores = network.call real, network.call fake
-    let estimate = (KantorovichRubinstein.dualEstimateOfScores realScores fakeScores).ToDouble()
+    let estimate = (KantorovichRubinstein.dualEstimateOfScores realScores fakeScores).ReadDouble()
     let structure = structureOf (Array.append (ToyWgan.column 0 realScores) (ToyWgan.column 0 fakeScores))
     let grid = torch.tensor(gridPoints settings.PlotHalfWidth n).reshape(int64 (n * n), 2L).``to``(device)
     let values = network.call grid |> ToyWgan.column 0

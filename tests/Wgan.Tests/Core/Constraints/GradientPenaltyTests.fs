@@ -50,7 +50,7 @@ let ``the penalty of a linear critic is (||w|| - 1)^2, or max(0, ||w|| - 1)^2 on
     let fake = torch.randn([| int64 batch; int64 w.Length |], generator = data)
     let penalty sides =
         use eps = new torch.Generator(uint64 seed + 1UL)
-        (GradientPenalty.gradientPenalty sides critic real fake eps).ToDouble()
+        (GradientPenalty.gradientPenalty sides critic real fake eps).ReadDouble()
     let twoSided, oneSided = penalty GradientPenalty.TwoSided, penalty GradientPenalty.OneSided
     let expectedTwo = (length - 1.0) ** 2.0
     let expectedOne = (max 0.0 (length - 1.0)) ** 2.0
@@ -198,7 +198,7 @@ let ``the penalty's parameter gradient matches central finite differences`` (See
                 let at (delta: float) =
                     (using (torch.no_grad ()) (fun _ -> using (delta.ToScalar()) (fun d -> flat[int64 k].add_(d, Scalars.one) |> ignore)))
                     // Not under no_grad: the penalty itself differentiates the critic with respect to x^.
-                    let value = (penalty ()).ToDouble()
+                    let value = (penalty ()).ReadDouble()
                     (using (torch.no_grad ()) (fun _ -> using (delta.ToScalar()) (fun d -> flat[int64 k].sub_(d) |> ignore)))
                     value
                 (at FiniteDifferenceStep - at -FiniteDifferenceStep) / (2.0 * FiniteDifferenceStep)))

@@ -76,7 +76,7 @@ let ``a critic divided by its spectral bound estimates at most the exact W1`` (C
     let cloud (c: float[][]) = torch.tensor(Array.concat c).reshape(int64 c.Length, int64 c[0].Length)
     let estimate =
         use _ = torch.no_grad()
-        (KantorovichRubinstein.dualEstimateOfScores (critic.call (cloud p)) (critic.call (cloud q))).ToDouble()
+        (KantorovichRubinstein.dualEstimateOfScores (critic.call (cloud p)) (critic.call (cloud q))).ReadDouble()
     let normalised = estimate / LipschitzTools.spectralBound critic
     let w1 = EarthMover.earthMover p q
     normalised <= w1 + TransportTolerance |@ $"normalised estimate {normalised} > W1 {w1}"
@@ -96,7 +96,7 @@ let ``a linear critic w.x has Lipschitz constant, spectral bound and penalty in 
     let fake = torch.randn([| 16L; int64 w.Length |], dtype = torch.float64, generator = generator)
     let empirical = LipschitzTools.empiricalLipschitz critic.call real
     let spectral = LipschitzTools.spectralBound critic
-    let penalty = (GradientPenalty.gradientPenalty GradientPenalty.TwoSided critic.call real fake generator).ToDouble()
+    let penalty = (GradientPenalty.gradientPenalty GradientPenalty.TwoSided critic.call real fake generator).ReadDouble()
     // The penalty's norm has NormEpsilon = 1e-12 inside the square root: sqrt(||w||^2 + 1e-12) - ||w|| <= 1e-6.
     (abs (empirical - length) <= 1e-12 * max 1.0 length |@ $"empirical {empirical}, ||w|| = {length}")
     .&. (abs (spectral - length) <= 1e-12 * max 1.0 length |@ $"spectral {spectral}, ||w|| = {length}")
@@ -192,7 +192,7 @@ let ``input-gradient norms match finite differences on a tiny network`` (Seed se
     let analytic = LipschitzTools.inputGradientNorms critic.call points
     let f (x: float[]) =
         use _ = torch.no_grad()
-        (critic.call (torch.tensor(x).reshape(1L, 2L))).ToDouble()
+        (critic.call (torch.tensor(x).reshape(1L, 2L))).ReadDouble()
     let numeric =
         values points
         |> Array.chunkBySize 2

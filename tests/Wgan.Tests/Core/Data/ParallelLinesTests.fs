@@ -78,8 +78,8 @@ let ``sample is deterministic for a seed and differs across seeds`` (Theta theta
         use generator = new torch.Generator(uint64 s)
         ParallelLines.sample theta 16 generator
     let first, again, other = draw seed, draw seed, draw (seed + 1L)
-    (first.eq(again).all().ToBoolean() |@ "two draws with the same seed differ")
-    .&. (not (first.eq(other).all().ToBoolean()) |@ $"seeds {seed} and {seed + 1L} gave the same 16 samples")
+    (first.eq(again).all().ReadBoolean() |@ "two draws with the same seed differ")
+    .&. (not (first.eq(other).all().ReadBoolean()) |@ $"seeds {seed} and {seed + 1L} gave the same 16 samples")
 
 // ---------------------------------------------------------------------------------------------------
 // The exact W1 between samples against the closed form

@@ -46,7 +46,7 @@ let ``the tensor estimate of scores equals the float estimate`` (LinearCriticCas
     use _ = torch.NewDisposeScope()
     let f = dot w
     let scores (cloud: float[][]) = torch.tensor(cloud |> Array.map (f >> float32))
-    let fromTensor = (KantorovichRubinstein.dualEstimateOfScores (scores p) (scores q)).ToDouble()
+    let fromTensor = (KantorovichRubinstein.dualEstimateOfScores (scores p) (scores q)).ReadDouble()
     let reference = KantorovichRubinstein.dualEstimate f p q
     abs (fromTensor - reference) <= Float32Tolerance |@ $"tensor estimate {fromTensor}, float estimate {reference}"
 
@@ -56,7 +56,7 @@ let ``the tensor estimate of known scores`` () =
     use _ = torch.NewDisposeScope()
     // mean(1, 2, 3) - mean(0, 4) = 2 - 2 = 0 and mean(5) - mean(1, 2) = 5 - 1.5 = 3.5 (arithmetic).
     let estimate (a: float32[]) (b: float32[]) =
-        (KantorovichRubinstein.dualEstimateOfScores (torch.tensor a) (torch.tensor b)).ToDouble()
+        (KantorovichRubinstein.dualEstimateOfScores (torch.tensor a) (torch.tensor b)).ReadDouble()
     Assert.Equal(0.0, estimate [| 1.0f; 2.0f; 3.0f |] [| 0.0f; 4.0f |], 6)
     Assert.Equal(3.5, estimate [| 5.0f |] [| 1.0f; 2.0f |], 6)
 

@@ -30,7 +30,7 @@ let private agree (name: string) (reference: float) (actual: float) =
 let private onTensors (divergence: torch.Tensor -> torch.Tensor -> torch.Tensor) (p: float32[]) (q: float32[]) =
     TestSupport.pinThreads ()
     use _ = torch.NewDisposeScope()
-    (divergence (torch.tensor p) (torch.tensor q)).ToDouble()
+    (divergence (torch.tensor p) (torch.tensor q)).ReadDouble()
 
 [<Property(Arbitrary = [| typeof<Arbitraries> |])>]
 let ``tensor KL, JS and TV equal the float references`` (ProbabilityPair (p, q)) =

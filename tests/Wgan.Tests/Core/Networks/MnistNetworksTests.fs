@@ -209,5 +209,5 @@ let ``critic training steps give finite weight gradients when freed memory holds
               use c = critic dim NoNormalization (int64 trial)
               (Losses.criticLoss (c.call real) (c.call fake)).backward()
               for struct (name, p) in c.named_parameters() do
-                  if not (p.grad.isfinite().all().ToBoolean()) then yield $"trial {trial}: {name}" ]
+                  if not (p.grad.isfinite().all().ReadBoolean()) then yield $"trial {trial}: {name}" ]
     Assert.Empty(nonFinite)

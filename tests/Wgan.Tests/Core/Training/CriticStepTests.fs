@@ -37,11 +37,11 @@ let ``the joint forward pass gives the same step as three separate passes`` () =
     let loss = Scalars.plus wasserstein (Scalars.mul penalty 10.0)
     loss.backward()
     separateOptimizer.step() |> ignore
-    Assert.Equal(loss.ToDouble(), r.Loss, 5)
-    Assert.Equal(penalty.ToDouble(), r.Penalty, 5)
+    Assert.Equal(loss.ReadDouble(), r.Loss, 5)
+    Assert.Equal(penalty.ReadDouble(), r.Penalty, 5)
     Assert.False(CriticStep.couplesBatch joint)
     for a, b in Array.zip (parameters joint) (parameters separate) do
-        let gap = (a - b).abs().max().ToDouble()
+        let gap = (a - b).abs().max().ReadDouble()
         Assert.True(gap < JointVsSeparateTolerance, $"parameters differ by {gap}")
 
 [<Fact>]
@@ -59,7 +59,7 @@ let ``clipping after the step leaves every parameter within the bound`` () =
     let c = 0.01 // WGAN's clipping bound (Algorithm 1)
     CriticStep.criticStep critic optimizer (WeightClipping(c, AfterStep)) (batch 1 0.0) (batch 2 1.0) (new torch.Generator(1UL)) |> ignore
     for p in critic.parameters() do
-        Assert.True(p.abs().max().ToDouble() <= c, "a parameter exceeds the clipping bound")
+        Assert.True(p.abs().max().ReadDouble() <= c, "a parameter exceeds the clipping bound")
 
 [<Fact>]
 let ``critic steps leave no live tensors behind`` () =
@@ -91,7 +91,7 @@ let ``the explicit input gradient of a piecewise-linear MLP equals autograd's`` 
     let explicitGradient = MlpInputGradient.inputGradients mlp x
     let leaf = x.detach().requires_grad_(true)
     let autogradGradient = torch.autograd.grad([| (mlp.call leaf).sum() |], [| leaf |])[0]
-    let gap = (explicitGradient - autogradGradient).abs().max().ToDouble()
+    let gap = (explicitGradient - autogradGradient).abs().max().ReadDouble()
     Assert.True(gap < InputGradientTolerance, $"input gradients differ by {gap}")
 
 [<Fact>]
@@ -110,9 +110,9 @@ let ``a smooth critic takes the joint double-backward path and matches separate 
     let loss = Scalars.plus (Losses.criticLoss (separate.call real) (separate.call fake)) (Scalars.mul penalty 10.0)
     loss.backward()
     separateOptimizer.step() |> ignore
-    Assert.Equal(loss.ToDouble(), r.Loss, 5)
+    Assert.Equal(loss.ReadDouble(), r.Loss, 5)
     for a, b in Array.zip (parameters joint) (parameters separate) do
-        Assert.True((a - b).abs().max().ToDouble() < JointVsSeparateTolerance)
+        Assert.True((a - b).abs().max().ReadDouble() < JointVsSeparateTolerance)
 
 /// Float64 agreement of two evaluation orders of the same sums (values of order 1 to 10).
 [<Literal>]
@@ -141,15 +141,15 @@ let private writtenOutAgreesWithAutograd
     let referencePenalty = GradientPenalty.gradientPenalty sides reference.call real fake (new torch.Generator(uint64 seed + 2UL))
     let referenceWasserstein = Losses.criticLoss (reference.call real) (reference.call fake)
     (Scalars.plus referenceWasserstein (Scalars.mul referencePenalty lambda)).backward()
-    Assert.Equal(referenceWasserstein.ToDouble(), wasserstein.ToDouble(), 12)
-    Assert.Equal(referencePenalty.ToDouble(), penalty.ToDouble(), 12)
+    Assert.Equal(referenceWasserstein.ReadDouble(), wasserstein.ReadDouble(), 12)
+    Assert.Equal(referencePenalty.ReadDouble(), penalty.ReadDouble(), 12)
     for (name, a), b in Seq.zip (written.named_parameters() |> Seq.map (fun struct (n, p) -> n, p)) (reference.parameters()) do
         // libtorch leaves a gradient that the loss does not reach undefined (null); the written-out one is 0.
         let expected = if isNull b.grad then torch.zeros_like(b) else b.grad
-        let gap = (a.grad - expected).abs().max().ToDouble()
-        let scale = expected.abs().max().ToDouble()
+        let gap = (a.grad - expected).abs().max().ReadDouble()
+        let scale = expected.abs().max().ReadDouble()
         Assert.True(gap < WrittenOutGradientTolerance * max 1.0 scale, $"{name}: gradients differ by {gap} (largest {scale})")
-    penalty.ToDouble() > 0.0
+    penalty.ReadDouble() > 0.0
 
 [<Theory>]
 [<InlineData("relu", "two-sided", 2)>]

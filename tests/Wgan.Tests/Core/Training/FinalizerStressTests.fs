@@ -59,7 +59,7 @@ let private toyTrainings () =
         let rows (t: torch.Tensor) = t.data<float32>().ToArray() |> Array.map float |> List.ofArray
         rows (TensorDivergence.jensenShannon p q)
         @ rows (TensorDivergence.totalVariation p q)
-        @ [ (TensorDivergence.earthMover1D (p.flatten()) (q.flatten())).ToDouble()
+        @ [ (TensorDivergence.earthMover1D (p.flatten()) (q.flatten())).ReadDouble()
             FrechetDistance.ofFeatures (torch.randn([| 40L; 4L |], generator = data)) (torch.randn([| 30L; 4L |], generator = data)) ]
     [ for activation in [ ReLU; LeakyReLU 0.2; Tanh; Softplus ] do
           for normalization in [ NoNormalization; LayerNorm ] do
@@ -102,3 +102,36 @@ let ``a smoke run under garbage pressure gives the quiet run's results`` (id: st
     let run () = reading.Experiment.Run("smoke", 1, "cpu", Action<Progress>(ignore))
     let quiet = TestSupport.fingerprint (run ())
     Assert.Equal(quiet, TestSupport.fingerprint (TestSupport.underGarbagePressure run))
+
+/// Reading values of one-element tensors (every training step's losses) through TensorValues.
+let private readings (read: torch.Tensor -> float) () =
+    use _ = torch.NewDisposeScope()
+    use values = torch.tensor(Array.init 20000 float)
+    [ for k in 0L .. 19999L do
+          use v = values[k]
+          read v ]
+    |> List.sum
+
+[<Fact>]
+let ``tensor values read through TensorValues are exact under garbage pressure`` () =
+    TestSupport.pinThreads ()
+    for _ in 1 .. 5 do
+        let total = TestSupport.underGarbagePressure (readings (fun v -> v.ReadDouble()))
+        Assert.Equal(float (19999L * 20000L / 2L), total)
+
+/// TorchSharp's own readers (`t.ToDouble()` and the like) leave their Scalar to the garbage collector, so no
+/// source file of the harness calls them on a tensor; implicit float -> Scalar conversions are build errors
+/// (FS3395, Directory.Build.props).
+[<Fact>]
+let ``no source file reads a tensor through TorchSharp's loose-Scalar readers`` () =
+    let root = Path.GetDirectoryName(WganGpFigure1Tests.experimentsFolder.Force())
+    let loose = Text.RegularExpressions.Regex(@"\.To(Double|Single|Boolean|Int64|Int32|Int16|Byte|SByte|Half|BFloat16|Complex32|Complex64)\(\)")
+    let offenders =
+        [ for folder in [ "Wgan.Core.fs"; "Wgan.Experiments"; "Wgan.Runner"; "tests" ] do
+              for file in Directory.EnumerateFiles(Path.Combine(root, folder), "*.*", SearchOption.AllDirectories) do
+                  let inBuildOutput = file.Contains "/bin/" || file.Contains "/obj/"
+                  if not inBuildOutput && (file.EndsWith ".fs" || file.EndsWith ".cs") && not (file.EndsWith "TensorValues.fs") then
+                      for i, line in Array.indexed (File.ReadAllLines file) do
+                          if loose.IsMatch line && not (line.TrimStart().StartsWith "//") then
+                              yield $"{Path.GetRelativePath(root, file)}:{i + 1}: {line.Trim()}" ]
+    Assert.True(List.isEmpty offenders, "read these through TensorValues (ReadDouble, ReadBoolean, ReadInt64):\n" + String.concat "\n" offenders)

@@ -58,7 +58,7 @@ let ``the WGAN generator step minimises -E f(G(z)) and raises the critic's score
     use optimizer = Optimizer.create (Sgd LearningRate) (g.parameters())
     let meanScore () =
         use _ = torch.no_grad()
-        (critic.call (g.call z)).mean().ToDouble()
+        (critic.call (g.call z)).mean().ReadDouble()
     let before = meanScore ()
     let w = values critic.Linears[0].weight
     let zbar = values (z.mean([| 0L |]))

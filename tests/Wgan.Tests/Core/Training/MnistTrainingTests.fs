@@ -30,7 +30,7 @@ let ``the generator step updates the generator only and returns -E f(G(z)) befor
     use optimizer = Optimizer.create (Adam(1e-3, 0.5, 0.9)) (generator.parameters())
     use noiseGenerator = new torch.Generator(2UL)
     let z = torch.randn([| 4L; 8L |], generator = noiseGenerator)
-    let expected = (-(critic.call (generator.call z)).mean()).ToDouble()
+    let expected = (-(critic.call (generator.call z)).mean()).ReadDouble()
     let criticBefore, generatorBefore = flat critic, flat generator
     let loss = (GeneratorStep.wassersteinStep generator optimizer critic z).Loss
     // WGAN Algorithm 1, line 10: the generator minimises -E f(G(z)); the value is measured before the step.

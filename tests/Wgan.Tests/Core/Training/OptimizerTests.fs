@@ -94,7 +94,7 @@ let ``the square-root floor leaves every update bit for bit as PyTorch's rule gi
         w.grad <- g.clone()
         optimizer.step() |> ignore
         referenceStep spec step expected g moments
-        let differing = (w.detach().ne(expected)).sum().ToInt64()
+        let differing = (w.detach().ne(expected)).sum().ReadInt64()
         Assert.True((differing = 0L), $"{name}, step {step}: {differing} of 832 parameters differ from the rule without the floor")
 
 /// Two steps of a TensorFlow 1 rule on the loss sum(w * c), whose gradient is the constant c = (2, -3).

@@ -76,9 +76,11 @@ let ``gradient norms below float32's range are measured in float64 instead of un
     use generatorNetwork = new Mlp({ Inputs = 2; Hidden = [ 4 ]; Outputs = 2; Activation = ReLU; Normalization = NoNormalization }, networks)
     do
         use _ = torch.no_grad()
+        use small = (1e-5).ToScalar()
+        use zero = 0.0.ToScalar()
         for linear in critic.Linears do
-            linear.weight.fill_(1e-5) |> ignore
-            linear.bias.fill_(0.0) |> ignore
+            linear.weight.fill_(small) |> ignore
+            linear.bias.fill_(zero) |> ignore
     let cpu = torch.CPU
     use batches = new torch.Generator(2UL)
     let real = ToyData.sample SwissRoll 32 batches

@@ -9,6 +9,7 @@ let all: ExperimentDefinition list =
       DiscriminatorVsCriticExperiment.definition
       VanishingGradientsExperiment.definition
       MeaningfulLossExperiment.definition
+      SnapshotRankingExperiment.definition
       MomentumInstabilityExperiment.definition
       ModeCoverageExperiment.definition
       CapacityUnderuseExperiment.definition

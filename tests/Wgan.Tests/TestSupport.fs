@@ -8,6 +8,18 @@ open TorchSharp
 [<assembly: Xunit.CollectionBehavior(DisableTestParallelization = true)>]
 do ()
 
+/// The repository's experiments/ folder, found from the test assembly's folder upwards.
+let experimentsFolder =
+    lazy
+        let rec up (dir: System.IO.DirectoryInfo) =
+            if isNull dir then failwith "no experiments/ folder above the test assembly"
+            elif System.IO.File.Exists(System.IO.Path.Combine(dir.FullName, "experiments", "capacity-underuse.json")) then System.IO.Path.Combine(dir.FullName, "experiments")
+            else up dir.Parent
+        up (System.IO.DirectoryInfo System.AppContext.BaseDirectory)
+
+/// The text of the manifest experiments/<id>.json.
+let manifestText (id: string) = System.IO.File.ReadAllText(System.IO.Path.Combine(experimentsFolder.Force(), id + ".json"))
+
 let private pinned =
     lazy (torch.set_num_threads 1)
 
@@ -77,3 +89,14 @@ let runKilledAfterEverySave (run: Wgan.Experiments.ExperimentRun) (index: int) :
 /// A unit of `run` run straight through, without checkpoints.
 let runStraight (run: Wgan.Experiments.ExperimentRun) (index: int) : Wgan.Experiments.UnitResult =
     run.RunUnit(index, System.Func<byte[]>(fun () -> null), System.Action<byte[]>(ignore))
+
+/// Runs a manifest's text at the smoke scale on the CPU, after checking that it is valid; `seeds` 0 keeps the
+/// manifest's seed count.
+let runSmokeText (text: string) (seeds: int) : Wgan.Experiments.ExperimentResult =
+    pinThreads ()
+    let reading = Wgan.Experiments.Harness.ReadManifest text
+    Xunit.Assert.True(reading.IsValid, System.String.Join("\n", reading.Errors))
+    reading.Experiment.Run("smoke", seeds, "cpu", System.Action<Wgan.Experiments.Progress>(ignore))
+
+/// Runs experiments/<id>.json at the smoke scale with the manifest's seed count.
+let runSmoke (id: string) = runSmokeText (manifestText id) 0

@@ -93,10 +93,11 @@ let ``toy MLP steps of every activation and the tensor distances give the quiet 
 [<InlineData("mode-coverage")>]
 [<InlineData("penalty-variants")>]
 [<InlineData("penalty-sides")>]
+[<InlineData("snapshot-ranking")>]
 [<InlineData("parallel-lines")>]
 let ``a smoke run under garbage pressure gives the quiet run's results`` (id: string) =
     TestSupport.pinThreads ()
-    let reading = Harness.ReadManifest(File.ReadAllText(Path.Combine(WganGpFigure1Tests.experimentsFolder.Force(), id + ".json")))
+    let reading = Harness.ReadManifest(File.ReadAllText(Path.Combine(TestSupport.experimentsFolder.Force(), id + ".json")))
     Assert.True(reading.IsValid, String.Join("\n", reading.Errors))
     // One seed: a run under garbage pressure takes several times longer.
     let run () = reading.Experiment.Run("smoke", 1, "cpu", Action<Progress>(ignore))
@@ -124,7 +125,7 @@ let ``tensor values read through TensorValues are exact under garbage pressure``
 /// (FS3395, Directory.Build.props).
 [<Fact>]
 let ``no source file reads a tensor through TorchSharp's loose-Scalar readers`` () =
-    let root = Path.GetDirectoryName(WganGpFigure1Tests.experimentsFolder.Force())
+    let root = Path.GetDirectoryName(TestSupport.experimentsFolder.Force())
     let loose = Text.RegularExpressions.Regex(@"\.To(Double|Single|Boolean|Int64|Int32|Int16|Byte|SByte|Half|BFloat16|Complex32|Complex64)\(\)")
     let offenders =
         [ for folder in [ "Wgan.Core.fs"; "Wgan.Experiments"; "Wgan.Runner"; "tests" ] do

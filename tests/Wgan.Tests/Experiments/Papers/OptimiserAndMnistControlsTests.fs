@@ -10,7 +10,7 @@ open Wgan.Experiments
 
 /// The repository's manifest `id` (a path under experiments/, without ".json").
 let private manifestText (id: string) =
-    File.ReadAllText(Path.Combine(WganGpFigure1Tests.experimentsFolder.Force(), id + ".json"))
+    File.ReadAllText(Path.Combine(TestSupport.experimentsFolder.Force(), id + ".json"))
 
 /// Smoke runs of the toy experiments, each computed once for all the tests that read it.
 let private smokeRuns =
@@ -180,7 +180,7 @@ let ``overfitting-detection: the gap claim evaluated on its held-out control is 
 [<Fact>]
 let ``mnist-loss-vs-quality: change rank correlation of hand-computed series, and the clock's is 0`` () =
     noUnconverted "mnist-loss-vs-quality"
-    Assert.DoesNotContain("UNCONVERTED", File.ReadAllText(Path.Combine(WganGpFigure1Tests.experimentsFolder.Force(), "longer", "mnist-loss-vs-quality.json")))
+    Assert.DoesNotContain("UNCONVERTED", File.ReadAllText(Path.Combine(TestSupport.experimentsFolder.Force(), "longer", "mnist-loss-vs-quality.json")))
     // Changes of [1; 3; 2; 5] are [2; -1; 3], of [0; 1; 0; 2] are [1; -1; 2]: the same order, rho = 1.
     Assert.Equal(1.0, LossVsQualityExperiment.changeRankCorrelation [| 1.0; 3.0; 2.0; 5.0 |] [| 0.0; 1.0; 0.0; 2.0 |], 12)
     // Reversed order of changes ([-1; 1; -2]): rho = -1.

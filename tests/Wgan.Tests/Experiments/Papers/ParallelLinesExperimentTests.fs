@@ -10,10 +10,7 @@ open Wgan.Experiments
 open Wgan.Tests.ManifestTests
 open Wgan.Tests.CliTests
 
-let private runSmoke () =
-    TestSupport.pinThreads ()
-    let experiment = (Harness.ReadManifest(goodManifest ())).Experiment
-    experiment.Run("smoke", 0, "cpu", System.Action<Progress>(ignore))
+let private runSmoke () = TestSupport.runSmokeText (goodManifest ()) 0
 
 [<Fact>]
 let ``smoke-scale claims and metrics match the committed snapshot`` () =

@@ -9,14 +9,7 @@ open Snapshooter.Xunit
 open Wgan.Core
 open Wgan.Experiments
 
-let private manifestText () =
-    File.ReadAllText(Path.Combine(WganGpFigure1Tests.experimentsFolder.Force(), "penalty-sides.json"))
-
-let private runSmoke () =
-    TestSupport.pinThreads ()
-    let reading = Harness.ReadManifest(manifestText ())
-    Assert.True(reading.IsValid, String.Join("\n", reading.Errors))
-    reading.Experiment.Run("smoke", 0, "cpu", Action<Progress>(ignore))
+let private runSmoke () = TestSupport.runSmoke PenaltySidesExperiment.Id
 
 [<Fact>]
 let ``penalty-sides smoke-scale claims and metrics match the committed snapshot`` () =

@@ -8,14 +8,7 @@ open Xunit
 open Snapshooter.Xunit
 open Wgan.Experiments
 
-let private manifestText (id: string) =
-    File.ReadAllText(Path.Combine(WganGpFigure1Tests.experimentsFolder.Force(), id + ".json"))
-
-let private runSmoke (id: string) =
-    TestSupport.pinThreads ()
-    let reading = Harness.ReadManifest(manifestText id)
-    Assert.True(reading.IsValid, String.Join("\n", reading.Errors))
-    reading.Experiment.Run("smoke", 0, "cpu", Action<Progress>(ignore))
+let private runSmoke (id: string) = TestSupport.runSmoke id
 
 [<Fact>]
 let ``vanishing-gradients smoke-scale claims and metrics match the committed snapshot`` () =

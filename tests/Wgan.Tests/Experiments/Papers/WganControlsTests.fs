@@ -12,7 +12,7 @@ open Wgan.Experiments
 open Wgan.Experiments.Manifest
 
 let private manifest (id: string) =
-    File.ReadAllText(Path.Combine(WganGpFigure1Tests.experimentsFolder.Force(), id + ".json"))
+    File.ReadAllText(Path.Combine(TestSupport.experimentsFolder.Force(), id + ".json"))
 
 let private decode (decoder: Json.Decoder<'S>) (id: string) : 'S =
     use document = JsonDocument.Parse(manifest id)

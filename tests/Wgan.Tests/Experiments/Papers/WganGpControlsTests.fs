@@ -12,14 +12,9 @@ open Wgan.Core
 open Wgan.Core.ToyData
 open Wgan.Experiments
 
-let private manifestText (id: string) =
-    File.ReadAllText(Path.Combine(WganGpFigure1Tests.experimentsFolder.Force(), id + ".json"))
+let private manifestText (id: string) = TestSupport.manifestText id
 
-let private runSmoke (text: string) (seeds: int) =
-    TestSupport.pinThreads ()
-    let reading = Harness.ReadManifest text
-    Assert.True(reading.IsValid, String.Join("\n", reading.Errors))
-    reading.Experiment.Run("smoke", seeds, "cpu", Action<Progress>(ignore))
+let private runSmoke (text: string) (seeds: int) = TestSupport.runSmokeText text seeds
 
 let private claim (result: ExperimentResult) (id: string) = result.Claims |> List.find (fun c -> c.Spec.Id = id)
 

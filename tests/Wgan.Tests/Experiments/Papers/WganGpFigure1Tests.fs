@@ -8,25 +8,14 @@ open Xunit
 open Snapshooter.Xunit
 open Wgan.Experiments
 
-/// The repository's experiments/ folder, found from the test assembly's folder upwards.
-let experimentsFolder =
-    lazy
-        let rec up (dir: DirectoryInfo) =
-            if isNull dir then failwith "no experiments/ folder above the test assembly"
-            elif File.Exists(Path.Combine(dir.FullName, "experiments", "capacity-underuse.json")) then Path.Combine(dir.FullName, "experiments")
-            else up dir.Parent
-        up (DirectoryInfo AppContext.BaseDirectory)
-
-let private manifestText (id: string) = File.ReadAllText(Path.Combine(experimentsFolder.Force(), id + ".json"))
+let private manifestText (id: string) = TestSupport.manifestText id
 
 let private plan (text: string) =
     let reading = Harness.ReadManifest text
     Assert.True(reading.IsValid, String.Join("\n", reading.Errors))
     reading.Experiment
 
-let private runSmoke (id: string) (seeds: int) =
-    TestSupport.pinThreads ()
-    (plan (manifestText id)).Run("smoke", seeds, "cpu", Action<Progress>(ignore))
+let private runSmoke (id: string) (seeds: int) = TestSupport.runSmokeText (manifestText id) seeds
 
 [<Fact>]
 let ``capacity-underuse smoke-scale claims and metrics match the committed snapshot`` () =

@@ -1,4 +1,4 @@
-using System.Globalization;
+using Wgan.Experiments;
 using System.Text;
 using System.Text.Json;
 
@@ -24,7 +24,6 @@ public static class SuiteIndex
             .Select(path => (Path: path, Folder: Path.GetRelativePath(outDirectory, Path.GetDirectoryName(path)!).Replace('\\', '/')))
             .ToArray();
         if (results.Length == 0) return 0;
-        var inv = CultureInfo.InvariantCulture;
         var rows = new List<(string Experiment, string Claim, string Folder, string Text)>();
         var runs = new StringBuilder();
         var counts = new Dictionary<string, int>();
@@ -58,10 +57,10 @@ public static class SuiteIndex
                 var control = claim.GetProperty("control");
                 var controlText = control.TryGetProperty("none", out var none)
                     ? $"none: {Cell(none.GetString()!)}"
-                    : $"{Cell(control.GetProperty("description").GetString()!)}: {Measured(control.GetProperty("measured"), inv)}";
+                    : $"{Cell(control.GetProperty("description").GetString()!)}: {Measured(control.GetProperty("measured"))}";
                 var claimId = claim.GetProperty("id").GetString()!;
                 claims.Add((id, claimId, folder, $"| {link} | {scale} | `{claimId}`: {Cell(claim.GetProperty("statement").GetString()!)} ({Cell(claim.GetProperty("source").GetString()!)}) | " +
-                    $"`{claim.GetProperty("metric").GetString()}` {claim.GetProperty("expected").GetString()} | {Measured(claim.GetProperty("measured"), inv)} | {controlText} | **{verdict}** |\n", verdict));
+                    $"`{claim.GetProperty("metric").GetString()}` {claim.GetProperty("expected").GetString()} | {Measured(claim.GetProperty("measured"))} | {controlText} | **{verdict}** |\n", verdict));
             }
             runs.Append(run);
             foreach (var c in claims)
@@ -98,19 +97,14 @@ public static class SuiteIndex
         }
     }
 
-    /// <summary>A measured block in one cell: "mean [interval], k/n seeds" or "k/n seeds, p = ..." for the sign test.</summary>
-    static string Measured(JsonElement measured, CultureInfo inv)
+    /// <summary>A measured block in one cell, as the reports write it (Render.measurementCell).</summary>
+    static string Measured(JsonElement measured)
     {
-        var mean = measured.GetProperty("mean");
-        var meanText = mean.ValueKind == JsonValueKind.Number ? mean.GetDouble().ToString("0.####", inv) : "n/a";
-        var seeds = $"{measured.GetProperty("seedsAgreeing").GetInt32()}/{measured.GetProperty("seeds").GetInt32()} seeds";
-        var p = measured.GetProperty("pValue");
-        if (p.ValueKind == JsonValueKind.Number) return $"{meanText}; {seeds}, p = {p.GetDouble().ToString("0.####", inv)}";
+        static double Number(JsonElement e) => e.ValueKind == JsonValueKind.Number ? e.GetDouble() : double.NaN;
         var interval = measured.GetProperty("interval95");
-        var intervalText = interval.ValueKind == JsonValueKind.Array
-            ? $"[{interval[0].GetDouble().ToString("0.####", inv)}, {interval[1].GetDouble().ToString("0.####", inv)}]"
-            : "n/a";
-        return $"{meanText} {intervalText}, {seeds}";
+        var (lo, hi) = interval.ValueKind == JsonValueKind.Array ? (Number(interval[0]), Number(interval[1])) : (double.NaN, double.NaN);
+        return Render.measurementCell(Number(measured.GetProperty("mean")), lo, hi,
+            measured.GetProperty("seedsAgreeing").GetInt32(), measured.GetProperty("seeds").GetInt32(), Number(measured.GetProperty("pValue")));
     }
 
     static string Cell(string s) => s.Replace("|", "\\|").Replace("\n", " ");

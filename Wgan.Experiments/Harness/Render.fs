@@ -176,13 +176,18 @@ let resultJson (result: ExperimentResult) (environment: RunEnvironment) (manifes
 
 let private escapeCell (s: string) = s.Replace("|", "\\|").Replace("\n", " ")
 
-/// A measurement in a report cell: "mean [95% interval], k/n seeds, rule's verdict", or for the sign test
-/// "k/n seeds (p = ...)".
+/// A measured block in a table cell, as reports and the results index show it: "mean [95% interval], k/n seeds",
+/// or for the sign test "mean; k/n seeds, p = ..." (pValue NaN otherwise; lo and hi NaN when there is no interval).
+let measurementCell (mean: float, lo: float, hi: float, seedsAgreeing: int, seeds: int, pValue: float) : string =
+    if Double.IsNaN pValue then
+        let range = if Double.IsNaN lo || Double.IsNaN hi then interval 4 None else interval 4 (Some(lo, hi))
+        $"{rounded 4 mean} {range}, {seedsAgreeing}/{seeds} seeds"
+    else $"{rounded 4 mean}; {seedsAgreeing}/{seeds} seeds, p = {rounded 4 pValue}"
+
+/// A measurement in a report cell: measurementCell and the rule's verdict.
 let private measurementText (m: Measurement) =
-    let summary =
-        if Double.IsNaN m.PValue then $"{rounded 4 m.Mean} {interval 4 m.Interval}, {m.SeedsAgreeing}/{m.PerSeed.Length} seeds"
-        else $"{rounded 4 m.Mean}; {m.SeedsAgreeing}/{m.PerSeed.Length} seeds, p = {rounded 4 m.PValue}"
-    $"{summary} ({m.Verdict.Name})"
+    let lo, hi = m.Interval |> Option.defaultValue (nan, nan)
+    $"{measurementCell (m.Mean, lo, hi, m.SeedsAgreeing, m.PerSeed.Length, m.PValue)} ({m.Verdict.Name})"
 
 /// report.md: the claims table, the figures, per-seed metrics, notes and the configuration.
 let reportMarkdown (result: ExperimentResult) (environment: RunEnvironment) (manifestText: string) : string =

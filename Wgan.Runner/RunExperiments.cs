@@ -170,8 +170,9 @@ public static class RunExperiments
         foreach (var (manifest, plan, work, _) in jobs)
         {
             work.Claim(Identity(run, manifest, plan), manifest.Text);
-            var progress = new ProgressPrinter($"{manifest.Experiment.Id} w{run.Worker}", stderr);
             var total = plan.UnitKeys.Length;
+            // A worker's standard error is a pipe to its parent, so this prints plain lines.
+            using var progress = new RunProgress([($"{manifest.Experiment.Id} w{run.Worker}", total)], [Enumerable.Range(0, total).Count(work.HasUnit)], stderr);
             for (var index = 0; index < total; index++)
             {
                 if (work.HasUnit(index)) continue;
@@ -180,7 +181,7 @@ public static class RunExperiments
                 var clock = Stopwatch.StartNew();
                 var result = plan.RunUnit(index, () => work.ReadState(index)!, state => work.WriteState(index, state));
                 work.WriteUnit(index, result, clock.Elapsed.TotalSeconds);
-                progress.Report(new Progress(Enumerable.Range(0, total).Count(work.HasUnit), total, plan.UnitDescriptions[index]));
+                progress.Report(0, Enumerable.Range(0, total).Count(work.HasUnit), plan.UnitDescriptions[index], 1);
             }
         }
         return Program.Done;
@@ -364,21 +365,5 @@ public static class RunExperiments
         stdout.WriteLine($"{result.ExperimentId}: {result.Claims.Length} claim(s) -> {folder}");
         foreach (var claim in result.Claims)
             stdout.WriteLine($"  {claim.Verdict.Name,-15} {claim.Spec.Id}: {claim.Spec.Metric} = {Render.rounded(4, claim.Mean)} (expected {claim.Spec.Expected})");
-    }
-
-    /// <summary>Prints progress lines with elapsed time and an estimate of the time left, at most about once a second.</summary>
-    internal sealed class ProgressPrinter(string id, TextWriter stderr)
-    {
-        readonly Stopwatch clock = Stopwatch.StartNew();
-        TimeSpan lastPrinted = TimeSpan.FromSeconds(-10);
-
-        public void Report(Progress p)
-        {
-            var now = clock.Elapsed;
-            if (p.Done < p.Total && now - lastPrinted < TimeSpan.FromSeconds(1)) return;
-            lastPrinted = now;
-            var left = p.Done > 0 ? TimeSpan.FromSeconds(now.TotalSeconds / p.Done * (p.Total - p.Done)) : TimeSpan.Zero;
-            stderr.WriteLine($"[{id}] {p.Done}/{p.Total} ({100.0 * p.Done / p.Total:F0}%) {p.Message}; {now.TotalSeconds:F0} s elapsed, ~{left.TotalSeconds:F0} s left");
-        }
     }
 }

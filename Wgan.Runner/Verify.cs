@@ -36,10 +36,23 @@ public static class Verify
         Devices.PinThreads(published.Threads);
 
         stderr.WriteLine($"[{experiment.Id}] re-running at scale {published.Scale}, {seeds.Length} seed(s), device {published.Device}, {published.Threads} thread(s)");
-        var progress = new RunExperiments.ProgressPrinter(experiment.Id, stderr);
         // MNIST experiments get the runner's data and cache, as `run` gives them.
         var resources = new RunResources(MnistLoader.For(verify.Data), stderr);
-        var rerun = experiment.Run(published.Scale, published.Seeds.Length, published.Device, resources, new Action<Progress>(progress.Report));
+        ExperimentResult rerun;
+        RunProgress? progress = null;
+        try
+        {
+            // The unit count is known with the first report.
+            rerun = experiment.Run(published.Scale, published.Seeds.Length, published.Device, resources, new Action<Progress>(p =>
+            {
+                progress ??= new RunProgress([(experiment.Id, p.Total)], [0], stderr);
+                progress.Report(0, p.Done, p.Message, 1);
+            }));
+        }
+        finally
+        {
+            progress?.Dispose();
+        }
 
         var tolerance = experiment.VerifyTolerance;
         var differences = new List<string>();

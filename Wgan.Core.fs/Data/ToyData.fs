@@ -91,6 +91,52 @@ let twentyFiveGaussians (n: int) (generator: torch.Generator) : torch.Tensor =
     use _ = torch.NewDisposeScope()
     (mixture twentyFiveGaussiansCentres (TwentyFiveGaussiansStd / TwentyFiveGaussiansDivisor) n generator).MoveToOuterDisposeScope()
 
+/// gan_toy.py, inf_train_gen for '25gaussians': the number of points of its one training set
+/// (`for i in xrange(100000/25)` rounds of the 25 centres).
+[<Literal>]
+let TwentyFiveGaussiansTrainingSetSize = 100000
+
+/// gan_toy.py's 25-Gaussian training set in the order its loops build it, before `np.random.shuffle`: `rounds`
+/// rounds, each one point per centre with x = -2 .. 2 the outer loop and y = -2 .. 2 the inner one; a point is
+/// N(0, std^2 I) drawn in float64 (`np.random.randn(2)*0.05`) plus the centre (2x, 2y), stored as float32
+/// (`np.array(dataset, dtype='float32')`) and then divided by 2.828 in float32 (`dataset /= 2.828`). Row
+/// 25 r + 5 (x + 2) + (y + 2) is round r's point of centre (2x, 2y). Draws the 25 rounds x 2 noise values from
+/// `generator` in row order. Returns a fresh float32 tensor [25 rounds, 2] on the CPU.
+let twentyFiveGaussiansRounds (rounds: int) (std: float) (generator: torch.Generator) : torch.Tensor =
+    requirePositive rounds
+    use _ = torch.NewDisposeScope()
+    let n = 25 * rounds
+    let grid = [| for x in -2 .. 2 do for y in -2 .. 2 do yield! [| TwentyFiveGaussiansSpacing * float x; TwentyFiveGaussiansSpacing * float y |] |]
+    let centres = torch.tensor(grid).reshape(25L, 2L).repeat(int64 rounds, 1L)
+    let noise = torch.randn([| int64 n; 2L |], dtype = torch.float64, generator = generator)
+    let points = (Scalars.plus (Scalars.mul noise std) centres).to_type(torch.float32)
+    (Scalars.div points TwentyFiveGaussiansDivisor).MoveToOuterDisposeScope()
+
+/// gan_toy.py's fixed 25-Gaussian training set of `points` points (a multiple of 25; the script's is
+/// TwentyFiveGaussiansTrainingSetSize): `points` / 25 rounds of `twentyFiveGaussiansRounds` with std 0.05, then
+/// its rows shuffled once (`np.random.shuffle(dataset)`; here `torch.randperm` from `generator`, drawn after the
+/// noise). Returns a fresh float32 tensor [points, 2] on the CPU.
+let fixedTwentyFiveGaussians (points: int) (generator: torch.Generator) : torch.Tensor =
+    if points < 25 || points % 25 <> 0 then invalidArg (nameof points) $"the training set needs a positive multiple of 25 points (found {points})"
+    use _ = torch.NewDisposeScope()
+    let ordered = twentyFiveGaussiansRounds (points / 25) TwentyFiveGaussiansStd generator
+    let permutation = torch.randperm(int64 points, generator = generator)
+    ordered.index_select(0L, permutation).MoveToOuterDisposeScope()
+
+/// Batches per pass over a fixed training set of `setSize` points: gan_toy.py's `len(dataset)/BATCH_SIZE`, a
+/// Python 2 integer division, so the last setSize mod batchSize points are never used (160 of 100,000 at
+/// batch 256: 390 batches).
+let cycledBatches (setSize: int) (batchSize: int) = setSize / batchSize
+
+/// The real batch of training step `step` (1, 2, ...) from a fixed training set, as gan_toy.py's inf_train_gen
+/// yields them: rows [i b, (i + 1) b) with i = (step - 1) mod cycledBatches, the same order on every pass (the
+/// set is shuffled once, when it is built). A view of `set` (disposing it leaves the set intact).
+let cycledBatch (set: torch.Tensor) (batchSize: int) (step: int) : torch.Tensor =
+    let count = cycledBatches (int set.shape[0]) batchSize
+    if count < 1 then invalidArg (nameof batchSize) $"a batch of {batchSize} does not fit in a training set of {set.shape[0]} points"
+    if step < 1 then invalidArg (nameof step) $"steps count from 1 (found {step})"
+    set.narrow(0L, int64 ((step - 1) % count * batchSize), int64 batchSize)
+
 /// n points of the swiss roll: t = 1.5 pi (1 + 2u), u ~ U[0,1]; (x, z) = (t cos t, t sin t) + N(0, 0.25^2 I),
 /// divided by 7.5 (sklearn's make_swiss_roll draws a third coordinate y = 21 u' that gan_toy.py drops; it
 /// is not drawn here, so the stream of random numbers differs from sklearn's, not the distribution).

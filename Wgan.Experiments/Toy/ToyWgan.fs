@@ -133,6 +133,54 @@ type FakeBatch =
 /// "independent" | "real-plus-noise".
 let fakeBatch: Decoder<FakeBatch> = Decode.oneOf [ "independent", Independent; "real-plus-noise", RealPlusNoise ]
 
+/// Where a critic's real batches come from.
+type TrainingSet =
+    /// A fresh sample of the data set at every step (gan_toy.py's inf_train_gen for '8gaussians' and
+    /// 'swissroll': a new batch per `yield`).
+    | Fresh
+    /// One fixed set of `points` points, built once per critic from its own generator and cycled in order
+    /// (gan_toy.py's inf_train_gen for '25gaussians': ToyData.fixedTwentyFiveGaussians and ToyData.cycledBatch).
+    | FixedCycled of points: int
+
+/// {"kind": "fresh"} | {"kind": "fixed", "points": n} for `d`; gan_toy.py builds a fixed set only for the 25
+/// Gaussians (its 8 Gaussians and Swiss Roll are fresh batches), so "fixed" is accepted only there, with a
+/// positive multiple of 25 points (whole rounds of the 25 centres).
+let trainingSet (d: ToyDataset) : Decoder<TrainingSet> =
+    let kind =
+        Decode.oneOf [ "fresh", "fresh"; "fixed", "fixed" ]
+        |> Decode.check (fun k -> k = "fresh" || d = TwentyFiveGaussians) $"must be \"fresh\": gan_toy.py builds a fixed set only for 25gaussians and draws {d.Name} afresh for every batch"
+    Decode.object (fun r ->
+        match r.Required("kind", kind) with
+        | "fixed" -> FixedCycled(r.Required("points", Decode.intInRange 25 10_000_000 |> Decode.check (fun v -> v % 25 = 0) "must be a multiple of 25 (whole rounds of the 25 centres)"))
+        | "fresh" -> Fresh
+        | _ ->
+            // The kind was rejected: read "points" so that it is not also reported as unknown.
+            r.Optional("points", Decode.int) |> ignore
+            Fresh)
+
+/// One critic step on the real batch `real` against a batch of the fixed generator Pr + N(0, sigma^2 I)
+/// (fake), coupled to the real batch as `coupling` says (an independent fake batch is a fresh sample of
+/// `dataset` plus noise); the fake batch's and the penalty's randomness comes from `generator`. Returns the
+/// critic loss E f(fake) - E f(real) (+ penalty) before the update.
+let criticStepOnBatch
+    (critic: Mlp)
+    (optimizer: Optimizer)
+    (lipschitz: LipschitzConstraint)
+    (real: torch.Tensor)
+    (dataset: ToyDataset)
+    (coupling: FakeBatch)
+    (sigma: float)
+    (device: torch.Device)
+    (generator: torch.Generator)
+    : float =
+    use _ = torch.NewDisposeScope()
+    let batchSize = int real.shape[0]
+    let fake =
+        match coupling with
+        | Independent -> ToyData.noisyCopy dataset sigma batchSize generator
+        | RealPlusNoise -> ToyData.plusNoise real sigma generator
+    (CriticStep.criticStep critic optimizer lipschitz (real.``to``(device)) (fake.``to``(device)) generator).Loss
+
 /// One critic step on a fresh batch of `dataset` (real) against a batch of the fixed generator
 /// Pr + N(0, sigma^2 I) (fake), coupled to the real batch as `coupling` says; all randomness (batches and
 /// penalty coefficients) comes from `generator`. Returns the critic loss E f(fake) - E f(real) (+ penalty)
@@ -150,11 +198,7 @@ let criticStepAgainstNoisyCopy
     : float =
     use _ = torch.NewDisposeScope()
     let sampled = ToyData.sample dataset batchSize generator
-    let fake =
-        match coupling with
-        | Independent -> ToyData.noisyCopy dataset sigma batchSize generator
-        | RealPlusNoise -> ToyData.plusNoise sampled sigma generator
-    (CriticStep.criticStep critic optimizer lipschitz (sampled.``to``(device)) (fake.``to``(device)) generator).Loss
+    criticStepOnBatch critic optimizer lipschitz sampled dataset coupling sigma device generator
 
 /// A batch of generator noise z ~ N(0, I), [n, dimension], drawn on the CPU.
 let noise (dimension: int) (n: int) (device: torch.Device) (generator: torch.Generator) : torch.Tensor =

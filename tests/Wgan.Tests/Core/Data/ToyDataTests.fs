@@ -183,3 +183,67 @@ let ``samplers reject a non-positive number of samples`` () =
     use generator = new torch.Generator(1UL)
     for d in datasets do
         Assert.Throws<ArgumentException>(fun () -> sample d 0 generator |> ignore) |> ignore
+
+// ---------------------------------------------------------------------------------------------------
+// gan_toy.py's fixed 25-Gaussian training set, cycled in batches
+// ---------------------------------------------------------------------------------------------------
+
+let private build (f: torch.Generator -> torch.Tensor) (seed: int64) = draw (fun _ g -> f g) 0 seed
+
+[<Fact>]
+let ``the 25-Gaussian rounds follow gan_toy.py's loops: x outer, y inner, then divided by 2.828`` () =
+    // gan_toy.py inf_train_gen: for i in xrange(100000/25): for x in xrange(-2, 3): for y in xrange(-2, 3):
+    // point = randn(2)*0.05 + (2x, 2y); then dataset /= 2.828. With the noise's std 0 a row is its centre:
+    // row 0 (-4, -4) / 2.828, row 1 (-4, -2) / 2.828 (y moves first), row 5 (-2, -4) / 2.828, row 24 (4, 4) / 2.828,
+    // row 25 the next round's (-4, -4) / 2.828. 4 / 2.828 = 1.4144271570014144, 2 / 2.828 = 0.7072135785007072.
+    let points = build (twentyFiveGaussiansRounds 2 0.0) 1L
+    Assert.Equal(50, points.Length)
+    let expect (row: int) (x: float) (y: float) =
+        // float32 storage, as gan_toy.py's np.array(dataset, dtype='float32'): within one float32 rounding.
+        Assert.Equal(x, points[row][0], 6)
+        Assert.Equal(y, points[row][1], 6)
+    expect 0 -1.4144271570014144 -1.4144271570014144
+    expect 1 -1.4144271570014144 -0.7072135785007072
+    expect 5 -0.7072135785007072 -1.4144271570014144
+    expect 12 0.0 0.0
+    expect 24 1.4144271570014144 1.4144271570014144
+    expect 25 -1.4144271570014144 -1.4144271570014144
+
+[<Fact>]
+let ``the fixed 25-Gaussian set is its rounds shuffled once: every centre equally often`` () =
+    // 100 points: 4 rounds, so each of the 25 centres has exactly 4 points (gan_toy.py: 4000 each of 100,000),
+    // each within 7 sigma (0.05 / 2.828) of its centre.
+    let fixedSet = build (fixedTwentyFiveGaussians 100) 7L
+    let rounds = build (twentyFiveGaussiansRounds 4 TwentyFiveGaussiansStd) 7L
+    // The set draws the rounds' noise first, then the permutation: with the same seed it holds the same rows.
+    Assert.Equal<float[] list>(rounds |> Array.sort |> List.ofArray, fixedSet |> Array.sort |> List.ofArray)
+    Assert.NotEqual<float[] list>(List.ofArray rounds, List.ofArray fixedSet)
+    let nearest (p: float[]) = twentyFiveGaussiansCentres |> Array.minBy (fun (x, y) -> (p[0] - x) ** 2.0 + (p[1] - y) ** 2.0)
+    let counts = fixedSet |> Array.countBy nearest
+    Assert.Equal(25, counts.Length)
+    for _, c in counts do Assert.Equal(4, c)
+    for p in fixedSet do
+        Assert.True(distanceToNearest twentyFiveGaussiansCentres p <= NoiseRadiusInSigmas * TwentyFiveGaussiansStd / TwentyFiveGaussiansDivisor)
+    // The same seed builds the same set.
+    Assert.Equal<float[] list>(List.ofArray fixedSet, List.ofArray (build (fixedTwentyFiveGaussians 100) 7L))
+    Assert.Equal(100000, TwentyFiveGaussiansTrainingSetSize)
+    Assert.Throws<ArgumentException>(fun () -> build (fixedTwentyFiveGaussians 110) 7L |> ignore) |> ignore
+
+[<Fact>]
+let ``a fixed training set is read in whole batches, cycled in the same order`` () =
+    // gan_toy.py: for i in xrange(len(dataset)/BATCH_SIZE): yield dataset[i*BATCH_SIZE:(i+1)*BATCH_SIZE], forever.
+    // Rows 0 .. 9 in batches of 3: 10 / 3 = 3 batches (rows 0-2, 3-5, 6-8), row 9 never used; step 4 reads the
+    // first batch again.
+    TestSupport.pinThreads ()
+    use set = torch.tensor(Array.init 20 float32).reshape(10L, 2L)
+    let firstOfBatch (step: int) =
+        use batch = cycledBatch set 3 step
+        Assert.Equal<int64[]>([| 3L; 2L |], batch.shape)
+        let first = (rows batch).[0]
+        first[0] / 2.0
+    Assert.Equal<float list>([ 0.0; 3.0; 6.0; 0.0; 3.0; 6.0; 0.0 ], [ for step in 1 .. 7 -> firstOfBatch step ])
+    Assert.Equal(3, cycledBatches 10 3)
+    // gan_toy.py's own numbers: 100,000 / 256 = 390 batches, the last 160 points never used.
+    Assert.Equal(390, cycledBatches 100000 256)
+    Assert.Equal(160, 100000 - 390 * 256)
+    Assert.Throws<ArgumentException>(fun () -> cycledBatch set 11 1 |> ignore) |> ignore

@@ -76,3 +76,46 @@ let ``a radial critic captures the radii's 1-D W1, no more than the exact W1`` (
     // The radial critic g(||z||) with g the 1-D potential is 1-Lipschitz, so weak duality bounds it by W1;
     // on this setting it captures most of it (issue 16 measured 0.83 to 0.88 with trained evaluation samples).
     Assert.InRange(radial / exact, 0.5, 1.0)
+
+/// The sorted 1-D potential against the Hungarian one. An optimal dual is not unique: on the line any optimal
+/// critic has slope sign(F_fake - F_real) wherever the two empirical CDFs differ (KantorovichPotential.potential1D)
+/// and a free slope where they agree. So the two must certify the same W1, both be optimal duals of the same
+/// assignment problem (complementary slackness on the Hungarian assignment), and rise or fall by the same amount
+/// between consecutive merged points wherever the CDFs differ.
+[<Property(Arbitrary = [| typeof<Arbitraries> |])>]
+let ``the sorted 1-D potential is an exact optimal dual: it agrees with the Hungarian one wherever the CDFs differ`` (EqualSizeSamplePair1D (p, q)) =
+    let sorted = KantorovichPotential.potential1D p q
+    let hungarian = KantorovichPotential.potential (p |> Array.map (fun x -> [| x |])) (q |> Array.map (fun y -> [| y |]))
+    let fs, fh = (fun (x: float) -> sorted.At [| x |]), (fun (x: float) -> hungarian.At [| x |])
+    let n = p.Length
+    // Float64 rounding over sums of at most 2n gaps of at most 2 CoordinateBound.
+    let tol = 1e-9 * float (4 * n) * CoordinateBound
+    let cost = Array2D.init n n (fun i j -> abs (p[i] - q[j]))
+    let assignment = (KantorovichPotential.assignmentWithDual cost).Assignment
+    let slack = Array.init n (fun i -> abs (fs p[i] - fs q[assignment[i]] - cost[i, assignment[i]])) |> Array.max
+    let lipschitz =
+        Seq.forall id (seq { for a in Array.append p q do for b in Array.append p q -> abs (fs a - fs b) <= abs (a - b) + tol })
+    let value = (p |> Array.averageBy fs) - (q |> Array.averageBy fs)
+    // Consecutive distinct merged points a < b with the CDFs unequal on [a, b): the increments must agree.
+    let merged = Array.append p q |> Array.distinct |> Array.sort
+    let cdfGap (s: float) = (p |> Array.filter (fun x -> x <= s) |> Array.length) - (q |> Array.filter (fun y -> y <= s) |> Array.length)
+    let increments =
+        merged
+        |> Array.pairwise
+        |> Array.filter (fun (a, _) -> cdfGap a <> 0)
+        |> Array.map (fun (a, b) -> abs ((fs b - fs a) - (fh b - fh a)))
+        |> Array.fold max 0.0
+    (abs (sorted.EarthMover - hungarian.EarthMover) <= tol |@ $"sorted W1 {sorted.EarthMover}, Hungarian {hungarian.EarthMover}")
+    .&. (abs (value - hungarian.EarthMover) <= tol |@ $"E_p f - E_q f = {value}, W1 = {hungarian.EarthMover}")
+    .&. (slack <= tol |@ $"f(x_i) - f(y_sigma(i)) misses |x_i - y_sigma(i)| by {slack} on the Hungarian assignment")
+    .&. (lipschitz |@ "the sorted potential is steeper than 1 somewhere")
+    .&. (increments <= tol |@ $"the potentials' increments differ by {increments} where the CDFs differ")
+
+[<Fact>]
+let ``the sorted 1-D potential of a hand-worked case`` () =
+    // real {0, 3}, fake {1, 2}: sorted pairs (0, 1) and (3, 2), W1 = (1 + 1) / 2 = 1. F_real - F_fake is +1/2 on
+    // [0, 1), 0 on [1, 2), -1/2 on [2, 3): f falls by 1 to x = 1, stays flat to 2 (the CDFs agree, the slope is
+    // free), rises by 1 to 3: f = 0, -1, -1, 0 at 0, 1, 2, 3, so E_real f - E_fake f = 0 - (-1) = 1 = W1.
+    let f = KantorovichPotential.potential1D [| 3.0; 0.0 |] [| 2.0; 1.0 |]
+    Assert.Equal(1.0, f.EarthMover, 12)
+    Assert.Equal<float list>([ 0.0; -1.0; -1.0; 0.0; 1.0 ], [ for x in [ 0.0; 1.0; 2.0; 3.0; 4.0 ] -> f.At [| x |] ])

@@ -200,7 +200,7 @@ let ``the two publication manifests are the main capacity-underuse manifest at g
         node
     let main = withoutNotes (System.Text.Json.Nodes.JsonNode.Parse(manifestText "capacity-underuse"))
     for folder, lambda in [ "paper-lambda-10", 10.0; "paper-lambda-0.1", 0.1 ] do
-        let text = File.ReadAllText(Path.Combine(experimentsFolder.Force(), folder, "capacity-underuse.json"))
+        let text = File.ReadAllText(Path.Combine(TestSupport.experimentsFolder.Force(), folder, "capacity-underuse.json"))
         let reading = Harness.ReadManifest text
         Assert.True(reading.IsValid, String.Join("\n", reading.Errors))
         let node = System.Text.Json.Nodes.JsonNode.Parse text

@@ -37,6 +37,9 @@ type Settings =
       ClipBound: float
       AdamBeta1: float
       AdamBeta2: float
+      /// An iteration is in a blow-up episode when its fixed-batch EM estimate changes from the previous one by more
+      /// than this many times the run's median absolute change (episodes).
+      EpisodeJump: float
       LearningRates: LearningRate list
       Scales: Map<Scale, ScaleSettings>
       Claims: ClaimSpec list }
@@ -51,6 +54,7 @@ let private metricNames (lrs: LearningRate list) =
     [ for lr in lrs do
           for o in optimizerNames do
               yield! [ $"{o}.{lr.Id}.meanCosine"; $"{o}.{lr.Id}.negativeCosineShare"; $"{o}.{lr.Id}.emRoughness"; $"{o}.{lr.Id}.fixedRoughness"; $"{o}.{lr.Id}.finalEarthMover" ]
+              yield! [ $"{o}.{lr.Id}.episodeShare"; $"{o}.{lr.Id}.negativeCosineShareInEpisodes"; $"{o}.{lr.Id}.negativeCosineShareOutsideEpisodes" ]
           yield! [ $"{lr.Id}.roughnessRatio"; $"{lr.Id}.earthMoverRatio"; $"{lr.Id}.logRoughnessRatio"; $"{lr.Id}.replicateLogRoughnessRatio" ] ]
 
 let metrics =
@@ -59,6 +63,9 @@ let metrics =
       "<optimizer>.<lr>.emRoughness", "mean |e_k - e_(k-1)| over generator iterations divided by mean |e_k|, e_k the critic's EM estimate on the last minibatch of iteration k: how jumpy the loss curve is, minibatch noise included"
       "<optimizer>.<lr>.fixedRoughness", "the same roughness of the EM estimate on a fixed evaluation batch (the same real samples and noise at every iteration): how much the critic and generator themselves jump, without minibatch noise"
       "<optimizer>.<lr>.finalEarthMover", "exact W1 between generated and real samples after training"
+      "<optimizer>.<lr>.episodeShare", "share of generator iterations in a blow-up episode: the fixed-batch EM estimate changed from the previous iteration by more than episodeJump times the run's median absolute change"
+      "<optimizer>.<lr>.negativeCosineShareInEpisodes", "share of the critic steps of episode iterations whose update has a negative cosine with -gradient (NaN when the run has no episode)"
+      "<optimizer>.<lr>.negativeCosineShareOutsideEpisodes", "the same share over the critic steps of the other iterations"
       "<lr>.roughnessRatio", "adam.<lr>.emRoughness / rmsprop.<lr>.emRoughness"
       "<lr>.earthMoverRatio", "adam.<lr>.finalEarthMover / rmsprop.<lr>.finalEarthMover"
       "<lr>.logRoughnessRatio", "ln(adam.<lr>.fixedRoughness / rmsprop.<lr>.fixedRoughness): > 0 when Adam's fixed-batch EM curve is rougher"
@@ -90,6 +97,7 @@ let decodeSettings: Decoder<Settings> =
           ClipBound = r.Required("clipBound", Decode.floatInRange 1e-9 100.0)
           AdamBeta1 = r.Required("adamBeta1", Decode.floatInRange 0.0 0.999999)
           AdamBeta2 = r.Required("adamBeta2", Decode.floatInRange 0.0 0.999999)
+          EpisodeJump = r.Required("episodeJump", Decode.floatInRange 1.0 1e6)
           LearningRates = lrs
           Scales = r.Required("scales", scaleTable scaleSettings)
           Claims = r.Required("claims", claims (if isNull (box lrs) then [] else metricNames lrs)) })
@@ -178,6 +186,26 @@ let roughness (estimates: float[]) =
     if estimates.Length < 2 then nan
     else (estimates |> Array.pairwise |> Array.averageBy (fun (a, b) -> abs (b - a))) / (estimates |> Array.averageBy abs)
 
+/// The iterations in a blow-up episode: iteration k (from the second on) when |e_k - e_(k-1)| exceeds `jump` times
+/// the median of |e_j - e_(j-1)| over the run (e: the EM estimate on the fixed batch, one per generator iteration).
+/// A run whose estimate never changes has no episode.
+let episodes (jump: float) (estimates: float[]) : bool[] =
+    if estimates.Length < 2 then Array.zeroCreate estimates.Length
+    else
+        let changes = estimates |> Array.pairwise |> Array.map (fun (a, b) -> abs (b - a))
+        let typical = Statistics.median changes
+        Array.append [| false |] (changes |> Array.map (fun c -> typical > 0.0 && c > jump * typical))
+
+/// The share of negative values among the finite cosines of the critic steps of the iterations `chosen` picks
+/// (nCritic steps per iteration, in order); NaN when there are none.
+let negativeShareWhere (nCritic: int) (chosen: int -> bool) (cosines: float[]) =
+    let picked =
+        cosines
+        |> Array.indexed
+        |> Array.filter (fun (j, c) -> chosen (j / nCritic) && System.Double.IsFinite c)
+        |> Array.map snd
+    if picked.Length = 0 then nan else float (picked |> Array.filter (fun c -> c < 0.0) |> Array.length) / float picked.Length
+
 let private title = "Momentum and instability: WGAN-clip with Adam vs RMSProp"
 let private source = "WGAN (Arjovsky et al. 2017), section 4.2"
 
@@ -204,7 +232,12 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
                       yield $"{id}.negativeCosineShare", (if cosines.Length = 0 then nan else float (cosines |> Array.filter (fun c -> c < 0.0) |> Array.length) / float cosines.Length)
                       yield $"{id}.emRoughness", roughness m.Vectors["estimate"]
                       yield $"{id}.fixedRoughness", roughness m.Vectors["fixedEstimate"]
-                      yield $"{id}.finalEarthMover", m.Scalars["finalEarthMover"] ]
+                      yield $"{id}.finalEarthMover", m.Scalars["finalEarthMover"]
+                      let inEpisode = episodes settings.EpisodeJump m.Vectors["fixedEstimate"]
+                      let isEpisode i = i < inEpisode.Length && inEpisode[i]
+                      yield $"{id}.episodeShare", (if inEpisode.Length = 0 then nan else float (inEpisode |> Array.filter (fun e -> e) |> Array.length) / float inEpisode.Length)
+                      yield $"{id}.negativeCosineShareInEpisodes", negativeShareWhere settings.NCritic isEpisode m.Vectors["cosine"]
+                      yield $"{id}.negativeCosineShareOutsideEpisodes", negativeShareWhere settings.NCritic (isEpisode >> not) m.Vectors["cosine"] ]
             let table = dict values
             { Seed = seed
               Values =
@@ -250,6 +283,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
           $"""Optimisers: RMSProp (alpha 0.99) and Adam (beta1 {plainNumber settings.AdamBeta1}, beta2 {plainNumber settings.AdamBeta2}) at learning rates {settings.LearningRates |> List.map (fun l -> $"{l.Id} = {plainNumber l.Value}") |> String.concat ", "}."""
           "Cosine: between the optimiser's parameter update (before the next clipping) and -gradient of the critic loss E f(fake) - E f(real). RMSProp without momentum scales each coordinate of -gradient by a positive number, so its cosine is positive by construction; Adam's momentum can make it negative."
           $"Stability: roughness, the mean absolute change of the EM estimate between generator iterations over its mean absolute value. emRoughness uses the estimate of the last critic step's minibatch ({scale.BatchSize} samples), so it mostly measures minibatch noise (issue 18); fixedRoughness uses the estimate on a fixed evaluation batch ({scale.EarthMoverSamples} real samples and {scale.EarthMoverSamples} noise vectors drawn once per seed, the same for every optimiser), so it moves only when the critic or the generator moves. The claims use fixedRoughness: Adam 'less stable' means ln(adam / rmsprop fixedRoughness) >= ln 1.25 = 0.223 (a quarter rougher)."
+          $"Blow-up episodes (issue 18): an iteration is in an episode when its fixed-batch EM estimate changes from the previous iteration by more than {plainNumber settings.EpisodeJump} times the run's median absolute change; the cosines of that iteration's critic steps are counted as in the episode. The paper says the cosine turned negative when the loss blew up, so the episode claims ask for negative cosines in at least a tenth of the episode steps, and take the same share outside episodes as their control: if it is as high there, negativity is not about blow-ups."
           "Controls. Cosine: RMSProp's negative-cosine share, measured the same way; its update is -gradient times a positive diagonal, so its share is 0 and it must fail 'turns negative'. Roughness: a second RMSProp run from the same networks on a different minibatch stream (rmsprop-replicate); ln(replicate / rmsprop fixedRoughness) measures how much two runs of the same optimiser differ by chance, and must fail the 25% margin that Adam must pass. Without the margin (threshold 0) this null pair would sit on the threshold and could never fail clearly."
           yield! scaleNote options.Scale claims $"This scale trains {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].GeneratorIterations})."
           yield! Experiment.divergenceNotes measurements ] }

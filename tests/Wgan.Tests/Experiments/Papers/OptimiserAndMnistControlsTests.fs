@@ -77,6 +77,23 @@ let ``momentum-instability: roughness of a hand-computed curve`` () =
     Assert.Equal(0.0, MomentumInstabilityExperiment.roughness [| 3.0; 3.0; 3.0 |])
 
 [<Fact>]
+let ``momentum-instability: blow-up episodes and the negative-cosine shares inside and outside them, by hand`` () =
+    // Changes of [1; 1.1; 1.0; 3.0; 1.1; 1.2]: 0.1, 0.1, 2.0, 1.9, 0.1; median 0.1. With jump 5 an iteration is in an
+    // episode when its change exceeds 0.5: iterations 3 (to 3.0) and 4 (back to 1.1); the first never is.
+    let estimates = [| 1.0; 1.1; 1.0; 3.0; 1.1; 1.2 |]
+    Assert.Equal<bool[]>([| false; false; false; true; true; false |], MomentumInstabilityExperiment.episodes 5.0 estimates)
+    // A run whose estimate never moves has no episode (its median change is 0).
+    Assert.Equal<bool[]>([| false; false; false |], MomentumInstabilityExperiment.episodes 5.0 [| 2.0; 2.0; 2.0 |])
+    // Two critic steps per iteration, cosines of iterations 0..2: (0.9, 0.8), (-0.1, 0.5), (-0.2, -0.3).
+    let cosines = [| 0.9; 0.8; -0.1; 0.5; -0.2; -0.3 |]
+    let inEpisode i = i = 2
+    // In the episode (iteration 2): 2 of 2 negative; outside (iterations 0 and 1): 1 of 4.
+    Assert.Equal(1.0, MomentumInstabilityExperiment.negativeShareWhere 2 inEpisode cosines)
+    Assert.Equal(0.25, MomentumInstabilityExperiment.negativeShareWhere 2 (inEpisode >> not) cosines)
+    // No episode: no share (NaN), not 0.
+    Assert.True(Double.IsNaN(MomentumInstabilityExperiment.negativeShareWhere 2 (fun _ -> false) cosines))
+
+[<Fact>]
 let ``momentum-instability: a null pair inside the 25 percent margin fails the roughness claim's test`` () =
     let spec = specOf MomentumInstabilityExperiment.decodeSettings (fun s -> s.Claims) "momentum-instability" "adam-less-stable-high-lr"
     // Adam a third rougher at every seed (ln 1.33 ~ 0.29, spread 0.02) and a replicate within 5% (ln ratios +-0.05).

@@ -105,6 +105,10 @@ let requiring (predicate: 'T -> bool) (message: string) (decoder: Decoder<'T>) :
         | Ok v when not (predicate v) -> Error [ { Path = path; Message = message } ]
         | r -> r
 
+/// A non-empty list of toy data sets, none repeated.
+let distinctDatasets: Decoder<ToyDataset list> =
+    Decode.nonEmptyArray dataset |> requiring (fun ds -> List.distinct ds = ds) "must not repeat a data set"
+
 /// The rows of a [n, d] tensor as float arrays.
 let toRows (samples: torch.Tensor) : float[][] =
     let values = samples.detach().cpu().to_type(torch.float64).contiguous().data<float>().ToArray()

@@ -143,7 +143,7 @@ let medianWindowAt (settings: Settings) (scale: ScaleSettings) = scale.MedianWin
 let decodeSettings: Decoder<Settings> =
     Decode.object (fun r ->
         r.Required("experiment", Decode.string) |> ignore
-        let datasets = r.Required("datasets", Decode.nonEmptyArray dataset |> requiring (fun ds -> List.distinct ds = ds) "data sets must be distinct")
+        let datasets = r.Required("datasets", distinctDatasets)
         let trainers =
             r.Required("trainers", Decode.nonEmptyArray trainerDecoder |> requiring (fun ts -> ts |> List.map (fun t -> t.Id) |> List.distinct |> List.length = ts.Length) "trainer ids must be unique")
         let names = if isNull (box trainers) || isNull (box datasets) then [] else trainers |> List.collect (trainerMetricNames datasets)

@@ -122,7 +122,7 @@ let private scaleSettings: Decoder<ScaleSettings> =
 let decodeSettings: Decoder<Settings> =
     Decode.object (fun r ->
         r.Required("experiment", Decode.string) |> ignore
-        let datasets = r.Required("datasets", Decode.nonEmptyArray dataset |> requiring (fun ds -> List.distinct ds = ds) "must not repeat a data set")
+        let datasets = r.Required("datasets", distinctDatasets)
         let critics =
             r.Required("critics", Decode.nonEmptyArray freshCritic |> requiring (fun cs -> List.distinctBy (fun c -> c.Id) cs = cs) "must not repeat a critic id")
         let names = if isNull (box datasets) || isNull (box critics) then [] else metricNames datasets critics

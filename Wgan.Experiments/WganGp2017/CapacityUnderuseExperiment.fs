@@ -196,8 +196,7 @@ let private trainingSets (datasets: ToyDataset list) : Decoder<Map<ToyDataset, T
 let decodeSettings: Decoder<Settings> =
     Decode.object (fun r ->
         r.Required("experiment", Decode.string) |> ignore
-        let datasets =
-            r.Required("datasets", Decode.nonEmptyArray ToyWgan.dataset |> ToyWgan.requiring (fun ds -> List.distinct ds = ds) "must not repeat a data set")
+        let datasets = r.Required("datasets", ToyWgan.distinctDatasets)
         let names = if isNull (box datasets) then [] else metricNames datasets
         // Without valid data sets the training sets cannot be checked: their errors are reported instead.
         let sets = r.Required("trainingSet", if isNull (box datasets) then (fun _ _ -> Ok Map.empty) else trainingSets datasets)

@@ -90,7 +90,7 @@ let private scaleSettings: Decoder<ScaleSettings> =
 let decodeSettings: Decoder<Settings> =
     Decode.object (fun r ->
         r.Required("experiment", Decode.string) |> ignore
-        let datasets = r.Required("datasets", Decode.nonEmptyArray dataset |> requiring (fun ds -> List.distinct ds = ds) "data sets must be distinct")
+        let datasets = r.Required("datasets", distinctDatasets)
         let variants = r.Required("variants", Decode.nonEmptyArray variant |> requiring (fun vs -> vs |> List.map (fun v -> v.Id) |> List.distinct |> List.length = vs.Length) "variant ids must be unique")
         let known = if isNull (box variants) then Set.empty else variants |> List.map (fun v -> v.Id) |> set
         let comparisons = r.Required("comparisons", Decode.array comparison |> requiring (List.forall (fun c -> known.Contains c.Variant && known.Contains c.Reference)) "comparisons must name known variants")

@@ -28,7 +28,10 @@ type ScaleSettings =
       BatchSize: int
       GeneratorIterations: int
       EarthMoverSamples: int
-      CheckpointEvery: int }
+      CheckpointEvery: int
+      /// Generator iterations after which the exact W1 is measured on a fixed batch (the W1 curve), ascending, the
+      /// last one the end of training.
+      Horizons: int list }
 
 type Settings =
     { Seed: int
@@ -54,9 +57,13 @@ let private metricNames (datasets: ToyDataset list) (variants: Variant list) (co
       for v in variants do
           yield $"{v.Id}.untrainedLogRatio"
           yield $"{v.Id}.untrainedAbsLogRatio"
+      for v in variants do
+          yield $"{v.Id}.relativeArea"
+          for d in datasets -> $"{v.Id}.{d.Name}.relativeArea"
       for c in comparisons do
           yield $"{c.Id}.earthMoverRatio"
-          yield $"{c.Id}.absLogRatio" ]
+          yield $"{c.Id}.absLogRatio"
+          yield $"{c.Id}.areaRatio" ]
 
 let metrics =
     [ "<variant>.<dataset>.finalEarthMover", "exact W1 between generated and real samples after training"
@@ -66,7 +73,10 @@ let metrics =
       "untrained.<dataset>.earthMover", "exact W1 between the untrained generator's samples and real samples (every variant of a seed and data set starts from this generator)"
       "untrained.meanEarthMover", "mean of the untrained W1 over the data sets"
       "<variant>.untrainedLogRatio", "ln(<variant>.meanEarthMover / untrained.meanEarthMover): negative when training brought the generator closer to the data"
-      "<variant>.untrainedAbsLogRatio", "|<variant>.untrainedLogRatio|: the 'about the same' statistic between the trained and the untrained generator (a control: training must make a real difference)" ]
+      "<variant>.untrainedAbsLogRatio", "|<variant>.untrainedLogRatio|: the 'about the same' statistic between the trained and the untrained generator (a control: training must make a real difference)"
+      "<variant>.<dataset>.relativeArea", "the area under the W1 curve relative to the untrained W1: the mean over the scale's horizons of W1(h) / W1(0), on one fixed batch per seed and data set (1: no progress at any horizon; lower is better)"
+      "<variant>.relativeArea", "mean of relativeArea over the data sets"
+      "<comparison>.areaRatio", "relativeArea of the comparison's variant over that of its reference (> 1: the variant makes less progress over training)" ]
 
 let private variant: Decoder<Variant> =
     Decode.object (fun r ->
@@ -85,7 +95,9 @@ let private scaleSettings: Decoder<ScaleSettings> =
           BatchSize = r.Required("batchSize", Decode.intInRange 1 1_000_000)
           GeneratorIterations = r.Required("generatorIterations", Decode.intInRange 1 10_000_000)
           EarthMoverSamples = r.Required("earthMoverSamples", Decode.intInRange 2 4096)
-          CheckpointEvery = r.Required("checkpointEvery", Decode.intInRange 0 10_000_000) })
+          CheckpointEvery = r.Required("checkpointEvery", Decode.intInRange 0 10_000_000)
+          Horizons = r.Required("horizons", Decode.nonEmptyArray (Decode.intInRange 1 10_000_000) |> requiring (fun hs -> List.sort (List.distinct hs) = hs) "must be ascending and distinct") })
+    |> requiring (fun s -> List.last s.Horizons = s.GeneratorIterations) "the last horizon must be generatorIterations"
 
 let decodeSettings: Decoder<Settings> =
     Decode.object (fun r ->
@@ -108,6 +120,11 @@ let decodeSettings: Decoder<Settings> =
           Comparisons = comparisons
           Scales = r.Required("scales", scaleTable scaleSettings)
           Claims = r.Required("claims", claims names) })
+
+/// The area under a W1 curve relative to its start: rows (horizon, W1), the first at horizon 0; the mean of
+/// W1(h) / W1(0) over the later rows. 1 when the generator made no progress, lower when it came closer.
+let relativeArea (curve: float[][]) =
+    if curve.Length < 2 then nan else curve[1..] |> Array.averageBy (fun r -> r[1] / curve[0][1])
 
 let unitKey (seed: int64) (v: Variant) (d: ToyDataset) = $"seed-{seed}/{v.Id}/{d.Name}"
 
@@ -134,20 +151,34 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
     let trainer =
         { Id = v.Id; Label = v.Label; Kind = Wgan(GradientPenalty(settings.Lambda, v.Sides)); NCritic = settings.NCritic
           CriticOptimizer = settings.CriticOptimizer; GeneratorOptimizer = settings.GeneratorOptimizer }
+    // The W1 curve: one fixed batch per seed and data set (the same for every variant), from its own generator.
+    let curveReal, curveNoise =
+        use curveEvaluation = new torch.Generator(uint64 (Seeds.derive seed [ datasetCode d; 5 ]))
+        toRows (ToyData.sample d scale.EarthMoverSamples curveEvaluation),
+        (noise settings.NoiseDimension scale.EarthMoverSamples device curveEvaluation).DetachFromDisposeScope()
+    use _ = curveNoise
+    let curvePoint (k: int) =
+        use _ = torch.NewDisposeScope()
+        use _ = torch.no_grad()
+        [| float k; EarthMover.earthMover (toRows (generatorNetwork.call curveNoise)) curveReal |]
     let iteration k =
         trainingIteration trainer settings.NCritic critic generatorNetwork criticOptimizer generatorOptimizer d settings.NoiseDimension scale.BatchSize device trainingGenerator k
-        |> Result.map (fun _ -> None)
-    let _, stopped =
-        TrainingLoop.run checkpoints scale.CheckpointEvery
+        |> Result.map (fun _ -> if List.contains k scale.Horizons then [ curvePoint k ] else [])
+    let curve, stopped =
+        TrainingLoop.runWith checkpoints scale.CheckpointEvery
             { Networks = [ critic; generatorNetwork ]; Optimizers = [ criticOptimizer; generatorOptimizer ]; Generators = [ trainingGenerator ] }
-            scale.GeneratorIterations iteration
+            TrainingLoop.LoopCounters.None scale.GeneratorIterations (fun () -> [ curvePoint 0 ]) iteration
     let w1 =
         if stopped.IsSome then nan
         else
             use _ = torch.NewDisposeScope()
             let fake = toRows (generate generatorNetwork settings.NoiseDimension scale.EarthMoverSamples device evaluationGenerator)
             EarthMover.earthMover fake (toRows (ToyData.sample d scale.EarthMoverSamples evaluationGenerator))
-    { Key = unitKey seed v d; Scalars = readOnlyDict [ "finalEarthMover", w1; "untrainedEarthMover", untrained ]; Vectors = readOnlyDict []; Texts = readOnlyDict []; Diverged = defaultArg stopped "" }
+    { Key = unitKey seed v d
+      Scalars = readOnlyDict [ "finalEarthMover", w1; "untrainedEarthMover", untrained; "relativeArea", (if stopped.IsSome then nan else relativeArea curve) ]
+      Vectors = readOnlyDict [ "horizon", curve |> Array.map (fun r -> r[0]); "curveEarthMover", curve |> Array.map (fun r -> r[1]) ]
+      Texts = readOnlyDict []
+      Diverged = defaultArg stopped "" }
 
 let private title = "Gradient-penalty variants: one- vs two-sided penalty, critic normalisation"
 let private source = "WGAN-GP (Gulrajani et al. 2017), section 4 and Appendix C"
@@ -178,10 +209,16 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
                     for v in settings.Variants do
                         for d in settings.Datasets -> $"{v.Id}.{d.Name}.finalEarthMover", w v d
                     for v in settings.Variants -> $"{v.Id}.meanEarthMover", meanOf v.Id
+                    let area (v: Variant) (d: ToyDataset) = found[unitKey seed v d].Scalars["relativeArea"]
+                    let meanArea (id: string) = let v = settings.Variants |> List.find (fun v -> v.Id = id) in settings.Datasets |> List.averageBy (area v)
+                    for v in settings.Variants do
+                        yield $"{v.Id}.relativeArea", meanArea v.Id
+                        for d in settings.Datasets -> $"{v.Id}.{d.Name}.relativeArea", area v d
                     for c in settings.Comparisons do
                         let ratio = meanOf c.Variant / meanOf c.Reference
                         yield $"{c.Id}.earthMoverRatio", ratio
                         yield $"{c.Id}.absLogRatio", abs (log ratio)
+                        yield $"{c.Id}.areaRatio", meanArea c.Variant / meanArea c.Reference
                     for d in settings.Datasets -> $"untrained.{d.Name}.earthMover", untrained d
                     yield "untrained.meanEarthMover", untrainedMean
                     for v in settings.Variants do
@@ -198,14 +235,30 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
       Metrics = metricsPerSeed
       Claims = claims
       Series =
-        [ { Name = "final-earth-mover"
+        [ { Name = "earth-mover-curves"
+            Columns = [ "seed"; "variant"; "dataset"; "iteration"; "exact_w1" ]
+            Rows =
+              [ for seed in seeds do
+                    for v in settings.Variants do
+                        for d in settings.Datasets do
+                            let u = found[unitKey seed v d]
+                            for k in 0 .. u.Vectors["horizon"].Length - 1 ->
+                                [| float seed; variantIndex[v.Id]; float (datasetCode d); u.Vectors["horizon"][k]; u.Vectors["curveEarthMover"][k] |] ] }
+          { Name = "final-earth-mover"
             Columns = [ "seed"; "variant"; "dataset"; "final_w1" ]
             Rows =
               [ for seed in seeds do
                     for v in settings.Variants do
                         for d in settings.Datasets -> [| float seed; variantIndex[v.Id]; float (datasetCode d); found[unitKey seed v d].Scalars["finalEarthMover"] |] ] } ]
       Figures =
-        [ Figure.ofLines "final-earth-mover" "Final exact W1 per variant (one line per data set, mean over seeds)" "variant (manifest order, from 0)" "exact W1" false
+        [ for d in settings.Datasets do
+              yield Figure.ofLines $"earth-mover-curve-{d.Name}" $"{datasetTitle d}: exact W1 over training per variant (every seed)" "generator iteration" "exact W1 (fixed batch)" false
+                  [ for v in settings.Variants do
+                        for i, seed in List.indexed seeds ->
+                            let u = found[unitKey seed v d]
+                            // The first seed's line carries the label; the other seeds are its faint companions.
+                            { Label = (if i = 0 then v.Label else ""); X = u.Vectors["horizon"]; Y = u.Vectors["curveEarthMover"]; Markers = false } ]
+          yield Figure.ofLines "final-earth-mover" "Final exact W1 per variant (one line per data set, mean over seeds)" "variant (manifest order, from 0)" "exact W1" false
               [ for d in settings.Datasets ->
                     { Label = datasetTitle d
                       X = settings.Variants |> List.map (fun v -> variantIndex[v.Id]) |> Array.ofList
@@ -219,6 +272,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
               $"Variant {i} = {v.Id} ({v.Label}): {sides} penalty, critic normalisation {normalizationText v.Normalization}.")
           yield! settings.Comparisons |> List.map (fun c -> $"Comparison {c.Id}: {c.Variant} over {c.Reference}.")
           $"Exact W1 between {scale.EarthMoverSamples} generated and {scale.EarthMoverSamples} real samples after training (lower is better). With batch norm the critic scores real, fake and interpolates in separate forward passes (training mode), as the authors' code would."
+          $"""W1 curve: the exact W1 on one fixed batch per seed and data set ({scale.EarthMoverSamples} real samples and as many noise vectors, the same for every variant) before training and after generator iterations {scale.Horizons |> List.map string |> String.concat ", "}. relativeArea, the mean of W1(h) / W1(0) over these horizons, is the area under the curve in units of the untrained W1 (issue 18): it sees a variant that moves late, early or not at all, where the final W1 sees only the end."""
           "Claims: 'about the same' means the two final W1 are within 25% of each other (|ln ratio| <= ln 1.25 = 0.223); batch norm 'hurts' means a W1 ratio of at least 1 against the un-normalised two-sided critic."
           "Controls. 'About the same' is tested again, with the same rule and threshold, between the two-sided critic's generator after training and the same generator untrained (`two-sided.untrainedAbsLogRatio`, its W1 measured before the first iteration): training makes a real difference, so this pair must fail 'about the same'; if it passes too, the test cannot see a real difference at this scale and the verdict is *uninformative*. 'Batch norm hurts' is tested again on layer norm, the paper's recommended replacement, which must not hurt (`layer-norm-vs-none.earthMoverRatio` >= 1 must fail). `<variant>.untrainedLogRatio` shows how far each variant moved its generator (issue 18: with batch norm the generator hardly moves)."
           yield! scaleNote options.Scale claims $"This scale trains {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].GeneratorIterations})."

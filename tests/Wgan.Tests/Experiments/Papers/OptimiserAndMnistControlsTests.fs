@@ -109,6 +109,17 @@ let ``momentum-instability: a null pair inside the 25 percent margin fails the r
 // ---- penalty-variants ----
 
 [<Fact>]
+let ``penalty-variants: the relative area under a W1 curve, by hand`` () =
+    // W1 2.0 untrained, then 1.0, 0.5 and 0.5: the mean of 1.0/2, 0.5/2, 0.5/2 = (0.5 + 0.25 + 0.25) / 3 = 1/3.
+    let curve = [| [| 0.0; 2.0 |]; [| 100.0; 1.0 |]; [| 200.0; 0.5 |]; [| 400.0; 0.5 |] |]
+    Assert.Equal(1.0 / 3.0, PenaltyVariantsExperiment.relativeArea curve, 12)
+    // A generator that never moves has area 1; one that moves only at the end has more area than one that moves early.
+    Assert.Equal(1.0, PenaltyVariantsExperiment.relativeArea [| [| 0.0; 2.0 |]; [| 100.0; 2.0 |]; [| 200.0; 2.0 |] |], 12)
+    let late = PenaltyVariantsExperiment.relativeArea [| [| 0.0; 2.0 |]; [| 100.0; 2.0 |]; [| 200.0; 0.5 |] |]
+    let early = PenaltyVariantsExperiment.relativeArea [| [| 0.0; 2.0 |]; [| 100.0; 0.5 |]; [| 200.0; 0.5 |] |]
+    Assert.True(late > early, $"late {late}, early {early}")
+
+[<Fact>]
 let ``penalty-variants: the untrained control is the W1 of the generator before training, in the same units`` () =
     noUnconverted "penalty-variants"
     let result = runSmoke "penalty-variants"

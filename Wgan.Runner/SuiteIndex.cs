@@ -1,6 +1,6 @@
-using Wgan.Experiments;
 using System.Text;
 using System.Text.Json;
+using Wgan.Experiments;
 
 namespace Wgan.Runner;
 

@@ -156,17 +156,15 @@ let sample (dataset: ToyDataset) (n: int) (generator: torch.Generator) : torch.T
     | TwentyFiveGaussians -> twentyFiveGaussians n generator
     | SwissRoll -> swissRoll n generator
 
-/// The fixed generator of WGAN-GP Figure 1a (gan_toy.py FIXED_GENERATOR: `real_data + 1. * noise`): n points
-/// of Pr + N(0, sigma^2 I), each a fresh sample of `dataset` plus independent Gaussian noise.
-let noisyCopy (dataset: ToyDataset) (sigma: float) (n: int) (generator: torch.Generator) : torch.Tensor =
-    use _ = torch.NewDisposeScope()
-    let real = sample dataset n generator
-    let noise = torch.randn([| int64 n; 2L |], generator = generator)
-    (Scalars.plus real (Scalars.mul noise sigma)).MoveToOuterDisposeScope()
-
 /// `points` + N(0, sigma^2 I): gan_toy.py's fixed generator applied to a given batch (`fake = real_data +
 /// noise`, the same real batch), so that each of the batch's points has its own noisy copy.
 let plusNoise (points: torch.Tensor) (sigma: float) (generator: torch.Generator) : torch.Tensor =
     use _ = torch.NewDisposeScope()
     let noise = torch.randn(points.shape, generator = generator)
     (Scalars.plus points (Scalars.mul noise sigma)).MoveToOuterDisposeScope()
+
+/// The fixed generator of WGAN-GP Figure 1a (gan_toy.py FIXED_GENERATOR: `real_data + 1. * noise`): n points
+/// of Pr + N(0, sigma^2 I), each a fresh sample of `dataset` (drawn first) plus independent Gaussian noise.
+let noisyCopy (dataset: ToyDataset) (sigma: float) (n: int) (generator: torch.Generator) : torch.Tensor =
+    use _ = torch.NewDisposeScope()
+    (plusNoise (sample dataset n generator) sigma generator).MoveToOuterDisposeScope()

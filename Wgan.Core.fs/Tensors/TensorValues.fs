@@ -8,24 +8,20 @@ module Wgan.Core.TensorValues
 
 open TorchSharp
 
+/// Reads `t` through a Scalar that is disposed only after `convert` has read it, with `t` itself kept alive
+/// until then.
+let private read (t: torch.Tensor) (convert: Scalar -> 'T) : 'T =
+    use s = t.ToScalar()
+    let value = convert s
+    System.GC.KeepAlive t
+    value
+
 type torch.Tensor with
     /// The value of a one-element tensor as a float.
-    member t.ReadDouble() : float =
-        use s = t.ToScalar()
-        let value = s.ToDouble()
-        System.GC.KeepAlive t
-        value
+    member t.ReadDouble() : float = read t (fun s -> s.ToDouble())
 
     /// The value of a one-element boolean tensor.
-    member t.ReadBoolean() : bool =
-        use s = t.ToScalar()
-        let value = s.ToBoolean()
-        System.GC.KeepAlive t
-        value
+    member t.ReadBoolean() : bool = read t (fun s -> s.ToBoolean())
 
     /// The value of a one-element integer tensor.
-    member t.ReadInt64() : int64 =
-        use s = t.ToScalar()
-        let value = s.ToInt64()
-        System.GC.KeepAlive t
-        value
+    member t.ReadInt64() : int64 = read t (fun s -> s.ToInt64())

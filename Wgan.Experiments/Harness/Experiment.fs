@@ -137,6 +137,16 @@ module Experiment =
     /// and the seed count of each scale.
     type Common = { Seed: int; VerifyTolerance: float; Claims: ClaimSpec list; SeedsAt: Scale -> int }
 
+    /// The common parts of an experiment's settings record, read from its fields `Seed`, `VerifyTolerance`,
+    /// `Claims` and `Scales` (a map from scale to a record with a `Seeds` field), which every experiment's
+    /// settings name the same way.
+    let inline commonOf (settings: ^S) : Common =
+        let scales = (^S: (member Scales: Map<Scale, ^Scale>) settings)
+        { Seed = (^S: (member Seed: int) settings)
+          VerifyTolerance = (^S: (member VerifyTolerance: float) settings)
+          Claims = (^S: (member Claims: ClaimSpec list) settings)
+          SeedsAt = fun scale -> (^Scale: (member Seeds: int) scales[scale]) }
+
     /// The one experiment template: an experiment is its identity, the decoder of its settings, where the
     /// common parts sit in them, its units of work and how their results assemble. Seeds, claims, the
     /// verify tolerance and the plan are wired here, the same way for every experiment.

@@ -229,7 +229,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
                       let m = found[unitKey seed id]
                       let cosines = m.Vectors["cosine"] |> Array.filter System.Double.IsFinite
                       yield $"{id}.meanCosine", Statistics.mean cosines
-                      yield $"{id}.negativeCosineShare", (if cosines.Length = 0 then nan else float (cosines |> Array.filter (fun c -> c < 0.0) |> Array.length) / float cosines.Length)
+                      yield $"{id}.negativeCosineShare", negativeShareWhere settings.NCritic (fun _ -> true) m.Vectors["cosine"]
                       yield $"{id}.emRoughness", roughness m.Vectors["estimate"]
                       yield $"{id}.fixedRoughness", roughness m.Vectors["fixedEstimate"]
                       yield $"{id}.finalEarthMover", m.Scalars["finalEarthMover"]
@@ -290,5 +290,5 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
 
 let definition: ExperimentDefinition =
     Experiment.standard Id title source metrics decodeSettings
-        (fun s -> { Seed = s.Seed; VerifyTolerance = s.VerifyTolerance; Claims = s.Claims; SeedsAt = fun scale -> s.Scales[scale].Seeds })
+        Experiment.commonOf
         units assemble

@@ -396,5 +396,5 @@ let assemble (settings: Settings) (options: RunOptions) (results: UnitResult lis
 
 let definition: ExperimentDefinition =
     Experiment.standard Id Title Source metrics decodeSettings
-        (fun s -> { Seed = s.Seed; VerifyTolerance = s.VerifyTolerance; Claims = s.Claims; SeedsAt = fun scale -> s.Scales[scale].Seeds })
+        Experiment.commonOf
         units assemble

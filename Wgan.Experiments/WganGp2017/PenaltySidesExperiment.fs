@@ -275,5 +275,5 @@ let assemble (settings: Settings) (options: RunOptions) (results: UnitResult lis
 
 let definition: ExperimentDefinition =
     Experiment.standard Id title source metrics decodeSettings
-        (fun s -> { Seed = s.Seed; VerifyTolerance = s.VerifyTolerance; Claims = s.Claims; SeedsAt = fun scale -> s.Scales[scale].Seeds })
+        Experiment.commonOf
         units assemble

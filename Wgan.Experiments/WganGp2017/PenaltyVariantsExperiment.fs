@@ -200,7 +200,12 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
     let metricsPerSeed =
         seeds |> List.map (fun seed ->
             let w (v: Variant) (d: ToyDataset) = found[unitKey seed v d].Scalars["finalEarthMover"]
-            let meanOf (id: string) = let v = settings.Variants |> List.find (fun v -> v.Id = id) in settings.Datasets |> List.averageBy (w v)
+            let area (v: Variant) (d: ToyDataset) = found[unitKey seed v d].Scalars["relativeArea"]
+            // A variant's mean over the data sets of w or area.
+            let meanOver (valueOf: Variant -> ToyDataset -> float) (id: string) =
+                let v = settings.Variants |> List.find (fun v -> v.Id = id)
+                settings.Datasets |> List.averageBy (valueOf v)
+            let meanOf, meanArea = meanOver w, meanOver area
             let untrained (d: ToyDataset) = found[unitKey seed settings.Variants.Head d].Scalars["untrainedEarthMover"]
             let untrainedMean = settings.Datasets |> List.averageBy untrained
             { Seed = seed
@@ -209,8 +214,6 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
                     for v in settings.Variants do
                         for d in settings.Datasets -> $"{v.Id}.{d.Name}.finalEarthMover", w v d
                     for v in settings.Variants -> $"{v.Id}.meanEarthMover", meanOf v.Id
-                    let area (v: Variant) (d: ToyDataset) = found[unitKey seed v d].Scalars["relativeArea"]
-                    let meanArea (id: string) = let v = settings.Variants |> List.find (fun v -> v.Id = id) in settings.Datasets |> List.averageBy (area v)
                     for v in settings.Variants do
                         yield $"{v.Id}.relativeArea", meanArea v.Id
                         for d in settings.Datasets -> $"{v.Id}.{d.Name}.relativeArea", area v d
@@ -280,5 +283,5 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
 
 let definition: ExperimentDefinition =
     Experiment.standard Id title source metrics decodeSettings
-        (fun s -> { Seed = s.Seed; VerifyTolerance = s.VerifyTolerance; Claims = s.Claims; SeedsAt = fun scale -> s.Scales[scale].Seeds })
+        Experiment.commonOf
         units assemble

@@ -69,7 +69,7 @@ let decodeSettings: Decoder<Settings> =
         let datasets =
             r.Required("datasets", Decode.nonEmptyArray dataset |> requiring (fun ds -> List.distinct ds = ds && List.forall mixture ds) "must be distinct Gaussian mixtures (8gaussians, 25gaussians)")
         let trainers =
-            r.Required("trainers", Decode.nonEmptyArray trainerDecoder |> requiring (fun ts -> ts |> List.map (fun t -> t.Id) |> List.distinct |> List.length = ts.Length) "trainer ids must be unique")
+            r.Required("trainers", uniqueIds (fun t -> t.Id) "trainer" trainerDecoder)
         let names = if isNull (box trainers) || isNull (box datasets) then [] else trainers |> List.collect (metricNamesOf datasets)
         { Seed = r.Required("seed", seed)
           VerifyTolerance = r.Required("verifyTolerance", verifyTolerance)
@@ -143,15 +143,14 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
 let private title = "Mode coverage and sample quality on Gaussian mixtures: GAN vs WGAN"
 let private source = "GAN (Goodfellow et al. 2014), WGAN (Arjovsky et al. 2017), WGAN-GP (Gulrajani et al. 2017): toy comparison, no paper claim"
 
-let units (settings: Settings) (options: RunOptions) : ToyUnit list =
-    let scale = settings.Scales[options.Scale]
-    let device = Experiment.device options
-    [ for seed in Experiment.seedsFor settings.Seed scale.Seeds options.Seeds do
+let units (settings: Settings) (run: RunContext) : ToyUnit list =
+    let scale = settings.Scales[run.Scale]
+    [ for seed in run.Seeds do
           for trainer in settings.Trainers do
               for d in settings.Datasets ->
                   { Key = unitKey seed trainer d
                     Description = $"seed {seed}, {trainer.Label}, {datasetTitle d}"
-                    Run = fun checkpoints -> measure settings scale device checkpoints seed trainer d } ]
+                    Run = fun checkpoints -> measure settings scale run.Device checkpoints seed trainer d } ]
 
 let private intervalText (xs: float[]) =
     let f (v: float) = v.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)
@@ -159,9 +158,9 @@ let private intervalText (xs: float[]) =
     | Some (lo, hi) -> $"{f (Statistics.mean xs)} [{f lo}, {f hi}]"
     | None -> f (Statistics.mean xs)
 
-let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasurement list) : ExperimentResult =
-    let scale = settings.Scales[options.Scale]
-    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasurement list) : Findings =
+    let scale = settings.Scales[run.Scale]
+    let seeds = run.Seeds
     let found = byKey measurements
     let metricsPerSeed =
         seeds |> List.map (fun seed ->
@@ -186,12 +185,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
             |> String.concat " > "
         $"Ranking on {datasetTitle d} by {metric} (mean [95 percent interval], best first): {listed}."
     let trainerIndex = settings.Trainers |> List.mapi (fun i t -> t.Id, float i) |> dict
-    { ExperimentId = Id
-      Title = title
-      Source = source
-      Scale = options.Scale.Name
-      Seeds = seeds
-      Metrics = metricsPerSeed
+    { Metrics = metricsPerSeed
       Claims = claims
       Series =
         [ { Name = "scores"

@@ -95,7 +95,7 @@ let decodeSettings: Decoder<Settings> =
     Decode.object (fun r ->
         r.Required("experiment", Decode.string) |> ignore
         let learners =
-            r.Required("learners", Decode.nonEmptyArray learnerDecoder |> requiring (fun ls -> ls |> List.map (fun l -> l.Id) |> List.distinct |> List.length = ls.Length) "learner ids must be unique")
+            r.Required("learners", uniqueIds (fun l -> l.Id) "learner" learnerDecoder)
         let names = if isNull (box learners) then [] else learners |> List.collect learnerMetricNames
         { Seed = r.Required("seed", seed)
           VerifyTolerance = r.Required("verifyTolerance", verifyTolerance)
@@ -187,23 +187,22 @@ let learnerMetrics (learner: Learner) (m: UnitMeasurement) =
 let private title = "Vanishing generator gradients: GAN discriminator vs WGAN critic trained towards optimality"
 let private source = "GAN (Goodfellow et al. 2014), section 3; WGAN (Arjovsky et al. 2017), section 3 and Figure 2"
 
-let units (settings: Settings) (options: RunOptions) : ToyUnit list =
-    let scale = settings.Scales[options.Scale]
-    let device = Experiment.device options
-    [ for seed in Experiment.seedsFor settings.Seed scale.Seeds options.Seeds do
+let units (settings: Settings) (run: RunContext) : ToyUnit list =
+    let scale = settings.Scales[run.Scale]
+    [ for seed in run.Seeds do
           for learner in settings.Learners ->
               { Key = unitKey seed learner
                 Description = $"seed {seed}, {learner.Label}"
-                Run = fun checkpoints -> measure settings scale device checkpoints seed learner } ]
+                Run = fun checkpoints -> measure settings scale run.Device checkpoints seed learner } ]
 
 let private kindText (learner: Learner) =
     match learner.Kind with
     | Discriminator -> "GAN discriminator (logits; sigmoid in the loss)"
     | Critic c -> $"WGAN critic, {constraintText c}"
 
-let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasurement list) : ExperimentResult =
-    let scale = settings.Scales[options.Scale]
-    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasurement list) : Findings =
+    let scale = settings.Scales[run.Scale]
+    let seeds = run.Seeds
     let found = byKey measurements
     let metrics =
         seeds |> List.map (fun seed ->
@@ -221,12 +220,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
               Markers = true })
     let last = List.last scale.MeasureAt
     let measuredSteps = scale.MeasureAt |> List.map string |> String.concat ", "
-    { ExperimentId = Id
-      Title = title
-      Source = source
-      Scale = options.Scale.Name
-      Seeds = seeds
-      Metrics = metrics
+    { Metrics = metrics
       Claims = claims
       Series =
         [ { Name = "generator-gradient-norms"
@@ -245,7 +239,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
           "log10Drop compares the last measurement with the largest one, so an initial rise (a clipped critic starts flat) does not count as a collapse. Thresholds: the minimax gradient 'collapses' when it falls by at least two orders of magnitude (log10Drop <= -2); a WGAN gradient 'does not collapse' when it stays within one order of magnitude of its peak (log10Drop >= -1)."
           "Controls: minimax-gradient-vanishes is tested on the non-saturating loss -E log D(G(z)) under the same discriminators at the same steps (GAN 2014 section 3's own fix: the same discriminator, a loss whose gradient does not saturate), so a collapse must come from the minimax loss, not from the probe. The WGAN claims are tested on the GAN discriminator's minimax gradient, trained just as long against the same generator: a test of 'does not collapse' must fail where the papers say the gradient collapses."
           "The claims compare each gradient with its own peak, not across learners: a weight-clipped critic's gradient is small in absolute terms throughout (its scale is set by the clip bound c; see log10FinalNorm in the metrics), so its 'persisting' gradient can be as small as the GAN's collapsed one."
-          yield! scaleNote options.Scale claims $"This scale trains each learner {last} steps (paper scale: {List.last settings.Scales[Paper].MeasureAt}); how close the discriminator gets to optimality, and so how far the minimax gradient falls, depends on that length."
+          yield! scaleNote run.Scale claims $"This scale trains each learner {last} steps (paper scale: {List.last settings.Scales[Paper].MeasureAt}); how close the discriminator gets to optimality, and so how far the minimax gradient falls, depends on that length."
           yield! Experiment.divergenceNotes measurements ] }
 
 let definition: ExperimentDefinition =

@@ -68,6 +68,24 @@ type Plan =
     { Units: WorkUnit list
       Assemble: UnitResult list -> ExperimentResult }
 
+/// A run as the experiment template hands it to an experiment's units and assembly: the scale, the seeds
+/// (the manifest's seed onwards, as many as --seeds or the scale asks), the device and the shell's resources.
+type RunContext =
+    { Scale: Scale
+      Seeds: int64 list
+      Device: TorchSharp.torch.Device
+      Resources: IResources }
+
+/// What an experiment's assembly finds. The template adds what every result carries the same way: the
+/// experiment's id, title and source, the scale and the seeds.
+type Findings =
+    { Metrics: SeedMetrics list
+      Claims: ClaimResult list
+      Series: Series list
+      Figures: Figure list
+      ImageGrids: ImageGrid list
+      Notes: string list }
+
 /// A validated manifest, ready to run.
 type PreparedExperiment =
     { Claims: ClaimSpec list
@@ -148,8 +166,9 @@ module Experiment =
           SeedsAt = fun scale -> (^Scale: (member Seeds: int) scales[scale]) }
 
     /// The one experiment template: an experiment is its identity, the decoder of its settings, where the
-    /// common parts sit in them, its units of work and how their results assemble. Seeds, claims, the
-    /// verify tolerance and the plan are wired here, the same way for every experiment.
+    /// common parts sit in them, its units of work and how their results assemble into findings. Seeds,
+    /// device, claims, the verify tolerance, the plan and the result's identity are wired here, the same way
+    /// for every experiment.
     let standard
         (id: string)
         (title: string)
@@ -157,12 +176,34 @@ module Experiment =
         (metrics: (string * string) list)
         (decode: Decoder<'S>)
         (common: 'S -> Common)
-        (units: 'S -> RunOptions -> WorkUnit list)
-        (assemble: 'S -> RunOptions -> UnitResult list -> ExperimentResult)
+        (units: 'S -> RunContext -> WorkUnit list)
+        (assemble: 'S -> RunContext -> UnitResult list -> Findings)
         : ExperimentDefinition =
         define id title source metrics decode (fun settings ->
             let c = common settings
+            let seedsAt scale requested = seedsFor c.Seed (c.SeedsAt scale) requested
             { Claims = c.Claims
-              SeedsAt = fun scale requested -> seedsFor c.Seed (c.SeedsAt scale) requested
+              SeedsAt = seedsAt
               VerifyTolerance = c.VerifyTolerance
-              Plan = fun options -> { Units = units settings options; Assemble = assemble settings options } })
+              Plan =
+                fun options ->
+                    let run =
+                        { Scale = options.Scale
+                          Seeds = seedsAt options.Scale options.Seeds
+                          Device = device options
+                          Resources = options.Resources }
+                    { Units = units settings run
+                      Assemble =
+                        fun results ->
+                            let found = assemble settings run results
+                            { ExperimentId = id
+                              Title = title
+                              Source = source
+                              Scale = run.Scale.Name
+                              Seeds = run.Seeds
+                              Metrics = found.Metrics
+                              Claims = found.Claims
+                              Series = found.Series
+                              Figures = found.Figures
+                              ImageGrids = found.ImageGrids
+                              Notes = found.Notes } } })

@@ -25,7 +25,10 @@ type Variant =
       GeneratorNormalization: Normalization
       GeneratorOptimizer: OptimizerSpec
       NCritic: int
-      Warmup: Warmup }
+      Warmup: Warmup
+      /// Where the manifest's choices for this variant come from (e.g. "gan_mnist.py at fa66c57: ..."), for
+      /// the report; absent in manifests that predate the field.
+      Source: string option }
 
 /// Which constraint a variant's manifest entry must have.
 type VariantKind =
@@ -49,7 +52,7 @@ let private warmup: Decoder<Warmup> =
         | _ -> NoWarmup)
 
 /// {"critic": {"normalization", "optimizer", "constraint"}, "generator": {"normalization", "optimizer"},
-/// "nCritic", "warmup"}. A gradient-penalty variant must have a gradient-penalty constraint and no batch norm
+/// "nCritic", "warmup", optionally "source"}. A gradient-penalty variant must have a gradient-penalty constraint and no batch norm
 /// in its critic (WGAN-GP section 4); a weight-clipping variant must clip.
 let variant (kind: VariantKind) : Decoder<Variant> =
     let decoder =
@@ -71,7 +74,8 @@ let variant (kind: VariantKind) : Decoder<Variant> =
               GeneratorNormalization = generatorNormalization
               GeneratorOptimizer = generatorOptimizer
               NCritic = r.Required("nCritic", Decode.intInRange 1 1000)
-              Warmup = r.Required("warmup", warmup) })
+              Warmup = r.Required("warmup", warmup)
+              Source = r.Optional("source", Decode.nonEmptyString) })
     fun path e ->
         match decoder path e with
         | Ok v ->
@@ -85,13 +89,39 @@ let variant (kind: VariantKind) : Decoder<Variant> =
             | WeightClippingVariant, _, _ -> Error [ { Path = $"{path}.critic.constraint.kind"; Message = "must be \"weight-clipping\" for this variant" } ]
         | r -> r
 
+/// The GAN setup both MNIST experiments' manifests state at their top level: gan_mnist.py's BATCH_SIZE, the
+/// latent size, the two variants and the columns of the sample grids.
+type GanSetup =
+    { BatchSize: int
+      Latent: int
+      WganGp: Variant
+      WganClip: Variant
+      GridColumns: int }
+
+/// Reads the GAN setup's fields ("batchSize", "latentDimension", "wganGp", "wganClip", "gridColumns") from the
+/// manifest object being decoded.
+let ganSetup (r: ObjectReader) : GanSetup =
+    { BatchSize = r.Required("batchSize", Decode.intInRange 1 100_000)
+      Latent = r.Required("latentDimension", Decode.intInRange 1 100_000)
+      WganGp = r.Required("wganGp", variant GradientPenaltyVariant)
+      WganClip = r.Required("wganClip", variant WeightClippingVariant)
+      GridColumns = r.Required("gridColumns", Decode.intInRange 1 100) }
+
 /// A readable one-line description of a variant, for the report's notes.
 let describe (v: Variant) =
     let warmupText =
         match v.Warmup with
         | NoWarmup -> "no warm-up"
         | OfficialWarmup (k, first, every) -> $"{k} critic iterations for the first {first} generator iterations and every {every}th"
-    $"critic normalisation {Manifest.normalizationText v.CriticNormalization}, {Manifest.optimizerText v.CriticOptimizer}, {Manifest.constraintText v.Constraint}; generator normalisation {Manifest.normalizationText v.GeneratorNormalization}, {Manifest.optimizerText v.GeneratorOptimizer}; n_critic = {v.NCritic}, {warmupText}"
+    let sourceText = v.Source |> Option.map (fun s -> $" (source: {s})") |> Option.defaultValue ""
+    $"critic normalisation {Manifest.normalizationText v.CriticNormalization}, {Manifest.optimizerText v.CriticOptimizer}, {Manifest.constraintText v.Constraint}; generator normalisation {Manifest.normalizationText v.GeneratorNormalization}, {Manifest.optimizerText v.GeneratorOptimizer}; n_critic = {v.NCritic}, {warmupText}{sourceText}"
+
+/// What the report says after a WGAN-clip variant's description when its critic's RMSProp is PyTorch's,
+/// where gan_mnist.py ran TensorFlow 1's (a manifest can choose either: "rmsprop" or "tf-rmsprop").
+let rmsPropCaveat (v: Variant) =
+    match v.CriticOptimizer with
+    | RmsProp _ -> " RMSProp is PyTorch's (alpha 0.99, eps 1e-8; the harness's own Optimizer), not TensorFlow's (decay 0.9, eps 1e-10) that gan_mnist.py ran."
+    | _ -> ""
 
 /// Runs `f` in its own dispose scope and moves its result out of it. Every tensor temporary then belongs to a
 /// scope: none is left to the garbage collector, whose finalizer could free a native tensor while a call that
@@ -326,8 +356,8 @@ let snapshotsOf (r: UnitResult) : (int * float[]) list =
     iterations |> Array.mapi (fun i t -> int t, pixels[i * size .. (i + 1) * size - 1]) |> List.ofArray
 
 /// The two variants each MNIST experiment trains, in unit order: metric prefix, file name, label, settings.
-let variantTable (wganGp: Variant) (wganClip: Variant) : (string * string * string * Variant) list =
-    [ "gp", "wgan-gp", "WGAN-GP", wganGp; "clip", "wgan-clip", "WGAN-clip", wganClip ]
+let variantTable (setup: GanSetup) : (string * string * string * Variant) list =
+    [ "gp", "wgan-gp", "WGAN-GP", setup.WganGp; "clip", "wgan-clip", "WGAN-clip", setup.WganClip ]
 
 /// The key of the unit that trains variant `file` (e.g. "wgan-gp") for `seed`.
 let unitKey (seed: int64) (file: string) = $"seed-{seed}/{file}"

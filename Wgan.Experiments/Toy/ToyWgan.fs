@@ -105,6 +105,11 @@ let requiring (predicate: 'T -> bool) (message: string) (decoder: Decoder<'T>) :
         | Ok v when not (predicate v) -> Error [ { Path = path; Message = message } ]
         | r -> r
 
+/// A non-empty list of items none of whose ids repeats; `what` names the items in the error ("<what> ids
+/// must be unique").
+let uniqueIds (id: 'T -> string) (what: string) (item: Decoder<'T>) : Decoder<'T list> =
+    Decode.nonEmptyArray item |> requiring (fun xs -> (List.distinctBy id xs).Length = xs.Length) $"{what} ids must be unique"
+
 /// A non-empty list of toy data sets, none repeated.
 let distinctDatasets: Decoder<ToyDataset list> =
     Decode.nonEmptyArray dataset |> requiring (fun ds -> List.distinct ds = ds) "must not repeat a data set"

@@ -67,7 +67,7 @@ let decodeSettings: Decoder<Settings> =
     Decode.object (fun r ->
         r.Required("experiment", Decode.string) |> ignore
         let learners =
-            r.Required("learners", Decode.nonEmptyArray learnerDecoder |> requiring (fun ls -> ls |> List.map (fun l -> l.Id) |> List.distinct |> List.length = ls.Length) "learner ids must be unique")
+            r.Required("learners", uniqueIds (fun l -> l.Id) "learner" learnerDecoder)
         let names = if isNull (box learners) then [] else learners |> List.collect learnerMetricNames
         { Seed = r.Required("seed", seed)
           VerifyTolerance = r.Required("verifyTolerance", verifyTolerance)
@@ -159,20 +159,19 @@ let learnerMetrics (learner: Learner) (m: UnitMeasurement) =
 let private title = "Optimal GAN discriminator vs WGAN critic between two 1-D Gaussians"
 let private source = "WGAN (Arjovsky et al. 2017), Figure 2"
 
-let units (settings: Settings) (options: RunOptions) : ToyUnit list =
-    let scale = settings.Scales[options.Scale]
-    let device = Experiment.device options
-    [ for seed in Experiment.seedsFor settings.Seed scale.Seeds options.Seeds do
+let units (settings: Settings) (run: RunContext) : ToyUnit list =
+    let scale = settings.Scales[run.Scale]
+    [ for seed in run.Seeds do
           for learner in settings.Learners ->
               { Key = unitKey seed learner
                 Description = $"seed {seed}, {learner.Label}"
-                Run = fun checkpoints -> measure settings scale device checkpoints seed learner } ]
+                Run = fun checkpoints -> measure settings scale run.Device checkpoints seed learner } ]
 
 let private density (g: Gaussian) (x: float) = exp (-0.5 * ((x - g.Mean) / g.Std) ** 2.0) / (g.Std * sqrt (2.0 * System.Math.PI))
 
-let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasurement list) : ExperimentResult =
-    let scale = settings.Scales[options.Scale]
-    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasurement list) : Findings =
+    let scale = settings.Scales[run.Scale]
+    let seeds = run.Seeds
     let found = byKey measurements
     let metrics =
         seeds |> List.map (fun seed ->
@@ -201,12 +200,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
               X = xs
               Y = Array.init xs.Length (fun i -> 10.0 ** (seeds |> List.averageBy (fun seed -> log10 (abs (found[unitKey seed learner].Vectors["gradient"][i])))))
               Markers = false })
-    { ExperimentId = Id
-      Title = title
-      Source = source
-      Scale = options.Scale.Name
-      Seeds = seeds
-      Metrics = metrics
+    { Metrics = metrics
       Claims = claims
       Series =
         [ { Name = "learners-on-grid"
@@ -226,7 +220,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
               $"Learner {l.Id} ({l.Label}): {kind}; {optimizerText l.Optimizer}.")
           "Generator gradient: for the discriminator d/dx log(1 - D(x)), the minimax generator loss of a sample at x; for a critic d/dx f(x). The saturation claim compares |gradient| at the generated mode with its maximum on the grid (at least one order of magnitude smaller: log10 ratio <= -1). The critic claims ask that it stays within one order of magnitude of the critic's largest slope on the grid (its effective Lipschitz constant; for weight clipping K is set by c and the width, not 1), and, under the penalty, of the bound 1 (|f'| >= 0.1)."
           "Controls: every network is also evaluated once before training, in the same unit. discriminator-saturates is tested on the untrained discriminator (saturation must come from training, not from the architecture or the grid). The critics' clean-gradient claims are tested on the trained GAN discriminator's same ratio, and gp-critic-slope-near-bound on the trained GAN discriminator's |generator gradient| at the generated mode: the test must fail where the paper says the gradient vanishes. The untrained networks' values are listed in the metrics for reference."
-          yield! scaleNote options.Scale claims $"This scale trains {scale.Steps} steps (paper scale: {settings.Scales[Paper].Steps}); a discriminator trained less is further from optimality and saturates less."
+          yield! scaleNote run.Scale claims $"This scale trains {scale.Steps} steps (paper scale: {settings.Scales[Paper].Steps}); a discriminator trained less is further from optimality and saturates less."
           yield! Experiment.divergenceNotes measurements ] }
 
 let definition: ExperimentDefinition =

@@ -43,18 +43,14 @@ type Settings =
       VerifyTolerance: float
       /// Fixes the reference/training split, so that every seed (and the cached classifier) shares it.
       DataSeed: int
-      BatchSize: int
-      Latent: int
-      WganGp: Variant
-      WganClip: Variant
+      Gan: GanSetup
       Classifier: SampleQuality.ClassifierSettings
       /// A class is covered when it receives at least this share of the generated digits.
       CoverageMinShare: float
-      GridColumns: int
       Scales: Map<Scale, ScaleSettings>
       Claims: ClaimSpec list }
 
-let private variants (s: Settings) = variantTable s.WganGp s.WganClip
+let private variants (s: Settings) = variantTable s.Gan
 
 let private perVariantMetrics (prefix: string) (name: string) =
     [ $"{prefix}.rankCorrelationFd", $"{name}: Spearman correlation over training between the EM estimate (median over each evaluation interval) and the Frechet distance"
@@ -93,13 +89,9 @@ let decodeSettings: Decoder<Settings> =
             { Seed = r.Required("seed", seed)
               VerifyTolerance = r.Required("verifyTolerance", verifyTolerance)
               DataSeed = r.Required("dataSeed", seed)
-              BatchSize = r.Required("batchSize", Decode.intInRange 1 100_000)
-              Latent = r.Required("latentDimension", Decode.intInRange 1 100_000)
-              WganGp = r.Required("wganGp", variant GradientPenaltyVariant)
-              WganClip = r.Required("wganClip", variant WeightClippingVariant)
+              Gan = ganSetup r
               Classifier = r.Required("classifier", SampleQuality.classifierSettings)
               CoverageMinShare = r.Required("coverageMinShare", Decode.float |> Decode.check (fun v -> v > 0.0 && v <= 0.1) "must be a number in (0, 0.1]")
-              GridColumns = r.Required("gridColumns", Decode.intInRange 1 100)
               Scales = r.Required("scales", scaleTable scaleSettings)
               Claims = r.Required("claims", claims names) })
     fun path e ->
@@ -107,7 +99,7 @@ let decodeSettings: Decoder<Settings> =
         | Ok s ->
             let problems =
                 [ for KeyValue (scale, x) in s.Scales do
-                      if x.TrainingDigits < s.BatchSize || x.TrainingDigits < s.Classifier.BatchSize then
+                      if x.TrainingDigits < s.Gan.BatchSize || x.TrainingDigits < s.Classifier.BatchSize then
                           yield { Path = $"{path}.scales.{scale.Name}.trainingDigits"; Message = "must hold at least one batch of the GANs and of the classifier" }
                       if x.EvaluateEvery > x.GeneratorIterations then
                           yield { Path = $"{path}.scales.{scale.Name}.evaluateEvery"; Message = "must not exceed generatorIterations (the EM estimate is summarised per evaluation interval)" } ]
@@ -155,12 +147,12 @@ let runOne
     (variantIndex: int)
     (v: Variant)
     : RunRecord =
-    let shape = { Dim = scale.Dim; Latent = settings.Latent; BatchSize = settings.BatchSize }
+    let shape = { Dim = scale.Dim; Latent = settings.Gan.Latent; BatchSize = settings.Gan.BatchSize }
     use training = new Training(v, shape, device, trainImages, seed, variantIndex)
     use qualityGenerator = training.MeasurementGenerator 4
     use gridGenerator = training.MeasurementGenerator 5
-    use qualityNoise = noise settings.Latent scale.QualitySamples qualityGenerator device
-    use gridNoise = noise settings.Latent settings.GridColumns gridGenerator device
+    use qualityNoise = noise settings.Gan.Latent scale.QualitySamples qualityGenerator device
+    use gridNoise = noise settings.Gan.Latent settings.Gan.GridColumns gridGenerator device
     let evaluations = set (evaluationPoints scale.GeneratorIterations scale.EvaluateEvery)
     let snapshots = set (snapshotPoints scale.GeneratorIterations scale.GridRows)
     let observe t =
@@ -239,10 +231,10 @@ let private split (settings: Settings) (scale: ScaleSettings) (digits: Digits) :
     digits.Subset order[.. scale.ReferenceDigits - 1], digits.Subset order[scale.ReferenceDigits .. scale.ReferenceDigits + scale.TrainingDigits - 1]
 
 /// The run's digits, checked to suffice for the scale, split into reference and training digits.
-let private data (settings: Settings) (options: RunOptions) : MnistSource * Digits * Digits =
-    let scale = settings.Scales[options.Scale]
-    let source = options.Resources.Mnist()
-    requireDigits source options.Scale (scale.ReferenceDigits + scale.TrainingDigits) "referenceDigits + trainingDigits"
+let private data (settings: Settings) (run: RunContext) : MnistSource * Digits * Digits =
+    let scale = settings.Scales[run.Scale]
+    let source = run.Resources.Mnist()
+    requireDigits source run.Scale (scale.ReferenceDigits + scale.TrainingDigits) "referenceDigits + trainingDigits"
     let reference, training = split settings scale source.Digits
     source, reference, training
 
@@ -252,12 +244,12 @@ let ClassifierKey = "classifier"
 /// The classifier unit: obtains the classifier (trained, or loaded from the runner's cache, where the GAN
 /// units then find it) and records the run-wide facts: its test accuracy ("testAccuracy"), the first
 /// 2 x GridColumns reference digits ("realDigits", two grid rows) and the data.
-let classifierUnit (settings: Settings) (options: RunOptions) : UnitResult =
+let classifierUnit (settings: Settings) (run: RunContext) : UnitResult =
     use _ = torch.NewDisposeScope()
-    let source, referenceDigits, trainingDigits = data settings options
-    let classifier = SampleQuality.obtain settings.Classifier options.Resources trainingDigits referenceDigits (Experiment.device options)
+    let source, referenceDigits, trainingDigits = data settings run
+    let classifier = SampleQuality.obtain settings.Classifier run.Resources trainingDigits referenceDigits run.Device
     use _ = classifier.Network
-    let columns = settings.GridColumns
+    let columns = settings.Gan.GridColumns
     let size = referenceDigits.ImageSize
     let realDigits =
         [| for row in 0 .. 1 do
@@ -274,22 +266,21 @@ let classifierUnit (settings: Settings) (options: RunOptions) : UnitResult =
 /// A GAN unit: one seed x one variant, measured with the classifier (from the runner's cache, or trained
 /// here exactly as the classifier unit trains it). In its own dispose scope that outlives every tensor it
 /// makes, so that no tensor is ever left to the garbage collector's finalizer (see MnistWgan.scoped).
-let ganUnit (settings: Settings) (options: RunOptions) (checkpoints: UnitCheckpoints) (seed: int64) (variantIndex: int) (file: string) (v: Variant) : UnitResult =
+let ganUnit (settings: Settings) (run: RunContext) (checkpoints: UnitCheckpoints) (seed: int64) (variantIndex: int) (file: string) (v: Variant) : UnitResult =
     use _ = torch.NewDisposeScope()
-    let scale = settings.Scales[options.Scale]
-    let device = Experiment.device options
-    let source, referenceDigits, trainingDigits = data settings options
-    let classifier = SampleQuality.obtain settings.Classifier options.Resources trainingDigits referenceDigits device
+    let scale = settings.Scales[run.Scale]
+    let source, referenceDigits, trainingDigits = data settings run
+    let classifier = SampleQuality.obtain settings.Classifier run.Resources trainingDigits referenceDigits run.Device
     use _ = classifier.Network
     let reference =
         use _ = torch.NewDisposeScope()
-        let referenceImages = imagesTensor referenceDigits (Array.init referenceDigits.Count id) device
+        let referenceImages = imagesTensor referenceDigits (Array.init referenceDigits.Count id) run.Device
         let mu, covariance = Wgan.Core.FrechetDistance.meanAndCovariance (SampleQuality.features classifier.Network referenceImages)
         mu.MoveToOuterDisposeScope(), covariance.MoveToOuterDisposeScope()
     use _ = fst reference
     use _ = snd reference
-    use trainImages = imagesTensor trainingDigits (Array.init trainingDigits.Count id) device
-    let record = runOne settings scale device trainImages classifier reference checkpoints seed variantIndex v
+    use trainImages = imagesTensor trainingDigits (Array.init trainingDigits.Count id) run.Device
+    let record = runOne settings scale run.Device trainImages classifier reference checkpoints seed variantIndex v
     let column (pick: Measurement -> float) = record.Measurements |> Array.map pick
     { Key = unitKey seed file
       Scalars = readOnlyDict []
@@ -319,17 +310,16 @@ let private recordOf (r: UnitResult) : RunRecord =
       Diverged = r.Diverged }
 
 /// The units of a run: the classifier, then one per seed and variant (WGAN-GP, then WGAN-clip).
-let units (settings: Settings) (options: RunOptions) : WorkUnit list =
-    let scale = settings.Scales[options.Scale]
+let units (settings: Settings) (run: RunContext) : WorkUnit list =
     { Key = ClassifierKey
       Description = "digit classifier (trained once and cached) and reference digits"
-      Run = fun _ -> classifierUnit settings options }
-    :: seedVariantUnits (Experiment.seedsFor settings.Seed scale.Seeds options.Seeds) (variants settings) (ganUnit settings options)
+      Run = fun _ -> classifierUnit settings run }
+    :: seedVariantUnits run.Seeds (variants settings) (ganUnit settings run)
 
 /// The experiment's result from its units' results.
-let assemble (settings: Settings) (options: RunOptions) (results: UnitResult list) : ExperimentResult =
-    let scale = settings.Scales[options.Scale]
-    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+let assemble (settings: Settings) (run: RunContext) (results: UnitResult list) : Findings =
+    let scale = settings.Scales[run.Scale]
+    let seeds = run.Seeds
     let found = results |> List.map (fun r -> r.Key, r) |> Map
     let dataDescription = commonData results
     let classifier = found[ClassifierKey]
@@ -353,12 +343,7 @@ let assemble (settings: Settings) (options: RunOptions) (results: UnitResult lis
     let trainedOnly (file: string) (xs: float[]) = Array.zip (iterationsOf file) xs |> Array.filter (fun (i, _) -> i > 0.0)
     let realDigits = classifier.Vectors["realDigits"]
     let rowLength = realDigits.Length / 2
-    { ExperimentId = Id
-      Title = Title
-      Source = Source
-      Scale = options.Scale.Name
-      Seeds = seeds
-      Metrics = metrics
+    { Metrics = metrics
       Claims = settings.Claims |> List.map (Claims.evaluate metrics)
       Series =
         [ for _, file, _, _ in vs ->
@@ -388,24 +373,24 @@ let assemble (settings: Settings) (options: RunOptions) (results: UnitResult lis
                             { Label = $"seed {seed}"; X = ms |> Array.map (fun m -> m.Quality.FrechetDistance); Y = ms |> Array.map (fun m -> m.EarthMover); Markers = true } ] ]
       ImageGrids =
         [ yield
-              imageGrid "real-digits" $"Real reference digits (held out), the first {settings.GridColumns * 2}" settings.GridColumns
+              imageGrid "real-digits" $"Real reference digits (held out), the first {settings.Gan.GridColumns * 2}" settings.Gan.GridColumns
                   [ realDigits[.. rowLength - 1]; realDigits[rowLength ..] ]
           for _, file, name, _ in vs ->
               let snaps = first[file].Snapshots
               let at = snaps |> List.map (fst >> string) |> String.concat ", "
               imageGrid
                   $"{file}-samples"
-                  $"{name}, seed {firstSeed}: generated digits from {settings.GridColumns} fixed noise vectors (columns) after {at} generator iterations (rows)"
-                  settings.GridColumns
+                  $"{name}, seed {firstSeed}: generated digits from {settings.Gan.GridColumns} fixed noise vectors (columns) after {at} generator iterations (rows)"
+                  settings.Gan.GridColumns
                   (snaps |> List.map snd) ]
       Notes =
         [ $"Data: {dataDescription}. {scale.ReferenceDigits} digits (split by dataSeed {settings.DataSeed}) are held out as the quality reference and the classifier's test set; the GANs and the classifier train on {scale.TrainingDigits} others."
           $"Classifier: DigitClassifier with {settings.Classifier.Channels} and {2 * settings.Classifier.Channels} channels and {settings.Classifier.Features} features, {settings.Classifier.Epochs} epochs of batch {settings.Classifier.BatchSize} with {settings.Classifier.Optimizer}, seed {settings.Classifier.Seed}; test accuracy {testAccuracy:F4}. Its training is deterministic (settings, data and thread count); the runner caches its weights under a key of all three, so every unit measures with the same classifier whether it trained it or loaded it."
           $"Quality: squared Frechet distance between Gaussians fitted to the classifier's {settings.Classifier.Features}-d features of {scale.QualitySamples} generated digits (fixed noise) and of the {scale.ReferenceDigits} reference digits; class coverage = share of the 10 classes predicted for at least {settings.CoverageMinShare * 100.0:F1}%% of the generated digits."
           "Sign convention: the EM estimate is E f(real) - E f(fake) on training batches, the negated critic loss without the penalty term (the official WGAN code's -Loss_D); at each measurement it is the median over the interval since the previous one (the WGAN README median-filters it)."
-          $"Networks: gan_mnist.py's convolutional critic and generator with DIM = {scale.Dim}, latent size {settings.Latent}, batch {settings.BatchSize}, {scale.GeneratorIterations} generator iterations, measured every {scale.EvaluateEvery}; PyTorch's default initialisation (not tflib's)."
-          $"WGAN-GP: {describe settings.WganGp}."
-          $"WGAN-clip: {describe settings.WganClip}. RMSProp is PyTorch's (alpha 0.99, eps 1e-8; the harness's own Optimizer), not TensorFlow's (decay 0.9, eps 1e-10) that gan_mnist.py ran."
+          $"Networks: gan_mnist.py's convolutional critic and generator with DIM = {scale.Dim}, latent size {settings.Gan.Latent}, batch {settings.Gan.BatchSize}, {scale.GeneratorIterations} generator iterations, measured every {scale.EvaluateEvery}; PyTorch's default initialisation (not tflib's)."
+          $"WGAN-GP: {describe settings.Gan.WganGp}."
+          $"WGAN-clip: {describe settings.Gan.WganClip}.{rmsPropCaveat settings.Gan.WganClip}"
           "The correlations use the measurements after training began (the EM estimate has no interval before the first iteration); the Frechet distance falls as quality improves, so the claim expects a positive correlation, and a negative one with coverage."
           "Controls (issue 17): the iteration counter. Anything that trends with training time correlates with a Frechet distance that trends too, so each claim is tested again, with the same rule and threshold, on -iteration in place of the EM estimate (`clockRankCorrelationFd`); when the clock passes as well, the verdict is *uninformative*: the level correlation cannot tell an estimate that tracks quality from a clock. The change claims correlate consecutive changes of the estimate with those of the Frechet distance (`changeRankCorrelationFd`), which a clock cannot pass: its changes are all equal, so its change correlation is 0 by definition (`clockChangeRankCorrelationFd`, the control that shows the statistic is free of the clock)." ]
         @ Experiment.divergenceNotes results

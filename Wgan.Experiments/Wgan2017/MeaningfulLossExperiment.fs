@@ -145,7 +145,7 @@ let decodeSettings: Decoder<Settings> =
         r.Required("experiment", Decode.string) |> ignore
         let datasets = r.Required("datasets", distinctDatasets)
         let trainers =
-            r.Required("trainers", Decode.nonEmptyArray trainerDecoder |> requiring (fun ts -> ts |> List.map (fun t -> t.Id) |> List.distinct |> List.length = ts.Length) "trainer ids must be unique")
+            r.Required("trainers", uniqueIds (fun t -> t.Id) "trainer" trainerDecoder)
         let names = if isNull (box trainers) || isNull (box datasets) then [] else trainers |> List.collect (trainerMetricNames datasets)
         { Seed = r.Required("seed", seed)
           VerifyTolerance = r.Required("verifyTolerance", verifyTolerance)
@@ -263,24 +263,23 @@ let filteredAtLogged (window: int) (m: UnitMeasurement) =
 let private title = "Meaningful loss curves: loss-based estimates against the exact Earth-Mover distance"
 let private source = "WGAN (Arjovsky et al. 2017), Figures 3-4 (on toy data with ground truth)"
 
-let units (settings: Settings) (options: RunOptions) : ToyUnit list =
-    let scale = settings.Scales[options.Scale]
-    let device = Experiment.device options
-    [ for seed in Experiment.seedsFor settings.Seed scale.Seeds options.Seeds do
+let units (settings: Settings) (run: RunContext) : ToyUnit list =
+    let scale = settings.Scales[run.Scale]
+    [ for seed in run.Seeds do
           for trainer in settings.Trainers do
               for d in settings.Datasets ->
                   { Key = unitKey seed trainer d
                     Description = $"seed {seed}, {trainer.Label}, {datasetTitle d}"
-                    Run = fun checkpoints -> measure settings scale device checkpoints seed trainer d } ]
+                    Run = fun checkpoints -> measure settings scale run.Device checkpoints seed trainer d } ]
 
 let private kindText (t: Trainer) =
     match t.Kind with
     | Wgan c -> $"WGAN, {constraintText c}; estimate: -critic loss E f(x) - E f(G(z)) (penalty excluded)"
     | Gan nonSaturating -> $"""GAN, {(if nonSaturating then "non-saturating" else "minimax")} generator loss; estimate: JS = L/2 + log 2 with L = E log D(x) + E log(1 - D(G(z))) (minus the discriminator loss)"""
 
-let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasurement list) : ExperimentResult =
-    let scale = settings.Scales[options.Scale]
-    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasurement list) : Findings =
+    let scale = settings.Scales[run.Scale]
+    let seeds = run.Seeds
     let found = byKey measurements
     let window = medianWindowAt settings scale
     let windowText =
@@ -331,12 +330,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
     let columns = [ for seed in seeds do for t in settings.Trainers do for d in settings.Datasets do yield $"seed-{seed}/{t.Id}/{d.Name}/estimate_filtered"; yield $"seed-{seed}/{t.Id}/{d.Name}/exact_w1" ]
     let loggedIterations = found[unitKey firstSeed settings.Trainers.Head settings.Datasets.Head].Vectors["loggedIterations"]
     let valueAt (m: UnitMeasurement) (vector: float[]) (i: int) = if i < m.Vectors["loggedIterations"].Length then vector[i] else nan
-    { ExperimentId = Id
-      Title = title
-      Source = source
-      Scale = options.Scale.Name
-      Seeds = seeds
-      Metrics = metrics
+    { Metrics = metrics
       Claims = claims
       Series =
         [ { Name = "loss-curves"
@@ -386,7 +380,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
           "Beyond the clock (issue 17): the partial Spearman correlation of the filtered estimate and the exact W1 given the iteration asks whether they move together beyond their common trend in time (a plateau or a rise of W1 that the estimate follows). Any monotone function of the iteration (the counter, its logarithm, any decelerating clock) has nothing left beyond the iteration, so its partial correlation is 0 by definition and fails the test; changes between consecutive evaluations were not used because a decelerating clock (e.g. 1/iteration) has changes that shrink as W1's do. Threshold 0.3, a medium correlation by Cohen's convention. The median filter (window above) smooths the estimate over several logging intervals, so this is a hard test at short runs."
           $"At this scale the filtered estimate is a monotone function of the iteration at the logged points in {monotoneRuns} of {allRuns} runs (median window {window} over {scale.GeneratorIterations} iterations, W1 every {scale.LogEvery}): such a run has nothing beyond the clock and its partial correlation is 0, however well the estimate follows W1's trend. The beyond-clock claims then come out not reproduced because the smoothed estimate is itself a clock here; a longer run, or a window short against the logging interval chosen before the run, would ask the question properly."
           "Figures: every seed, each curve rescaled to its own range per seed (lines: the filtered estimate, drawn black, red, purple; dots: the exact W1, drawn blue, green, orange; the colours repeat and do not identify seeds); no legend, so nothing covers the data."
-          yield! scaleNote options.Scale claims $"This scale trains {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].GeneratorIterations}); a short run has fewer logged points and a median window that spans much of it."
+          yield! scaleNote run.Scale claims $"This scale trains {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].GeneratorIterations}); a short run has fewer logged points and a median window that spans much of it."
           yield! Experiment.divergenceNotes measurements ] }
 
 let definition: ExperimentDefinition =

@@ -86,7 +86,7 @@ let private learningRate: Decoder<LearningRate> =
 let decodeSettings: Decoder<Settings> =
     Decode.object (fun r ->
         r.Required("experiment", Decode.string) |> ignore
-        let lrs = r.Required("learningRates", Decode.nonEmptyArray learningRate |> requiring (fun ls -> ls |> List.map (fun l -> l.Id) |> List.distinct |> List.length = ls.Length) "learning-rate ids must be unique")
+        let lrs = r.Required("learningRates", uniqueIds (fun l -> l.Id) "learning-rate" learningRate)
         { Seed = r.Required("seed", seed)
           VerifyTolerance = r.Required("verifyTolerance", verifyTolerance)
           Dataset = r.Required("dataset", dataset)
@@ -209,18 +209,17 @@ let negativeShareWhere (nCritic: int) (chosen: int -> bool) (cosines: float[]) =
 let private title = "Momentum and instability: WGAN-clip with Adam vs RMSProp"
 let private source = "WGAN (Arjovsky et al. 2017), section 4.2"
 
-let units (settings: Settings) (options: RunOptions) : ToyUnit list =
-    let scale = settings.Scales[options.Scale]
-    let device = Experiment.device options
-    [ for seed in Experiment.seedsFor settings.Seed scale.Seeds options.Seeds do
+let units (settings: Settings) (run: RunContext) : ToyUnit list =
+    let scale = settings.Scales[run.Scale]
+    [ for seed in run.Seeds do
           for id, o, lr in settingIds settings ->
               { Key = unitKey seed id
                 Description = $"seed {seed}, {o} lr {plainNumber lr.Value}"
-                Run = fun checkpoints -> measure settings scale device checkpoints seed o lr } ]
+                Run = fun checkpoints -> measure settings scale run.Device checkpoints seed o lr } ]
 
-let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasurement list) : ExperimentResult =
-    let scale = settings.Scales[options.Scale]
-    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasurement list) : Findings =
+    let scale = settings.Scales[run.Scale]
+    let seeds = run.Seeds
     let found = byKey measurements
     let metrics =
         seeds |> List.map (fun seed ->
@@ -257,12 +256,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
     let iterationCosine (m: UnitMeasurement) (i: int) =
         let c = m.Vectors["cosine"]
         if (i + 1) * settings.NCritic <= c.Length then Statistics.mean c[i * settings.NCritic .. (i + 1) * settings.NCritic - 1] else nan
-    { ExperimentId = Id
-      Title = title
-      Source = source
-      Scale = options.Scale.Name
-      Seeds = seeds
-      Metrics = metrics
+    { Metrics = metrics
       Claims = claims
       Series =
         [ { Name = "training-curves"
@@ -285,7 +279,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
           $"Stability: roughness, the mean absolute change of the EM estimate between generator iterations over its mean absolute value. emRoughness uses the estimate of the last critic step's minibatch ({scale.BatchSize} samples), so it mostly measures minibatch noise (issue 18); fixedRoughness uses the estimate on a fixed evaluation batch ({scale.EarthMoverSamples} real samples and {scale.EarthMoverSamples} noise vectors drawn once per seed, the same for every optimiser), so it moves only when the critic or the generator moves. The claims use fixedRoughness: Adam 'less stable' means ln(adam / rmsprop fixedRoughness) >= ln 1.25 = 0.223 (a quarter rougher)."
           $"Blow-up episodes (issue 18): an iteration is in an episode when its fixed-batch EM estimate changes from the previous iteration by more than {plainNumber settings.EpisodeJump} times the run's median absolute change; the cosines of that iteration's critic steps are counted as in the episode. The paper says the cosine turned negative when the loss blew up, so the episode claims ask for negative cosines in at least a tenth of the episode steps, and take the same share outside episodes as their control: if it is as high there, negativity is not about blow-ups."
           "Controls. Cosine: RMSProp's negative-cosine share, measured the same way; its update is -gradient times a positive diagonal, so its share is 0 and it must fail 'turns negative'. Roughness: a second RMSProp run from the same networks on a different minibatch stream (rmsprop-replicate); ln(replicate / rmsprop fixedRoughness) measures how much two runs of the same optimiser differ by chance, and must fail the 25% margin that Adam must pass. Without the margin (threshold 0) this null pair would sit on the threshold and could never fail clearly."
-          yield! scaleNote options.Scale claims $"This scale trains {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].GeneratorIterations})."
+          yield! scaleNote run.Scale claims $"This scale trains {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].GeneratorIterations})."
           yield! Experiment.divergenceNotes measurements ] }
 
 let definition: ExperimentDefinition =

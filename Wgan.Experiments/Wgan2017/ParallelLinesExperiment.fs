@@ -242,8 +242,10 @@ let wrongSignCritics (thetas: float[]) (perSeed: (int64 * Estimates[]) list) =
               if thetas[k] <> 0.0 && not (estimates[k].EarthMover > 0.0) then yield seed, thetas[k], estimates[k].EarthMover ]
 
 /// The experiment's result from its unit results.
-let assemble (settings: Settings) (scaleName: Scale) (seeds: int64 list) (thetas: float[]) (results: UnitResult list) : ExperimentResult =
-    let scale = settings.Scales[scaleName]
+let assemble (settings: Settings) (run: RunContext) (results: UnitResult list) : Findings =
+    let scale = settings.Scales[run.Scale]
+    let seeds = run.Seeds
+    let thetas = thetaGrid settings.ThetaMax scale.Thetas
     let byKey = results |> List.map (fun r -> r.Key, r) |> dict
     let perSeed =
         seeds |> List.map (fun seed -> seed, thetas |> Array.mapi (fun k _ -> estimatesOf byKey[unitKey seed k]))
@@ -259,12 +261,7 @@ let assemble (settings: Settings) (scaleName: Scale) (seeds: int64 list) (thetas
         | _ ->
             let listed = failed |> List.map (fun (seed, t, e) -> $"seed {seed} at theta = {t:F2} (estimate {e:F3})") |> String.concat "; "
             $"Critics that failed to train (EM estimate <= 0 where |theta| > 0), {failed.Length} of {seeds.Length * (thetas.Length - 1)}: {listed}. They count in their seed's metrics; the sign test of em-tracks-theta and em-matches-closed-form lets one failed seed count against the claim without dragging a mean."
-    { ExperimentId = Id
-      Title = Title
-      Source = Source
-      Scale = scaleName.Name
-      Seeds = seeds
-      Metrics = metrics
+    { Metrics = metrics
       Claims = settings.Claims |> List.map (Claims.evaluate metrics)
       Series =
         [ { Name = "estimates"
@@ -323,23 +320,17 @@ let assemble (settings: Settings) (scaleName: Scale) (seeds: int64 list) (thetas
         @ Experiment.divergenceNotes results }
 
 /// The units of a run: one per (seed, theta), seed-major.
-let plan (settings: Settings) (options: RunOptions) : Plan =
-    let scale = settings.Scales[options.Scale]
-    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+let units (settings: Settings) (run: RunContext) : WorkUnit list =
+    let scale = settings.Scales[run.Scale]
     let thetas = thetaGrid settings.ThetaMax scale.Thetas
-    let device = Experiment.device options
-    { Units =
-        [ for seed in seeds do
-              for k in 0 .. thetas.Length - 1 ->
-                  { Key = unitKey seed k
-                    Description = $"seed {seed}, theta {thetas[k]:F3}"
-                    // Units take about a second: no checkpoints inside them.
-                    Run = fun _ -> estimate settings scale device seed k thetas[k] } ]
-      Assemble = assemble settings options.Scale seeds thetas }
+    [ for seed in run.Seeds do
+          for k in 0 .. thetas.Length - 1 ->
+              { Key = unitKey seed k
+                Description = $"seed {seed}, theta {thetas[k]:F3}"
+                // Units take about a second: no checkpoints inside them.
+                Run = fun _ -> estimate settings scale run.Device seed k thetas[k] } ]
 
 let definition: ExperimentDefinition =
-    Experiment.define Id Title Source metrics decodeSettings (fun settings ->
-        { Claims = settings.Claims
-          SeedsAt = fun scale requested -> Experiment.seedsFor settings.Seed settings.Scales[scale].Seeds requested
-          VerifyTolerance = settings.VerifyTolerance
-          Plan = plan settings })
+    Experiment.standard Id Title Source metrics decodeSettings
+        Experiment.commonOf
+        units assemble

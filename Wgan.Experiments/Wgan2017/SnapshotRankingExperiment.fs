@@ -284,15 +284,14 @@ let clockSpearman (snapshots: Snapshot list) = finiteSpearman [ for s in snapsho
 let private title = "Snapshot ranking: do fresh critics' estimates rank frozen generators by their exact W1?"
 let private source = "WGAN (Arjovsky et al. 2017), Figures 3-4"
 
-let units (settings: Settings) (options: RunOptions) : WorkUnit list =
-    let scale = settings.Scales[options.Scale]
-    let device = Experiment.device options
-    [ for seed in Experiment.seedsFor settings.Seed scale.Seeds options.Seeds do
+let units (settings: Settings) (run: RunContext) : WorkUnit list =
+    let scale = settings.Scales[run.Scale]
+    [ for seed in run.Seeds do
           for dataset in settings.Datasets do
-              for run, lr in List.indexed settings.Runs.LearningRates ->
-                  { Key = unitKey seed dataset run
+              for index, lr in List.indexed settings.Runs.LearningRates ->
+                  { Key = unitKey seed dataset index
                     Description = $"seed {seed}, {dataset.Name}, learning rate {plainNumber lr}"
-                    Run = fun checkpoints -> measure settings scale device checkpoints seed dataset run } ]
+                    Run = fun checkpoints -> measure settings scale run.Device checkpoints seed dataset index } ]
 
 let private pooledSuffix = ".meanPooledSpearman"
 let private clockPooled = "clock.meanPooledSpearman"
@@ -306,9 +305,9 @@ let private kindText (c: FreshCritic) =
     | EarthMoverCritic lipschitz -> $"WGAN critic, {constraintText lipschitz}, {optimizerText c.Optimizer}; estimate E f(x) - E f(G(z))"
     | Discriminator -> $"GAN discriminator, {optimizerText c.Optimizer}; estimate JS = V/2 + log 2"
 
-let assemble (settings: Settings) (options: RunOptions) (results: UnitResult list) : ExperimentResult =
-    let scale = settings.Scales[options.Scale]
-    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+let assemble (settings: Settings) (run: RunContext) (results: UnitResult list) : Findings =
+    let scale = settings.Scales[run.Scale]
+    let seeds = run.Seeds
     let found = byKey results
     let snapshots = Map [ for seed in seeds do for d in settings.Datasets -> (seed, d.Name), snapshotsOf settings found seed d ]
     let metricsPerSeed =
@@ -336,12 +335,7 @@ let assemble (settings: Settings) (options: RunOptions) (results: UnitResult lis
     let first = seeds.Head
     let meanOf (name: string) = metricsPerSeed |> List.map (fun m -> m.Values[name]) |> finiteMean
     let lrText = settings.Runs.LearningRates |> List.map plainNumber |> String.concat ", "
-    { ExperimentId = Id
-      Title = title
-      Source = source
-      Scale = options.Scale.Name
-      Seeds = seeds
-      Metrics = metricsPerSeed
+    { Metrics = metricsPerSeed
       Claims = claims
       Series =
         [ { Name = "snapshots"
@@ -386,7 +380,7 @@ let assemble (settings: Settings) (options: RunOptions) (results: UnitResult lis
           let pooled (c: FreshCritic) = $"{c.Id} {decimals 3 (meanOf (c.Id + pooledSuffix))}"
           $"Pooled over all snapshots, where the clock competes: clock Spearman(-iteration, W1) {decimals 3 (meanOf clockPooled)}; {settings.Critics |> List.map pooled |> String.concat pooledSeparator} (means over seeds)."
           "CSV codes: dataset 0 = 8gaussians, 1 = 25gaussians, 2 = swissroll; run = index of the learning rate in the manifest's list."
-          yield! scaleNote options.Scale claims $"This scale freezes generators after {snapshotText} iterations of {scale.Width}-wide networks and trains each fresh critic {scale.CriticSteps} steps (paper scale: {settings.Scales[Paper].Width} wide, critics {settings.Scales[Paper].CriticSteps} steps)."
+          yield! scaleNote run.Scale claims $"This scale freezes generators after {snapshotText} iterations of {scale.Width}-wide networks and trains each fresh critic {scale.CriticSteps} steps (paper scale: {settings.Scales[Paper].Width} wide, critics {settings.Scales[Paper].CriticSteps} steps)."
           yield! Experiment.divergenceNotes results ] }
 
 let definition: ExperimentDefinition =

@@ -610,19 +610,18 @@ let private surfaceFigure (settings: Settings) (resolution: int) (dataset: ToyDa
       Histograms = [] }
 
 /// The units of a run: one per seed and data set.
-let units (settings: Settings) (options: RunOptions) : ToyWgan.ToyUnit list =
-    let scale = settings.Scales[options.Scale]
-    let device = Experiment.device options
-    [ for seed in Experiment.seedsFor settings.Seed scale.Seeds options.Seeds do
+let units (settings: Settings) (run: RunContext) : ToyWgan.ToyUnit list =
+    let scale = settings.Scales[run.Scale]
+    [ for seed in run.Seeds do
           for dataset in settings.Datasets ->
               { Key = unitKey seed dataset
                 Description = $"seed {seed}, {dataset.Name}: clipped, gradient-penalty and replicate critics"
-                Run = fun checkpoints -> measureDataset settings scale device checkpoints seed dataset } ]
+                Run = fun checkpoints -> measureDataset settings scale run.Device checkpoints seed dataset } ]
 
 /// The experiment's result from its units' measurements.
-let assemble (settings: Settings) (options: RunOptions) (measurements: ToyWgan.UnitMeasurement list) : ExperimentResult =
-    let scale = settings.Scales[options.Scale]
-    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+let assemble (settings: Settings) (run: RunContext) (measurements: ToyWgan.UnitMeasurement list) : Findings =
+    let scale = settings.Scales[run.Scale]
+    let seeds = run.Seeds
     let found = ToyWgan.byKey measurements
     let perSeed =
         seeds |> List.map (fun seed -> seed, settings.Datasets |> List.map (fun d -> datasetMeasurement d found[unitKey seed d]))
@@ -647,12 +646,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: ToyWgan.U
         + $"Mean captured fractions ({LipschitzQuantile} quantile): {fractions}. "
         + "gp-captures-most is tested again on the radial critic: when a critic that knows nothing of the modes also captures 'most' of W1, the test cannot show that the penalty critic captures the data's structure (verdict uninformative if the penalty critic passes). "
         + "clip-underuses is tested again with the clipped critic replaced by the gradient-penalty replicate (replicateGap = gp - gp2): two penalty critics that differ only in their weights and batches must not show a gap of 0.2, or the gap does not measure clipping (radialGap, gp - radial, is reported too)."
-    { ExperimentId = Id
-      Title = title
-      Source = source
-      Scale = options.Scale.Name
-      Seeds = seeds
-      Metrics = metrics
+    { Metrics = metrics
       Claims = claims
       Series =
         [ { Name = "critics"
@@ -703,7 +697,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: ToyWgan.U
           $"The authors' ingredients (gan_toy.py at fa66c57, FIXED_GENERATOR): clipped critic initialised {initializationText settings.ClippedCritic.Initialization}, penalised critics {initializationText settings.PenaltyCritic.Initialization}; fake batch {fakeBatchText settings.FakeBatch}. Each is a manifest option (initialization: pytorch | tflib; fakeBatch: independent | real-plus-noise; optimiser kinds rmsprop, adam (PyTorch's) or tf-rmsprop, tf-adam (TensorFlow 1's, as gan_toy.py ran them)). The real batches are a fourth option, per data set (trainingSet: fresh | fixed, gan_toy.py's inf_train_gen)."
           $"Structure: the exact optimal critic between the evaluation samples is their Kantorovich potential f*(z) = min_j (||z - y_j|| - v_j), from the optimal assignment's dual (1-Lipschitz everywhere, attaining W1); its surface is drawn beside the critics'. A critic's structure score is the correlation of its values' and f*'s residuals after a piecewise-linear fit of the radius in {settings.StructureBins} equal-count bins, over the {2 * scale.EvaluationSamples} evaluation samples: 1 for f* itself, about 0 for any function of the radius (the radial critic's score is its control). The gp2 critic is a second penalty critic from other weights and batches: replacing the clipped critic by it removes the claimed cause (clipping) and keeps everything else, so the gap claims' controls ask whether two penalty critics differ as much."
           "The paper does not say how long its critics trained ('to optimality'); the step counts are this harness's choice, per scale."
-          yield! ToyWgan.scaleNote options.Scale claims $"The critics here are {Manifest.widthsText scale.CriticHidden} wide and train {stepsText scale.CriticSteps} of batch {scale.BatchSize}; paper scale trains {Manifest.widthsText settings.Scales[Paper].CriticHidden} critics for {stepsText settings.Scales[Paper].CriticSteps} of batch {settings.Scales[Paper].BatchSize}, closer to the optimal critics the paper plots."
+          yield! ToyWgan.scaleNote run.Scale claims $"The critics here are {Manifest.widthsText scale.CriticHidden} wide and train {stepsText scale.CriticSteps} of batch {scale.BatchSize}; paper scale trains {Manifest.widthsText settings.Scales[Paper].CriticHidden} critics for {stepsText settings.Scales[Paper].CriticSteps} of batch {settings.Scales[Paper].BatchSize}, closer to the optimal critics the paper plots."
           yield! Option.toList scale.Note
           yield! Experiment.divergenceNotes measurements ] }
 

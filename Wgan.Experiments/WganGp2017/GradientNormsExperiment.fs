@@ -65,14 +65,11 @@ let private scaleSettings: Decoder<ScaleSettings> =
           MeasurementBatches = r.Required("measurementBatches", Decode.intInRange 1 10_000)
           CheckpointEvery = r.Required("checkpointEvery", Decode.intInRange 0 10_000_000) })
 
-let private distinctIds (settings: TrainingSetting list) =
-    settings |> List.map (fun s -> s.Id) |> List.distinct |> List.length = settings.Length
-
 let decodeSettings: Decoder<Settings> =
     Decode.object (fun r ->
         r.Required("experiment", Decode.string) |> ignore
         let trainingSettings =
-            r.Required("settings", Decode.nonEmptyArray (trainingSetting true) |> requiring distinctIds "setting ids must be unique")
+            r.Required("settings", uniqueIds (fun s -> s.Id) "setting" (trainingSetting true))
         let names = if isNull (box trainingSettings) then [] else trainingSettings |> List.collect (fun s -> settingMetricNames s.Id)
         { Seed = r.Required("seed", seed)
           VerifyTolerance = r.Required("verifyTolerance", verifyTolerance)
@@ -172,19 +169,18 @@ let private title = "Exploding and vanishing critic gradients under weight clipp
 let private source = "WGAN-GP (Gulrajani et al. 2017), Figure 1b (left)"
 
 /// The units of a run: one per seed and training setting.
-let units (settings: Settings) (options: RunOptions) : ToyUnit list =
-    let scale = settings.Scales[options.Scale]
-    let device = Experiment.device options
-    [ for seed in Experiment.seedsFor settings.Seed scale.Seeds options.Seeds do
+let units (settings: Settings) (run: RunContext) : ToyUnit list =
+    let scale = settings.Scales[run.Scale]
+    [ for seed in run.Seeds do
           for setting in settings.TrainingSettings ->
               { Key = unitKey seed setting
                 Description = $"seed {seed}, {setting.Label}"
-                Run = fun checkpoints -> measure settings scale device checkpoints seed setting } ]
+                Run = fun checkpoints -> measure settings scale run.Device checkpoints seed setting } ]
 
 /// The experiment's result from its units' measurements.
-let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasurement list) : ExperimentResult =
-    let scale = settings.Scales[options.Scale]
-    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasurement list) : Findings =
+    let scale = settings.Scales[run.Scale]
+    let seeds = run.Seeds
     let found = byKey measurements
     let perSeed = seeds |> List.map (fun seed -> seed, settings.TrainingSettings |> List.map (fun s -> s, found[unitKey seed s]))
     let metrics = perSeed |> List.map (fun (seed, measured) -> { Seed = seed; Values = seedMetrics measured })
@@ -228,12 +224,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
         + "Their control is the penalised network trained the same way (gp.slope): the paper's question is whether clipping, not the penalty, makes gradients vanish, so the penalised critic must not pass the same test. "
         + "The gp-flat claims use the penalised network after one iteration as their control (gp.firstIteration.*): PyTorch's initialisation shrinks gradients by about 0.4 per layer, so an untrained network is not flat, and only training can make it so."
     let claims = settings.Claims |> List.map (Claims.evaluate metrics)
-    { ExperimentId = Id
-      Title = title
-      Source = source
-      Scale = options.Scale.Name
-      Seeds = seeds
-      Metrics = metrics
+    { Metrics = metrics
       Claims = claims
       Series =
         [ { Name = "layer-norms"
@@ -260,7 +251,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
           controlNote
           "Slope: least-squares slope of log10 norm against layer index 1..depth, 1 next to the input. Exploding towards the input gives a negative slope, vanishing a positive one. A threshold of 0.0909 = 1/11 per layer is one order of magnitude over the 11 steps between 12 layers."
           $"The networks have {criticSpec.Hidden.Length} (critic) and {generatorSpec.Hidden.Length} (generator) hidden layers; the paper calls them 12-layer networks and does not give their width or training length, which are this harness's choices per scale."
-          yield! scaleNote options.Scale claims $"The networks here are {scale.Width} wide and train {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].Width} wide, {settings.Scales[Paper].GeneratorIterations} iterations); whether c = 0.1 explodes depends on the width (a clipped layer scales gradients by about c sqrt(width) when its weights sit at +-c)."
+          yield! scaleNote run.Scale claims $"The networks here are {scale.Width} wide and train {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].Width} wide, {settings.Scales[Paper].GeneratorIterations} iterations); whether c = 0.1 explodes depends on the width (a clipped layer scales gradients by about c sqrt(width) when its weights sit at +-c)."
           yield! Experiment.divergenceNotes measurements ] }
 
 let definition: ExperimentDefinition =

@@ -43,20 +43,16 @@ type ScaleSettings =
 type Settings =
     { Seed: int
       VerifyTolerance: float
-      BatchSize: int
-      Latent: int
-      WganGp: Variant
-      WganClip: Variant
+      Gan: GanSetup
       /// Slopes are fitted over generator iterations >= TrendFrom x total.
       TrendFrom: float
       /// The final gap is averaged over generator iterations >= (1 - GapOver) x total.
       GapOver: float
-      GridColumns: int
       Scales: Map<Scale, ScaleSettings>
       Claims: ClaimSpec list }
 
 /// The two variants, their metric prefixes and file names.
-let private variants (s: Settings) = variantTable s.WganGp s.WganClip
+let private variants (s: Settings) = variantTable s.Gan
 
 let private perVariantMetrics (prefix: string) (name: string) =
     [ $"{prefix}.finalGap", $"{name}: negative critic loss on training minus validation batches, averaged over the last gapOver of training"
@@ -98,13 +94,9 @@ let decodeSettings: Decoder<Settings> =
                         a.Required("gapOver", Decode.float |> Decode.check (fun v -> v > 0.0 && v <= 1.0) "must be a number in (0, 1]")))
             { Seed = r.Required("seed", seed)
               VerifyTolerance = r.Required("verifyTolerance", verifyTolerance)
-              BatchSize = r.Required("batchSize", Decode.intInRange 1 100_000)
-              Latent = r.Required("latentDimension", Decode.intInRange 1 100_000)
-              WganGp = r.Required("wganGp", variant GradientPenaltyVariant)
-              WganClip = r.Required("wganClip", variant WeightClippingVariant)
+              Gan = ganSetup r
               TrendFrom = trendFrom
               GapOver = gapOver
-              GridColumns = r.Required("gridColumns", Decode.intInRange 1 100)
               Scales = r.Required("scales", scaleTable scaleSettings)
               Claims = r.Required("claims", claims names) })
     fun path e ->
@@ -112,8 +104,8 @@ let decodeSettings: Decoder<Settings> =
         | Ok s ->
             let problems =
                 [ for KeyValue (scale, x) in s.Scales do
-                      if x.TrainingDigits < s.BatchSize || x.ValidationDigits / 2 < s.BatchSize then
-                          yield { Path = $"{path}.scales.{scale.Name}"; Message = $"trainingDigits and each half of validationDigits must hold at least one batch ({s.BatchSize})" } ]
+                      if x.TrainingDigits < s.Gan.BatchSize || x.ValidationDigits / 2 < s.Gan.BatchSize then
+                          yield { Path = $"{path}.scales.{scale.Name}"; Message = $"trainingDigits and each half of validationDigits must hold at least one batch ({s.Gan.BatchSize})" } ]
             if problems.IsEmpty then Ok s else Error problems
         | r -> r
 
@@ -230,11 +222,11 @@ let runOne
     let half = scale.ValidationDigits / 2
     use validationImages = imagesTensor digits order[scale.TrainingDigits .. scale.TrainingDigits + half - 1] device
     use heldOutImages = imagesTensor digits order[scale.TrainingDigits + half .. scale.TrainingDigits + 2 * half - 1] device
-    let shape = { Dim = scale.Dim; Latent = settings.Latent; BatchSize = settings.BatchSize }
+    let shape = { Dim = scale.Dim; Latent = settings.Gan.Latent; BatchSize = settings.Gan.BatchSize }
     use training = new Training(v, shape, device, trainImages, seed, variantIndex)
     use measurementGenerator = training.MeasurementGenerator 4
     use gridGenerator = training.MeasurementGenerator 5
-    use gridNoise = noise settings.Latent settings.GridColumns gridGenerator device
+    use gridNoise = noise settings.Gan.Latent settings.Gan.GridColumns gridGenerator device
     let evaluations = set (evaluationPoints scale.GeneratorIterations scale.EvaluateEvery)
     let snapshots = set (snapshotPoints scale.GeneratorIterations scale.GridRows)
     let observe t =
@@ -310,22 +302,21 @@ let private ofUnit (r: UnitResult) : RunRecord =
 
 /// One unit: one seed x one variant, in its own dispose scope that outlives every tensor it makes, so that no
 /// tensor is ever left to the garbage collector's finalizer (see MnistWgan.scoped).
-let runUnit (settings: Settings) (options: RunOptions) (checkpoints: UnitCheckpoints) (seed: int64) (variantIndex: int) (file: string) (v: Variant) : UnitResult =
+let runUnit (settings: Settings) (run: RunContext) (checkpoints: UnitCheckpoints) (seed: int64) (variantIndex: int) (file: string) (v: Variant) : UnitResult =
     use _ = torch.NewDisposeScope()
-    let scale = settings.Scales[options.Scale]
-    let source = options.Resources.Mnist()
-    requireDigits source options.Scale (scale.TrainingDigits + scale.ValidationDigits) "trainingDigits + validationDigits"
-    toUnit (unitKey seed file) source (runOne settings scale (Experiment.device options) source.Digits checkpoints seed variantIndex v)
+    let scale = settings.Scales[run.Scale]
+    let source = run.Resources.Mnist()
+    requireDigits source run.Scale (scale.TrainingDigits + scale.ValidationDigits) "trainingDigits + validationDigits"
+    toUnit (unitKey seed file) source (runOne settings scale run.Device source.Digits checkpoints seed variantIndex v)
 
 /// The units of a run: one per seed and variant (WGAN-GP, then WGAN-clip).
-let units (settings: Settings) (options: RunOptions) : WorkUnit list =
-    let scale = settings.Scales[options.Scale]
-    seedVariantUnits (Experiment.seedsFor settings.Seed scale.Seeds options.Seeds) (variants settings) (runUnit settings options)
+let units (settings: Settings) (run: RunContext) : WorkUnit list =
+    seedVariantUnits run.Seeds (variants settings) (runUnit settings run)
 
 /// The experiment's result from its units' results.
-let assemble (settings: Settings) (options: RunOptions) (results: UnitResult list) : ExperimentResult =
-    let scale = settings.Scales[options.Scale]
-    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+let assemble (settings: Settings) (run: RunContext) (results: UnitResult list) : Findings =
+    let scale = settings.Scales[run.Scale]
+    let seeds = run.Seeds
     let found = results |> List.map (fun r -> r.Key, r) |> Map
     let dataDescription = commonData results
     let vs = variants settings
@@ -342,12 +333,7 @@ let assemble (settings: Settings) (options: RunOptions) (results: UnitResult lis
     let meanCurve (file: string) (pick: Measurement -> float) = meanOverRuns (runsOf file) pick
     let iterationsOf (file: string) = evaluationIterations (runsOf file) (fun m -> m.Iteration)
     let firstSeed = fst records.Head
-    { ExperimentId = Id
-      Title = Title
-      Source = Source
-      Scale = options.Scale.Name
-      Seeds = seeds
-      Metrics = metrics
+    { Metrics = metrics
       Claims = settings.Claims |> List.map (Claims.evaluate metrics)
       Series =
         [ for _, file, _, _ in vs ->
@@ -378,16 +364,16 @@ let assemble (settings: Settings) (options: RunOptions) (results: UnitResult lis
               let at = snaps |> List.map (fst >> string) |> String.concat ", "
               imageGrid
                   $"{file}-samples"
-                  $"{name}, seed {firstSeed}: generated digits from {settings.GridColumns} fixed noise vectors (columns) after {at} generator iterations (rows)"
-                  settings.GridColumns
+                  $"{name}, seed {firstSeed}: generated digits from {settings.Gan.GridColumns} fixed noise vectors (columns) after {at} generator iterations (rows)"
+                  settings.Gan.GridColumns
                   (snaps |> List.map snd) ]
       Notes =
         [ $"Data: {dataDescription}. Each seed draws its own random subset of {scale.TrainingDigits} training digits and {scale.ValidationDigits} disjoint held-out digits, split into {scale.ValidationDigits / 2} validation digits and {scale.ValidationDigits / 2} digits of a second held-out set; both variants of a seed share the split."
           "Sign convention: the curves show the negative critic loss -(E f(fake) - E f(real) + lambda GP) = E f(real) - E f(fake) - lambda GP, as gan_mnist.py's disc_cost negated; for WGAN-clip there is no penalty term. The `finalEmGap` metrics drop the penalty term."
-          $"Every {scale.EvaluateEvery} generator iterations the critic (not updated) is evaluated on {scale.EvaluationBatches} random batches of {settings.BatchSize} from each of the training, validation and second held-out sets, each triple against the same fresh fake batch."
-          $"Networks: gan_mnist.py's convolutional critic and generator with DIM = {scale.Dim}, latent size {settings.Latent}, batch {settings.BatchSize}, {scale.GeneratorIterations} generator iterations; PyTorch's default initialisation (not tflib's), drawn from seeded generators."
-          $"WGAN-GP: {describe settings.WganGp}."
-          $"WGAN-clip: {describe settings.WganClip}. RMSProp is PyTorch's (alpha 0.99, eps 1e-8; the harness's own Optimizer), not TensorFlow's (decay 0.9, eps 1e-10) that gan_mnist.py ran."
+          $"Every {scale.EvaluateEvery} generator iterations the critic (not updated) is evaluated on {scale.EvaluationBatches} random batches of {settings.Gan.BatchSize} from each of the training, validation and second held-out sets, each triple against the same fresh fake batch."
+          $"Networks: gan_mnist.py's convolutional critic and generator with DIM = {scale.Dim}, latent size {settings.Gan.Latent}, batch {settings.Gan.BatchSize}, {scale.GeneratorIterations} generator iterations; PyTorch's default initialisation (not tflib's), drawn from seeded generators."
+          $"WGAN-GP: {describe settings.Gan.WganGp}."
+          $"WGAN-clip: {describe settings.Gan.WganClip}.{rmsPropCaveat settings.Gan.WganClip}"
           $"Metrics: slopes are fitted from {settings.TrendFrom * 100.0:F0}%% of training on; the final gap averages the last {settings.GapOver * 100.0:F0}%% of training. Figure 5b of the paper shows one run; here the curves are means over seeds."
           "PAPERS.md states the overfitting claim for WGAN-GP only; the WGAN-clip claim checks whether clipping's critic shows the same training/validation gap."
           "Controls (issue 14). Overfitting means the critic scores its training digits above digits it never saw. The second held-out set is such a set too, so every claim is tested again on it: the training curve's rise must not appear on the second held-out curve (`heldOutSlope`); the validation curve's fall must not appear on the training curve (`trainSlope`: if both fall, the fall is the generator improving, not overfitting, and the claim is *uninformative*); and the gap between training and validation must exceed the gap between the two held-out sets (`heldOutRelativeGap`), which no overfitting can open. The gaps are tested on the critic's own scale (`relativeGap`: the EM gap over the held-out digits' lead over generated ones), because a clipped critic's raw gap is about 1e-4: a gap claim needs the training digits' lead to reach a twentieth of that scale." ]

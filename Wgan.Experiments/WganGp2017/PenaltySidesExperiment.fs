@@ -197,23 +197,22 @@ let private decimals (digits: int) (x: float) =
 let private title = "One- vs two-sided gradient penalty over random architectures (paired)"
 let private source = "WGAN-GP (Gulrajani et al. 2017), Appendix C"
 
-let units (settings: Settings) (options: RunOptions) : WorkUnit list =
-    let scale = settings.Scales[options.Scale]
-    let device = Experiment.device options
-    [ for seed in Experiment.seedsFor settings.Seed scale.Seeds options.Seeds do
+let units (settings: Settings) (run: RunContext) : WorkUnit list =
+    let scale = settings.Scales[run.Scale]
+    [ for seed in run.Seeds do
           let text = architectureText (architecture settings.Space seed)
           for arm in arms ->
               { Key = unitKey seed arm
                 Description = $"architecture {seed} ({text}), {arm.Id}"
-                Run = fun checkpoints -> measure settings scale device checkpoints seed arm } ]
+                Run = fun checkpoints -> measure settings scale run.Device checkpoints seed arm } ]
 
 /// The one-sided binomial tail P(X >= k), X ~ Bin(n, 1/2), doubled and capped at 1: the two-sided sign test.
 let private twoSidedSignTest (k: int) (n: int) =
     if n = 0 then 1.0 else min 1.0 (2.0 * Claims.signTestPValue (max k (n - k)) n)
 
-let assemble (settings: Settings) (options: RunOptions) (results: UnitResult list) : ExperimentResult =
-    let scale = settings.Scales[options.Scale]
-    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+let assemble (settings: Settings) (run: RunContext) (results: UnitResult list) : Findings =
+    let scale = settings.Scales[run.Scale]
+    let seeds = run.Seeds
     let found = byKey results
     let final seed (arm: Arm) = found[unitKey seed arm].Scalars["finalEarthMover"]
     let metricsPerSeed =
@@ -237,12 +236,7 @@ let assemble (settings: Settings) (options: RunOptions) (results: UnitResult lis
         let values = seeds |> List.map (fun s -> found[unitKey s arm].Scalars["plateaued"]) |> List.filter Double.IsFinite
         if values.IsEmpty then "none" else $"{List.sum values |> int} of {values.Length}"
     let curve seed (arm: Arm) = found[unitKey seed arm]
-    { ExperimentId = Id
-      Title = title
-      Source = source
-      Scale = options.Scale.Name
-      Seeds = seeds
-      Metrics = metricsPerSeed
+    { Metrics = metricsPerSeed
       Claims = claims
       Series =
         [ { Name = "earth-mover-curves"
@@ -270,7 +264,7 @@ let assemble (settings: Settings) (options: RunOptions) (results: UnitResult lis
           $"Paired comparison, as the paper counted it: the two-sided penalty ended closer to the data in {twoWins} of {decided.Length} architectures, the one-sided in {oneWins}; two-sided sign test p = {decimals 3 (twoSidedSignTest twoWins decided.Length)} (WGAN-GP Appendix C: two-sided better in 100 architectures, one-sided in 77, of 174; not significant)."
           $"Exact W1 between {scale.EarthMoverSamples} generated and {scale.EarthMoverSamples} real samples (a fixed evaluation batch), before training and every {scale.EvaluateEvery} generator iterations; the final W1 is the mean of the last two measurements. Plateau (last two measurements within {plainNumber (100.0 * settings.PlateauTolerance)}%%): two-sided {plateauShare TwoSided}, one-sided {plateauShare OneSided}, unconstrained {plateauShare NoConstraint}."
           "The claim 'about the same' asks that the two penalties end within 25% of each other (|ln ratio| <= ln 1.25) in a significant majority of architectures (sign test); its control asks the same of the unconstrained critic against the two-sided one, a difference the test must see."
-          yield! scaleNote options.Scale claims $"This scale trains {scale.GeneratorIterations} generator iterations per arm (paper scale: {settings.Scales[Paper].GeneratorIterations})."
+          yield! scaleNote run.Scale claims $"This scale trains {scale.GeneratorIterations} generator iterations per arm (paper scale: {settings.Scales[Paper].GeneratorIterations})."
           yield! Experiment.divergenceNotes results ] }
 
 let definition: ExperimentDefinition =

@@ -103,7 +103,7 @@ let decodeSettings: Decoder<Settings> =
     Decode.object (fun r ->
         r.Required("experiment", Decode.string) |> ignore
         let datasets = r.Required("datasets", distinctDatasets)
-        let variants = r.Required("variants", Decode.nonEmptyArray variant |> requiring (fun vs -> vs |> List.map (fun v -> v.Id) |> List.distinct |> List.length = vs.Length) "variant ids must be unique")
+        let variants = r.Required("variants", uniqueIds (fun (v: Variant) -> v.Id) "variant" variant)
         let known = if isNull (box variants) then Set.empty else variants |> List.map (fun v -> v.Id) |> set
         let comparisons = r.Required("comparisons", Decode.array comparison |> requiring (List.forall (fun c -> known.Contains c.Variant && known.Contains c.Reference)) "comparisons must name known variants")
         let names = if isNull (box datasets) || isNull (box variants) || isNull (box comparisons) then [] else metricNames datasets variants comparisons
@@ -183,19 +183,18 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
 let private title = "Gradient-penalty variants: one- vs two-sided penalty, critic normalisation"
 let private source = "WGAN-GP (Gulrajani et al. 2017), section 4 and Appendix C"
 
-let units (settings: Settings) (options: RunOptions) : ToyUnit list =
-    let scale = settings.Scales[options.Scale]
-    let device = Experiment.device options
-    [ for seed in Experiment.seedsFor settings.Seed scale.Seeds options.Seeds do
+let units (settings: Settings) (run: RunContext) : ToyUnit list =
+    let scale = settings.Scales[run.Scale]
+    [ for seed in run.Seeds do
           for v in settings.Variants do
               for d in settings.Datasets ->
                   { Key = unitKey seed v d
                     Description = $"seed {seed}, {v.Label}, {datasetTitle d}"
-                    Run = fun checkpoints -> measure settings scale device checkpoints seed v d } ]
+                    Run = fun checkpoints -> measure settings scale run.Device checkpoints seed v d } ]
 
-let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasurement list) : ExperimentResult =
-    let scale = settings.Scales[options.Scale]
-    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasurement list) : Findings =
+    let scale = settings.Scales[run.Scale]
+    let seeds = run.Seeds
     let found = byKey measurements
     let metricsPerSeed =
         seeds |> List.map (fun seed ->
@@ -230,12 +229,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
                         yield $"{v.Id}.untrainedAbsLogRatio", abs logRatio ] })
     let claims = settings.Claims |> List.map (Claims.evaluate metricsPerSeed)
     let variantIndex = settings.Variants |> List.mapi (fun i v -> v.Id, float i) |> dict
-    { ExperimentId = Id
-      Title = title
-      Source = source
-      Scale = options.Scale.Name
-      Seeds = seeds
-      Metrics = metricsPerSeed
+    { Metrics = metricsPerSeed
       Claims = claims
       Series =
         [ { Name = "earth-mover-curves"
@@ -278,7 +272,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
           $"""W1 curve: the exact W1 on one fixed batch per seed and data set ({scale.EarthMoverSamples} real samples and as many noise vectors, the same for every variant) before training and after generator iterations {scale.Horizons |> List.map string |> String.concat ", "}. relativeArea, the mean of W1(h) / W1(0) over these horizons, is the area under the curve in units of the untrained W1 (issue 18): it sees a variant that moves late, early or not at all, where the final W1 sees only the end."""
           "Claims: 'about the same' means the two final W1 are within 25% of each other (|ln ratio| <= ln 1.25 = 0.223); batch norm 'hurts' means a W1 ratio of at least 1 against the un-normalised two-sided critic."
           "Controls. 'About the same' is tested again, with the same rule and threshold, between the two-sided critic's generator after training and the same generator untrained (`two-sided.untrainedAbsLogRatio`, its W1 measured before the first iteration): training makes a real difference, so this pair must fail 'about the same'; if it passes too, the test cannot see a real difference at this scale and the verdict is *uninformative*. 'Batch norm hurts' is tested again on layer norm, the paper's recommended replacement, which must not hurt (`layer-norm-vs-none.earthMoverRatio` >= 1 must fail). `<variant>.untrainedLogRatio` shows how far each variant moved its generator (issue 18: with batch norm the generator hardly moves)."
-          yield! scaleNote options.Scale claims $"This scale trains {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].GeneratorIterations})."
+          yield! scaleNote run.Scale claims $"This scale trains {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].GeneratorIterations})."
           yield! Experiment.divergenceNotes measurements ] }
 
 let definition: ExperimentDefinition =

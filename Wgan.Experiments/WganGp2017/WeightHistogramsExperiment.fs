@@ -215,19 +215,18 @@ let private title = "Critic weight histograms under weight clipping and gradient
 let private source = "WGAN-GP (Gulrajani et al. 2017), Figure 1b (right)"
 
 /// The units of a run: one per seed and constraint.
-let units (settings: Settings) (options: RunOptions) : ToyUnit list =
-    let scale = settings.Scales[options.Scale]
-    let device = Experiment.device options
-    [ for seed in Experiment.seedsFor settings.Seed scale.Seeds options.Seeds do
+let units (settings: Settings) (run: RunContext) : ToyUnit list =
+    let scale = settings.Scales[run.Scale]
+    [ for seed in run.Seeds do
           for role in roles ->
               { Key = unitKey seed role
                 Description = $"seed {seed}, {(settingOf settings role).Label}"
-                Run = fun checkpoints -> train settings scale device checkpoints seed role } ]
+                Run = fun checkpoints -> train settings scale run.Device checkpoints seed role } ]
 
 /// The experiment's result from its units' measurements.
-let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasurement list) : ExperimentResult =
-    let scale = settings.Scales[options.Scale]
-    let seeds = Experiment.seedsFor settings.Seed scale.Seeds options.Seeds
+let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasurement list) : Findings =
+    let scale = settings.Scales[run.Scale]
+    let seeds = run.Seeds
     let found = byKey measurements
     let metrics = seeds |> List.map (fun seed -> { Seed = seed; Values = seedMetrics found[unitKey seed Clipping] found[unitKey seed Penalty] })
     let histogram role =
@@ -245,12 +244,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
     let kurtosis, initialKurtosis = "gp.excessKurtosis", "gp.initial.excessKurtosis"
     let initBound = (1.0 / sqrt (float scale.Width)).ToString("G3", System.Globalization.CultureInfo.InvariantCulture)
     let claims = settings.Claims |> List.map (Claims.evaluate metrics)
-    { ExperimentId = Id
-      Title = title
-      Source = source
-      Scale = options.Scale.Name
-      Seeds = seeds
-      Metrics = metrics
+    { Metrics = metrics
       Claims = claims
       Series =
         [ { Name = "histograms"
@@ -273,7 +267,7 @@ let assemble (settings: Settings) (options: RunOptions) (measurements: UnitMeasu
           $"Controls. clip-weights-at-bounds is tested again on the same critic after one generator iteration (clip.firstIteration.fractionAtBounds, {percentOf afterOne}%%; a replay of the same seed's training for one iteration). Under this initialisation the pile-up at +-c is there from the first clamp: PyTorch's weights are uniform in +-1/sqrt(fan_in) = +-{initBound}, so clamping them to +-{c} puts 1 - c sqrt(fan_in) of each hidden layer's weights at the bounds. When the control passes too, the verdict is uninformative: the test cannot tell what training does from what the first clamp does, and says nothing about the paper's claim either way."
           $"gp-weights-spread is tested again on the penalty critic's initial weights (gp.initial.fractionAtExtremes, {percentOf initialExtremes}%%): uniform weights are already spread, so 'few weights at the extremes' does not show what training did; when the control passes, the verdict is uninformative. gp-weights-bell-shaped asks what the paper's histogram shows instead: a bell shape. Excess kurtosis (m4 / m2^2 - 3, per layer, averaged over layers weighted by size) is -1.2 for the uniform initialisation, 0 for a Gaussian, -2 for two spikes at +-c; the threshold -0.6 is the midpoint between uniform and Gaussian, and its control is again the initial weights (gp.initial.excessKurtosis, {plain initialKurtosis}; after training {plain kurtosis})."
           $"Figures show seed {seeds.Head}, {settings.HistogramBins} bins over +-1.05 max |w| of each critic."
-          yield! scaleNote options.Scale claims $"The networks here are {scale.Width} wide and train {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].Width} wide, {settings.Scales[Paper].GeneratorIterations} iterations); relativeChange says how far the weights moved from their start."
+          yield! scaleNote run.Scale claims $"The networks here are {scale.Width} wide and train {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].Width} wide, {settings.Scales[Paper].GeneratorIterations} iterations); relativeChange says how far the weights moved from their start."
           yield! Experiment.divergenceNotes measurements ] }
 
 let definition: ExperimentDefinition =

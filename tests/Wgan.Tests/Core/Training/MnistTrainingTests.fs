@@ -67,7 +67,8 @@ let ``the official WGAN warm-up gives 100 critic iterations for the first 25 gen
     let v =
         { CriticNormalization = NoNormalization; CriticOptimizer = RmsProp 5e-5; Constraint = WeightClipping(0.01, BeforeStep)
           GeneratorNormalization = NoNormalization; GeneratorOptimizer = RmsProp 5e-5; NCritic = 5
-          Warmup = OfficialWarmup(100, 25, 500) }
+          Warmup = OfficialWarmup(100, 25, 500)
+          Source = None }
     Assert.Equal<int list>([ 100; 100; 5; 5; 100; 5 ], [ 0; 24; 25; 499; 500; 501 ] |> List.map (criticIterations v))
     Assert.Equal<int list>([ 5; 5 ], [ 0; 500 ] |> List.map (criticIterations { v with Warmup = NoWarmup }))
 
@@ -96,7 +97,7 @@ let ``repeated training steps do not leak tensors`` () =
     use images = imagesTensor digits (Array.init 100 id) (torch.device "cpu")
     let v =
         { CriticNormalization = NoNormalization; CriticOptimizer = Adam(1e-4, 0.5, 0.9); Constraint = GradientPenalty(10.0, GradientPenalty.TwoSided)
-          GeneratorNormalization = NoNormalization; GeneratorOptimizer = Adam(1e-4, 0.5, 0.9); NCritic = 2; Warmup = NoWarmup }
+          GeneratorNormalization = NoNormalization; GeneratorOptimizer = Adam(1e-4, 0.5, 0.9); NCritic = 2; Warmup = NoWarmup; Source = None }
     use training = new Training(v, { Dim = 2; Latent = 8; BatchSize = 10 }, torch.device "cpu", images, 1L, 0)
     for t in 0 .. 2 do training.Step t |> ignore
     let live () = DisposeScopeManager.Statistics.ThreadTotalLiveCount

@@ -20,10 +20,11 @@ let private decode (decoder: Json.Decoder<'S>) (id: string) : 'S =
     | Ok settings -> settings
     | Error errors -> failwithf "%s does not decode: %A" id errors
 
-let private options (scale: Scale) (seeds: int) : RunOptions =
-    { Scale = scale; Seeds = seeds; Device = "cpu"; Resources = NoResources() :> IResources }
+/// The run the template would hand an experiment: `count` seeds from the manifest's `seed`, on the CPU.
+let private context (seed: int) (scale: Scale) (count: int) : RunContext =
+    { Scale = scale; Seeds = Experiment.seedsFor seed 0 count; Device = TorchSharp.torch.CPU; Resources = NoResources() }
 
-let private verdicts (result: ExperimentResult) =
+let private verdicts (result: Findings) =
     result.Claims |> List.map (fun c -> c.Spec.Id, c.Verdict.Name) |> Map.ofList
 
 let private unitResult (key: string) (scalars: (string * float) list) (vectors: (string * float[]) list) : UnitResult =
@@ -41,10 +42,10 @@ module private ParallelLines =
     let run (earthMover: int64 -> float -> float) (untrainedEarthMover: int64 -> float -> float) =
         let s = settings.Force()
         let scale = s.Scales[Quick]
-        let seeds = Experiment.seedsFor s.Seed scale.Seeds 0
+        let run = context s.Seed Quick scale.Seeds
         let thetas = thetaGrid s.ThetaMax scale.Thetas
         let results =
-            [ for seed in seeds do
+            [ for seed in run.Seeds do
                   for k in 0 .. thetas.Length - 1 ->
                       let t = thetas[k]
                       unitResult (unitKey seed k)
@@ -54,7 +55,7 @@ module private ParallelLines =
                             "untrainedEarthMover", untrainedEarthMover seed t
                             "untrainedJensenShannon", 0.0 ]
                           [] ]
-        assemble s Quick seeds thetas results
+        assemble s run results
 
 [<Fact>]
 let ``parallel-lines: trained networks at the closed forms against untrained ones reproduce every claim`` () =
@@ -102,7 +103,7 @@ module private DiscriminatorVsCritic =
     /// the generated mode) after training and before.
     let run (trained: string -> float * float) (untrained: string -> float * float) =
         let s = settings.Force()
-        let o = options Smoke 10
+        let o = context s.Seed Smoke 10
         let points = s.Scales[Smoke].GridPoints
         let measurements =
             [ for seed in Experiment.seedsFor s.Seed s.Scales[Smoke].Seeds 10 do
@@ -163,7 +164,7 @@ module private VanishingGradients =
                       unitResult (unitKey seed learner) []
                           [ for l in lossesOf learner -> $"curve-{l}", curve learner.Id l |> Array.mapi (fun i v -> if i = 0 then v else v * jitter)
                             yield "meanFakeOutput", [| 0.5; 0.1; 0.01 |] ] ]
-        assemble s (options Smoke 10) measurements
+        assemble s (context s.Seed Smoke 10) measurements
 
     // The published run's shape (results/vanishing-gradients): minimax falls by more than two orders of
     // magnitude, non-saturating stays at its peak, the clipped critic rises, the penalised one falls by
@@ -229,7 +230,7 @@ module private MeaningfulLoss =
                               [ "estimate", Array.init scale.GeneratorIterations (fun i -> estimate t.Id (float (i + 1)))
                                 "loggedIterations", logged
                                 "earthMover", logged |> Array.map w1 ] ]
-        assemble s (options Quick 10) measurements
+        assemble s (context s.Seed Quick 10) measurements
 
 [<Fact>]
 let ``meaningful-loss-curves: when W1 falls steadily the clock passes too and the tracking claims are uninformative`` () =

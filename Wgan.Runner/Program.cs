@@ -57,6 +57,7 @@ public static class Program
                 DistanceCommand distance => Distance.Execute(distance, stdout),
                 MergeCommand merge => Merge.Execute(merge, args, stdout, stderr),
                 VerifyCommand verify => Verify.Execute(verify, stdout, stderr),
+                IndexCommand index => IndexResults.Execute(index, stdout),
                 BenchCommand bench => Bench.Execute(bench, args, stdout, stderr),
                 MnistCommand mnist => MnistCommandRunner.Execute(mnist, stdout, stderr),
                 _ => throw new InvalidOperationException($"unhandled command {command.GetType().Name}"),

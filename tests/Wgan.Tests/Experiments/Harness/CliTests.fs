@@ -219,3 +219,38 @@ let ``distance rejects a missing file`` () =
     let r = cli [ "distance"; "--p"; "/no/p.csv"; "--q"; "/no/q.csv"; "--metric"; "em" ]
     Assert.Equal(2, r.Exit)
     Assert.Contains("/no/p.csv: no such file", r.Err)
+
+// ---- index: the results folder's README.md rebuilt from its result.json files. ----
+
+[<Fact>]
+let ``index of a missing folder exits 2 and names it`` () =
+    let missing = Path.Combine(tempFolder (), "nowhere")
+    let r = cli [ "index"; "--out"; missing ]
+    Assert.Equal(2, r.Exit)
+    Assert.Contains("nowhere: no such folder", r.Err)
+    Assert.False(Directory.Exists missing)
+
+[<Fact>]
+let ``index of a folder without results exits 2 and writes nothing`` () =
+    let dir = tempFolder ()
+    let r = cli [ "index"; "--out"; dir ]
+    Assert.Equal(2, r.Exit)
+    Assert.Contains("no published result", r.Err)
+    Assert.Empty(Directory.GetFiles dir)
+
+[<Fact>]
+let ``the committed results index is what index builds from the committed results`` () =
+    // Every result.json under results/, nested publication folders included, copied alone: the index that
+    // `index` builds from them must be the committed results/README.md, so a publication into a nested folder
+    // cannot leave the suite's index behind.
+    let results = Path.Combine(Path.GetDirectoryName(TestSupport.experimentsFolder.Force()), "results")
+    let out = tempFolder ()
+    let files = Directory.GetFiles(results, "result.json", SearchOption.AllDirectories)
+    for file in files do
+        let target = Path.Combine(out, Path.GetRelativePath(results, file))
+        Directory.CreateDirectory(Path.GetDirectoryName target) |> ignore
+        File.Copy(file, target)
+    let r = cli [ "index"; "--out"; out ]
+    Assert.True((r.Exit = 0), r.Err)
+    Assert.Contains($"{files.Length} published result(s) indexed", r.Out)
+    Assert.Equal(File.ReadAllText(Path.Combine(results, "README.md")), File.ReadAllText(Path.Combine(out, "README.md")))

@@ -267,21 +267,8 @@ let trainWganLogged
     let rows, stopped = TrainingLoop.runWith checkpoints checkpointEvery objects TrainingLoop.LoopCounters.None iterations before iteration
     rows, defaultArg stopped ""
 
-/// `trainWganLogged` without logging: returns "" or why training stopped.
-let trainWgan
-    (checkpoints: UnitCheckpoints)
-    (checkpointEvery: int)
-    (critic: Mlp)
-    (generatorNetwork: Mlp)
-    (setting: TrainingSetting)
-    (dataset: ToyDataset)
-    (noiseDimension: int)
-    (batchSize: int)
-    (nCritic: int)
-    (iterations: int)
-    (device: torch.Device)
-    (generator: torch.Generator)
-    : string =
+/// `trainWganLogged` without logging (the same arguments, in the same order): returns "" or why training stopped.
+let trainWgan checkpoints checkpointEvery critic generatorNetwork setting dataset noiseDimension batchSize nCritic iterations device generator : string =
     trainWganLogged checkpoints checkpointEvery critic generatorNetwork setting dataset noiseDimension batchSize nCritic iterations device generator
         (fun () -> []) (fun _ -> Ok [])
     |> snd

@@ -105,3 +105,37 @@ let ``repeated training steps do not leak tensors`` () =
     for t in 3 .. 12 do training.Step t |> ignore
     // Optimiser state is created on the first steps; afterwards every step frees what it made.
     Assert.Equal(before, live ())
+
+let private decodeVariant (kind: VariantKind) (json: string) =
+    use document = System.Text.Json.JsonDocument.Parse json
+    variant kind "$.wganClip" (document.RootElement.Clone())
+
+let private clipVariantJson (optimizer: string) (extra: string) =
+    $"""{{ "critic": {{ "normalization": "batch", "optimizer": {{ "kind": "{optimizer}", "learningRate": 0.00005 }},
+                    "constraint": {{ "kind": "weight-clipping", "bound": 0.01, "timing": "after-step" }} }},
+         "generator": {{ "normalization": "batch", "optimizer": {{ "kind": "{optimizer}", "learningRate": 0.00005 }} }},
+         "nCritic": 5, "warmup": {{ "kind": "official-wgan", "criticSteps": 100, "firstGeneratorIterations": 25, "every": 500 }}{extra} }}"""
+
+[<Fact>]
+let ``a variant's source is decoded, printed in its description, and optional`` () =
+    match decodeVariant WeightClippingVariant (clipVariantJson "tf-rmsprop" ", \"source\": \"gan_mnist.py, MODE = 'wgan'\"") with
+    | Ok v ->
+        Assert.Equal(Some "gan_mnist.py, MODE = 'wgan'", v.Source)
+        Assert.Equal(OfficialWarmup(100, 25, 500), v.Warmup)
+        Assert.Equal(TfRmsProp 5e-5, v.CriticOptimizer)
+        Assert.EndsWith("100 critic iterations for the first 25 generator iterations and every 500th (source: gan_mnist.py, MODE = 'wgan')", describe v)
+        // TensorFlow's RMSProp needs no caveat; PyTorch's does.
+        Assert.Equal("", rmsPropCaveat v)
+    | Error e -> failwithf "%A" e
+    match decodeVariant WeightClippingVariant (clipVariantJson "rmsprop" "") with
+    | Ok v ->
+        Assert.Equal(None, v.Source)
+        Assert.EndsWith("every 500th", describe v)
+        Assert.StartsWith(" RMSProp is PyTorch's", rmsPropCaveat v)
+    | Error e -> failwithf "%A" e
+
+[<Fact>]
+let ``an empty source is rejected with its path`` () =
+    match decodeVariant WeightClippingVariant (clipVariantJson "tf-rmsprop" ", \"source\": \"\"") with
+    | Ok _ -> failwith "an empty source was accepted"
+    | Error errors -> Assert.Contains(errors, fun e -> e.Path = "$.wganClip.source")

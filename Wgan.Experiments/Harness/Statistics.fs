@@ -6,12 +6,8 @@ open MathNet.Numerics.Distributions
 
 let mean (xs: float[]) = if xs.Length = 0 then nan else Array.average xs
 
-/// The median (the mean of the middle two for an even count); NaN for no values.
-let median (xs: float[]) =
-    if xs.Length = 0 then nan
-    else
-        let s = Array.sort xs
-        if s.Length % 2 = 1 then s[s.Length / 2] else 0.5 * (s[s.Length / 2 - 1] + s[s.Length / 2])
+/// The median (the mean of the middle two for an even count): the core's `Plateau.median`, with NaN for no values.
+let median (xs: float[]) = if xs.Length = 0 then nan else Wgan.Core.Plateau.median xs
 
 /// The q-quantile of `xs` by linear interpolation between order statistics (q in [0, 1]).
 let quantile (q: float) (xs: float[]) =

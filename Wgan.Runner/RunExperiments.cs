@@ -127,15 +127,21 @@ public static class RunExperiments
             }
             var units = jobs.Sum(j => j.plan.UnitKeys.Length);
             int[] UnitsDone() => jobs.Select(j => Enumerable.Range(0, j.plan.UnitKeys.Length).Count(j.work.HasUnit)).ToArray();
+            // The units that workers are running, with the fraction each last wrote (units not started write none).
+            (string, double)[] InProgress() =>
+                [.. jobs.SelectMany(j => Enumerable.Range(0, j.plan.UnitKeys.Length)
+                    .Where(i => !j.work.HasUnit(i))
+                    .Select(i => ($"{j.manifest.Experiment.Id}/{j.plan.UnitKeys[i]}", j.work.ReadProgress(i)))
+                    .Where(u => u.Item2 > 0))];
             using var progress = new RunProgress(jobs.Select(j => (j.manifest.Experiment.Id, j.plan.UnitKeys.Length)).ToArray(), UnitsDone(), stderr);
             progress.WriteLine($"{jobs.Length} experiment(s), {units} units: {run.Jobs} worker processes with {run.Threads} thread(s) each");
             var workerArgs = WorkerArguments(args);
             var workers = Enumerable.Range(0, run.Jobs)
                 .Select(k => StartSelf([.. workerArgs, "--worker", k.ToString(System.Globalization.CultureInfo.InvariantCulture)], progress.WriteLine)).ToArray();
             while (workers.Any(p => !p.WaitForExit(TimeSpan.FromMilliseconds(500))))
-                progress.ReportRun(UnitsDone());
+                progress.ReportRun(UnitsDone(), InProgress());
             foreach (var process in workers) process.WaitForExit();
-            progress.ReportRun(UnitsDone());
+            progress.ReportRun(UnitsDone(), []);
             var failed = workers.Select((p, k) => (k, code: p.ExitCode)).Where(w => w.code != Program.Done).ToArray();
             if (failed.Length > 0)
             {
@@ -179,7 +185,8 @@ public static class RunExperiments
                 using var unitLock = work.TryLock($"unit-{index}");
                 if (unitLock is null || work.HasUnit(index)) continue;
                 var clock = Stopwatch.StartNew();
-                var result = plan.RunUnit(index, () => work.ReadState(index)!, state => work.WriteState(index, state));
+                var result = plan.RunUnit(index, () => work.ReadState(index)!, state => work.WriteState(index, state),
+                    Throttled(fraction => work.WriteProgress(index, fraction), ProgressEvery));
                 work.WriteUnit(index, result, clock.Elapsed.TotalSeconds);
                 progress.Report(0, Enumerable.Range(0, total).Count(work.HasUnit), plan.UnitDescriptions[index], 1);
             }
@@ -238,6 +245,24 @@ public static class RunExperiments
         return process;
     }
 
+    /// <summary>How often a running unit's progress is passed on (to its progress file or to the display).</summary>
+    static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(5);
+
+    /// <summary>A unit's progress callback that passes on its first fraction and then at most one per
+    /// <paramref name="every"/>.</summary>
+    public static Action<double> Throttled(Action<double> pass, TimeSpan every)
+    {
+        var clock = Stopwatch.StartNew();
+        TimeSpan? last = null;
+        return fraction =>
+        {
+            var now = clock.Elapsed;
+            if (last is { } l && now - l < every) return;
+            last = now;
+            pass(fraction);
+        };
+    }
+
     /// <summary>Runs the units not yet checkpointed, saving each result as soon as it is known.</summary>
     static void RunUnits(ExperimentRun plan, int[] units, WorkFolder work, RunProgress progress, int experiment)
     {
@@ -248,7 +273,8 @@ public static class RunExperiments
             if (!reused)
             {
                 var clock = Stopwatch.StartNew();
-                var result = plan.RunUnit(index, () => work.ReadState(index)!, state => work.WriteState(index, state));
+                var result = plan.RunUnit(index, () => work.ReadState(index)!, state => work.WriteState(index, state),
+                    Throttled(fraction => progress.ReportRunning(experiment, plan.UnitKeys[index], fraction), ProgressEvery));
                 work.WriteUnit(index, result, clock.Elapsed.TotalSeconds);
             }
             done++;

@@ -7,8 +7,10 @@ namespace Wgan.Runner;
 
 /// <summary>
 /// Progress of a whole <c>run</c>: units done across every experiment, the unit in progress, the time elapsed and an
-/// estimate of the time left for the whole run (from the units finished in this process, so units reused from
-/// checkpoints do not make the estimate optimistic). On a terminal it is a live display (Spectre.Console: one bar for
+/// estimate of the time left for the whole run (from the work done in this process: finished units and the fractions
+/// that units in progress report, each counted from the first fraction this process heard of it, so units and
+/// training resumed from checkpoints do not make the estimate optimistic; before any unit reports, the estimate is
+/// unknown). On a terminal it is a live display (Spectre.Console: one bar for
 /// the run, one per experiment); when standard error is redirected (CI, Slurm logs, a file) it prints plain lines.
 /// </summary>
 public sealed class RunProgress : IDisposable
@@ -25,6 +27,9 @@ public sealed class RunProgress : IDisposable
     readonly Thread? liveThread;
     readonly ManualResetEventSlim finished = new(false);
     readonly List<string> heldLines = [];
+    // Units in progress: the fraction each reported last, and the first this process heard.
+    readonly Dictionary<string, double> running = [];
+    readonly Dictionary<string, double> firstHeard = [];
     int computed;
     TimeSpan lastPrinted = TimeSpan.FromSeconds(-10);
 
@@ -84,6 +89,7 @@ public sealed class RunProgress : IDisposable
         {
             done[experiment] = unitsDone;
             computed += computedHere;
+            running.Clear();
             if (live is not null)
             {
                 liveTasks[experiment].Value = unitsDone;
@@ -111,24 +117,68 @@ public sealed class RunProgress : IDisposable
     }
 
     /// <summary>The run's totals as one phrase: units done, elapsed, estimated time left.</summary>
-    string Summary(TimeSpan now, int all)
+    string Summary(TimeSpan now, int all) =>
+        // Work done by this process, in units: finished units and what running units did since first heard of.
+        Summary(now, total, all, running.Values.Sum(), computed + running.Sum(r => Math.Max(0, r.Value - firstHeard[r.Key])));
+
+    /// <summary>The totals of a run of <paramref name="total"/> units as one phrase: <paramref name="done"/> finished,
+    /// <paramref name="inProgress"/> units' worth done by the units still running, and the time left at the rate of
+    /// <paramref name="computedHere"/> units' worth of work in <paramref name="elapsed"/> ("unknown" before any).</summary>
+    public static string Summary(TimeSpan elapsed, int total, int done, double inProgress, double computedHere)
     {
-        var left = computed > 0 && all < total ? Duration(TimeSpan.FromSeconds(now.TotalSeconds / computed * (total - all))) : all >= total ? "0 s" : "unknown";
-        return $"run {all}/{total} units ({(total == 0 ? 100 : 100.0 * all / total).ToString("F0", CultureInfo.InvariantCulture)}%), {Duration(now)} elapsed, ~{left} left";
+        var left = done >= total ? "0 s"
+            : computedHere > 0.001 ? Duration(TimeSpan.FromSeconds(elapsed.TotalSeconds / computedHere * Math.Max(0, total - done - inProgress)))
+            : "unknown";
+        var percent = total == 0 ? 100 : 100.0 * Math.Min(total, done + inProgress) / total;
+        return $"run {done}/{total} units ({percent.ToString("F0", CultureInfo.InvariantCulture)}%), {Duration(elapsed)} elapsed, ~{left} left";
     }
 
-    /// <summary>A plain progress line of the whole run now (used while waiting for worker processes).</summary>
-    public void ReportRun(int[] unitsDone)
+    /// <summary>Replaces the units in progress and the fraction of each done (keys name units uniquely).</summary>
+    void SetRunning(IEnumerable<(string Unit, double Fraction)> units)
+    {
+        running.Clear();
+        foreach (var (unit, fraction) in units)
+        {
+            var f = double.IsFinite(fraction) ? Math.Clamp(fraction, 0, 1) : 0;
+            running[unit] = f;
+            firstHeard.TryAdd(unit, f);
+        }
+    }
+
+    /// <summary>The unit <paramref name="unitKey"/> of experiment <paramref name="experiment"/>, which this process is
+    /// running, has done <paramref name="fraction"/> of its work (in-process runs: one unit at a time).</summary>
+    public void ReportRunning(int experiment, string unitKey, double fraction)
+    {
+        lock (gate)
+        {
+            var unit = $"{experiments[experiment].Id}/{unitKey}";
+            SetRunning([(unit, fraction)]);
+            if (live is not null)
+            {
+                liveTotal!.Value = done.Sum() + running.Values.Sum();
+                return;
+            }
+            var now = clock.Elapsed;
+            if (now - lastPrinted < TimeSpan.FromSeconds(10)) return;
+            lastPrinted = now;
+            stderr.WriteLine($"[run] {unit} {(100 * running[unit]).ToString("F0", CultureInfo.InvariantCulture)}%; {Summary(now, done.Sum())}");
+        }
+    }
+
+    /// <summary>A plain progress line of the whole run now (used while waiting for worker processes): the units done
+    /// per experiment and the units in progress with the fraction of each done (keys name units uniquely).</summary>
+    public void ReportRun(int[] unitsDone, IReadOnlyList<(string Unit, double Fraction)> inProgress)
     {
         lock (gate)
         {
             var before = done.Sum();
             Array.Copy(unitsDone, done, done.Length);
             computed += Math.Max(0, done.Sum() - before);
+            SetRunning(inProgress);
             if (live is not null)
             {
                 for (var i = 0; i < done.Length; i++) liveTasks[i].Value = done[i];
-                liveTotal!.Value = done.Sum();
+                liveTotal!.Value = done.Sum() + running.Values.Sum();
                 return;
             }
             var now = clock.Elapsed;

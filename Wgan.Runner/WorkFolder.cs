@@ -57,6 +57,25 @@ public sealed class WorkFolder
     string UnitPath(int index) => System.IO.Path.Combine(Path, $"unit-{index:D6}.json");
     string SecondsPath(int index) => System.IO.Path.Combine(Path, $"unit-{index:D6}.seconds");
     string StatePath(int index) => System.IO.Path.Combine(Path, $"unit-{index:D6}.state");
+    string ProgressPath(int index) => System.IO.Path.Combine(Path, $"unit-{index:D6}.progress");
+
+    /// <summary>How far a unit in progress is, as its worker last wrote it (a fraction in [0, 1]); 0 when it has not
+    /// written one or the file cannot be read (it is for display only).</summary>
+    public double ReadProgress(int index)
+    {
+        try
+        {
+            return File.Exists(ProgressPath(index))
+                && double.TryParse(File.ReadAllText(ProgressPath(index)), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var f)
+                && double.IsFinite(f)
+                ? Math.Clamp(f, 0, 1) : 0;
+        }
+        catch (IOException) { return 0; }
+    }
+
+    /// <summary>Records how far unit <paramref name="index"/> is (atomically, for <see cref="ReadProgress"/>).</summary>
+    public void WriteProgress(int index, double fraction) =>
+        AtomicOutput.WriteText(ProgressPath(index), Math.Clamp(fraction, 0, 1).ToString("R", System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>The training state a unit saved before it was interrupted, or null.</summary>
     public byte[]? ReadState(int index) => File.Exists(StatePath(index)) ? File.ReadAllBytes(StatePath(index)) : null;
@@ -171,6 +190,7 @@ public sealed class WorkFolder
         AtomicOutput.WriteText(SecondsPath(index), seconds.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
         AtomicOutput.WriteText(UnitPath(index), UnitStore.toJson(result));
         File.Delete(StatePath(index));
+        File.Delete(ProgressPath(index));
     }
 
     /// <summary>Deletes the results of the given units (a shard's --force).</summary>
@@ -181,6 +201,7 @@ public sealed class WorkFolder
             File.Delete(UnitPath(i));
             File.Delete(SecondsPath(i));
             File.Delete(StatePath(i));
+            File.Delete(ProgressPath(i));
         }
     }
 

@@ -47,13 +47,16 @@ type UnitResult =
 
 /// Where a long unit keeps its training state (TrainingState bytes) so that a killed run resumes it
 /// mid-way: `Load` gives the last saved state of this unit, if any; `Save` replaces it (atomically).
-/// How often to save is the experiment's choice, from its manifest.
+/// How often to save is the experiment's choice, from its manifest. `Progress` hears how far the unit is,
+/// as a fraction in [0, 1], as often as the unit likes (the runner shows it and estimates the time left
+/// from it; no result depends on it).
 type UnitCheckpoints =
     { Load: unit -> byte[] option
-      Save: byte[] -> unit }
+      Save: byte[] -> unit
+      Progress: float -> unit }
 
     /// No checkpoints: the unit runs from its start to its end.
-    static member None = { Load = (fun () -> None); Save = ignore }
+    static member None = { Load = (fun () -> None); Save = ignore; Progress = ignore }
 
 /// An independent unit of an experiment's work (typically one seed x one configuration). Its result depends
 /// only on the manifest, the options and its key, never on which other units ran, where, or in which order.

@@ -45,8 +45,11 @@ and [<Sealed>] ExperimentRun internal (plan: Plan) =
     member _.UnitDescriptions: string[] = units |> Array.map (fun u -> u.Description)
     /// Runs unit `index` (its result depends only on the manifest, the options and the unit), resuming
     /// from `loadState()` when it returns bytes and handing its training state to `saveState` as it goes.
-    member _.RunUnit(index: int, loadState: Func<byte[]>, saveState: Action<byte[]>) : UnitResult =
-        units[index].Run { Load = (fun () -> Option.ofObj (loadState.Invoke())); Save = saveState.Invoke }
+    member this.RunUnit(index: int, loadState: Func<byte[]>, saveState: Action<byte[]>) : UnitResult =
+        this.RunUnit(index, loadState, saveState, Action<float>(ignore))
+    /// As above, telling `progress` how far the unit is (a fraction in [0, 1]) as it goes.
+    member _.RunUnit(index: int, loadState: Func<byte[]>, saveState: Action<byte[]>, progress: Action<float>) : UnitResult =
+        units[index].Run { Load = (fun () -> Option.ofObj (loadState.Invoke())); Save = saveState.Invoke; Progress = progress.Invoke }
     /// The experiment's result from every unit's result (in any order; matched by key).
     member _.Assemble(results: Collections.Generic.IReadOnlyList<UnitResult>) : ExperimentResult =
         let byKey = results |> Seq.map (fun r -> r.Key, r) |> dict

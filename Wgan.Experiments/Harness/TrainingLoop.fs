@@ -24,6 +24,7 @@ type LoopCounters =
 /// Runs iterations 1 .. `total` as `run` does, with more to keep and to log: `counters` is saved with every
 /// checkpoint and restored from it; `before ()` runs first when the loop starts afresh (not when it resumes),
 /// e.g. a measurement before training, and its rows are logged first; each iteration may log several rows.
+/// After each iteration k the unit's progress is k / total (a loop is taken to be the unit's work).
 let runWith
     (checkpoints: UnitCheckpoints)
     (every: int)
@@ -51,6 +52,7 @@ let runWith
             | Error reason -> Some reason
             | Ok logged ->
                 rows.AddRange logged
+                checkpoints.Progress(float k / float total)
                 if every > 0 && k % every = 0 && k < total then
                     checkpoints.Save(
                         TrainingState.save objects.Networks objects.Optimizers objects.Generators

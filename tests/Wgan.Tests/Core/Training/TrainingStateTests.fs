@@ -77,11 +77,15 @@ let ``a training loop killed after a checkpoint resumes to the same rows`` () =
     let mutable saves = 0
     let crashing: Wgan.Experiments.UnitCheckpoints =
         { Load = (fun () -> None)
-          Save = fun bytes -> saved <- Some bytes; saves <- saves + 1; if saves = 2 then failwith "killed" }
+          Save = (fun bytes -> saved <- Some bytes; saves <- saves + 1; if saves = 2 then failwith "killed")
+          Progress = ignore }
     let firstObjects, firstIteration = build 1UL
     Assert.Throws<exn>(fun () -> Wgan.Experiments.TrainingLoop.run crashing 7 firstObjects 30 firstIteration |> ignore) |> ignore
     let resumedObjects, resumedIteration = build 555UL
-    let resuming: Wgan.Experiments.UnitCheckpoints = { Load = (fun () -> saved); Save = ignore }
+    let heard = ResizeArray<float>()
+    let resuming: Wgan.Experiments.UnitCheckpoints = { Load = (fun () -> saved); Save = ignore; Progress = heard.Add }
     let resumed, stopped = Wgan.Experiments.TrainingLoop.run resuming 7 resumedObjects 30 resumedIteration
     Assert.True(stopped.IsNone)
     Assert.Equal<float[][]>(straight, resumed)
+    // The unit's progress: iteration k of 30 after each iteration, from the one after the checkpoint (14) on.
+    Assert.Equal<float list>([ for k in 15..30 -> float k / 30.0 ], List.ofSeq heard)

@@ -29,3 +29,51 @@ let ``durations read as seconds, minutes or hours`` () =
 [<Fact>]
 let ``a string writer is never taken for a terminal`` () =
     Assert.False(RunProgress.IsTerminal(new StringWriter()))
+
+[<Fact>]
+let ``the time left comes from the work done here, finished units and fractions of running ones alike`` () =
+    // 4 units, none finished, half of one done in 60 s: 3.5 units' worth left at 120 s a unit.
+    Assert.Equal("run 0/4 units (12%), 1 min 0 s elapsed, ~7 min 0 s left", RunProgress.Summary(TimeSpan.FromSeconds 60.0, 4, 0, 0.5, 0.5))
+    // Nothing done here yet (a unit resumed at half-way has not moved): the estimate is unknown, not optimistic.
+    Assert.Equal("run 0/4 units (12%), 10 s elapsed, ~unknown left", RunProgress.Summary(TimeSpan.FromSeconds 10.0, 4, 0, 0.5, 0.0))
+    Assert.Equal("run 4/4 units (100%), 10 s elapsed, ~0 s left", RunProgress.Summary(TimeSpan.FromSeconds 10.0, 4, 4, 0.0, 4.0))
+
+[<Fact>]
+let ``a running unit's fraction counts from the first one heard, so resumed work is not taken as done here`` () =
+    use writer = new StringWriter()
+    (use progress = new RunProgress([| struct ("a", 4) |], [| 0 |], writer)
+     // The first line of a worker run: a unit resumed from a checkpoint at half-way.
+     progress.ReportRun([| 0 |], [| struct ("a/seed-1", 0.5) |]))
+    let lines = writer.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
+    Assert.StartsWith("[run] run 0/4 units (12%), ", lines[1])
+    Assert.EndsWith("~unknown left", lines[1])
+
+[<Fact>]
+let ``a unit's progress is passed on at once and then at most once per interval`` () =
+    let passed = ResizeArray<float>()
+    let report = Wgan.Runner.RunExperiments.Throttled(Action<float>(passed.Add), TimeSpan.FromHours 1.0)
+    for f in [ 0.1; 0.2; 0.3 ] do report.Invoke f
+    Assert.Equal<float list>([ 0.1 ], List.ofSeq passed)
+    let every = Wgan.Runner.RunExperiments.Throttled(Action<float>(passed.Add), TimeSpan.Zero)
+    for f in [ 0.4; 0.5 ] do every.Invoke f
+    Assert.Equal<float list>([ 0.1; 0.4; 0.5 ], List.ofSeq passed)
+
+[<Fact>]
+let ``a unit's progress file reads back clamped, and as 0 when missing or unreadable; a finished unit drops it`` () =
+    let folder = Path.Combine(Path.GetTempPath(), $"wgan-progress-{Guid.NewGuid():N}")
+    try
+        let work = WorkFolder.For(folder, "e")
+        Directory.CreateDirectory(work.Path) |> ignore
+        Assert.Equal(0.0, work.ReadProgress 3)
+        work.WriteProgress(3, 0.25)
+        Assert.Equal(0.25, work.ReadProgress 3)
+        work.WriteProgress(3, 7.0)
+        Assert.Equal(1.0, work.ReadProgress 3)
+        File.WriteAllText(Path.Combine(work.Path, "unit-000003.progress"), "not a number")
+        Assert.Equal(0.0, work.ReadProgress 3)
+        work.WriteProgress(3, 0.5)
+        work.WriteUnit(3, Wgan.Experiments.Experiment.scalarsOnly "k" [ "x", 1.0 ], 1.0)
+        Assert.False(File.Exists(Path.Combine(work.Path, "unit-000003.progress")))
+        Assert.Equal(0.0, work.ReadProgress 3)
+    finally
+        if Directory.Exists folder then Directory.Delete(folder, true)

@@ -126,22 +126,32 @@ public static class RunExperiments
                 work.Claim(Identity(run, manifest, plan), manifest.Text);
             }
             var units = jobs.Sum(j => j.plan.UnitKeys.Length);
-            int[] UnitsDone() => jobs.Select(j => Enumerable.Range(0, j.plan.UnitKeys.Length).Count(j.work.HasUnit)).ToArray();
-            // The units that workers are running, with the fraction each last wrote (units not started write none).
-            (string, double)[] InProgress() =>
-                [.. jobs.SelectMany(j => Enumerable.Range(0, j.plan.UnitKeys.Length)
-                    .Where(i => !j.work.HasUnit(i))
-                    .Select(i => ($"{j.manifest.Experiment.Id}/{j.plan.UnitKeys[i]}", j.work.ReadProgress(i)))
-                    .Where(u => u.Item2 > 0))];
-            using var progress = new RunProgress(jobs.Select(j => (j.manifest.Experiment.Id, j.plan.UnitKeys.Length)).ToArray(), UnitsDone(), stderr);
+            // One look at every unit: the units done per experiment, and the units that workers are running with the
+            // fraction each last wrote (units not started have written none).
+            (int[] Done, (string, double)[] Running) Status()
+            {
+                var done = new int[jobs.Length];
+                var running = new List<(string, double)>();
+                for (var j = 0; j < jobs.Length; j++)
+                    for (var i = 0; i < jobs[j].plan.UnitKeys.Length; i++)
+                    {
+                        if (jobs[j].work.HasUnit(i)) done[j]++;
+                        else if (jobs[j].work.ReadProgress(i) is var f and > 0) running.Add(($"{jobs[j].manifest.Experiment.Id}/{jobs[j].plan.UnitKeys[i]}", f));
+                    }
+                return (done, [.. running]);
+            }
+            using var progress = new RunProgress(jobs.Select(j => (j.manifest.Experiment.Id, j.plan.UnitKeys.Length)).ToArray(), Status().Done, stderr);
             progress.WriteLine($"{jobs.Length} experiment(s), {units} units: {run.Jobs} worker processes with {run.Threads} thread(s) each");
             var workerArgs = WorkerArguments(args);
             var workers = Enumerable.Range(0, run.Jobs)
                 .Select(k => StartSelf([.. workerArgs, "--worker", k.ToString(System.Globalization.CultureInfo.InvariantCulture)], progress.WriteLine)).ToArray();
             while (workers.Any(p => !p.WaitForExit(TimeSpan.FromMilliseconds(500))))
-                progress.ReportRun(UnitsDone(), InProgress());
+            {
+                var (done, running) = Status();
+                progress.ReportRun(done, running);
+            }
             foreach (var process in workers) process.WaitForExit();
-            progress.ReportRun(UnitsDone(), []);
+            progress.ReportRun(Status().Done, []);
             var failed = workers.Select((p, k) => (k, code: p.ExitCode)).Where(w => w.code != Program.Done).ToArray();
             if (failed.Length > 0)
             {

@@ -68,6 +68,29 @@ let ``a report says what would settle each claim that did not reproduce`` () =
     let diverged = Claims.whatWouldSettle "quick" (Claims.evaluate (seeds [ nan; 1.5; 1.0 ]) (spec AtLeast 0.8))
     Assert.Contains("1 of 3 seeds gave no value", diverged.Value)
 
+[<Fact>]
+let ``more seeds are not offered when the control leans to the claimed side too`` () =
+    let claim = { spec AtLeast 0.8 with Control = ControlMetric("c", "the control") }
+    let settle treatment control =
+        let metrics =
+            List.zip treatment control
+            |> List.mapi (fun i (t, c) -> { Seed = int64 i; Values = readOnlyDict [ "m", t; "c", c ] })
+        let r = Claims.evaluate metrics claim
+        Assert.Equal(Inconclusive, r.Verdict)
+        (Claims.whatWouldSettle "quick" r).Value
+    // The treatment's interval reaches past 0.8 while the control clearly passes: at best uninformative.
+    let passing = settle [ 0.2; 1.5; 1.0 ] [ 0.95; 0.96; 0.97 ]
+    Assert.Contains("control already passes", passing)
+    Assert.Contains("mean 0.9600", passing)
+    Assert.DoesNotContain("--seeds", passing)
+    // The control is undecided but its mean is on the claimed side too.
+    let leaning = settle [ 0.2; 1.5; 1.0 ] [ 0.3; 1.4; 1.0 ]
+    Assert.Contains("most likely make the verdict *uninformative*", leaning)
+    Assert.DoesNotContain("--seeds", leaning)
+    // A control on the other side leaves the advice about seeds as it was.
+    let separated = settle [ 0.2; 1.5; 1.0 ] [ 0.1; 0.2; 0.15 ]
+    Assert.Contains("--seeds", separated)
+
 // ---------------------------------------------------------------------------------------------------
 // Decision rules and controls
 // ---------------------------------------------------------------------------------------------------

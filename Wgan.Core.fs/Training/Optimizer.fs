@@ -53,10 +53,11 @@ type Optimizer(spec: OptimizerSpec, parameters: Modules.Parameter list) =
     /// A floor for the square averages under the square root of the denominators, which leaves every update
     /// bit for bit as it is and keeps libtorch's sqrt off its slow path. libtorch's float32 sqrt is over ten
     /// times slower on zeros and subnormal numbers, and the square averages of weights whose gradient stays
-    /// zero (dead ReLU units) decay into that range. The denominator is sqrt(v) / sqrt(b) + eps (b: Adam's
-    /// second bias correction, 1 for RMSProp). Below v = b * 1e-32, sqrt(v) / sqrt(b) is under 1e-16, less
-    /// than half a unit in the last place of eps (float32 1e-8 has ulp 2^-50, about 8.9e-16), so the sum
-    /// rounds to eps whether v or the floor is used.
+    /// zero (dead ReLU units) decay into that range. The denominator is sqrt(v) / sqrt(b) + eps (b: PyTorch
+    /// Adam's second bias correction; 1 for RMSProp and for TensorFlow 1's Adam, which has none under the
+    /// root). Below v = b * 1e-32, sqrt(v) / sqrt(b) is under 1e-16, less than half a unit in the last place
+    /// of eps (float32 1e-8 has ulp 2^-50, about 8.9e-16), so the sum rounds to eps whether v or the floor is
+    /// used. (TensorFlow 1's RMSProp adds its epsilon, 1e-10, under the root, which keeps it off the slow path.)
     let sqrtFloor (biasCorrection: float) = biasCorrection * 1e-32
 
     /// The hyperparameters.
@@ -112,13 +113,15 @@ type Optimizer(spec: OptimizerSpec, parameters: Modules.Parameter list) =
             use oneMinusB2 = (1.0 - beta2).ToScalar()
             use eps = Epsilon.ToScalar()
             use minusStepSize = (-stepSize).ToScalar()
+            // TensorFlow's denominator sqrt(v) + eps has no bias correction under the root: the floor's b is 1.
+            use floor = (sqrtFloor 1.0).ToScalar()
             parameters |> List.iteri (fun i p ->
                 let g = p.grad
                 if not (isNull g) then
                     let first, second = moments[i][0], moments[i][1]
                     first.mul_(b1).add_(g, oneMinusB1) |> ignore
                     second.mul_(b2).addcmul_(g, g, oneMinusB2) |> ignore
-                    use denominator = second.sqrt().add_(eps, Scalars.one)
+                    use denominator = second.clamp_min(floor).sqrt_().add_(eps, Scalars.one)
                     p.addcdiv_(first, denominator, minusStepSize) |> ignore)
         | Adam (lr, beta1, beta2) ->
             let biasCorrection1 = 1.0 - beta1 ** float steps

@@ -38,8 +38,8 @@ let ``zero_grad clears the gradients`` () =
     optimizer.zero_grad()
     Assert.Equal<float[]>([| 0.0; 0.0; 0.0 |], values w.grad)
 
-/// One update of PyTorch's rule with the same float32 operations as the Optimizer but a plain square root (no
-/// floor): RMSProp, or Adam with its bias corrections. Updates `p` and `moments` in place.
+/// One update of an optimiser's rule with the same float32 operations as the Optimizer but a plain square root
+/// (no floor): PyTorch's RMSProp, PyTorch's Adam with its bias corrections, or TensorFlow 1's Adam. Updates `p` and `moments` in place.
 let private referenceStep (spec: OptimizerSpec) (step: int) (p: torch.Tensor) (g: torch.Tensor) (moments: torch.Tensor[]) =
     use eps = (1e-8).ToScalar()
     match spec with
@@ -59,9 +59,18 @@ let private referenceStep (spec: OptimizerSpec) (step: int) (p: torch.Tensor) (g
         moments[0].mul_(b1).add_(g, oneMinusB1) |> ignore
         moments[1].mul_(b2).addcmul_(g, g, oneMinusB2) |> ignore
         p.addcdiv_(moments[0], moments[1].sqrt().div_(sqrtBias2).add_(eps, Scalars.one), minusStepSize) |> ignore
+    | TfAdam (lr, beta1, beta2) ->
+        // TensorFlow 1's rule: the bias corrections folded into the step size, eps added to sqrt(v).
+        use b1 = beta1.ToScalar()
+        use oneMinusB1 = (1.0 - beta1).ToScalar()
+        use b2 = beta2.ToScalar()
+        use oneMinusB2 = (1.0 - beta2).ToScalar()
+        use minusStepSize = (-(lr * sqrt (1.0 - beta2 ** float step) / (1.0 - beta1 ** float step))).ToScalar()
+        moments[0].mul_(b1).add_(g, oneMinusB1) |> ignore
+        moments[1].mul_(b2).addcmul_(g, g, oneMinusB2) |> ignore
+        p.addcdiv_(moments[0], moments[1].sqrt().add_(eps, Scalars.one), minusStepSize) |> ignore
     | Sgd _
-    | TfRmsProp _
-    | TfAdam _ -> invalidArg (nameof spec) "the floor is only in PyTorch's RMSProp and Adam"
+    | TfRmsProp _ -> invalidArg (nameof spec) "the floor is only in PyTorch's RMSProp and Adam and TensorFlow 1's Adam"
 
 /// Float32 gradients whose squares are zero, subnormal, tiny or ordinary: the range where the floor applies and
 /// the range around it.
@@ -75,13 +84,15 @@ let private awkwardGradients (seed: int) (step: int) =
 [<InlineData("adam-0.9", 1)>]
 [<InlineData("adam-0.999", 2)>]
 [<InlineData("rmsprop", 3)>]
-let ``the square-root floor leaves every update bit for bit as PyTorch's rule gives it`` (name: string, seed: int) =
+[<InlineData("tf-adam", 4)>]
+let ``the square-root floor leaves every update bit for bit as the rule without it gives it`` (name: string, seed: int) =
     TestSupport.pinThreads ()
     use _ = torch.NewDisposeScope()
     let spec =
         match name with
         | "adam-0.9" -> Adam(1e-4, 0.5, 0.9)
         | "adam-0.999" -> Adam(1e-3, 0.9, 0.999)
+        | "tf-adam" -> TfAdam(1e-4, 0.5, 0.9)
         | _ -> RmsProp 5e-5
     // Starting at zero, every update shows in the parameter, however small it is.
     let w = torch.nn.Parameter(torch.zeros([| 832L |]))

@@ -39,7 +39,8 @@ let ``zero_grad clears the gradients`` () =
     Assert.Equal<float[]>([| 0.0; 0.0; 0.0 |], values w.grad)
 
 /// One update of an optimiser's rule with the same float32 operations as the Optimizer but a plain square root
-/// (no floor): PyTorch's RMSProp, PyTorch's Adam with its bias corrections, or TensorFlow 1's Adam. Updates `p` and `moments` in place.
+/// (no floor): PyTorch's RMSProp, PyTorch's Adam with its bias corrections, or TensorFlow 1's Adam. Updates `p`
+/// and `moments` in place.
 let private referenceStep (spec: OptimizerSpec) (step: int) (p: torch.Tensor) (g: torch.Tensor) (moments: torch.Tensor[]) =
     use eps = (1e-8).ToScalar()
     match spec with
@@ -70,7 +71,7 @@ let private referenceStep (spec: OptimizerSpec) (step: int) (p: torch.Tensor) (g
         moments[1].mul_(b2).addcmul_(g, g, oneMinusB2) |> ignore
         p.addcdiv_(moments[0], moments[1].sqrt().add_(eps, Scalars.one), minusStepSize) |> ignore
     | Sgd _
-    | TfRmsProp _ -> invalidArg (nameof spec) "the floor is only in PyTorch's RMSProp and Adam and TensorFlow 1's Adam"
+    | TfRmsProp _ -> invalidArg (nameof spec) "SGD and TensorFlow 1's RMSProp have no floor"
 
 /// Float32 gradients whose squares are zero, subnormal, tiny or ordinary: the range where the floor applies and
 /// the range around it.

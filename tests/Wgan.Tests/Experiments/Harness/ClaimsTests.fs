@@ -68,14 +68,23 @@ let ``a report says what would settle each claim that did not reproduce`` () =
     let diverged = Claims.whatWouldSettle "quick" (Claims.evaluate (seeds [ nan; 1.5; 1.0 ]) (spec AtLeast 0.8))
     Assert.Contains("1 of 3 seeds gave no value", diverged.Value)
 
+// ---------------------------------------------------------------------------------------------------
+// Decision rules and controls
+// ---------------------------------------------------------------------------------------------------
+
+let private withRule rule (s: ClaimSpec) = { s with Rule = rule }
+
+/// Seeds' values of a treatment metric "m" and a control metric "c".
+let private seedsWithControl (treatment: float list) (control: float list) =
+    List.zip treatment control
+    |> List.mapi (fun i (t, c) -> { Seed = int64 i; Values = readOnlyDict [ "m", t; "c", c ] })
+
+let private controlled (s: ClaimSpec) : ClaimSpec = { s with Control = ControlMetric("c", "the control") }
+
 [<Fact>]
 let ``more seeds are not offered when the control leans to the claimed side too`` () =
-    let claim = { spec AtLeast 0.8 with Control = ControlMetric("c", "the control") }
     let settle treatment control =
-        let metrics =
-            List.zip treatment control
-            |> List.mapi (fun i (t, c) -> { Seed = int64 i; Values = readOnlyDict [ "m", t; "c", c ] })
-        let r = Claims.evaluate metrics claim
+        let r = Claims.evaluate (seedsWithControl treatment control) (controlled (spec AtLeast 0.8))
         Assert.Equal(Inconclusive, r.Verdict)
         (Claims.whatWouldSettle "quick" r).Value
     // The treatment's interval reaches past 0.8 while the control clearly passes: at best uninformative.
@@ -90,19 +99,6 @@ let ``more seeds are not offered when the control leans to the claimed side too`
     // A control on the other side leaves the advice about seeds as it was.
     let separated = settle [ 0.2; 1.5; 1.0 ] [ 0.1; 0.2; 0.15 ]
     Assert.Contains("--seeds", separated)
-
-// ---------------------------------------------------------------------------------------------------
-// Decision rules and controls
-// ---------------------------------------------------------------------------------------------------
-
-let private withRule rule (s: ClaimSpec) = { s with Rule = rule }
-
-/// Seeds' values of a treatment metric "m" and a control metric "c".
-let private seedsWithControl (treatment: float list) (control: float list) =
-    List.zip treatment control
-    |> List.mapi (fun i (t, c) -> { Seed = int64 i; Values = readOnlyDict [ "m", t; "c", c ] })
-
-let private controlled (s: ClaimSpec) : ClaimSpec = { s with Control = ControlMetric("c", "the control") }
 
 [<Fact>]
 let ``sign-test p-values are binomial tails`` () =

@@ -127,7 +127,8 @@ let seedsForSignTest (limit: int) (alpha: float) (share: float) : int option =
 let whatWouldSettle (scale: string) (c: ClaimResult) : string option =
     let seeds = c.PerSeed.Length
     let finite = c.PerSeed |> Array.filter Double.IsFinite
-    let onClaimedSide = Double.IsFinite c.Mean && c.Spec.Comparison.Holds(c.Mean, c.Spec.Threshold)
+    let meanOnClaimedSide (m: Measurement) = Double.IsFinite m.Mean && c.Spec.Comparison.Holds(m.Mean, c.Spec.Threshold)
+    let onClaimedSide = meanOnClaimedSide c.Measured
     let largerScale =
         if scale = "paper" then "a GPU (a CUDA build, see README) to run more seeds at this scale"
         else "a larger scale (`--scale paper`, the papers' network sizes and training lengths; hours to days on a CPU, practical on a GPU)"
@@ -135,9 +136,7 @@ let whatWouldSettle (scale: string) (c: ClaimResult) : string option =
     let leansClaimed (m: Measurement) =
         match c.Spec.Rule with
         | SignTest _ -> 2 * m.SeedsAgreeing > m.PerSeed.Length
-        | _ -> Double.IsFinite m.Mean && c.Spec.Comparison.Holds(m.Mean, c.Spec.Threshold)
-    let controlLeansClaimed = c.Control |> Option.exists leansClaimed
-    let controlMean () = c.Control.Value.Mean.ToString("F4", Globalization.CultureInfo.InvariantCulture)
+        | _ -> meanOnClaimedSide m
     match c.Verdict, c.Spec.Rule with
     | Reproduced, _ -> None
     | Uninformative, _ ->
@@ -145,10 +144,13 @@ let whatWouldSettle (scale: string) (c: ClaimResult) : string option =
     | Inconclusive, _ when c.Measured.Verdict = Reproduced ->
         Some "the treatment passes, but the control neither passes nor clearly fails; more seeds for the control would decide whether the test separates them."
     // More seeds would not make such a claim *reproduced*: the control would pass along with the treatment.
-    | Inconclusive, _ when leansClaimed c.Measured && controlLeansClaimed && c.Control.Value.Verdict = Reproduced ->
-        Some $"the control already passes the same test (mean {controlMean ()}), so even a treatment that passed with more seeds would be *uninformative*: more seeds will not help; a metric or design that separates the two would."
-    | Inconclusive, _ when leansClaimed c.Measured && controlLeansClaimed ->
-        Some $"the control leans to the claimed side as well (mean {controlMean ()}), so more seeds would most likely make the verdict *uninformative*, not *reproduced*; a metric or design that separates the treatment from the control would settle it."
+    | Inconclusive, _ when leansClaimed c.Measured && c.Control |> Option.exists leansClaimed ->
+        let control = c.Control.Value
+        let mean = control.Mean.ToString("F4", Globalization.CultureInfo.InvariantCulture)
+        if control.Verdict = Reproduced then
+            Some $"the control already passes the same test (mean {mean}), so even a treatment that passed with more seeds would be *uninformative*: more seeds will not help; a metric or design that separates the two would."
+        else
+            Some $"the control leans to the claimed side as well (mean {mean}), so more seeds would most likely make the verdict *uninformative*, not *reproduced*; a metric or design that separates the treatment from the control would settle it."
     | NotReproduced, _ ->
         Some $"at scale {scale} the rule decides against the claim, so more seeds will not change the verdict; what would settle the claim is {largerScale}."
     | _, SignTest alpha ->

@@ -53,9 +53,11 @@ public static class RunExperiments
         var commandLine = "wgan " + string.Join(" ", args.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
         if (worker) return RunAsWorker(run, jobs, stderr);
         if (run.Jobs > 1) return RunWithWorkers(run, args, jobs, commandLine, stdout, stderr);
+        var restarting = run.Force && !run.Resume;
+        var (earlierUnits, earlierSeconds) = restarting ? (0, 0) : EarlierWork(jobs.Select(j => (j.work, j.mine)), workers: 1);
         using var progress = new RunProgress(
             jobs.Select(j => (j.manifest.Experiment.Id, j.mine.Length)).ToArray(),
-            jobs.Select(j => run.Force && !run.Resume ? 0 : j.mine.Count(j.work.HasUnit)).ToArray(), stderr);
+            jobs.Select(j => restarting ? 0 : j.mine.Count(j.work.HasUnit)).ToArray(), stderr, earlierUnits, earlierSeconds);
         foreach (var (job, (manifest, plan, work, mine)) in jobs.Index())
         {
             var experiment = manifest.Experiment;
@@ -140,7 +142,9 @@ public static class RunExperiments
                     }
                 return (done, [.. running]);
             }
-            using var progress = new RunProgress(jobs.Select(j => (j.manifest.Experiment.Id, j.plan.UnitKeys.Length)).ToArray(), Status().Done, stderr);
+            var (earlierUnits, earlierSeconds) = EarlierWork(jobs.Select(j => (j.work, Enumerable.Range(0, j.plan.UnitKeys.Length).ToArray())), run.Jobs);
+            using var progress = new RunProgress(jobs.Select(j => (j.manifest.Experiment.Id, j.plan.UnitKeys.Length)).ToArray(), Status().Done, stderr,
+                earlierUnits, earlierSeconds);
             progress.WriteLine($"{jobs.Length} experiment(s), {units} units: {run.Jobs} worker processes with {run.Threads} thread(s) each");
             var workerArgs = WorkerArguments(args);
             var workers = Enumerable.Range(0, run.Jobs)
@@ -256,6 +260,16 @@ public static class RunExperiments
     }
 
     /// <summary>How often a running unit's progress is passed on (to its progress file or to the display).</summary>
+    /// <summary>
+    /// The units of <paramref name="folders"/> that earlier sittings finished with a recorded time, and that time as wall
+    /// time at this run's parallelism (each unit's seconds over <paramref name="workers"/>, which run side by side).
+    /// </summary>
+    public static (double Units, double Seconds) EarlierWork(IEnumerable<(WorkFolder Work, int[] Units)> folders, int workers)
+    {
+        var seconds = folders.SelectMany(f => f.Units.Where(f.Work.HasUnit).Select(f.Work.UnitSeconds)).Where(s => s > 0).ToArray();
+        return (seconds.Length, seconds.Sum() / Math.Max(1, workers));
+    }
+
     static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(5);
 
     /// <summary>A unit's progress callback that passes on its first fraction and then at most one per

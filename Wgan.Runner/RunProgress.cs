@@ -9,8 +9,8 @@ namespace Wgan.Runner;
 /// Progress of a whole <c>run</c>: units done across every experiment, the unit in progress, the time elapsed and an
 /// estimate of the time left for the whole run (from the work done in this process: finished units and the fractions
 /// that units in progress report, each counted from the first fraction this process heard of it, so units and
-/// training resumed from checkpoints do not make the estimate optimistic; before any unit reports, the estimate is
-/// unknown). On a terminal it is a live display (Spectre.Console: one bar for
+/// training resumed from checkpoints do not make the estimate optimistic; a resumed run pools this with the time its
+/// earlier sittings took for the units they finished; with neither, the estimate is unknown). On a terminal it is a live display (Spectre.Console: one bar for
 /// the run, one per experiment); when standard error is redirected (CI, Slurm logs, a file) it prints plain lines.
 /// </summary>
 public sealed class RunProgress : IDisposable
@@ -30,14 +30,22 @@ public sealed class RunProgress : IDisposable
     // Units in progress: the fraction each reported last, and the first this process heard.
     readonly Dictionary<string, double> running = [];
     readonly Dictionary<string, double> firstHeard = [];
+    // Units finished by earlier sittings of a resumed run, and the wall time they took at this run's parallelism.
+    readonly double earlierUnits;
+    readonly double earlierSeconds;
     int computed;
     TimeSpan lastPrinted = TimeSpan.FromSeconds(-10);
 
     /// <summary>Starts the progress of a run of <paramref name="experiments"/> (id and unit count each), of which
-    /// <paramref name="alreadyDone"/> units are already finished (checkpoints of an interrupted run).</summary>
-    public RunProgress(IReadOnlyList<(string Id, int Units)> experiments, IReadOnlyList<int> alreadyDone, TextWriter stderr)
+    /// <paramref name="alreadyDone"/> units are already finished (checkpoints of an interrupted run), of which
+    /// <paramref name="earlierUnits"/> took <paramref name="earlierSeconds"/> of wall time at this run's parallelism
+    /// (their recorded seconds over the number of workers), pooled with this process's rate in the time left.</summary>
+    public RunProgress(IReadOnlyList<(string Id, int Units)> experiments, IReadOnlyList<int> alreadyDone, TextWriter stderr,
+        double earlierUnits = 0, double earlierSeconds = 0)
     {
         this.stderr = stderr;
+        this.earlierUnits = earlierUnits;
+        this.earlierSeconds = earlierSeconds;
         this.experiments = [.. experiments];
         done = [.. alreadyDone];
         total = this.experiments.Sum(e => e.Units);
@@ -119,15 +127,20 @@ public sealed class RunProgress : IDisposable
     /// <summary>The run's totals as one phrase: units done, elapsed, estimated time left.</summary>
     string Summary(TimeSpan now, int all) =>
         // Work done by this process, in units: finished units and what running units did since first heard of.
-        Summary(now, total, all, running.Values.Sum(), computed + running.Sum(r => Math.Max(0, r.Value - firstHeard[r.Key])));
+        Summary(now, total, all, running.Values.Sum(), computed + running.Sum(r => Math.Max(0, r.Value - firstHeard[r.Key])),
+            earlierUnits, earlierSeconds);
 
     /// <summary>The totals of a run of <paramref name="total"/> units as one phrase: <paramref name="done"/> finished,
     /// <paramref name="inProgress"/> units' worth done by the units still running, and the time left at the rate of
-    /// <paramref name="computedHere"/> units' worth of work in <paramref name="elapsed"/> ("unknown" before any).</summary>
-    public static string Summary(TimeSpan elapsed, int total, int done, double inProgress, double computedHere)
+    /// <paramref name="computedHere"/> units' worth of work in <paramref name="elapsed"/>, pooled with
+    /// <paramref name="earlierUnits"/> units finished in <paramref name="earlierSeconds"/> by earlier sittings ("unknown"
+    /// before any work is measured).</summary>
+    public static string Summary(TimeSpan elapsed, int total, int done, double inProgress, double computedHere,
+        double earlierUnits = 0, double earlierSeconds = 0)
     {
+        var measured = computedHere + earlierUnits;
         var left = done >= total ? "0 s"
-            : computedHere > 0.001 ? Duration(TimeSpan.FromSeconds(elapsed.TotalSeconds / computedHere * Math.Max(0, total - done - inProgress)))
+            : measured > 0.001 ? Duration(TimeSpan.FromSeconds((elapsed.TotalSeconds + earlierSeconds) / measured * Math.Max(0, total - done - inProgress)))
             : "unknown";
         var percent = total == 0 ? 100 : 100.0 * Math.Min(total, done + inProgress) / total;
         return $"run {done}/{total} units ({percent.ToString("F0", CultureInfo.InvariantCulture)}%), {Duration(elapsed)} elapsed, ~{left} left";

@@ -77,3 +77,35 @@ let ``a unit's progress file reads back clamped, and as 0 when missing or unread
         Assert.Equal(0.0, work.ReadProgress 3)
     finally
         if Directory.Exists folder then Directory.Delete(folder, true)
+
+[<Fact>]
+let ``a resumed run pools the earlier sittings' time per unit with this process's`` () =
+    // 15 units, 8 finished earlier in 4400 s of wall time (550 s a unit), nothing measured here yet: 7 units left.
+    Assert.Equal("run 8/15 units (53%), 10 s elapsed, ~1 h 4 min left", RunProgress.Summary(TimeSpan.FromSeconds 10.0, 15, 8, 0.0, 0.0, 8.0, 4400.0))
+    // Here a unit took 1000 s: (4400 + 1000) s over 9 units is 600 s a unit, for the 6 left.
+    Assert.Equal("run 9/15 units (60%), 16 min 40 s elapsed, ~1 h 0 min left", RunProgress.Summary(TimeSpan.FromSeconds 1000.0, 15, 9, 0.0, 1.0, 8.0, 4400.0))
+    // A run with no earlier sitting is estimated as before.
+    Assert.Equal(RunProgress.Summary(TimeSpan.FromSeconds 60.0, 4, 0, 0.5, 0.5), RunProgress.Summary(TimeSpan.FromSeconds 60.0, 4, 0, 0.5, 0.5, 0.0, 0.0))
+
+[<Fact>]
+let ``earlier work counts finished units with a recorded time, over the workers that ran side by side`` () =
+    let folder = Path.Combine(Path.GetTempPath(), $"wgan-earlier-{Guid.NewGuid():N}")
+    try
+        let work = WorkFolder.For(folder, "e")
+        Directory.CreateDirectory(work.Path) |> ignore
+        let unit = Wgan.Experiments.Experiment.scalarsOnly "k" [ "x", 1.0 ]
+        work.WriteUnit(0, unit, 300.0)
+        work.WriteUnit(2, unit, 500.0)
+        // A unit without a recorded time (its seconds file lost) is not counted; unit 1 is not finished.
+        work.WriteUnit(3, unit, 700.0)
+        File.Delete(Path.Combine(work.Path, "unit-000003.seconds"))
+        work.WriteProgress(1, 0.5)
+        let struct (units, seconds) = RunExperiments.EarlierWork([ struct (work, [| 0; 1; 2; 3 |]) ], 2)
+        Assert.Equal(2.0, units)
+        Assert.Equal(400.0, seconds)
+        // Only the units asked about (a shard's own) count.
+        let struct (units, seconds) = RunExperiments.EarlierWork([ struct (work, [| 2 |]) ], 1)
+        Assert.Equal(1.0, units)
+        Assert.Equal(500.0, seconds)
+    finally
+        if Directory.Exists folder then Directory.Delete(folder, true)

@@ -259,7 +259,6 @@ public static class RunExperiments
         return process;
     }
 
-    /// <summary>How often a running unit's progress is passed on (to its progress file or to the display).</summary>
     /// <summary>
     /// The units of <paramref name="folders"/> that earlier sittings finished with a recorded time, and that time as wall
     /// time at this run's parallelism (each unit's seconds over <paramref name="workers"/>, which run side by side).
@@ -270,6 +269,7 @@ public static class RunExperiments
         return (seconds.Length, seconds.Sum() / Math.Max(1, workers));
     }
 
+    /// <summary>How often a running unit's progress is passed on (to its progress file or to the display).</summary>
     static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(5);
 
     /// <summary>A unit's progress callback that passes on its first fraction and then at most one per

@@ -10,8 +10,9 @@ namespace Wgan.Runner;
 /// estimate of the time left for the whole run (from the work done in this process: finished units and the fractions
 /// that units in progress report, each counted from the first fraction this process heard of it, so units and
 /// training resumed from checkpoints do not make the estimate optimistic; a resumed run pools this with the time its
-/// earlier sittings took for the units they finished; with neither, the estimate is unknown). On a terminal it is a live display (Spectre.Console: one bar for
-/// the run, one per experiment); when standard error is redirected (CI, Slurm logs, a file) it prints plain lines.
+/// earlier sittings took for the units they finished; with neither, the estimate is unknown). On a terminal it is a
+/// live display (Spectre.Console: one bar for the run, one per experiment); when standard error is redirected (CI,
+/// Slurm logs, a file) it prints plain lines.
 /// </summary>
 public sealed class RunProgress : IDisposable
 {

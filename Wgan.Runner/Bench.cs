@@ -71,6 +71,8 @@ public static class Bench
         if (File.Exists(bench.OutFile) && !bench.Force)
             throw new InputException($"{bench.OutFile} already exists; use --force to replace it, or --out another file");
         if (Directory.Exists(bench.OutFile)) throw new InputException($"--out {bench.OutFile}: is a folder, not a file");
+        if (bench.Portable) PlatformProbe.EnterPortableMode();
+        stderr.WriteLine($"[bench] platform: {Platform.describe(PlatformProbe.Current())}");
         var configurations = Benchmarks.all.Where(c => bench.Only.Length == 0 || bench.Only.Contains(c.Name)).ToArray();
         var rows = new List<Row>();
         stdout.WriteLine($"{"configuration",-19} {"threads",7} {"runs",4} {"gen it/s",9} {"GFLOP/it",9} {"GFLOP/s",8} {"peak",7} {"ratio",6} {"range",9} {"mem MiB",8} {"growth",7} {"faults/it",9}");
@@ -221,6 +223,7 @@ public static class Bench
         var inv = CultureInfo.InvariantCulture;
         sb.Append("# Benchmarks\n\n");
         sb.Append($"Command: `{command}`. Machine: {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} logical CPUs, TorchSharp {typeof(torch).Assembly.GetName().Version?.ToString(3)}. ");
+        sb.Append($"Platform: {Platform.describe(PlatformProbe.Current())}. ");
         sb.Append("Each run times a configuration's generator iterations after 3 warm-up iterations. ");
         sb.Append("With several runs (`--repeat`), each round first measures the matmul peak and then runs every configuration once; ");
         sb.Append("a row gives the medians of the rate, of the peak and of the ratios (each ratio against its own round's peak), ");

@@ -17,6 +17,8 @@ public static class RunExperiments
     /// <summary>Runs the command; returns the exit code.</summary>
     public static int Execute(RunCommand run, string[] args, TextWriter stdout, TextWriter stderr)
     {
+        // Before this process's first tensor operation: the libraries choose their code paths once.
+        if (run.Portable) PlatformProbe.EnterPortableMode();
         var manifests = Load(run.Manifest);
         Devices.Require(run.Device);
         var shard = Shards.Resolve(run.Shard, run.ShardCount, System.Environment.GetEnvironmentVariable);
@@ -392,6 +394,7 @@ public static class RunExperiments
         device: device,
         threads: threads,
         commandLine: commandLine,
+        platform: PlatformProbe.Current(),
         computeSeconds: seconds);
 
     /// <summary>Writes result.json, report.md, the CSV series and the figures into <paramref name="folder"/>, replacing it atomically.</summary>

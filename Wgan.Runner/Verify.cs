@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Wgan.Experiments;
@@ -10,6 +11,10 @@ namespace Wgan.Runner;
 /// from the re-run everything <c>run</c> derives (result.json with its claims, report.md, the CSV series) and compares
 /// it with the published files, numbers within the manifest's <c>verifyTolerance</c>. The lines that record the
 /// machine, the timing and the command line are not compared: they describe the publishing run, not the result.
+/// On a platform whose numerics differ from the publishing one (another CPU model or instruction sets in the fast
+/// mode, other pinned code paths or library versions), where only the verdicts can be expected to hold, a re-run
+/// that is not identical is judged by <see cref="CrossPlatform"/>: every verdict must be the published one and no
+/// claim's per-seed values may move systematically.
 /// </summary>
 public static class Verify
 {
@@ -21,9 +26,15 @@ public static class Verify
     {
         var path = Path.Combine(verify.Folder, "result.json");
         if (!File.Exists(path)) throw new InputException($"{path}: no such file (expected a published result folder)");
-        var (reader, document) = RecordReader.Open(path);
+        // Every published file is read once, before the re-run, and compared from memory: a run that replaces the
+        // folder meanwhile cannot mix two versions into the comparison.
+        var files = ReadPublished(verify.Folder);
+        var (reader, document) = RecordReader.Parse(path, files["result.json"]);
         using var _ = document;
         var published = Read(reader, document.RootElement);
+        var work = WorkFolder.For(Path.GetDirectoryName(Path.GetFullPath(verify.Folder))!, published.Experiment);
+        if (work.LiveHolder("run", "merge") is { } holder)
+            throw new InputException($"{verify.Folder} is being written by a run in progress (process {holder}); wait for it to finish, then verify");
         var reading = Harness.ReadManifest(published.Manifest);
         if (!reading.IsValid) throw new InputException($"{path}: $.manifest: is not a valid manifest any more: {string.Join("; ", reading.Errors)}");
         var experiment = reading.Experiment;
@@ -33,7 +44,14 @@ public static class Verify
         var seeds = experiment.SeedsAt(published.Scale, published.Seeds.Length);
         if (!seeds.SequenceEqual(published.Seeds))
             throw reader.Error("$.seeds", $"{string.Join(",", published.Seeds)} cannot be re-created from the manifest (it gives {string.Join(",", seeds)})");
+        // A result computed in the portable mode is re-run in it (before this process's first tensor operation).
+        if (published.Platform.Numerics == NumericsMode.Portable) PlatformProbe.EnterPortableMode();
         Devices.PinThreads(published.Threads);
+        var platform = PlatformProbe.Current();
+        var samePlatform = Platform.sameNumerics(published.Platform, platform);
+        stderr.WriteLine($"[{experiment.Id}] published on: {Platform.describe(published.Platform)}");
+        stderr.WriteLine($"[{experiment.Id}] re-run on:     {Platform.describe(platform)}" +
+            (samePlatform ? " (the same numerics: the re-run must agree within the tolerance)" : " (other numerics: the verdicts must hold)"));
 
         stderr.WriteLine($"[{experiment.Id}] re-running at scale {published.Scale}, {seeds.Length} seed(s), device {published.Device}, {published.Threads} thread(s)");
         // MNIST experiments get the runner's data and cache, as `run` gives them.
@@ -76,9 +94,8 @@ public static class Verify
 
         // The environment as published, so that only what the experiment computed can differ.
         var environment = new Render.RunEnvironment(published.Harness, published.TorchSharp, published.Dotnet, published.OperatingSystem,
-            published.Device, published.Threads, published.CommandLine, published.ComputeSeconds);
-        var reportPath = Path.Combine(verify.Folder, "report.md");
-        var report = File.Exists(reportPath) ? File.ReadAllText(reportPath) : null;
+            published.Device, published.Threads, published.CommandLine, published.Platform, published.ComputeSeconds);
+        var report = files.TryGetValue("report.md", out var reportBytes) ? Encoding.UTF8.GetString(reportBytes) : null;
         var manifestText = ReportManifest(report) ?? published.Manifest;
         if (report is not null && !SameJson(manifestText, published.Manifest))
             differences.Add("report.md: its manifest differs from result.json's");
@@ -89,22 +106,86 @@ public static class Verify
         else CompareLines("report.md", report, Render.reportMarkdown(rerun, environment, manifestText), tolerance, differences);
         foreach (var series in rerun.Series)
         {
-            var csvPath = Path.Combine(verify.Folder, series.Name + ".csv");
-            if (!File.Exists(csvPath)) differences.Add($"{series.Name}.csv: missing");
-            else CompareLines($"{series.Name}.csv", File.ReadAllText(csvPath), Render.csv(series), tolerance, differences);
+            if (!files.TryGetValue(series.Name + ".csv", out var csv)) differences.Add($"{series.Name}.csv: missing");
+            else CompareLines($"{series.Name}.csv", Encoding.UTF8.GetString(csv), Render.csv(series), tolerance, differences);
         }
         foreach (var figure in rerun.Figures.Select(f => f.Name).Concat(rerun.ImageGrids.Select(g => g.Name)))
-            if (!File.Exists(Path.Combine(verify.Folder, "figures", figure + ".png")))
-                differences.Add($"figures/{figure}.png: missing");
+            if (!files.TryGetValue($"figures/{figure}.png", out var png)) differences.Add($"figures/{figure}.png: missing");
+            else if (Png.Problem(png) is { } problem) differences.Add($"figures/{figure}.png: {problem}");
 
         if (differences.Count == 0)
         {
-            stdout.WriteLine($"{verify.Folder}: verified; {compared} metrics, {rerun.Claims.Length} claim(s), report.md and {rerun.Series.Length} CSV series agree within {tolerance:G3}");
+            stdout.WriteLine($"{verify.Folder}: verified; {compared} metrics, {rerun.Claims.Length} claim(s), report.md and {rerun.Series.Length} CSV series agree within {tolerance:G3}" +
+                (samePlatform ? "" : $" (on another platform: {Platform.describe(platform)})"));
             return Program.Done;
+        }
+        if (!samePlatform && !differences.Any(IsStructural))
+        {
+            var comparison = CrossPlatform.Compare(published.Claims, rerun, Drift(published, rerun, tolerance), tolerance);
+            stdout.WriteLine($"{verify.Folder}: re-run on another platform; {differences.Count} value(s) differ beyond {tolerance:G3}, " +
+                "so the result is compared as a reproduction:");
+            foreach (var line in CrossPlatform.Render(comparison)) stdout.WriteLine($"  {line}");
+            stdout.WriteLine(comparison.Agree
+                ? $"{verify.Folder}: verified across platforms (verdicts and per-seed values agree; numbers differ as above)"
+                : $"{verify.Folder}: NOT verified across platforms");
+            return comparison.Agree ? Program.Done : Mismatch;
         }
         stdout.WriteLine($"{verify.Folder}: {differences.Count} difference(s) from the published result:");
         foreach (var d in differences) stdout.WriteLine($"  {d}");
         return Mismatch;
+    }
+
+    /// <summary>
+    /// The published folder's result.json, report.md, CSV series and figures, by their paths relative to it, read
+    /// twice over: when result.json changed in between (a run replacing the folder), verify refuses rather than
+    /// compare a mixture.
+    /// </summary>
+    static Dictionary<string, byte[]> ReadPublished(string folder)
+    {
+        IEnumerable<string> Names() =>
+            Directory.EnumerateFiles(folder).Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".md", StringComparison.Ordinal) || f.EndsWith(".csv", StringComparison.Ordinal))
+                .Concat(Directory.Exists(Path.Combine(folder, "figures")) ? Directory.EnumerateFiles(Path.Combine(folder, "figures"), "*.png") : []);
+        try
+        {
+            var files = Names().ToDictionary(f => Path.GetRelativePath(folder, f).Replace('\\', '/'), File.ReadAllBytes);
+            if (!files.TryGetValue("result.json", out var first) || !first.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(folder, "result.json"))))
+                throw new InputException($"{folder}: changed while being read (is a run replacing it?); verify again when it is done");
+            return files;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new InputException($"{folder}: changed while being read (is a run replacing it?); verify again when it is done");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"{folder}: cannot be read ({e.Message})");
+        }
+    }
+
+    /// <summary>
+    /// A difference that no platform explains: a missing or extra file, claim or seed, a changed text, a report whose
+    /// manifest differs. Such a result is not compared as a reproduction but reported as a mismatch.
+    /// </summary>
+    static bool IsStructural(string difference) =>
+        difference.Contains(": missing", StringComparison.Ordinal) || difference.Contains("not in the re-run", StringComparison.Ordinal)
+        || difference.Contains("is missing from", StringComparison.Ordinal) || difference.Contains("published but not", StringComparison.Ordinal)
+        || difference.Contains("line(s), re-run", StringComparison.Ordinal) || difference.Contains("its manifest differs", StringComparison.Ordinal)
+        || difference.Contains("item(s), re-run", StringComparison.Ordinal) || difference.Contains("another order", StringComparison.Ordinal)
+        || difference.Contains("a seed the re-run does not have", StringComparison.Ordinal) || difference.StartsWith("figures/", StringComparison.Ordinal);
+
+    /// <summary>Every published metric beside the re-run's value of it.</summary>
+    static MetricDrift Drift(Published published, ExperimentResult rerun, double tolerance)
+    {
+        var (before, after) = (new List<double>(), new List<double>());
+        foreach (var seedMetrics in rerun.Metrics)
+            if (published.Metrics.TryGetValue(seedMetrics.Seed, out var values))
+                foreach (var (name, value) in seedMetrics.Values)
+                    if (values.TryGetValue(name, out var old))
+                    {
+                        before.Add(old);
+                        after.Add(value);
+                    }
+        return CrossPlatform.MetricDrift([.. before], [.. after], tolerance);
     }
 
     static string Show(double? value) => value is { } v ? Render.number(v) : "(absent or null)";
@@ -112,7 +193,7 @@ public static class Verify
     /// <summary>What verify reads back from result.json, every field checked.</summary>
     sealed record Published(string Experiment, string Manifest, string Scale, long[] Seeds, string Device, int Threads,
         string Harness, string TorchSharp, string Dotnet, string OperatingSystem, string CommandLine, double ComputeSeconds,
-        Dictionary<long, Dictionary<string, double>> Metrics);
+        Dictionary<long, Dictionary<string, double>> Metrics, PlatformFingerprint Platform, PublishedClaim[] Claims);
 
     static readonly string[] Verdicts = ["reproduced", "not-reproduced", "inconclusive", "uninformative"];
 
@@ -137,11 +218,13 @@ public static class Verify
             metrics[seed] = values;
         }
         var ids = new HashSet<string>();
+        var claims = new List<PublishedClaim>();
         foreach (var (c, at) in r.Array(r.Field(root, "$", "claims"), "$.claims"))
         {
             var id = r.String(r.Field(c, at, "id"), $"{at}.id");
             if (!ids.Add(id)) throw r.Error($"{at}.id", $"the claim id '{id}' appears more than once");
-            r.OneOf(r.Field(c, at, "verdict"), $"{at}.verdict", Verdicts);
+            var verdict = r.OneOf(r.Field(c, at, "verdict"), $"{at}.verdict", Verdicts);
+            claims.Add(new PublishedClaim(id, verdict, PerSeed(r, c, at, "measured"), ControlPerSeed(r, c, at)));
         }
         var computeSeconds = r.NumberOrNull(r.Field(environment, env, "computeSeconds"), $"{env}.computeSeconds");
         if (!(computeSeconds >= 0)) throw r.Error($"{env}.computeSeconds", "must be a number at least 0");
@@ -158,7 +241,36 @@ public static class Verify
             r.Text(r.Field(environment, env, "os"), $"{env}.os"),
             r.Text(r.Field(environment, env, "command"), $"{env}.command"),
             computeSeconds,
-            metrics);
+            metrics,
+            ReadPlatform(r, environment, env),
+            [.. claims]);
+    }
+
+    /// <summary>A claim's per-seed values of one measurement (null written for a non-finite value reads as NaN).</summary>
+    static double[] PerSeed(RecordReader r, JsonElement parent, string at, string name)
+    {
+        var measured = r.Field(parent, at, name);
+        return [.. r.Array(r.Field(measured, $"{at}.{name}", "perSeed"), $"{at}.{name}.perSeed")
+            .Select(v => r.NumberOrNull(v.Item, v.Path))];
+    }
+
+    static double[] ControlPerSeed(RecordReader r, JsonElement claim, string at)
+    {
+        var control = r.Object(r.Field(claim, at, "control"), $"{at}.control");
+        return control.TryGetProperty("measured", out _) ? PerSeed(r, control, $"{at}.control", "measured") : [];
+    }
+
+    /// <summary>The recorded platform; <see cref="Platform.unrecorded"/> for results published before it was recorded.</summary>
+    static PlatformFingerprint ReadPlatform(RecordReader r, JsonElement environment, string env)
+    {
+        if (!environment.TryGetProperty("platform", out var p)) return Platform.unrecorded;
+        var at = $"{env}.platform";
+        r.Object(p, at);
+        string Field(string name) => r.String(r.Field(p, at, name), $"{at}.{name}");
+        string Text(string name) => r.Text(r.Field(p, at, name), $"{at}.{name}");
+        return new PlatformFingerprint(Field("cpuVendor"), Field("cpuModel"), Text("instructionSets"),
+            r.OneOf(r.Field(p, at, "numerics"), $"{at}.numerics", NumericsMode.Fast, NumericsMode.Portable),
+            Field("atenCapability"), Field("mklBranch"), Field("libraries"), Text("pins"));
     }
 
     /// <summary>The manifest text in report.md's closing <c>```json</c> block, or null when there is none.</summary>
@@ -285,7 +397,8 @@ public static class Verify
 
     /// <summary>report.md's lines of the run's machine, versions, timing and command.</summary>
     static bool IsEnvironmentLine(string line) =>
-        line.StartsWith("- Command: ", StringComparison.Ordinal) || line.StartsWith("- Harness ", StringComparison.Ordinal);
+        line.StartsWith("- Command: ", StringComparison.Ordinal) || line.StartsWith("- Harness ", StringComparison.Ordinal)
+        || line.StartsWith("- Platform: ", StringComparison.Ordinal);
 
     static bool SameUpToNumbers(string a, string b, double tolerance)
     {

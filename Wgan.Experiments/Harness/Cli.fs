@@ -39,6 +39,7 @@ type RunArguments =
     | Shard of spec: string
     | Shard_Count of count: int
     | Jobs of count: int
+    | Portable
     | [<Hidden>] Worker of index: int
     | Cache of directory: string
     | Mnist_Idx of directory: string
@@ -54,6 +55,7 @@ type RunArguments =
             | Shard_Count _ -> "number of shards for --shard auto under a Kubernetes Indexed Job (its completion count)"
             | Jobs _ -> "worker processes that share the units on this machine (default 1), each with --threads intra-op threads; results are the same for any count"
             | Worker _ -> "internal: run as worker process k of a --jobs run"
+            | Portable -> "pin the native libraries to one code path on every x86-64 CPU (ATen DEFAULT, MKL COMPATIBLE, oneDNN SSE4.1): the same numbers on any machine, 1.5 to 2.5 times slower"
             | Scale _ -> "how much work: smoke (seconds), quick (default) or paper (the papers' sizes)"
             | Seeds _ -> "number of seeds, 1 to 1000 (default: the manifest's count for the scale)"
             | Device _ -> "cpu (default) or cuda (needs a CUDA build, see README)"
@@ -132,6 +134,7 @@ type BenchArguments =
     | Memory_Of of name: string
     | Repeat of count: int
     | [<CustomCommandLine("--force")>] Bench_Force
+    | [<CustomCommandLine("--portable")>] Bench_Portable
 
     interface IArgParserTemplate with
         member this.Usage =
@@ -144,6 +147,7 @@ type BenchArguments =
             | Bench_Out _ -> "the Markdown report (default: results/benchmarks.md)"
             | Bench_Force -> "overwrite the report if it exists (without it, an existing report is left alone and nothing is measured)"
             | Only _ -> "only these configurations (default: all)"
+            | Bench_Portable -> "time the steps in the portable numerics mode (as run --portable)"
 
 type WganArguments =
     | [<SubCommand; CliPrefix(CliPrefix.None)>] List
@@ -196,8 +200,10 @@ type DataOptions(cacheDirectory: string, mnistIdx: string, mnistFile: string) =
 
 /// `run`.
 [<Sealed>]
-type RunCommand(manifest: string, scale: string, seeds: int, device: string, threads: int, outDirectory: string, resume: bool, force: bool, shard: string, shardCount: int, jobs: int, worker: int, data: DataOptions) =
+type RunCommand(manifest: string, scale: string, seeds: int, device: string, threads: int, outDirectory: string, resume: bool, force: bool, shard: string, shardCount: int, jobs: int, worker: int, data: DataOptions, portable: bool) =
     inherit Command()
+    /// Whether the native libraries are pinned to the portable code paths (NumericsMode).
+    member _.Portable = portable
     /// Worker processes (1: the units run in this process).
     member _.Jobs = jobs
     /// This process's index as a worker of a --jobs run, or -1.
@@ -261,8 +267,10 @@ type VerifyCommand(folder: string, data: DataOptions) =
 
 /// `bench`.
 [<Sealed>]
-type BenchCommand(iterations: int, repeat: int, threads: int[], outFile: string, only: string[], memorySteps: int, memoryOf: string, force: bool) =
+type BenchCommand(iterations: int, repeat: int, threads: int[], outFile: string, only: string[], memorySteps: int, memoryOf: string, force: bool, portable: bool) =
     inherit Command()
+    /// Whether the steps are timed in the portable numerics mode.
+    member _.Portable = portable
     /// 0: each configuration's own number.
     member _.Iterations = iterations
     /// Rounds per thread count: each measures the matmul peak, then times every configuration once.
@@ -328,7 +336,7 @@ type Cli =
             RunCommand(
                 run.GetResult Manifest, scale, seeds, device, threads, run.GetResult(RunArguments.Out, defaultValue = "results"),
                 run.Contains Resume, run.Contains Force, run.GetResult(Shard, defaultValue = ""), shardCount, jobs,
-                run.GetResult(Worker, defaultValue = -1), data) :> Command
+                run.GetResult(Worker, defaultValue = -1), data, run.Contains Portable) :> Command
         | Merge m -> MergeCommand(m.GetResult(Merge_Out, defaultValue = "results"), m.Contains Merge_Force) :> Command
         | Index i -> IndexCommand(i.GetResult(Index_Out, defaultValue = "results")) :> Command
         | Verify v ->
@@ -345,7 +353,7 @@ type Cli =
             let threads = b.GetResult(Bench_Threads, defaultValue = [ 1; 2 ])
             if threads.IsEmpty || threads |> List.exists (fun t -> t < 1 || t > Limits.MaxThreads) then
                 raise (UsageException $"--threads takes thread counts between 1 and {Limits.MaxThreads}")
-            BenchCommand(iterations, repeat, Array.ofList threads, b.GetResult(Bench_Out, defaultValue = "results/benchmarks.md"), Array.ofList (b.GetResult(Only, defaultValue = [])), memorySteps, b.GetResult(Memory_Of, defaultValue = "toy-wgan-gp"), b.Contains Bench_Force) :> Command
+            BenchCommand(iterations, repeat, Array.ofList threads, b.GetResult(Bench_Out, defaultValue = "results/benchmarks.md"), Array.ofList (b.GetResult(Only, defaultValue = [])), memorySteps, b.GetResult(Memory_Of, defaultValue = "toy-wgan-gp"), b.Contains Bench_Force, b.Contains Bench_Portable) :> Command
         | Mnist m ->
             let data =
                 dataOptions

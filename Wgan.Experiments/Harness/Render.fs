@@ -18,6 +18,8 @@ type RunEnvironment =
       Device: string
       Threads: int
       CommandLine: string
+      /// The CPU, instruction sets and native code paths the numbers were computed with.
+      Platform: PlatformFingerprint
       /// Compute time of the experiment: the sum of its units' times (shards and resumed runs included);
       /// with the command line, the only fields that differ between runs with identical results.
       ComputeSeconds: float }
@@ -113,6 +115,17 @@ let resultJson (result: ExperimentResult) (environment: RunEnvironment) (manifes
      w.WriteString("device", environment.Device)
      w.WriteNumber("threads", environment.Threads)
      w.WriteString("command", environment.CommandLine)
+     w.WriteStartObject("platform")
+     let p = environment.Platform
+     w.WriteString("cpuVendor", p.CpuVendor)
+     w.WriteString("cpuModel", p.CpuModel)
+     w.WriteString("instructionSets", p.InstructionSets)
+     w.WriteString("numerics", p.Numerics)
+     w.WriteString("atenCapability", p.AtenCapability)
+     w.WriteString("mklBranch", p.MklBranch)
+     w.WriteString("libraries", p.Libraries)
+     w.WriteString("pins", p.Pins)
+     w.WriteEndObject()
      w.WriteNumber("computeSeconds", Math.Round(environment.ComputeSeconds, 3))
      w.WriteEndObject()
      w.WritePropertyName("manifest")
@@ -265,6 +278,7 @@ let reportMarkdown (result: ExperimentResult) (environment: RunEnvironment) (man
     line ""
     line $"- Command: `{environment.CommandLine}`"
     line $"- Harness {environment.HarnessVersion}, TorchSharp {environment.TorchSharpVersion}, .NET {environment.DotnetVersion}, {environment.OperatingSystem}"
+    line $"- Platform: {Platform.describe environment.Platform}"
     line ""
     line "Manifest:"
     line ""

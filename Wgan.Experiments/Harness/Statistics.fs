@@ -77,3 +77,37 @@ let medianFilter (window: int) (xs: float[]) =
     xs |> Array.mapi (fun i _ ->
         let lo, hi = max 0 (i - half), min (xs.Length - 1) (i + half)
         median xs[lo..hi])
+
+/// Wilcoxon's signed-rank test of paired differences, two-sided and exact: differences within `zero` of 0 are
+/// dropped (Wilcoxon's treatment of zeros), tied magnitudes get their average rank, and the p-value comes from
+/// the exact permutation distribution of the positive rank sum given those ranks (every sign pattern equally
+/// likely under the null hypothesis that each difference is symmetric about 0). 1 when nothing is left.
+let signedRankPValue (zero: float) (differences: float[]) : float =
+    let kept = differences |> Array.filter (fun d -> Double.IsFinite d && abs d > zero)
+    if kept.Length = 0 then 1.0
+    else
+        // Doubled average ranks are integers, so the distribution of the rank sum is a table over integers.
+        let doubled = ranks (kept |> Array.map abs) |> Array.map (fun r -> int (round (2.0 * r)))
+        let total = Array.sum doubled
+        // probability[s]: the chance that the positive ranks sum to s, one rank's sign (a fair coin) at a time.
+        let probability = Array.zeroCreate<float> (total + 1)
+        probability[0] <- 1.0
+        for r in doubled do
+            for s in total .. -1 .. 0 do
+                probability[s] <- 0.5 * probability[s] + (if s >= r then 0.5 * probability[s - r] else 0.0)
+        let positive = Array.fold2 (fun acc d r -> if d > 0.0 then acc + r else acc) 0 kept doubled
+        let atMost = Array.sum probability[.. positive]
+        let atLeast = Array.sum probability[positive ..]
+        min 1.0 (2.0 * min atMost atLeast)
+
+/// Holm's step-down adjustment of p-values for multiple tests (each adjusted p-value compared with the family's
+/// alpha controls the family-wise error rate); the result is in the order of `pValues`.
+let holm (pValues: float[]) : float[] =
+    let m = pValues.Length
+    let order = Array.init m id |> Array.sortBy (fun i -> pValues[i])
+    let adjusted = Array.zeroCreate m
+    let mutable running = 0.0
+    order |> Array.iteri (fun k i ->
+        running <- max running (min 1.0 (float (m - k) * pValues[i]))
+        adjusted[i] <- running)
+    adjusted

@@ -16,7 +16,7 @@ let manifestPath = manifestPathOf "overfitting-detection"
 
 let private fixedEnvironment: Render.RunEnvironment =
     { HarnessVersion = "test"; TorchSharpVersion = "test"; DotnetVersion = "test"; OperatingSystem = "test"
-      Device = "cpu"; Threads = 1; CommandLine = "test"; ComputeSeconds = 0.0 }
+      Device = "cpu"; Threads = 1; CommandLine = "test"; Platform = Platform.unrecorded; ComputeSeconds = 0.0 }
 
 /// A smoke run with `seeds` seeds (0: the manifest's).
 let private runSmokeSeeds (seeds: int) =

@@ -48,17 +48,17 @@ public static class RunExperiments
             // Shards of one run share the folder; a whole run or a merge owns it.
             if (!worker && (whole ? work.LiveHolder() : work.LiveHolder("run")) is { } holder)
                 throw new InputException($"{work.Path} is being written by a run in progress (process {holder}); wait for it to finish or stop it");
-            if (!run.Resume && !run.Force && work.HasCheckpoints && (whole || mine.Any(work.HasUnit)))
-                throw new InputException($"{work.Path} holds checkpoints of an interrupted run; use --resume to continue it or --force to start over");
             // Checkpoints of a run with other options: refused here, before anything is deleted (a shard's --force may
             // replace them only when they are its own).
             if (!worker) work.CheckUse(Identity(run, manifest, plan), mine, shard: !whole, replacing: run.Force && !run.Resume);
+            if (!run.Resume && !run.Force && work.HasCheckpoints && (whole || mine.Any(work.HasUnit)))
+                throw new InputException($"{work.Path} holds checkpoints of an interrupted run; use --resume to continue it or --force to start over");
             return (manifest, plan, work, mine);
         }).ToArray();
         Devices.PinThreads(run.Threads);
 
         var commandLine = "wgan " + string.Join(" ", args.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
-        if (worker) return RunAsWorker(run, jobs);
+        if (worker) return RunAsWorker(run, jobs, stdout);
         if (run.Jobs > 1) return RunWithWorkers(run, args, jobs, commandLine, stdout, stderr);
         var restarting = run.Force && !run.Resume;
         var (earlierUnits, earlierSeconds) = restarting ? (0, 0) : EarlierWork(jobs.Select(j => (j.work, j.mine)), workers: 1);
@@ -158,8 +158,12 @@ public static class RunExperiments
                 jobs.Select(j => PublishedSecondsPerUnit(run, j.manifest, j.plan) / run.Jobs).ToArray());
             progress.WriteLine($"{jobs.Length} experiment(s), {units} units: {run.Jobs} worker processes with {run.Threads} thread(s) each");
             var workerArgs = WorkerArguments(args);
+            // Units each worker finished, as its standard output names them.
+            var finishedBy = new int[run.Jobs];
             var workers = Enumerable.Range(0, run.Jobs)
-                .Select(k => StartSelf([.. workerArgs, "--worker", k.ToString(System.Globalization.CultureInfo.InvariantCulture)], progress.WriteLine)).ToArray();
+                .Select(k => StartSelf([.. workerArgs, "--worker", k.ToString(System.Globalization.CultureInfo.InvariantCulture)], progress.WriteLine,
+                    line => { if (line.StartsWith(UnitDoneTag + " ", StringComparison.Ordinal)) Interlocked.Increment(ref finishedBy[k]); }))
+                .ToArray();
             while (workers.Any(p => !p.WaitForExit(TimeSpan.FromMilliseconds(500))))
             {
                 var (done, running) = Status();
@@ -167,6 +171,7 @@ public static class RunExperiments
             }
             foreach (var process in workers) process.WaitForExit();
             progress.ReportRun(Status().Done, []);
+            progress.WriteLine($"[run] units finished by each worker: {string.Join(", ", finishedBy)}");
             var failed = workers.Select((p, k) => (k, code: p.ExitCode)).Where(w => w.code != Program.Done).ToArray();
             if (failed.Length > 0)
             {
@@ -197,8 +202,11 @@ public static class RunExperiments
     /// nor taken by another worker (a lock per unit, released by the operating system if the worker dies). It reports
     /// progress only through the work folder (<c>unit-K.progress</c>, then the unit's result), which its parent reads
     /// for the one progress display of the run; its standard error, which the parent passes on, carries only errors.
+    /// Its standard output, which the parent reads and does not show, names each unit it finished
+    /// (<see cref="UnitDoneTag"/>).
     /// </summary>
-    static int RunAsWorker(RunCommand run, (LoadedManifest manifest, ExperimentRun plan, WorkFolder work, int[] mine)[] jobs)
+    static int RunAsWorker(RunCommand run, (LoadedManifest manifest, ExperimentRun plan, WorkFolder work, int[] mine)[] jobs,
+        TextWriter stdout)
     {
         foreach (var (manifest, plan, work, _) in jobs)
         {
@@ -212,6 +220,7 @@ public static class RunExperiments
                 var unit = index;
                 var result = RunUnit(plan, index, work, Throttled(fraction => work.WriteProgress(unit, fraction), ProgressEvery));
                 work.WriteUnit(index, result, clock.Elapsed.TotalSeconds);
+                stdout.WriteLine($"{UnitDoneTag} {manifest.Experiment.Id} {plan.UnitKeys[index]}");
             }
         }
         return Program.Done;
@@ -241,6 +250,9 @@ public static class RunExperiments
         PublishedCost.SecondsPerUnit(run.OutDirectory, manifest, run.Scale, manifest.Experiment.SeedsAt(run.Scale, run.Seeds),
             plan.UnitKeys.Length);
 
+    /// <summary>How a worker's standard output line that names a unit it finished begins.</summary>
+    public const string UnitDoneTag = "unit-done";
+
     static RunIdentity Identity(RunCommand run, LoadedManifest manifest, ExperimentRun plan) =>
         new(manifest.Experiment.Id, RunIdentity.Hash(manifest.Text), run.Scale, run.Seeds, run.Device, run.Threads, plan.UnitKeys);
 
@@ -258,8 +270,9 @@ public static class RunExperiments
         return result;
     }
 
-    /// <summary>Starts this program with the given arguments; its standard error lines go to <paramref name="writeLine"/>.</summary>
-    static Process StartSelf(IEnumerable<string> arguments, Action<string> writeLine)
+    /// <summary>Starts this program with the given arguments; its standard error lines go to <paramref name="writeLine"/>,
+    /// its standard output lines to <paramref name="readOutput"/>.</summary>
+    static Process StartSelf(IEnumerable<string> arguments, Action<string> writeLine, Action<string> readOutput)
     {
         // The `wgan` executable starts itself; under `dotnet wgan.dll`, or inside another host (a test run), the
         // dotnet host runs this assembly.
@@ -282,7 +295,10 @@ public static class RunExperiments
             start.Environment["DOTNET_GCgen0size"] = "0x20000000";
         foreach (var a in arguments) start.ArgumentList.Add(a);
         var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {start.FileName}");
-        process.OutputDataReceived += (_, _) => { }; // a worker prints no results
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null) readOutput(e.Data); // a worker prints no results, only the units it finished
+        };
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is not null) writeLine(e.Data);

@@ -50,7 +50,7 @@ public static class RunExperiments
                 throw new InputException($"{work.Path} is being written by a run in progress (process {holder}); wait for it to finish or stop it");
             // Checkpoints of a run with other options: refused here, before anything is deleted (a shard's --force may
             // replace them only when they are its own).
-            if (!worker) work.CheckUse(Identity(run, manifest, plan), mine, shard: !whole, replacing: run.Force && !run.Resume);
+            if (!worker) work.CheckUse(Identity(run, manifest, plan), shard, replacing: run.Force && !run.Resume);
             if (!run.Resume && !run.Force && work.HasCheckpoints && (whole || mine.Any(work.HasUnit)))
                 throw new InputException($"{work.Path} holds checkpoints of an interrupted run; use --resume to continue it or --force to start over");
             return (manifest, plan, work, mine);
@@ -80,7 +80,7 @@ public static class RunExperiments
                     if (run.Force && !run.Resume)
                     {
                         if (whole) work.Clear();
-                        else work.ReplaceShardUnits(identity, mine, lockName);
+                        else work.ReplaceShardUnits(identity, shard, mine, lockName);
                     }
                     work.Claim(identity, manifest.Text);
                     var seeds = experiment.SeedsAt(run.Scale, run.Seeds);

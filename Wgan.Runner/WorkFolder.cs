@@ -216,23 +216,26 @@ public sealed class WorkFolder
     }
 
     /// <summary>
-    /// Checks, before anything is deleted or run, that a run of <paramref name="identity"/> over
-    /// <paramref name="units"/> may use the checkpoints here; throws <see cref="InputException"/> otherwise, naming the
-    /// difference and what to do. <paramref name="shard"/>: the run is one shard of several, which share the folder;
-    /// <paramref name="replacing"/>: it discards its units' checkpoints (<c>--force</c>). A whole run's <c>--force</c>
-    /// discards every checkpoint; a shard's discards only its own, so a shard may replace a run of another identity
-    /// only when the folder holds no other shard's work and no other process writes it.
-    /// <paramref name="ownLock"/>: the lock this process holds on the folder, if any.
+    /// Checks, before anything is deleted or run, that a run of <paramref name="identity"/>, the share
+    /// <paramref name="shard"/> of its units, may use the checkpoints here; throws <see cref="InputException"/>
+    /// otherwise, naming the difference and what to do. <paramref name="replacing"/>: the run discards its units'
+    /// checkpoints (<c>--force</c>). A whole run's <c>--force</c> discards every checkpoint; a shard's discards only its
+    /// own, so a shard may replace a run of another identity only when the folder holds no unit of that run's other
+    /// shards and no other process writes it. <paramref name="ownLock"/>: the lock this process holds here, if any.
     /// </summary>
-    public void CheckUse(RunIdentity identity, IReadOnlyCollection<int> units, bool shard, bool replacing, string? ownLock = null)
+    public void CheckUse(RunIdentity identity, ShardSpec shard, bool replacing, string? ownLock = null)
     {
-        if (!HasRecord || (!shard && replacing)) return;
-        var difference = ReadStored().Identity.Difference(identity);
+        var whole = shard.Count == 1;
+        if (!HasRecord || (whole && replacing)) return;
+        var recorded = ReadStored().Identity;
+        var difference = recorded.Difference(identity);
         if (difference is null) return;
-        if (!shard)
+        if (whole)
             throw new InputException($"{Path} holds checkpoints of a different run ({difference}); run with --force to discard them, or use another --out");
+        // This shard's units in the recorded run (the same share of its units).
+        var own = Shards.Units(shard, recorded.UnitKeys.Count).ToHashSet();
         var others = LiveHolderExcept(ownLock) is { } holder ? $"process {holder} is writing it"
-            : HoldsOtherUnits(units) ? "it holds units of other shards" : null;
+            : HoldsOtherUnits(own) ? "it holds units of other shards" : null;
         if (others is null)
         {
             if (replacing) return;
@@ -242,14 +245,14 @@ public sealed class WorkFolder
     }
 
     /// <summary>
-    /// A shard's <c>--force</c>, under its lock (<paramref name="ownLock"/>): deletes the checkpoints of
-    /// <paramref name="units"/>, and the run record too when it is of another identity (which <see cref="CheckUse"/>
-    /// allows only when nothing else in the folder belongs to that run). Checks again first, since another shard may
-    /// have started since the run was planned; a refusal deletes nothing.
+    /// A shard's <c>--force</c>, under its lock (<paramref name="ownLock"/>): deletes the checkpoints of its
+    /// <paramref name="units"/>, or every checkpoint when they are of a run of another identity (which
+    /// <see cref="CheckUse"/> allows only when nothing else in the folder belongs to that run). Checks again first,
+    /// since another shard may have started since the run was planned; a refusal deletes nothing.
     /// </summary>
-    public void ReplaceShardUnits(RunIdentity identity, IReadOnlyCollection<int> units, string ownLock)
+    public void ReplaceShardUnits(RunIdentity identity, ShardSpec shard, IEnumerable<int> units, string ownLock)
     {
-        CheckUse(identity, units, shard: true, replacing: true, ownLock);
+        CheckUse(identity, shard, replacing: true, ownLock);
         if (HasRecord && ReadStored().Identity.Difference(identity) is not null) Clear();
         else DeleteUnits(units);
     }

@@ -89,7 +89,13 @@ public sealed class WorkFolder
     {
         var path = StatePath(index);
         if (!File.Exists(path)) return null;
-        return StateFile.Unwrap(File.ReadAllBytes(path), key, out var problem)
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"{path}: cannot be read ({e.Message}); {StateRecovery(index, key)}");
+        }
+        return StateFile.Unwrap(bytes, key, out var problem)
             ?? throw new InputException($"{path}: {problem}; {StateRecovery(index, key)}");
     }
 

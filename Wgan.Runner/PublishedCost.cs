@@ -38,7 +38,8 @@ public static class PublishedCost
                 || !published.Select(Integer).SequenceEqual(seeds.Select(s => (long?)s))
                 || !JsonNode.DeepEquals(root["manifest"], JsonNode.Parse(manifest.Text, documentOptions: options)))
                 return 0;
-            var seconds = root["environment"]?["computeSeconds"] is JsonValue v && v.TryGetValue<double>(out var s) ? s : 0;
+            var recorded = root["environment"]?["computeSeconds"];
+            var seconds = recorded is JsonValue v && v.TryGetValue<double>(out var s) ? s : 0;
             return double.IsFinite(seconds) && seconds > 0 ? seconds / units : 0;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException

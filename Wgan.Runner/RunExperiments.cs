@@ -64,8 +64,8 @@ public static class RunExperiments
         var (earlierUnits, earlierSeconds) = restarting ? (0, 0) : EarlierWork(jobs.Select(j => (j.work, j.mine)), workers: 1);
         using var progress = new RunProgress(
             jobs.Select(j => (j.manifest.Experiment.Id, j.mine.Length)).ToArray(),
-            jobs.Select(j => restarting ? 0 : j.mine.Count(j.work.HasUnit)).ToArray(), stderr, earlierUnits, earlierSeconds,
-            jobs.Select(j => PublishedSecondsPerUnit(run, j.manifest, j.plan)).ToArray());
+            jobs.Select(j => restarting ? 0 : j.mine.Count(j.work.HasUnit)).ToArray(), stderr,
+            earlierUnits, earlierSeconds, jobs.Select(j => PublishedSecondsPerUnit(run, j.manifest, j.plan)).ToArray());
         foreach (var (job, (manifest, plan, work, mine)) in jobs.Index())
         {
             var experiment = manifest.Experiment;
@@ -160,9 +160,15 @@ public static class RunExperiments
             var workerArgs = WorkerArguments(args);
             // Units each worker finished, as its standard output names them.
             var finishedBy = new int[run.Jobs];
+            void Heard(int k, string line)
+            {
+                if (line.StartsWith(UnitDoneTag + " ", StringComparison.Ordinal))
+                    Interlocked.Increment(ref finishedBy[k]);
+            }
             var workers = Enumerable.Range(0, run.Jobs)
-                .Select(k => StartSelf([.. workerArgs, "--worker", k.ToString(System.Globalization.CultureInfo.InvariantCulture)], progress.WriteLine,
-                    line => { if (line.StartsWith(UnitDoneTag + " ", StringComparison.Ordinal)) Interlocked.Increment(ref finishedBy[k]); }))
+                .Select(k => StartSelf(
+                    [.. workerArgs, "--worker", k.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+                    progress.WriteLine, line => Heard(k, line)))
                 .ToArray();
             while (workers.Any(p => !p.WaitForExit(TimeSpan.FromMilliseconds(500))))
             {
@@ -205,8 +211,8 @@ public static class RunExperiments
     /// Its standard output, which the parent reads and does not show, names each unit it finished
     /// (<see cref="UnitDoneTag"/>).
     /// </summary>
-    static int RunAsWorker(RunCommand run, (LoadedManifest manifest, ExperimentRun plan, WorkFolder work, int[] mine)[] jobs,
-        TextWriter stdout)
+    static int RunAsWorker(RunCommand run,
+        (LoadedManifest manifest, ExperimentRun plan, WorkFolder work, int[] mine)[] jobs, TextWriter stdout)
     {
         foreach (var (manifest, plan, work, _) in jobs)
         {
@@ -218,7 +224,8 @@ public static class RunExperiments
                 if (unitLock is null || work.HasUnit(index)) continue;
                 var clock = Stopwatch.StartNew();
                 var unit = index;
-                var result = RunUnit(plan, index, work, Throttled(fraction => work.WriteProgress(unit, fraction), ProgressEvery));
+                var progress = Throttled(fraction => work.WriteProgress(unit, fraction), ProgressEvery);
+                var result = RunUnit(plan, index, work, progress);
                 work.WriteUnit(index, result, clock.Elapsed.TotalSeconds);
                 stdout.WriteLine($"{UnitDoneTag} {manifest.Experiment.Id} {plan.UnitKeys[index]}");
             }
@@ -236,7 +243,8 @@ public static class RunExperiments
         var key = plan.UnitKeys[index];
         try
         {
-            return plan.RunUnit(index, () => work.ReadState(index, key)!, state => work.WriteState(index, key, state), progress);
+            return plan.RunUnit(index, () => work.ReadState(index, key)!, state => work.WriteState(index, key, state),
+                progress);
         }
         catch (UnusableStateException e)
         {
@@ -247,8 +255,8 @@ public static class RunExperiments
     /// <summary>The compute seconds per unit of this experiment's result in the output folder, when it ran as this run
     /// does (see <see cref="PublishedCost"/>); 0 otherwise.</summary>
     static double PublishedSecondsPerUnit(RunCommand run, LoadedManifest manifest, ExperimentRun plan) =>
-        PublishedCost.SecondsPerUnit(run.OutDirectory, manifest, run.Scale, manifest.Experiment.SeedsAt(run.Scale, run.Seeds),
-            plan.UnitKeys.Length);
+        PublishedCost.SecondsPerUnit(run.OutDirectory, manifest, run.Scale,
+            manifest.Experiment.SeedsAt(run.Scale, run.Seeds), plan.UnitKeys.Length);
 
     /// <summary>How a worker's standard output line that names a unit it finished begins.</summary>
     public const string UnitDoneTag = "unit-done";
@@ -270,8 +278,8 @@ public static class RunExperiments
         return result;
     }
 
-    /// <summary>Starts this program with the given arguments; its standard error lines go to <paramref name="writeLine"/>,
-    /// its standard output lines to <paramref name="readOutput"/>.</summary>
+    /// <summary>Starts this program with the given arguments; its standard error lines go to
+    /// <paramref name="writeLine"/>, its standard output lines to <paramref name="readOutput"/>.</summary>
     static Process StartSelf(IEnumerable<string> arguments, Action<string> writeLine, Action<string> readOutput)
     {
         // The `wgan` executable starts itself; under `dotnet wgan.dll`, or inside another host (a test run), the

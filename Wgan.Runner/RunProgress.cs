@@ -73,7 +73,8 @@ public sealed class RunProgress : IDisposable
             ProgressContext? context = null;
             liveThread = new Thread(() => console.Progress()
                 .AutoClear(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(),
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                    new ElapsedTimeColumn(),
                     new TimeLeftColumn(task => ReferenceEquals(task, liveTotal) ? liveLeft : ""))
                 .Start(ctx =>
                 {
@@ -97,7 +98,8 @@ public sealed class RunProgress : IDisposable
         else
         {
             var basis = expected is { } e1 ? $"; ~{Left(e1)} at the previous publication's time per unit" : "";
-            stderr.WriteLine($"[run] {this.experiments.Length} experiment(s), {total} units, {done.Sum()} already done{basis}");
+            var size = $"{this.experiments.Length} experiment(s), {total} units, {done.Sum()} already done";
+            stderr.WriteLine($"[run] {size}{basis}");
         }
     }
 
@@ -128,7 +130,8 @@ public sealed class RunProgress : IDisposable
             }
             if (done.Sum() < total && now - lastPrinted < TimeSpan.FromSeconds(1)) return;
             lastPrinted = now;
-            stderr.WriteLine($"[{experiments[experiment].Id}] {unitsDone}/{experiments[experiment].Units} {message}; {Summary(now)}");
+            var (id, units) = experiments[experiment];
+            stderr.WriteLine($"[{id}] {unitsDone}/{units} {message}; {Summary(now)}");
         }
     }
 
@@ -143,8 +146,9 @@ public sealed class RunProgress : IDisposable
         }
     }
 
-    /// <summary>Each experiment's share of the run now: its units, those done and in progress, the work done by this
-    /// process (finished units and what running units did since first heard of) and its published time per unit.</summary>
+    /// <summary>Each experiment's share of the run now: its units, those done and in progress, the work done by
+    /// this process (finished units and what running units did since first heard of) and its published time per
+    /// unit.</summary>
     Share[] Shares() =>
         [.. experiments.Select((e, i) =>
         {
@@ -158,17 +162,21 @@ public sealed class RunProgress : IDisposable
 
     /// <summary>The time left as the live display shows it.</summary>
     string LiveLeft(TimeSpan now) =>
-        done.Sum() >= total ? "" : SecondsLeft(now, Shares(), earlierUnits, earlierSeconds) is { } s ? $"~{Left(s)}" : "";
+        done.Sum() >= total ? ""
+        : SecondsLeft(now, Shares(), earlierUnits, earlierSeconds) is { } s ? $"~{Left(s)}"
+        : "";
 
     /// <summary>One experiment's share of a run, for the estimate of the time left: its <paramref name="Units"/>, of
     /// which <paramref name="Done"/> are finished and <paramref name="InProgress"/> units' worth is done by the units
     /// still running; <paramref name="ComputedHere"/> units' worth of that work was done by this process; and
     /// <paramref name="PriorSeconds"/>, the previous publication's wall seconds per unit at this run's parallelism
     /// (0 when there is none).</summary>
-    public readonly record struct Share(int Units, int Done, double InProgress, double ComputedHere, double PriorSeconds = 0);
+    public readonly record struct Share(
+        int Units, int Done, double InProgress, double ComputedHere, double PriorSeconds = 0);
 
     /// <summary>How many seconds of expected work the published times count for against this run's measurement:
-    /// until this process has done about that much, the estimate leans on the publication; after, on the measurement.</summary>
+    /// until this process has done about that much, the estimate leans on the publication; after, on the
+    /// measurement.</summary>
     public const double PriorWeightSeconds = 60;
 
     /// <summary>Whether the estimate starts from the previous publication: every experiment with units left has a
@@ -186,7 +194,8 @@ public sealed class RunProgress : IDisposable
     /// <paramref name="elapsed"/>, pooled with <paramref name="earlierUnits"/> units that earlier sittings finished in
     /// <paramref name="earlierSeconds"/>.
     /// </summary>
-    public static double? SecondsLeft(TimeSpan elapsed, IReadOnlyList<Share> shares, double earlierUnits = 0, double earlierSeconds = 0)
+    public static double? SecondsLeft(TimeSpan elapsed, IReadOnlyList<Share> shares,
+        double earlierUnits = 0, double earlierSeconds = 0)
     {
         if (shares.Sum(s => s.Done) >= shares.Sum(s => s.Units)) return 0;
         if (FromPublication(shares))
@@ -203,12 +212,15 @@ public sealed class RunProgress : IDisposable
     /// <summary>The totals of a run as one phrase: units finished of all, the share done (units in progress counted by
     /// their fraction), elapsed, and the time left (<see cref="SecondsLeft"/>; "unknown" before any work is
     /// measured).</summary>
-    public static string Summary(TimeSpan elapsed, IReadOnlyList<Share> shares, double earlierUnits = 0, double earlierSeconds = 0)
+    public static string Summary(TimeSpan elapsed, IReadOnlyList<Share> shares,
+        double earlierUnits = 0, double earlierSeconds = 0)
     {
         var total = shares.Sum(s => s.Units);
         var done = shares.Sum(s => s.Done);
         var inProgress = shares.Sum(s => s.InProgress);
-        var left = done >= total ? "0 s" : SecondsLeft(elapsed, shares, earlierUnits, earlierSeconds) is { } s ? Left(s) : "unknown";
+        var left = done >= total ? "0 s"
+            : SecondsLeft(elapsed, shares, earlierUnits, earlierSeconds) is { } s ? Left(s)
+            : "unknown";
         var percent = total == 0 ? 100 : 100.0 * Math.Min(total, done + inProgress) / total;
         return $"run {done}/{total} units ({percent.ToString("F0", CultureInfo.InvariantCulture)}%), {Duration(elapsed)} elapsed, ~{left} left";
     }

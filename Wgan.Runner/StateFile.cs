@@ -30,7 +30,8 @@ public static class StateFile
     public static byte[] Wrap(string key, byte[] state)
     {
         var keyBytes = Encoding.UTF8.GetBytes(key);
-        if (keyBytes.Length > MaxKeyBytes) throw new ArgumentException($"unit key longer than {MaxKeyBytes} bytes", nameof(key));
+        if (keyBytes.Length > MaxKeyBytes)
+            throw new ArgumentException($"unit key longer than {MaxKeyBytes} bytes", nameof(key));
         var headerLength = Magic.Length + 4 + keyBytes.Length + 8;
         var bytes = new byte[headerLength + ChecksumBytes + state.Length];
         Magic.CopyTo(bytes);
@@ -77,13 +78,15 @@ public static class StateFile
         var actual = (long)bytes.Length - headerLength - ChecksumBytes;
         if (stateLength != actual)
         {
-            problem = stateLength >= 0 && stateLength > actual
-                ? $"is truncated: its header announces {stateLength} bytes of state, the file holds {actual}"
-                : $"has a damaged header or extra bytes: its header announces {stateLength} bytes of state, the file holds {actual}";
+            var announced = $"its header announces {stateLength} bytes of state, the file holds {actual}";
+            problem = stateLength > actual
+                ? $"is truncated: {announced}"
+                : $"has a damaged header or extra bytes: {announced}";
             return null;
         }
         var state = bytes.AsSpan(headerLength + ChecksumBytes).ToArray();
-        if (!Checksum(bytes.AsSpan(0, headerLength), state).AsSpan().SequenceEqual(bytes.AsSpan(headerLength, ChecksumBytes)))
+        var checksum = Checksum(bytes.AsSpan(0, headerLength), state);
+        if (!checksum.AsSpan().SequenceEqual(bytes.AsSpan(headerLength, ChecksumBytes)))
         {
             problem = "fails its SHA-256 checksum: its bytes changed after it was written";
             return null;

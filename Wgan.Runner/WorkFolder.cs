@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -81,9 +82,9 @@ public sealed class WorkFolder
     public string StateFileOf(int index) => StatePath(index);
 
     /// <summary>
-    /// The training state unit <paramref name="index"/> (key <paramref name="key"/>) saved before it was interrupted, or
-    /// null when it saved none. A state file that is damaged, truncated, of another unit or without the checksum header
-    /// (see <see cref="StateFile"/>) throws <see cref="InputException"/> naming the file and how to recover.
+    /// The training state unit <paramref name="index"/> (key <paramref name="key"/>) saved before it was interrupted,
+    /// or null when it saved none. A state file that is damaged, truncated, of another unit or without the checksum
+    /// header (see <see cref="StateFile"/>) throws <see cref="InputException"/> naming the file and how to recover.
     /// </summary>
     public byte[]? ReadState(int index, string key)
     {
@@ -101,10 +102,11 @@ public sealed class WorkFolder
 
     /// <summary>What to do about a unit's training state that cannot be used.</summary>
     public string StateRecovery(int index, string key) =>
-        $"delete {StatePath(index)} to recompute unit {key} from its start, then run again with --resume (or start over with --force)";
+        $"delete {StatePath(index)} to recompute unit {key} from its start, then run again with --resume "
+        + "(or start over with --force)";
 
-    /// <summary>Replaces the training state of unit <paramref name="index"/> (key <paramref name="key"/>) atomically, with
-    /// its checksum header.</summary>
+    /// <summary>Replaces the training state of unit <paramref name="index"/> (key <paramref name="key"/>) atomically,
+    /// with its checksum header.</summary>
     public void WriteState(int index, string key, byte[] state)
     {
         var bytes = StateFile.Wrap(key, state);
@@ -225,9 +227,10 @@ public sealed class WorkFolder
     /// Checks, before anything is deleted or run, that a run of <paramref name="identity"/>, the share
     /// <paramref name="shard"/> of its units, may use the checkpoints here; throws <see cref="InputException"/>
     /// otherwise, naming the difference and what to do. <paramref name="replacing"/>: the run discards its units'
-    /// checkpoints (<c>--force</c>). A whole run's <c>--force</c> discards every checkpoint; a shard's discards only its
-    /// own, so a shard may replace a run of another identity only when the folder holds no unit of that run's other
-    /// shards and no other process writes it. <paramref name="ownLock"/>: the lock this process holds here, if any.
+    /// checkpoints (<c>--force</c>). A whole run's <c>--force</c> discards every checkpoint; a shard's discards only
+    /// its own, so a shard may replace a run of another identity only when the folder holds no unit of that run's
+    /// other shards and no other process writes it. <paramref name="ownLock"/>: the lock this process holds here, if
+    /// any.
     /// </summary>
     public void CheckUse(RunIdentity identity, ShardSpec shard, bool replacing, string? ownLock = null)
     {
@@ -237,7 +240,8 @@ public sealed class WorkFolder
         var difference = recorded.Difference(identity);
         if (difference is null) return;
         if (whole)
-            throw new InputException($"{Path} holds checkpoints of a different run ({difference}); run with --force to discard them, or use another --out");
+            throw new InputException($"{Path} holds checkpoints of a different run ({difference}); "
+                + "run with --force to discard them, or use another --out");
         // This shard's units in the recorded run (the same share of its units).
         var own = Shards.Units(shard, recorded.UnitKeys.Count).ToHashSet();
         var others = LiveHolderExcept(ownLock) is { } holder ? $"process {holder} is writing it"
@@ -245,9 +249,12 @@ public sealed class WorkFolder
         if (others is null)
         {
             if (replacing) return;
-            throw new InputException($"{Path} holds checkpoints of a different run ({difference}), of this shard's units only; run this shard with --force to discard them, or use another --out");
+            throw new InputException($"{Path} holds checkpoints of a different run ({difference}), "
+                + "of this shard's units only; run this shard with --force to discard them, or use another --out");
         }
-        throw new InputException($"{Path} holds checkpoints of a different run ({difference}) and {others}; a shard's --force discards only its own units, so nothing was deleted: to start that run over with these options, delete {Path} once none of its shards is running, or use another --out");
+        throw new InputException($"{Path} holds checkpoints of a different run ({difference}) and {others}; a shard's "
+            + "--force discards only its own units, so nothing was deleted: to start that run over with these options, "
+            + $"delete {Path} once none of its shards is running, or use another --out");
     }
 
     /// <summary>
@@ -263,11 +270,12 @@ public sealed class WorkFolder
         else DeleteUnits(units);
     }
 
-    /// <summary>Whether a file of a unit not among <paramref name="units"/> is here (a result, a timing, a training state
-    /// or progress).</summary>
+    /// <summary>Whether a file of a unit not among <paramref name="units"/> is here (a result, a timing, a training
+    /// state or progress).</summary>
     bool HoldsOtherUnits(IReadOnlyCollection<int> units) =>
-        Directory.EnumerateFiles(Path, "unit-*").Select(System.IO.Path.GetFileName).Any(name =>
-            name!.Length > 11 && int.TryParse(name.AsSpan(5, 6), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var i)
+        Directory.EnumerateFiles(Path, "unit-*").Select(f => System.IO.Path.GetFileName(f)).Any(name =>
+            name.Length > 11
+            && int.TryParse(name.AsSpan(5, 6), NumberStyles.None, CultureInfo.InvariantCulture, out var i)
             && !units.Contains(i));
 
     /// <summary>Deletes the results of the given units (a shard's --force).</summary>
@@ -388,7 +396,8 @@ public sealed class WorkFolder
     string? LiveHolderExcept(string? ownLock)
     {
         if (!Directory.Exists(Path)) return null;
-        var names = Directory.EnumerateFiles(Path, "lock.*").Select(f => System.IO.Path.GetFileName(f)["lock.".Length..])
+        var names = Directory.EnumerateFiles(Path, "lock.*")
+            .Select(f => System.IO.Path.GetFileName(f)["lock.".Length..])
             .Where(n => !n.EndsWith(HolderSuffix, StringComparison.Ordinal) && n != ownLock).ToArray();
         return names.Length == 0 ? null : LiveHolder(names);
     }

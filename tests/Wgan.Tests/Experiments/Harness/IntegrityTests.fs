@@ -411,7 +411,8 @@ let ``a shard's --force with other seeds or threads refuses before deleting the 
     let work = Wgan.Runner.WorkFolder.For(out, "parallel-lines")
     let before = snapshot work.Path
     // smoke: 2 seeds x 5 thetas, every one finished by shards 0/2 and 1/2 (experiments/parallel-lines.json).
-    Assert.Equal(10, before |> Array.filter (fun (name, _) -> name.EndsWith ".json" && name.StartsWith "unit-") |> Array.length)
+    let units = before |> Array.filter (fun (name, _) -> name.EndsWith ".json" && name.StartsWith "unit-")
+    Assert.Equal(10, units.Length)
     for options, difference in [ [ "--seeds"; "1" ], "--seeds 1 vs 0"; [ "--threads"; "2" ], "--threads 2 vs 1" ] do
         for force in [ [ "--force" ]; [] ] do
             let r = shardRun out (options @ force)
@@ -419,7 +420,8 @@ let ``a shard's --force with other seeds or threads refuses before deleting the 
             Assert.True(r.Exit = 2, $"{options} {force}: exit {r.Exit}: {r.Err}")
             Assert.Contains($"{work.Path} holds checkpoints of a different run ({difference}", r.Err)
             Assert.Contains("it holds units of other shards", r.Err)
-            Assert.Contains($"so nothing was deleted: to start that run over with these options, delete {work.Path}", r.Err)
+            Assert.Contains("nothing was deleted: to start that run over with these options, delete " + work.Path,
+                            r.Err)
             // It does not recommend the --force that cannot help.
             Assert.DoesNotContain("with --force", r.Err)
             Assert.Equal<(string * string)[]>(before, snapshot work.Path)
@@ -429,7 +431,7 @@ let ``a shard's --force with other seeds or threads refuses before deleting the 
     Assert.Equal(reference.Value, comparable (Path.Combine(out, "parallel-lines")))
 
 [<Fact>]
-let ``a shard's --force with other options replaces a run whose checkpoints are all its own, and not while another shard runs`` () =
+let ``a shard's --force with other options replaces a run of its own units only, and not while another shard runs`` () =
     let out = Path.Combine(tempFolder (), "out")
     Assert.Equal(0, (shardRun out []).Exit)
     let work = Wgan.Runner.WorkFolder.For(out, "parallel-lines")
@@ -455,7 +457,8 @@ let ``a shard's --force with other options replaces a run whose checkpoints are 
     Assert.True(merged.Exit = 0, merged.Err)
     let unsharded = Path.Combine(tempFolder (), "unsharded")
     smokeRun unsharded [ "--seeds"; "1" ] |> ignore
-    Assert.Equal(comparable (Path.Combine(unsharded, "parallel-lines")), comparable (Path.Combine(out, "parallel-lines")))
+    let expected = comparable (Path.Combine(unsharded, "parallel-lines"))
+    Assert.Equal(expected, comparable (Path.Combine(out, "parallel-lines")))
 
 // ---- 12. A unit's training state is checked before any of it is restored. ----
 
@@ -481,10 +484,12 @@ let firstSavedState =
     lazy
         TestSupport.pinThreads ()
         let text = File.ReadAllText stateManifest.Value
-        let plan = Wgan.Experiments.Harness.ReadManifest(text).Experiment.Plan("smoke", 1, "cpu", Wgan.Experiments.NoResources())
+        let experiment = Wgan.Experiments.Harness.ReadManifest(text).Experiment
+        let plan = experiment.Plan("smoke", 1, "cpu", Wgan.Experiments.NoResources())
         let mutable saved = [||]
         let save = Action<byte[]>(fun bytes -> saved <- bytes; raise StoppedAtFirstSave)
-        Assert.Throws<StoppedAtFirstSave>(fun () -> plan.RunUnit(0, Func<byte[]>(fun () -> null), save) |> ignore) |> ignore
+        let noState = Func<byte[]>(fun () -> null)
+        Assert.Throws<StoppedAtFirstSave>(fun () -> plan.RunUnit(0, noState, save) |> ignore) |> ignore
         plan.UnitKeys[0], plan.UnitKeys[1], saved
 
 /// An output folder where unit 1 of `stateRun` has finished (shard 1/2) and unit 0 was stopped after saving its
@@ -524,7 +529,7 @@ let ``an intact training state resumes its unit to exactly the uninterrupted res
     Assert.Equal(stateReference.Value, comparable (Path.Combine(out, "weight-histograms")))
 
 [<Fact>]
-let ``a damaged training state is refused with exit 2, naming the file and how to recover, before libtorch reads it`` () =
+let ``a damaged training state is refused with exit 2, naming the file and the way out, before libtorch reads it`` () =
     let key, otherKey, state = firstSavedState.Value
     let header = stateHeader key
     let cases =
@@ -535,11 +540,15 @@ let ``a damaged training state is refused with exit 2, naming the file and how t
           "damaged checksum", flip (header - 16) 8, "fails its SHA-256 checksum"
           "damaged tail", (fun b -> flip (b.Length - 16) 16 b), "fails its SHA-256 checksum"
           "random bytes", (fun b -> randomBytes 7 b.Length), "does not start with the header"
-          "8 bytes of the weights changed", (fun b -> flip (header + (b.Length - header) / 2) 8 b), "fails its SHA-256 checksum"
+          "8 bytes of the weights changed", (fun b -> flip (header + (b.Length - header) / 2) 8 b),
+          "fails its SHA-256 checksum"
           "the state without its header (an earlier layout)", (fun _ -> state), "earlier version of wgan"
-          "another unit's state", (fun _ -> Wgan.Runner.StateFile.Wrap(otherKey, state)), $"holds the training state of unit {otherKey}, not of unit {key}"
+          "another unit's state", (fun _ -> Wgan.Runner.StateFile.Wrap(otherKey, state)),
+          $"holds the training state of unit {otherKey}, not of unit {key}"
           // A checksum that holds over a state the training loop cannot use (a layout version it does not know).
-          "an unknown layout", (fun _ -> Wgan.Runner.StateFile.Wrap(key, Array.append [| 2uy; 0uy; 0uy; 0uy |] state[4..])), "does not fit this unit" ]
+          "an unknown layout",
+          (fun _ -> Wgan.Runner.StateFile.Wrap(key, Array.append [| 2uy; 0uy; 0uy; 0uy |] state[4..])),
+          "does not fit this unit" ]
     for name, damage, problem in cases do
         let out, file = withSavedState damage
         let before = snapshot (Path.GetDirectoryName file)

@@ -135,7 +135,9 @@ let ``the published estimate is scaled by this run's pace, the publication weigh
     // left 8 * 30 + 5 * 120 = 840 s, times 1.5 = 1260 s.
     let halfPace = [| share 10 2 0.0 2.0 30.0; share 5 0 0.0 0.0 120.0 |]
     Assert.Equal(Nullable 1260.0, RunProgress.SecondsLeft(TimeSpan.FromSeconds 120.0, halfPace))
-    Assert.Equal("run 2/15 units (13%), 2 min 0 s elapsed, ~21 min 0 s left", RunProgress.Summary(TimeSpan.FromSeconds 120.0, halfPace))
+    Assert.Equal(
+        "run 2/15 units (13%), 2 min 0 s elapsed, ~21 min 0 s left",
+        RunProgress.Summary(TimeSpan.FromSeconds 120.0, halfPace))
     // Much later the measurement dominates: 20 units of a's worth (600 published s) in 1200 s: factor 1260 / 660.
     let later = [| share 40 20 0.0 20.0 30.0 |]
     Assert.Equal(20.0 * 30.0 * 1260.0 / 660.0, RunProgress.SecondsLeft(TimeSpan.FromSeconds 1200.0, later).Value, 9)
@@ -162,14 +164,19 @@ let ``an experiment with units left and no published time makes the estimate the
 [<Fact>]
 let ``plain progress states the published estimate on its first line`` () =
     use writer = new StringWriter()
-    (new RunProgress([| struct ("a", 10); struct ("b", 5) |], [| 0; 0 |], writer, 0.0, 0.0, [| 30.0; 120.0 |])).Dispose()
+    let experiments = [| struct ("a", 10); struct ("b", 5) |]
+    (new RunProgress(experiments, [| 0; 0 |], writer, 0.0, 0.0, [| 30.0; 120.0 |])).Dispose()
     let first = writer.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[0]
     // 10 * 30 + 5 * 120 = 900 s.
-    Assert.Equal("[run] 2 experiment(s), 15 units, 0 already done; ~15 min 0 s at the previous publication's time per unit", first)
+    Assert.Equal(
+        "[run] 2 experiment(s), 15 units, 0 already done; ~15 min 0 s at the previous publication's time per unit",
+        first)
 
 [<Fact>]
 let ``an absurd published time gives an absurd estimate, not a crash`` () =
-    Assert.Equal("run 0/1 units (0%), 0 s elapsed, ~more than 30 years left", RunProgress.Summary(TimeSpan.Zero, [| share 1 0 0.0 0.0 1e300 |]))
+    Assert.Equal(
+        "run 0/1 units (0%), 0 s elapsed, ~more than 30 years left",
+        RunProgress.Summary(TimeSpan.Zero, [| share 1 0 0.0 0.0 1e300 |]))
 
 /// A result.json as `run` publishes it, reduced to what the estimate reads.
 let publishedResult (folder: string) (scale: string) (seeds: string) (manifest: string) (computeSeconds: string) =

@@ -27,11 +27,15 @@ public static class RunExperiments
             throw new InputException($"{string.Join(" and ", duplicate.Select(m => m.Path))} both write the experiment '{duplicate.Key}'");
         // Data problems (no npm, a wrong hash, a corrupt file) are reported before anything is written.
         var resources = new RunResources(MnistLoader.For(run.Data), stderr);
+        var worker = run.Worker >= 0;
         if (manifests.Any(m => m.Experiment.UsesMnist))
-            stderr.WriteLine($"MNIST: {resources.Mnist().Description}");
+        {
+            var mnist = resources.Mnist();
+            // A worker's standard error goes to its parent's: the parent has said it.
+            if (!worker) stderr.WriteLine($"MNIST: {mnist.Description}");
+        }
         PrepareOutput(run.OutDirectory);
         var whole = shard.Count == 1;
-        var worker = run.Worker >= 0;
         if (worker) ParentWatch.ExitWhenParentEnds();
         else AtomicOutput.CleanStale(run.OutDirectory, stderr);
         // Plan and check every experiment before running any, so that a refusal loses no work.
@@ -46,6 +50,9 @@ public static class RunExperiments
             // Shards of one run share the folder; a whole run or a merge owns it.
             if (!worker && (whole ? work.LiveHolder() : work.LiveHolder("run")) is { } holder)
                 throw new InputException($"{work.Path} is being written by a run in progress (process {holder}); wait for it to finish or stop it");
+            // Checkpoints of a run with other options: refused here, before anything is deleted (a shard's --force may
+            // replace them only when they are its own).
+            if (!worker) work.CheckUse(Identity(run, manifest, plan), shard, replacing: run.Force && !run.Resume);
             if (!run.Resume && !run.Force && work.HasCheckpoints && (whole || mine.Any(work.HasUnit)))
                 throw new InputException($"{work.Path} holds checkpoints of an interrupted run; use --resume to continue it or --force to start over");
             return (manifest, plan, work, mine);
@@ -53,27 +60,29 @@ public static class RunExperiments
         Devices.PinThreads(run.Threads);
 
         var commandLine = "wgan " + string.Join(" ", args.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
-        if (worker) return RunAsWorker(run, jobs, stderr);
+        if (worker) return RunAsWorker(run, jobs, stdout);
         if (run.Jobs > 1) return RunWithWorkers(run, args, jobs, commandLine, stdout, stderr);
         var restarting = run.Force && !run.Resume;
         var (earlierUnits, earlierSeconds) = restarting ? (0, 0) : EarlierWork(jobs.Select(j => (j.work, j.mine)), workers: 1);
         using var progress = new RunProgress(
             jobs.Select(j => (j.manifest.Experiment.Id, j.mine.Length)).ToArray(),
-            jobs.Select(j => restarting ? 0 : j.mine.Count(j.work.HasUnit)).ToArray(), stderr, earlierUnits, earlierSeconds);
+            jobs.Select(j => restarting ? 0 : j.mine.Count(j.work.HasUnit)).ToArray(), stderr,
+            earlierUnits, earlierSeconds, jobs.Select(j => PublishedSecondsPerUnit(run, j.manifest, j.plan)).ToArray());
         foreach (var (job, (manifest, plan, work, mine)) in jobs.Index())
         {
             var experiment = manifest.Experiment;
             var identity = Identity(run, manifest, plan);
             var folder = Path.Combine(run.OutDirectory, experiment.Id);
+            var lockName = whole ? "run" : $"shard-{shard.Index}-of-{shard.Count}";
             try
             {
-                using (work.Lock(whole ? "run" : $"shard-{shard.Index}-of-{shard.Count}"))
+                using (work.Lock(lockName))
                 {
                     // Deleting only under the lock: a run that holds it keeps its checkpoints.
                     if (run.Force && !run.Resume)
                     {
                         if (whole) work.Clear();
-                        else work.DeleteUnits(mine);
+                        else work.ReplaceShardUnits(identity, shard, mine, lockName);
                     }
                     work.Claim(identity, manifest.Text);
                     var seeds = experiment.SeedsAt(run.Scale, run.Seeds);
@@ -145,12 +154,24 @@ public static class RunExperiments
                 return (done, [.. running]);
             }
             var (earlierUnits, earlierSeconds) = EarlierWork(jobs.Select(j => (j.work, Enumerable.Range(0, j.plan.UnitKeys.Length).ToArray())), run.Jobs);
+            // The previous publication's time per unit, as wall time: the workers run units side by side.
             using var progress = new RunProgress(jobs.Select(j => (j.manifest.Experiment.Id, j.plan.UnitKeys.Length)).ToArray(), Status().Done, stderr,
-                earlierUnits, earlierSeconds);
+                earlierUnits, earlierSeconds,
+                jobs.Select(j => PublishedSecondsPerUnit(run, j.manifest, j.plan) / run.Jobs).ToArray());
             progress.WriteLine($"{jobs.Length} experiment(s), {units} units: {run.Jobs} worker processes with {run.Threads} thread(s) each");
             var workerArgs = WorkerArguments(args);
+            // Units each worker finished, as its standard output names them.
+            var finishedBy = new int[run.Jobs];
+            void Heard(int k, string line)
+            {
+                if (line.StartsWith(UnitDoneTag + " ", StringComparison.Ordinal))
+                    Interlocked.Increment(ref finishedBy[k]);
+            }
             var workers = Enumerable.Range(0, run.Jobs)
-                .Select(k => StartSelf([.. workerArgs, "--worker", k.ToString(System.Globalization.CultureInfo.InvariantCulture)], progress.WriteLine)).ToArray();
+                .Select(k => StartSelf(
+                    [.. workerArgs, "--worker", k.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+                    progress.WriteLine, line => Heard(k, line)))
+                .ToArray();
             while (workers.Any(p => !p.WaitForExit(TimeSpan.FromMilliseconds(500))))
             {
                 var (done, running) = Status();
@@ -158,6 +179,7 @@ public static class RunExperiments
             }
             foreach (var process in workers) process.WaitForExit();
             progress.ReportRun(Status().Done, []);
+            progress.WriteLine($"[run] units finished by each worker: {string.Join(", ", finishedBy)}");
             var failed = workers.Select((p, k) => (k, code: p.ExitCode)).Where(w => w.code != Program.Done).ToArray();
             if (failed.Length > 0)
             {
@@ -185,30 +207,61 @@ public static class RunExperiments
 
     /// <summary>
     /// A worker of a <c>--jobs</c> run: goes through every experiment's units and runs each one that is neither done
-    /// nor taken by another worker (a lock per unit, released by the operating system if the worker dies).
+    /// nor taken by another worker (a lock per unit, released by the operating system if the worker dies). It reports
+    /// progress only through the work folder (<c>unit-K.progress</c>, then the unit's result), which its parent reads
+    /// for the one progress display of the run; its standard error, which the parent passes on, carries only errors.
+    /// Its standard output, which the parent reads and does not show, names each unit it finished
+    /// (<see cref="UnitDoneTag"/>).
     /// </summary>
-    static int RunAsWorker(RunCommand run, (LoadedManifest manifest, ExperimentRun plan, WorkFolder work, int[] mine)[] jobs, TextWriter stderr)
+    static int RunAsWorker(RunCommand run,
+        (LoadedManifest manifest, ExperimentRun plan, WorkFolder work, int[] mine)[] jobs, TextWriter stdout)
     {
         foreach (var (manifest, plan, work, _) in jobs)
         {
             work.Claim(Identity(run, manifest, plan), manifest.Text);
-            var total = plan.UnitKeys.Length;
-            // A worker's standard error is a pipe to its parent, so this prints plain lines.
-            using var progress = new RunProgress([($"{manifest.Experiment.Id} w{run.Worker}", total)], [Enumerable.Range(0, total).Count(work.HasUnit)], stderr);
-            for (var index = 0; index < total; index++)
+            for (var index = 0; index < plan.UnitKeys.Length; index++)
             {
                 if (work.HasUnit(index)) continue;
                 using var unitLock = work.TryLock($"unit-{index}");
                 if (unitLock is null || work.HasUnit(index)) continue;
                 var clock = Stopwatch.StartNew();
-                var result = plan.RunUnit(index, () => work.ReadState(index)!, state => work.WriteState(index, state),
-                    Throttled(fraction => work.WriteProgress(index, fraction), ProgressEvery));
+                var unit = index;
+                var progress = Throttled(fraction => work.WriteProgress(unit, fraction), ProgressEvery);
+                var result = RunUnit(plan, index, work, progress);
                 work.WriteUnit(index, result, clock.Elapsed.TotalSeconds);
-                progress.Report(0, Enumerable.Range(0, total).Count(work.HasUnit), plan.UnitDescriptions[index], 1);
+                stdout.WriteLine($"{UnitDoneTag} {manifest.Experiment.Id} {plan.UnitKeys[index]}");
             }
         }
         return Program.Done;
     }
+
+    /// <summary>
+    /// Runs unit <paramref name="index"/>, resuming from its saved training state when it has one and saving its state
+    /// as it goes (checksummed: see <see cref="StateFile"/>). A state that cannot be used, damaged or not fitting the
+    /// unit, throws <see cref="InputException"/> naming its file and how to recover.
+    /// </summary>
+    static UnitResult RunUnit(ExperimentRun plan, int index, WorkFolder work, Action<double> progress)
+    {
+        var key = plan.UnitKeys[index];
+        try
+        {
+            return plan.RunUnit(index, () => work.ReadState(index, key)!, state => work.WriteState(index, key, state),
+                progress);
+        }
+        catch (UnusableStateException e)
+        {
+            throw new InputException($"{work.StateFileOf(index)}: {e.Message}; {work.StateRecovery(index, key)}");
+        }
+    }
+
+    /// <summary>The compute seconds per unit of this experiment's result in the output folder, when it ran as this run
+    /// does (see <see cref="PublishedCost"/>); 0 otherwise.</summary>
+    static double PublishedSecondsPerUnit(RunCommand run, LoadedManifest manifest, ExperimentRun plan) =>
+        PublishedCost.SecondsPerUnit(run.OutDirectory, manifest, run.Scale,
+            manifest.Experiment.SeedsAt(run.Scale, run.Seeds), plan.UnitKeys.Length);
+
+    /// <summary>How a worker's standard output line that names a unit it finished begins.</summary>
+    public const string UnitDoneTag = "unit-done";
 
     static RunIdentity Identity(RunCommand run, LoadedManifest manifest, ExperimentRun plan) =>
         new(manifest.Experiment.Id, RunIdentity.Hash(manifest.Text), run.Scale, run.Seeds, run.Device, run.Threads, plan.UnitKeys);
@@ -227,8 +280,9 @@ public static class RunExperiments
         return result;
     }
 
-    /// <summary>Starts this program with the given arguments; its standard error lines go to <paramref name="writeLine"/>.</summary>
-    static Process StartSelf(IEnumerable<string> arguments, Action<string> writeLine)
+    /// <summary>Starts this program with the given arguments; its standard error lines go to
+    /// <paramref name="writeLine"/>, its standard output lines to <paramref name="readOutput"/>.</summary>
+    static Process StartSelf(IEnumerable<string> arguments, Action<string> writeLine, Action<string> readOutput)
     {
         // The `wgan` executable starts itself; under `dotnet wgan.dll`, or inside another host (a test run), the
         // dotnet host runs this assembly.
@@ -251,7 +305,10 @@ public static class RunExperiments
             start.Environment["DOTNET_GCgen0size"] = "0x20000000";
         foreach (var a in arguments) start.ArgumentList.Add(a);
         var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {start.FileName}");
-        process.OutputDataReceived += (_, _) => { }; // a worker prints no results
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null) readOutput(e.Data); // a worker prints no results, only the units it finished
+        };
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is not null) writeLine(e.Data);
@@ -299,7 +356,7 @@ public static class RunExperiments
             if (!reused)
             {
                 var clock = Stopwatch.StartNew();
-                var result = plan.RunUnit(index, () => work.ReadState(index)!, state => work.WriteState(index, state),
+                var result = RunUnit(plan, index, work,
                     Throttled(fraction => progress.ReportRunning(experiment, plan.UnitKeys[index], fraction), ProgressEvery));
                 work.WriteUnit(index, result, clock.Elapsed.TotalSeconds);
             }

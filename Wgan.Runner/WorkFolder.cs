@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -77,11 +78,40 @@ public sealed class WorkFolder
     public void WriteProgress(int index, double fraction) =>
         AtomicOutput.WriteText(ProgressPath(index), Math.Clamp(fraction, 0, 1).ToString("R", System.Globalization.CultureInfo.InvariantCulture));
 
-    /// <summary>The training state a unit saved before it was interrupted, or null.</summary>
-    public byte[]? ReadState(int index) => File.Exists(StatePath(index)) ? File.ReadAllBytes(StatePath(index)) : null;
+    /// <summary>The file that holds the training state unit <paramref name="index"/> saved last.</summary>
+    public string StateFileOf(int index) => StatePath(index);
 
-    /// <summary>Replaces a unit's saved training state atomically.</summary>
-    public void WriteState(int index, byte[] state) => AtomicOutput.WriteWith(StatePath(index), temp => File.WriteAllBytes(temp, state));
+    /// <summary>
+    /// The training state unit <paramref name="index"/> (key <paramref name="key"/>) saved before it was interrupted,
+    /// or null when it saved none. A state file that is damaged, truncated, of another unit or without the checksum
+    /// header (see <see cref="StateFile"/>) throws <see cref="InputException"/> naming the file and how to recover.
+    /// </summary>
+    public byte[]? ReadState(int index, string key)
+    {
+        var path = StatePath(index);
+        if (!File.Exists(path)) return null;
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"{path}: cannot be read ({e.Message}); {StateRecovery(index, key)}");
+        }
+        return StateFile.Unwrap(bytes, key, out var problem)
+            ?? throw new InputException($"{path}: {problem}; {StateRecovery(index, key)}");
+    }
+
+    /// <summary>What to do about a unit's training state that cannot be used.</summary>
+    public string StateRecovery(int index, string key) =>
+        $"delete {StatePath(index)} to recompute unit {key} from its start, then run again with --resume "
+        + "(or start over with --force)";
+
+    /// <summary>Replaces the training state of unit <paramref name="index"/> (key <paramref name="key"/>) atomically,
+    /// with its checksum header.</summary>
+    public void WriteState(int index, string key, byte[] state)
+    {
+        var bytes = StateFile.Wrap(key, state);
+        AtomicOutput.WriteWith(StatePath(index), temp => File.WriteAllBytes(temp, bytes));
+    }
 
     /// <summary>Whether the folder holds checkpoints: a run record or a unit's result (lock files alone are none).</summary>
     public bool HasCheckpoints =>
@@ -192,6 +222,61 @@ public sealed class WorkFolder
         File.Delete(StatePath(index));
         File.Delete(ProgressPath(index));
     }
+
+    /// <summary>
+    /// Checks, before anything is deleted or run, that a run of <paramref name="identity"/>, the share
+    /// <paramref name="shard"/> of its units, may use the checkpoints here; throws <see cref="InputException"/>
+    /// otherwise, naming the difference and what to do. <paramref name="replacing"/>: the run discards its units'
+    /// checkpoints (<c>--force</c>). A whole run's <c>--force</c> discards every checkpoint; a shard's discards only
+    /// its own, so a shard may replace a run of another identity only when the folder holds no unit of that run's
+    /// other shards and no other process writes it. <paramref name="ownLock"/>: the lock this process holds here, if
+    /// any.
+    /// </summary>
+    public void CheckUse(RunIdentity identity, ShardSpec shard, bool replacing, string? ownLock = null)
+    {
+        var whole = shard.Count == 1;
+        if (!HasRecord || (whole && replacing)) return;
+        var recorded = ReadStored().Identity;
+        var difference = recorded.Difference(identity);
+        if (difference is null) return;
+        if (whole)
+            throw new InputException($"{Path} holds checkpoints of a different run ({difference}); "
+                + "run with --force to discard them, or use another --out");
+        // This shard's units in the recorded run (the same share of its units).
+        var own = Shards.Units(shard, recorded.UnitKeys.Count).ToHashSet();
+        var others = LiveHolderExcept(ownLock) is { } holder ? $"process {holder} is writing it"
+            : HoldsOtherUnits(own) ? "it holds units of other shards" : null;
+        if (others is null)
+        {
+            if (replacing) return;
+            throw new InputException($"{Path} holds checkpoints of a different run ({difference}), "
+                + "of this shard's units only; run this shard with --force to discard them, or use another --out");
+        }
+        throw new InputException($"{Path} holds checkpoints of a different run ({difference}) and {others}; a shard's "
+            + "--force discards only its own units, so nothing was deleted: to start that run over with these options, "
+            + $"delete {Path} once none of its shards is running, or use another --out");
+    }
+
+    /// <summary>
+    /// A shard's <c>--force</c>, under its lock (<paramref name="ownLock"/>): deletes the checkpoints of its
+    /// <paramref name="units"/>, or every checkpoint when they are of a run of another identity (which
+    /// <see cref="CheckUse"/> allows only when nothing else in the folder belongs to that run). Checks again first,
+    /// since another shard may have started since the run was planned; a refusal deletes nothing.
+    /// </summary>
+    public void ReplaceShardUnits(RunIdentity identity, ShardSpec shard, IEnumerable<int> units, string ownLock)
+    {
+        CheckUse(identity, shard, replacing: true, ownLock);
+        if (HasRecord && ReadStored().Identity.Difference(identity) is not null) Clear();
+        else DeleteUnits(units);
+    }
+
+    /// <summary>Whether a file of a unit not among <paramref name="units"/> is here (a result, a timing, a training
+    /// state or progress).</summary>
+    bool HoldsOtherUnits(IReadOnlyCollection<int> units) =>
+        Directory.EnumerateFiles(Path, "unit-*").Select(f => System.IO.Path.GetFileName(f)).Any(name =>
+            name.Length > 11
+            && int.TryParse(name.AsSpan(5, 6), NumberStyles.None, CultureInfo.InvariantCulture, out var i)
+            && !units.Contains(i));
 
     /// <summary>Deletes the results of the given units (a shard's --force).</summary>
     public void DeleteUnits(IEnumerable<int> indices)
@@ -304,6 +389,17 @@ public sealed class WorkFolder
             catch (IOException) { return HolderOf(System.IO.Path.GetFileName(file)["lock.".Length..]) ?? "unknown"; }
         }
         return null;
+    }
+
+    /// <summary>The process id holding one of the folder's locks other than <paramref name="ownLock"/> (see
+    /// <see cref="LiveHolder"/>), or null.</summary>
+    string? LiveHolderExcept(string? ownLock)
+    {
+        if (!Directory.Exists(Path)) return null;
+        var names = Directory.EnumerateFiles(Path, "lock.*")
+            .Select(f => System.IO.Path.GetFileName(f)["lock.".Length..])
+            .Where(n => !n.EndsWith(HolderSuffix, StringComparison.Ordinal) && n != ownLock).ToArray();
+        return names.Length == 0 ? null : LiveHolder(names);
     }
 
     /// <summary>The lock <paramref name="name"/> (see <see cref="Lock"/>), or null when another process holds it.</summary>

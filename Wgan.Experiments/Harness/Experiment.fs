@@ -45,6 +45,11 @@ type UnitResult =
       /// Empty, or why training stopped early: the quantity that became NaN or infinite and the step.
       Diverged: string }
 
+/// A unit's saved training state that does not fit the unit it is restored into (another layout, another
+/// architecture, counters of another sampler). The runner names the file and how to recover.
+type UnusableStateException(message: string, inner: exn) =
+    inherit exn(message, inner)
+
 /// Where a long unit keeps its training state (TrainingState bytes) so that a killed run resumes it
 /// mid-way: `Load` gives the last saved state of this unit, if any; `Save` replaces it (atomically).
 /// How often to save is the experiment's choice, from its manifest. `Progress` hears how far the unit is,

@@ -2,6 +2,8 @@
 /// checkpoint, so that a unit killed mid-way continues bit for bit (see Wgan.Core.TrainingState).
 module Wgan.Experiments.TrainingLoop
 
+open System
+open System.IO
 open TorchSharp
 open Wgan.Core
 
@@ -38,9 +40,18 @@ let runWith
     let start =
         match checkpoints.Load() with
         | Some bytes ->
-            let state = TrainingState.restore bytes objects.Networks objects.Optimizers objects.Generators
+            let state =
+                try
+                    let state = TrainingState.restore bytes objects.Networks objects.Optimizers objects.Generators
+                    if state.Counters.Length = 0 then raise (InvalidDataException "the state has no iteration counter")
+                    counters.Write state.Counters[1..]
+                    state
+                with
+                | :? InvalidDataException
+                | :? EndOfStreamException
+                | :? ArgumentException as e ->
+                    raise (UnusableStateException($"does not fit this unit ({e.Message})", e))
             rows.AddRange state.Series
-            counters.Write state.Counters[1..]
             int state.Counters[0]
         | None ->
             rows.AddRange(before ())

@@ -397,3 +397,183 @@ let ``a killed worker makes the run exit 75, and --resume completes it`` () =
     Assert.Equal(Wgan.Runner.Program.WorkerFailed, parent.ExitCode)
     smokeRun out [ "--resume" ] |> ignore
     Assert.Equal(reference.Value, comparable (Path.Combine(out, "parallel-lines")))
+
+// ---- 11. A shard's --force with other options loses no finished unit. ----
+
+/// `run parallel-lines --scale smoke --shard 1/2` with `extra` options on `out`.
+let shardRun (out: string) (extra: string list) =
+    cli ([ "run"; manifestPath; "--scale"; "smoke"; "--out"; out; "--shard"; "1/2" ] @ extra)
+
+[<Fact>]
+let ``a shard's --force with other seeds or threads refuses before deleting the finished units of another run`` () =
+    let out = Path.Combine(tempFolder (), "out")
+    copyTree mergeable.Value out
+    let work = Wgan.Runner.WorkFolder.For(out, "parallel-lines")
+    let before = snapshot work.Path
+    // smoke: 2 seeds x 5 thetas, every one finished by shards 0/2 and 1/2 (experiments/parallel-lines.json).
+    let units = before |> Array.filter (fun (name, _) -> name.EndsWith ".json" && name.StartsWith "unit-")
+    Assert.Equal(10, units.Length)
+    for options, difference in [ [ "--seeds"; "1" ], "--seeds 1 vs 0"; [ "--threads"; "2" ], "--threads 2 vs 1" ] do
+        for force in [ [ "--force" ]; [] ] do
+            let r = shardRun out (options @ force)
+            assertNoCrash r
+            Assert.True(r.Exit = 2, $"{options} {force}: exit {r.Exit}: {r.Err}")
+            Assert.Contains($"{work.Path} holds checkpoints of a different run ({difference}", r.Err)
+            Assert.Contains("it holds units of other shards", r.Err)
+            Assert.Contains("nothing was deleted: to start that run over with these options, delete " + work.Path,
+                            r.Err)
+            // It does not recommend the --force that cannot help.
+            Assert.DoesNotContain("with --force", r.Err)
+            Assert.Equal<(string * string)[]>(before, snapshot work.Path)
+    // Every finished unit is still there: the merge publishes the uninterrupted result.
+    let merged = cli [ "merge"; "--out"; out ]
+    Assert.True(merged.Exit = 0, merged.Err)
+    Assert.Equal(reference.Value, comparable (Path.Combine(out, "parallel-lines")))
+
+[<Fact>]
+let ``a shard's --force with other options replaces a run of its own units only, and not while another shard runs`` () =
+    let out = Path.Combine(tempFolder (), "out")
+    Assert.Equal(0, (shardRun out []).Exit)
+    let work = Wgan.Runner.WorkFolder.For(out, "parallel-lines")
+    let before = snapshot work.Path
+    // Without --force: refused, pointing to it.
+    let plain = shardRun out [ "--seeds"; "1" ]
+    Assert.Equal(2, plain.Exit)
+    Assert.Contains("of this shard's units only; run this shard with --force to discard them", plain.Err)
+    Assert.Equal<(string * string)[]>(before, snapshot work.Path)
+    // Another shard of the recorded run is running (its lock is held here): refused, nothing deleted.
+    (use _other = work.Lock "shard-0-of-2"
+     let busy = shardRun out [ "--seeds"; "1"; "--force" ]
+     Assert.Equal(2, busy.Exit)
+     Assert.Contains($"and process {Environment.ProcessId} is writing it", busy.Err)
+     Assert.Equal<(string * string)[]>(before, snapshot work.Path))
+    // Alone, --force starts the shard over with the new options; with the other shard, the merge gives the result of
+    // an unsharded run with those options.
+    let replaced = shardRun out [ "--seeds"; "1"; "--force" ]
+    Assert.True(replaced.Exit = 0, replaced.Err)
+    let other = cli [ "run"; manifestPath; "--scale"; "smoke"; "--out"; out; "--shard"; "0/2"; "--seeds"; "1" ]
+    Assert.True(other.Exit = 0, other.Err)
+    let merged = cli [ "merge"; "--out"; out ]
+    Assert.True(merged.Exit = 0, merged.Err)
+    let unsharded = Path.Combine(tempFolder (), "unsharded")
+    smokeRun unsharded [ "--seeds"; "1" ] |> ignore
+    let expected = comparable (Path.Combine(unsharded, "parallel-lines"))
+    Assert.Equal(expected, comparable (Path.Combine(out, "parallel-lines")))
+
+// ---- 12. A unit's training state is checked before any of it is restored. ----
+
+/// A manifest whose smoke units save their training state (every 2 of 5 iterations) and run in about a second.
+let stateManifest = lazy Path.Combine(TestSupport.experimentsFolder.Force(), "weight-histograms.json")
+
+let stateRun (out: string) (extra: string list) =
+    cli ([ "run"; stateManifest.Value; "--scale"; "smoke"; "--seeds"; "1"; "--out"; out ] @ extra)
+
+/// The uninterrupted result of `stateRun`.
+let stateReference =
+    lazy
+        let out = Path.Combine(tempFolder (), "reference")
+        let r = stateRun out []
+        Assert.True(r.Exit = 0, r.Err)
+        comparable (Path.Combine(out, "weight-histograms"))
+
+exception private StoppedAtFirstSave
+
+/// The key of unit 0 of `stateRun` and the training state it saves first (after iteration 2), as the training loop
+/// hands it to the runner.
+let firstSavedState =
+    lazy
+        TestSupport.pinThreads ()
+        let text = File.ReadAllText stateManifest.Value
+        let experiment = Wgan.Experiments.Harness.ReadManifest(text).Experiment
+        let plan = experiment.Plan("smoke", 1, "cpu", Wgan.Experiments.NoResources())
+        let mutable saved = [||]
+        let save = Action<byte[]>(fun bytes -> saved <- bytes; raise StoppedAtFirstSave)
+        let noState = Func<byte[]>(fun () -> null)
+        Assert.Throws<StoppedAtFirstSave>(fun () -> plan.RunUnit(0, noState, save) |> ignore) |> ignore
+        plan.UnitKeys[0], plan.UnitKeys[1], saved
+
+/// An output folder where unit 1 of `stateRun` has finished (shard 1/2) and unit 0 was stopped after saving its
+/// state, whose file then went through `damage`; returns the folder and the state file.
+let withSavedState (damage: byte[] -> byte[]) =
+    let out = Path.Combine(tempFolder (), "out")
+    let shard = stateRun out [ "--shard"; "1/2" ]
+    Assert.True(shard.Exit = 0, shard.Err)
+    let work = Wgan.Runner.WorkFolder.For(out, "weight-histograms")
+    let key, _, state = firstSavedState.Value
+    work.WriteState(0, key, state)
+    let file = work.StateFileOf 0
+    File.WriteAllBytes(file, damage (File.ReadAllBytes file))
+    out, file
+
+/// `count` bytes from a random generator seeded with `seed`.
+let randomBytes (seed: int) (count: int) =
+    let bytes = Array.zeroCreate<byte> count
+    Random(seed).NextBytes bytes
+    bytes
+
+/// The length of a state file's header and checksum for the unit `key` (see Wgan.Runner.StateFile).
+let stateHeader (key: string) = Wgan.Runner.StateFile.Magic.Length + 4 + Text.Encoding.UTF8.GetByteCount key + 8 + 32
+
+/// Flips `count` bytes of a copy of `bytes` from `at` on.
+let flip (at: int) (count: int) (bytes: byte[]) =
+    let copy = Array.copy bytes
+    for i in at .. at + count - 1 do copy[i] <- copy[i] ^^^ 0x5Auy
+    copy
+
+[<Fact>]
+let ``an intact training state resumes its unit to exactly the uninterrupted result`` () =
+    let out, file = withSavedState id
+    let r = stateRun out [ "--resume" ]
+    Assert.True(r.Exit = 0, r.Err)
+    Assert.False(File.Exists file, "the state goes once its unit has finished")
+    Assert.Equal(stateReference.Value, comparable (Path.Combine(out, "weight-histograms")))
+
+[<Fact>]
+let ``a damaged training state is refused with exit 2, naming the file and the way out, before libtorch reads it`` () =
+    let key, otherKey, state = firstSavedState.Value
+    let header = stateHeader key
+    let cases =
+        [ "truncated", (fun (b: byte[]) -> b[.. b.Length / 2]), "is truncated"
+          "damaged magic", flip 0 4, "does not start with the header of a wgan training state"
+          "damaged key length", flip (Wgan.Runner.StateFile.Magic.Length) 2, "damaged header"
+          "damaged state length", flip (header - 32 - 8) 1, "its header announces"
+          "damaged checksum", flip (header - 16) 8, "fails its SHA-256 checksum"
+          "damaged tail", (fun b -> flip (b.Length - 16) 16 b), "fails its SHA-256 checksum"
+          "random bytes", (fun b -> randomBytes 7 b.Length), "does not start with the header"
+          "8 bytes of the weights changed", (fun b -> flip (header + (b.Length - header) / 2) 8 b),
+          "fails its SHA-256 checksum"
+          "the state without its header (an earlier layout)", (fun _ -> state), "earlier version of wgan"
+          "another unit's state", (fun _ -> Wgan.Runner.StateFile.Wrap(otherKey, state)),
+          $"holds the training state of unit {otherKey}, not of unit {key}"
+          // A checksum that holds over a state the training loop cannot use (a layout version it does not know).
+          "an unknown layout",
+          (fun _ -> Wgan.Runner.StateFile.Wrap(key, Array.append [| 2uy; 0uy; 0uy; 0uy |] state[4..])),
+          "does not fit this unit" ]
+    for name, damage, problem in cases do
+        let out, file = withSavedState damage
+        let before = snapshot (Path.GetDirectoryName file)
+        let r = stateRun out [ "--resume" ]
+        assertNoCrash r
+        Assert.True(r.Exit = 2, $"{name}: exit {r.Exit}: {r.Err}")
+        Assert.Contains($"error: {file}: ", r.Err)
+        Assert.Contains(problem, r.Err)
+        Assert.Contains($"delete {file} to recompute unit {key} from its start, then run again with --resume", r.Err)
+        Assert.False(Directory.Exists(Path.Combine(out, "weight-histograms")), $"{name}: nothing is published")
+        Assert.Equal<(string * string)[]>(before, snapshot (Path.GetDirectoryName file))
+    // Doing as the message says completes the run with the uninterrupted result.
+    let out, file = withSavedState (flip (header + 10) 8)
+    Assert.Equal(2, (stateRun out [ "--resume" ]).Exit)
+    File.Delete file
+    let r = stateRun out [ "--resume" ]
+    Assert.True(r.Exit = 0, r.Err)
+    Assert.Equal(stateReference.Value, comparable (Path.Combine(out, "weight-histograms")))
+
+[<Fact>]
+let ``a worker that finds a damaged training state fails with exit 2 and its message, the run keeps its units`` () =
+    let out, file = withSavedState (fun b -> randomBytes 11 b.Length)
+    let r = stateRun out [ "--resume"; "--jobs"; "2" ]
+    assertNoCrash r
+    Assert.True(r.Exit = 2, $"exit {r.Exit}: {r.Err}")
+    Assert.Contains($"error: {file}: does not start with the header", r.Err)
+    Assert.Contains("finished units are kept", r.Err)
+    Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName file, "unit-000001.json")), "the finished unit is kept")

@@ -70,9 +70,20 @@ let ``two worker processes give exactly the single-process result`` () =
     let out = Path.Combine(tempFolder (), "jobs")
     let r = smokeRun out [ "--jobs"; "2" ]
     Assert.Contains("2 worker processes", r.Err)
-    // Both workers took units (their progress lines are tagged w0 and w1).
-    Assert.Contains("[parallel-lines w0]", r.Err)
-    Assert.Contains("[parallel-lines w1]", r.Err)
+    // Both workers took units (each names the units it finished to the parent, which counts them).
+    let counts =
+        r.Err.Split('\n') |> Array.find (fun l -> l.StartsWith "[run] units finished by each worker: ")
+        |> fun l -> l.Substring(l.IndexOf(": ") + 2).Split(", ") |> Array.map int
+    Assert.Equal(2, counts.Length)
+    Assert.True(Array.forall (fun c -> c > 0) counts, $"units per worker: {counts}")
+    // smoke: 2 seeds x 5 thetas (experiments/parallel-lines.json).
+    Assert.Equal(10, Array.sum counts)
+    // The workers print no progress of their own: every line with the time left is the parent's whole-run line.
+    for line in r.Err.Split('\n') |> Array.filter (fun l -> l.Contains " left") do
+        Assert.StartsWith("[run] ", line)
+        Assert.Contains("run ", line.Substring 6)
+    Assert.DoesNotContain(" w0]", r.Err)
+    Assert.DoesNotContain(" w1]", r.Err)
     Assert.Equal(reference.Value, comparable (Path.Combine(out, "parallel-lines")))
     Assert.False(Directory.Exists(Path.Combine(out, ".work")), "checkpoints are removed once the result is published")
 

@@ -109,3 +109,115 @@ let ``earlier work counts finished units with a recorded time, over the workers 
         Assert.Equal(500.0, seconds)
     finally
         if Directory.Exists folder then Directory.Delete(folder, true)
+
+// ---- The estimate seeded from the previous publication's time per unit. ----
+
+/// An experiment's share of a run: units, finished, in progress, done here, published wall seconds per unit.
+let share units finished inProgress here prior = RunProgress.Share(units, finished, inProgress, here, prior)
+
+[<Fact>]
+let ``with published times per unit the estimate is right before anything is measured`` () =
+    // a: 10 units at 30 s each, b: 5 units at 120 s each: 10 * 30 + 5 * 120 = 900 s at the start.
+    let start = [| share 10 0 0.0 0.0 30.0; share 5 0 0.0 0.0 120.0 |]
+    Assert.True(RunProgress.FromPublication start)
+    Assert.Equal(Nullable 900.0, RunProgress.SecondsLeft(TimeSpan.Zero, start))
+    Assert.Equal("run 0/15 units (0%), 0 s elapsed, ~15 min 0 s left", RunProgress.Summary(TimeSpan.Zero, start))
+    // Without them the same run's estimate is unknown until some work is measured.
+    Assert.Equal("run 0/15 units (0%), 0 s elapsed, ~unknown left", RunProgress.Summary(TimeSpan.Zero, 15, 0, 0.0, 0.0))
+
+[<Fact>]
+let ``the published estimate is scaled by this run's pace, the publication weighing as a minute of work`` () =
+    // 4 units of a (4 * 30 = 120 published seconds) in 120 s: the publication's pace, factor (120 + 60) / (120 + 60)
+    // = 1; left 6 * 30 + 5 * 120 = 780 s.
+    let samePace = [| share 10 4 0.0 4.0 30.0; share 5 0 0.0 0.0 120.0 |]
+    Assert.Equal(Nullable 780.0, RunProgress.SecondsLeft(TimeSpan.FromSeconds 120.0, samePace))
+    // 2 units of a (60 published seconds) in 120 s, half the publication's pace: factor (120 + 60) / (60 + 60) = 1.5;
+    // left 8 * 30 + 5 * 120 = 840 s, times 1.5 = 1260 s.
+    let halfPace = [| share 10 2 0.0 2.0 30.0; share 5 0 0.0 0.0 120.0 |]
+    Assert.Equal(Nullable 1260.0, RunProgress.SecondsLeft(TimeSpan.FromSeconds 120.0, halfPace))
+    Assert.Equal(
+        "run 2/15 units (13%), 2 min 0 s elapsed, ~21 min 0 s left",
+        RunProgress.Summary(TimeSpan.FromSeconds 120.0, halfPace))
+    // Much later the measurement dominates: 20 units of a's worth (600 published s) in 1200 s: factor 1260 / 660.
+    let later = [| share 40 20 0.0 20.0 30.0 |]
+    Assert.Equal(20.0 * 30.0 * 1260.0 / 660.0, RunProgress.SecondsLeft(TimeSpan.FromSeconds 1200.0, later).Value, 9)
+
+[<Fact>]
+let ``units in progress and units finished before count in the published estimate by their fraction`` () =
+    // b: 1 of 5 finished by an earlier sitting, one at half-way (0.25 of it done here): left 3.5 * 120 = 420 s;
+    // done here 0.25 * 120 = 30 published s in 30 s, factor (30 + 60) / (30 + 60) = 1.
+    let resumed = [| share 5 1 0.5 0.25 120.0 |]
+    Assert.Equal(Nullable 420.0, RunProgress.SecondsLeft(TimeSpan.FromSeconds 30.0, resumed))
+
+[<Fact>]
+let ``an experiment with units left and no published time makes the estimate the measured one`` () =
+    // b has no publication: the estimate is the rate of this run's own work, 60 s for half a unit, over 14.5 units.
+    let mixed = [| share 10 0 0.5 0.5 30.0; share 5 0 0.0 0.0 0.0 |]
+    Assert.False(RunProgress.FromPublication mixed)
+    Assert.Equal(Nullable(60.0 / 0.5 * 14.5), RunProgress.SecondsLeft(TimeSpan.FromSeconds 60.0, mixed))
+    // Once b is finished, the units left all have a published time again: 10 - 0.5 = 9.5 units at 30 s, factor
+    // (60 + 60) / (0.5 * 30 + 60) = 1.6.
+    let bDone = [| share 10 0 0.5 0.5 30.0; share 5 5 0.0 5.0 0.0 |]
+    Assert.True(RunProgress.FromPublication bDone)
+    Assert.Equal(9.5 * 30.0 * 1.6, RunProgress.SecondsLeft(TimeSpan.FromSeconds 60.0, bDone).Value, 9)
+
+[<Fact>]
+let ``plain progress states the published estimate on its first line`` () =
+    use writer = new StringWriter()
+    let experiments = [| struct ("a", 10); struct ("b", 5) |]
+    (new RunProgress(experiments, [| 0; 0 |], writer, 0.0, 0.0, [| 30.0; 120.0 |])).Dispose()
+    let first = writer.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[0]
+    // 10 * 30 + 5 * 120 = 900 s.
+    Assert.Equal(
+        "[run] 2 experiment(s), 15 units, 0 already done; ~15 min 0 s at the previous publication's time per unit",
+        first)
+
+[<Fact>]
+let ``an absurd published time gives an absurd estimate, not a crash`` () =
+    Assert.Equal(
+        "run 0/1 units (0%), 0 s elapsed, ~more than 30 years left",
+        RunProgress.Summary(TimeSpan.Zero, [| share 1 0 0.0 0.0 1e300 |]))
+
+/// A result.json as `run` publishes it, reduced to what the estimate reads.
+let publishedResult (folder: string) (scale: string) (seeds: string) (manifest: string) (computeSeconds: string) =
+    let dir = Path.Combine(folder, "parallel-lines")
+    Directory.CreateDirectory dir |> ignore
+    File.WriteAllText(
+        Path.Combine(dir, "result.json"),
+        $"""{{"experiment": "parallel-lines", "scale": "{scale}", "seeds": {seeds}, "manifest": {manifest},
+             "environment": {{"threads": 1, "computeSeconds": {computeSeconds}}}}}""")
+
+[<Fact>]
+let ``the published time per unit is read only from a result of the same manifest, scale and seeds`` () =
+    let text = Wgan.Tests.ManifestTests.goodManifest ()
+    let loaded = RunExperiments.LoadedManifest("m.json", text, Wgan.Experiments.Harness.ReadManifest(text).Experiment)
+    let perUnit scale seeds manifest seconds =
+        let folder = Path.Combine(Path.GetTempPath(), $"wgan-published-{Guid.NewGuid():N}")
+        try
+            publishedResult folder scale seeds manifest seconds
+            PublishedCost.SecondsPerUnit(folder, loaded, "smoke", [| 1L; 2L |], 10)
+        finally
+            Directory.Delete(folder, true)
+    // 300 s of compute over the run's 10 units.
+    Assert.Equal(30.0, perUnit "smoke" "[1, 2]" text "300")
+    Assert.Equal(0.0, perUnit "quick" "[1, 2]" text "300")
+    Assert.Equal(0.0, perUnit "smoke" "[1, 2, 3]" text "300")
+    Assert.Equal(0.0, perUnit "smoke" "[1, 2]" (text.Replace("\"thetaMax\": 1.0", "\"thetaMax\": 2.0")) "300")
+    for bad in [ "0"; "-5"; "\"300\""; "null" ] do
+        Assert.Equal(0.0, perUnit "smoke" "[1, 2]" text bad)
+    // No result, or one that is not JSON: no published time, and no error (it is for display only).
+    let empty = Path.Combine(Path.GetTempPath(), $"wgan-published-{Guid.NewGuid():N}")
+    Assert.Equal(0.0, PublishedCost.SecondsPerUnit(empty, loaded, "smoke", [| 1L; 2L |], 10))
+    Directory.CreateDirectory(Path.Combine(empty, "parallel-lines")) |> ignore
+    File.WriteAllText(Path.Combine(empty, "parallel-lines", "result.json"), "{ not json")
+    Assert.Equal(0.0, PublishedCost.SecondsPerUnit(empty, loaded, "smoke", [| 1L; 2L |], 10))
+    Directory.Delete(empty, true)
+
+[<Fact>]
+let ``a run over a published result starts from its time per unit`` () =
+    let out = Path.Combine(Wgan.Tests.CliTests.tempFolder (), "out")
+    let first = Wgan.Tests.ReliabilityTests.smokeRun out [ "--seeds"; "1" ]
+    Assert.DoesNotContain("previous publication", first.Err)
+    let again = Wgan.Tests.ReliabilityTests.smokeRun out [ "--seeds"; "1"; "--force" ]
+    Assert.Contains("already done; ~", again.Err)
+    Assert.Contains("at the previous publication's time per unit", again.Err)

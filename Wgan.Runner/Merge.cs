@@ -41,6 +41,11 @@ public static class Merge
                 throw new InputException($"{folder} already holds a result; use merge --force to replace it");
             return (work, stored, plan, folder);
         }).ToArray();
+        // Units computed in the portable mode are assembled in it, and the result records it.
+        var modes = prepared.Select(p => p.stored.Identity.Numerics).Distinct().ToArray();
+        if (modes.Length > 1)
+            throw new InputException($"{merge.OutDirectory}: some runs to merge are portable and some fast; merge them from separate --out folders");
+        if (modes[0] == NumericsMode.Portable) PlatformProbe.EnterPortableMode();
         var commandLine = "wgan " + string.Join(" ", args);
         foreach (var (work, stored, plan, folder) in prepared)
         {

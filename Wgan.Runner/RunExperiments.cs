@@ -264,7 +264,8 @@ public static class RunExperiments
     public const string UnitDoneTag = "unit-done";
 
     static RunIdentity Identity(RunCommand run, LoadedManifest manifest, ExperimentRun plan) =>
-        new(manifest.Experiment.Id, RunIdentity.Hash(manifest.Text), run.Scale, run.Seeds, run.Device, run.Threads, plan.UnitKeys);
+        new(manifest.Experiment.Id, RunIdentity.Hash(manifest.Text), run.Scale, run.Seeds, run.Device, run.Threads, plan.UnitKeys,
+            run.Portable ? NumericsMode.Portable : NumericsMode.Fast);
 
     /// <summary>The command line of a worker: this one without <c>--jobs N</c> and <c>--force</c>, with <c>--resume</c>.</summary>
     public static List<string> WorkerArguments(string[] args)

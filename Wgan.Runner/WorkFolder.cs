@@ -7,7 +7,8 @@ using Wgan.Experiments;
 namespace Wgan.Runner;
 
 /// <summary>What identifies a run: a unit result may only be reused by a run with the same identity.</summary>
-public sealed record RunIdentity(string Experiment, string ManifestSha256, string Scale, int SeedsRequested, string Device, int Threads, IReadOnlyList<string> UnitKeys)
+public sealed record RunIdentity(string Experiment, string ManifestSha256, string Scale, int SeedsRequested, string Device, int Threads, IReadOnlyList<string> UnitKeys,
+    string Numerics)
 {
     /// <summary>SHA-256 of a manifest's text, as lowercase hex.</summary>
     public static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
@@ -21,6 +22,7 @@ public sealed record RunIdentity(string Experiment, string ManifestSha256, strin
         if (SeedsRequested != other.SeedsRequested) return $"--seeds {other.SeedsRequested} vs {SeedsRequested} (0 = the scale's default)";
         if (Device != other.Device) return $"device {other.Device} vs {Device}";
         if (Threads != other.Threads) return $"--threads {other.Threads} vs {Threads}";
+        if (Numerics != other.Numerics) return $"numerics {other.Numerics} vs {Numerics} (--portable)";
         if (!UnitKeys.SequenceEqual(other.UnitKeys)) return "the units of work differ";
         return null;
     }
@@ -166,7 +168,11 @@ public sealed class WorkFolder
             (int)r.Integer(r.Field(identity, at, "SeedsRequested"), $"{at}.SeedsRequested", 0, Limits.MaxSeeds),
             r.OneOf(r.Field(identity, at, "Device"), $"{at}.Device", RecordReader.DeviceNames),
             (int)r.Integer(r.Field(identity, at, "Threads"), $"{at}.Threads", 1, Limits.MaxThreads),
-            keys);
+            keys,
+            // Records written before the numerics mode was recorded are of fast runs.
+            identity.TryGetProperty("Numerics", out var numerics)
+                ? r.OneOf(numerics, $"{at}.Numerics", NumericsMode.Fast, NumericsMode.Portable)
+                : NumericsMode.Fast);
         if (RunIdentity.Hash(manifest) != stored.ManifestSha256)
             throw r.Error($"{at}.ManifestSha256", "does not match the SHA-256 of $.Manifest (the record was edited)");
         return new StoredRun(stored, manifest);

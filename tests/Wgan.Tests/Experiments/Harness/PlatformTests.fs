@@ -203,3 +203,22 @@ let ``verify on the publishing platform stays bit for bit: the same jitter is a 
     Assert.True(r.Exit = Wgan.Runner.Verify.Mismatch, r.Out + r.Err)
     Assert.DoesNotContain("across platforms", r.Out)
     Assert.Contains(".measured.perSeed", r.Out)
+
+// ---- The numerics mode is part of a run's identity ----
+
+[<Fact>]
+let ``shards of a portable run merge into a portable result; a shard resumed without --portable is refused`` () =
+    let out = Path.Combine(tempFolder (), "out")
+    let shard (i: int) extra =
+        cli ([ "run"; Wgan.Tests.ManifestTests.manifestPath; "--scale"; "smoke"; "--out"; out; "--shard"; $"{i}/2" ] @ extra)
+    let first = shard 0 [ "--portable" ]
+    Assert.True(first.Exit = 0, first.Err)
+    let mixed = shard 1 []
+    Assert.True(mixed.Exit = 2, $"exit {mixed.Exit}: {mixed.Err}")
+    Assert.Contains("numerics fast vs portable", mixed.Err)
+    let second = shard 1 [ "--portable" ]
+    Assert.True(second.Exit = 0, second.Err)
+    let merged = cli [ "merge"; "--out"; out ]
+    Assert.True(merged.Exit = 0, merged.Err)
+    let root = JsonNode.Parse(File.ReadAllText(Path.Combine(out, "parallel-lines", "result.json")))
+    Assert.Equal("portable", string root.["environment"].["platform"].["numerics"])

@@ -9,7 +9,8 @@ open Wgan.Tests.Generators
 
 let private spec comparison threshold =
     { Id = "c"; Source = "test"; Statement = "s"; Metric = "m"; Comparison = comparison; Threshold = threshold
-      ThresholdSource = "test"; Rule = StudentTInterval; OutlierFence = 3.0; Control = NoControl "test" }
+      ThresholdSource = "test"; Rule = StudentTInterval; OutlierFence = 3.0; Control = NoControl "test"
+      Design = Independent; Preconditions = [] }
 
 let private seeds (values: float list) =
     values |> List.mapi (fun i v -> { Seed = int64 i; Values = readOnlyDict [ "m", v ] })
@@ -182,8 +183,20 @@ let ``a claim evaluated on its control's own values never comes out reproduced``
     (Claims.evaluate (seedsWithControl xs xs) claim).Verdict <> Reproduced |@ $"values {xs}"
 
 [<Fact>]
-let ``a failed unit is named by the outlier rule`` () =
-    // The published parallel-lines em-tracks-theta values: seed 4 (index 3) had one critic that did not train.
-    let r = Claims.evaluate (seeds [ 1.0; 1.0; 1.0; 0.905; 0.996 ]) (withRule (SignTest 0.05) (spec AtLeast 0.95))
+let ``a failed unit is named by the outlier rule from ten finite seeds on`` () =
+    // Sorted: 0.905, 0.97, 0.975, 0.98, 0.985, 0.99, 0.99, 0.996, 1, 1. Quartiles by linear interpolation:
+    // Q1 = 0.975 + 0.25 * 0.005 = 0.97625, Q3 = 0.99 + 0.75 * 0.006 = 0.9945, IQR = 0.01825; fences with k = 3:
+    // [0.92150, 1.04925], so only 0.905 (index 3) lies outside.
+    let values = [ 0.99; 1.0; 0.98; 0.905; 0.996; 0.97; 1.0; 0.99; 0.985; 0.975 ]
+    let r = Claims.evaluate (seeds values) (withRule (SignTest 0.05) (spec AtLeast 0.95))
     Assert.Equal<(int64 * float) list>([ 3L, 0.905 ], r.Outliers)
-    Assert.Empty((Claims.evaluate (seeds [ 1.0; 1.0; 1.0; 0.905; 0.996 ]) { spec AtLeast 0.95 with OutlierFence = 0.0 }).Outliers)
+    Assert.Empty((Claims.evaluate (seeds values) { spec AtLeast 0.95 with OutlierFence = 0.0 }).Outliers)
+
+[<Fact>]
+let ``below ten finite seeds no value is named by the fences, but a seed with no value still is`` () =
+    // The published parallel-lines em-tracks-theta values: fences on five values would name seed 4 (index 3).
+    let r = Claims.evaluate (seeds [ 1.0; 1.0; 1.0; 0.905; 0.996 ]) (withRule (SignTest 0.05) (spec AtLeast 0.95))
+    Assert.Empty(r.Outliers)
+    let withNan = Claims.evaluate (seeds [ 1.0; nan; 1.0; 0.905; 0.996 ]) (spec AtLeast 0.95)
+    Assert.Equal(1, withNan.Outliers.Length)
+    Assert.Equal(1L, fst withNan.Outliers.Head)

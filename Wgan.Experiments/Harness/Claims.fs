@@ -168,20 +168,24 @@ let ruleText (rule: DecisionRule) =
     | BootstrapInterval (lo, hi) -> $"95%% percentile-bootstrap interval of the mean ({bootstrapResamples} resamples, range [{lo}, {hi}]) on the claimed side"
     | SignTest alpha -> $"sign test: enough seeds on the claimed side for a one-sided binomial p <= {alpha}"
     | Equivalence (margin, scale) ->
-        $"equivalence: two one-sided t tests at 5%% ({scale.Name}); the 90%% t interval of the paired mean inside [-{margin}, {margin}]"
+        $"equivalence: two one-sided t tests at 5%% ({scale.Name}); the 90%% t interval of the paired mean "
+        + $"inside [-{margin}, {margin}]"
 
 /// The claim's rule in words, with its design and its small-sample fallback where they apply.
 let claimRuleText (c: ClaimResult) =
+    let fellBack = c.Measured.BootstrapFallback || c.Control |> Option.exists (fun m -> m.BootstrapFallback)
     let fallback =
         match c.Spec.Rule with
-        | BootstrapInterval (lo, hi) when c.Measured.BootstrapFallback || c.Control |> Option.exists (fun m -> m.BootstrapFallback) ->
-            $" (fewer than {bootstrapMinimumSeeds} finite seeds: the 95%% Student-t interval of the mean clamped to [{lo}, {hi}] instead)"
+        | BootstrapInterval (lo, hi) when fellBack ->
+            $" (fewer than {bootstrapMinimumSeeds} finite seeds: the 95%% Student-t interval of the mean "
+            + $"clamped to [{lo}, {hi}] instead)"
         | _ -> ""
     let paired =
         match c.Spec.Rule, c.Spec.Design with
         | Equivalence _, _ -> ""
         | _, Paired ->
-            "; paired design: the per-seed difference (positive on the claimed side) must have its 90%% t interval above 0 (one-sided t test at 5%%)"
+            "; paired design: the per-seed difference (positive on the claimed side) must have its 90% t interval "
+            + "above 0 (one-sided t test at 5%)"
         | _ -> ""
     ruleText c.Spec.Rule + fallback + paired
 
@@ -216,23 +220,39 @@ let whatWouldSettle (scale: string) (c: ClaimResult) : string option =
                 let seedsText = p.Failing |> List.map (fun (s, v) -> $"seed {s} ({number v})") |> String.concat ", "
                 $"{Preconditions.text p.Spec} fails on {seedsText}")
             |> String.concat "; "
-        Some $"{failed}: the comparison means nothing until its preconditions hold, so more seeds of the same run will not help; fix what the precondition guards (the failing arm or run), then rerun."
+        Some(
+            $"{failed}: the comparison means nothing until its preconditions hold, so more seeds of the same run "
+            + "will not help; fix what the precondition guards (the failing arm or run), then rerun.")
     | Inconclusive, Equivalence (margin, _) ->
         let p = c.Paired.Value
         match p.Interval with
-        | None -> Some $"fewer than 2 seeds give a finite paired value ({p.Dropped.Length} dropped), so no interval exists: rerun with more seeds."
+        | None ->
+            Some $"fewer than 2 seeds give a finite paired value ({p.Dropped.Length} dropped): rerun with more seeds."
         | Some (lo, hi) ->
             let edge = if p.Mean >= 0.0 then margin else -margin
             match Statistics.valuesToExcludeAt 0.95 200 edge p.Values with
             | Some n when abs p.Mean < margin ->
-                Some $"the paired mean {number p.Mean} is inside the margin +-{margin}, but its 90%% interval [{number lo}, {number hi}] reaches past it; about {n} seeds with the same spread would decide it (`--seeds {n}`)."
-            | _ -> Some $"the paired mean {number p.Mean} sits too close to (or beyond) the margin +-{margin} for a practical number of seeds to show equivalence; what would settle it is {largerScale}."
+                Some(
+                    $"the paired mean {number p.Mean} is inside the margin +-{margin}, but its 90%% interval "
+                    + $"[{number lo}, {number hi}] reaches past it; about {n} seeds with the same spread would decide "
+                    + $"it (`--seeds {n}`).")
+            | _ ->
+                Some(
+                    $"the paired mean {number p.Mean} sits too close to (or beyond) the margin +-{margin} for a "
+                    + $"practical number of seeds to show equivalence; what would settle it is {largerScale}.")
     | Inconclusive, _ when c.Paired.IsSome && c.Measured.Verdict = Reproduced ->
         let p = c.Paired.Value
         match p.Interval, Statistics.valuesToExcludeAt 0.95 200 0.0 p.Values with
         | Some (lo, hi), Some n when p.Mean > 0.0 ->
-            Some $"the treatment passes and the paired difference leans to the claimed side (mean {number p.Mean}, 90%% interval [{number lo}, {number hi}]), but not significantly; about {n} seeds with the same spread would decide it (`--seeds {n}`)."
-        | _ -> Some $"the treatment passes, but the paired difference (mean {number p.Mean}) does not lean to the claimed side: the treatment is not separated from its control; what would settle it is {largerScale} or a control that removes the mechanism."
+            Some(
+                $"the treatment passes and the paired difference leans to the claimed side (mean {number p.Mean}, "
+                + $"90%% interval [{number lo}, {number hi}]), but not significantly; about {n} seeds with the same "
+                + $"spread would decide it (`--seeds {n}`).")
+        | _ ->
+            Some(
+                $"the treatment passes, but the paired difference (mean {number p.Mean}) does not lean to the claimed "
+                + $"side: the treatment is not separated from its control; what would settle it is {largerScale} or a "
+                + "control that removes the mechanism.")
     | Uninformative, _ ->
         Some "the control passes the same test, so the test cannot tell the claimed effect from its absence: more seeds will not help; a metric or design that separates the two would."
     | Inconclusive, _ when c.Measured.Verdict = Reproduced ->

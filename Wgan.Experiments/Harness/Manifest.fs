@@ -94,7 +94,8 @@ let decisionRule: Decoder<DecisionRule * float> =
                 SignTest(r.Required("alpha", alpha))
             | "equivalence" ->
                 let margin = r.Required("margin", Decode.positiveFloat)
-                let scale = r.Required("scale", Decode.oneOf [ "difference", DifferenceScale; "log-ratio", LogRatioScale ])
+                let scales = [ "difference", DifferenceScale; "log-ratio", LogRatioScale ]
+                let scale = r.Required("scale", Decode.oneOf scales)
                 Equivalence(margin, scale)
             | _ -> StudentTInterval
         let fence =
@@ -131,7 +132,8 @@ let control (metrics: string list) (equivalence: bool) : Decoder<ControlSpec * C
                 match d path e with
                 | Ok v -> Ok v
                 | Error _ ->
-                    Error [ { Path = path; Message = "must be \"paired\" (or left out): an equivalence claim compares its arms seed by seed" } ]
+                    let message = "must be \"paired\" (or left out): an equivalence claim compares its arms seed by seed"
+                    Error [ { Path = path; Message = message } ]
         else Decode.oneOf [ "independent", Independent; "paired", Paired ]
     Decode.object (fun r ->
         let none =

@@ -276,12 +276,14 @@ let private pairedText (p: PairedMeasurement) =
             $"; seeds {seeds} dropped (a value that is not a finite number)"
     let tests =
         if Double.IsFinite p.Margin then
-            $"two one-sided t tests p = {rounded 4 p.PValue}; {p.SeedsAgreeing}/{p.Values.Length} pairs within +-{p.Margin}"
+            $"two one-sided t tests p = {rounded 4 p.PValue}; "
+            + $"{p.SeedsAgreeing}/{p.Values.Length} pairs within +-{p.Margin}"
         else
             $"one-sided t test p = {rounded 4 p.PValue}, exact signed-rank p = {rounded 4 p.SignedRankPValue}; "
             + $"{p.SeedsAgreeing}/{p.Values.Length} pairs above 0"
-    let range = p.Interval |> Option.map (fun (lo, hi) -> $"[{rounded 4 lo}, {rounded 4 hi}]") |> Option.defaultValue "n/a"
-    $"{p.Quantity} per seed [{values}]{dropped}: mean {rounded 4 p.Mean}, 90%% interval {range}; {tests} ({p.Verdict.Name})"
+    let range = interval 4 p.Interval
+    $"{p.Quantity} per seed [{values}]{dropped}: mean {rounded 4 p.Mean}, 90%% interval {range}; "
+    + $"{tests} ({p.Verdict.Name})"
 
 /// A precondition and how it fared, with the numbers.
 let private preconditionText (p: PreconditionResult) =
@@ -312,13 +314,23 @@ let reportMarkdown (result: ExperimentResult) (environment: RunEnvironment) (man
     let preconditions = result.Claims |> List.exists (fun c -> not c.Preconditions.IsEmpty)
     if paired then
         line ""
-        line "A claim with a *paired* control is decided on the per-seed difference as well: *reproduced* needs the treatment to pass and the 90% t interval of the difference (positive on the claimed side) to lie above 0, with the control not passing the claim's own test; *not reproduced* when the treatment's test decides against the claim or the interval lies below 0."
+        line (
+            "A claim with a *paired* control is decided on the per-seed difference as well: *reproduced* needs the "
+            + "treatment to pass and the 90% t interval of the difference (positive on the claimed side) to lie above "
+            + "0, with the control not passing the claim's own test; *not reproduced* when the treatment's test "
+            + "decides against the claim or the interval lies below 0.")
     if equivalent then
         line ""
-        line "An *equivalence* claim compares the treatment with its control, the other arm, seed by seed: *reproduced* when the 90% t interval of the mean paired quantity lies inside the margin (two one-sided tests at 5%), *not reproduced* when it lies entirely outside; the control passing does not make it uninformative."
+        line (
+            "An *equivalence* claim compares the treatment with its control, the other arm, seed by seed: "
+            + "*reproduced* when the 90% t interval of the mean paired quantity lies inside the margin (two one-sided "
+            + "tests at 5%), *not reproduced* when it lies entirely outside; the control passing does not make it "
+            + "uninformative.")
     if preconditions then
         line ""
-        line "A claim whose precondition fails on any seed is *precondition-failed*: its comparison means nothing, whatever its numbers."
+        line (
+            "A claim whose precondition fails on any seed is *precondition-failed*: its comparison means nothing, "
+            + "whatever its numbers.")
     line ""
     line "| Claim | Statement | Metric, expected | Measured | Control | Control measured | Verdict |"
     line "|---|---|---|---|---|---|---|"
@@ -341,7 +353,8 @@ let reportMarkdown (result: ExperimentResult) (environment: RunEnvironment) (man
             if c.Outliers.IsEmpty then ""
             else
                 let named = c.Outliers |> List.map (fun (seed, v) -> $"seed {seed} ({rounded 4 v})") |> String.concat ", "
-                $" **Failed units (no value, or outside the Tukey fences, k = {c.Spec.OutlierFence}, from {Claims.bootstrapMinimumSeeds} finite seeds on):** {named}; their values count by the rule."
+                $" **Failed units (no value, or outside the Tukey fences, k = {c.Spec.OutlierFence}, from "
+                + $"{Claims.bootstrapMinimumSeeds} finite seeds on):** {named}; their values count by the rule."
         let paired = c.Paired |> Option.map (fun p -> $" Paired: {pairedText p}.") |> Option.defaultValue ""
         let preconditions =
             c.Preconditions |> List.map (fun p -> $" Precondition {preconditionText p}.") |> String.concat ""
@@ -420,12 +433,15 @@ let snapshotText (result: ExperimentResult) : string =
             let values = p.Values |> Array.map (rounded 3) |> String.concat ", "
             let range = interval 3 p.Interval
             let dropped = p.Dropped |> Array.map string |> String.concat ","
-            line $"  paired {p.Quantity}: per seed [{values}]; dropped [{dropped}]; mean {rounded 3 p.Mean}; interval90 {range}; p {rounded 4 p.PValue}; {p.Verdict.Name}"
+            line (
+                $"  paired {p.Quantity}: per seed [{values}]; dropped [{dropped}]; mean {rounded 3 p.Mean}; "
+                + $"interval90 {range}; p {rounded 4 p.PValue}; {p.Verdict.Name}")
         | None -> ()
         for p in c.Preconditions do
             let values = p.PerSeed |> Array.map (rounded 3) |> String.concat ", "
             let failing = p.Failing |> List.map (fst >> string) |> String.concat ","
-            line $"  precondition {p.Spec.Metric} {p.Spec.Comparison.Symbol} {p.Spec.Threshold}: per seed [{values}]; failing [{failing}]"
+            let condition = $"{p.Spec.Metric} {p.Spec.Comparison.Symbol} {p.Spec.Threshold}"
+            line $"  precondition {condition}: per seed [{values}]; failing [{failing}]"
         line $"  verdict {c.Verdict.Name}"
     for m in result.Metrics do
         for KeyValue (name, value) in m.Values |> Seq.sortBy (fun kv -> kv.Key) do

@@ -251,7 +251,8 @@ let ``a paired claim fails when the difference lies on the wrong side and compar
     Assert.Equal(NotReproduced, wrong.Verdict)
     // The same numbers negated under "<= -0.2": the difference is control - treatment, the same 0.1 .. 0.5.
     let negate = List.map (fun v -> -v)
-    let down = Claims.evaluate (seedsWithControl (negate treatmentValues) (negate controlValues)) (paired (spec AtMost -0.2))
+    let negated = seedsWithControl (negate treatmentValues) (negate controlValues)
+    let down = Claims.evaluate negated (paired (spec AtMost -0.2))
     Assert.Equal("control - treatment", down.Paired.Value.Quantity)
     Assert.Equal(0.3, down.Paired.Value.Mean, 9)
     Assert.Equal(Reproduced, down.Verdict)
@@ -267,7 +268,8 @@ let ``a paired claim whose control passes the claim's own test is uninformative`
 
 [<Fact>]
 let ``seeds where either arm has no value are dropped from the pairing`` () =
-    let r = Claims.evaluate (seedsWithControl (treatmentValues @ [ 2.0 ]) (controlValues @ [ nan ])) (paired (spec AtLeast 0.2))
+    let values = seedsWithControl (treatmentValues @ [ 2.0 ]) (controlValues @ [ nan ])
+    let r = Claims.evaluate values (paired (spec AtLeast 0.2))
     Assert.Equal<int64[]>([| 5L |], r.Paired.Value.Dropped)
     Assert.Equal<int64[]>([| 0L; 1L; 2L; 3L; 4L |], r.Paired.Value.Seeds)
     Assert.Equal(0.3, r.Paired.Value.Mean, 9)
@@ -279,12 +281,14 @@ let ``a paired claim with an undecided treatment stays inconclusive`` () =
     Assert.Equal(Reproduced, r.Paired.Value.Verdict)
     Assert.Equal(Inconclusive, r.Verdict)
 
-let private equivalent margin scale = { controlled (spec AtMost margin) with Rule = Equivalence(margin, scale); Design = Paired }
+let private equivalent margin scale =
+    { controlled (spec AtMost margin) with Rule = Equivalence(margin, scale); Design = Paired }
 
 [<Fact>]
 let ``equivalence on the difference: inside, straddling and outside the margin`` () =
     let control = [ 1.0; 1.0; 1.0; 1.0; 1.0 ]
-    let judge qs = Claims.evaluate (seedsWithControl (List.map2 (+) control qs) control) (equivalent 0.1 DifferenceScale)
+    let judge qs =
+        Claims.evaluate (seedsWithControl (List.map2 (+) control qs) control) (equivalent 0.1 DifferenceScale)
     // Differences [0.01, -0.02, 0.03, 0, -0.01]: mean 0.002, sd 0.019235, 90% interval [-0.016339, 0.020339]
     // inside [-0.1, 0.1]; TOST p = max(1 - F(11.857), F(-11.392)) = 0.00016931.
     let inside = judge [ 0.01; -0.02; 0.03; 0.0; -0.01 ]
@@ -320,7 +324,8 @@ let ``equivalence on the log ratio, and a control that passes too does not make 
     Assert.Equal(Reproduced, r.Verdict)
     Assert.Equal(Reproduced, r.Measured.Verdict)
     // A non-positive value has no log ratio: its seed is dropped.
-    let dropped = Claims.evaluate (seedsWithControl (treatment @ [ -1.0 ]) (control @ [ 1.0 ])) (equivalent (log 1.25) LogRatioScale)
+    let withNegative = seedsWithControl (treatment @ [ -1.0 ]) (control @ [ 1.0 ])
+    let dropped = Claims.evaluate withNegative (equivalent (log 1.25) LogRatioScale)
     Assert.Equal<int64[]>([| 5L |], dropped.Paired.Value.Dropped)
     Assert.Equal(Reproduced, dropped.Verdict)
 
@@ -370,7 +375,8 @@ let ``a claim's definition hash follows its definition, not its wording`` () =
     let hash = ClaimDefinition.sha256 baseline
     Assert.Equal(64, hash.Length)
     let reworded =
-        [ { baseline with Statement = "other words"; Source = "elsewhere"; ThresholdSource = "another reason"; Id = "d" }
+        [ { baseline with
+              Statement = "other words"; Source = "elsewhere"; ThresholdSource = "another reason"; Id = "d" }
           { baseline with Control = ControlMetric("c", "another description") }
           { baseline with Preconditions = [ { baseline.Preconditions.Head with Why = "other" } ] } ]
     for s in reworded do Assert.Equal(hash, ClaimDefinition.sha256 s)

@@ -126,7 +126,8 @@ let private pairedControl = """{ "metric": "untrainedEm.rankCorrelation", "descr
 
 [<Fact>]
 let ``a claim without the new options decodes as before: independent, no preconditions`` () =
-    match decodeClaim (claimJson sided """{ "kind": "t-interval" }""" """{ "metric": "em.slope", "description": "d" }""") with
+    let control = """{ "metric": "em.slope", "description": "d" }"""
+    match decodeClaim (claimJson sided """{ "kind": "t-interval" }""" control) with
     | Ok c ->
         Assert.Equal(Independent, c.Design)
         Assert.Empty(c.Preconditions)
@@ -139,7 +140,8 @@ let ``a paired control, an equivalence rule and preconditions decode`` () =
     | Ok c -> Assert.Equal(Paired, c.Design)
     | Error e -> failwith $"%A{e}"
     let equivalence = """{ "kind": "equivalence", "margin": 0.2231, "scale": "log-ratio" }"""
-    match decodeClaim (claimJson "" equivalence """{ "metric": "untrainedEm.rankCorrelation", "description": "d" }""") with
+    let control = """{ "metric": "untrainedEm.rankCorrelation", "description": "d" }"""
+    match decodeClaim (claimJson "" equivalence control) with
     | Ok c ->
         Assert.Equal(Equivalence(0.2231, LogRatioScale), c.Rule)
         Assert.Equal(Paired, c.Design)
@@ -156,12 +158,13 @@ let ``a paired control, an equivalence rule and preconditions decode`` () =
 let ``bad claim options are rejected at their paths`` () =
     mutateClaim (fun c -> c.["control"].["design"] <- JsonValue.Create "crossed")
     |> assertRejectedAt "$.claims[0].control.design" "is not one of"
-    mutateClaim (fun c -> c.["rule"] <- JsonNode.Parse """{ "kind": "equivalence", "margin": -1, "scale": "difference" }""")
+    let rule (json: string) = mutateClaim (fun c -> c.["rule"] <- JsonNode.Parse json)
+    rule """{ "kind": "equivalence", "margin": -1, "scale": "difference" }"""
     |> assertRejectedAt "$.claims[0].rule.margin" "positive"
-    mutateClaim (fun c -> c.["rule"] <- JsonNode.Parse """{ "kind": "equivalence", "margin": 1, "scale": "ratio" }""")
+    rule """{ "kind": "equivalence", "margin": 1, "scale": "ratio" }"""
     |> assertRejectedAt "$.claims[0].rule.scale" "is not one of"
     // An equivalence rule states its margin instead of a comparison and threshold, and needs a paired control metric.
-    mutateClaim (fun c -> c.["rule"] <- JsonNode.Parse """{ "kind": "equivalence", "margin": 1, "scale": "difference" }""")
+    rule """{ "kind": "equivalence", "margin": 1, "scale": "difference" }"""
     |> assertRejectedAt "$.claims[0].threshold" "not used by an equivalence rule"
     let equivalenceWith (control: string) =
         mutateClaim (fun c ->
@@ -169,7 +172,8 @@ let ``bad claim options are rejected at their paths`` () =
             c.Remove "threshold" |> ignore
             c.["rule"] <- JsonNode.Parse """{ "kind": "equivalence", "margin": 1, "scale": "difference" }"""
             c.["control"] <- JsonNode.Parse control)
-    equivalenceWith """{ "none": "closed form" }""" |> assertRejectedAt "$.claims[0].control.none" "needs a control metric"
+    equivalenceWith """{ "none": "closed form" }"""
+    |> assertRejectedAt "$.claims[0].control.none" "needs a control metric"
     equivalenceWith """{ "metric": "em.slope", "description": "d", "design": "independent" }"""
     |> assertRejectedAt "$.claims[0].control.design" "must be \"paired\""
     Assert.True((Harness.ReadManifest(equivalenceWith """{ "metric": "em.slope", "description": "d" }""")).IsValid)

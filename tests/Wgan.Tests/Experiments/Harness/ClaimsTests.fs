@@ -402,3 +402,36 @@ let ``a claim's definition hash follows its definition, not its wording`` () =
     let hashes = changed |> List.map ClaimDefinition.sha256
     for h in hashes do Assert.NotEqual<string>(hash, h)
     Assert.Equal(hashes.Length, List.distinct hashes |> List.length)
+
+[<Fact>]
+let ``result.json, the report and the snapshot text show the paired block, the preconditions and the hash`` () =
+    let metrics = seedsOf [ "m", treatmentValues; "c", controlValues; "r", [ 0.1; -0.3; 0.2; 0.1; 0.1 ] ]
+    let pairedClaim = { paired (spec AtLeast 0.2) with Id = "paired" }
+    let guarded =
+        { paired (spec AtLeast 0.2) with
+            Id = "guarded"
+            Preconditions = [ { Metric = "r"; Comparison = AtLeast; Threshold = 0.0; Why = "the reference trains" } ] }
+    let result =
+        { ExperimentId = "e"; Title = "t"; Source = "s"; Scale = "smoke"; Seeds = [ 0L .. 4L ]; Metrics = metrics
+          Claims = [ Claims.evaluate metrics pairedClaim; Claims.evaluate metrics guarded ]
+          Series = []; Figures = []; ImageGrids = []; Notes = [] }
+    let environment: Render.RunEnvironment =
+        { HarnessVersion = "test"; TorchSharpVersion = "test"; DotnetVersion = "test"; OperatingSystem = "test"
+          Device = "cpu"; Threads = 1; CommandLine = "test"; Platform = Platform.unrecorded; ComputeSeconds = 0.0 }
+    let json = System.Text.Json.Nodes.JsonNode.Parse(Render.resultJson result environment "{}")
+    let first = json.["claims"].[0]
+    Assert.Equal(ClaimDefinition.sha256 pairedClaim, first.["definitionSha256"].GetValue<string>())
+    Assert.Equal("paired", first.["control"].["design"].GetValue<string>())
+    Assert.Equal("reproduced", first.["paired"].["verdict"].GetValue<string>())
+    Assert.Equal(0.149256, first.["paired"].["interval90"].[0].GetValue<float>(), 5)
+    let second = json.["claims"].[1]
+    Assert.Equal("precondition-failed", second.["verdict"].GetValue<string>())
+    Assert.Equal(1L, second.["preconditions"].[0].["failingSeeds"].[0].GetValue<int64>())
+    let report = Render.reportMarkdown result environment "{}"
+    Assert.Contains("**precondition-failed**", report)
+    Assert.Contains("**fails** on seed 1 (-0.3000)", report)
+    Assert.Contains("treatment - control per seed", report)
+    let snapshot = Render.snapshotText result
+    Assert.Contains("  paired treatment - control: per seed [0.100, 0.200, 0.300, 0.400, 0.500]", snapshot)
+    Assert.Contains("  precondition r >= 0: per seed [0.100, -0.300, 0.200, 0.100, 0.100]; failing [1]", snapshot)
+    Assert.Contains("  verdict precondition-failed", snapshot)

@@ -74,6 +74,9 @@ public static class SuiteIndex
         text.Append("Every claim of every experiment in this folder and its nested publication folders, as each `result.json` records it, the rows of one claim side by side at every published scale. ");
         text.Append("Each claim is judged by its decision rule (in its report) on the per-seed values of its metric and, by the same rule and threshold, on its *control*, a measurement in which the claimed effect must be absent. ");
         text.Append("*reproduced*: the treatment passes and the control clearly fails; *uninformative*: the control passes too; *not-reproduced*: the rule decides against the treatment; *inconclusive*: otherwise. ");
+        if (counts.ContainsKey("precondition-failed"))
+            text.Append("*precondition-failed*: a precondition the claim declares fails on some seed, "
+                + "so its comparison means nothing. ");
         text.Append("Summary: " + string.Join(", ", counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Value} {c.Key}")) + ".\n\n");
         text.Append("| Result | Scale | Claim (paper, figure) | Metric, expected | Measured | Control: measured | Verdict |\n|---|---|---|---|---|---|---|\n");
         foreach (var row in rows.OrderBy(r => r.Experiment, StringComparer.Ordinal).ThenBy(r => r.Claim, StringComparer.Ordinal).ThenBy(r => r.Folder, StringComparer.Ordinal))

@@ -195,7 +195,8 @@ public static class Verify
         string Harness, string TorchSharp, string Dotnet, string OperatingSystem, string CommandLine, double ComputeSeconds,
         Dictionary<long, Dictionary<string, double>> Metrics, PlatformFingerprint Platform, PublishedClaim[] Claims);
 
-    static readonly string[] Verdicts = ["reproduced", "not-reproduced", "inconclusive", "uninformative"];
+    static readonly string[] Verdicts =
+        ["reproduced", "not-reproduced", "inconclusive", "uninformative", "precondition-failed"];
 
     static Published Read(RecordReader r, JsonElement root)
     {

@@ -41,34 +41,53 @@ let private intervalVerdict (comparison: Comparison) (threshold: float) (interva
         elif not (holds lo) && not (holds hi) then NotReproduced
         else Inconclusive
 
-/// Judges the per-seed values of one metric by the claim's rule, comparison and threshold.
+/// The fewest finite values for which the percentile bootstrap is used; below, the `bootstrap` rule takes the
+/// 95% Student-t interval of the mean clamped to the metric's range (a percentile bootstrap of a handful of
+/// values is too narrow). The Tukey fences likewise name outliers only from this many finite values on.
+let bootstrapMinimumSeeds = 10
+
+/// The bootstrap rule's interval: the percentile bootstrap from `bootstrapMinimumSeeds` finite values on, the
+/// clamped Student-t interval below; and whether it fell back.
+let private boundedInterval (lo: float) (hi: float) (xs: float[]) =
+    let finite = xs |> Array.filter Double.IsFinite |> Array.length
+    if finite >= bootstrapMinimumSeeds then bootstrapInterval lo hi xs, false
+    else Statistics.confidenceInterval95 xs |> Option.map (fun (a, b) -> max lo a, min hi b), true
+
+/// Judges the per-seed values of one metric by the claim's rule, comparison and threshold. Under an
+/// equivalence rule an arm is described, not judged alone: its 95% t interval, no seeds agreeing and an
+/// inconclusive verdict (the paired measurement decides; see `evaluate`).
 let measure (spec: ClaimSpec) (metric: string) (perSeed: float[]) : Measurement =
     let holds v = Double.IsFinite v && spec.Comparison.Holds(v, spec.Threshold)
     let agreeing = perSeed |> Array.filter holds |> Array.length
-    let interval, pValue, verdict =
+    let interval, pValue, verdict, fallback, agreeing =
         match spec.Rule with
         | StudentTInterval ->
             let i = Statistics.confidenceInterval95 perSeed
-            i, nan, intervalVerdict spec.Comparison spec.Threshold i
+            i, nan, intervalVerdict spec.Comparison spec.Threshold i, false, agreeing
         | BootstrapInterval (lo, hi) ->
-            let i = bootstrapInterval lo hi perSeed
-            i, nan, intervalVerdict spec.Comparison spec.Threshold i
+            let i, fallback = boundedInterval lo hi perSeed
+            i, nan, intervalVerdict spec.Comparison spec.Threshold i, fallback, agreeing
         | SignTest alpha ->
             let n = perSeed.Length
-            let against = perSeed |> Array.filter (fun v -> Double.IsFinite v && not (spec.Comparison.Holds(v, spec.Threshold))) |> Array.length
+            let against =
+                perSeed
+                |> Array.filter (fun v -> Double.IsFinite v && not (spec.Comparison.Holds(v, spec.Threshold)))
+                |> Array.length
             let p = signTestPValue agreeing n
             let v =
                 if p <= alpha then Reproduced
                 elif signTestPValue against n <= alpha then NotReproduced
                 else Inconclusive
-            None, p, v
+            None, p, v, false, agreeing
+        | Equivalence _ -> Statistics.confidenceInterval95 perSeed, nan, Inconclusive, false, 0
     { Metric = metric
       PerSeed = perSeed
       Mean = Statistics.mean perSeed
       Interval = interval
       SeedsAgreeing = agreeing
       PValue = pValue
-      Verdict = verdict }
+      Verdict = verdict
+      BootstrapFallback = fallback }
 
 /// The claim's verdict from its treatment's and its control's verdicts (see `Verdict`).
 let combine (treatment: Verdict) (control: Verdict option) : Verdict =
@@ -78,12 +97,13 @@ let combine (treatment: Verdict) (control: Verdict option) : Verdict =
     | v, _ -> v
 
 /// Seeds whose values lie outside the Tukey fences [Q1 - k IQR, Q3 + k IQR] (quartiles by linear
-/// interpolation), and non-finite values; none for k <= 0 or fewer than four finite values.
+/// interpolation), and non-finite values; only the non-finite ones for k <= 0 (none then) or fewer than
+/// `bootstrapMinimumSeeds` finite values (fences of a handful of values name ordinary seeds).
 let outliers (fence: float) (seeds: int64 list) (values: float[]) : (int64 * float) list =
     let finite = values |> Array.filter Double.IsFinite |> Array.sort
     let pairs = List.zip seeds (List.ofArray values)
     if fence <= 0.0 then []
-    elif finite.Length < 4 then pairs |> List.filter (fun (_, v) -> not (Double.IsFinite v))
+    elif finite.Length < bootstrapMinimumSeeds then pairs |> List.filter (fun (_, v) -> not (Double.IsFinite v))
     else
         let q1, q3 = Statistics.quantile 0.25 finite, Statistics.quantile 0.75 finite
         let lo, hi = q1 - fence * (q3 - q1), q3 + fence * (q3 - q1)
@@ -97,18 +117,49 @@ let private valuesOf (metrics: SeedMetrics list) (metric: string) =
         | _ -> nan)
     |> Array.ofList
 
-/// Evaluates `spec` on its metric and its control's metric in every seed's metrics.
+/// Evaluates `spec` on its metric and its control's metric in every seed's metrics: each arm by the claim's
+/// rule; a paired design or an equivalence rule also on the per-seed pairs (`PairedContrast`); and a claim
+/// with a precondition that fails on any seed is `precondition-failed`, whatever its numbers.
 let evaluate (metrics: SeedMetrics list) (spec: ClaimSpec) : ClaimResult =
-    let measured = measure spec spec.Metric (valuesOf metrics spec.Metric)
-    let control =
+    let seeds = metrics |> List.map (fun m -> m.Seed)
+    let treatmentValues = valuesOf metrics spec.Metric
+    let measured = measure spec spec.Metric treatmentValues
+    let controlValues =
         match spec.Control with
-        | ControlMetric (metric, _) -> Some(measure spec metric (valuesOf metrics metric))
+        | ControlMetric (metric, _) -> Some(metric, valuesOf metrics metric)
         | NoControl _ -> None
+    let control = controlValues |> Option.map (fun (metric, values) -> measure spec metric values)
+    let seedArray = Array.ofList seeds
+    let paired =
+        match spec.Rule, spec.Design, controlValues with
+        | Equivalence (margin, scale), _, Some (_, c) ->
+            Some(PairedContrast.equivalence margin scale seedArray treatmentValues c)
+        | _, Paired, Some (_, c) -> Some(PairedContrast.difference spec.Comparison seedArray treatmentValues c)
+        | _ -> None
+    // Under equivalence the treatment's verdict is the paired test's, and both arms count the seeds inside the margin.
+    let measured, control =
+        match spec.Rule, paired with
+        | Equivalence _, Some p ->
+            { measured with Verdict = p.Verdict; SeedsAgreeing = p.SeedsAgreeing },
+            control |> Option.map (fun c -> { c with SeedsAgreeing = p.SeedsAgreeing })
+        | _ -> measured, control
+    let preconditions =
+        spec.Preconditions |> List.map (fun p -> Preconditions.judge seeds (valuesOf metrics p.Metric) p)
+    let controlVerdict = control |> Option.map (fun c -> c.Verdict)
+    let verdict =
+        if preconditions |> List.exists (fun p -> not p.Holds) then PreconditionFailed
+        else
+            match spec.Rule, paired with
+            | Equivalence _, Some p -> p.Verdict
+            | _, Some p -> PairedContrast.combine measured.Verdict p.Verdict controlVerdict
+            | _ -> combine measured.Verdict controlVerdict
     { Spec = spec
       Measured = measured
       Control = control
-      Outliers = outliers spec.OutlierFence (metrics |> List.map (fun m -> m.Seed)) measured.PerSeed
-      Verdict = combine measured.Verdict (control |> Option.map (fun c -> c.Verdict)) }
+      Outliers = outliers spec.OutlierFence seeds measured.PerSeed
+      Paired = paired
+      Preconditions = preconditions
+      Verdict = verdict }
 
 /// The rule in words, for reports.
 let ruleText (rule: DecisionRule) =
@@ -116,6 +167,27 @@ let ruleText (rule: DecisionRule) =
     | StudentTInterval -> "95% Student-t interval of the mean on the claimed side"
     | BootstrapInterval (lo, hi) -> $"95%% percentile-bootstrap interval of the mean ({bootstrapResamples} resamples, range [{lo}, {hi}]) on the claimed side"
     | SignTest alpha -> $"sign test: enough seeds on the claimed side for a one-sided binomial p <= {alpha}"
+    | Equivalence (margin, scale) ->
+        $"equivalence: two one-sided t tests at 5%% ({scale.Name}); the 90%% t interval of the paired mean "
+        + $"inside [-{margin}, {margin}]"
+
+/// The claim's rule in words, with its design and its small-sample fallback where they apply.
+let claimRuleText (c: ClaimResult) =
+    let fellBack = c.Measured.BootstrapFallback || c.Control |> Option.exists (fun m -> m.BootstrapFallback)
+    let fallback =
+        match c.Spec.Rule with
+        | BootstrapInterval (lo, hi) when fellBack ->
+            $" (fewer than {bootstrapMinimumSeeds} finite seeds: the 95%% Student-t interval of the mean "
+            + $"clamped to [{lo}, {hi}] instead)"
+        | _ -> ""
+    let paired =
+        match c.Spec.Rule, c.Spec.Design with
+        | Equivalence _, _ -> ""
+        | _, Paired ->
+            "; paired design: the per-seed difference (positive on the claimed side) must have its 90% t interval "
+            + "above 0 (one-sided t test at 5%)"
+        | _ -> ""
+    ruleText c.Spec.Rule + fallback + paired
 
 /// How many seeds (at most `limit`) the sign test needs to reject at `alpha` if the share of seeds on
 /// the claimed side stayed `share`; None when `limit` is not enough.
@@ -137,8 +209,50 @@ let whatWouldSettle (scale: string) (c: ClaimResult) : string option =
         match c.Spec.Rule with
         | SignTest _ -> 2 * m.SeedsAgreeing > m.PerSeed.Length
         | _ -> meanOnClaimedSide m
+    let number (x: float) = x.ToString("F4", Globalization.CultureInfo.InvariantCulture)
     match c.Verdict, c.Spec.Rule with
     | Reproduced, _ -> None
+    | PreconditionFailed, _ ->
+        let failed =
+            c.Preconditions
+            |> List.filter (fun p -> not p.Holds)
+            |> List.map (fun p ->
+                let seedsText = p.Failing |> List.map (fun (s, v) -> $"seed {s} ({number v})") |> String.concat ", "
+                $"{Preconditions.text p.Spec} fails on {seedsText}")
+            |> String.concat "; "
+        Some(
+            $"{failed}: the comparison means nothing until its preconditions hold, so more seeds of the same run "
+            + "will not help; fix what the precondition guards (the failing arm or run), then rerun.")
+    | Inconclusive, Equivalence (margin, _) ->
+        let p = c.Paired.Value
+        match p.Interval with
+        | None ->
+            Some $"fewer than 2 seeds give a finite paired value ({p.Dropped.Length} dropped): rerun with more seeds."
+        | Some (lo, hi) ->
+            let edge = if p.Mean >= 0.0 then margin else -margin
+            match Statistics.valuesToExcludeAt 0.95 200 edge p.Values with
+            | Some n when abs p.Mean < margin ->
+                Some(
+                    $"the paired mean {number p.Mean} is inside the margin +-{margin}, but its 90%% interval "
+                    + $"[{number lo}, {number hi}] reaches past it; about {n} seeds with the same spread would decide "
+                    + $"it (`--seeds {n}`).")
+            | _ ->
+                Some(
+                    $"the paired mean {number p.Mean} sits too close to (or beyond) the margin +-{margin} for a "
+                    + $"practical number of seeds to show equivalence; what would settle it is {largerScale}.")
+    | Inconclusive, _ when c.Paired.IsSome && c.Measured.Verdict = Reproduced ->
+        let p = c.Paired.Value
+        match p.Interval, Statistics.valuesToExcludeAt 0.95 200 0.0 p.Values with
+        | Some (lo, hi), Some n when p.Mean > 0.0 ->
+            Some(
+                $"the treatment passes and the paired difference leans to the claimed side (mean {number p.Mean}, "
+                + $"90%% interval [{number lo}, {number hi}]), but not significantly; about {n} seeds with the same "
+                + $"spread would decide it (`--seeds {n}`).")
+        | _ ->
+            Some(
+                $"the treatment passes, but the paired difference (mean {number p.Mean}) does not lean to the claimed "
+                + $"side: the treatment is not separated from its control; what would settle it is {largerScale} or a "
+                + "control that removes the mechanism.")
     | Uninformative, _ ->
         Some "the control passes the same test, so the test cannot tell the claimed effect from its absence: more seeds will not help; a metric or design that separates the two would."
     | Inconclusive, _ when c.Measured.Verdict = Reproduced ->

@@ -77,23 +77,35 @@ let network (withConstraint: bool) : Decoder<NetworkSettings> =
           Constraint = if withConstraint then r.Required("constraint", lipschitzConstraint) else Unconstrained })
 
 /// A claim's decision rule: {"kind": "t-interval"} | {"kind": "bootstrap", "lo": a, "hi": b}
-/// | {"kind": "sign-test", "alpha": a}, each with an optional "outlierFence" k (Tukey fences, default 3; 0
-/// turns the outlier report off). See `DecisionRule`.
+/// | {"kind": "sign-test", "alpha": a} | {"kind": "equivalence", "margin": m, "scale": "difference" | "log-ratio"},
+/// each with an optional "outlierFence" k (Tukey fences, default 3; 0 turns the outlier report off). See
+/// `DecisionRule`.
 let decisionRule: Decoder<DecisionRule * float> =
+    let kinds = [ "t-interval", "t"; "bootstrap", "bootstrap"; "sign-test", "sign"; "equivalence", "equivalence" ]
     Decode.object (fun r ->
         let rule =
-            match r.Required("kind", Decode.oneOf [ "t-interval", "t"; "bootstrap", "bootstrap"; "sign-test", "sign" ]) with
+            match r.Required("kind", Decode.oneOf kinds) with
             | "bootstrap" ->
                 let lo = r.Required("lo", Decode.float)
                 let hi = r.Required("hi", Decode.float)
                 BootstrapInterval(lo, hi)
-            | "sign" -> SignTest(r.Required("alpha", Decode.float |> Decode.check (fun v -> v > 0.0 && v < 0.5) "must be a number in (0, 0.5)"))
+            | "sign" ->
+                let alpha = Decode.float |> Decode.check (fun v -> v > 0.0 && v < 0.5) "must be a number in (0, 0.5)"
+                SignTest(r.Required("alpha", alpha))
+            | "equivalence" ->
+                let margin = r.Required("margin", Decode.positiveFloat)
+                let scales = [ "difference", DifferenceScale; "log-ratio", LogRatioScale ]
+                let scale = r.Required("scale", Decode.oneOf scales)
+                Equivalence(margin, scale)
             | _ -> StudentTInterval
-        let fence = r.Optional("outlierFence", Decode.float |> Decode.check (fun v -> v >= 0.0) "must be a non-negative number") |> Option.defaultValue 3.0
+        let fence =
+            r.Optional("outlierFence", Decode.float |> Decode.check (fun v -> v >= 0.0) "must be a non-negative number")
+            |> Option.defaultValue 3.0
         rule, fence)
     |> fun decode path e ->
         match decode path e with
-        | Ok (BootstrapInterval (lo, hi), _) when not (lo < hi) -> Error [ { Path = $"{path}.hi"; Message = "must be greater than lo" } ]
+        | Ok (BootstrapInterval (lo, hi), _) when not (lo < hi) ->
+            Error [ { Path = $"{path}.hi"; Message = "must be greater than lo" } ]
         | r -> r
 
 /// The name of a metric this experiment measures.
@@ -101,30 +113,82 @@ let knownMetric (metrics: string list) : Decoder<string> =
     Decode.string
     |> Decode.check (fun m -> List.contains m metrics) $"""must be a metric this experiment measures: {String.concat ", " metrics}"""
 
-/// A claim's control: {"metric": m, "description": d} (m must be a metric this experiment measures) or
-/// {"none": "why there is no meaningful control"}.
-let control (metrics: string list) : Decoder<ControlSpec> =
+/// A decoder that rejects whatever it finds with `message` (a field that must not be there).
+let private reject (message: string) : Decoder<'T> = fun path _ -> Error [ { Path = path; Message = message } ]
+
+/// ">=" | "<=".
+let comparison: Decoder<Comparison> = Decode.oneOf [ ">=", AtLeast; "<=", AtMost ]
+
+/// A claim's control: {"metric": m, "description": d, "design": "independent" | "paired"} (m must be a metric
+/// this experiment measures; design optional, default independent) or {"none": "why there is no meaningful
+/// control"}. Under an equivalence rule (`equivalence`) the control is the other arm: a metric is required and
+/// the design, always paired, may only be stated as "paired".
+let control (metrics: string list) (equivalence: bool) : Decoder<ControlSpec * ControlDesign> =
+    let metric = knownMetric metrics
+    let design =
+        if equivalence then
+            Decode.oneOf [ "paired", Paired ]
+            |> fun d path e ->
+                match d path e with
+                | Ok v -> Ok v
+                | Error _ ->
+                    let message = "must be \"paired\" (or left out): an equivalence claim compares its arms seed by seed"
+                    Error [ { Path = path; Message = message } ]
+        else Decode.oneOf [ "independent", Independent; "paired", Paired ]
+    Decode.object (fun r ->
+        let none =
+            if equivalence then
+                r.Optional("none", reject "an equivalence claim needs a control metric: the arm it is compared with")
+            else r.Optional("none", Decode.nonEmptyString)
+        match none with
+        | Some why -> NoControl why, Independent
+        | None ->
+            let m = r.Required("metric", metric)
+            let d = r.Required("description", Decode.nonEmptyString)
+            let defaultDesign = if equivalence then Paired else Independent
+            ControlMetric(m, d), r.Optional("design", design) |> Option.defaultValue defaultDesign)
+
+/// A precondition: {"metric": m, "comparison": ">=" | "<=", "threshold": x, "why": "..."}, m a metric this
+/// experiment measures; it must hold on every seed (see `Preconditions.judge`).
+let precondition (metrics: string list) : Decoder<Precondition> =
     let metric = knownMetric metrics
     Decode.object (fun r ->
-        match r.Optional("none", Decode.nonEmptyString) with
-        | Some why -> NoControl why
-        | None -> ControlMetric(r.Required("metric", metric), r.Required("description", Decode.nonEmptyString)))
+        { Metric = r.Required("metric", metric)
+          Comparison = r.Required("comparison", comparison)
+          Threshold = r.Required("threshold", Decode.float)
+          Why = r.Required("why", Decode.nonEmptyString) })
 
 /// A claim: {"id", "source", "statement", "metric", "comparison": ">=" | "<=", "threshold",
-/// "thresholdSource", "rule", "control"}; the metric must be one the experiment measures.
+/// "thresholdSource", "rule", "control", "preconditions" (optional)}; the metric must be one the experiment
+/// measures. An equivalence rule states its margin instead of a comparison and threshold, which it rejects.
 let claim (metrics: string list) : Decoder<ClaimSpec> =
     let metric = knownMetric metrics
     Decode.object (fun r ->
+        // The rule first: it decides which fields the claim needs. A failed rule reads as a null pair, which is
+        // destructured only after every field has been read.
+        let ruleAndFence = r.Required("rule", decisionRule)
+        let equivalence =
+            match box ruleAndFence with
+            | null -> None
+            | _ -> match fst ruleAndFence with Equivalence (margin, _) -> Some margin | _ -> None
         let id = r.Required("id", Decode.nonEmptyString)
         let source = r.Required("source", Decode.nonEmptyString)
         let statement = r.Required("statement", Decode.nonEmptyString)
         let claimed = r.Required("metric", metric)
-        let comparison = r.Required("comparison", Decode.oneOf [ ">=", AtLeast; "<=", AtMost ])
-        let threshold = r.Required("threshold", Decode.float)
+        let notUsed = "is not used by an equivalence rule: its margin is the claim's threshold"
+        let comparison, threshold =
+            match equivalence with
+            | Some margin ->
+                r.Optional("comparison", reject notUsed) |> ignore
+                r.Optional("threshold", reject notUsed) |> ignore
+                AtMost, margin
+            | None -> r.Required("comparison", comparison), r.Required("threshold", Decode.float)
         let thresholdSource = r.Required("thresholdSource", Decode.nonEmptyString)
-        let control = r.Required("control", control metrics)
-        // Last: a failed rule reads as a null pair, and destructuring it ends the object's reading.
-        let rule, fence = r.Required("rule", decisionRule)
+        let controlAndDesign = r.Required("control", control metrics equivalence.IsSome)
+        let preconditions =
+            r.Optional("preconditions", Decode.nonEmptyArray (precondition metrics)) |> Option.defaultValue []
+        let rule, fence = ruleAndFence
+        let control, design = controlAndDesign
         { Id = id
           Source = source
           Statement = statement
@@ -134,7 +198,9 @@ let claim (metrics: string list) : Decoder<ClaimSpec> =
           ThresholdSource = thresholdSource
           Rule = rule
           OutlierFence = fence
-          Control = control })
+          Control = control
+          Design = design
+          Preconditions = preconditions })
 
 /// The list of claims, with unique ids.
 let claims (metrics: string list) : Decoder<ClaimSpec list> =

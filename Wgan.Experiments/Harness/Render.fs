@@ -80,8 +80,10 @@ let private writeMeasurement (w: Utf8JsonWriter) (name: string) (m: Measurement)
     w.WriteString("verdict", m.Verdict.Name)
     w.WriteEndObject()
 
-/// The claim's decision rule: its name, parameters and outlier fence.
-let private writeRule (w: Utf8JsonWriter) (spec: ClaimSpec) =
+/// The claim's decision rule: its name, parameters and outlier fence; for the bootstrap rule with too few finite
+/// seeds, the interval that replaced it.
+let private writeRule (w: Utf8JsonWriter) (c: ClaimResult) =
+    let spec = c.Spec
     w.WriteStartObject("rule")
     w.WriteString("name", spec.Rule.Name)
     match spec.Rule with
@@ -90,9 +92,66 @@ let private writeRule (w: Utf8JsonWriter) (spec: ClaimSpec) =
         w.WriteNumber("lo", lo)
         w.WriteNumber("hi", hi)
         w.WriteNumber("resamples", Claims.bootstrapResamples)
+        w.WriteNumber("minimumSeeds", Claims.bootstrapMinimumSeeds)
+        if c.Measured.BootstrapFallback || c.Control |> Option.exists (fun m -> m.BootstrapFallback) then
+            w.WriteString(
+                "appliedAs",
+                $"fewer than {Claims.bootstrapMinimumSeeds} finite seeds: the 95%% Student-t interval of the mean "
+                + $"clamped to [{number lo}, {number hi}]")
     | SignTest alpha -> w.WriteNumber("alpha", alpha)
+    | Equivalence (margin, scale) ->
+        w.WriteNumber("margin", margin)
+        w.WriteString("scale", scale.Name)
     w.WriteNumber("outlierFence", spec.OutlierFence)
     w.WriteEndObject()
+
+/// The paired measurement: the quantity, the seeds paired and dropped, the per-seed values, the mean, the 90%
+/// t interval, the rule's p-value, the signed-rank p (paired design), the margin (equivalence) and its verdict.
+let private writePaired (w: Utf8JsonWriter) (p: PairedMeasurement) =
+    w.WriteStartObject("paired")
+    w.WriteString("quantity", p.Quantity)
+    w.WriteStartArray("seeds")
+    for s in p.Seeds do w.WriteNumberValue s
+    w.WriteEndArray()
+    w.WriteStartArray("perSeed")
+    for v in p.Values do writeNumberValue w v
+    w.WriteEndArray()
+    w.WriteStartArray("droppedSeeds")
+    for s in p.Dropped do w.WriteNumberValue s
+    w.WriteEndArray()
+    writeNumber w "mean" p.Mean
+    match p.Interval with
+    | Some (lo, hi) ->
+        w.WriteStartArray("interval90")
+        w.WriteNumberValue lo
+        w.WriteNumberValue hi
+        w.WriteEndArray()
+    | None -> w.WriteNull("interval90")
+    writeNumber w "pValue" p.PValue
+    if Double.IsFinite p.SignedRankPValue then writeNumber w "signedRankPValue" p.SignedRankPValue
+    if Double.IsFinite p.Margin then writeNumber w "margin" p.Margin
+    w.WriteNumber("seedsAgreeing", p.SeedsAgreeing)
+    w.WriteString("verdict", p.Verdict.Name)
+    w.WriteEndObject()
+
+/// The preconditions: each with its metric, comparison, threshold, reason, per-seed values and failing seeds.
+let private writePreconditions (w: Utf8JsonWriter) (preconditions: PreconditionResult list) =
+    w.WriteStartArray("preconditions")
+    for p in preconditions do
+        w.WriteStartObject()
+        w.WriteString("metric", p.Spec.Metric)
+        w.WriteString("comparison", p.Spec.Comparison.Symbol)
+        w.WriteNumber("threshold", p.Spec.Threshold)
+        w.WriteString("why", p.Spec.Why)
+        w.WriteStartArray("perSeed")
+        for v in p.PerSeed do writeNumberValue w v
+        w.WriteEndArray()
+        w.WriteStartArray("failingSeeds")
+        for seed, _ in p.Failing do w.WriteNumberValue seed
+        w.WriteEndArray()
+        w.WriteBoolean("holds", p.Holds)
+        w.WriteEndObject()
+    w.WriteEndArray()
 
 /// result.json: what ran (resolved manifest, environment, seeds), what was measured, and the claims.
 /// Non-finite numbers are written as null.
@@ -149,19 +208,24 @@ let resultJson (result: ExperimentResult) (environment: RunEnvironment) (manifes
          w.WriteString("metric", c.Spec.Metric)
          w.WriteString("expected", c.Spec.Expected)
          w.WriteString("thresholdSource", c.Spec.ThresholdSource)
-         writeRule w c.Spec
+         w.WriteString("definitionSha256", ClaimDefinition.sha256 c.Spec)
+         writeRule w c
          writeMeasurement w "measured" c.Measured
          w.WriteStartObject("control")
          match c.Spec.Control, c.Control with
          | ControlMetric (metric, description), Some m ->
              w.WriteString("description", description)
              w.WriteString("metric", metric)
+             w.WriteString("design", c.Spec.Design.Name)
              writeMeasurement w "measured" m
          | NoControl why, _ -> w.WriteString("none", why)
          | ControlMetric (metric, description), None ->
              w.WriteString("description", description)
              w.WriteString("metric", metric)
+             w.WriteString("design", c.Spec.Design.Name)
          w.WriteEndObject()
+         c.Paired |> Option.iter (writePaired w)
+         if not c.Preconditions.IsEmpty then writePreconditions w c.Preconditions
          w.WriteStartArray("outliers")
          for seed, value in c.Outliers do
              w.WriteStartObject()
@@ -202,6 +266,35 @@ let private measurementText (m: Measurement) =
     let lo, hi = m.Interval |> Option.defaultValue (nan, nan)
     $"{measurementCell (m.Mean, lo, hi, m.SeedsAgreeing, m.PerSeed.Length, m.PValue)} ({m.Verdict.Name})"
 
+/// The paired measurement in words: "treatment - control per seed: mean 0.1 [90% 0.05, 0.2], t p = ...".
+let private pairedText (p: PairedMeasurement) =
+    let values = p.Values |> Array.map (rounded 4) |> String.concat ", "
+    let dropped =
+        if p.Dropped.Length = 0 then ""
+        else
+            let seeds = p.Dropped |> Array.map string |> String.concat ", "
+            $"; seeds {seeds} dropped (a value that is not a finite number)"
+    let tests =
+        if Double.IsFinite p.Margin then
+            $"two one-sided t tests p = {rounded 4 p.PValue}; "
+            + $"{p.SeedsAgreeing}/{p.Values.Length} pairs within +-{p.Margin}"
+        else
+            $"one-sided t test p = {rounded 4 p.PValue}, exact signed-rank p = {rounded 4 p.SignedRankPValue}; "
+            + $"{p.SeedsAgreeing}/{p.Values.Length} pairs above 0"
+    let range = interval 4 p.Interval
+    $"{p.Quantity} per seed [{values}]{dropped}: mean {rounded 4 p.Mean}, 90%% interval {range}; "
+    + $"{tests} ({p.Verdict.Name})"
+
+/// A precondition and how it fared, with the numbers.
+let private preconditionText (p: PreconditionResult) =
+    let values = p.PerSeed |> Array.map (rounded 4) |> String.concat ", "
+    let outcome =
+        if p.Holds then "holds on every seed"
+        else
+            let failing = p.Failing |> List.map (fun (seed, v) -> $"seed {seed} ({rounded 4 v})") |> String.concat ", "
+            $"**fails** on {failing}"
+    $"{Preconditions.text p.Spec}: per seed [{values}]; {outcome}"
+
 /// report.md: the claims table, the figures, per-seed metrics, notes and the configuration.
 let reportMarkdown (result: ExperimentResult) (environment: RunEnvironment) (manifestText: string) : string =
     let sb = StringBuilder()
@@ -216,12 +309,38 @@ let reportMarkdown (result: ExperimentResult) (environment: RunEnvironment) (man
     line "## Claims"
     line ""
     line "Each claim is judged by its decision rule on the per-seed values of its metric, and by the same rule, comparison and threshold on its *control*, a measurement in which the claimed effect must be absent. A claim is *reproduced* when the treatment passes and the control clearly fails, *uninformative* when the control passes too (the test cannot tell the effect from its absence), *not reproduced* when the rule decides against the treatment, and *inconclusive* otherwise."
+    let paired = result.Claims |> List.exists (fun c -> c.Paired.IsSome && not c.Spec.Rule.IsEquivalence)
+    let equivalent = result.Claims |> List.exists (fun c -> c.Spec.Rule.IsEquivalence)
+    let preconditions = result.Claims |> List.exists (fun c -> not c.Preconditions.IsEmpty)
+    if paired then
+        line ""
+        line (
+            "A claim with a *paired* control is decided on the per-seed difference as well: *reproduced* needs the "
+            + "treatment to pass and the 90% t interval of the difference (positive on the claimed side) to lie above "
+            + "0, with the control not passing the claim's own test; *not reproduced* when the treatment's test "
+            + "decides against the claim or the interval lies below 0.")
+    if equivalent then
+        line ""
+        line (
+            "An *equivalence* claim compares the treatment with its control, the other arm, seed by seed: "
+            + "*reproduced* when the 90% t interval of the mean paired quantity lies inside the margin (two one-sided "
+            + "tests at 5%), *not reproduced* when it lies entirely outside; the control passing does not make it "
+            + "uninformative.")
+    if preconditions then
+        line ""
+        line (
+            "A claim whose precondition fails on any seed is *precondition-failed*: its comparison means nothing, "
+            + "whatever its numbers.")
     line ""
     line "| Claim | Statement | Metric, expected | Measured | Control | Control measured | Verdict |"
     line "|---|---|---|---|---|---|---|"
     for c in result.Claims do
         let control, controlMeasured =
             match c.Spec.Control, c.Control with
+            | ControlMetric (_, description), Some m when c.Spec.Rule.IsEquivalence ->
+                let lo, hi = m.Interval |> Option.defaultValue (nan, nan)
+                let cell = measurementCell (m.Mean, lo, hi, m.SeedsAgreeing, m.PerSeed.Length, m.PValue)
+                escapeCell description, $"{cell} (the other arm)"
             | ControlMetric (_, description), Some m -> escapeCell description, measurementText m
             | NoControl why, _ -> $"none: {escapeCell why}", "n/a"
             | ControlMetric (_, description), None -> escapeCell description, "n/a"
@@ -234,8 +353,12 @@ let reportMarkdown (result: ExperimentResult) (environment: RunEnvironment) (man
             if c.Outliers.IsEmpty then ""
             else
                 let named = c.Outliers |> List.map (fun (seed, v) -> $"seed {seed} ({rounded 4 v})") |> String.concat ", "
-                $" **Failed units (outside the Tukey fences, k = {c.Spec.OutlierFence}):** {named}; their values count by the rule."
-        line $"- `{c.Spec.Id}` ({escapeCell c.Spec.Source}): threshold {c.Spec.Expected} from {escapeCell c.Spec.ThresholdSource}; rule: {Claims.ruleText c.Spec.Rule}.{outliers}"
+                $" **Failed units (no value, or outside the Tukey fences, k = {c.Spec.OutlierFence}, from "
+                + $"{Claims.bootstrapMinimumSeeds} finite seeds on):** {named}; their values count by the rule."
+        let paired = c.Paired |> Option.map (fun p -> $" Paired: {pairedText p}.") |> Option.defaultValue ""
+        let preconditions =
+            c.Preconditions |> List.map (fun p -> $" Precondition {preconditionText p}.") |> String.concat ""
+        line $"- `{c.Spec.Id}` ({escapeCell c.Spec.Source}): threshold {c.Spec.Expected} from {escapeCell c.Spec.ThresholdSource}; rule: {Claims.claimRuleText c}.{paired}{preconditions}{outliers}"
     line ""
     let open' = result.Claims |> List.choose (fun c -> Claims.whatWouldSettle result.Scale c |> Option.map (fun text -> c, text))
     if not open'.IsEmpty then
@@ -295,13 +418,30 @@ let snapshotText (result: ExperimentResult) : string =
     line $"experiment {result.ExperimentId} scale {result.Scale} seeds {seeds}"
     for c in result.Claims do
         let perSeed = c.PerSeed |> Array.map (rounded 3) |> String.concat ", "
-        let decided = if Double.IsNaN c.Measured.PValue then $"interval {interval 3 c.Interval}" else $"sign-test p {rounded 4 c.Measured.PValue}"
+        let fallback = if c.Measured.BootstrapFallback then " (t fallback)" else ""
+        let decided =
+            if Double.IsNaN c.Measured.PValue then $"interval {interval 3 c.Interval}{fallback}"
+            else $"sign-test p {rounded 4 c.Measured.PValue}"
         line $"claim {c.Spec.Id}: {c.Spec.Metric} {c.Spec.Expected}; per seed [{perSeed}]; mean {rounded 3 c.Mean}; {decided}; agreeing {c.SeedsAgreeing}/{c.PerSeed.Length}; {c.Measured.Verdict.Name}"
         match c.Control with
         | Some m ->
             let perSeed = m.PerSeed |> Array.map (rounded 3) |> String.concat ", "
             line $"  control {m.Metric}: per seed [{perSeed}]; mean {rounded 3 m.Mean}; agreeing {m.SeedsAgreeing}/{m.PerSeed.Length}; {m.Verdict.Name}"
         | None -> ()
+        match c.Paired with
+        | Some p ->
+            let values = p.Values |> Array.map (rounded 3) |> String.concat ", "
+            let range = interval 3 p.Interval
+            let dropped = p.Dropped |> Array.map string |> String.concat ","
+            line (
+                $"  paired {p.Quantity}: per seed [{values}]; dropped [{dropped}]; mean {rounded 3 p.Mean}; "
+                + $"interval90 {range}; p {rounded 4 p.PValue}; {p.Verdict.Name}")
+        | None -> ()
+        for p in c.Preconditions do
+            let values = p.PerSeed |> Array.map (rounded 3) |> String.concat ", "
+            let failing = p.Failing |> List.map (fst >> string) |> String.concat ","
+            let condition = $"{p.Spec.Metric} {p.Spec.Comparison.Symbol} {p.Spec.Threshold}"
+            line $"  precondition {condition}: per seed [{values}]; failing [{failing}]"
         line $"  verdict {c.Verdict.Name}"
     for m in result.Metrics do
         for KeyValue (name, value) in m.Values |> Seq.sortBy (fun kv -> kv.Key) do

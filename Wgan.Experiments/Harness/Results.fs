@@ -23,11 +23,14 @@ type Comparison =
 /// control's. The claim is `reproduced` only when the treatment passes and the control clearly fails;
 /// `uninformative` when the control passes the same test (the test cannot tell the claimed effect from its
 /// absence); `inconclusive` when the treatment passes but the control neither passes nor clearly fails.
+/// `precondition-failed` when a precondition the claim declares does not hold on every seed: the comparison
+/// means nothing, whatever its numbers say.
 type Verdict =
     | Reproduced
     | NotReproduced
     | Inconclusive
     | Uninformative
+    | PreconditionFailed
 
     member this.Name =
         match this with
@@ -35,6 +38,17 @@ type Verdict =
         | NotReproduced -> "not-reproduced"
         | Inconclusive -> "inconclusive"
         | Uninformative -> "uninformative"
+        | PreconditionFailed -> "precondition-failed"
+
+/// What an equivalence claim pairs per seed: the difference treatment - control, or log(treatment / control).
+type EquivalenceScale =
+    | DifferenceScale
+    | LogRatioScale
+
+    member this.Name =
+        match this with
+        | DifferenceScale -> "difference"
+        | LogRatioScale -> "log-ratio"
 
 /// How a claim's per-seed values become a verdict; named per claim in the manifest ("rule").
 type DecisionRule =
@@ -50,12 +64,18 @@ type DecisionRule =
     /// not reproduced when the seeds on the other side reject it likewise. A seed with no value counts
     /// against the claim. For failure-prone metrics: one failed seed cannot drag a mean.
     | SignTest of alpha: float
+    /// {"kind": "equivalence", "margin": m, "scale": "difference" | "log-ratio"}: the treatment and its control
+    /// (the other arm) are about the same. Two one-sided t tests at 5% on the per-seed paired quantity: decided
+    /// for the claim when the 90% t interval of its mean lies inside [-m, m], against it when the interval lies
+    /// entirely outside.
+    | Equivalence of margin: float * scale: EquivalenceScale
 
     member this.Name =
         match this with
         | StudentTInterval -> "t-interval"
         | BootstrapInterval _ -> "bootstrap"
         | SignTest _ -> "sign-test"
+        | Equivalence _ -> "equivalence"
 
 /// What the claim's metric is measured on when the claimed effect must be absent.
 type ControlSpec =
@@ -64,6 +84,21 @@ type ControlSpec =
     | ControlMetric of metric: string * description: string
     /// No meaningful control (e.g. a closed-form check), and why.
     | NoControl of why: string
+
+/// How the control's seeds relate to the treatment's.
+type ControlDesign =
+    /// Each arm judged alone by the claim's rule (the default).
+    | Independent
+    /// The same seeds measure both arms: the claim is also decided on the per-seed paired difference.
+    | Paired
+
+    member this.Name =
+        match this with
+        | Independent -> "independent"
+        | Paired -> "paired"
+
+/// What must hold, on every seed, for a claim's comparison to mean anything (e.g. the reference arm trained).
+type Precondition = { Metric: string; Comparison: Comparison; Threshold: float; Why: string }
 
 /// A paper claim as the manifest states it.
 type ClaimSpec =
@@ -79,9 +114,15 @@ type ClaimSpec =
       /// Seeds whose value lies outside the Tukey fences [Q1 - k IQR, Q3 + k IQR] of the per-seed values are
       /// named in the report as failed units (their values still count, by the rule); 0 turns this off.
       OutlierFence: float
-      Control: ControlSpec }
+      Control: ControlSpec
+      /// How the control pairs with the treatment; always `Paired` under an equivalence rule.
+      Design: ControlDesign
+      Preconditions: Precondition list }
 
-    member this.Expected = $"{this.Comparison.Symbol} {this.Threshold}"
+    member this.Expected =
+        match this.Rule with
+        | Equivalence (margin, scale) -> $"within +-{margin} of the control ({scale.Name})"
+        | _ -> $"{this.Comparison.Symbol} {this.Threshold}"
 
 /// The per-seed values of one metric and what the decision rule makes of them.
 type Measurement =
@@ -94,7 +135,45 @@ type Measurement =
       /// The sign test's one-sided p-value for the claimed side; NaN for the interval rules.
       PValue: float
       /// The rule's verdict on these values alone (reproduced, not-reproduced or inconclusive).
+      Verdict: Verdict
+      /// The bootstrap rule with fewer than `Claims.bootstrapMinimumSeeds` finite values: the interval is the
+      /// Student-t interval clamped to the metric's range instead.
+      BootstrapFallback: bool }
+
+/// A claim decided on per-seed pairs of treatment and control (a paired design or an equivalence rule).
+type PairedMeasurement =
+    { /// The paired quantity in words: "treatment - control", "control - treatment", "log(treatment / control)".
+      Quantity: string
+      /// The seeds paired, and their values of the quantity.
+      Seeds: int64[]
+      Values: float[]
+      /// Seeds left out because either arm (or, for a log ratio, its quantity) was not a finite number.
+      Dropped: int64[]
+      Mean: float
+      /// The 90% Student-t interval of the mean: each end is a one-sided 95% bound.
+      Interval: (float * float) option
+      /// Paired design: the one-sided t test's p for a mean above 0. Equivalence: the larger of the two
+      /// one-sided p-values (TOST).
+      PValue: float
+      /// Paired design: the exact one-sided Wilcoxon signed-rank p for the claimed side (reported, not the rule).
+      /// NaN for equivalence.
+      SignedRankPValue: float
+      /// The equivalence margin; NaN for a paired design.
+      Margin: float
+      /// Seeds above 0 (paired design) or inside [-margin, margin] (equivalence).
+      SeedsAgreeing: int
+      /// Reproduced: decided on the claimed side (or equivalent); not-reproduced: decided on the other side (or
+      /// outside the margin); inconclusive otherwise.
       Verdict: Verdict }
+
+/// A precondition judged on every seed.
+type PreconditionResult =
+    { Spec: Precondition
+      PerSeed: float[]
+      /// Seeds that fail it (no value, or on the wrong side), with their values.
+      Failing: (int64 * float) list }
+
+    member this.Holds = this.Failing.IsEmpty
 
 /// A claim evaluated over seeds, with its control.
 type ClaimResult =
@@ -104,6 +183,9 @@ type ClaimResult =
       Control: Measurement option
       /// Seeds flagged as failed units by the outlier rule, with their values.
       Outliers: (int64 * float) list
+      /// The paired measurement (paired design or equivalence rule); None otherwise.
+      Paired: PairedMeasurement option
+      Preconditions: PreconditionResult list
       Verdict: Verdict }
 
     member this.PerSeed = this.Measured.PerSeed

@@ -23,23 +23,44 @@ let standardDeviation (xs: float[]) =
         let m = mean xs
         sqrt ((xs |> Array.sumBy (fun x -> (x - m) ** 2.0)) / float (xs.Length - 1))
 
-/// The 95% Student-t confidence interval of the mean; None for fewer than two values.
-let confidenceInterval95 (xs: float[]) : (float * float) option =
+/// The two-sided Student-t confidence interval of the mean at `confidence` (e.g. 0.95); None for fewer than two
+/// values or a non-finite one.
+let confidenceInterval (confidence: float) (xs: float[]) : (float * float) option =
     if xs.Length < 2 || xs |> Array.exists (fun x -> not (Double.IsFinite x)) then None
     else
         let m = mean xs
-        let half = StudentT.InvCDF(0.0, 1.0, float (xs.Length - 1), 0.975) * standardDeviation xs / sqrt (float xs.Length)
+        let q = StudentT.InvCDF(0.0, 1.0, float (xs.Length - 1), 1.0 - (1.0 - confidence) / 2.0)
+        let half = q * standardDeviation xs / sqrt (float xs.Length)
         Some(m - half, m + half)
 
-/// How many values (at most `limit`) the 95% interval would need to exclude `threshold` if their mean and
-/// standard deviation stayed as in `xs`; None when even `limit` would not do, or `xs` has no spread estimate.
-let valuesToExclude (limit: int) (threshold: float) (xs: float[]) : int option =
+/// The 95% Student-t confidence interval of the mean; None for fewer than two values.
+let confidenceInterval95 (xs: float[]) : (float * float) option = confidenceInterval 0.95 xs
+
+/// The one-sided one-sample t test's p-value for "the mean exceeds `mu`": P(T >= (mean - mu) / se), T with
+/// n - 1 degrees of freedom; NaN for fewer than two finite values. Without spread, 0 or 1 by the mean's side.
+let tTestPValueAbove (mu: float) (xs: float[]) : float =
+    if xs.Length < 2 || xs |> Array.exists (fun x -> not (Double.IsFinite x)) then nan
+    else
+        let se = standardDeviation xs / sqrt (float xs.Length)
+        let gap = mean xs - mu
+        if se = 0.0 then (if gap > 0.0 then 0.0 elif gap < 0.0 then 1.0 else 0.5)
+        else 1.0 - StudentT.CDF(0.0, 1.0, float (xs.Length - 1), gap / se)
+
+/// How many values (at most `limit`) a t interval whose ends are the `quantile` quantiles (0.975 for a 95%
+/// two-sided interval, 0.95 for 90%) would need to exclude `threshold` if the mean and standard deviation stayed
+/// as in `xs`; None when even `limit` would not do, or `xs` has no spread estimate.
+let valuesToExcludeAt (quantile: float) (limit: int) (threshold: float) (xs: float[]) : int option =
     let s = standardDeviation xs
     let gap = abs (mean xs - threshold)
     if not (Double.IsFinite s) || not (Double.IsFinite gap) then None
     else
         seq { 2 .. limit }
-        |> Seq.tryFind (fun n -> StudentT.InvCDF(0.0, 1.0, float (n - 1), 0.975) * s / sqrt (float n) < gap)
+        |> Seq.tryFind (fun n -> StudentT.InvCDF(0.0, 1.0, float (n - 1), quantile) * s / sqrt (float n) < gap)
+
+/// How many values (at most `limit`) the 95% interval would need to exclude `threshold` if their mean and
+/// standard deviation stayed as in `xs`; None when even `limit` would not do, or `xs` has no spread estimate.
+let valuesToExclude (limit: int) (threshold: float) (xs: float[]) : int option =
+    valuesToExcludeAt 0.975 limit threshold xs
 
 /// Ranks starting at 1, ties receiving the average of their ranks.
 let ranks (xs: float[]) : float[] =
@@ -78,15 +99,13 @@ let medianFilter (window: int) (xs: float[]) =
         let lo, hi = max 0 (i - half), min (xs.Length - 1) (i + half)
         median xs[lo..hi])
 
-/// Wilcoxon's signed-rank test of paired differences, two-sided and exact: differences within `zero` of 0 are
-/// dropped (Wilcoxon's treatment of zeros), tied magnitudes get their average rank, and the p-value comes from
-/// the exact permutation distribution of the positive rank sum given those ranks (every sign pattern equally
-/// likely under the null hypothesis that each difference is symmetric about 0). 1 when nothing is left.
-let signedRankPValue (zero: float) (differences: float[]) : float =
+/// The exact null distribution of Wilcoxon's positive rank sum, in doubled ranks: differences within `zero` of 0
+/// are dropped, tied magnitudes get their average rank (doubled, an integer). Returns the probability of each
+/// doubled sum and the observed doubled sum; None when nothing is left.
+let private signedRankDistribution (zero: float) (differences: float[]) : (float[] * int) option =
     let kept = differences |> Array.filter (fun d -> Double.IsFinite d && abs d > zero)
-    if kept.Length = 0 then 1.0
+    if kept.Length = 0 then None
     else
-        // Doubled average ranks are integers, so the distribution of the rank sum is a table over integers.
         let doubled = ranks (kept |> Array.map abs) |> Array.map (fun r -> int (round (2.0 * r)))
         let total = Array.sum doubled
         // probability[s]: the chance that the positive ranks sum to s, one rank's sign (a fair coin) at a time.
@@ -95,10 +114,26 @@ let signedRankPValue (zero: float) (differences: float[]) : float =
         for r in doubled do
             for s in total .. -1 .. 0 do
                 probability[s] <- 0.5 * probability[s] + (if s >= r then 0.5 * probability[s - r] else 0.0)
-        let positive = Array.fold2 (fun acc d r -> if d > 0.0 then acc + r else acc) 0 kept doubled
+        Some(probability, Array.fold2 (fun acc d r -> if d > 0.0 then acc + r else acc) 0 kept doubled)
+
+/// Wilcoxon's signed-rank test of paired differences, two-sided and exact: differences within `zero` of 0 are
+/// dropped (Wilcoxon's treatment of zeros), tied magnitudes get their average rank, and the p-value comes from
+/// the exact permutation distribution of the positive rank sum given those ranks (every sign pattern equally
+/// likely under the null hypothesis that each difference is symmetric about 0). 1 when nothing is left.
+let signedRankPValue (zero: float) (differences: float[]) : float =
+    match signedRankDistribution zero differences with
+    | None -> 1.0
+    | Some (probability, positive) ->
         let atMost = Array.sum probability[.. positive]
         let atLeast = Array.sum probability[positive ..]
         min 1.0 (2.0 * min atMost atLeast)
+
+/// The one-sided exact signed-rank p-value for differences above 0: P(positive rank sum >= observed), as
+/// `signedRankPValue` computes its distribution. 1 when nothing is left.
+let signedRankPValueAbove (zero: float) (differences: float[]) : float =
+    match signedRankDistribution zero differences with
+    | None -> 1.0
+    | Some (probability, positive) -> min 1.0 (Array.sum probability[positive ..])
 
 /// Holm's step-down adjustment of p-values for multiple tests (each adjusted p-value compared with the family's
 /// alpha controls the family-wise error rate); the result is in the order of `pValues`.

@@ -106,3 +106,87 @@ let ``several problems are all reported at once`` () =
 let ``syntax errors give a line number`` () =
     let text = goodManifest ()
     text.Substring(0, text.Length / 2) |> assertRejectedAt "$" "not valid JSON (line"
+
+// ---- claim options: paired control, equivalence rule, preconditions ----
+
+/// The first claim of parallel-lines (em-tracks-theta, control untrainedEm.rankCorrelation) with a change.
+let private mutateClaim (change: JsonObject -> unit) = mutate (fun m -> change (m.["claims"].[0].AsObject()))
+
+/// A claim decoded alone, against parallel-lines' metrics.
+let private decodeClaim (text: string) =
+    let metrics = [ "em.rankCorrelation"; "untrainedEm.rankCorrelation"; "em.slope" ]
+    Json.Decode.document (Manifest.claim metrics) text
+
+let private claimJson (extra: string) (rule: string) (control: string) =
+    $"""{{ "id": "c", "source": "s", "statement": "t", "metric": "em.rankCorrelation", {extra}
+          "thresholdSource": "why", "rule": {rule}, "control": {control} }}"""
+
+let private sided = "\"comparison\": \">=\", \"threshold\": 0.9,"
+let private pairedControl = """{ "metric": "untrainedEm.rankCorrelation", "description": "d", "design": "paired" }"""
+
+[<Fact>]
+let ``a claim without the new options decodes as before: independent, no preconditions`` () =
+    let control = """{ "metric": "em.slope", "description": "d" }"""
+    match decodeClaim (claimJson sided """{ "kind": "t-interval" }""" control) with
+    | Ok c ->
+        Assert.Equal(Independent, c.Design)
+        Assert.Empty(c.Preconditions)
+        Assert.Equal(StudentTInterval, c.Rule)
+    | Error e -> failwith $"%A{e}"
+
+[<Fact>]
+let ``a paired control, an equivalence rule and preconditions decode`` () =
+    match decodeClaim (claimJson sided """{ "kind": "t-interval" }""" pairedControl) with
+    | Ok c -> Assert.Equal(Paired, c.Design)
+    | Error e -> failwith $"%A{e}"
+    let equivalence = """{ "kind": "equivalence", "margin": 0.2231, "scale": "log-ratio" }"""
+    let control = """{ "metric": "untrainedEm.rankCorrelation", "description": "d" }"""
+    match decodeClaim (claimJson "" equivalence control) with
+    | Ok c ->
+        Assert.Equal(Equivalence(0.2231, LogRatioScale), c.Rule)
+        Assert.Equal(Paired, c.Design)
+        Assert.Equal("within +-0.2231 of the control (log-ratio)", c.Expected)
+    | Error e -> failwith $"%A{e}"
+    let withPreconditions =
+        mutateClaim (fun c ->
+            c.["preconditions"] <-
+                JsonNode.Parse """[{ "metric": "em.slope", "comparison": ">=", "threshold": 0, "why": "trained" }]""")
+    let reading = Harness.ReadManifest withPreconditions
+    Assert.True(reading.IsValid, String.concat " | " reading.Errors)
+
+[<Fact>]
+let ``bad claim options are rejected at their paths`` () =
+    mutateClaim (fun c -> c.["control"].["design"] <- JsonValue.Create "crossed")
+    |> assertRejectedAt "$.claims[0].control.design" "is not one of"
+    let rule (json: string) = mutateClaim (fun c -> c.["rule"] <- JsonNode.Parse json)
+    rule """{ "kind": "equivalence", "margin": -1, "scale": "difference" }"""
+    |> assertRejectedAt "$.claims[0].rule.margin" "positive"
+    rule """{ "kind": "equivalence", "margin": 1, "scale": "ratio" }"""
+    |> assertRejectedAt "$.claims[0].rule.scale" "is not one of"
+    // An equivalence rule states its margin instead of a comparison and threshold, and needs a paired control metric.
+    rule """{ "kind": "equivalence", "margin": 1, "scale": "difference" }"""
+    |> assertRejectedAt "$.claims[0].threshold" "not used by an equivalence rule"
+    let equivalenceWith (control: string) =
+        mutateClaim (fun c ->
+            c.Remove "comparison" |> ignore
+            c.Remove "threshold" |> ignore
+            c.["rule"] <- JsonNode.Parse """{ "kind": "equivalence", "margin": 1, "scale": "difference" }"""
+            c.["control"] <- JsonNode.Parse control)
+    equivalenceWith """{ "none": "closed form" }"""
+    |> assertRejectedAt "$.claims[0].control.none" "needs a control metric"
+    equivalenceWith """{ "metric": "em.slope", "description": "d", "design": "independent" }"""
+    |> assertRejectedAt "$.claims[0].control.design" "must be \"paired\""
+    Assert.True((Harness.ReadManifest(equivalenceWith """{ "metric": "em.slope", "description": "d" }""")).IsValid)
+    // Without an equivalence rule, the comparison stays required.
+    mutateClaim (fun c -> c.Remove "comparison" |> ignore) |> assertRejectedAt "$.claims[0].comparison" "required"
+    // A closed-form claim's control has no design.
+    mutate (fun m -> m.["claims"].[5].["control"].["design"] <- JsonValue.Create "paired")
+    |> assertRejectedAt "$.claims[5].control.design" "not a known field"
+    let precondition (json: string) = mutateClaim (fun c -> c.["preconditions"] <- JsonNode.Parse json)
+    precondition """[{ "metric": "em.nothing", "comparison": ">=", "threshold": 0, "why": "w" }]"""
+    |> assertRejectedAt "$.claims[0].preconditions[0].metric" "must be a metric"
+    precondition """[{ "metric": "em.slope", "comparison": ">", "threshold": 0, "why": "w" }]"""
+    |> assertRejectedAt "$.claims[0].preconditions[0].comparison" "is not one of"
+    precondition """[{ "metric": "em.slope", "comparison": ">=", "threshold": 0 }]"""
+    |> assertRejectedAt "$.claims[0].preconditions[0].why" "required"
+    precondition "[]" |> assertRejectedAt "$.claims[0].preconditions" "must not be empty"

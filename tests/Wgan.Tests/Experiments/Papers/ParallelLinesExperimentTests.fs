@@ -33,7 +33,7 @@ let ``run writes the result folder with report, data, figures and claims`` () =
     let claims = root.GetProperty("claims").EnumerateArray() |> List.ofSeq
     Assert.Equal(6, claims.Length)
     for c in claims do
-        Assert.Contains(c.GetProperty("verdict").GetString(), [ "reproduced"; "not-reproduced"; "inconclusive"; "uninformative" ])
+        Assert.Contains(c.GetProperty("verdict").GetString(), [ "reproduced"; "not-reproduced"; "inconclusive"; "uninformative"; "precondition-failed" ])
         Assert.Equal(2, c.GetProperty("measured").GetProperty("perSeed").GetArrayLength())
         // Every claim records its rule and its control (a measured block, or why there is none).
         Assert.False(System.String.IsNullOrEmpty(c.GetProperty("rule").GetProperty("name").GetString()))

@@ -27,9 +27,12 @@ public static class RunExperiments
         var resources = new RunResources(MnistLoader.For(run.Data), stderr);
         if (manifests.Any(m => m.Experiment.UsesMnist))
             stderr.WriteLine($"MNIST: {resources.Mnist().Description}");
-        PrepareOutput(run.OutDirectory);
+        OutputFolder.RequireSafe(run.OutDirectory);
         var whole = shard.Count == 1;
         var worker = run.Worker >= 0;
+        // The index a whole run rebuilds at its end replaces only an index that wgan wrote, unless --force.
+        if (whole && !worker) SuiteIndex.RequireOwnIndex(run.OutDirectory, run.Force, "run --force", "nothing was run");
+        OutputFolder.RequireWritable(run.OutDirectory, "nothing was run");
         if (worker) ParentWatch.ExitWhenParentEnds();
         else AtomicOutput.CleanStale(run.OutDirectory, stderr);
         // Plan and check every experiment before running any, so that a refusal loses no work.
@@ -39,8 +42,12 @@ public static class RunExperiments
             var work = WorkFolder.For(run.OutDirectory, manifest.Experiment.Id);
             var mine = Shards.Units(shard, plan.UnitKeys.Length).ToArray();
             var published = Path.Combine(run.OutDirectory, manifest.Experiment.Id);
-            if (whole && !worker && Directory.Exists(published) && !run.Force)
-                throw new InputException($"{published} already holds a result; use --force to overwrite it (or --out elsewhere)");
+            if (whole && !worker && Directory.Exists(published))
+            {
+                if (!run.Force) throw new InputException($"{published} already holds a result; use --force to overwrite it (or --out elsewhere)");
+                // Before any work: a result that cannot be replaced is found now, not after the run.
+                AtomicOutput.RequireRemovable(published, $"the published result {published}");
+            }
             // Shards of one run share the folder; a whole run or a merge owns it.
             if (!worker && (whole ? work.LiveHolder() : work.LiveHolder("run")) is { } holder)
                 throw new InputException($"{work.Path} is being written by a run in progress (process {holder}); wait for it to finish or stop it");
@@ -105,7 +112,7 @@ public static class RunExperiments
                 stdout.WriteLine($"{experiment.Id}: shard {shard.Index}/{shard.Count} done ({mine.Length} units) in {work.Path}; run `wgan merge --out {run.OutDirectory}` when every shard has finished");
             }
         }
-        if (whole) SuiteIndex.Write(run.OutDirectory);
+        if (whole) SuiteIndex.Write(run.OutDirectory, run.Force);
         return Program.Done;
     }
 
@@ -177,7 +184,7 @@ public static class RunExperiments
             foreach (var l in locks) l.Dispose();
         }
         foreach (var (_, _, work, _) in jobs) work.RemoveIfUnused();
-        SuiteIndex.Write(run.OutDirectory);
+        SuiteIndex.Write(run.OutDirectory, run.Force);
         return Program.Done;
     }
 
@@ -345,10 +352,11 @@ public static class RunExperiments
         foreach (var file in files)
         {
             byte[] bytes;
-            try { bytes = File.ReadAllBytes(file); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            // Not a regular file (a FIFO would block the read, /dev/zero never end) or too large: refused unopened.
+            try { bytes = InputFiles.ReadAllBytes(file, InputFiles.MaxManifestBytes, "manifest"); }
+            catch (InputException e)
             {
-                problems.Add($"{file}: cannot be read ({e.Message})");
+                problems.Add(e.Message);
                 continue;
             }
             var decoded = Json.utf8Text(bytes);
@@ -365,22 +373,6 @@ public static class RunExperiments
         if (problems.Count > 0)
             throw new InputException($"invalid manifest; nothing was run or written:{System.Environment.NewLine}  " + string.Join(System.Environment.NewLine + "  ", problems));
         return loaded;
-    }
-
-    static void PrepareOutput(string outDirectory)
-    {
-        if (File.Exists(outDirectory)) throw new InputException($"--out {outDirectory}: is a file, not a folder");
-        try
-        {
-            Directory.CreateDirectory(outDirectory);
-            var probe = Path.Combine(outDirectory, $".write-probe.{System.Environment.ProcessId}");
-            File.WriteAllText(probe, "");
-            File.Delete(probe);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
-        {
-            throw new InputException($"--out {outDirectory}: cannot write there ({e.Message})");
-        }
     }
 
     /// <summary>The environment record of a run: versions, device, threads, command and the units' summed compute time.</summary>

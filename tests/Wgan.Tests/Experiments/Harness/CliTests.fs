@@ -311,3 +311,7 @@ let ``mnist --slice keeps an existing --out file unless --force, and refuses a f
     Assert.True(forced.Exit = 0, forced.Err)
     Assert.Contains("wrote 50 digits", forced.Out)
     Assert.NotEqual<string>("an unrelated file\n", File.ReadAllText existing)
+
+[<Fact>]
+let ``run refuses a manifest whose networks would need more memory than the limit, before anything runs`` () =
+    assertRunRejected (mutate (fun m -> m.["critic"].["hidden"] <- JsonNode.Parse "[65536, 65536]")) "$.critic.hidden: asks for about"

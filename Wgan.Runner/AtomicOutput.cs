@@ -55,7 +55,8 @@ public static class AtomicOutput
                 if (match.Groups[2].Value == "previous" && !Directory.Exists(target))
                 {
                     Directory.Move(folder, target);
-                    log.WriteLine($"{target}: restored the previous result, which an interrupted publication (process {pid}) had moved aside");
+                    log.WriteLine($"{target}: restored the previous result, which an interrupted publication " +
+                        $"(process {pid}) had moved aside");
                 }
                 else
                 {
@@ -65,36 +66,38 @@ public static class AtomicOutput
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                log.WriteLine($"warning: {folder}: left behind by an interrupted publication (process {pid}), cannot be removed " +
-                    $"({e.Message}); it is ignored: make it writable and delete it");
+                log.WriteLine($"warning: {folder}: left behind by an interrupted publication (process {pid}), " +
+                    $"cannot be removed ({e.Message}); it is ignored: make it writable and delete it");
             }
         }
     }
 
     /// <summary>
-    /// Throws an <see cref="IOException"/> naming the first folder under <paramref name="folder"/> (itself included) whose
-    /// entries cannot be removed (a folder made read-only, an immutable one, a read-only file system), or a file that
-    /// cannot be (immutable): replacing a published result deletes it whole, and a deletion that stopped half-way would
-    /// lose part of it. Linux only (access(2)); elsewhere nothing is checked.
+    /// Throws an <see cref="IOException"/> naming the first folder under <paramref name="folder"/> (itself included)
+    /// whose entries cannot be removed (a folder made read-only, an immutable one, a read-only file system), or a file
+    /// that cannot be (immutable): replacing a published result deletes it whole, and a deletion that stopped half-way
+    /// would lose part of it. Linux only (access(2)); elsewhere nothing is checked.
     /// </summary>
     public static void RequireRemovable(string folder, string what)
     {
         if (!OperatingSystem.IsLinux() || !Directory.Exists(folder)) return;
-        foreach (var directory in Directory.EnumerateDirectories(folder, "*", SearchOption.AllDirectories).Prepend(folder))
+        var directories = Directory.EnumerateDirectories(folder, "*", SearchOption.AllDirectories).Prepend(folder);
+        foreach (var directory in directories)
         {
             if (Access(directory, WriteOk | ExecuteOk) != 0)
                 throw NotRemovable(directory, what, Marshal.GetLastPInvokeError());
             foreach (var file in Directory.EnumerateFiles(directory))
                 // A file's own write permission does not matter for deleting it, but an immutable or append-only file
                 // (EPERM) or a read-only file system (EROFS) stops the deletion.
-                if (Access(file, WriteOk) != 0 && Marshal.GetLastPInvokeError() is var errno && errno is NotPermitted or ReadOnlyFileSystem)
+                if (Access(file, WriteOk) != 0 && Marshal.GetLastPInvokeError() is var errno
+                    && errno is NotPermitted or ReadOnlyFileSystem)
                     throw NotRemovable(file, what, errno);
         }
     }
 
     static IOException NotRemovable(string path, string what, int errno) =>
-        new($"{path}: cannot be changed ({Marshal.GetPInvokeErrorMessage(errno)}), so {what} cannot be replaced; nothing was " +
-            "changed: make it writable, then rerun", errno);
+        new($"{path}: cannot be changed ({Marshal.GetPInvokeErrorMessage(errno)}), so {what} cannot be replaced; " +
+            "nothing was changed: make it writable, then rerun", errno);
 
     const int WriteOk = 2;
     const int ExecuteOk = 1;
@@ -139,8 +142,9 @@ public static class AtomicOutput
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // The new result is in place; the old one could not be deleted (it changed after the check above).
-            throw new IOException($"{full}: published, but the result it replaced, moved aside to {previous}, cannot be " +
-                $"deleted ({e.Message}); make it writable: the next run or merge on this folder removes it", e);
+            throw new IOException($"{full}: published, but the result it replaced, moved aside to {previous}, " +
+                $"cannot be deleted ({e.Message}); make it writable: the next run or merge on this folder removes it",
+                e);
         }
     }
 }

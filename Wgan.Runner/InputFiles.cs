@@ -28,7 +28,8 @@ public static class InputFiles
         Check(path, cap, what);
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1,
+                FileOptions.SequentialScan);
             using var bytes = new MemoryStream();
             var buffer = new byte[81920];
             int read;
@@ -49,7 +50,8 @@ public static class InputFiles
     /// <see cref="File.ReadAllText(string)"/> decodes it: UTF-8 unless a byte-order mark says otherwise.</summary>
     public static string ReadAllText(string path, long cap, string what)
     {
-        using var reader = new StreamReader(new MemoryStream(ReadAllBytes(path, cap, what)), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        using var reader = new StreamReader(new MemoryStream(ReadAllBytes(path, cap, what)), Encoding.UTF8,
+            detectEncodingFromByteOrderMarks: true);
         return reader.ReadToEnd();
     }
 
@@ -62,7 +64,8 @@ public static class InputFiles
         var (kind, size) = Stat(path);
         if (kind is null) throw new InputException($"{path}: no such file");
         if (kind != RegularFile)
-            throw new InputException($"{path}: is {kind}, not a regular file; a {what} must be a regular file (nothing was read from it)");
+            throw new InputException($"{path}: is {kind}, not a regular file; a {what} must be a regular file " +
+                "(nothing was read from it)");
         if (size > cap) throw TooLarge(path, cap, what);
     }
 
@@ -81,8 +84,8 @@ public static class InputFiles
     public static bool IsRegularFile(string path) => Stat(path).Kind == RegularFile;
 
     /// <summary>
-    /// What <paramref name="path"/> is, links followed ("a regular file", "a folder", "a FIFO (named pipe)", "a socket",
-    /// "a character device", "a block device"), and its size; null when nothing is there.
+    /// What <paramref name="path"/> is, links followed ("a regular file", "a folder", "a FIFO (named pipe)",
+    /// "a socket", "a character device", "a block device"), and its size; null when nothing is there.
     /// </summary>
     public static (string? Kind, long Size) Stat(string path)
     {

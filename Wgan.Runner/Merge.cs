@@ -42,7 +42,8 @@ public static class Merge
             var folder = Path.Combine(merge.OutDirectory, identity.Experiment);
             if (Directory.Exists(folder))
             {
-                if (!merge.Force) throw new InputException($"{folder} already holds a result; use merge --force to replace it");
+                if (!merge.Force)
+                    throw new InputException($"{folder} already holds a result; use merge --force to replace it");
                 AtomicOutput.RequireRemovable(folder, $"the published result {folder}");
             }
             return (work, stored, plan, folder);

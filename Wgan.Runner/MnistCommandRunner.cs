@@ -13,7 +13,8 @@ public static class MnistCommandRunner
         {
             if (Directory.Exists(outFile)) throw new InputException($"--out {outFile}: is a folder, not a file");
             if (InputFiles.Stat(outFile).Kind is { } kind && !command.Force)
-                throw new InputException($"{outFile} already exists ({kind}); use --force to replace it, or --out another file");
+                throw new InputException(
+                    $"{outFile} already exists ({kind}); use --force to replace it, or --out another file");
         }
         var source = MnistLoader.For(command.Data).Load(stderr);
         stdout.WriteLine(source.Description);

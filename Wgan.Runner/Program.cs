@@ -84,12 +84,15 @@ public static class Program
             case IOException io when e is not FileNotFoundException and not DirectoryNotFoundException:
                 // The message names the path (.NET's "No space left on device : '<path>'"); results already published
                 // stay as they were, since every file and folder is written beside its target and renamed into place.
-                stderr.WriteLine($"error: {Printable(e.Message)}{(IsDiskFull(io) ? " (the disk is full: free some space, then rerun; a run continues with --resume)" : "")}");
+                const string diskFull =
+                    " (the disk is full: free some space, then rerun; a run continues with --resume)";
+                stderr.WriteLine($"error: {Printable(e.Message)}{(IsDiskFull(io) ? diskFull : "")}");
                 return OutputFailed;
             case UnauthorizedAccessException:
                 // A write the file system refused (EACCES, EPERM: a folder made read-only, an immutable file). .NET's
                 // message names the path ("Access to the path '<path>' is denied.").
-                stderr.WriteLine($"error: {Printable(e.Message)} (the folder or file is not writable: make it writable, then rerun; a run continues with --resume)");
+                stderr.WriteLine($"error: {Printable(e.Message)} (the folder or file is not writable: make it " +
+                    "writable, then rerun; a run continues with --resume)");
                 return OutputFailed;
             default:
                 stderr.WriteLine($"internal error: {e}");

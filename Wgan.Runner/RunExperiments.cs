@@ -17,6 +17,8 @@ public static class RunExperiments
     /// <summary>Runs the command; returns the exit code.</summary>
     public static int Execute(RunCommand run, string[] args, TextWriter stdout, TextWriter stderr)
     {
+        // The output folder's path first: nothing else is looked at for a folder no result may go into.
+        OutputFolder.RequireSafe(run.OutDirectory);
         var manifests = Load(run.Manifest);
         Devices.Require(run.Device);
         var shard = Shards.Resolve(run.Shard, run.ShardCount, System.Environment.GetEnvironmentVariable);
@@ -27,7 +29,6 @@ public static class RunExperiments
         var resources = new RunResources(MnistLoader.For(run.Data), stderr);
         if (manifests.Any(m => m.Experiment.UsesMnist))
             stderr.WriteLine($"MNIST: {resources.Mnist().Description}");
-        OutputFolder.RequireSafe(run.OutDirectory);
         var whole = shard.Count == 1;
         var worker = run.Worker >= 0;
         // The index a whole run rebuilds at its end replaces only an index that wgan wrote, unless --force.
@@ -44,7 +45,9 @@ public static class RunExperiments
             var published = Path.Combine(run.OutDirectory, manifest.Experiment.Id);
             if (whole && !worker && Directory.Exists(published))
             {
-                if (!run.Force) throw new InputException($"{published} already holds a result; use --force to overwrite it (or --out elsewhere)");
+                if (!run.Force)
+                    throw new InputException(
+                        $"{published} already holds a result; use --force to overwrite it (or --out elsewhere)");
                 // Before any work: a result that cannot be replaced is found now, not after the run.
                 AtomicOutput.RequireRemovable(published, $"the published result {published}");
             }

@@ -31,7 +31,8 @@ public static class SuiteIndex
         foreach (var (path, folder) in results.OrderBy(r => r.Folder, StringComparer.Ordinal))
         {
             try { AddResult(path, folder); }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or InputException)
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException
+                or FormatException or InputException)
             {
                 // A damaged or hand-made result.json must not stop the index of the others.
                 unreadable.Add($"`{folder}`: result.json cannot be read ({e.Message})");
@@ -71,7 +72,8 @@ public static class SuiteIndex
         }
         var text = new StringBuilder();
         text.Append(Header);
-        text.Append(", as each `result.json` records it, the rows of one claim side by side at every published scale. ");
+        text.Append(", as each `result.json` records it, the rows of one claim side by side at every published ");
+        text.Append("scale. ");
         text.Append("Each claim is judged by its decision rule (in its report) on the per-seed values of its metric and, by the same rule and threshold, on its *control*, a measurement in which the claimed effect must be absent. ");
         text.Append("*reproduced*: the treatment passes and the control clearly fails; *uninformative*: the control passes too; *not-reproduced*: the rule decides against the treatment; *inconclusive*: otherwise. ");
         text.Append("Summary: " + string.Join(", ", counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Value} {c.Key}")) + ".\n\n");
@@ -88,12 +90,14 @@ public static class SuiteIndex
         return results.Length;
     }
 
-    /// <summary>How every index this program writes begins; a README.md that does not begin so is someone else's.</summary>
-    const string Header = "# Published results\n\nEvery claim of every experiment in this folder and its nested publication folders";
+    /// <summary>How every index this program writes begins; a README.md that does not begin so is someone
+    /// else's.</summary>
+    const string Header =
+        "# Published results\n\nEvery claim of every experiment in this folder and its nested publication folders";
 
     /// <summary>
-    /// Throws an <see cref="InputException"/> when <paramref name="outDirectory"/> holds a README.md that this program did
-    /// not write (one that does not begin with the index's header, or that is not a regular file), unless
+    /// Throws an <see cref="InputException"/> when <paramref name="outDirectory"/> holds a README.md that this program
+    /// did not write (one that does not begin with the index's header, or that is not a regular file), unless
     /// <paramref name="force"/>: the index replaces only its own. <paramref name="forceOption"/> names the option that
     /// would replace it, <paramref name="consequence"/> what the refusal leaves undone.
     /// </summary>
@@ -101,8 +105,9 @@ public static class SuiteIndex
     {
         var path = Path.Combine(outDirectory, "README.md");
         if (force || InputFiles.Stat(path).Kind is null || IsOwnIndex(path)) return;
-        throw new InputException($"{path}: was not written by wgan (it does not begin with the index's header \"# Published results\"), " +
-            $"so it is not replaced; {consequence}: move it away, use another --out, or use {forceOption} to replace it");
+        throw new InputException($"{path}: was not written by wgan (it does not begin with the index's header " +
+            $"\"# Published results\"), so it is not replaced; {consequence}: move it away, use another --out, " +
+            $"or use {forceOption} to replace it");
     }
 
     /// <summary>Whether <paramref name="path"/> is a regular file that begins with the index's header.</summary>

@@ -49,7 +49,9 @@ type RunArguments =
             match this with
             | Manifest _ -> "an experiment manifest (.json) or a folder of manifests"
             | Resume -> "continue an interrupted run from its checkpoints in <out>/.work"
-            | Force -> "overwrite published results, discard an interrupted run and replace a README.md in --out that wgan did not write"
+            | Force ->
+                "overwrite published results, discard an interrupted run and replace a README.md in --out "
+                + "that wgan did not write"
             | Shard _ -> "run one share of the units: i/n (0 <= i < n), or auto (Slurm job array or Kubernetes Indexed Job); combine with merge"
             | Shard_Count _ -> "number of shards for --shard auto under a Kubernetes Indexed Job (its completion count)"
             | Jobs _ -> "worker processes that share the units on this machine (default 1), each with --threads intra-op threads; results are the same for any count"
@@ -327,7 +329,12 @@ type Cli =
             let jobs = run.GetResult(Jobs, defaultValue = 1)
             if jobs < 1 || jobs > 256 then raise (UsageException $"--jobs must be between 1 and 256 (found {jobs})")
             if run.Contains Resume && run.Contains Force then
-                raise (UsageException "--resume and --force exclude each other: --resume continues an interrupted run, --force discards it and starts over")
+                raise (
+                    UsageException(
+                        "--resume and --force exclude each other: --resume continues an interrupted run, "
+                        + "--force discards it and starts over"
+                    )
+                )
             if jobs > 1 && run.Contains Shard then
                 raise (UsageException "--jobs and --shard do not combine: run several shards instead, or one --jobs run")
             let data =
@@ -353,7 +360,12 @@ type Cli =
             let memorySteps = b.GetResult(Memory_Steps, defaultValue = 0)
             if memorySteps < 0 then raise (UsageException $"--memory-steps must not be negative (found {memorySteps})")
             if b.Contains Memory_Of && memorySteps = 0 then
-                raise (UsageException "--memory-of names the configuration of the memory run, which only --memory-steps N starts; give both or neither")
+                raise (
+                    UsageException(
+                        "--memory-of names the configuration of the memory run, which only --memory-steps N starts; "
+                        + "give both or neither"
+                    )
+                )
             let threads = b.GetResult(Bench_Threads, defaultValue = [ 1; 2 ])
             if threads.IsEmpty || threads |> List.exists (fun t -> t < 1 || t > Limits.MaxThreads) then
                 raise (UsageException $"--threads takes thread counts between 1 and {Limits.MaxThreads}")

@@ -60,9 +60,11 @@ let check (root: string) (demands: Scale -> Demand list) : DecodeError list =
     |> List.groupBy (fun (_, d) -> d.Path)
     |> List.map (fun (path, over) ->
         let scale, d = over |> List.maxBy (snd >> bytes)
-        let networks = d.Networks |> List.map (fun n -> $"{n.Name}: {count n.Parameters} parameters") |> String.concat "; "
+        let networks =
+            d.Networks |> List.map (fun n -> $"{n.Name}: {count n.Parameters} parameters") |> String.concat "; "
         let scalesOver = over |> List.map (fun (s, _) -> s.Name) |> List.distinct |> String.concat ", "
         { Path = $"{root}.{path}"
           Message =
-            $"asks for about {inWords (bytes d)} of memory at scale {scale.Name} ({networks}; passes of {d.Samples} samples), "
-            + $"more than the 4 GiB a manifest may ask for (scales over it: {scalesOver}); use smaller networks or batches" })
+            $"asks for about {inWords (bytes d)} of memory at scale {scale.Name} ({networks}; "
+            + $"passes of {d.Samples} samples), more than the 4 GiB a manifest may ask for "
+            + $"(scales over it: {scalesOver}); use smaller networks or batches" })

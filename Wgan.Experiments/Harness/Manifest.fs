@@ -77,7 +77,8 @@ let MaxHiddenLayers = 64
 let hiddenWidths: Decoder<int list> =
     fun path e ->
         if e.ValueKind = System.Text.Json.JsonValueKind.Array && e.GetArrayLength() > MaxHiddenLayers then
-            Error [ { Path = path; Message = $"has {e.GetArrayLength()} hidden layers; a network may have at most {MaxHiddenLayers}" } ]
+            let message = $"has {e.GetArrayLength()} hidden layers; a network may have at most {MaxHiddenLayers}"
+            Error [ { Path = path; Message = message } ]
         else Decode.nonEmptyArray (Decode.intInRange 1 65536) path e
 
 /// A network: hidden widths, activation, normalisation, optimiser and (when `withConstraint`) constraint.

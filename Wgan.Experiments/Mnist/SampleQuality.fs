@@ -30,8 +30,8 @@ let classifierSettings: Decoder<ClassifierSettings> =
           BatchSize = r.Required("batchSize", Decode.intInRange 1 100_000)
           Epochs = r.Required("epochs", Decode.intInRange 1 1000) })
 
-/// The digit classifier as the memory estimate sees it (Footprint): 5x5 convolutions 1 -> C -> 2 C (28 -> 14 -> 7 pixels
-/// a side), a dense layer to the features and one to 10 logits.
+/// The digit classifier as the memory estimate sees it (Footprint): 5x5 convolutions 1 -> C -> 2 C (28 -> 14 -> 7
+/// pixels a side), a dense layer to the features and one to 10 logits.
 let classifierFootprint (settings: ClassifierSettings) : Footprint.Network =
     let c, f = float settings.Channels, float settings.Features
     { Name = $"digit classifier, {settings.Channels} channels, {settings.Features} features"

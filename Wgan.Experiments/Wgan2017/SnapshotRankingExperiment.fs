@@ -389,7 +389,10 @@ let footprint (settings: Settings) (scale: Scale) : Footprint.Demand list =
     let s = settings.Scales[scale]
     let critic = Footprint.ofMlp "critic" (deepSpec settings.Network s.Width 2 1)
     [ { Path = $"scales.{scale.Name}.width"
-        Networks = [ critic; Footprint.ofMlp "generator" (deepSpec settings.Network s.Width settings.NoiseDimension 2); critic ]
+        Networks =
+          [ critic
+            Footprint.ofMlp "generator" (deepSpec settings.Network s.Width settings.NoiseDimension 2)
+            critic ]
         Samples = List.max [ s.BatchSize; s.CriticBatchSize; s.EvaluationSamples ] } ]
 
 let definition: ExperimentDefinition =

@@ -708,7 +708,9 @@ let footprint (settings: Settings) (scale: Scale) : Footprint.Demand list =
     let plateau = s.CriticSteps.Plateau |> Option.map snd |> Option.defaultValue 0
     [ { Path = $"scales.{scale.Name}.criticHidden"
         Networks = kinds |> List.map (fun _ -> Footprint.mlp "critic" (2 :: s.CriticHidden @ [ 1 ]))
-        Samples = List.max [ s.BatchSize; s.EvaluationSamples; plateau; s.PlottedSamples; s.GridResolution * s.GridResolution ] } ]
+        Samples =
+          List.max
+              [ s.BatchSize; s.EvaluationSamples; plateau; s.PlottedSamples; s.GridResolution * s.GridResolution ] } ]
 
 let definition: ExperimentDefinition =
     Experiment.standard Id title source metrics decodeSettings

@@ -68,6 +68,7 @@ let ``bench refuses --memory-of without --memory-steps, and an unknown configura
     Assert.Equal(2, alone.Exit)
     Assert.Contains("--memory-of names the configuration of the memory run", alone.Err)
     Assert.Equal(2, (cli [ "bench"; "--memory-of"; "nosuch" ]).Exit)
-    let unknown = cli [ "bench"; "--memory-of"; "nosuch"; "--memory-steps"; "10"; "--out"; Path.Combine(tempFolder (), "b.md") ]
+    let out = Path.Combine(tempFolder (), "b.md")
+    let unknown = cli [ "bench"; "--memory-of"; "nosuch"; "--memory-steps"; "10"; "--out"; out ]
     Assert.Equal(2, unknown.Exit)
     Assert.Contains("unknown configuration(s) nosuch", unknown.Err)

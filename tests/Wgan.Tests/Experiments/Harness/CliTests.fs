@@ -262,7 +262,12 @@ let ``the file-system root, a system folder and the home folder are refused as o
     let link = Path.Combine(tempFolder (), "root-link")
     File.CreateSymbolicLink(link, "/") |> ignore
     let home = Environment.GetFolderPath Environment.SpecialFolder.UserProfile
-    for out, reason in [ "/", "the root of the file system"; link, "the root of the file system"; "/etc", "a system folder"; home, "the home folder" ] do
+    let refused =
+        [ "/", "the root of the file system"
+          link, "the root of the file system"
+          "/etc", "a system folder"
+          home, "the home folder" ]
+    for out, reason in refused do
         // The output folder is checked before the manifest is read: a missing manifest shows that nothing ran.
         let run = cli [ "run"; "/no/such/manifest.json"; "--out"; out ]
         Assert.True(run.Exit = 2, $"{out}: exit {run.Exit}: {run.Err}")
@@ -290,10 +295,14 @@ let ``distance escapes control characters quoted from a CSV cell`` () =
 
 [<Fact>]
 let ``a manifest nested 10,000 deep is named as nested too deeply`` () =
-    assertRunRejected (String('[', 10000) + String(']', 10000)) "$: is nested too deeply (objects and arrays more than 64 levels deep)"
+    // 64: System.Text.Json's default depth (Json.MaxDepth).
+    let nested = String('[', 10000) + String(']', 10000)
+    assertRunRejected nested "$: is nested too deeply (objects and arrays more than 64 levels deep)"
 
 /// The test slice of MNIST digits (tests/Wgan.Tests/data), beside experiments/.
-let mnistSlice = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName manifestPath), "tests", "Wgan.Tests", "data", "mnist-slice.bin")
+let mnistSlice =
+    let root = Path.GetDirectoryName(Path.GetDirectoryName manifestPath)
+    Path.Combine(root, "tests", "Wgan.Tests", "data", "mnist-slice.bin")
 
 [<Fact>]
 let ``mnist --slice keeps an existing --out file unless --force, and refuses a folder`` () =
@@ -307,11 +316,13 @@ let ``mnist --slice keeps an existing --out file unless --force, and refuses a f
     let folder = cli [ "mnist"; "--mnist-file"; mnistSlice; "--slice"; "5"; "--out"; dir; "--cache"; cache ]
     Assert.True(folder.Exit = 2, $"exit {folder.Exit}: {folder.Err}")
     Assert.Contains($"--out {dir}: is a folder, not a file", folder.Err)
-    let forced = cli [ "mnist"; "--mnist-file"; mnistSlice; "--slice"; "5"; "--out"; existing; "--cache"; cache; "--force" ]
+    let forced =
+        cli [ "mnist"; "--mnist-file"; mnistSlice; "--slice"; "5"; "--out"; existing; "--cache"; cache; "--force" ]
     Assert.True(forced.Exit = 0, forced.Err)
     Assert.Contains("wrote 50 digits", forced.Out)
     Assert.NotEqual<string>("an unrelated file\n", File.ReadAllText existing)
 
 [<Fact>]
 let ``run refuses a manifest whose networks would need more memory than the limit, before anything runs`` () =
-    assertRunRejected (mutate (fun m -> m.["critic"].["hidden"] <- JsonNode.Parse "[65536, 65536]")) "$.critic.hidden: asks for about"
+    let text = mutate (fun m -> m.["critic"].["hidden"] <- JsonNode.Parse "[65536, 65536]")
+    assertRunRejected text "$.critic.hidden: asks for about"

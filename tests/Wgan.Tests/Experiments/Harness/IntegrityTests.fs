@@ -496,11 +496,12 @@ let ``a record nested too deeply is named with the limit, not a syntax position`
 /// Whether this process runs as root, whom permission bits do not stop (Linux: the real uid in /proc/self/status).
 let isRoot () =
     File.ReadAllLines "/proc/self/status"
-    |> Array.exists (fun line -> line.StartsWith "Uid:" && line.Split([| '\t'; ' ' |], StringSplitOptions.RemoveEmptyEntries)[1] = "0")
+    |> Array.exists (fun line ->
+        line.StartsWith "Uid:" && line.Split([| '\t'; ' ' |], StringSplitOptions.RemoveEmptyEntries)[1] = "0")
 
-/// Makes the folder `path` refuse new, renamed and deleted entries until the result is disposed: its write permission
-/// removed or, as root (whom permissions do not stop), the immutable attribute set with chattr +i, which stops root too.
-/// Fails the test, rather than passing without checking anything, when neither works on this machine.
+/// Makes the folder `path` refuse new, renamed and deleted entries until the result is disposed: its write
+/// permission removed or, as root (whom permissions do not stop), the immutable attribute set with chattr +i, which
+/// stops root too. Fails the test, rather than passing without checking anything, when neither works on this machine.
 let readOnly (path: string) : IDisposable =
     let chattr (flag: string) =
         use p = Process.Start(ProcessStartInfo("chattr", [ flag; path ], RedirectStandardError = true))
@@ -509,7 +510,8 @@ let readOnly (path: string) : IDisposable =
     let mode = File.GetUnixFileMode path
     let undo =
         if isRoot () then
-            Assert.True(chattr "+i", $"chattr +i {path} failed: as root only the immutable attribute makes a folder read-only")
+            let why = "as root only the immutable attribute makes a folder read-only"
+            Assert.True(chattr "+i", $"chattr +i {path} failed: {why}")
             fun () -> chattr "-i" |> ignore
         else
             File.SetUnixFileMode(path, UnixFileMode.UserRead ||| UnixFileMode.UserExecute)
@@ -532,7 +534,7 @@ type TriggerWriter(trigger: string, action: unit -> unit) =
             action ()
 
 [<Fact>]
-let ``a work folder made read-only during a run exits 74 naming it, keeps its units, and --resume completes the run`` () =
+let ``a work folder made read-only during a run exits 74 naming it, keeps its units, and --resume completes it`` () =
     let out = Path.Combine(tempFolder (), "out")
     let work = Wgan.Runner.WorkFolder.For(out, "parallel-lines")
     let mutable held: IDisposable = null
@@ -554,7 +556,9 @@ let ``a work folder made read-only during a run exits 74 naming it, keeps its un
 
 /// The hidden staging and previous-result folders under `out`.
 let hiddenFolders (out: string) =
-    Directory.GetDirectories out |> Array.map Path.GetFileName |> Array.filter (fun n -> n.Contains ".staging." || n.Contains ".previous.")
+    Directory.GetDirectories out
+    |> Array.map Path.GetFileName
+    |> Array.filter (fun n -> n.Contains ".staging." || n.Contains ".previous.")
 
 [<Fact>]
 let ``run --force on a published result made read-only exits 74 naming it, changes nothing, and a later run works`` () =
@@ -611,7 +615,8 @@ let ``run and index on an output folder that cannot be written both exit 74 nami
 [<Fact>]
 let ``a refused write is exit 74 with the path named, not an internal error`` () =
     // EACCES or EPERM as .NET raises them on Linux: the path in the message.
-    let denied = UnauthorizedAccessException "Access to the path '/results/.work/parallel-lines/unit-000001.json' is denied."
+    let denied =
+        UnauthorizedAccessException "Access to the path '/results/.work/parallel-lines/unit-000001.json' is denied."
     use err = new StringWriter()
     Assert.Equal(Wgan.Runner.Program.OutputFailed, Wgan.Runner.Program.ExitCodeOf(denied, err))
     Assert.Contains("/results/.work/parallel-lines/unit-000001.json", err.ToString())

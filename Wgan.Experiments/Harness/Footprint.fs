@@ -11,9 +11,9 @@ open Wgan.Core
 open Wgan.Experiments.Json
 open Wgan.Experiments.Manifest
 
-/// The most memory the networks of one unit may need by the estimate: 4 GiB. The papers' own networks need far less
-/// (gan_toy.py's 3 x 512 critics, three at once with a 128 x 128 evaluation grid, about 1.2 GB; gan_mnist.py's
-/// DIM 64 networks at batch 50 under 100 MB).
+/// The most memory the networks of one unit may need by the estimate: 4 GiB. The repository's manifests need at most
+/// about 2 GB (mnist-loss-vs-quality at paper scale: gan_mnist.py's DIM 64 networks and the digit classifier with
+/// 2,000 quality samples in one pass; capacity-underuse's three 3 x 512 critics on a 128 x 128 grid, about 1.2 GB).
 [<Literal>]
 let MaxBytes = 4294967296L
 

@@ -277,7 +277,8 @@ let ``the file-system root, a system folder and the home folder are refused as o
 
 [<Fact>]
 let ``--resume and --force together are a usage error`` () =
-    let r = cli [ "run"; manifestPath; "--resume"; "--force" ]
+    // A manifest that does not exist: the options are refused before any file is looked at.
+    let r = cli [ "run"; "/no/such/manifest.json"; "--resume"; "--force"; "--out"; tempFolder () ]
     Assert.Equal(2, r.Exit)
     Assert.Contains("--resume and --force exclude each other", r.Err)
 
@@ -324,5 +325,12 @@ let ``mnist --slice keeps an existing --out file unless --force, and refuses a f
 
 [<Fact>]
 let ``run refuses a manifest whose networks would need more memory than the limit, before anything runs`` () =
-    let text = mutate (fun m -> m.["critic"].["hidden"] <- JsonNode.Parse "[65536, 65536]")
-    assertRunRejected text "$.critic.hidden: asks for about"
+    let dir = tempFolder ()
+    let manifest = writeFile dir "manifest.json" (mutate (fun m -> m.["critic"].["hidden"] <- JsonNode.Parse "[65536, 65536]"))
+    let out = Path.Combine(dir, "out")
+    // --shard 2/2 is refused only after the manifests are read: were the manifest accepted, the run would still stop
+    // there instead of allocating the networks.
+    let r = cli [ "run"; manifest; "--scale"; "smoke"; "--out"; out; "--shard"; "2/2" ]
+    Assert.True(r.Exit = 2, $"exit {r.Exit}, stderr: {r.Err}")
+    Assert.Contains("$.critic.hidden: asks for about", r.Err)
+    Assert.False(Directory.Exists out, "nothing may be written for a bad manifest")

@@ -326,7 +326,8 @@ let ``mnist --slice keeps an existing --out file unless --force, and refuses a f
 [<Fact>]
 let ``run refuses a manifest whose networks would need more memory than the limit, before anything runs`` () =
     let dir = tempFolder ()
-    let manifest = writeFile dir "manifest.json" (mutate (fun m -> m.["critic"].["hidden"] <- JsonNode.Parse "[65536, 65536]"))
+    let text = mutate (fun m -> m.["critic"].["hidden"] <- JsonNode.Parse "[65536, 65536]")
+    let manifest = writeFile dir "manifest.json" text
     let out = Path.Combine(dir, "out")
     // --shard 2/2 is refused only after the manifests are read: were the manifest accepted, the run would still stop
     // there instead of allocating the networks.

@@ -46,8 +46,11 @@ public static class RunExperiments
             if (whole && !worker && Directory.Exists(published))
             {
                 if (!run.Force)
-                    throw new InputException(
-                        $"{published} already holds a result; use --force to overwrite it (or --out elsewhere)");
+                    throw new InputException(run.Resume && work.HasCheckpoints
+                        ? $"{published} already holds a result; to publish the checkpointed run in {work.Path} " +
+                          $"instead, move {published} away and rerun with --resume (--force discards the checkpoints " +
+                          "and starts over)"
+                        : $"{published} already holds a result; use --force to overwrite it (or --out elsewhere)");
                 // Before any work: a result that cannot be replaced is found now, not after the run.
                 AtomicOutput.RequireRemovable(published, $"the published result {published}");
             }

@@ -579,6 +579,55 @@ let ``run --force on a published result made read-only exits 74 naming it, chang
     Assert.Empty(hiddenFolders out)
 
 [<Fact>]
+let ``merge --force on a published result made read-only exits 74 naming it and changes nothing`` () =
+    let out = Path.Combine(tempFolder (), "out")
+    smokeRun out [ "--seeds"; "1" ] |> ignore
+    for shard in [ "0/2"; "1/2" ] do smokeRun out [ "--seeds"; "1"; "--shard"; shard ] |> ignore
+    let published = Path.Combine(out, "parallel-lines")
+    let before = snapshot out
+    do
+        use _readOnly = readOnly published
+        let r = cli [ "merge"; "--out"; out; "--force" ]
+        assertNoCrash r
+        Assert.True(r.Exit = Wgan.Runner.Program.OutputFailed, $"exit {r.Exit}: {r.Err}")
+        Assert.Contains($"{published}: cannot be changed", r.Err)
+    Assert.Equal<(string * string)[]>(before, snapshot out)
+    let merged = cli [ "merge"; "--out"; out; "--force" ]
+    Assert.True(merged.Exit = 0, merged.Err)
+    Assert.Empty(hiddenFolders out)
+
+[<Fact>]
+let ``a published result made read-only during run --force is kept, and --resume publishes once it is moved away`` () =
+    let out = Path.Combine(tempFolder (), "out")
+    smokeRun out [ "--seeds"; "1" ] |> ignore
+    let published = Path.Combine(out, "parallel-lines")
+    let before = snapshot published
+    let mutable held: IDisposable = null
+    // The check before any work passes; the published result becomes read-only while the units run.
+    use err = new TriggerWriter("[parallel-lines] 1/", fun () -> held <- readOnly published)
+    use stdout = new StringWriter()
+    let exit =
+        try Wgan.Runner.Program.Run([| "run"; manifestPath; "--scale"; "smoke"; "--out"; out; "--force" |], stdout, err)
+        finally if not (isNull held) then held.Dispose()
+    let r = { Exit = exit; Out = stdout.ToString(); Err = err.ToString() }
+    Assert.False(isNull held, $"the run never reported its first unit: {r.Err}")
+    assertNoCrash r
+    Assert.True(r.Exit = Wgan.Runner.Program.OutputFailed, $"exit {r.Exit}: {r.Err}")
+    Assert.Contains($"{published}: cannot be changed", r.Err)
+    Assert.Equal<(string * string)[]>(before, snapshot published)
+    Assert.Empty(hiddenFolders out)
+    // Every unit stays checkpointed: with the old result moved away, --resume publishes without computing again.
+    let resumed = cli [ "run"; manifestPath; "--scale"; "smoke"; "--out"; out; "--resume" ]
+    Assert.Equal(2, resumed.Exit)
+    Assert.Contains("move", resumed.Err)
+    Assert.Contains("away and rerun with --resume", resumed.Err)
+    Directory.Move(published, Path.Combine(tempFolder (), "kept"))
+    let r2 = smokeRun out [ "--resume" ]
+    // experiments/parallel-lines.json at smoke scale: 2 seeds x 5 thetas = 10 units, every one from its checkpoint.
+    Assert.Contains("10 units, 10 already done", r2.Err)
+    Assert.Equal(reference.Value, comparable published)
+
+[<Fact>]
 let ``a left-over previous result that cannot be removed is named and does not block later runs`` () =
     let out = Path.Combine(tempFolder (), "out")
     smokeRun out [ "--seeds"; "1" ] |> ignore

@@ -99,14 +99,14 @@ public static class Distance
         return p;
     }
 
+    /// <summary>The lines of a data file (a regular file of at most <see cref="InputFiles.MaxDataBytes"/>), split as
+    /// <see cref="File.ReadAllLines(string)"/> splits them.</summary>
     static IEnumerable<string> ReadLines(string path)
     {
-        if (!File.Exists(path)) throw new InputException($"{path}: no such file");
-        try { return File.ReadAllLines(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InputException($"{path}: cannot be read ({e.Message})");
-        }
+        using var reader = new StringReader(InputFiles.ReadAllText(path, InputFiles.MaxDataBytes, "data file"));
+        var lines = new List<string>();
+        while (reader.ReadLine() is { } line) lines.Add(line);
+        return lines;
     }
 
     static double ParseNumber(string cell, string path, int line, int column)

@@ -10,12 +10,17 @@ namespace Wgan.Runner;
 /// </summary>
 public static class IndexResults
 {
-    /// <summary>Rewrites the index; bad input (no such folder, no published result in it) exits 2.</summary>
+    /// <summary>Rewrites the index; bad input (no such folder, no published result in it, a README.md that wgan did not
+    /// write, without --force) exits 2.</summary>
     public static int Execute(IndexCommand command, TextWriter stdout)
     {
         var folder = command.OutDirectory;
         if (!Directory.Exists(folder)) throw new InputException($"{folder}: no such folder");
-        var count = SuiteIndex.Write(folder);
+        OutputFolder.RequireSafe(folder);
+        SuiteIndex.RequireOwnIndex(folder, command.Force, "index --force", "nothing was written");
+        // As for run: a folder that cannot be written is a failed file operation (exit 74), found before writing.
+        OutputFolder.RequireWritable(folder, "nothing was written");
+        var count = SuiteIndex.Write(folder, command.Force);
         if (count == 0) throw new InputException($"{folder}: no published result (result.json) in it or in its nested folders; nothing was written");
         stdout.WriteLine($"{Path.Combine(folder, "README.md")}: {count} published result(s) indexed");
         return Program.Done;

@@ -11,6 +11,7 @@ public static class Merge
     /// <summary>Merges every work folder under the output folder.</summary>
     public static int Execute(MergeCommand merge, string[] args, TextWriter stdout, TextWriter stderr)
     {
+        OutputFolder.RequireSafe(merge.OutDirectory);
         var works = new List<WorkFolder>();
         foreach (var work in WorkFolder.All(merge.OutDirectory))
         {
@@ -20,6 +21,8 @@ public static class Merge
         }
         if (works.Count == 0)
             throw new InputException($"{merge.OutDirectory}: no sharded runs to merge (no checkpoints under {Path.Combine(merge.OutDirectory, WorkFolder.Name)})");
+        SuiteIndex.RequireOwnIndex(merge.OutDirectory, merge.Force, "merge --force", "nothing was merged");
+        OutputFolder.RequireWritable(merge.OutDirectory, "nothing was merged");
         AtomicOutput.CleanStale(merge.OutDirectory, stderr);
         var prepared = works.Select(work =>
         {
@@ -37,8 +40,12 @@ public static class Merge
             if (!plan.UnitKeys.SequenceEqual(identity.UnitKeys))
                 throw new InputException($"{work.Path}: run.json: $.Identity.UnitKeys are not the units its manifest plans at scale {identity.Scale}");
             var folder = Path.Combine(merge.OutDirectory, identity.Experiment);
-            if (Directory.Exists(folder) && !merge.Force)
-                throw new InputException($"{folder} already holds a result; use merge --force to replace it");
+            if (Directory.Exists(folder))
+            {
+                if (!merge.Force)
+                    throw new InputException($"{folder} already holds a result; use merge --force to replace it");
+                AtomicOutput.RequireRemovable(folder, $"the published result {folder}");
+            }
             return (work, stored, plan, folder);
         }).ToArray();
         // Units computed in the portable mode are assembled in it, and the result records it.
@@ -57,7 +64,7 @@ public static class Merge
             }
             work.RemoveIfUnused();
         }
-        SuiteIndex.Write(merge.OutDirectory);
+        SuiteIndex.Write(merge.OutDirectory, merge.Force);
         return Program.Done;
     }
 }

@@ -8,6 +8,14 @@ public static class MnistCommandRunner
     /// <summary>Runs the command; returns the exit code.</summary>
     public static int Execute(MnistCommand command, TextWriter stdout, TextWriter stderr)
     {
+        // As bench: an existing file is replaced only on request, and the refusal comes before any fetching.
+        if (command.OutFile is { } outFile)
+        {
+            if (Directory.Exists(outFile)) throw new InputException($"--out {outFile}: is a folder, not a file");
+            if (InputFiles.Stat(outFile).Kind is { } kind && !command.Force)
+                throw new InputException(
+                    $"{outFile} already exists ({kind}); use --force to replace it, or --out another file");
+        }
         var source = MnistLoader.For(command.Data).Load(stderr);
         stdout.WriteLine(source.Description);
         stdout.WriteLine("digits per class 0-9: " + string.Join(" ", source.Digits.ClassCounts));

@@ -168,12 +168,5 @@ public sealed class MnistLoader
         }
     }
 
-    static byte[] ReadBytes(string path)
-    {
-        try { return System.IO.File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InputException($"{path}: cannot be read ({e.Message})");
-        }
-    }
+    static byte[] ReadBytes(string path) => InputFiles.ReadAllBytes(path, InputFiles.MaxDataBytes, "data file");
 }

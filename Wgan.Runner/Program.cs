@@ -39,12 +39,12 @@ public static class Program
         }
         catch (ArguParseException e)
         {
-            stderr.WriteLine(e.Message);
+            stderr.WriteLine(Printable(e.Message));
             return BadInput;
         }
         catch (UsageException e)
         {
-            stderr.WriteLine($"error: {e.Data0}");
+            stderr.WriteLine($"error: {Printable(e.Data0)}");
             return BadInput;
         }
 
@@ -79,18 +79,43 @@ public static class Program
         switch (e)
         {
             case InputException or DataException:
-                stderr.WriteLine($"error: {e.Message}");
+                stderr.WriteLine($"error: {Printable(e.Message)}");
                 return BadInput;
             case IOException io when e is not FileNotFoundException and not DirectoryNotFoundException:
                 // The message names the path (.NET's "No space left on device : '<path>'"); results already published
                 // stay as they were, since every file and folder is written beside its target and renamed into place.
-                stderr.WriteLine($"error: {e.Message}{(IsDiskFull(io) ? " (the disk is full: free some space, then rerun; a run continues with --resume)" : "")}");
+                const string diskFull =
+                    " (the disk is full: free some space, then rerun; a run continues with --resume)";
+                stderr.WriteLine($"error: {Printable(e.Message)}{(IsDiskFull(io) ? diskFull : "")}");
+                return OutputFailed;
+            case UnauthorizedAccessException:
+                // A write the file system refused (EACCES, EPERM: a folder made read-only, an immutable file). .NET's
+                // message names the path ("Access to the path '<path>' is denied.").
+                stderr.WriteLine($"error: {Printable(e.Message)} (the folder or file is not writable: make it " +
+                    "writable, then rerun; a run continues with --resume)");
                 return OutputFailed;
             default:
                 stderr.WriteLine($"internal error: {e}");
                 return InternalError;
         }
     }
+
+    /// <summary>
+    /// <paramref name="text"/> with every control character but the line feed (NUL, ESC, the other C0 and C1 controls,
+    /// DEL) and every bidirectional override or isolate written as a <c>\uXXXX</c> escape, so that a value quoted from
+    /// a user's file (a CSV cell, a path) cannot reach the terminal as raw bytes.
+    /// </summary>
+    public static string Printable(string text)
+    {
+        if (!text.Any(Escaped)) return text;
+        var sb = new System.Text.StringBuilder(text.Length + 16);
+        foreach (var c in text)
+            if (Escaped(c)) sb.Append($"\\u{(int)c:X4}");
+            else sb.Append(c);
+        return sb.ToString();
+    }
+
+    static bool Escaped(char c) => c != '\n' && Json.forbiddenCharacter(c);
 
     /// <summary>Whether <paramref name="e"/> is ENOSPC or EDQUOT (Linux errno 28 and 122, which .NET keeps as the HResult).</summary>
     public static bool IsDiskFull(IOException e) => e.HResult is 28 or 122 || e.Message.Contains("No space left", StringComparison.Ordinal) || e.Message.Contains("disk was full", StringComparison.Ordinal);

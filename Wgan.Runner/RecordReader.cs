@@ -17,13 +17,7 @@ public sealed class RecordReader
     /// <summary>The root of <paramref name="file"/>'s JSON, checked for valid UTF-8 and duplicate keys.</summary>
     public static (RecordReader Reader, JsonDocument Document) Open(string file)
     {
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(file); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InputException($"{file}: cannot be read ({e.Message})");
-        }
-        return Parse(file, bytes);
+        return Parse(file, InputFiles.ReadAllBytes(file, InputFiles.MaxRecordBytes, "record"));
     }
 
     /// <summary>The root of JSON <paramref name="bytes"/> read from <paramref name="file"/> (see <see cref="Open"/>).</summary>
@@ -34,6 +28,10 @@ public sealed class RecordReader
         if (text.IsError) throw reader.Problems(text.ErrorValue);
         JsonDocument document;
         try { document = JsonDocument.Parse(text.ResultValue); }
+        catch (JsonException) when (Json.nestedTooDeeply(text.ResultValue))
+        {
+            throw new InputException($"{file}: {Json.nestedTooDeeplyMessage}");
+        }
         catch (JsonException e)
         {
             throw new InputException($"{file}: is not valid JSON (line {e.LineNumber + 1}, position {e.BytePositionInLine + 1})");

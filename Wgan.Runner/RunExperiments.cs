@@ -17,6 +17,8 @@ public static class RunExperiments
     /// <summary>Runs the command; returns the exit code.</summary>
     public static int Execute(RunCommand run, string[] args, TextWriter stdout, TextWriter stderr)
     {
+        // The output folder's path first: nothing else is looked at for a folder no result may go into.
+        OutputFolder.RequireSafe(run.OutDirectory);
         // Before this process's first tensor operation: the libraries choose their code paths once.
         if (run.Portable) PlatformProbe.EnterPortableMode();
         var manifests = Load(run.Manifest);
@@ -34,8 +36,10 @@ public static class RunExperiments
             // A worker's standard error goes to its parent's: the parent has said it.
             if (!worker) stderr.WriteLine($"MNIST: {mnist.Description}");
         }
-        PrepareOutput(run.OutDirectory);
         var whole = shard.Count == 1;
+        // The index a whole run rebuilds at its end replaces only an index that wgan wrote, unless --force.
+        if (whole && !worker) SuiteIndex.RequireOwnIndex(run.OutDirectory, run.Force, "run --force", "nothing was run");
+        OutputFolder.RequireWritable(run.OutDirectory, "nothing was run");
         if (worker) ParentWatch.ExitWhenParentEnds();
         else AtomicOutput.CleanStale(run.OutDirectory, stderr);
         // Plan and check every experiment before running any, so that a refusal loses no work.
@@ -45,8 +49,17 @@ public static class RunExperiments
             var work = WorkFolder.For(run.OutDirectory, manifest.Experiment.Id);
             var mine = Shards.Units(shard, plan.UnitKeys.Length).ToArray();
             var published = Path.Combine(run.OutDirectory, manifest.Experiment.Id);
-            if (whole && !worker && Directory.Exists(published) && !run.Force)
-                throw new InputException($"{published} already holds a result; use --force to overwrite it (or --out elsewhere)");
+            if (whole && !worker && Directory.Exists(published))
+            {
+                if (!run.Force)
+                    throw new InputException(run.Resume && work.HasCheckpoints
+                        ? $"{published} already holds a result; to publish the checkpointed run in {work.Path} " +
+                          $"instead, move {published} away and rerun with --resume (--force discards the checkpoints " +
+                          "and starts over)"
+                        : $"{published} already holds a result; use --force to overwrite it (or --out elsewhere)");
+                // Before any work: a result that cannot be replaced is found now, not after the run.
+                AtomicOutput.RequireRemovable(published, $"the published result {published}");
+            }
             // Shards of one run share the folder; a whole run or a merge owns it.
             if (!worker && (whole ? work.LiveHolder() : work.LiveHolder("run")) is { } holder)
                 throw new InputException($"{work.Path} is being written by a run in progress (process {holder}); wait for it to finish or stop it");
@@ -116,7 +129,7 @@ public static class RunExperiments
                 stdout.WriteLine($"{experiment.Id}: shard {shard.Index}/{shard.Count} done ({mine.Length} units) in {work.Path}; run `wgan merge --out {run.OutDirectory}` when every shard has finished");
             }
         }
-        if (whole) SuiteIndex.Write(run.OutDirectory);
+        if (whole) SuiteIndex.Write(run.OutDirectory, run.Force);
         return Program.Done;
     }
 
@@ -201,7 +214,7 @@ public static class RunExperiments
             foreach (var l in locks) l.Dispose();
         }
         foreach (var (_, _, work, _) in jobs) work.RemoveIfUnused();
-        SuiteIndex.Write(run.OutDirectory);
+        SuiteIndex.Write(run.OutDirectory, run.Force);
         return Program.Done;
     }
 
@@ -405,10 +418,11 @@ public static class RunExperiments
         foreach (var file in files)
         {
             byte[] bytes;
-            try { bytes = File.ReadAllBytes(file); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            // Not a regular file (a FIFO would block the read, /dev/zero never end) or too large: refused unopened.
+            try { bytes = InputFiles.ReadAllBytes(file, InputFiles.MaxManifestBytes, "manifest"); }
+            catch (InputException e)
             {
-                problems.Add($"{file}: cannot be read ({e.Message})");
+                problems.Add(e.Message);
                 continue;
             }
             var decoded = Json.utf8Text(bytes);
@@ -425,22 +439,6 @@ public static class RunExperiments
         if (problems.Count > 0)
             throw new InputException($"invalid manifest; nothing was run or written:{System.Environment.NewLine}  " + string.Join(System.Environment.NewLine + "  ", problems));
         return loaded;
-    }
-
-    static void PrepareOutput(string outDirectory)
-    {
-        if (File.Exists(outDirectory)) throw new InputException($"--out {outDirectory}: is a file, not a folder");
-        try
-        {
-            Directory.CreateDirectory(outDirectory);
-            var probe = Path.Combine(outDirectory, $".write-probe.{System.Environment.ProcessId}");
-            File.WriteAllText(probe, "");
-            File.Delete(probe);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
-        {
-            throw new InputException($"--out {outDirectory}: cannot write there ({e.Message})");
-        }
     }
 
     /// <summary>The environment record of a run: versions, device, threads, command and the units' summed compute time.</summary>

@@ -16,7 +16,7 @@ public static class SuiteIndex
     /// nested publication folders (e.g. <c>longer/</c>, a larger scale published by its own command) are listed
     /// too, each claim's rows side by side, so one claim can be read at every published scale.
     /// </summary>
-    public static int Write(string outDirectory)
+    public static int Write(string outDirectory, bool force)
     {
         if (!Directory.Exists(outDirectory)) return 0;
         var results = ResultFolders(outDirectory)
@@ -31,7 +31,8 @@ public static class SuiteIndex
         foreach (var (path, folder) in results.OrderBy(r => r.Folder, StringComparer.Ordinal))
         {
             try { AddResult(path, folder); }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException
+                or FormatException or InputException)
             {
                 // A damaged or hand-made result.json must not stop the index of the others.
                 unreadable.Add($"`{folder}`: result.json cannot be read ({e.Message})");
@@ -39,7 +40,7 @@ public static class SuiteIndex
         }
         void AddResult(string path, string folder)
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            using var doc = JsonDocument.Parse(InputFiles.ReadAllText(path, InputFiles.MaxRecordBytes, "record"));
             var root = doc.RootElement;
             var id = root.GetProperty("experiment").GetString()!;
             var scale = root.GetProperty("scale").GetString()!;
@@ -70,8 +71,9 @@ public static class SuiteIndex
             }
         }
         var text = new StringBuilder();
-        text.Append("# Published results\n\n");
-        text.Append("Every claim of every experiment in this folder and its nested publication folders, as each `result.json` records it, the rows of one claim side by side at every published scale. ");
+        text.Append(Header);
+        text.Append(", as each `result.json` records it, the rows of one claim side by side at every published ");
+        text.Append("scale. ");
         text.Append("Each claim is judged by its decision rule (in its report) on the per-seed values of its metric and, by the same rule and threshold, on its *control*, a measurement in which the claimed effect must be absent. ");
         text.Append("*reproduced*: the treatment passes and the control clearly fails; *uninformative*: the control passes too; *not-reproduced*: the rule decides against the treatment; *inconclusive*: otherwise. ");
         if (counts.ContainsKey("precondition-failed"))
@@ -85,8 +87,48 @@ public static class SuiteIndex
         text.Append(runs);
         if (unreadable.Count > 0)
             text.Append("\n## Not listed\n\n").Append(string.Concat(unreadable.Select(u => $"- {Cell(u)}\n")));
+        // Checked again at the end: a README.md that appeared during a long run is not replaced either.
+        RequireOwnIndex(outDirectory, force, "--force", "the index was not written");
         AtomicOutput.WriteText(Path.Combine(outDirectory, "README.md"), text.ToString());
         return results.Length;
+    }
+
+    /// <summary>How every index this program writes begins; a README.md that does not begin so is someone
+    /// else's.</summary>
+    const string Header =
+        "# Published results\n\nEvery claim of every experiment in this folder and its nested publication folders";
+
+    /// <summary>
+    /// Throws an <see cref="InputException"/> when <paramref name="outDirectory"/> holds a README.md that this program
+    /// did not write (one that does not begin with the index's header, or that is not a regular file), unless
+    /// <paramref name="force"/>: the index replaces only its own. <paramref name="forceOption"/> names the option that
+    /// would replace it, <paramref name="consequence"/> what the refusal leaves undone.
+    /// </summary>
+    public static void RequireOwnIndex(string outDirectory, bool force, string forceOption, string consequence)
+    {
+        var path = Path.Combine(outDirectory, "README.md");
+        if (force || InputFiles.Stat(path).Kind is null || IsOwnIndex(path)) return;
+        throw new InputException($"{path}: was not written by wgan (it does not begin with the index's header " +
+            $"\"# Published results\"), so it is not replaced; {consequence}: move it away, use another --out, " +
+            $"or use {forceOption} to replace it");
+    }
+
+    /// <summary>Whether <paramref name="path"/> is a regular file that begins with the index's header.</summary>
+    static bool IsOwnIndex(string path)
+    {
+        if (!InputFiles.IsRegularFile(path)) return false;
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            var expected = Encoding.UTF8.GetBytes(Header);
+            var start = new byte[expected.Length];
+            stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
+            return start.AsSpan().SequenceEqual(expected);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The result folders under <paramref name="outDirectory"/>: its non-hidden sub-folders, and theirs one

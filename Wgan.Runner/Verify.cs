@@ -147,8 +147,9 @@ public static class Verify
                 .Concat(Directory.Exists(Path.Combine(folder, "figures")) ? Directory.EnumerateFiles(Path.Combine(folder, "figures"), "*.png") : []);
         try
         {
-            var files = Names().ToDictionary(f => Path.GetRelativePath(folder, f).Replace('\\', '/'), File.ReadAllBytes);
-            if (!files.TryGetValue("result.json", out var first) || !first.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(folder, "result.json"))))
+            static byte[] Read(string file) => InputFiles.ReadAllBytes(file, InputFiles.MaxRecordBytes, "published file");
+            var files = Names().ToDictionary(f => Path.GetRelativePath(folder, f).Replace('\\', '/'), Read);
+            if (!files.TryGetValue("result.json", out var first) || !first.AsSpan().SequenceEqual(Read(Path.Combine(folder, "result.json"))))
                 throw new InputException($"{folder}: changed while being read (is a run replacing it?); verify again when it is done");
             return files;
         }

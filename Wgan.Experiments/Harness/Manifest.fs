@@ -67,10 +67,24 @@ let lipschitzConstraint: Decoder<LipschitzConstraint> =
                 r.Required("sides", Decode.oneOf [ "two-sided", GradientPenalty.TwoSided; "one-sided", GradientPenalty.OneSided ]))
         | _ -> Unconstrained)
 
+/// The most hidden layers a network of a manifest may have (the WGAN-GP paper's deepest critic has 12).
+[<Literal>]
+let MaxHiddenLayers = 64
+
+/// Hidden-layer widths: a non-empty list of at most `MaxHiddenLayers` widths, each from 1 to 65536 (the length is
+/// checked before the items, so a list of 100,000 layers is one error). What the widths ask of memory is bounded by
+/// `Footprint.check`.
+let hiddenWidths: Decoder<int list> =
+    fun path e ->
+        if e.ValueKind = System.Text.Json.JsonValueKind.Array && e.GetArrayLength() > MaxHiddenLayers then
+            let message = $"has {e.GetArrayLength()} hidden layers; a network may have at most {MaxHiddenLayers}"
+            Error [ { Path = path; Message = message } ]
+        else Decode.nonEmptyArray (Decode.intInRange 1 65536) path e
+
 /// A network: hidden widths, activation, normalisation, optimiser and (when `withConstraint`) constraint.
 let network (withConstraint: bool) : Decoder<NetworkSettings> =
     Decode.object (fun r ->
-        { Hidden = r.Required("hidden", Decode.nonEmptyArray (Decode.intInRange 1 65536))
+        { Hidden = r.Required("hidden", hiddenWidths)
           Activation = r.Required("activation", activation)
           Normalization = r.Required("normalization", normalization)
           Optimizer = r.Required("optimizer", optimizer)

@@ -226,6 +226,22 @@ let meanOverRuns (runs: 'M[] list) (pick: 'M -> float) : float[] =
 /// Sizes shared by a training run.
 type RunShape = { Dim: int; Latent: int; BatchSize: int }
 
+/// gan_mnist.py's critic of width `dim` as the memory estimate sees it (Footprint): three 5x5 convolutions 1 -> DIM ->
+/// 2 DIM -> 4 DIM (28 -> 14 -> 7 -> 4 pixels a side) and a dense layer to 1.
+let criticFootprint (dim: int) : Footprint.Network =
+    let d = float dim
+    { Name = $"MNIST critic, DIM {dim}"
+      Parameters = 250.0 * d * d + 96.0 * d + 1.0
+      ValuesPerSample = 785.0 + 358.0 * d }
+
+/// gan_mnist.py's generator of width `dim` from `latent` inputs as the memory estimate sees it (Footprint): a dense
+/// layer to 4 DIM x 4 x 4, 5x5 deconvolutions to 2 DIM x 8 x 8 (cropped to 7 x 7), DIM x 14 x 14 and 1 x 28 x 28.
+let generatorFootprint (dim: int) (latent: int) : Footprint.Network =
+    let d = float dim
+    { Name = $"MNIST generator, DIM {dim}, latent {latent}"
+      Parameters = 64.0 * d * float latent + 250.0 * d * d + 92.0 * d + 1.0
+      ValuesPerSample = float latent + 486.0 * d + 784.0 }
+
 /// One WGAN training run on `images` ([N, 1, 28, 28] on `device`). Every source of randomness has its own
 /// generator derived from (seed, variantIndex, role): 0 initialisation, 1 data order, 2 noise, 3 penalty
 /// interpolation; roles 4 and up are left to the experiment's measurements (`MeasurementGenerator role`).

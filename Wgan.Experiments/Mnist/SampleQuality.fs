@@ -30,6 +30,14 @@ let classifierSettings: Decoder<ClassifierSettings> =
           BatchSize = r.Required("batchSize", Decode.intInRange 1 100_000)
           Epochs = r.Required("epochs", Decode.intInRange 1 1000) })
 
+/// The digit classifier as the memory estimate sees it (Footprint): 5x5 convolutions 1 -> C -> 2 C (28 -> 14 -> 7
+/// pixels a side), a dense layer to the features and one to 10 logits.
+let classifierFootprint (settings: ClassifierSettings) : Footprint.Network =
+    let c, f = float settings.Channels, float settings.Features
+    { Name = $"digit classifier, {settings.Channels} channels, {settings.Features} features"
+      Parameters = 50.0 * c * c + 28.0 * c + 98.0 * c * f + 11.0 * f + 10.0
+      ValuesPerSample = 794.0 + 294.0 * c + f }
+
 /// A classifier ready to measure, with its accuracy on held-out real digits.
 type TrainedClassifier =
     { Network: DigitClassifier

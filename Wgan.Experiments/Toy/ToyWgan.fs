@@ -43,7 +43,7 @@ let deepSpec (shape: DeepShape) (width: int) (inputs: int) (outputs: int) : MlpS
 /// {"depth": n, "activation": ..., "normalization": ...}.
 let deepShape: Decoder<DeepShape> =
     Decode.object (fun r ->
-        { Depth = r.Required("depth", Decode.intInRange 1 64)
+        { Depth = r.Required("depth", Decode.intInRange 1 MaxHiddenLayers)
           Activation = r.Required("activation", activation)
           Normalization = r.Required("normalization", normalization) })
 

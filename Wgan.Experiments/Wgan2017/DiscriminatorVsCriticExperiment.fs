@@ -223,7 +223,15 @@ let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasureme
           yield! scaleNote run.Scale claims $"This scale trains {scale.Steps} steps (paper scale: {settings.Scales[Paper].Steps}); a discriminator trained less is further from optimality and saturates less."
           yield! Experiment.divergenceNotes measurements ] }
 
+/// The network a unit holds, at a scale (see Footprint): a learner on the line, through the larger of the batch and
+/// the grid.
+let footprint (settings: Settings) (scale: Scale) : Footprint.Demand list =
+    let s = settings.Scales[scale]
+    [ { Path = $"scales.{scale.Name}.width"
+        Networks = [ Footprint.ofMlp "learner" (deepSpec settings.Learner s.Width 1 1) ]
+        Samples = max s.BatchSize s.GridPoints } ]
+
 let definition: ExperimentDefinition =
     Experiment.standard Id title source metrics decodeSettings
         Experiment.commonOf
-        units assemble
+        footprint units assemble

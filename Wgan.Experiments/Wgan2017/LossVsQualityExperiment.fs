@@ -396,7 +396,18 @@ let assemble (settings: Settings) (run: RunContext) (results: UnitResult list) :
         @ Experiment.divergenceNotes results
         @ Option.toList scale.Note }
 
+/// The networks a unit holds at once, at a scale (see Footprint): gan_mnist.py's critic and generator and the digit
+/// classifier, through the larger of the batch and the quality samples (generated in one pass).
+let footprint (settings: Settings) (scale: Scale) : Footprint.Demand list =
+    let s = settings.Scales[scale]
+    [ { Path = $"scales.{scale.Name}.dim"
+        Networks =
+          [ MnistWgan.criticFootprint s.Dim
+            MnistWgan.generatorFootprint s.Dim settings.Gan.Latent
+            SampleQuality.classifierFootprint settings.Classifier ]
+        Samples = List.max [ settings.Gan.BatchSize; settings.Classifier.BatchSize; s.QualitySamples ] } ]
+
 let definition: ExperimentDefinition =
     Experiment.standard Id Title Source metrics decodeSettings
         Experiment.commonOf
-        units assemble
+        footprint units assemble

@@ -383,7 +383,17 @@ let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasureme
           yield! scaleNote run.Scale claims $"This scale trains {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].GeneratorIterations}); a short run has fewer logged points and a median window that spans much of it."
           yield! Experiment.divergenceNotes measurements ] }
 
+/// The networks a unit holds at once, at a scale (see Footprint): its critic and generator, through the larger of the
+/// batch and the Earth-Mover samples.
+let footprint (settings: Settings) (scale: Scale) : Footprint.Demand list =
+    let s = settings.Scales[scale]
+    [ { Path = $"scales.{scale.Name}.width"
+        Networks =
+          [ Footprint.ofMlp "critic" (deepSpec settings.Critic s.Width 2 1)
+            Footprint.ofMlp "generator" (deepSpec settings.Generator s.Width settings.NoiseDimension 2) ]
+        Samples = max s.BatchSize s.EarthMoverSamples } ]
+
 let definition: ExperimentDefinition =
     Experiment.standard Id title source metrics decodeSettings
         Experiment.commonOf
-        units assemble
+        footprint units assemble

@@ -330,7 +330,17 @@ let units (settings: Settings) (run: RunContext) : WorkUnit list =
                 // Units take about a second: no checkpoints inside them.
                 Run = fun _ -> estimate settings scale run.Device seed k thetas[k] } ]
 
+/// The networks a unit holds at once, at a scale (see Footprint): the critic, then the discriminator, each through
+/// the larger of the training batch and the evaluation samples.
+let footprint (settings: Settings) (scale: Scale) : Footprint.Demand list =
+    let s = settings.Scales[scale]
+    let samples = max s.BatchSize s.EvaluationSamples
+    [ { Path = "critic.hidden"; Networks = [ Footprint.ofMlp "critic" (mlpSpec settings.Critic) ]; Samples = samples }
+      { Path = "discriminator.hidden"
+        Networks = [ Footprint.ofMlp "discriminator" (mlpSpec settings.Discriminator) ]
+        Samples = samples } ]
+
 let definition: ExperimentDefinition =
     Experiment.standard Id Title Source metrics decodeSettings
         Experiment.commonOf
-        units assemble
+        footprint units assemble

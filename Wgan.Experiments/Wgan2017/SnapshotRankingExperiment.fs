@@ -383,7 +383,19 @@ let assemble (settings: Settings) (run: RunContext) (results: UnitResult list) :
           yield! scaleNote run.Scale claims $"This scale freezes generators after {snapshotText} iterations of {scale.Width}-wide networks and trains each fresh critic {scale.CriticSteps} steps (paper scale: {settings.Scales[Paper].Width} wide, critics {settings.Scales[Paper].CriticSteps} steps)."
           yield! Experiment.divergenceNotes results ] }
 
+/// The networks a unit holds at once, at a scale (see Footprint): a run's critic and generator and a fresh critic,
+/// through the largest of the batches and the evaluation samples.
+let footprint (settings: Settings) (scale: Scale) : Footprint.Demand list =
+    let s = settings.Scales[scale]
+    let critic = Footprint.ofMlp "critic" (deepSpec settings.Network s.Width 2 1)
+    [ { Path = $"scales.{scale.Name}.width"
+        Networks =
+          [ critic
+            Footprint.ofMlp "generator" (deepSpec settings.Network s.Width settings.NoiseDimension 2)
+            critic ]
+        Samples = List.max [ s.BatchSize; s.CriticBatchSize; s.EvaluationSamples ] } ]
+
 let definition: ExperimentDefinition =
     Experiment.standard Id title source metrics decodeSettings
         Experiment.commonOf
-        units assemble
+        footprint units assemble

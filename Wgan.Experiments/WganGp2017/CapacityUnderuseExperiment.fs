@@ -176,7 +176,7 @@ let private criticTraining: Decoder<CriticTraining> =
 let private scaleSettings (largestBatch: int) : Decoder<ScaleSettings> =
     Decode.object (fun r ->
         { Seeds = r.Required("seeds", Decode.intInRange 1 1000)
-          CriticHidden = r.Required("criticHidden", Decode.nonEmptyArray (Decode.intInRange 1 65536))
+          CriticHidden = r.Required("criticHidden", hiddenWidths)
           BatchSize =
             r.Required(
                 "batchSize",
@@ -701,7 +701,18 @@ let assemble (settings: Settings) (run: RunContext) (measurements: ToyWgan.UnitM
           yield! Option.toList scale.Note
           yield! Experiment.divergenceNotes measurements ] }
 
+/// The networks a unit holds at once, at a scale (see Footprint): one critic per kind, through the largest of the
+/// batch, the evaluation samples, the plateau rule's batch, the plotted samples and the evaluation grid.
+let footprint (settings: Settings) (scale: Scale) : Footprint.Demand list =
+    let s = settings.Scales[scale]
+    let plateau = s.CriticSteps.Plateau |> Option.map snd |> Option.defaultValue 0
+    [ { Path = $"scales.{scale.Name}.criticHidden"
+        Networks = kinds |> List.map (fun _ -> Footprint.mlp "critic" (2 :: s.CriticHidden @ [ 1 ]))
+        Samples =
+          List.max
+              [ s.BatchSize; s.EvaluationSamples; plateau; s.PlottedSamples; s.GridResolution * s.GridResolution ] } ]
+
 let definition: ExperimentDefinition =
     Experiment.standard Id title source metrics decodeSettings
         Experiment.commonOf
-        units assemble
+        footprint units assemble

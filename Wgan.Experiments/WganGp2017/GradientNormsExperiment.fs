@@ -254,7 +254,14 @@ let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasureme
           yield! scaleNote run.Scale claims $"The networks here are {scale.Width} wide and train {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].Width} wide, {settings.Scales[Paper].GeneratorIterations} iterations); whether c = 0.1 explodes depends on the width (a clipped layer scales gradients by about c sqrt(width) when its weights sit at +-c)."
           yield! Experiment.divergenceNotes measurements ] }
 
+/// The networks a unit holds at once, at a scale (see Footprint): its critic and generator, and their replay for the
+/// control, through the batch.
+let footprint (settings: Settings) (scale: Scale) : Footprint.Demand list =
+    let criticSpec, generatorSpec = networkSpecs settings settings.Scales[scale]
+    let pair = [ Footprint.ofMlp "critic" criticSpec; Footprint.ofMlp "generator" generatorSpec ]
+    [ { Path = $"scales.{scale.Name}.width"; Networks = pair @ pair; Samples = settings.Scales[scale].BatchSize } ]
+
 let definition: ExperimentDefinition =
     Experiment.standard Id title source metrics decodeSettings
         Experiment.commonOf
-        units assemble
+        footprint units assemble

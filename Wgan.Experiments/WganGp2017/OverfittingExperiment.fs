@@ -380,7 +380,15 @@ let assemble (settings: Settings) (run: RunContext) (results: UnitResult list) :
         @ Experiment.divergenceNotes results
         @ Option.toList scale.Note }
 
+/// The networks a unit holds at once, at a scale (see Footprint): gan_mnist.py's critic and generator, through the
+/// batch (every evaluation batch is one).
+let footprint (settings: Settings) (scale: Scale) : Footprint.Demand list =
+    let dim = settings.Scales[scale].Dim
+    [ { Path = $"scales.{scale.Name}.dim"
+        Networks = [ MnistWgan.criticFootprint dim; MnistWgan.generatorFootprint dim settings.Gan.Latent ]
+        Samples = settings.Gan.BatchSize } ]
+
 let definition: ExperimentDefinition =
     Experiment.standard Id Title Source metrics decodeSettings
         Experiment.commonOf
-        units assemble
+        footprint units assemble

@@ -267,7 +267,18 @@ let assemble (settings: Settings) (run: RunContext) (results: UnitResult list) :
           yield! scaleNote run.Scale claims $"This scale trains {scale.GeneratorIterations} generator iterations per arm (paper scale: {settings.Scales[Paper].GeneratorIterations})."
           yield! Experiment.divergenceNotes results ] }
 
+/// The networks a unit holds at once, at a scale (see Footprint): the critic and generator of the deepest and widest
+/// architecture of the space, through the larger of the batch and the Earth-Mover samples.
+let footprint (settings: Settings) (scale: Scale) : Footprint.Demand list =
+    let s = settings.Scales[scale]
+    let hidden = List.replicate (List.max settings.Space.Depths) (List.max settings.Space.Widths)
+    [ { Path = "space"
+        Networks =
+          [ Footprint.mlp "critic" (2 :: hidden @ [ 1 ])
+            Footprint.mlp "generator" (settings.NoiseDimension :: hidden @ [ 2 ]) ]
+        Samples = max s.BatchSize s.EarthMoverSamples } ]
+
 let definition: ExperimentDefinition =
     Experiment.standard Id title source metrics decodeSettings
         Experiment.commonOf
-        units assemble
+        footprint units assemble

@@ -270,7 +270,16 @@ let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasureme
           yield! scaleNote run.Scale claims $"The networks here are {scale.Width} wide and train {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].Width} wide, {settings.Scales[Paper].GeneratorIterations} iterations); relativeChange says how far the weights moved from their start."
           yield! Experiment.divergenceNotes measurements ] }
 
+/// The networks a unit holds at once, at a scale (see Footprint): its critic and generator, through the batch.
+let footprint (settings: Settings) (scale: Scale) : Footprint.Demand list =
+    let s = settings.Scales[scale]
+    [ { Path = $"scales.{scale.Name}.width"
+        Networks =
+          [ Footprint.ofMlp "critic" (deepSpec settings.Critic s.Width 2 1)
+            Footprint.ofMlp "generator" (deepSpec settings.Generator s.Width settings.NoiseDimension 2) ]
+        Samples = s.BatchSize } ]
+
 let definition: ExperimentDefinition =
     Experiment.standard Id title source metrics decodeSettings
         Experiment.commonOf
-        units assemble
+        footprint units assemble

@@ -61,3 +61,15 @@ let ``a row takes medians, pairs each ratio with its own round's peak and keeps 
     Assert.Equal(500.0, row.PeakMemoryMiB)
     Assert.Equal(5.0, row.MemoryGrowthMiB)
     Assert.Equal(50.0, row.PageFaultsPerIteration)
+
+[<Fact>]
+let ``bench refuses --memory-of without --memory-steps, and an unknown configuration for it`` () =
+    // --only no-such-configuration: were the options accepted, nothing would be measured either.
+    for name in [ "toy-wgan-gp"; "nosuch" ] do
+        let alone = cli [ "bench"; "--memory-of"; name; "--only"; "no-such-configuration" ]
+        Assert.Equal(2, alone.Exit)
+        Assert.Contains("--memory-of names the configuration of the memory run", alone.Err)
+    let out = Path.Combine(tempFolder (), "b.md")
+    let unknown = cli [ "bench"; "--memory-of"; "nosuch"; "--memory-steps"; "10"; "--out"; out ]
+    Assert.Equal(2, unknown.Exit)
+    Assert.Contains("unknown configuration(s) nosuch", unknown.Err)

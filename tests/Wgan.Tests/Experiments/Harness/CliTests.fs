@@ -254,3 +254,84 @@ let ``the committed results index is what index builds from the committed result
     Assert.True((r.Exit = 0), r.Err)
     Assert.Contains($"{files.Length} published result(s) indexed", r.Out)
     Assert.Equal(File.ReadAllText(Path.Combine(results, "README.md")), File.ReadAllText(Path.Combine(out, "README.md")))
+
+// ---- Output paths no result may go to, options that exclude each other, and escaped messages. ----
+
+[<Fact>]
+let ``the file-system root, a system folder and the home folder are refused as output folders`` () =
+    let link = Path.Combine(tempFolder (), "root-link")
+    File.CreateSymbolicLink(link, "/") |> ignore
+    let home = Environment.GetFolderPath Environment.SpecialFolder.UserProfile
+    let refused =
+        [ "/", "the root of the file system"
+          link, "the root of the file system"
+          "/etc", "a system folder"
+          home, "the home folder" ]
+    for out, reason in refused do
+        // The output folder is checked before the manifest is read: a missing manifest shows that nothing ran.
+        let run = cli [ "run"; "/no/such/manifest.json"; "--out"; out ]
+        Assert.True(run.Exit = 2, $"{out}: exit {run.Exit}: {run.Err}")
+        Assert.Contains($"--out {out}: is {reason}", run.Err)
+        Assert.Contains($"--out {out}: is {reason}", (cli [ "merge"; "--out"; out ]).Err)
+    Assert.Contains("--out /: is the root of the file system", (cli [ "index"; "--out"; "/" ]).Err)
+
+[<Fact>]
+let ``--resume and --force together are a usage error`` () =
+    // A manifest that does not exist: the options are refused before any file is looked at.
+    let r = cli [ "run"; "/no/such/manifest.json"; "--resume"; "--force"; "--out"; tempFolder () ]
+    Assert.Equal(2, r.Exit)
+    Assert.Contains("--resume and --force exclude each other", r.Err)
+
+[<Fact>]
+let ``distance escapes control characters quoted from a CSV cell`` () =
+    assertDistanceRejected "1,\u001b[31mred\n" "1,2\n" "em" "p.csv, line 1, column 2: '\\u001B[31mred' is not a number"
+    let dir = tempFolder ()
+    let p = writeFile dir "p.csv" "0.5\n\u0000x\n"
+    let r = cli [ "distance"; "--p"; p; "--q"; p; "--metric"; "js" ]
+    Assert.Equal(2, r.Exit)
+    Assert.Contains("'\\u0000x' is not a number", r.Err)
+    // Characters, compared ordinally (a culture-aware search ignores NUL and finds it anywhere).
+    Assert.False(r.Err.Contains '\u0000', "a raw NUL reached the message")
+    Assert.False(r.Err.Contains '\u001b', "a raw ESC reached the message")
+
+[<Fact>]
+let ``a manifest nested 10,000 deep is named as nested too deeply`` () =
+    // 64: System.Text.Json's default depth (Json.MaxDepth).
+    let nested = String('[', 10000) + String(']', 10000)
+    assertRunRejected nested "$: is nested too deeply (objects and arrays more than 64 levels deep)"
+
+/// The test slice of MNIST digits (tests/Wgan.Tests/data), beside experiments/.
+let mnistSlice =
+    let root = Path.GetDirectoryName(Path.GetDirectoryName manifestPath)
+    Path.Combine(root, "tests", "Wgan.Tests", "data", "mnist-slice.bin")
+
+[<Fact>]
+let ``mnist --slice keeps an existing --out file unless --force, and refuses a folder`` () =
+    let dir = tempFolder ()
+    let cache = Path.Combine(dir, "cache")
+    let existing = writeFile dir "existing.md" "an unrelated file\n"
+    let r = cli [ "mnist"; "--mnist-file"; mnistSlice; "--slice"; "5"; "--out"; existing; "--cache"; cache ]
+    Assert.True(r.Exit = 2, $"exit {r.Exit}: {r.Err}")
+    Assert.Contains($"{existing} already exists", r.Err)
+    Assert.Equal("an unrelated file\n", File.ReadAllText existing)
+    let folder = cli [ "mnist"; "--mnist-file"; mnistSlice; "--slice"; "5"; "--out"; dir; "--cache"; cache ]
+    Assert.True(folder.Exit = 2, $"exit {folder.Exit}: {folder.Err}")
+    Assert.Contains($"--out {dir}: is a folder, not a file", folder.Err)
+    let forced =
+        cli [ "mnist"; "--mnist-file"; mnistSlice; "--slice"; "5"; "--out"; existing; "--cache"; cache; "--force" ]
+    Assert.True(forced.Exit = 0, forced.Err)
+    Assert.Contains("wrote 50 digits", forced.Out)
+    Assert.NotEqual<string>("an unrelated file\n", File.ReadAllText existing)
+
+[<Fact>]
+let ``run refuses a manifest whose networks would need more memory than the limit, before anything runs`` () =
+    let dir = tempFolder ()
+    let text = mutate (fun m -> m.["critic"].["hidden"] <- JsonNode.Parse "[65536, 65536]")
+    let manifest = writeFile dir "manifest.json" text
+    let out = Path.Combine(dir, "out")
+    // --shard 2/2 is refused only after the manifests are read: were the manifest accepted, the run would still stop
+    // there instead of allocating the networks.
+    let r = cli [ "run"; manifest; "--scale"; "smoke"; "--out"; out; "--shard"; "2/2" ]
+    Assert.True(r.Exit = 2, $"exit {r.Exit}, stderr: {r.Err}")
+    Assert.Contains("$.critic.hidden: asks for about", r.Err)
+    Assert.False(Directory.Exists out, "nothing may be written for a bad manifest")

@@ -577,3 +577,306 @@ let ``a worker that finds a damaged training state fails with exit 2 and its mes
     Assert.Contains($"error: {file}: does not start with the header", r.Err)
     Assert.Contains("finished units are kept", r.Err)
     Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName file, "unit-000001.json")), "the finished unit is kept")
+// ---- 11. Input files that are not regular files or too large; folders that cannot be written. ----
+
+/// Runs a command on another thread and fails the test when it has not ended after a minute (a command that opens a
+/// FIFO for reading waits for a writer for ever); `release` is called then, to let the blocked thread go.
+let cliWithin (release: unit -> unit) (args: string list) =
+    let task = Threading.Tasks.Task.Run(fun () -> cli args)
+    if not (task.Wait(TimeSpan.FromMinutes 1.0)) then
+        release ()
+        Assert.Fail($"""`wgan {String.Join(" ", args)}` did not end within a minute""")
+    task.Result
+
+/// Makes a FIFO (named pipe) at `path` with mkfifo(1).
+let mkfifo (path: string) =
+    use p = Process.Start(ProcessStartInfo("mkfifo", [ path ]))
+    p.WaitForExit()
+    Assert.True((p.ExitCode = 0), $"mkfifo {path} failed")
+    path
+
+/// Opens the FIFO `path` for writing and closes it, which releases a reader blocked on opening it.
+let releaseFifo (path: string) = fun () -> try File.WriteAllText(path, "") with _ -> ()
+
+[<Fact>]
+let ``a FIFO as a manifest, in a folder or named, or as distance's data is refused at once with its path`` () =
+    let dir = tempFolder ()
+    let manifests = Path.Combine(dir, "manifests")
+    Directory.CreateDirectory manifests |> ignore
+    writeFile manifests "a-good.json" (goodManifest ()) |> ignore
+    let fifo = mkfifo (Path.Combine(manifests, "x.json"))
+    let out = Path.Combine(dir, "out")
+    for manifest in [ manifests; fifo ] do
+        let r = cliWithin (releaseFifo fifo) [ "run"; manifest; "--scale"; "smoke"; "--out"; out ]
+        assertNoCrash r
+        Assert.True(r.Exit = 2, $"exit {r.Exit}: {r.Err}")
+        Assert.Contains($"{fifo}: is a FIFO (named pipe), not a regular file", r.Err)
+        Assert.False(Directory.Exists out, "nothing is written")
+    let csv = mkfifo (Path.Combine(dir, "p.csv"))
+    let q = writeFile dir "q.csv" "1,2\n"
+    let r = cliWithin (releaseFifo csv) [ "distance"; "--p"; csv; "--q"; q; "--metric"; "em" ]
+    assertNoCrash r
+    Assert.True(r.Exit = 2, $"exit {r.Exit}: {r.Err}")
+    Assert.Contains($"{csv}: is a FIFO (named pipe), not a regular file", r.Err)
+
+[<Fact>]
+let ``a manifest linked to /dev/zero or /dev/urandom is refused unread`` () =
+    let dir = tempFolder ()
+    for device in [ "/dev/zero"; "/dev/urandom" ] do
+        let link = Path.Combine(dir, Path.GetFileName device + ".json")
+        File.CreateSymbolicLink(link, device) |> ignore
+        let r = cliWithin ignore [ "run"; link; "--scale"; "smoke"; "--out"; Path.Combine(dir, "out") ]
+        assertNoCrash r
+        Assert.True(r.Exit = 2, $"{device}: exit {r.Exit}: {r.Err}")
+        Assert.Contains($"{link}: is a character device, not a regular file", r.Err)
+    let csv = Path.Combine(dir, "zero.csv")
+    File.CreateSymbolicLink(csv, "/dev/zero") |> ignore
+    let r = cliWithin ignore [ "distance"; "--p"; csv; "--q"; csv; "--metric"; "tv" ]
+    assertNoCrash r
+    Assert.Equal(2, r.Exit)
+    Assert.Contains($"{csv}: is a character device", r.Err)
+
+/// A sparse file of `bytes` bytes (no disk space used; a refusal by size reads none of it).
+let sparseFile (path: string) (bytes: int64) =
+    use stream = File.Create path
+    stream.SetLength bytes
+    path
+
+[<Fact>]
+let ``input files larger than their cap are refused with the file and the cap named`` () =
+    let dir = tempFolder ()
+    // A valid manifest padded past 1 MiB (InputFiles.MaxManifestBytes) with spaces.
+    let padded = goodManifest () + String(' ', 1 <<< 20)
+    let manifest = writeFile dir "padded.json" padded
+    let r = cli [ "run"; manifest; "--scale"; "smoke"; "--out"; Path.Combine(dir, "out") ]
+    Assert.True(r.Exit = 2, r.Err)
+    Assert.Contains($"{manifest}: is larger than the 1 MiB a manifest may have", r.Err)
+    // 256 MiB (InputFiles.MaxDataBytes and MaxRecordBytes) and one byte.
+    let csv = sparseFile (Path.Combine(dir, "p.csv")) ((256L <<< 20) + 1L)
+    let d = cli [ "distance"; "--p"; csv; "--q"; csv; "--metric"; "em" ]
+    Assert.True(d.Exit = 2, d.Err)
+    Assert.Contains($"{csv}: is larger than the 256 MiB a data file may have", d.Err)
+    let folder = copyOfPublished ()
+    let result = sparseFile (Path.Combine(folder, "result.json")) ((256L <<< 20) + 1L)
+    let v = cli [ "verify"; folder ]
+    assertNoCrash v
+    Assert.True(v.Exit = 2, v.Err)
+    Assert.Contains($"{result}: is larger than the 256 MiB a record may have", v.Err)
+
+[<Fact>]
+let ``a record nested too deeply is named with the limit, not a syntax position`` () =
+    let folder = copyOfPublished ()
+    File.WriteAllText(Path.Combine(folder, "result.json"), String('[', 10000) + String(']', 10000))
+    let r = cli [ "verify"; folder ]
+    assertNoCrash r
+    Assert.True(r.Exit = 2, r.Err)
+    Assert.Contains("result.json: is nested too deeply (objects and arrays more than 64 levels deep)", r.Err)
+
+/// Whether this process runs as root, whom permission bits do not stop (Linux: the real uid in /proc/self/status).
+let isRoot () =
+    File.ReadAllLines "/proc/self/status"
+    |> Array.exists (fun line ->
+        line.StartsWith "Uid:" && line.Split([| '\t'; ' ' |], StringSplitOptions.RemoveEmptyEntries)[1] = "0")
+
+/// Makes the folder `path` refuse new, renamed and deleted entries until the result is disposed: its write
+/// permission removed or, as root (whom permissions do not stop), the immutable attribute set with chattr +i, which
+/// stops root too. Fails the test, rather than passing without checking anything, when neither works on this machine.
+let readOnly (path: string) : IDisposable =
+    let chattr (flag: string) =
+        use p = Process.Start(ProcessStartInfo("chattr", [ flag; path ], RedirectStandardError = true))
+        p.WaitForExit()
+        p.ExitCode = 0
+    let mode = File.GetUnixFileMode path
+    let undo =
+        if isRoot () then
+            let why = "as root only the immutable attribute makes a folder read-only"
+            Assert.True(chattr "+i", $"chattr +i {path} failed: {why}")
+            fun () -> chattr "-i" |> ignore
+        else
+            File.SetUnixFileMode(path, UnixFileMode.UserRead ||| UnixFileMode.UserExecute)
+            fun () -> File.SetUnixFileMode(path, mode)
+    let probe = Path.Combine(path, ".probe")
+    let writable = try File.WriteAllText(probe, ""); File.Delete probe; true with _ -> false
+    if writable then
+        undo ()
+        Assert.Fail($"{path} could not be made read-only on this machine")
+    { new IDisposable with member _.Dispose() = undo () }
+
+/// A StringWriter for standard error that calls `action` once, after the first line containing `trigger`.
+type TriggerWriter(trigger: string, action: unit -> unit) =
+    inherit StringWriter()
+    let mutable fired = false
+    override this.WriteLine(line: string) =
+        base.WriteLine line
+        if not fired && not (isNull line) && line.Contains trigger then
+            fired <- true
+            action ()
+
+[<Fact>]
+let ``a work folder made read-only during a run exits 74 naming it, keeps its units, and --resume completes it`` () =
+    let out = Path.Combine(tempFolder (), "out")
+    let work = Wgan.Runner.WorkFolder.For(out, "parallel-lines")
+    let mutable held: IDisposable = null
+    // After the first unit's progress line, the work folder refuses the next unit's checkpoint.
+    use err = new TriggerWriter("[parallel-lines] 1/", fun () -> held <- readOnly work.Path)
+    use stdout = new StringWriter()
+    let exit =
+        try Wgan.Runner.Program.Run([| "run"; manifestPath; "--scale"; "smoke"; "--out"; out |], stdout, err)
+        finally if not (isNull held) then held.Dispose()
+    let r = { Exit = exit; Out = stdout.ToString(); Err = err.ToString() }
+    Assert.False(isNull held, $"the run never reported its first unit: {r.Err}")
+    assertNoCrash r
+    Assert.True(r.Exit = Wgan.Runner.Program.OutputFailed, $"exit {r.Exit}: {r.Err}")
+    Assert.Contains(work.Path, r.Err)
+    Assert.True(work.HasUnit 0, "the unit finished before the folder became read-only is kept")
+    Assert.False(Directory.Exists(Path.Combine(out, "parallel-lines")), "nothing is published")
+    smokeRun out [ "--resume" ] |> ignore
+    Assert.Equal(reference.Value, comparable (Path.Combine(out, "parallel-lines")))
+
+/// The hidden staging and previous-result folders under `out`.
+let hiddenFolders (out: string) =
+    Directory.GetDirectories out
+    |> Array.map Path.GetFileName
+    |> Array.filter (fun n -> n.Contains ".staging." || n.Contains ".previous.")
+
+[<Fact>]
+let ``run --force on a published result made read-only exits 74 naming it, changes nothing, and a later run works`` () =
+    let out = Path.Combine(tempFolder (), "out")
+    smokeRun out [ "--seeds"; "1" ] |> ignore
+    let published = Path.Combine(out, "parallel-lines")
+    let before = snapshot published
+    do
+        use _readOnly = readOnly published
+        let r = cli [ "run"; manifestPath; "--scale"; "smoke"; "--seeds"; "1"; "--out"; out; "--force" ]
+        assertNoCrash r
+        Assert.True(r.Exit = Wgan.Runner.Program.OutputFailed, $"exit {r.Exit}: {r.Err}")
+        Assert.Contains($"{published}: cannot be changed", r.Err)
+    Assert.Equal<(string * string)[]>(before, snapshot published)
+    Assert.Empty(hiddenFolders out)
+    Assert.False(Directory.Exists(Path.Combine(out, ".work")), "no checkpoints are left")
+    smokeRun out [ "--seeds"; "1"; "--force" ] |> ignore
+    Assert.Empty(hiddenFolders out)
+
+[<Fact>]
+let ``merge --force on a published result made read-only exits 74 naming it and changes nothing`` () =
+    let out = Path.Combine(tempFolder (), "out")
+    smokeRun out [ "--seeds"; "1" ] |> ignore
+    for shard in [ "0/2"; "1/2" ] do smokeRun out [ "--seeds"; "1"; "--shard"; shard ] |> ignore
+    let published = Path.Combine(out, "parallel-lines")
+    let before = snapshot out
+    do
+        use _readOnly = readOnly published
+        let r = cli [ "merge"; "--out"; out; "--force" ]
+        assertNoCrash r
+        Assert.True(r.Exit = Wgan.Runner.Program.OutputFailed, $"exit {r.Exit}: {r.Err}")
+        Assert.Contains($"{published}: cannot be changed", r.Err)
+    Assert.Equal<(string * string)[]>(before, snapshot out)
+    let merged = cli [ "merge"; "--out"; out; "--force" ]
+    Assert.True(merged.Exit = 0, merged.Err)
+    Assert.Empty(hiddenFolders out)
+
+[<Fact>]
+let ``a published result made read-only during run --force is kept, and --resume publishes once it is moved away`` () =
+    let out = Path.Combine(tempFolder (), "out")
+    smokeRun out [ "--seeds"; "1" ] |> ignore
+    let published = Path.Combine(out, "parallel-lines")
+    let before = snapshot published
+    let mutable held: IDisposable = null
+    // The check before any work passes; the published result becomes read-only while the units run.
+    use err = new TriggerWriter("[parallel-lines] 1/", fun () -> held <- readOnly published)
+    use stdout = new StringWriter()
+    let exit =
+        try Wgan.Runner.Program.Run([| "run"; manifestPath; "--scale"; "smoke"; "--out"; out; "--force" |], stdout, err)
+        finally if not (isNull held) then held.Dispose()
+    let r = { Exit = exit; Out = stdout.ToString(); Err = err.ToString() }
+    Assert.False(isNull held, $"the run never reported its first unit: {r.Err}")
+    assertNoCrash r
+    Assert.True(r.Exit = Wgan.Runner.Program.OutputFailed, $"exit {r.Exit}: {r.Err}")
+    Assert.Contains($"{published}: cannot be changed", r.Err)
+    Assert.Equal<(string * string)[]>(before, snapshot published)
+    Assert.Empty(hiddenFolders out)
+    // Every unit stays checkpointed: with the old result moved away, --resume publishes without computing again.
+    let resumed = cli [ "run"; manifestPath; "--scale"; "smoke"; "--out"; out; "--resume" ]
+    Assert.Equal(2, resumed.Exit)
+    Assert.Contains("move", resumed.Err)
+    Assert.Contains("away and rerun with --resume", resumed.Err)
+    Directory.Move(published, Path.Combine(tempFolder (), "kept"))
+    let r2 = smokeRun out [ "--resume" ]
+    // experiments/parallel-lines.json at smoke scale: 2 seeds x 5 thetas = 10 units, every one from its checkpoint.
+    Assert.Contains("10 units, 10 already done", r2.Err)
+    Assert.Equal(reference.Value, comparable published)
+
+[<Fact>]
+let ``a left-over previous result that cannot be removed is named and does not block later runs`` () =
+    let out = Path.Combine(tempFolder (), "out")
+    smokeRun out [ "--seeds"; "1" ] |> ignore
+    // What a publication killed after moving the old result aside left, made read-only since.
+    let previous = Path.Combine(out, $".parallel-lines.previous.{deadProcessId ()}")
+    Directory.CreateDirectory previous |> ignore
+    File.WriteAllText(Path.Combine(previous, "result.json"), "{}")
+    do
+        use _readOnly = readOnly previous
+        let r = smokeRun out [ "--seeds"; "1"; "--force" ]
+        Assert.Contains($"warning: {previous}: left behind by an interrupted publication", r.Err)
+        Assert.Contains("cannot be removed", r.Err)
+    let r = smokeRun out [ "--seeds"; "1"; "--force" ]
+    Assert.Contains($"{previous}: removed", r.Err)
+    Assert.Empty(hiddenFolders out)
+
+[<Fact>]
+let ``run and index on an output folder that cannot be written both exit 74 naming it, and write nothing`` () =
+    let dir = tempFolder ()
+    let out = Path.Combine(dir, "results")
+    copyTree published.Value (Path.Combine(out, "parallel-lines"))
+    let before = snapshot out
+    use _readOnly = readOnly out
+    let index = cli [ "index"; "--out"; out ]
+    assertNoCrash index
+    Assert.True(index.Exit = Wgan.Runner.Program.OutputFailed, $"exit {index.Exit}: {index.Err}")
+    Assert.Contains($"--out {out}: cannot write there", index.Err)
+    let run = cli [ "run"; manifestPath; "--scale"; "smoke"; "--out"; out; "--force" ]
+    assertNoCrash run
+    Assert.True(run.Exit = Wgan.Runner.Program.OutputFailed, $"exit {run.Exit}: {run.Err}")
+    Assert.Contains($"--out {out}: cannot write there", run.Err)
+    Assert.Equal<(string * string)[]>(before, snapshot out)
+
+[<Fact>]
+let ``a refused write is exit 74 with the path named, not an internal error`` () =
+    // EACCES or EPERM as .NET raises them on Linux: the path in the message.
+    let denied =
+        UnauthorizedAccessException "Access to the path '/results/.work/parallel-lines/unit-000001.json' is denied."
+    use err = new StringWriter()
+    Assert.Equal(Wgan.Runner.Program.OutputFailed, Wgan.Runner.Program.ExitCodeOf(denied, err))
+    Assert.Contains("/results/.work/parallel-lines/unit-000001.json", err.ToString())
+    Assert.DoesNotContain("internal error", err.ToString())
+
+// ---- 12. The index README.md replaces only its own. ----
+
+[<Fact>]
+let ``run, merge and index leave alone a README.md that wgan did not write, unless --force`` () =
+    let out = Path.Combine(tempFolder (), "project")
+    Directory.CreateDirectory out |> ignore
+    let readme = writeFile out "README.md" "# My project\n\nNot an index.\n"
+    let run = cli [ "run"; manifestPath; "--scale"; "smoke"; "--seeds"; "1"; "--out"; out ]
+    Assert.True(run.Exit = 2, $"exit {run.Exit}: {run.Err}")
+    Assert.Contains($"{readme}: was not written by wgan", run.Err)
+    Assert.Equal("# My project\n\nNot an index.\n", File.ReadAllText readme)
+    Assert.False(Directory.Exists(Path.Combine(out, "parallel-lines")), "nothing was run")
+    // Shards do not write the index; merge does.
+    for shard in [ "0/2"; "1/2" ] do smokeRun out [ "--seeds"; "1"; "--shard"; shard ] |> ignore
+    let merge = cli [ "merge"; "--out"; out ]
+    Assert.True(merge.Exit = 2, $"exit {merge.Exit}: {merge.Err}")
+    Assert.Contains($"{readme}: was not written by wgan", merge.Err)
+    Assert.True(cli([ "merge"; "--out"; out; "--force" ]).Exit = 0)
+    File.WriteAllText(readme, "# My project\n")
+    let index = cli [ "index"; "--out"; out ]
+    Assert.True(index.Exit = 2, $"exit {index.Exit}: {index.Err}")
+    Assert.Contains("use index --force to replace it", index.Err)
+    Assert.Equal("# My project\n", File.ReadAllText readme)
+    Assert.True(cli([ "index"; "--out"; out; "--force" ]).Exit = 0)
+    Assert.StartsWith("# Published results", File.ReadAllText readme)
+    // Its own index is replaced without --force.
+    let again = cli [ "index"; "--out"; out ]
+    Assert.True(again.Exit = 0, again.Err)
+    smokeRun out [ "--seeds"; "1"; "--force" ] |> ignore
+    Assert.StartsWith("# Published results", File.ReadAllText readme)

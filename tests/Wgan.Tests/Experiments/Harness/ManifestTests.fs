@@ -190,3 +190,55 @@ let ``bad claim options are rejected at their paths`` () =
     precondition """[{ "metric": "em.slope", "comparison": ">=", "threshold": 0 }]"""
     |> assertRejectedAt "$.claims[0].preconditions[0].why" "required"
     precondition "[]" |> assertRejectedAt "$.claims[0].preconditions" "must not be empty"
+// ---- What a manifest may ask of memory (Footprint) and of depth. ----
+
+[<Fact>]
+let ``the memory estimate counts an MLP's parameters, optimiser state and a pass's values`` () =
+    // 2 -> 3 -> 1 by hand: 2*3 + 3 + 3*1 + 1 = 13 parameters; 2 + 3 + 1 = 6 values a sample.
+    let network = Footprint.mlp "critic" [ 2; 3; 1 ]
+    Assert.Equal(13.0, network.Parameters)
+    Assert.Equal(6.0, network.ValuesPerSample)
+    // 4 bytes x (5 values a parameter + 4 values a sample's value x 10 samples) = 4 x (65 + 240).
+    Assert.Equal(1220.0, Footprint.bytes { Path = "critic.hidden"; Networks = [ network ]; Samples = 10 })
+
+[<Fact>]
+let ``hidden layers that would need more memory than the limit are refused at their JSON path`` () =
+    let text = mutate (fun m -> m.["critic"].["hidden"] <- JsonNode.Parse "[65536, 65536]")
+    // 2*65536 + 65536 + 65536*65536 + 65536 + 65536 + 1 parameters (2 -> 65536 -> 65536 -> 1).
+    text |> assertRejectedAt "$.critic.hidden" "critic 2 -> 65536 -> 65536 -> 1: 4,295,294,977 parameters"
+    text |> assertRejectedAt "$.critic.hidden" "more than the 4 GiB a manifest may ask for"
+    text |> assertRejectedAt "$.critic.hidden" "(scales over it: smoke, quick, paper)"
+    // The discriminator is bounded by the same rule, and a width that fits passes.
+    mutate (fun m -> m.["discriminator"].["hidden"] <- JsonNode.Parse "[30000, 30000]")
+    |> assertRejectedAt "$.discriminator.hidden" "GB of memory"
+    let fits = Harness.ReadManifest(mutate (fun m -> m.["critic"].["hidden"] <- JsonNode.Parse "[512, 512, 512]"))
+    Assert.True(fits.IsValid, String.concat " | " fits.Errors)
+
+[<Fact>]
+let ``a hundred thousand hidden layers are refused at once by the layer cap`` () =
+    let clock = System.Diagnostics.Stopwatch.StartNew()
+    let layers = [| for _ in 1 .. 100_000 -> JsonValue.Create 4 :> JsonNode |]
+    mutate (fun m -> m.["critic"].["hidden"] <- JsonArray(layers))
+    |> assertRejectedAt "$.critic.hidden" "has 100000 hidden layers; a network may have at most 64"
+    Assert.True(clock.Elapsed.TotalSeconds < 30.0, $"validation took {clock.Elapsed}")
+
+/// The text of experiments/<id>.json with one change applied to its JSON tree.
+let mutateManifest (id: string) (change: JsonObject -> unit) =
+    let root = JsonNode.Parse(TestSupport.manifestText id).AsObject()
+    change root
+    root.ToJsonString()
+
+[<Fact>]
+let ``a scale's width, an MNIST DIM and a search space are bounded the same way, at the scale that asks too much`` () =
+    mutateManifest "mode-coverage" (fun m -> m.["scales"].["paper"].["width"] <- JsonValue.Create 65536)
+    |> assertRejectedAt "$.scales.paper.width" "at scale paper"
+    mutateManifest "gradient-norms" (fun m -> m.["scales"].["quick"].["width"] <- JsonValue.Create 16384)
+    |> assertRejectedAt "$.scales.quick.width" "(scales over it: quick)"
+    mutateManifest "overfitting-detection" (fun m -> m.["scales"].["paper"].["dim"] <- JsonValue.Create 1024)
+    |> assertRejectedAt "$.scales.paper.dim" "MNIST critic, DIM 1024"
+    mutateManifest "penalty-sides" (fun m ->
+        m.["space"].["depth"] <- JsonNode.Parse "[16]"
+        m.["space"].["width"] <- JsonNode.Parse "[4096]")
+    |> assertRejectedAt "$.space" "critic 2 -> 4096"
+    mutateManifest "capacity-underuse" (fun m -> m.["scales"].["quick"].["gridResolution"] <- JsonValue.Create 1024)
+    |> assertRejectedAt "$.scales.quick.criticHidden" "passes of 1048576 samples"

@@ -26,9 +26,9 @@ let ``the three arms of an architecture start from the same network and are meas
         let untrained = series.Rows |> List.filter (fun r -> r[0] = float seed && r[2] = 0.0) |> List.map (fun r -> r[3])
         Assert.Equal(3, untrained.Length)
         Assert.True(untrained |> List.forall (fun w -> w = untrained.Head), $"seed {seed}: untrained W1 {untrained}")
-    // The claim carries its control's measurement.
+    // The equivalence claim carries its other arm, the two-sided critic, paired by architecture.
     let claim = result.Claims |> List.exactlyOne
-    Assert.Equal("unconstrained-vs-two.absLogRatio", claim.Control.Value.Metric)
+    Assert.Equal("two-sided.finalEarthMover", claim.Control.Value.Metric)
 
 [<Fact>]
 let ``architectures are drawn from the manifest's space, deterministically per seed`` () =

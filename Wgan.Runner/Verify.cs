@@ -147,7 +147,8 @@ public static class Verify
                 .Concat(Directory.Exists(Path.Combine(folder, "figures")) ? Directory.EnumerateFiles(Path.Combine(folder, "figures"), "*.png") : []);
         try
         {
-            static byte[] Read(string file) => InputFiles.ReadAllBytes(file, InputFiles.MaxRecordBytes, "published file");
+            static byte[] Read(string file) =>
+                InputFiles.ReadAllBytes(file, InputFiles.MaxRecordBytes, file.EndsWith(".json", StringComparison.Ordinal) ? "record" : "published file");
             var files = Names().ToDictionary(f => Path.GetRelativePath(folder, f).Replace('\\', '/'), Read);
             if (!files.TryGetValue("result.json", out var first) || !first.AsSpan().SequenceEqual(Read(Path.Combine(folder, "result.json"))))
                 throw new InputException($"{folder}: changed while being read (is a run replacing it?); verify again when it is done");

@@ -13,9 +13,19 @@ public static class PublishedCost
     /// <summary>A published result.json larger than this is not read for an estimate.</summary>
     const long MaxBytes = 64L << 20;
 
+    /// <summary>A manifest without the fields that change no unit's work (its claims and verify tolerance).</summary>
+    static JsonNode? Work(JsonNode? manifest)
+    {
+        if (manifest?.DeepClone() is not JsonObject copy) return null;
+        copy.Remove("claims");
+        copy.Remove("verifyTolerance");
+        return copy;
+    }
+
     /// <summary>
     /// The compute seconds per unit of the result published in <paramref name="outDirectory"/> for the experiment of
-    /// <paramref name="manifest"/>, when that result ran the same manifest at <paramref name="scale"/> with
+    /// <paramref name="manifest"/>, when that result ran the same manifest (its claims and verify tolerance aside,
+    /// which change no unit's work) at <paramref name="scale"/> with
     /// <paramref name="seeds"/> (so it had the same <paramref name="units"/> units): its compute time over
     /// <paramref name="units"/>. 0 when there is no such result or it cannot be read: the estimate is then measured
     /// by this run alone. Nothing here stops a run; it is for display only.
@@ -36,7 +46,7 @@ public static class PublishedCost
                 || Text(root["scale"]) != scale
                 || root["seeds"] is not JsonArray published
                 || !published.Select(Integer).SequenceEqual(seeds.Select(s => (long?)s))
-                || !JsonNode.DeepEquals(root["manifest"], JsonNode.Parse(manifest.Text, documentOptions: options)))
+                || !JsonNode.DeepEquals(Work(root["manifest"]), Work(JsonNode.Parse(manifest.Text, documentOptions: options))))
                 return 0;
             var recorded = root["environment"]?["computeSeconds"];
             var seconds = recorded is JsonValue v && v.TryGetValue<double>(out var s) ? s : 0;

@@ -188,7 +188,7 @@ let publishedResult (folder: string) (scale: string) (seeds: string) (manifest: 
              "environment": {{"threads": 1, "computeSeconds": {computeSeconds}}}}}""")
 
 [<Fact>]
-let ``the published time per unit is read only from a result of the same manifest, scale and seeds`` () =
+let ``the published time per unit is read only from a result of the same manifest's work, scale and seeds`` () =
     let text = Wgan.Tests.ManifestTests.goodManifest ()
     let loaded = RunExperiments.LoadedManifest("m.json", text, Wgan.Experiments.Harness.ReadManifest(text).Experiment)
     let perUnit scale seeds manifest seconds =
@@ -203,6 +203,13 @@ let ``the published time per unit is read only from a result of the same manifes
     Assert.Equal(0.0, perUnit "quick" "[1, 2]" text "300")
     Assert.Equal(0.0, perUnit "smoke" "[1, 2, 3]" text "300")
     Assert.Equal(0.0, perUnit "smoke" "[1, 2]" (text.Replace("\"thetaMax\": 1.0", "\"thetaMax\": 2.0")) "300")
+    // Claims and the verify tolerance change no unit's work: a publication before a claim was redefined counts.
+    let withoutClaims =
+        let node = System.Text.Json.Nodes.JsonNode.Parse(text).AsObject()
+        node.Remove "claims" |> ignore
+        node.["verifyTolerance"] <- System.Text.Json.Nodes.JsonValue.Create 0.5
+        node.ToJsonString()
+    Assert.Equal(30.0, perUnit "smoke" "[1, 2]" withoutClaims "300")
     for bad in [ "0"; "-5"; "\"300\""; "null" ] do
         Assert.Equal(0.0, perUnit "smoke" "[1, 2]" text bad)
     // No result, or one that is not JSON: no published time, and no error (it is for display only).

@@ -223,11 +223,7 @@ let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasureme
 /// batch, the evaluation samples and the Earth-Mover samples.
 let footprint (settings: Settings) (scale: Scale) : Footprint.Demand list =
     let s = settings.Scales[scale]
-    [ { Path = $"scales.{scale.Name}.width"
-        Networks =
-          [ Footprint.ofMlp "critic" (deepSpec settings.Critic s.Width 2 1)
-            Footprint.ofMlp "generator" (deepSpec settings.Generator s.Width settings.NoiseDimension 2) ]
-        Samples = List.max [ s.BatchSize; s.EvaluationSamples; s.EarthMoverSamples ] } ]
+    deepFootprint scale.Name settings.Critic settings.Generator s.Width settings.NoiseDimension (List.max [ s.BatchSize; s.EvaluationSamples; s.EarthMoverSamples ])
 
 let definition: ExperimentDefinition =
     Experiment.standard Id title source metrics decodeSettings

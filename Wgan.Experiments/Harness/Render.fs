@@ -176,14 +176,11 @@ let resultJson (result: ExperimentResult) (environment: RunEnvironment) (manifes
      w.WriteString("command", environment.CommandLine)
      w.WriteStartObject("platform")
      let p = environment.Platform
-     w.WriteString("cpuVendor", p.CpuVendor)
-     w.WriteString("cpuModel", p.CpuModel)
-     w.WriteString("instructionSets", p.InstructionSets)
-     w.WriteString("numerics", p.Numerics)
-     w.WriteString("atenCapability", p.AtenCapability)
-     w.WriteString("mklBranch", p.MklBranch)
-     w.WriteString("libraries", p.Libraries)
-     w.WriteString("pins", p.Pins)
+     for name, value in
+         [ "cpuVendor", p.CpuVendor; "cpuModel", p.CpuModel; "instructionSets", p.InstructionSets
+           "numerics", p.Numerics; "atenCapability", p.AtenCapability; "mklBranch", p.MklBranch
+           "libraries", p.Libraries; "pins", p.Pins ] do
+         w.WriteString(name, value)
      w.WriteEndObject()
      w.WriteNumber("computeSeconds", Math.Round(environment.ComputeSeconds, 3))
      w.WriteEndObject()

@@ -40,6 +40,16 @@ type DeepShape = { Depth: int; Activation: Activation; Normalization: Normalizat
 let deepSpec (shape: DeepShape) (width: int) (inputs: int) (outputs: int) : MlpSpec =
     { Inputs = inputs; Hidden = List.replicate shape.Depth width; Outputs = outputs; Activation = shape.Activation; Normalization = shape.Normalization }
 
+/// What a toy WGAN unit holds at once (see Footprint): a critic 2 -> Depth x width -> 1 and a generator
+/// noise -> Depth x width -> 2, through `samples` points; the demand is named by the scale's `width` field.
+let deepFootprint (scaleName: string) (critic: DeepShape) (generator: DeepShape) (width: int) (noise: int)
+    (samples: int) : Footprint.Demand list =
+    [ { Path = $"scales.{scaleName}.width"
+        Networks =
+          [ Footprint.ofMlp "critic" (deepSpec critic width 2 1)
+            Footprint.ofMlp "generator" (deepSpec generator width noise 2) ]
+        Samples = samples } ]
+
 /// {"depth": n, "activation": ..., "normalization": ...}.
 let deepShape: Decoder<DeepShape> =
     Decode.object (fun r ->

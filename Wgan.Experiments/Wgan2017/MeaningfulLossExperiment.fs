@@ -387,11 +387,7 @@ let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasureme
 /// batch and the Earth-Mover samples.
 let footprint (settings: Settings) (scale: Scale) : Footprint.Demand list =
     let s = settings.Scales[scale]
-    [ { Path = $"scales.{scale.Name}.width"
-        Networks =
-          [ Footprint.ofMlp "critic" (deepSpec settings.Critic s.Width 2 1)
-            Footprint.ofMlp "generator" (deepSpec settings.Generator s.Width settings.NoiseDimension 2) ]
-        Samples = max s.BatchSize s.EarthMoverSamples } ]
+    deepFootprint scale.Name settings.Critic settings.Generator s.Width settings.NoiseDimension (max s.BatchSize s.EarthMoverSamples)
 
 let definition: ExperimentDefinition =
     Experiment.standard Id title source metrics decodeSettings

@@ -273,11 +273,7 @@ let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasureme
 /// The networks a unit holds at once, at a scale (see Footprint): its critic and generator, through the batch.
 let footprint (settings: Settings) (scale: Scale) : Footprint.Demand list =
     let s = settings.Scales[scale]
-    [ { Path = $"scales.{scale.Name}.width"
-        Networks =
-          [ Footprint.ofMlp "critic" (deepSpec settings.Critic s.Width 2 1)
-            Footprint.ofMlp "generator" (deepSpec settings.Generator s.Width settings.NoiseDimension 2) ]
-        Samples = s.BatchSize } ]
+    deepFootprint scale.Name settings.Critic settings.Generator s.Width settings.NoiseDimension (s.BatchSize)
 
 let definition: ExperimentDefinition =
     Experiment.standard Id title source metrics decodeSettings

@@ -38,6 +38,11 @@ public static class SuiteIndex
                 unreadable.Add($"`{folder}`: result.json cannot be read ({e.Message})");
             }
         }
+        // The CPU and numerics mode a result was computed with (results published before they were recorded say so).
+        static string Machine(JsonElement environment) =>
+            environment.TryGetProperty("platform", out var p)
+                ? $"{Cell(p.GetProperty("cpuModel").GetString()!)}, {p.GetProperty("numerics").GetString()} numerics; "
+                : "platform unrecorded; ";
         void AddResult(string path, string folder)
         {
             using var doc = JsonDocument.Parse(InputFiles.ReadAllText(path, InputFiles.MaxRecordBytes, "record"));
@@ -51,7 +56,7 @@ public static class SuiteIndex
             var claims = new List<(string Experiment, string Claim, string Folder, string Text, string Verdict)>();
             run.Append($"| {link} | {scale} | {root.GetProperty("seeds").GetArrayLength()} | ")
                 .Append($"{environment.GetProperty("device").GetString()}, {environment.GetProperty("threads").GetInt32()} thread(s) | ")
-                .Append($"{environment.GetProperty("os").GetString()}; .NET {environment.GetProperty("dotnet").GetString()}; TorchSharp {environment.GetProperty("torchSharp").GetString()} | `{environment.GetProperty("command").GetString()}` |\n");
+                .Append($"{Machine(environment)}{environment.GetProperty("os").GetString()}; .NET {environment.GetProperty("dotnet").GetString()}; TorchSharp {environment.GetProperty("torchSharp").GetString()} | `{environment.GetProperty("command").GetString()}` |\n");
             foreach (var claim in root.GetProperty("claims").EnumerateArray())
             {
                 var verdict = claim.GetProperty("verdict").GetString()!;

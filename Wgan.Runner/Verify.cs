@@ -73,8 +73,9 @@ public static class Verify
         }
 
         var tolerance = experiment.VerifyTolerance;
-        var differences = new List<string>();
+        var differences = new Differences();
         var compared = 0;
+        var (before, after) = (new List<double>(), new List<double>());
         foreach (var seedMetrics in rerun.Metrics)
         {
             published.Metrics.TryGetValue(seedMetrics.Seed, out var values);
@@ -82,6 +83,11 @@ public static class Verify
             {
                 compared++;
                 double? old = values is not null && values.TryGetValue(name, out var v) ? v : null;
+                if (old is { } known)
+                {
+                    before.Add(known);
+                    after.Add(value);
+                }
                 var agree = old is { } o ? (double.IsFinite(value) ? Math.Abs(o - value) <= tolerance : double.IsNaN(o)) : !double.IsFinite(value);
                 if (!agree)
                     differences.Add($"seed {seedMetrics.Seed} {name}: published {Show(old)}, re-run {Render.number(value)}" +
@@ -90,7 +96,7 @@ public static class Verify
         }
         var publishedSeeds = rerun.Metrics.Select(m => m.Seed).ToHashSet();
         foreach (var extra in published.Metrics.Keys.Where(s => !publishedSeeds.Contains(s)))
-            differences.Add($"seed {extra}: published metrics of a seed the re-run does not have");
+            differences.AddStructural($"seed {extra}: published metrics of a seed the re-run does not have");
 
         // The environment as published, so that only what the experiment computed can differ.
         var environment = new Render.RunEnvironment(published.Harness, published.TorchSharp, published.Dotnet, published.OperatingSystem,
@@ -98,20 +104,20 @@ public static class Verify
         var report = files.TryGetValue("report.md", out var reportBytes) ? Encoding.UTF8.GetString(reportBytes) : null;
         var manifestText = ReportManifest(report) ?? published.Manifest;
         if (report is not null && !SameJson(manifestText, published.Manifest))
-            differences.Add("report.md: its manifest differs from result.json's");
+            differences.AddStructural("report.md: its manifest differs from result.json's");
 
         using (var expected = JsonDocument.Parse(Render.resultJson(rerun, environment, manifestText)))
             CompareJson(document.RootElement, expected.RootElement, "$", tolerance, differences);
-        if (report is null) differences.Add("report.md: missing");
+        if (report is null) differences.AddStructural("report.md: missing");
         else CompareLines("report.md", report, Render.reportMarkdown(rerun, environment, manifestText), tolerance, differences);
         foreach (var series in rerun.Series)
         {
-            if (!files.TryGetValue(series.Name + ".csv", out var csv)) differences.Add($"{series.Name}.csv: missing");
+            if (!files.TryGetValue(series.Name + ".csv", out var csv)) differences.AddStructural($"{series.Name}.csv: missing");
             else CompareLines($"{series.Name}.csv", Encoding.UTF8.GetString(csv), Render.csv(series), tolerance, differences);
         }
         foreach (var figure in rerun.Figures.Select(f => f.Name).Concat(rerun.ImageGrids.Select(g => g.Name)))
-            if (!files.TryGetValue($"figures/{figure}.png", out var png)) differences.Add($"figures/{figure}.png: missing");
-            else if (Png.Problem(png) is { } problem) differences.Add($"figures/{figure}.png: {problem}");
+            if (!files.TryGetValue($"figures/{figure}.png", out var png)) differences.AddStructural($"figures/{figure}.png: missing");
+            else if (Png.Problem(png) is { } problem) differences.AddStructural($"figures/{figure}.png: {problem}");
 
         if (differences.Count == 0)
         {
@@ -119,9 +125,10 @@ public static class Verify
                 (samePlatform ? "" : $" (on another platform: {Platform.describe(platform)})"));
             return Program.Done;
         }
-        if (!samePlatform && !differences.Any(IsStructural))
+        if (!samePlatform && !differences.AnyStructural)
         {
-            var comparison = CrossPlatform.Compare(published.Claims, rerun, Drift(published, rerun, tolerance), tolerance);
+            var drift = CrossPlatform.MetricDrift([.. before], [.. after], tolerance);
+            var comparison = CrossPlatform.Compare(published.Claims, rerun, drift, tolerance);
             stdout.WriteLine($"{verify.Folder}: re-run on another platform; {differences.Count} value(s) differ beyond {tolerance:G3}, " +
                 "so the result is compared as a reproduction:");
             foreach (var line in CrossPlatform.Render(comparison)) stdout.WriteLine($"  {line}");
@@ -165,29 +172,26 @@ public static class Verify
     }
 
     /// <summary>
-    /// A difference that no platform explains: a missing or extra file, claim or seed, a changed text, a report whose
-    /// manifest differs. Such a result is not compared as a reproduction but reported as a mismatch.
+    /// The differences found, in the order found. A structural one is one that no platform explains: a missing or
+    /// damaged file, a seed, claim or field that one side lacks, claims in another order, a report whose manifest
+    /// differs, a text that differs (beyond its numbers and verdicts), a claim's definition. Numbers, and what follows
+    /// from them (verdicts, the length of a list of seeds), may differ between platforms.
     /// </summary>
-    static bool IsStructural(string difference) =>
-        difference.Contains(": missing", StringComparison.Ordinal) || difference.Contains("not in the re-run", StringComparison.Ordinal)
-        || difference.Contains("is missing from", StringComparison.Ordinal) || difference.Contains("published but not", StringComparison.Ordinal)
-        || difference.Contains("line(s), re-run", StringComparison.Ordinal) || difference.Contains("its manifest differs", StringComparison.Ordinal)
-        || difference.Contains("item(s), re-run", StringComparison.Ordinal) || difference.Contains("another order", StringComparison.Ordinal)
-        || difference.Contains("a seed the re-run does not have", StringComparison.Ordinal) || difference.StartsWith("figures/", StringComparison.Ordinal);
-
-    /// <summary>Every published metric beside the re-run's value of it.</summary>
-    static MetricDrift Drift(Published published, ExperimentResult rerun, double tolerance)
+    sealed class Differences : List<string>
     {
-        var (before, after) = (new List<double>(), new List<double>());
-        foreach (var seedMetrics in rerun.Metrics)
-            if (published.Metrics.TryGetValue(seedMetrics.Seed, out var values))
-                foreach (var (name, value) in seedMetrics.Values)
-                    if (values.TryGetValue(name, out var old))
-                    {
-                        before.Add(old);
-                        after.Add(value);
-                    }
-        return CrossPlatform.MetricDrift([.. before], [.. after], tolerance);
+        public bool AnyStructural { get; private set; }
+
+        public void AddStructural(string difference)
+        {
+            AnyStructural = true;
+            Add(difference);
+        }
+
+        public void Add(string difference, bool structural)
+        {
+            if (structural) AddStructural(difference);
+            else Add(difference);
+        }
     }
 
     static string Show(double? value) => value is { } v ? Render.number(v) : "(absent or null)";
@@ -303,12 +307,15 @@ public static class Verify
     /// else exactly. The per-seed metrics are compared above; the environment is the published one by construction.
     /// Array items with an <c>id</c> (the claims) are named by it.
     /// </summary>
-    static void CompareJson(JsonElement published, JsonElement rerun, string path, double tolerance, List<string> differences)
+    static void CompareJson(JsonElement published, JsonElement rerun, string path, double tolerance, Differences differences)
     {
         if (path is "$.metrics" or "$.environment") return;
         if (published.ValueKind != rerun.ValueKind)
         {
-            differences.Add($"result.json {path}: published {Short(published)}, re-run {Short(rerun)}");
+            // A number on one side and null (a value that is not finite) on the other is a number that differs.
+            var numeric = published.ValueKind is JsonValueKind.Number or JsonValueKind.Null
+                && rerun.ValueKind is JsonValueKind.Number or JsonValueKind.Null;
+            differences.Add($"result.json {path}: published {Short(published)}, re-run {Short(rerun)}", !numeric);
             return;
         }
         switch (published.ValueKind)
@@ -317,10 +324,10 @@ public static class Verify
                 foreach (var p in rerun.EnumerateObject())
                 {
                     if (published.TryGetProperty(p.Name, out var value)) CompareJson(value, p.Value, $"{path}.{p.Name}", tolerance, differences);
-                    else differences.Add($"result.json {path}.{p.Name}: missing (re-run {Short(p.Value)})");
+                    else differences.Add($"result.json {path}.{p.Name}: missing (re-run {Short(p.Value)})", !DerivedOptional(p.Name));
                 }
                 foreach (var p in published.EnumerateObject().Where(p => !rerun.TryGetProperty(p.Name, out _)))
-                    differences.Add($"result.json {path}.{p.Name}: not in the re-run");
+                    differences.Add($"result.json {path}.{p.Name}: not in the re-run", !DerivedOptional(p.Name));
                 break;
             case JsonValueKind.Array when IdOf(rerun.EnumerateArray().FirstOrDefault()) is not null:
                 // The claims: matched by id, so a deleted or added claim is named rather than shifting the others.
@@ -330,19 +337,20 @@ public static class Verify
                 {
                     var id = IdOf(item)!;
                     if (byId.TryGetValue(id, out var old)) CompareJson(old, item, $"{path}[id={id}]", tolerance, differences);
-                    else differences.Add($"result.json {path}: claim {id} is missing from the published result");
+                    else differences.AddStructural($"result.json {path}: claim {id} is missing from the published result");
                 }
                 foreach (var id in byId.Keys.Where(id => !rerunIds.Contains(id)))
-                    differences.Add($"result.json {path}: claim {id} is published but not in the re-run");
+                    differences.AddStructural($"result.json {path}: claim {id} is published but not in the re-run");
                 if (published.GetArrayLength() != byId.Count)
-                    differences.Add($"result.json {path}: {published.GetArrayLength() - byId.Count} published item(s) without a claim id");
+                    differences.AddStructural($"result.json {path}: {published.GetArrayLength() - byId.Count} published item(s) without a claim id");
                 else if (byId.Keys.SequenceEqual(rerunIds!) is false && byId.Count == rerunIds.Length && rerunIds.All(byId.ContainsKey!))
-                    differences.Add($"result.json {path}: the claims are in another order than the re-run's");
+                    differences.AddStructural($"result.json {path}: the claims are in another order than the re-run's");
                 break;
             case JsonValueKind.Array:
                 var (a, b) = (published.EnumerateArray().ToArray(), rerun.EnumerateArray().ToArray());
+                // Lists of seeds (failed units, dropped or failing seeds) follow the numbers; other lists are fixed.
                 if (a.Length != b.Length)
-                    differences.Add($"result.json {path}: published {a.Length} item(s), re-run {b.Length}");
+                    differences.Add($"result.json {path}: published {a.Length} item(s), re-run {b.Length}", !path.StartsWith("$.claims", StringComparison.Ordinal));
                 for (var i = 0; i < Math.Min(a.Length, b.Length); i++)
                     CompareJson(a[i], b[i], $"{path}[{i}]", tolerance, differences);
                 break;
@@ -352,11 +360,22 @@ public static class Verify
                     differences.Add($"result.json {path}: published {Short(published)}, re-run {Short(rerun)}");
                 break;
             default:
-                if (published.GetRawText() != rerun.GetRawText())
-                    differences.Add($"result.json {path}: published {Short(published)}, re-run {Short(rerun)}");
+                // Texts are definitions (a claim's statement, metric, rule, hash), except the verdicts and the
+                // bootstrap's fallback note, which follow from the numbers; a precondition's "holds" follows too.
+                // Strings by their value: the same text may be written with other escapes.
+                var same = published.ValueKind == JsonValueKind.String
+                    ? published.GetString() == rerun.GetString()
+                    : published.GetRawText() == rerun.GetRawText();
+                if (!same)
+                    differences.Add($"result.json {path}: published {Short(published)}, re-run {Short(rerun)}",
+                        !(path.EndsWith(".verdict", StringComparison.Ordinal) || path.EndsWith(".appliedAs", StringComparison.Ordinal)
+                          || path.EndsWith(".holds", StringComparison.Ordinal)));
                 break;
         }
     }
+
+    /// <summary>Fields written only when the numbers call for them (a finite signed-rank p, the bootstrap's fallback).</summary>
+    static bool DerivedOptional(string name) => name is "signedRankPValue" or "appliedAs";
 
     static string? IdOf(JsonElement e) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
@@ -374,29 +393,37 @@ public static class Verify
     /// each within the tolerance plus the report's rounding (4 decimals). The lines that record the machine, the
     /// timing and the command are skipped.
     /// </summary>
-    static void CompareLines(string name, string published, string rerun, double tolerance, List<string> differences)
+    static void CompareLines(string name, string published, string rerun, double tolerance, Differences differences)
     {
         var (a, b) = (published.Split('\n'), rerun.Split('\n'));
         if (a.Length != b.Length)
         {
-            differences.Add($"{name}: published {a.Length} line(s), re-run {b.Length}");
+            differences.AddStructural($"{name}: published {a.Length} line(s), re-run {b.Length}");
         }
         var shown = 0;
+        var hiddenStructural = false;
         for (var i = 0; i < Math.Min(a.Length, b.Length); i++)
         {
             if (a[i] == b[i] || IsEnvironmentLine(a[i]) && IsEnvironmentLine(b[i]) || SameUpToNumbers(a[i], b[i], tolerance + 1e-4)) continue;
-            if (shown++ < 5)
+            var structural = Skeleton(a[i]) != Skeleton(b[i]);
+            if (shown++ >= 5) hiddenStructural |= structural;
+            else
             {
                 // Both lines from a little before their first difference.
                 var first = 0;
                 while (first < Math.Min(a[i].Length, b[i].Length) && a[i][first] == b[i][first]) first++;
                 var from = Math.Max(0, first - 30);
                 var prefix = from > 0 ? "..." : "";
-                differences.Add($"{name}, line {i + 1}: published \"{prefix}{Clip(a[i][from..])}\", re-run \"{prefix}{Clip(b[i][from..])}\"");
+                differences.Add($"{name}, line {i + 1}: published \"{prefix}{Clip(a[i][from..])}\", re-run \"{prefix}{Clip(b[i][from..])}\"", structural);
             }
         }
-        if (shown > 5) differences.Add($"{name}: {shown - 5} more line(s) differ");
+        if (shown > 5) differences.Add($"{name}: {shown - 5} more line(s) differ", hiddenStructural);
     }
+
+    static readonly Regex VerdictToken = new(@"\b(?:reproduced|not-reproduced|inconclusive|uninformative|precondition-failed)\b", RegexOptions.Compiled);
+
+    /// <summary>A line with its numbers and verdict words masked: what no platform changes.</summary>
+    static string Skeleton(string line) => VerdictToken.Replace(NumberToken.Replace(line, "#"), "~");
 
     /// <summary>report.md's lines of the run's machine, versions, timing and command.</summary>
     static bool IsEnvironmentLine(string line) =>

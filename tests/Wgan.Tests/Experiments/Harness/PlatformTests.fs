@@ -196,6 +196,17 @@ let ``verify of a result published on another CPU exits 1 when a verdict does no
     Assert.Contains("NOT verified across platforms", r.Out)
 
 [<Fact>]
+let ``verify of a result published on another CPU exits 1 when a claim's definition was edited`` () =
+    let folder = publishedElsewhere ()
+    editResult folder (fun root ->
+        jitterClaims 1e-3 root
+        root.["claims"].[0].["statement"] <- JsonValue.Create "an edited statement")
+    let r = cli [ "verify"; folder ]
+    Assert.True(r.Exit = Wgan.Runner.Verify.Mismatch, r.Out + r.Err)
+    Assert.Contains(".statement: published \"an edited statement\"", r.Out)
+    Assert.DoesNotContain("across platforms", r.Out)
+
+[<Fact>]
 let ``verify on the publishing platform stays bit for bit: the same jitter is a mismatch there`` () =
     let folder = copyOfPublished ()
     editResult folder (jitterClaims 1e-3)

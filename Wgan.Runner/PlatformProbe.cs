@@ -85,7 +85,7 @@ public static class PlatformProbe
                 Environment.SetEnvironmentVariable(name, value); // for the processes this one starts
             }
             var (capability, branch) = (AtenCapability(), MklBranch());
-            if (capability != "DEFAULT" || branch != "COMPATIBLE")
+            if (!ArePortable(capability, branch))
                 throw new InputException($"--portable: the native libraries already run another code path in this process " +
                     $"(ATen {capability}, MKL branch {branch}); the mode must be chosen before the first tensor operation, " +
                     "so run the command in a new process, or set " +
@@ -94,7 +94,9 @@ public static class PlatformProbe
     }
 
     /// <summary>Whether this process runs the portable code paths (set by <see cref="EnterPortableMode"/> or the environment).</summary>
-    public static bool IsPortable() => AtenCapability() == "DEFAULT" && MklBranch() == "COMPATIBLE";
+    public static bool IsPortable() => ArePortable(AtenCapability(), MklBranch());
+
+    static bool ArePortable(string atenCapability, string mklBranch) => atenCapability == "DEFAULT" && mklBranch == "COMPATIBLE";
 
     /// <summary>This process's platform fingerprint. Reading it fixes ATen's and MKL's choices for the process.</summary>
     public static PlatformFingerprint Current()
@@ -102,13 +104,14 @@ public static class PlatformProbe
         var (vendor, model, flags) = CpuInfo();
         var pins = SteeringVariables.Select(name => (name, value: Environment.GetEnvironmentVariable(name)))
             .Where(p => !string.IsNullOrEmpty(p.value)).Select(p => $"{p.name}={p.value}");
+        var (capability, branch) = (AtenCapability(), MklBranch());
         return new PlatformFingerprint(
             cpuVendor: vendor,
             cpuModel: model,
             instructionSets: string.Join(" ", RelevantFlags.Where(flags.Contains)),
-            numerics: IsPortable() ? NumericsMode.Portable : NumericsMode.Fast,
-            atenCapability: AtenCapability(),
-            mklBranch: MklBranch(),
+            numerics: ArePortable(capability, branch) ? NumericsMode.Portable : NumericsMode.Fast,
+            atenCapability: capability,
+            mklBranch: branch,
             libraries: Libraries(),
             pins: string.Join(" ", pins));
     }

@@ -36,11 +36,10 @@ public static class PublishedCost
         var path = Path.Combine(outDirectory, manifest.Experiment.Id, "result.json");
         try
         {
-            // A regular file of a sensible size only (a FIFO or a device reads as length 0 and is not opened).
-            var info = new FileInfo(path);
-            if (units <= 0 || !info.Exists || info.Length == 0 || info.Length > MaxBytes) return 0;
+            // A regular file of a sensible size only (a FIFO or a device is never opened).
+            if (units <= 0 || !InputFiles.IsRegularFile(path)) return 0;
             var options = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip };
-            var root = JsonNode.Parse(File.ReadAllText(path), documentOptions: options) as JsonObject;
+            var root = JsonNode.Parse(InputFiles.ReadAllText(path, MaxBytes, "record"), documentOptions: options) as JsonObject;
             if (root is null
                 || Text(root["experiment"]) != manifest.Experiment.Id
                 || Text(root["scale"]) != scale
@@ -52,7 +51,7 @@ public static class PublishedCost
             var seconds = recorded is JsonValue v && v.TryGetValue<double>(out var s) ? s : 0;
             return double.IsFinite(seconds) && seconds > 0 ? seconds / units : 0;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException
+        catch (Exception e) when (e is InputException or IOException or UnauthorizedAccessException or JsonException
             or InvalidOperationException or FormatException or ArgumentException)
         {
             return 0;

@@ -93,10 +93,11 @@ public sealed class WorkFolder
         var path = StatePath(index);
         if (!File.Exists(path)) return null;
         byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        // As every record read back: a regular file of a bounded size (a FIFO planted here would never end a read).
+        try { bytes = InputFiles.ReadAllBytes(path, InputFiles.MaxRecordBytes, "training state"); }
+        catch (InputException e)
         {
-            throw new InputException($"{path}: cannot be read ({e.Message}); {StateRecovery(index, key)}");
+            throw new InputException($"{e.Message}; {StateRecovery(index, key)}");
         }
         return StateFile.Unwrap(bytes, key, out var problem)
             ?? throw new InputException($"{path}: {problem}; {StateRecovery(index, key)}");

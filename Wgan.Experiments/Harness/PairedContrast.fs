@@ -15,6 +15,23 @@ let private pair (f: float -> float -> float) (seeds: int64[]) (treatment: float
     let dropped = all |> Array.filter (fun (_, v) -> not (Double.IsFinite v)) |> Array.map fst
     Array.map fst kept, Array.map snd kept, dropped
 
+/// The paired values of `f treatment control`, their mean and 90% t interval, and the verdict `decide` gives the
+/// interval; the tests' p-values, the margin and the agreeing seeds are left for the design to fill in.
+let private measure quantity f seeds treatment control (decide: (float * float) option -> Verdict) : PairedMeasurement =
+    let kept, values, dropped = pair f seeds treatment control
+    let interval = Statistics.confidenceInterval confidence values
+    { Quantity = quantity
+      Seeds = kept
+      Values = values
+      Dropped = dropped
+      Mean = Statistics.mean values
+      Interval = interval
+      PValue = nan
+      SignedRankPValue = nan
+      Margin = nan
+      SeedsAgreeing = 0
+      Verdict = decide interval }
+
 /// The paired design: the per-seed difference oriented so that positive is the claimed side (treatment -
 /// control for ">=", control - treatment for "<="). Reproduced when the 90% t interval's lower end is above 0
 /// (one-sided t test at 5%), not-reproduced when its upper end is below 0, inconclusive otherwise (and below
@@ -24,24 +41,16 @@ let difference (comparison: Comparison) (seeds: int64[]) (treatment: float[]) (c
         match comparison with
         | AtLeast -> "treatment - control", (fun t c -> t - c)
         | AtMost -> "control - treatment", (fun t c -> c - t)
-    let kept, values, dropped = pair f seeds treatment control
-    let interval = Statistics.confidenceInterval confidence values
-    let verdict =
-        match interval with
+    let decide =
+        function
         | Some (lo, _) when lo > 0.0 -> Reproduced
         | Some (_, hi) when hi < 0.0 -> NotReproduced
         | _ -> Inconclusive
-    { Quantity = quantity
-      Seeds = kept
-      Values = values
-      Dropped = dropped
-      Mean = Statistics.mean values
-      Interval = interval
-      PValue = Statistics.tTestPValueAbove 0.0 values
-      SignedRankPValue = if values.Length = 0 then nan else Statistics.signedRankPValueAbove 0.0 values
-      Margin = nan
-      SeedsAgreeing = values |> Array.filter (fun d -> d > 0.0) |> Array.length
-      Verdict = verdict }
+    let m = measure quantity f seeds treatment control decide
+    { m with
+        PValue = Statistics.tTestPValueAbove 0.0 m.Values
+        SignedRankPValue = if m.Values.Length = 0 then nan else Statistics.signedRankPValueAbove 0.0 m.Values
+        SeedsAgreeing = m.Values |> Array.filter (fun d -> d > 0.0) |> Array.length }
 
 /// Equivalence within `margin` on the difference treatment - control or on log(treatment / control) (a log
 /// ratio needs both values positive). Two one-sided t tests at 5%: reproduced when the 90% t interval of the
@@ -52,27 +61,19 @@ let equivalence (margin: float) (scale: EquivalenceScale) (seeds: int64[]) (trea
         match scale with
         | DifferenceScale -> "treatment - control", (fun t c -> t - c)
         | LogRatioScale -> "log(treatment / control)", (fun t c -> if t > 0.0 && c > 0.0 then log (t / c) else nan)
-    let kept, values, dropped = pair f seeds treatment control
-    let interval = Statistics.confidenceInterval confidence values
-    let verdict =
-        match interval with
+    let decide =
+        function
         | Some (lo, hi) when lo > -margin && hi < margin -> Reproduced
         | Some (lo, hi) when lo > margin || hi < -margin -> NotReproduced
         | _ -> Inconclusive
-    let pBelow = Statistics.tTestPValueAbove -margin values
+    let m = measure quantity f seeds treatment control decide
+    let pBelow = Statistics.tTestPValueAbove -margin m.Values
     // H0: mean >= margin, tested as "above" on the values reflected about the margin.
-    let pAbove = Statistics.tTestPValueAbove margin (values |> Array.map (fun v -> 2.0 * margin - v))
-    { Quantity = quantity
-      Seeds = kept
-      Values = values
-      Dropped = dropped
-      Mean = Statistics.mean values
-      Interval = interval
-      PValue = max pBelow pAbove
-      SignedRankPValue = nan
-      Margin = margin
-      SeedsAgreeing = values |> Array.filter (fun v -> abs v <= margin) |> Array.length
-      Verdict = verdict }
+    let pAbove = Statistics.tTestPValueAbove margin (m.Values |> Array.map (fun v -> 2.0 * margin - v))
+    { m with
+        PValue = max pBelow pAbove
+        Margin = margin
+        SeedsAgreeing = m.Values |> Array.filter (fun v -> abs v <= margin) |> Array.length }
 
 /// A paired claim's verdict: not-reproduced when the treatment's own test decides against the claim or the
 /// paired difference lies significantly on the other side; uninformative when the treatment and the control

@@ -59,6 +59,16 @@ let private writeNumber (w: Utf8JsonWriter) (name: string) (x: float) =
 let private writeNumberValue (w: Utf8JsonWriter) (x: float) =
     if Double.IsFinite x then w.WriteNumberValue(x) else w.WriteNullValue()
 
+/// An interval as [lo, hi], or null when there is none.
+let private writeInterval (w: Utf8JsonWriter) (name: string) (interval: (float * float) option) =
+    match interval with
+    | Some (lo, hi) ->
+        w.WriteStartArray(name)
+        w.WriteNumberValue lo
+        w.WriteNumberValue hi
+        w.WriteEndArray()
+    | None -> w.WriteNull(name)
+
 /// A measurement's block of result.json: per-seed values, mean, the rule's interval, agreeing seeds, the sign
 /// test's p-value and the rule's verdict on these values alone.
 let private writeMeasurement (w: Utf8JsonWriter) (name: string) (m: Measurement) =
@@ -67,13 +77,7 @@ let private writeMeasurement (w: Utf8JsonWriter) (name: string) (m: Measurement)
     for v in m.PerSeed do writeNumberValue w v
     w.WriteEndArray()
     writeNumber w "mean" m.Mean
-    match m.Interval with
-    | Some (lo, hi) ->
-        w.WriteStartArray("interval95")
-        w.WriteNumberValue lo
-        w.WriteNumberValue hi
-        w.WriteEndArray()
-    | None -> w.WriteNull("interval95")
+    writeInterval w "interval95" m.Interval
     w.WriteNumber("seedsAgreeing", m.SeedsAgreeing)
     w.WriteNumber("seeds", m.PerSeed.Length)
     writeNumber w "pValue" m.PValue
@@ -120,13 +124,7 @@ let private writePaired (w: Utf8JsonWriter) (p: PairedMeasurement) =
     for s in p.Dropped do w.WriteNumberValue s
     w.WriteEndArray()
     writeNumber w "mean" p.Mean
-    match p.Interval with
-    | Some (lo, hi) ->
-        w.WriteStartArray("interval90")
-        w.WriteNumberValue lo
-        w.WriteNumberValue hi
-        w.WriteEndArray()
-    | None -> w.WriteNull("interval90")
+    writeInterval w "interval90" p.Interval
     writeNumber w "pValue" p.PValue
     if Double.IsFinite p.SignedRankPValue then writeNumber w "signedRankPValue" p.SignedRankPValue
     if Double.IsFinite p.Margin then writeNumber w "margin" p.Margin

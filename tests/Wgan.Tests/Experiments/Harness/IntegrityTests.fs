@@ -620,6 +620,19 @@ let ``a FIFO as a manifest, in a folder or named, or as distance's data is refus
     Assert.Contains($"{csv}: is a FIFO (named pipe), not a regular file", r.Err)
 
 [<Fact>]
+let ``a FIFO in place of a training state is refused at once, naming the file and the way out`` () =
+    let out, file = withSavedState id
+    let key, _, _ = firstSavedState.Value
+    File.Delete file
+    mkfifo file |> ignore
+    let args = [ "run"; stateManifest.Value; "--scale"; "smoke"; "--seeds"; "1"; "--out"; out; "--resume" ]
+    let r = cliWithin (releaseFifo file) args
+    assertNoCrash r
+    Assert.True(r.Exit = 2, $"exit {r.Exit}: {r.Err}")
+    Assert.Contains($"{file}: is a FIFO (named pipe), not a regular file", r.Err)
+    Assert.Contains($"delete {file} to recompute unit {key} from its start", r.Err)
+
+[<Fact>]
 let ``a manifest linked to /dev/zero or /dev/urandom is refused unread`` () =
     let dir = tempFolder ()
     for device in [ "/dev/zero"; "/dev/urandom" ] do

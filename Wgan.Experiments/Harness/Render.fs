@@ -12,6 +12,11 @@ open System.Text.Json
 /// Facts about the run that the experiment itself does not know; supplied by the runner.
 type RunEnvironment =
     { HarnessVersion: string
+      /// The git commit the harness that computed the numbers was built from ("" when it was not recorded).
+      Commit: string
+      /// The git commit whose rules last judged the claims, when `wgan rejudge` re-judged them after the run (""
+      /// when the run's own judgement stands).
+      JudgedBy: string
       TorchSharpVersion: string
       DotnetVersion: string
       OperatingSystem: string
@@ -151,6 +156,18 @@ let private writePreconditions (w: Utf8JsonWriter) (preconditions: PreconditionR
         w.WriteEndObject()
     w.WriteEndArray()
 
+/// A claim's dated changes: date, the replaced definition's hash prefix, what changed and why.
+let private writeChanges (w: Utf8JsonWriter) (changes: ClaimChange list) =
+    w.WriteStartArray("changes")
+    for c in changes do
+        w.WriteStartObject()
+        w.WriteString("date", c.Date)
+        w.WriteString("previous", c.Previous)
+        w.WriteString("what", c.What)
+        w.WriteString("why", c.Why)
+        w.WriteEndObject()
+    w.WriteEndArray()
+
 /// result.json: what ran (resolved manifest, environment, seeds), what was measured, and the claims.
 /// Non-finite numbers are written as null.
 let resultJson (result: ExperimentResult) (environment: RunEnvironment) (manifestText: string) : string =
@@ -166,20 +183,24 @@ let resultJson (result: ExperimentResult) (environment: RunEnvironment) (manifes
      w.WriteEndArray()
      w.WriteStartObject("environment")
      w.WriteString("harness", environment.HarnessVersion)
+     if environment.Commit <> "" then w.WriteString("commit", environment.Commit)
+     if environment.JudgedBy <> "" then w.WriteString("judgedBy", environment.JudgedBy)
      w.WriteString("torchSharp", environment.TorchSharpVersion)
      w.WriteString("dotnet", environment.DotnetVersion)
      w.WriteString("os", environment.OperatingSystem)
      w.WriteString("device", environment.Device)
      w.WriteNumber("threads", environment.Threads)
      w.WriteString("command", environment.CommandLine)
-     w.WriteStartObject("platform")
+     // A result published before platforms were recorded keeps recording none.
      let p = environment.Platform
-     for name, value in
-         [ "cpuVendor", p.CpuVendor; "cpuModel", p.CpuModel; "instructionSets", p.InstructionSets
-           "numerics", p.Numerics; "atenCapability", p.AtenCapability; "mklBranch", p.MklBranch
-           "libraries", p.Libraries; "pins", p.Pins ] do
-         w.WriteString(name, value)
-     w.WriteEndObject()
+     if p <> Platform.unrecorded then
+         w.WriteStartObject("platform")
+         for name, value in
+             [ "cpuVendor", p.CpuVendor; "cpuModel", p.CpuModel; "instructionSets", p.InstructionSets
+               "numerics", p.Numerics; "atenCapability", p.AtenCapability; "mklBranch", p.MklBranch
+               "libraries", p.Libraries; "pins", p.Pins ] do
+             w.WriteString(name, value)
+         w.WriteEndObject()
      w.WriteNumber("computeSeconds", Math.Round(environment.ComputeSeconds, 3))
      w.WriteEndObject()
      w.WritePropertyName("manifest")
@@ -204,6 +225,7 @@ let resultJson (result: ExperimentResult) (environment: RunEnvironment) (manifes
          w.WriteString("expected", c.Spec.Expected)
          w.WriteString("thresholdSource", c.Spec.ThresholdSource)
          w.WriteString("definitionSha256", ClaimDefinition.sha256 c.Spec)
+         if not c.Spec.Changes.IsEmpty then writeChanges w c.Spec.Changes
          writeRule w c
          writeMeasurement w "measured" c.Measured
          w.WriteStartObject("control")
@@ -240,6 +262,10 @@ let resultJson (result: ExperimentResult) (environment: RunEnvironment) (manifes
      w.WriteStartArray("imageGrids")
      for g in result.ImageGrids do w.WriteStringValue($"figures/{g.Name}.png")
      w.WriteEndArray()
+     w.WriteStartObject("captions")
+     for f in result.Figures do w.WriteString($"figures/{f.Name}.png", f.Title)
+     for g in result.ImageGrids do w.WriteString($"figures/{g.Name}.png", g.Title)
+     w.WriteEndObject()
      w.WriteStartArray("notes")
      for n in result.Notes do w.WriteStringValue n
      w.WriteEndArray()
@@ -353,7 +379,15 @@ let reportMarkdown (result: ExperimentResult) (environment: RunEnvironment) (man
         let paired = c.Paired |> Option.map (fun p -> $" Paired: {pairedText p}.") |> Option.defaultValue ""
         let preconditions =
             c.Preconditions |> List.map (fun p -> $" Precondition {preconditionText p}.") |> String.concat ""
-        line $"- `{c.Spec.Id}` ({escapeCell c.Spec.Source}): threshold {c.Spec.Expected} from {escapeCell c.Spec.ThresholdSource}; rule: {Claims.claimRuleText c}.{paired}{preconditions}{outliers}"
+        let changes =
+            c.Spec.Changes
+            |> List.map (fun ch ->
+                $" Definition changed {ch.Date} (replacing {ch.Previous}): {escapeCell ch.What}; why: {escapeCell ch.Why}.")
+            |> String.concat ""
+        line (
+            $"- `{c.Spec.Id}` ({escapeCell c.Spec.Source}): threshold {c.Spec.Expected} from "
+            + $"{escapeCell c.Spec.ThresholdSource}; rule: {Claims.claimRuleText c}.{paired}{preconditions}{outliers}"
+            + changes)
     line ""
     let open' = result.Claims |> List.choose (fun c -> Claims.whatWouldSettle result.Scale c |> Option.map (fun text -> c, text))
     if not open'.IsEmpty then
@@ -395,7 +429,10 @@ let reportMarkdown (result: ExperimentResult) (environment: RunEnvironment) (man
     line "## Configuration"
     line ""
     line $"- Command: `{environment.CommandLine}`"
-    line $"- Harness {environment.HarnessVersion}, TorchSharp {environment.TorchSharpVersion}, .NET {environment.DotnetVersion}, {environment.OperatingSystem}"
+    let short (commit: string) = commit.Substring(0, min 12 commit.Length)
+    let commit = if environment.Commit = "" then "" else $" (commit {short environment.Commit})"
+    let judged = if environment.JudgedBy = "" then "" else $"; claims re-judged by commit {short environment.JudgedBy}"
+    line $"- Harness {environment.HarnessVersion}{commit}{judged}, TorchSharp {environment.TorchSharpVersion}, .NET {environment.DotnetVersion}, {environment.OperatingSystem}"
     line $"- Platform: {Platform.describe environment.Platform}"
     line ""
     line "Manifest:"

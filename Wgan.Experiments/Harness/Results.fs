@@ -100,6 +100,11 @@ type ControlDesign =
 /// What must hold, on every seed, for a claim's comparison to mean anything (e.g. the reference arm trained).
 type Precondition = { Metric: string; Comparison: Comparison; Threshold: float; Why: string }
 
+/// A dated change of a claim's definition after a publication: what changed and why, and the definition it
+/// replaced (the first hexadecimal digits of that definition's SHA-256, as result.json records it), so that a
+/// re-judged result names the change that moved its verdict.
+type ClaimChange = { Date: string; Previous: string; What: string; Why: string }
+
 /// A paper claim as the manifest states it.
 type ClaimSpec =
     { Id: string
@@ -117,7 +122,9 @@ type ClaimSpec =
       Control: ControlSpec
       /// How the control pairs with the treatment; always `Paired` under an equivalence rule.
       Design: ControlDesign
-      Preconditions: Precondition list }
+      Preconditions: Precondition list
+      /// The dated changes of the definition since it was first published, oldest first.
+      Changes: ClaimChange list }
 
     member this.Expected =
         match this.Rule with

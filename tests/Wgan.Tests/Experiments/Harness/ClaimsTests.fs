@@ -10,7 +10,7 @@ open Wgan.Tests.Generators
 let private spec comparison threshold =
     { Id = "c"; Source = "test"; Statement = "s"; Metric = "m"; Comparison = comparison; Threshold = threshold
       ThresholdSource = "test"; Rule = StudentTInterval; OutlierFence = 3.0; Control = NoControl "test"
-      Design = Independent; Preconditions = [] }
+      Design = Independent; Preconditions = []; Changes = [] }
 
 let private seeds (values: float list) =
     values |> List.mapi (fun i v -> { Seed = int64 i; Values = readOnlyDict [ "m", v ] })
@@ -416,7 +416,7 @@ let ``result.json, the report and the snapshot text show the paired block, the p
           Claims = [ Claims.evaluate metrics pairedClaim; Claims.evaluate metrics guarded ]
           Series = []; Figures = []; ImageGrids = []; Notes = [] }
     let environment: Render.RunEnvironment =
-        { HarnessVersion = "test"; TorchSharpVersion = "test"; DotnetVersion = "test"; OperatingSystem = "test"
+        { HarnessVersion = "test"; Commit = ""; JudgedBy = ""; TorchSharpVersion = "test"; DotnetVersion = "test"; OperatingSystem = "test"
           Device = "cpu"; Threads = 1; CommandLine = "test"; Platform = Platform.unrecorded; ComputeSeconds = 0.0 }
     let json = System.Text.Json.Nodes.JsonNode.Parse(Render.resultJson result environment "{}")
     let first = json.["claims"].[0]

@@ -14,7 +14,7 @@ open Wgan.Tests.MnistTestData
 let manifestPath = manifestPathOf "mnist-loss-vs-quality"
 
 let private fixedEnvironment: Render.RunEnvironment =
-    { HarnessVersion = "test"; TorchSharpVersion = "test"; DotnetVersion = "test"; OperatingSystem = "test"
+    { HarnessVersion = "test"; Commit = ""; JudgedBy = ""; TorchSharpVersion = "test"; DotnetVersion = "test"; OperatingSystem = "test"
       Device = "cpu"; Threads = 1; CommandLine = "test"; Platform = Platform.unrecorded; ComputeSeconds = 0.0 }
 
 /// A smoke run with `seeds` seeds (0: the manifest's).

@@ -1,0 +1,175 @@
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using Wgan.Experiments;
+
+namespace Wgan.Runner;
+
+/// <summary>
+/// The <c>rejudge</c> command: judges every published claim of a result folder (or of every result under a results
+/// folder) again by the current rules and the experiment's current manifest, from the per-seed values result.json
+/// records, and re-renders result.json, report.md and the index (<see cref="Rejudge"/> does the judging and the
+/// rendering). With <c>--check</c> it changes nothing and exits 1 when a published file differs from what the current
+/// rules give. A manifest whose settings (anything but its claims) differ from those the result recorded is refused:
+/// the per-seed values belong to the recorded settings.
+/// </summary>
+public static class RejudgeResults
+{
+    /// <summary>Exit code of <c>--check</c> when a published result differs from what the current rules give.</summary>
+    public const int Differs = 1;
+
+    /// <summary>Re-judges (or checks) the results under <see cref="RejudgeCommand.Folder"/>.</summary>
+    public static int Execute(RejudgeCommand command, TextWriter stdout, TextWriter stderr)
+    {
+        var root = command.Folder;
+        if (!Directory.Exists(root)) throw new InputException($"{root}: no such folder");
+        var folders = File.Exists(Path.Combine(root, "result.json")) ? [root] : ResultFolders(root).ToArray();
+        if (folders.Length == 0) throw new InputException($"{root}: no published result (result.json) in it or in its sub-folders");
+        if (command.Manifest is not null && folders.Length > 1)
+            throw new InputException($"--manifest names one manifest, but {root} holds {folders.Length} results; give one result folder");
+        // Everything is read and judged before anything is written: a folder that cannot be judged leaves every
+        // published file as it was.
+        var outcomes = new List<(string Folder, Rejudge.Outcome Outcome)>();
+        var problems = new List<string>();
+        foreach (var folder in folders)
+        {
+            var experiment = ExperimentOf(folder);
+            if (WorkFolder.For(Path.GetDirectoryName(Path.GetFullPath(folder))!, experiment).LiveHolder("run", "merge") is { } holder)
+                throw new InputException($"{folder} is being written by a run in progress (process {holder}); wait for it to finish");
+            var json = InputFiles.ReadAllText(Path.Combine(folder, "result.json"), InputFiles.MaxRecordBytes, "record");
+            var reportPath = Path.Combine(folder, "report.md");
+            var report = File.Exists(reportPath) ? InputFiles.ReadAllText(reportPath, InputFiles.MaxRecordBytes, "published file") : null;
+            var manifestPath = command.Manifest ?? ManifestOf(folder, json, experiment);
+            var manifest = InputFiles.ReadAllText(manifestPath, InputFiles.MaxRecordBytes, "manifest");
+            var outcome = Rejudge.rejudge(json, report is null ? null : Microsoft.FSharp.Core.FSharpOption<string>.Some(report), manifest, Commit);
+            if (outcome.Problems.Length > 0) problems.AddRange(outcome.Problems.Select(p => $"{folder} (by {manifestPath}): {p}"));
+            else outcomes.Add((folder, outcome));
+        }
+        if (problems.Count > 0)
+            throw new InputException("cannot re-judge; nothing was written:" + System.Environment.NewLine + "  "
+                + string.Join(System.Environment.NewLine + "  ", problems));
+
+        var differing = outcomes.Where(o => o.Outcome.Differences.Length > 0).ToArray();
+        foreach (var (folder, outcome) in outcomes)
+        {
+            var changes = outcome.VerdictChanges.Length == 0 ? "no verdict changes" : string.Join("; ", outcome.VerdictChanges);
+            var state = outcome.Differences.Length == 0 ? "as published" : command.Check ? "differs" : "re-judged";
+            stdout.WriteLine($"{folder}: {state}; {changes}");
+            foreach (var difference in outcome.Differences) stdout.WriteLine($"  {difference}");
+        }
+        var indexes = IndexFolders(root, folders);
+        var staleIndexes = indexes.Where(i => !SuiteIndex.IsCurrent(i)).ToArray();
+        if (command.Check)
+        {
+            // An index is checked against the published results as they are (it is rebuilt from them).
+            foreach (var index in staleIndexes) stdout.WriteLine($"{Path.Combine(index, "README.md")}: differs from its results");
+            var failed = differing.Length + staleIndexes.Length;
+            stdout.WriteLine(failed == 0
+                ? $"{outcomes.Count} result(s) checked: every verdict, result.json and report.md is what the current rules give"
+                : $"{differing.Length} of {outcomes.Count} result(s) and {staleIndexes.Length} index(es) differ from what the current rules give; run `wgan rejudge {root}`");
+            return failed == 0 ? Program.Done : Differs;
+        }
+        foreach (var (folder, outcome) in differing)
+        {
+            AtomicOutput.WriteText(Path.Combine(folder, "result.json"), outcome.ResultJson);
+            AtomicOutput.WriteText(Path.Combine(folder, "report.md"), outcome.Report);
+        }
+        foreach (var index in indexes) SuiteIndex.Write(index, force: false);
+        stdout.WriteLine($"{differing.Length} of {outcomes.Count} result(s) re-judged and re-rendered; {indexes.Length} index(es) rebuilt");
+        return Program.Done;
+    }
+
+    /// <summary>The git commit this program was built from (the informational version's suffix), or "" when the build
+    /// recorded none.</summary>
+    public static string Commit
+    {
+        get
+        {
+            var version = typeof(RejudgeResults).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "";
+            var plus = version.IndexOf('+');
+            return plus < 0 ? "" : version[(plus + 1)..];
+        }
+    }
+
+    /// <summary>Every folder under <paramref name="root"/> (at any depth, hidden ones skipped) that holds a result.json.</summary>
+    static IEnumerable<string> ResultFolders(string root) =>
+        Directory.EnumerateDirectories(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden })
+            .Where(d => !d.Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.')))
+            .Where(d => File.Exists(Path.Combine(d, "result.json")))
+            .Order(StringComparer.Ordinal);
+
+    /// <summary>The index folders to rebuild: <paramref name="root"/> and every folder between it and a result that
+    /// holds an index this program wrote.</summary>
+    static string[] IndexFolders(string root, string[] folders)
+    {
+        var candidates = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var folder in folders)
+            for (var d = Path.GetDirectoryName(Path.GetFullPath(folder)); d is not null && d.Length >= Path.GetFullPath(root).TrimEnd('/').Length; d = Path.GetDirectoryName(d))
+                candidates.Add(d);
+        return [.. candidates.Where(SuiteIndex.IsOwnIndexFolder).Select(d => Path.GetRelativePath(System.Environment.CurrentDirectory, d))];
+    }
+
+    static string ExperimentOf(string folder)
+    {
+        var path = Path.Combine(folder, "result.json");
+        var (reader, document) = RecordReader.Parse(path, InputFiles.ReadAllBytes(path, InputFiles.MaxRecordBytes, "record"));
+        using var _ = document;
+        return reader.String(reader.Field(document.RootElement, "$", "experiment"), "$.experiment");
+    }
+
+    /// <summary>
+    /// The manifest a published result's recorded command ran: the command's manifest argument, relative to the current
+    /// folder; a folder of manifests gives the one of the result's experiment.
+    /// </summary>
+    static string ManifestOf(string folder, string json, string experiment)
+    {
+        using var document = JsonDocument.Parse(json);
+        var command = document.RootElement.GetProperty("environment").GetProperty("command").GetString() ?? "";
+        var words = Words(command);
+        if (words.Count < 3 || words[0] != "wgan" || words[1] != "run")
+            throw new InputException($"{folder}: its recorded command (`{command}`) names no manifest; give it with --manifest");
+        var path = words[2];
+        if (File.Exists(path)) return path;
+        if (!Directory.Exists(path))
+            throw new InputException($"{folder}: the manifest its recorded command ran, {path}, does not exist here (run rejudge from the folder the command ran in, or give --manifest)");
+        var matching = Directory.GetFiles(path, "*.json").Order(StringComparer.Ordinal).Where(f => ExperimentIn(f) == experiment).ToArray();
+        return matching.Length == 1 ? matching[0]
+            : throw new InputException($"{folder}: {path} holds {matching.Length} manifests of \"{experiment}\"; give one with --manifest");
+    }
+
+    static string? ExperimentIn(string manifest)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(InputFiles.ReadAllText(manifest, InputFiles.MaxRecordBytes, "manifest"),
+                new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("experiment", out var e)
+                && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A recorded command line's words: split at spaces, a double-quoted word kept whole (as run records a
+    /// word with a space).</summary>
+    static List<string> Words(string command)
+    {
+        var words = new List<string>();
+        var word = new StringBuilder();
+        var quoted = false;
+        foreach (var c in command)
+        {
+            if (c == '"') quoted = !quoted;
+            else if (c == ' ' && !quoted)
+            {
+                if (word.Length > 0) words.Add(word.ToString());
+                word.Clear();
+            }
+            else word.Append(c);
+        }
+        if (word.Length > 0) words.Add(word.ToString());
+        return words;
+    }
+}

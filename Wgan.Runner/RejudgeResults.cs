@@ -123,18 +123,29 @@ public static class RejudgeResults
     /// </summary>
     static string ManifestOf(string folder, string json, string experiment)
     {
-        using var document = JsonDocument.Parse(json);
-        var command = document.RootElement.GetProperty("environment").GetProperty("command").GetString() ?? "";
+        var path = Path.Combine(folder, "result.json");
+        var (reader, document) = RecordReader.Parse(path, System.Text.Encoding.UTF8.GetBytes(json));
+        using var _ = document;
+        var environment = reader.Field(document.RootElement, "$", "environment");
+        var command = reader.String(reader.Field(environment, "$.environment", "command"), "$.environment.command");
         var words = Words(command);
         if (words.Count < 3 || words[0] != "wgan" || words[1] != "run")
             throw new InputException($"{folder}: its recorded command (`{command}`) names no manifest; give it with --manifest");
-        var path = words[2];
-        if (File.Exists(path)) return path;
-        if (!Directory.Exists(path))
-            throw new InputException($"{folder}: the manifest its recorded command ran, {path}, does not exist here (run rejudge from the folder the command ran in, or give --manifest)");
-        var matching = Directory.GetFiles(path, "*.json").Order(StringComparer.Ordinal).Where(f => ExperimentIn(f) == experiment).ToArray();
+        // A relative path is taken from the current folder, or else from the nearest folder above the result where it
+        // exists (the folder the command ran in, typically the repository's root).
+        var recorded = words[2];
+        var manifest = new[] { System.Environment.CurrentDirectory }.Concat(Ancestors(folder))
+            .Select(d => Path.Combine(d, recorded)).FirstOrDefault(p => File.Exists(p) || Directory.Exists(p))
+            ?? throw new InputException($"{folder}: the manifest its recorded command ran, {recorded}, exists neither here nor above the result; give it with --manifest");
+        if (File.Exists(manifest)) return manifest;
+        var matching = Directory.GetFiles(manifest, "*.json").Order(StringComparer.Ordinal).Where(f => ExperimentIn(f) == experiment).ToArray();
         return matching.Length == 1 ? matching[0]
-            : throw new InputException($"{folder}: {path} holds {matching.Length} manifests of \"{experiment}\"; give one with --manifest");
+            : throw new InputException($"{folder}: {recorded} holds {matching.Length} manifests of \"{experiment}\"; give one with --manifest");
+    }
+
+    static IEnumerable<string> Ancestors(string folder)
+    {
+        for (var d = Path.GetDirectoryName(Path.GetFullPath(folder)); d is not null; d = Path.GetDirectoryName(d)) yield return d;
     }
 
     static string? ExperimentIn(string manifest)

@@ -46,7 +46,7 @@ public static class SuiteIndex
             .Select(path => (Path: path, Folder: Path.GetRelativePath(outDirectory, Path.GetDirectoryName(path)!).Replace('\\', '/')))
             .ToArray();
         if (results.Length == 0) return null;
-        var rows = new List<(string Experiment, string Claim, string Folder, string Text)>();
+        var rows = new List<Row>();
         var runs = new StringBuilder();
         var counts = new Dictionary<string, int>();
         var unreadable = new List<string>();
@@ -75,7 +75,8 @@ public static class SuiteIndex
             var link = $"[`{folder}`]({folder}/report.md)";
             // Read everything first, so that an unreadable field adds nothing.
             var run = new StringBuilder();
-            var claims = new List<(string Experiment, string Claim, string Folder, string Text, string Verdict)>();
+            var claims = new List<Row>();
+            var exploratory = Path.GetFullPath(path).Split(Path.DirectorySeparatorChar).Any(IsExploratory);
             run.Append($"| {link} | {scale} | {root.GetProperty("seeds").GetArrayLength()} | ")
                 .Append($"{environment.GetProperty("device").GetString()}, {environment.GetProperty("threads").GetInt32()} thread(s) | ")
                 .Append($"{Machine(environment)}{environment.GetProperty("os").GetString()}; .NET {environment.GetProperty("dotnet").GetString()}; TorchSharp {environment.GetProperty("torchSharp").GetString()} | `{environment.GetProperty("command").GetString()}` |\n");
@@ -87,16 +88,33 @@ public static class SuiteIndex
                     ? $"none: {Cell(none.GetString()!)}"
                     : $"{Cell(control.GetProperty("description").GetString()!)}: {Measured(control.GetProperty("measured"))}";
                 var claimId = claim.GetProperty("id").GetString()!;
-                claims.Add((id, claimId, folder, $"| {link} | {scale} | `{claimId}`: {Cell(claim.GetProperty("statement").GetString()!)} ({Cell(claim.GetProperty("source").GetString()!)}) | " +
-                    $"`{claim.GetProperty("metric").GetString()}` {claim.GetProperty("expected").GetString()} | {Measured(claim.GetProperty("measured"))} | {controlText} | **{verdict}** |\n", verdict));
+                var p = claim.TryGetProperty("claimPValue", out var pValue) && pValue.ValueKind == JsonValueKind.Number ? pValue.GetDouble() : double.NaN;
+                // An exact copy: the same claim, definition and per-seed values of both arms, published twice.
+                var copyKey = string.Join("\u0000", id, claimId,
+                    claim.TryGetProperty("definitionSha256", out var hash) ? hash.GetString() : "",
+                    claim.GetProperty("measured").GetProperty("perSeed").GetRawText(),
+                    control.TryGetProperty("measured", out var controlMeasured) ? controlMeasured.GetProperty("perSeed").GetRawText() : "");
+                claims.Add(new Row(id, claimId, folder, $"| {link} | {scale} | `{claimId}`: {Cell(claim.GetProperty("statement").GetString()!)} ({Cell(claim.GetProperty("source").GetString()!)}) | " +
+                    $"`{claim.GetProperty("metric").GetString()}` {claim.GetProperty("expected").GetString()} | {Measured(claim.GetProperty("measured"))} | {controlText} | ",
+                    verdict, p, exploratory, copyKey));
             }
             runs.Append(run);
-            foreach (var c in claims)
-            {
-                rows.Add((c.Experiment, c.Claim, c.Folder, c.Text));
-                counts[c.Verdict] = counts.GetValueOrDefault(c.Verdict) + 1;
-            }
+            rows.AddRange(claims);
         }
+        // Each distinct claim counts once: of exact copies, the first confirmatory one in the table's order (or the first
+        // exploratory one when all are exploratory).
+        var ordered = rows.OrderBy(r => r.Experiment, StringComparer.Ordinal).ThenBy(r => r.Claim, StringComparer.Ordinal)
+            .ThenBy(r => r.Folder, StringComparer.Ordinal).ToArray();
+        var firstOf = new Dictionary<string, Row>();
+        foreach (var r in ordered.OrderBy(r => r.Exploratory)) firstOf.TryAdd(r.CopyKey, r);
+        var confirmatory = ordered.Where(r => !r.Exploratory && firstOf[r.CopyKey] == r).ToArray();
+        var exploratoryRows = ordered.Where(r => r.Exploratory && firstOf[r.CopyKey] == r).ToArray();
+        var adjusted = Statistics.benjaminiHochberg([.. confirmatory.Select(r => r.P)]);
+        var adjustedOf = confirmatory.Select((r, i) => (r, adjusted[i])).ToDictionary(x => x.r, x => x.Item2);
+        foreach (var r in confirmatory) counts[r.Verdict] = counts.GetValueOrDefault(r.Verdict) + 1;
+        var exploratoryCounts = exploratoryRows.GroupBy(r => r.Verdict).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => $"{g.Count()} {g.Key}");
+        var discoveries = adjusted.Count(q => q <= FalseDiscoveryRate);
         var text = new StringBuilder();
         text.Append(Header);
         text.Append(", as each `result.json` records it, the rows of one claim side by side at every published ");
@@ -106,16 +124,42 @@ public static class SuiteIndex
         if (counts.ContainsKey("precondition-failed"))
             text.Append("*precondition-failed*: a precondition the claim declares fails on some seed, "
                 + "so its comparison means nothing. ");
-        text.Append("Summary: " + string.Join(", ", counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Value} {c.Key}")) + ".\n\n");
-        text.Append("| Result | Scale | Claim (paper, figure) | Metric, expected | Measured | Control: measured | Verdict |\n|---|---|---|---|---|---|---|\n");
-        foreach (var row in rows.OrderBy(r => r.Experiment, StringComparer.Ordinal).ThenBy(r => r.Claim, StringComparer.Ordinal).ThenBy(r => r.Folder, StringComparer.Ordinal))
-            text.Append(row.Text);
+        text.Append($"\n\n**Confirmatory claims** (every folder but the `{ExploratoryPrefix}*` ablations; a claim published twice with the same definition and per-seed values counted once): {confirmatory.Length}: "
+            + string.Join(", ", counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Value} {c.Key}")) + ". ");
+        text.Append($"**Exploratory claims** (`{ExploratoryPrefix}*` folders: variations of the authors' setup, not counted in the totals): {exploratoryRows.Length}"
+            + (exploratoryRows.Length > 0 ? ": " + string.Join(", ", exploratoryCounts) : "") + ".\n\n");
+        text.Append("Multiplicity: *p* is the claim's intersection-union p-value, the largest of the tests its *reproduced* verdict needs, each on the 5% scale of its rule (see docs/manifests.md); "
+            + "*BH* is its Benjamini-Hochberg adjusted p-value across the confirmatory claims. "
+            + $"{discoveries} of {confirmatory.Length} confirmatory claims have BH <= {FalseDiscoveryRate:0.00} (a false-discovery rate of 5% among them). "
+            + "The verdicts are each claim's own; BH says which of them survive the number of claims tested.\n\n");
+        text.Append("| Result | Scale | Claim (paper, figure) | Metric, expected | Measured | Control: measured | p (BH) | Verdict |\n|---|---|---|---|---|---|---|---|\n");
+        foreach (var row in ordered)
+        {
+            var multiplicity = firstOf[row.CopyKey] != row ? $"copy of `{firstOf[row.CopyKey].Folder}`"
+                : row.Exploratory ? $"{PValue(row.P)}, exploratory"
+                : $"{PValue(row.P)} ({PValue(adjustedOf[row])})";
+            text.Append(row.Text).Append($"{multiplicity} | **{row.Verdict}** |\n");
+        }
         text.Append("\n## Runs\n\n| Result | Scale | Seeds | Device | Machine and versions | Command |\n|---|---|---|---|---|---|\n");
         text.Append(runs);
         if (unreadable.Count > 0)
             text.Append("\n## Not listed\n\n").Append(string.Concat(unreadable.Select(u => $"- {Cell(u)}\n")));
         return (text.ToString(), results.Length);
     }
+
+    /// <summary>One claim's row: its table cells up to the p-value column, its verdict and claim p-value, whether its
+    /// folder is exploratory, and the key under which exact copies coincide.</summary>
+    sealed record Row(string Experiment, string Claim, string Folder, string Text, string Verdict, double P, bool Exploratory, string CopyKey);
+
+    /// <summary>Publication folders whose name begins so hold exploratory results (ablations).</summary>
+    public const string ExploratoryPrefix = "ablation-";
+
+    /// <summary>The false-discovery rate the index counts Benjamini-Hochberg discoveries at.</summary>
+    const double FalseDiscoveryRate = 0.05;
+
+    static bool IsExploratory(string folderName) => folderName.StartsWith(ExploratoryPrefix, StringComparison.Ordinal);
+
+    static string PValue(double p) => double.IsNaN(p) ? "n/a" : Render.rounded(4, p);
 
     /// <summary>How every index this program writes begins; a README.md that does not begin so is someone
     /// else's.</summary>

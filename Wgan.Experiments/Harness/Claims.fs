@@ -96,6 +96,46 @@ let combine (treatment: Verdict) (control: Verdict option) : Verdict =
     | Reproduced, Some Inconclusive -> Inconclusive
     | v, _ -> v
 
+/// The one-sided t test's p-value, on the 5% scale of the claim's own rule, for `values` lying on the claimed side of
+/// `threshold` (`claimed` = true) or on the other side: an interval rule decides at 95% two-sided, so its one-sided
+/// p is doubled; a sign test gives its own binomial p. NaN (no test possible) reads as 1.
+let private sideP (spec: ClaimSpec) (claimed: bool) (values: float[]) (signP: float) =
+    let towardsAtLeast = (spec.Comparison = AtLeast) = claimed
+    let p =
+        match spec.Rule with
+        | SignTest _ -> signP
+        | _ ->
+            let oriented = if towardsAtLeast then values else values |> Array.map (fun v -> -v)
+            let threshold = if towardsAtLeast then spec.Threshold else -spec.Threshold
+            min 1.0 (2.0 * Statistics.tTestPValueAbove threshold oriented)
+    if Double.IsNaN p then 1.0 else p
+
+/// The claim's p-value for the multiple-testing table: the intersection-union p of the tests that `reproduced` needs,
+/// each on the 5% scale of its rule (the largest of them): the treatment on the claimed side; with an independent
+/// control, the control on the failing side; with a paired design, the paired one-sided t test; under equivalence,
+/// the two one-sided tests. For the bootstrap rule the t test stands in for the percentile interval. A claim whose
+/// precondition failed has p = 1.
+let pValue (c: ClaimResult) : float =
+    let spec = c.Spec
+    let sign (m: Measurement) claimed =
+        let against =
+            m.PerSeed |> Array.filter (fun v -> Double.IsFinite v && not (spec.Comparison.Holds(v, spec.Threshold)))
+        signTestPValue (if claimed then m.SeedsAgreeing else against.Length) m.PerSeed.Length
+    let nanAsOne p = if Double.IsNaN p then 1.0 else p
+    if c.Verdict = PreconditionFailed then 1.0
+    else
+        match spec.Rule, c.Paired with
+        | Equivalence _, Some p -> nanAsOne p.PValue
+        | Equivalence _, None -> 1.0
+        | _ ->
+            let treatment = sideP spec true c.Measured.PerSeed (sign c.Measured true)
+            let control =
+                match spec.Design, c.Control, c.Paired with
+                | Paired, _, Some p -> nanAsOne p.PValue
+                | Independent, Some m, _ -> sideP spec false m.PerSeed (sign m false)
+                | _ -> 0.0
+            max treatment control
+
 /// Seeds whose values lie outside the Tukey fences [Q1 - k IQR, Q3 + k IQR] (quartiles by linear
 /// interpolation), and non-finite values; only the non-finite ones for k <= 0 (none then) or fewer than
 /// `bootstrapMinimumSeeds` finite values (fences of a handful of values name ordinary seeds).

@@ -250,6 +250,7 @@ let resultJson (result: ExperimentResult) (environment: RunEnvironment) (manifes
              writeNumber w "value" value
              w.WriteEndObject()
          w.WriteEndArray()
+         writeNumber w "claimPValue" (Claims.pValue c)
          w.WriteString("verdict", c.Verdict.Name)
          w.WriteEndObject()
      w.WriteEndArray()

@@ -146,3 +146,18 @@ let holm (pValues: float[]) : float[] =
         running <- max running (min 1.0 (float (m - k) * pValues[i]))
         adjusted[i] <- running)
     adjusted
+
+/// Benjamini and Hochberg's step-up adjustment of p-values (an adjusted p-value at or below q keeps the expected
+/// share of false discoveries among the rejections at most q, for independent or positively dependent tests); NaN
+/// counts as 1. The result is in the order of `pValues`.
+let benjaminiHochberg (pValues: float[]) : float[] =
+    let m = pValues.Length
+    let p i = if Double.IsNaN pValues[i] then 1.0 else pValues[i]
+    let order = Array.init m id |> Array.sortByDescending p
+    let adjusted = Array.zeroCreate m
+    let mutable running = 1.0
+    order |> Array.iteri (fun k i ->
+        // k = 0 is the largest p-value, whose rank is m.
+        running <- min running (float m / float (m - k) * p i)
+        adjusted[i] <- min 1.0 running)
+    adjusted

@@ -59,11 +59,14 @@ public static class RejudgeResults
         }
         var indexes = IndexFolders(root, folders);
         var staleIndexes = indexes.Where(i => !SuiteIndex.IsCurrent(i)).ToArray();
+        var readme = ReadmeWithSummary(root);
         if (command.Check)
         {
             // An index is checked against the published results as they are (it is rebuilt from them).
             foreach (var index in staleIndexes) stdout.WriteLine($"{Path.Combine(index, "README.md")}: differs from its results");
-            var failed = differing.Length + staleIndexes.Length;
+            var staleReadme = readme is { } r && r.Current != r.Expected;
+            if (staleReadme) stdout.WriteLine($"{readme!.Value.Path}: its results summary differs from the results");
+            var failed = differing.Length + staleIndexes.Length + (staleReadme ? 1 : 0);
             stdout.WriteLine(failed == 0
                 ? $"{outcomes.Count} result(s) checked: every verdict, result.json and report.md is what the current rules give"
                 : $"{differing.Length} of {outcomes.Count} result(s) and {staleIndexes.Length} index(es) differ from what the current rules give; run `wgan rejudge {root}`");
@@ -75,6 +78,9 @@ public static class RejudgeResults
             AtomicOutput.WriteText(Path.Combine(folder, "report.md"), outcome.Report);
         }
         foreach (var index in indexes) SuiteIndex.Write(index, force: false);
+        // The summary is rendered from the indexed results as they are now.
+        if (ReadmeWithSummary(root) is { } current && current.Current != current.Expected)
+            AtomicOutput.WriteText(current.Path, current.Expected);
         stdout.WriteLine($"{differing.Length} of {outcomes.Count} result(s) re-judged and re-rendered; {indexes.Length} index(es) rebuilt");
         return Program.Done;
     }
@@ -89,6 +95,24 @@ public static class RejudgeResults
             var plus = version.IndexOf('+');
             return plus < 0 ? "" : version[(plus + 1)..];
         }
+    }
+
+    /// <summary>
+    /// The README.md beside a results folder (its parent's) when it holds a results summary block: its path, its text and
+    /// its text with the block as the results give it now; null otherwise.
+    /// </summary>
+    static (string Path, string Current, string Expected)? ReadmeWithSummary(string root)
+    {
+        var full = Path.GetFullPath(root).TrimEnd(Path.DirectorySeparatorChar);
+        var path = Path.Combine(Path.GetDirectoryName(full) ?? full, "README.md");
+        if (!InputFiles.IsRegularFile(path)) return null;
+        var text = InputFiles.ReadAllText(path, InputFiles.MaxRecordBytes, "README");
+        var begin = text.IndexOf(SuiteIndex.SummaryBegin, StringComparison.Ordinal);
+        var end = text.IndexOf(SuiteIndex.SummaryEnd, StringComparison.Ordinal);
+        if (begin < 0 || end < begin) return null;
+        var summary = SuiteIndex.Summary(root, Path.GetFileName(full) + "/");
+        if (summary is null) return null;
+        return (path, text, text[..begin] + summary + text[(end + SuiteIndex.SummaryEnd.Length)..]);
     }
 
     /// <summary>Every folder under <paramref name="root"/> (at any depth, hidden ones skipped) that holds a result.json.</summary>

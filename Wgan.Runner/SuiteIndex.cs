@@ -38,7 +38,7 @@ public static class SuiteIndex
 
     /// <summary>The index text of <paramref name="outDirectory"/> and the number of results it lists; null when the
     /// folder holds no published result.</summary>
-    static (string Text, int Count)? IndexText(string outDirectory)
+    static (string Text, int Count, string Totals)? IndexText(string outDirectory)
     {
         if (!Directory.Exists(outDirectory)) return null;
         var results = ResultFolders(outDirectory)
@@ -124,10 +124,12 @@ public static class SuiteIndex
         if (counts.ContainsKey("precondition-failed"))
             text.Append("*precondition-failed*: a precondition the claim declares fails on some seed, "
                 + "so its comparison means nothing. ");
-        text.Append($"\n\n**Confirmatory claims** (every folder but the `{ExploratoryPrefix}*` ablations; a claim published twice with the same definition and per-seed values counted once): {confirmatory.Length}: "
-            + string.Join(", ", counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Value} {c.Key}")) + ". ");
-        text.Append($"**Exploratory claims** (`{ExploratoryPrefix}*` folders: variations of the authors' setup, not counted in the totals): {exploratoryRows.Length}"
-            + (exploratoryRows.Length > 0 ? ": " + string.Join(", ", exploratoryCounts) : "") + ".\n\n");
+        var totals = $"**Confirmatory claims** (every folder but the `{ExploratoryPrefix}*` ablations; a claim published twice with the same definition and per-seed values counted once): {confirmatory.Length}: "
+            + string.Join(", ", counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Value} {c.Key}")) + ". "
+            + $"**Exploratory claims** (`{ExploratoryPrefix}*` folders: variations of the authors' setup, not counted in the totals): {exploratoryRows.Length}"
+            + (exploratoryRows.Length > 0 ? ": " + string.Join(", ", exploratoryCounts) : "") + ". "
+            + $"{discoveries} of {confirmatory.Length} confirmatory claims keep a Benjamini-Hochberg adjusted p <= {FalseDiscoveryRate:0.00}.";
+        text.Append("\n\n").Append(totals).Append("\n\n");
         text.Append("Multiplicity: *p* is the claim's intersection-union p-value, the largest of the tests its *reproduced* verdict needs, each on the 5% scale of its rule (see docs/manifests.md); "
             + "*BH* is its Benjamini-Hochberg adjusted p-value across the confirmatory claims. "
             + $"{discoveries} of {confirmatory.Length} confirmatory claims have BH <= {FalseDiscoveryRate:0.00} (a false-discovery rate of 5% among them). "
@@ -144,8 +146,47 @@ public static class SuiteIndex
         text.Append(runs);
         if (unreadable.Count > 0)
             text.Append("\n## Not listed\n\n").Append(string.Concat(unreadable.Select(u => $"- {Cell(u)}\n")));
-        return (text.ToString(), results.Length);
+        return (text.ToString(), results.Length, totals);
     }
+
+    /// <summary>The first line of the block of a README.md that <see cref="Summary"/> writes.</summary>
+    public const string SummaryBegin = "<!-- results summary: written by `wgan rejudge`, do not edit -->";
+    /// <summary>The last line of that block.</summary>
+    public const string SummaryEnd = "<!-- end of results summary -->";
+
+    /// <summary>
+    /// The verdicts of every published result under <paramref name="outDirectory"/>, one line per result folder naming
+    /// each claim with its verdict, and the confirmatory totals, as the README's summary block (between
+    /// <see cref="SummaryBegin"/> and <see cref="SummaryEnd"/>); links are prefixed with <paramref name="linkPrefix"/>
+    /// (the results folder as seen from the README). Null when the folder holds no published result.
+    /// </summary>
+    public static string? Summary(string outDirectory, string linkPrefix)
+    {
+        if (IndexText(outDirectory) is not { } index) return null;
+        var text = new StringBuilder(SummaryBegin + "\n\n");
+        text.Append(index.Totals).Append("\n\n");
+        // The confirmatory results first, then the exploratory ones.
+        var folders = ResultFolders(outDirectory).Where(d => File.Exists(Path.Combine(d, "result.json")))
+            .Select(d => Path.GetRelativePath(outDirectory, d).Replace('\\', '/'))
+            .OrderBy(f => f.Split('/').Any(IsExploratory)).ThenBy(f => f, StringComparer.Ordinal);
+        foreach (var folder in folders)
+        {
+            var r = Path.Combine(outDirectory, folder);
+            using var doc = JsonDocument.Parse(InputFiles.ReadAllText(Path.Combine(r, "result.json"), InputFiles.MaxRecordBytes, "record"));
+            var root = doc.RootElement;
+            var claims = root.GetProperty("claims").EnumerateArray()
+                .GroupBy(c => c.GetProperty("verdict").GetString()!)
+                .OrderBy(g => Array.IndexOf(VerdictOrder, g.Key))
+                .Select(g => $"{g.Key} {string.Join(", ", g.Select(c => $"`{c.GetProperty("id").GetString()}`"))}");
+            var kind = folder.Split('/').Any(IsExploratory) ? ", exploratory" : "";
+            text.Append($"- [`{folder}`]({linkPrefix}{folder}/report.md) ({Cell(root.GetProperty("source").GetString()!)}; ")
+                .Append($"{root.GetProperty("scale").GetString()} scale, {root.GetProperty("seeds").GetArrayLength()} seeds{kind}): ")
+                .Append(claims.Any() ? string.Join("; ", claims) : "no claims (a comparison)").Append(".\n");
+        }
+        return text.Append("\n" + SummaryEnd).ToString();
+    }
+
+    static readonly string[] VerdictOrder = ["reproduced", "not-reproduced", "uninformative", "inconclusive", "precondition-failed"];
 
     /// <summary>One claim's row: its table cells up to the p-value column, its verdict and claim p-value, whether its
     /// folder is exploratory, and the key under which exact copies coincide.</summary>

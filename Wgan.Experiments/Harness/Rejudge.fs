@@ -167,9 +167,17 @@ let undeclaredChanges (published: PublishedClaim list) (claims: ClaimSpec list) 
                       + $"\"previous\": \"{p.DefinitionSha256.Substring(0, 12)}\", \"what\": \"...\", \"why\": \"...\"}}]"
           | _ -> () ]
 
-/// The claims judged again: every claim of `claims` evaluated on the published per-seed metrics.
+/// The claims judged again: every claim of `claims` evaluated on the published per-seed metrics, and the one note that
+/// is built from the verdicts (`ToyWgan.scaleNote`) built again from the new ones; the other notes are the run's.
 let judge (published: Published) (claims: ClaimSpec list) : ExperimentResult =
-    { published.Result with Claims = claims |> List.map (Claims.evaluate published.Result.Metrics) }
+    let judged = claims |> List.map (Claims.evaluate published.Result.Metrics)
+    let notes =
+        published.Result.Notes
+        |> List.collect (fun note ->
+            match ToyWgan.scaleNoteReason note, Manifest.parseScale published.Result.Scale with
+            | Some why, Some scale -> ToyWgan.scaleNote scale judged why
+            | _ -> [ note ])
+    { published.Result with Claims = judged; Notes = notes }
 
 /// result.json and report.md of a re-judged result, rendered in `environment` with the manifest text `manifest`.
 let render (result: ExperimentResult) (environment: Render.RunEnvironment) (manifest: string) =

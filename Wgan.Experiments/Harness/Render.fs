@@ -392,7 +392,7 @@ let reportMarkdown (result: ExperimentResult) (environment: RunEnvironment) (man
     line ""
     let open' = result.Claims |> List.choose (fun c -> Claims.whatWouldSettle result.Scale c |> Option.map (fun text -> c, text))
     if not open'.IsEmpty then
-        line "## What would settle the claims that did not reproduce"
+        line "## What would settle the claims that are not reproduced"
         line ""
         for c, text in open' do line $"- `{c.Spec.Id}` ({c.Verdict.Name}): {text}"
         line ""

@@ -98,15 +98,33 @@ type ToyUnit = WorkUnit
 let byKey (measurements: UnitMeasurement list) : IReadOnlyDictionary<string, UnitMeasurement> =
     measurements |> List.map (fun m -> m.Key, m) |> readOnlyDict
 
-/// A note for a run below paper scale whose claims did not all reproduce: which ones, with their verdicts,
-/// and `why` (what this scale does less of than the paper). No note when every claim reproduced or at paper
-/// scale. Built from the verdicts, so it says what happened, not what was expected.
+/// The closing words of a scale note (`scaleNote`).
+let private scaleNoteEnd =
+    "This is a result at this scale, not a verdict on the paper; the thresholds are the manifest's and were not tuned "
+    + "to the outcome."
+
+/// A note for a run below paper scale whose claims are not all reproduced: which ones, with their verdicts, and
+/// `why` (what this scale does less of than the paper). No note when every claim is reproduced or at paper scale.
+/// Built from the verdicts, so it says what happened, not what was expected; `wgan rejudge` builds it again from the
+/// re-judged verdicts (`scaleNoteReason` gives its `why` back).
 let scaleNote (scale: Scale) (claims: ClaimResult list) (why: string) : string list =
     let missed = claims |> List.filter (fun c -> c.Verdict <> Reproduced)
     if scale = Paper || missed.IsEmpty then []
     else
         let listed = missed |> List.map (fun c -> $"{c.Spec.Id} ({c.Verdict.Name})") |> String.concat ", "
-        [ $"At {scale.Name} scale {missed.Length} of {claims.Length} claims did not reproduce: {listed}. {why} This is a result at this scale, not a verdict on the paper; the thresholds are the manifest's and were not tuned to the outcome." ]
+        [ $"At {scale.Name} scale {missed.Length} of {claims.Length} claims have a verdict other than reproduced: "
+          + $"{listed}. {why} {scaleNoteEnd}" ]
+
+/// The `why` of a note that `scaleNote` wrote (in its present words or in the earlier "... claims did not
+/// reproduce: ..."), or None for any other note.
+let scaleNoteReason (note: string) : string option =
+    let m =
+        Text.RegularExpressions.Regex.Match(
+            note,
+            @"^At [a-z]+ scale \d+ of \d+ claims (?:did not reproduce|have a verdict other than reproduced): "
+            + @"(?:[^ ]+ \([a-z-]+\)(?:, )?)+\. (?<why>.*) " + Text.RegularExpressions.Regex.Escape scaleNoteEnd + "$",
+            Text.RegularExpressions.RegexOptions.Singleline)
+    if m.Success then Some m.Groups["why"].Value else None
 
 /// A decoder that also requires `predicate` of the decoded value, reporting `message` at its path.
 let requiring (predicate: 'T -> bool) (message: string) (decoder: Decoder<'T>) : Decoder<'T> =

@@ -7,7 +7,7 @@ open FsCheck.Xunit
 open Wgan.Experiments
 open Wgan.Tests.Generators
 
-let private spec comparison threshold =
+let spec comparison threshold =
     { Id = "c"; Source = "test"; Statement = "s"; Metric = "m"; Comparison = comparison; Threshold = threshold
       ThresholdSource = "test"; Rule = StudentTInterval; OutlierFence = 3.0; Control = NoControl "test"
       Design = Independent; Preconditions = []; Changes = [] }

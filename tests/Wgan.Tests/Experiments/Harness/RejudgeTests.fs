@@ -128,3 +128,20 @@ let ``a caption is read from an old report's image line, its cell escape undone`
     Assert.Equal(Some "A | B title", Rejudge.captionInReport (report.Replace("A | B", "A \\| B")) "figures/x.png")
     Assert.Equal(Some "Other", Rejudge.captionInReport report "figures/y.png")
     Assert.Equal(None, Rejudge.captionInReport report "figures/z.png")
+
+[<Fact>]
+let ``the verdict-built scale note gives its reason back, in its present and its earlier words, and nothing else does`` () =
+    let spec = Wgan.Tests.ClaimsTests.spec AtLeast 0.5
+    let claim id verdict =
+        let c = Claims.evaluate [ { Seed = 1L; Values = readOnlyDict [ "m", 1.0 ] } ] { spec with Id = id }
+        { c with Verdict = verdict }
+    let claims = [ claim "a" Inconclusive; claim "b-c" NotReproduced; claim "d" Reproduced ]
+    let why = "The networks here are 64 wide (paper scale: 512). A second sentence."
+    let note = Wgan.Experiments.ToyWgan.scaleNote Manifest.Quick claims why |> List.exactlyOne
+    Assert.StartsWith("At quick scale 2 of 3 claims have a verdict other than reproduced: a (inconclusive), b-c (not-reproduced). ", note)
+    Assert.Equal(Some why, Wgan.Experiments.ToyWgan.scaleNoteReason note)
+    let earlier = note.Replace("claims have a verdict other than reproduced:", "claims did not reproduce:")
+    Assert.Equal(Some why, Wgan.Experiments.ToyWgan.scaleNoteReason earlier)
+    Assert.Equal(None, Wgan.Experiments.ToyWgan.scaleNoteReason "Diverged (seed 3): the loss became NaN.")
+    Assert.Empty(Wgan.Experiments.ToyWgan.scaleNote Manifest.Quick [ claim "d" Reproduced ] why)
+    Assert.Empty(Wgan.Experiments.ToyWgan.scaleNote Manifest.Paper claims why)

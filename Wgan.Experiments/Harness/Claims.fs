@@ -131,7 +131,7 @@ let pValue (c: ClaimResult) : float =
             let treatment = sideP spec true c.Measured.PerSeed (sign c.Measured true)
             let control =
                 match spec.Design, c.Control, c.Paired with
-                | Paired, _, Some p -> nanAsOne p.PValue
+                | (Paired | Relative), _, Some p -> nanAsOne p.PValue
                 | Independent, Some m, _ -> sideP spec false m.PerSeed (sign m false)
                 | _ -> 0.0
             max treatment control
@@ -174,7 +174,8 @@ let evaluate (metrics: SeedMetrics list) (spec: ClaimSpec) : ClaimResult =
         match spec.Rule, spec.Design, controlValues with
         | Equivalence (margin, scale), _, Some (_, c) ->
             Some(PairedContrast.equivalence margin scale seedArray treatmentValues c)
-        | _, Paired, Some (_, c) -> Some(PairedContrast.difference spec.Comparison seedArray treatmentValues c)
+        | _, design, Some (_, c) when design.UsesPairs ->
+            Some(PairedContrast.difference spec.Comparison seedArray treatmentValues c)
         | _ -> None
     // Under equivalence the treatment's verdict is the paired test's, and both arms count the seeds inside the margin.
     let measured, control =
@@ -191,6 +192,7 @@ let evaluate (metrics: SeedMetrics list) (spec: ClaimSpec) : ClaimResult =
         else
             match spec.Rule, paired with
             | Equivalence _, Some p -> p.Verdict
+            | _, Some p when spec.Design = Relative -> PairedContrast.combine measured.Verdict p.Verdict None
             | _, Some p -> PairedContrast.combine measured.Verdict p.Verdict controlVerdict
             | _ -> combine measured.Verdict controlVerdict
     { Spec = spec
@@ -226,6 +228,10 @@ let claimRuleText (c: ClaimResult) =
         | _, Paired ->
             "; paired design: the per-seed difference (positive on the claimed side) must have its 90% t interval "
             + "above 0 (one-sided t test at 5%)"
+        | _, Relative ->
+            "; relative to the control: the per-seed difference (positive on the claimed side) must have its 90% t "
+            + "interval above 0 (one-sided t test at 5%); the control passing the threshold does not make the claim "
+            + "uninformative, as it is the level the claim is relative to"
         | _ -> ""
     ruleText c.Spec.Rule + fallback + paired
 

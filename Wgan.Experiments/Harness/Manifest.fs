@@ -133,7 +133,7 @@ let private reject (message: string) : Decoder<'T> = fun path _ -> Error [ { Pat
 /// ">=" | "<=".
 let comparison: Decoder<Comparison> = Decode.oneOf [ ">=", AtLeast; "<=", AtMost ]
 
-/// A claim's control: {"metric": m, "description": d, "design": "independent" | "paired"} (m must be a metric
+/// A claim's control: {"metric": m, "description": d, "design": "independent" | "paired" | "relative"} (m a metric
 /// this experiment measures; design optional, default independent) or {"none": "why there is no meaningful
 /// control"}. Under an equivalence rule (`equivalence`) the control is the other arm: a metric is required and
 /// the design, always paired, may only be stated as "paired".
@@ -148,7 +148,7 @@ let control (metrics: string list) (equivalence: bool) : Decoder<ControlSpec * C
                 | Error _ ->
                     let message = "must be \"paired\" (or left out): an equivalence claim compares its arms seed by seed"
                     Error [ { Path = path; Message = message } ]
-        else Decode.oneOf [ "independent", Independent; "paired", Paired ]
+        else Decode.oneOf [ "independent", Independent; "paired", Paired; "relative", Relative ]
     Decode.object (fun r ->
         let none =
             if equivalence then

@@ -341,6 +341,12 @@ let reportMarkdown (result: ExperimentResult) (environment: RunEnvironment) (man
             + "treatment to pass and the 90% t interval of the difference (positive on the claimed side) to lie above "
             + "0, with the control not passing the claim's own test; *not reproduced* when the treatment's test "
             + "decides against the claim or the interval lies below 0.")
+    if result.Claims |> List.exists (fun c -> c.Spec.Design = Relative) then
+        line ""
+        line (
+            "A claim *relative* to its control (a level any treatment must beat, such as a critic that ignores the "
+            + "data's modes) is decided the same way, but its control passing the threshold does not make it "
+            + "uninformative.")
     if equivalent then
         line ""
         line (

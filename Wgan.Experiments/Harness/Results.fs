@@ -91,11 +91,19 @@ type ControlDesign =
     | Independent
     /// The same seeds measure both arms: the claim is also decided on the per-seed paired difference.
     | Paired
+    /// The control is the level the claim is relative to, not an arm in which the effect is absent (e.g. a radial
+    /// critic that any critic of the data must beat): decided as `Paired`, but the control passing the claim's own
+    /// test does not make the claim uninformative; the treatment must beat it seed by seed.
+    | Relative
 
     member this.Name =
         match this with
         | Independent -> "independent"
         | Paired -> "paired"
+        | Relative -> "relative"
+
+    /// Whether the claim is also decided on the per-seed paired difference.
+    member this.UsesPairs = this <> Independent
 
 /// What must hold, on every seed, for a claim's comparison to mean anything (e.g. the reference arm trained).
 type Precondition = { Metric: string; Comparison: Comparison; Threshold: float; Why: string }

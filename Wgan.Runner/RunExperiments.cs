@@ -46,7 +46,8 @@ public static class RunExperiments
         var jobs = manifests.Select(manifest =>
         {
             // A sequential run plans the units of its largest seed count: every look's units are among them.
-            var plan = manifest.Experiment.Plan(run.Scale, run.UntilDecided ? run.MaxSeeds : run.Seeds, run.Device, resources);
+            var plan = manifest.Experiment.Plan(run.Scale, run.UntilDecided ? run.MaxSeeds : run.Seeds, run.Device,
+                resources);
             var work = WorkFolder.For(run.OutDirectory, manifest.Experiment.Id);
             var mine = Shards.Units(shard, plan.UnitKeys.Length).ToArray();
             var published = Path.Combine(run.OutDirectory, manifest.Experiment.Id);
@@ -102,7 +103,8 @@ public static class RunExperiments
                     if (run.UntilDecided)
                     {
                         var outcome = RunLooks(run, manifest, plan, work, resources, progress, job);
-                        var sequential = PublishSequential(plan, work, manifest.Text, folder, run.Device, run.Threads, commandLine, outcome);
+                        var sequential = PublishSequential(plan, work, manifest.Text, folder, run.Device, run.Threads,
+                            commandLine, outcome);
                         Summarise(sequential, folder, stdout);
                         continue;
                     }
@@ -285,8 +287,8 @@ public static class RunExperiments
     public const string UnitDoneTag = "unit-done";
 
     static RunIdentity Identity(RunCommand run, LoadedManifest manifest, ExperimentRun plan) =>
-        new(manifest.Experiment.Id, RunIdentity.Hash(manifest.Text), run.Scale, run.UntilDecided ? run.MaxSeeds : run.Seeds,
-            run.Device, run.Threads, plan.UnitKeys, run.Portable ? NumericsMode.Portable : NumericsMode.Fast,
+        new(manifest.Experiment.Id, RunIdentity.Hash(manifest.Text), run.Scale,
+            run.UntilDecided ? run.MaxSeeds : run.Seeds, run.Device, run.Threads, plan.UnitKeys, run.Portable ? NumericsMode.Portable : NumericsMode.Fast,
             run.UntilDecided ? FirstLook(run, manifest) : 0);
 
     /// <summary>The seeds of a sequential run's first look: <c>--seeds N</c>, else the scale's count; no more than
@@ -295,8 +297,9 @@ public static class RunExperiments
     {
         var first = manifest.Experiment.SeedsAt(run.Scale, run.Seeds).Length;
         if (first > run.MaxSeeds)
-            throw new InputException($"{manifest.Path}: --max-seeds {run.MaxSeeds} is below the first look's {first} seeds "
-                + $"(the {run.Scale} scale's count); give --max-seeds at least {first}, or a smaller first look with --seeds");
+            throw new InputException($"{manifest.Path}: --max-seeds {run.MaxSeeds} is below the first look's {first} "
+                + $"seeds (the {run.Scale} scale's count); give --max-seeds at least {first}, or a smaller first look "
+                + "with --seeds");
         return first;
     }
 
@@ -313,15 +316,16 @@ public static class RunExperiments
         var experiment = manifest.Experiment;
         var looks = new SequentialRun(FirstLook(run, manifest), run.MaxSeeds);
         var indexOf = all.UnitKeys.Select((key, i) => (key, i)).ToDictionary(p => p.key, p => p.i);
-        progress.WriteLine($"[{experiment.Id}] {experiment.Title}: scale {run.Scale}, seeds added until decided: looks at "
-            + $"{string.Join(", ", looks.PlannedLooks)} seeds, device {run.Device}, {run.Threads} thread(s)");
+        progress.WriteLine($"[{experiment.Id}] {experiment.Title}: scale {run.Scale}, seeds added until decided: "
+            + $"looks at {string.Join(", ", looks.PlannedLooks)} seeds, device {run.Device}, {run.Threads} thread(s)");
         SequentialLook? previous = null;
         for (var k = 0; ; k++)
         {
             var seeds = looks.PlannedLooks[k];
             var plan = experiment.Plan(run.Scale, seeds, run.Device, resources);
             var units = plan.UnitKeys.Select(key => indexOf.TryGetValue(key, out var i) ? i
-                : throw new InvalidOperationException($"{experiment.Id}: unit {key} at {seeds} seeds is not among the units at {run.MaxSeeds}")).ToArray();
+                : throw new InvalidOperationException(
+                    $"{experiment.Id}: unit {key} at {seeds} seeds is not among the units at {run.MaxSeeds}")).ToArray();
             var before = Enumerable.Range(0, all.UnitKeys.Length).Count(i => !units.Contains(i) && work.HasUnit(i));
             progress.WriteLine($"[{experiment.Id}] look {k + 1} of at most {looks.PlannedLooks.Length}: {seeds} seeds "
                 + $"({units.Count(work.HasUnit)} of {units.Length} units done)");
@@ -414,7 +418,8 @@ public static class RunExperiments
     }
 
     /// <summary>Runs the units not yet checkpointed, saving each result as soon as it is known.</summary>
-    static void RunUnits(ExperimentRun plan, int[] units, WorkFolder work, RunProgress progress, int experiment, int doneBefore = 0)
+    static void RunUnits(ExperimentRun plan, int[] units, WorkFolder work, RunProgress progress, int experiment,
+        int doneBefore = 0)
     {
         var done = doneBefore;
         foreach (var index in units)
@@ -449,7 +454,8 @@ public static class RunExperiments
     /// counts every unit computed, those of seeds beyond the stopping look included. Call it holding the work folder's
     /// lock.
     /// </summary>
-    public static ExperimentResult PublishSequential(ExperimentRun all, WorkFolder work, string manifestText, string folder, string device, int threads, string commandLine, SequentialLook stopped)
+    public static ExperimentResult PublishSequential(ExperimentRun all, WorkFolder work, string manifestText,
+        string folder, string device, int threads, string commandLine, SequentialLook stopped)
     {
         var seconds = Enumerable.Range(0, all.UnitKeys.Length).Where(work.HasUnit).Sum(work.UnitSeconds);
         var environment = Environment(device, threads, commandLine, seconds);
@@ -535,7 +541,8 @@ public static class RunExperiments
 
     /// <summary>Writes the CSV series, figures, <paramref name="report"/> (report.md) and <paramref name="resultJson"/>
     /// (result.json) into <paramref name="folder"/>, replacing it atomically.</summary>
-    static void WriteFolder(ExperimentResult result, string manifestText, string folder, string report, string resultJson) =>
+    static void WriteFolder(ExperimentResult result, string manifestText, string folder, string report,
+        string resultJson) =>
         AtomicOutput.ReplaceFolder(folder, staging =>
         {
             foreach (var series in result.Series)

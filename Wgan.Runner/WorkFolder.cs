@@ -25,7 +25,8 @@ public sealed record RunIdentity(string Experiment, string ManifestSha256, strin
         if (ManifestSha256 != other.ManifestSha256) return "the manifest's text changed";
         if (Scale != other.Scale) return $"scale {other.Scale} vs {Scale}";
         if (FirstLook != other.FirstLook)
-            return $"--until-decided with a first look of {other.FirstLook} vs {FirstLook} seeds (0 = a run judged once)";
+            return $"--until-decided with a first look of {other.FirstLook} vs {FirstLook} seeds "
+                + "(0 = a run judged once)";
         if (SeedsRequested != other.SeedsRequested)
             return FirstLook > 0
                 ? $"--max-seeds {other.SeedsRequested} vs {SeedsRequested}"

@@ -322,7 +322,8 @@ let whatWouldSettle (scale: string) (c: ClaimResult) : string option =
         Some $"{seeds - finite.Length} of {seeds} seeds gave no value (diverged or undefined; see the notes), so no interval exists: rerun those seeds, or settle it at {largerScale}."
     | _ when finite.Length < 2 -> Some "one seed gives no interval: run at least 3 seeds (`--seeds 5`)."
     | _ ->
-        match onClaimedSide, Statistics.valuesFor80PercentPower (oneSidedLevel c.Spec.Rule) 200 c.Spec.Threshold finite with
+        let powered = Statistics.valuesFor80PercentPower (oneSidedLevel c.Spec.Rule) 200 c.Spec.Threshold finite
+        match onClaimedSide, powered with
         | true, Some n ->
             Some(
                 $"the mean is on the claimed side, but the interval of {seeds} seeds still reaches past "

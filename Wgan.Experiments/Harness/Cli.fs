@@ -66,7 +66,9 @@ type RunArguments =
                 "add seeds in looks (the first of --seeds N or the scale's count, then as many again) until every "
                 + "claim is decided or futile, or --max-seeds is reached; each look's tests at a share of their error "
                 + "rate (docs/manifests.md)"
-            | Max_Seeds _ -> $"the largest seed count of --until-decided (default {Limits.DefaultMaxSeeds}, at most {Limits.MaxSeeds})"
+            | Max_Seeds _ ->
+                $"the largest seed count of --until-decided (default {Limits.DefaultMaxSeeds}, "
+                + $"at most {Limits.MaxSeeds})"
             | Scale _ -> "how much work: smoke (seconds), quick (default) or paper (the papers' sizes)"
             | Seeds _ -> "number of seeds, 1 to 1000 (default: the manifest's count for the scale)"
             | Device _ -> "cpu (default) or cuda (needs a CUDA build, see README)"
@@ -361,10 +363,12 @@ type Cli =
             if run.Contains Max_Seeds && not (run.Contains Until_Decided) then
                 raise (UsageException "--max-seeds goes with --until-decided")
             let maxSeeds =
-                if run.Contains Until_Decided then run.GetResult(Max_Seeds, defaultValue = Limits.DefaultMaxSeeds) else 0
+                if run.Contains Until_Decided then run.GetResult(Max_Seeds, defaultValue = Limits.DefaultMaxSeeds)
+                else 0
             if run.Contains Until_Decided then
                 if maxSeeds < 2 || maxSeeds > Limits.MaxSeeds then
-                    raise (UsageException $"--max-seeds must be at least 2 and at most {Limits.MaxSeeds} (found {maxSeeds})")
+                    raise (
+                        UsageException $"--max-seeds must be at least 2 and at most {Limits.MaxSeeds} (found {maxSeeds})")
                 if run.Contains Seeds && seeds > maxSeeds then
                     raise (
                         UsageException(
@@ -375,7 +379,8 @@ type Cli =
                             "--until-decided and --shard do not combine: the looks are decided in one place, as the "
                             + "units of each look finish"))
                 if jobs > 1 then
-                    raise (UsageException "--until-decided runs its looks in one process: --jobs is not supported with it")
+                    raise (
+                        UsageException "--until-decided runs its looks in one process: --jobs is not supported with it")
             let data =
                 dataOptions
                     (run.TryGetResult RunArguments.Cache)

@@ -59,7 +59,8 @@ and [<Sealed>] ExperimentRun internal (plan: Plan) =
 
 /// One look of a sequential run as the runner sees it: the result at the look's seeds with its claims judged at the
 /// look's share, a line for the progress display, and whether the run stops here.
-and [<Sealed>] SequentialLook internal (result: ExperimentResult, line: string, record: Sequential.SequentialRecord option, looks: Sequential.Look list) =
+and [<Sealed>] SequentialLook
+    internal (result: ExperimentResult, line: string, record: Sequential.SequentialRecord option, looks: Sequential.Look list) =
     member internal _.Looks = looks
     /// The result at this look's seeds, its claims judged at the look's share of their error rate.
     member _.Result = result

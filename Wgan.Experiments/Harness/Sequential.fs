@@ -15,7 +15,8 @@ open System.Text.Json
 
 /// The seed counts of the looks: `first`, 2 `first`, ... while below `maximum`, then `maximum`.
 let looks (first: int) (maximum: int) : int list =
-    if first < 1 || maximum < first then invalidArg (nameof maximum) $"looks need 1 <= first ({first}) <= maximum ({maximum})"
+    if first < 1 || maximum < first then
+        invalidArg (nameof maximum) $"looks need 1 <= first ({first}) <= maximum ({maximum})"
     [ for k in 1 .. (maximum + first - 1) / first -> min maximum (k * first) ]
 
 /// The share of every test's error rate spent at look `k` (0-based) of `looks`: the seeds it adds over the largest
@@ -49,7 +50,11 @@ let rejudge (share: float) (seeds: int64 list) (c: ClaimResult) : ClaimResult =
         seeds
         |> List.mapi (fun i seed ->
             { Seed = seed
-              Values = columns |> List.filter (fun (_, v) -> i < v.Length) |> List.map (fun (m, v) -> m, v[i]) |> readOnlyDict })
+              Values =
+                columns
+                |> List.filter (fun (_, v) -> i < v.Length)
+                |> List.map (fun (m, v) -> m, v[i])
+                |> readOnlyDict })
     Claims.evaluateAt share metrics c.Spec
 
 /// The power of the one-sided t test on the finite `values` at `alpha` with `n` values, the measured mean's gap to
@@ -172,7 +177,7 @@ let continuing (look: Look) : string =
 /// A whole sequential procedure on a function that gives the claims as assembled at n seeds: the looks in turn until
 /// `stopAfter` says stop. Returns the claims of the last look at its share and the record. The runner does the same
 /// look by look with its work folder; this is the procedure the tests simulate.
-let run (first: int) (maximum: int) (claimsAt: int -> int64 list * ClaimResult list) : ClaimResult list * SequentialRecord =
+let run (first: int) (maximum: int) (claimsAt: int -> int64 list * ClaimResult list) =
     let planned = looks first maximum
     let rec go k taken =
         let seeds, claims = claimsAt planned[k]

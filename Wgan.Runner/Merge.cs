@@ -34,6 +34,9 @@ public static class Merge
             var reading = Harness.ReadManifest(stored.Manifest);
             if (!reading.IsValid) throw new InputException($"{work.Path}: the recorded manifest is no longer valid: {string.Join("; ", reading.Errors)}");
             var identity = stored.Identity;
+            if (identity.FirstLook > 0)
+                throw new InputException($"{work.Path} holds checkpoints of a sequential run (--until-decided), which "
+                    + "decides its looks as it goes: continue it with run --until-decided --resume, not merge");
             if (reading.Experiment.Id != identity.Experiment)
                 throw new InputException($"{work.Path}: run.json: $.Identity.Experiment is '{identity.Experiment}' but its manifest is of '{reading.Experiment.Id}'");
             var plan = reading.Experiment.Plan(identity.Scale, identity.SeedsRequested, identity.Device, new NoResources());

@@ -45,7 +45,9 @@ public static class RunExperiments
         // Plan and check every experiment before running any, so that a refusal loses no work.
         var jobs = manifests.Select(manifest =>
         {
-            var plan = manifest.Experiment.Plan(run.Scale, run.Seeds, run.Device, resources);
+            // A sequential run plans the units of its largest seed count: every look's units are among them.
+            var plan = manifest.Experiment.Plan(run.Scale, run.UntilDecided ? run.MaxSeeds : run.Seeds, run.Device,
+                resources);
             var work = WorkFolder.For(run.OutDirectory, manifest.Experiment.Id);
             var mine = Shards.Units(shard, plan.UnitKeys.Length).ToArray();
             var published = Path.Combine(run.OutDirectory, manifest.Experiment.Id);
@@ -98,6 +100,14 @@ public static class RunExperiments
                         else work.ReplaceShardUnits(identity, shard, mine, lockName);
                     }
                     work.Claim(identity, manifest.Text);
+                    if (run.UntilDecided)
+                    {
+                        var outcome = RunLooks(run, manifest, plan, work, resources, progress, job);
+                        var sequential = PublishSequential(plan, work, manifest.Text, folder, run.Device, run.Threads,
+                            commandLine, outcome);
+                        Summarise(sequential, folder, stdout);
+                        continue;
+                    }
                     var seeds = experiment.SeedsAt(run.Scale, run.Seeds);
                     var shardText = whole ? "" : $", shard {shard.Index}/{shard.Count} ({mine.Length} of {plan.UnitKeys.Length} units)";
                     progress.WriteLine($"[{experiment.Id}] {experiment.Title}: scale {run.Scale}, {seeds.Length} seed(s), device {run.Device}, {run.Threads} thread(s){shardText}");
@@ -277,8 +287,55 @@ public static class RunExperiments
     public const string UnitDoneTag = "unit-done";
 
     static RunIdentity Identity(RunCommand run, LoadedManifest manifest, ExperimentRun plan) =>
-        new(manifest.Experiment.Id, RunIdentity.Hash(manifest.Text), run.Scale, run.Seeds, run.Device, run.Threads, plan.UnitKeys,
-            run.Portable ? NumericsMode.Portable : NumericsMode.Fast);
+        new(manifest.Experiment.Id, RunIdentity.Hash(manifest.Text), run.Scale,
+            run.UntilDecided ? run.MaxSeeds : run.Seeds, run.Device, run.Threads, plan.UnitKeys, run.Portable ? NumericsMode.Portable : NumericsMode.Fast,
+            run.UntilDecided ? FirstLook(run, manifest) : 0);
+
+    /// <summary>The seeds of a sequential run's first look: <c>--seeds N</c>, else the scale's count; no more than
+    /// <c>--max-seeds</c>.</summary>
+    static int FirstLook(RunCommand run, LoadedManifest manifest)
+    {
+        var first = manifest.Experiment.SeedsAt(run.Scale, run.Seeds).Length;
+        if (first > run.MaxSeeds)
+            throw new InputException($"{manifest.Path}: --max-seeds {run.MaxSeeds} is below the first look's {first} "
+                + $"seeds (the {run.Scale} scale's count); give --max-seeds at least {first}, or a smaller first look "
+                + "with --seeds");
+        return first;
+    }
+
+    /// <summary>
+    /// A sequential run's looks (<c>--until-decided</c>): at each planned seed count the units of that count (by key
+    /// among <paramref name="all"/>, the units of the largest count, so finished seeds are reused and a resumed run
+    /// finds them) run or are read back, the result is assembled at that count and its claims judged at the look's
+    /// share of their error rate (<see cref="SequentialRun"/>); stops when every claim is decided or futile or at the
+    /// largest count. A resumed run judges again the looks whose units are all done, which decide as before.
+    /// </summary>
+    static SequentialLook RunLooks(RunCommand run, LoadedManifest manifest, ExperimentRun all, WorkFolder work,
+        IResources resources, RunProgress progress, int job)
+    {
+        var experiment = manifest.Experiment;
+        var looks = new SequentialRun(FirstLook(run, manifest), run.MaxSeeds);
+        var indexOf = all.UnitKeys.Select((key, i) => (key, i)).ToDictionary(p => p.key, p => p.i);
+        progress.WriteLine($"[{experiment.Id}] {experiment.Title}: scale {run.Scale}, seeds added until decided: "
+            + $"looks at {string.Join(", ", looks.PlannedLooks)} seeds, device {run.Device}, {run.Threads} thread(s)");
+        SequentialLook? previous = null;
+        for (var k = 0; ; k++)
+        {
+            var seeds = looks.PlannedLooks[k];
+            var plan = experiment.Plan(run.Scale, seeds, run.Device, resources);
+            var units = plan.UnitKeys.Select(key => indexOf.TryGetValue(key, out var i) ? i
+                : throw new InvalidOperationException(
+                    $"{experiment.Id}: unit {key} at {seeds} seeds is not among the units at {run.MaxSeeds}")).ToArray();
+            var before = Enumerable.Range(0, all.UnitKeys.Length).Count(i => !units.Contains(i) && work.HasUnit(i));
+            progress.WriteLine($"[{experiment.Id}] look {k + 1} of at most {looks.PlannedLooks.Length}: {seeds} seeds "
+                + $"({units.Count(work.HasUnit)} of {units.Length} units done)");
+            RunUnits(all, units, work, progress, job, before);
+            var result = plan.Assemble(units.Select(i => work.ReadUnit(i, all.UnitKeys[i])).ToArray());
+            previous = looks.Judge(k, result, previous!);
+            progress.WriteLine($"[{experiment.Id}] {previous.Line}");
+            if (previous.Stopped) return previous;
+        }
+    }
 
     /// <summary>The command line of a worker: this one without <c>--jobs N</c> and <c>--force</c>, with <c>--resume</c>.</summary>
     public static List<string> WorkerArguments(string[] args)
@@ -361,9 +418,10 @@ public static class RunExperiments
     }
 
     /// <summary>Runs the units not yet checkpointed, saving each result as soon as it is known.</summary>
-    static void RunUnits(ExperimentRun plan, int[] units, WorkFolder work, RunProgress progress, int experiment)
+    static void RunUnits(ExperimentRun plan, int[] units, WorkFolder work, RunProgress progress, int experiment,
+        int doneBefore = 0)
     {
-        var done = 0;
+        var done = doneBefore;
         foreach (var index in units)
         {
             var reused = work.HasUnit(index);
@@ -385,6 +443,31 @@ public static class RunExperiments
     /// </summary>
     public static ExperimentResult Publish(ExperimentRun plan, WorkFolder work, string manifestText, string folder, string device, int threads, string commandLine, bool clearWork = true)
     {
+        var (result, seconds) = AssembleAll(plan, work);
+        Write(result, Environment(device, threads, commandLine, seconds), manifestText, folder);
+        if (clearWork) work.Clear();
+        return result;
+    }
+
+    /// <summary>
+    /// Publishes a sequential run's stopping look (its result and looks) and deletes the checkpoints; the compute time
+    /// counts every unit computed, those of seeds beyond the stopping look included. Call it holding the work folder's
+    /// lock.
+    /// </summary>
+    public static ExperimentResult PublishSequential(ExperimentRun all, WorkFolder work, string manifestText,
+        string folder, string device, int threads, string commandLine, SequentialLook stopped)
+    {
+        var seconds = Enumerable.Range(0, all.UnitKeys.Length).Where(work.HasUnit).Sum(work.UnitSeconds);
+        var environment = Environment(device, threads, commandLine, seconds);
+        WriteFolder(stopped.Result, manifestText, folder,
+            stopped.ReportMarkdown(environment, manifestText), stopped.ResultJson(environment, manifestText));
+        work.Clear();
+        return stopped.Result;
+    }
+
+    /// <summary>Every unit's result from the work folder, assembled, and the units' summed seconds.</summary>
+    static (ExperimentResult Result, double Seconds) AssembleAll(ExperimentRun plan, WorkFolder work)
+    {
         var missing = Enumerable.Range(0, plan.UnitKeys.Length).Where(i => !work.HasUnit(i)).ToArray();
         if (missing.Length > 0)
             throw new InputException($"{work.Path}: {missing.Length} of {plan.UnitKeys.Length} units have no result yet (e.g. {plan.UnitKeys[missing[0]]}); run the missing shards first");
@@ -396,9 +479,7 @@ public static class RunExperiments
         {
             throw new InputException($"{work.Path}: a unit checkpoint lacks a value the experiment needs ({e.Message}); delete the folder's unit-*.json files that were edited, or the folder, and run again");
         }
-        Write(result, Environment(device, threads, commandLine, seconds), manifestText, folder);
-        if (clearWork) work.Clear();
-        return result;
+        return (result, seconds);
     }
 
     /// <summary>Reads and validates one manifest or every *.json manifest of a folder; all problems are reported together.</summary>
@@ -457,6 +538,13 @@ public static class RunExperiments
 
     /// <summary>Writes result.json, report.md, the CSV series and the figures into <paramref name="folder"/>, replacing it atomically.</summary>
     public static void Write(ExperimentResult result, Render.RunEnvironment environment, string manifestText, string folder) =>
+        WriteFolder(result, manifestText, folder, Render.reportMarkdown(result, environment, manifestText),
+            Render.resultJson(result, environment, manifestText));
+
+    /// <summary>Writes the CSV series, figures, <paramref name="report"/> (report.md) and <paramref name="resultJson"/>
+    /// (result.json) into <paramref name="folder"/>, replacing it atomically.</summary>
+    static void WriteFolder(ExperimentResult result, string manifestText, string folder, string report,
+        string resultJson) =>
         AtomicOutput.ReplaceFolder(folder, staging =>
         {
             foreach (var series in result.Series)
@@ -466,8 +554,8 @@ public static class RunExperiments
             TensorBoardExport.Write(result, Path.Combine(staging, "tensorboard"));
             foreach (var grid in result.ImageGrids)
                 ImageGridPng.Save(grid, Path.Combine(staging, "figures", grid.Name + ".png"));
-            AtomicOutput.WriteText(Path.Combine(staging, "report.md"), Render.reportMarkdown(result, environment, manifestText));
-            AtomicOutput.WriteText(Path.Combine(staging, "result.json"), Render.resultJson(result, environment, manifestText));
+            AtomicOutput.WriteText(Path.Combine(staging, "report.md"), report);
+            AtomicOutput.WriteText(Path.Combine(staging, "result.json"), resultJson);
         });
 
     /// <summary>Prints each claim's verdict.</summary>

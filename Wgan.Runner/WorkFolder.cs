@@ -6,9 +6,14 @@ using Wgan.Experiments;
 
 namespace Wgan.Runner;
 
-/// <summary>What identifies a run: a unit result may only be reused by a run with the same identity.</summary>
+/// <summary>
+/// What identifies a run: a unit result may only be reused by a run with the same identity. A sequential run
+/// (<c>--until-decided</c>) records its largest seed count as <see cref="SeedsRequested"/>, the units of that count as
+/// <see cref="UnitKeys"/> (every look's units are among them, by key) and its first look as <see cref="FirstLook"/>
+/// (0 for a run judged once), so its looks share one folder and a resumed run finds every finished seed.
+/// </summary>
 public sealed record RunIdentity(string Experiment, string ManifestSha256, string Scale, int SeedsRequested, string Device, int Threads, IReadOnlyList<string> UnitKeys,
-    string Numerics)
+    string Numerics, int FirstLook = 0)
 {
     /// <summary>SHA-256 of a manifest's text, as lowercase hex.</summary>
     public static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
@@ -19,7 +24,13 @@ public sealed record RunIdentity(string Experiment, string ManifestSha256, strin
         if (Experiment != other.Experiment) return $"experiment {other.Experiment} vs {Experiment}";
         if (ManifestSha256 != other.ManifestSha256) return "the manifest's text changed";
         if (Scale != other.Scale) return $"scale {other.Scale} vs {Scale}";
-        if (SeedsRequested != other.SeedsRequested) return $"--seeds {other.SeedsRequested} vs {SeedsRequested} (0 = the scale's default)";
+        if (FirstLook != other.FirstLook)
+            return $"--until-decided with a first look of {other.FirstLook} vs {FirstLook} seeds "
+                + "(0 = a run judged once)";
+        if (SeedsRequested != other.SeedsRequested)
+            return FirstLook > 0
+                ? $"--max-seeds {other.SeedsRequested} vs {SeedsRequested}"
+                : $"--seeds {other.SeedsRequested} vs {SeedsRequested} (0 = the scale's default)";
         if (Device != other.Device) return $"device {other.Device} vs {Device}";
         if (Threads != other.Threads) return $"--threads {other.Threads} vs {Threads}";
         if (Numerics != other.Numerics) return $"numerics {other.Numerics} vs {Numerics} (--portable)";
@@ -173,7 +184,11 @@ public sealed class WorkFolder
             // Records written before the numerics mode was recorded are of fast runs.
             identity.TryGetProperty("Numerics", out var numerics)
                 ? r.OneOf(numerics, $"{at}.Numerics", NumericsMode.Fast, NumericsMode.Portable)
-                : NumericsMode.Fast);
+                : NumericsMode.Fast,
+            // Records written before sequential runs existed are of runs judged once.
+            identity.TryGetProperty("FirstLook", out var firstLook)
+                ? (int)r.Integer(firstLook, $"{at}.FirstLook", 0, Limits.MaxSeeds)
+                : 0);
         if (RunIdentity.Hash(manifest) != stored.ManifestSha256)
             throw r.Error($"{at}.ManifestSha256", "does not match the SHA-256 of $.Manifest (the record was edited)");
         return new StoredRun(stored, manifest);

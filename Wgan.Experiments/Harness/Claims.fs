@@ -10,9 +10,15 @@ open MathNet.Numerics.Distributions
 let bootstrapResamples = 10000
 let private bootstrapSeed = 20170126
 
-/// The 95% percentile-bootstrap interval of the mean of `xs`, clamped to [lo, hi]; None for fewer than
-/// two values or a non-finite one.
-let bootstrapInterval (lo: float) (hi: float) (xs: float[]) : (float * float) option =
+/// A rule's confidence when only `share` (in (0, 1]) of its error rate may be spent: the two-sided confidence
+/// `confidence` itself at share 1 (a single look: every rule exactly as stated), else 1 - (1 - confidence) x share,
+/// so each one-sided tail shrinks by the share (see `Sequential`).
+let confidenceAt (share: float) (confidence: float) =
+    if share >= 1.0 then confidence else 1.0 - (1.0 - confidence) * share
+
+/// The percentile-bootstrap interval of the mean of `xs` at two-sided `confidence`, clamped to [lo, hi]; None for
+/// fewer than two values or a non-finite one.
+let bootstrapIntervalAt (confidence: float) (lo: float) (hi: float) (xs: float[]) : (float * float) option =
     if xs.Length < 2 || xs |> Array.exists (fun x -> not (Double.IsFinite x)) then None
     else
         let random = Random(bootstrapSeed)
@@ -23,7 +29,13 @@ let bootstrapInterval (lo: float) (hi: float) (xs: float[]) : (float * float) op
                 sum / float xs.Length)
         Array.sortInPlace means
         let at (q: float) = means[int (Math.Round(q * float (bootstrapResamples - 1)))]
-        Some(max lo (at 0.025), min hi (at 0.975))
+        let tail = if confidence = 0.95 then 0.025 else (1.0 - confidence) / 2.0
+        Some(max lo (at tail), min hi (at (if confidence = 0.95 then 0.975 else 1.0 - tail)))
+
+/// The 95% percentile-bootstrap interval of the mean of `xs`, clamped to [lo, hi]; None for fewer than
+/// two values or a non-finite one.
+let bootstrapInterval (lo: float) (hi: float) (xs: float[]) : (float * float) option =
+    bootstrapIntervalAt 0.95 lo hi xs
 
 /// P(X >= k) for X ~ Binomial(n, 1/2): the one-sided sign-test p-value of k successes in n.
 let signTestPValue (k: int) (n: int) : float =
@@ -46,28 +58,28 @@ let private intervalVerdict (comparison: Comparison) (threshold: float) (interva
 /// values is too narrow). The Tukey fences likewise name outliers only from this many finite values on.
 let bootstrapMinimumSeeds = 10
 
-/// The bootstrap rule's interval: the percentile bootstrap from `bootstrapMinimumSeeds` finite values on, the
-/// clamped Student-t interval below; and whether it fell back.
-let private boundedInterval (lo: float) (hi: float) (xs: float[]) =
+/// The bootstrap rule's interval at `confidence`: the percentile bootstrap from `bootstrapMinimumSeeds` finite
+/// values on, the clamped Student-t interval below; and whether it fell back.
+let private boundedInterval (confidence: float) (lo: float) (hi: float) (xs: float[]) =
     let finite = xs |> Array.filter Double.IsFinite |> Array.length
-    if finite >= bootstrapMinimumSeeds then bootstrapInterval lo hi xs, false
-    else Statistics.confidenceInterval95 xs |> Option.map (fun (a, b) -> max lo a, min hi b), true
+    if finite >= bootstrapMinimumSeeds then bootstrapIntervalAt confidence lo hi xs, false
+    else Statistics.confidenceInterval confidence xs |> Option.map (fun (a, b) -> max lo a, min hi b), true
 
-/// Judges the per-seed values of one metric by the claim's rule, comparison and threshold. Under an
-/// equivalence rule an arm is described, not judged alone: its 95% t interval, no seeds agreeing and an
-/// inconclusive verdict (the paired measurement decides; see `evaluate`).
-let measure (spec: ClaimSpec) (metric: string) (perSeed: float[]) : Measurement =
+/// Judges the per-seed values of one metric by the claim's rule, comparison and threshold with only `share` of
+/// the rule's error rate spent (`confidenceAt`; the sign test's alpha times the share): 1 for a run judged once.
+let measureAt (share: float) (spec: ClaimSpec) (metric: string) (perSeed: float[]) : Measurement =
     let holds v = Double.IsFinite v && spec.Comparison.Holds(v, spec.Threshold)
     let agreeing = perSeed |> Array.filter holds |> Array.length
     let interval, pValue, verdict, fallback, agreeing =
         match spec.Rule with
         | StudentTInterval ->
-            let i = Statistics.confidenceInterval95 perSeed
+            let i = Statistics.confidenceInterval (confidenceAt share 0.95) perSeed
             i, nan, intervalVerdict spec.Comparison spec.Threshold i, false, agreeing
         | BootstrapInterval (lo, hi) ->
-            let i, fallback = boundedInterval lo hi perSeed
+            let i, fallback = boundedInterval (confidenceAt share 0.95) lo hi perSeed
             i, nan, intervalVerdict spec.Comparison spec.Threshold i, fallback, agreeing
         | SignTest alpha ->
+            let alpha = if share >= 1.0 then alpha else alpha * share
             let n = perSeed.Length
             let against =
                 perSeed
@@ -88,6 +100,11 @@ let measure (spec: ClaimSpec) (metric: string) (perSeed: float[]) : Measurement 
       PValue = pValue
       Verdict = verdict
       BootstrapFallback = fallback }
+
+/// Judges the per-seed values of one metric by the claim's rule, comparison and threshold. Under an
+/// equivalence rule an arm is described, not judged alone: its 95% t interval, no seeds agreeing and an
+/// inconclusive verdict (the paired measurement decides; see `evaluate`).
+let measure (spec: ClaimSpec) (metric: string) (perSeed: float[]) : Measurement = measureAt 1.0 spec metric perSeed
 
 /// The claim's verdict from its treatment's and its control's verdicts (see `Verdict`).
 let combine (treatment: Verdict) (control: Verdict option) : Verdict =
@@ -157,12 +174,14 @@ let private valuesOf (metrics: SeedMetrics list) (metric: string) =
         | _ -> nan)
     |> Array.ofList
 
-/// Evaluates `spec` on its metric and its control's metric in every seed's metrics: each arm by the claim's
-/// rule; a paired design or an equivalence rule also on the per-seed pairs (`PairedContrast`); and a claim
-/// with a precondition that fails on any seed is `precondition-failed`, whatever its numbers.
-let evaluate (metrics: SeedMetrics list) (spec: ClaimSpec) : ClaimResult =
+/// `evaluate` with only `share` (in (0, 1]) of every test's error rate spent: each interval widened, the sign
+/// test's alpha and the paired tests' 5% multiplied by the share (see `confidenceAt`). A sequential run judges
+/// each look this way (`Sequential`); at share 1 it is `evaluate`.
+let evaluateAt (share: float) (metrics: SeedMetrics list) (spec: ClaimSpec) : ClaimResult =
     let seeds = metrics |> List.map (fun m -> m.Seed)
     let treatmentValues = valuesOf metrics spec.Metric
+    let measure = measureAt share
+    let pairedConfidence = confidenceAt share PairedContrast.confidence
     let measured = measure spec spec.Metric treatmentValues
     let controlValues =
         match spec.Control with
@@ -173,9 +192,9 @@ let evaluate (metrics: SeedMetrics list) (spec: ClaimSpec) : ClaimResult =
     let paired =
         match spec.Rule, spec.Design, controlValues with
         | Equivalence (margin, scale), _, Some (_, c) ->
-            Some(PairedContrast.equivalence margin scale seedArray treatmentValues c)
+            Some(PairedContrast.equivalenceAt pairedConfidence margin scale seedArray treatmentValues c)
         | _, design, Some (_, c) when design.UsesPairs ->
-            Some(PairedContrast.difference spec.Comparison seedArray treatmentValues c)
+            Some(PairedContrast.differenceAt pairedConfidence spec.Comparison seedArray treatmentValues c)
         | _ -> None
     // Under equivalence the treatment's verdict is the paired test's, and both arms count the seeds inside the margin.
     let measured, control =
@@ -202,6 +221,11 @@ let evaluate (metrics: SeedMetrics list) (spec: ClaimSpec) : ClaimResult =
       Paired = paired
       Preconditions = preconditions
       Verdict = verdict }
+
+/// Evaluates `spec` on its metric and its control's metric in every seed's metrics: each arm by the claim's
+/// rule; a paired design or an equivalence rule also on the per-seed pairs (`PairedContrast`); and a claim
+/// with a precondition that fails on any seed is `precondition-failed`, whatever its numbers.
+let evaluate (metrics: SeedMetrics list) (spec: ClaimSpec) : ClaimResult = evaluateAt 1.0 metrics spec
 
 /// The rule in words, for reports.
 let ruleText (rule: DecisionRule) =
@@ -235,13 +259,32 @@ let claimRuleText (c: ClaimResult) =
         | _ -> ""
     ruleText c.Spec.Rule + fallback + paired
 
-/// How many seeds (at most `limit`) the sign test needs to reject at `alpha` if the share of seeds on
-/// the claimed side stayed `share`; None when `limit` is not enough.
+/// The power of the sign test at `alpha` with `n` seeds when each seed lands on the claimed side with probability
+/// `share`: P(X >= k) for X ~ Bin(n, share), k the fewest seeds whose one-sided p is at most `alpha`; 0 when no
+/// count of `n` seeds can reject.
+let signTestPower (alpha: float) (share: float) (n: int) : float =
+    match seq { 1 .. n } |> Seq.tryFind (fun k -> signTestPValue k n <= alpha) with
+    | None -> 0.0
+    | Some k -> 1.0 - Binomial.CDF(min 1.0 (max 0.0 share), n, float (k - 1))
+
+/// The fewest seeds (2 to `limit`) for which the sign test at `alpha` has 80% power if each seed landed on the
+/// claimed side with probability `share` (the measured share taken as the truth); None when `limit` is not enough.
 let seedsForSignTest (limit: int) (alpha: float) (share: float) : int option =
-    seq { 2 .. limit } |> Seq.tryFind (fun n -> signTestPValue (int (floor (share * float n))) n <= alpha)
+    seq { 2 .. limit } |> Seq.tryFind (fun n -> signTestPower alpha share n >= 0.8)
+
+/// The one-sided level at which a claim's rule decides one side of its threshold when judged once: 2.5% for the
+/// 95% intervals (t and bootstrap), the sign test's alpha, 5% for the paired and equivalence tests' 90% intervals.
+let oneSidedLevel (rule: DecisionRule) =
+    match rule with
+    | StudentTInterval
+    | BootstrapInterval _ -> 0.025
+    | SignTest alpha -> alpha
+    | Equivalence _ -> (1.0 - PairedContrast.confidence) / 2.0
 
 /// For a claim that did not reproduce, what was measured and what would settle it, in one sentence for the
-/// report; None for a reproduced claim. "Seeds" assumes the per-seed values stay as measured.
+/// report; None for a reproduced claim. "Seeds" are those that give the claim's one-sided test 80% power if the
+/// measured mean and standard deviation (or share of seeds) were the truth (`Statistics.valuesFor80PercentPower`,
+/// exact noncentral t), not those at which the measured interval would just exclude the threshold.
 let whatWouldSettle (scale: string) (c: ClaimResult) : string option =
     let seeds = c.PerSeed.Length
     let finite = c.PerSeed |> Array.filter Double.IsFinite
@@ -275,25 +318,24 @@ let whatWouldSettle (scale: string) (c: ClaimResult) : string option =
         | None ->
             Some $"fewer than 2 seeds give a finite paired value ({p.Dropped.Length} dropped): rerun with more seeds."
         | Some (lo, hi) ->
-            let edge = if p.Mean >= 0.0 then margin else -margin
-            match Statistics.valuesToExcludeAt 0.95 200 edge p.Values with
+            match Statistics.valuesForEquivalencePower 0.05 margin 200 p.Values with
             | Some n when abs p.Mean < margin ->
                 Some(
                     $"the paired mean {number p.Mean} is inside the margin +-{margin}, but its 90%% interval "
-                    + $"[{number lo}, {number hi}] reaches past it; about {n} seeds with the same spread would decide "
-                    + $"it (`--seeds {n}`).")
+                    + $"[{number lo}, {number hi}] reaches past it; about {n} seeds would decide it with 80%% power "
+                    + $"if the mean and spread were as measured (`--seeds {n}`).")
             | _ ->
                 Some(
                     $"the paired mean {number p.Mean} sits too close to (or beyond) the margin +-{margin} for a "
                     + $"practical number of seeds to show equivalence; what would settle it is {largerScale}.")
     | Inconclusive, _ when c.Paired.IsSome && c.Measured.Verdict = Reproduced ->
         let p = c.Paired.Value
-        match p.Interval, Statistics.valuesToExcludeAt 0.95 200 0.0 p.Values with
+        match p.Interval, Statistics.valuesFor80PercentPower 0.05 200 0.0 p.Values with
         | Some (lo, hi), Some n when p.Mean > 0.0 ->
             Some(
                 $"the treatment passes and the paired difference leans to the claimed side (mean {number p.Mean}, "
-                + $"90%% interval [{number lo}, {number hi}]), but not significantly; about {n} seeds with the same "
-                + $"spread would decide it (`--seeds {n}`).")
+                + $"90%% interval [{number lo}, {number hi}]), but not significantly; about {n} seeds would decide it "
+                + $"with 80%% power if the mean and spread were as measured (`--seeds {n}`).")
         | _ ->
             Some(
                 $"the treatment passes, but the paired difference (mean {number p.Mean}) does not lean to the claimed "
@@ -316,16 +358,26 @@ let whatWouldSettle (scale: string) (c: ClaimResult) : string option =
     | _, SignTest alpha ->
         let share = float c.SeedsAgreeing / float (max 1 seeds)
         match seedsForSignTest 200 alpha share with
-        | Some n when share > 0.5 -> Some $"{c.SeedsAgreeing} of {seeds} seeds are on the claimed side; about {n} seeds with the same share would decide it (`--seeds {n}`); or {largerScale}."
+        | Some n when share > 0.5 ->
+            Some(
+                $"{c.SeedsAgreeing} of {seeds} seeds are on the claimed side; about {n} seeds would decide it with "
+                + $"80%% power if that share were the truth (`--seeds {n}`); or {largerScale}.")
         | _ -> Some $"only {c.SeedsAgreeing} of {seeds} seeds are on the claimed side; what would settle the claim is {largerScale}."
     | _ when finite.Length < seeds ->
         Some $"{seeds - finite.Length} of {seeds} seeds gave no value (diverged or undefined; see the notes), so no interval exists: rerun those seeds, or settle it at {largerScale}."
     | _ when finite.Length < 2 -> Some "one seed gives no interval: run at least 3 seeds (`--seeds 5`)."
     | _ ->
-        match onClaimedSide, Statistics.valuesToExclude 200 c.Spec.Threshold finite with
+        let powered = Statistics.valuesFor80PercentPower (oneSidedLevel c.Spec.Rule) 200 c.Spec.Threshold finite
+        match onClaimedSide, powered with
         | true, Some n ->
-            Some $"the mean is on the claimed side, but the interval of {seeds} seeds still reaches past {c.Spec.Threshold}; about {n} seeds with the same spread would decide it (`--seeds {n}`); or {largerScale}."
+            Some(
+                $"the mean is on the claimed side, but the interval of {seeds} seeds still reaches past "
+                + $"{c.Spec.Threshold}; about {n} seeds would decide it with 80%% power if the mean and spread were as "
+                + $"measured (`--seeds {n}`); or {largerScale}.")
         | false, Some n ->
-            Some $"the mean is on the other side of {c.Spec.Threshold}; about {n} seeds with the same spread would make the verdict *not reproduced* at this scale, so what would settle the claim is {largerScale}."
+            Some(
+                $"the mean is on the other side of {c.Spec.Threshold}; about {n} seeds would make the verdict *not "
+                + $"reproduced* at this scale with 80%% power if the mean and spread were as measured, so what would "
+                + $"settle the claim is {largerScale}.")
         | _, None ->
             Some $"the mean sits too close to {c.Spec.Threshold} for any practical number of seeds to decide at this scale (more than 200 with the measured spread); what would settle it is {largerScale}."

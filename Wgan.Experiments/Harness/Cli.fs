@@ -11,6 +11,8 @@ type Limits =
     static member MaxSeeds = 1000
     /// The most intra-op threads (libtorch starts them all; more than the machine has only slows it down).
     static member MaxThreads = 256
+    /// The default largest seed count of a sequential run (`--until-decided` without `--max-seeds`).
+    static member DefaultMaxSeeds = 30
 
 type ScaleArgument =
     | Smoke
@@ -40,6 +42,8 @@ type RunArguments =
     | Shard_Count of count: int
     | Jobs of count: int
     | Portable
+    | Until_Decided
+    | Max_Seeds of count: int
     | [<Hidden>] Worker of index: int
     | Cache of directory: string
     | Mnist_Idx of directory: string
@@ -58,6 +62,13 @@ type RunArguments =
             | Jobs _ -> "worker processes that share the units on this machine (default 1), each with --threads intra-op threads; results are the same for any count"
             | Worker _ -> "internal: run as worker process k of a --jobs run"
             | Portable -> "pin the native libraries to one code path on every x86-64 CPU (ATen DEFAULT, MKL COMPATIBLE, oneDNN SSE4.1): the same numbers on any machine, 1.5 to 2.5 times slower"
+            | Until_Decided ->
+                "add seeds in looks (the first of --seeds N or the scale's count, then as many again) until every "
+                + "claim is decided or futile, or --max-seeds is reached; each look's tests at a share of their error "
+                + "rate (docs/manifests.md)"
+            | Max_Seeds _ ->
+                $"the largest seed count of --until-decided (default {Limits.DefaultMaxSeeds}, "
+                + $"at most {Limits.MaxSeeds})"
             | Scale _ -> "how much work: smoke (seconds), quick (default) or paper (the papers' sizes)"
             | Seeds _ -> "number of seeds, 1 to 1000 (default: the manifest's count for the scale)"
             | Device _ -> "cpu (default) or cuda (needs a CUDA build, see README)"
@@ -225,8 +236,12 @@ type DataOptions(cacheDirectory: string, mnistIdx: string, mnistFile: string) =
 
 /// `run`.
 [<Sealed>]
-type RunCommand(manifest: string, scale: string, seeds: int, device: string, threads: int, outDirectory: string, resume: bool, force: bool, shard: string, shardCount: int, jobs: int, worker: int, data: DataOptions, portable: bool) =
+type RunCommand(manifest: string, scale: string, seeds: int, device: string, threads: int, outDirectory: string, resume: bool, force: bool, shard: string, shardCount: int, jobs: int, worker: int, data: DataOptions, portable: bool, maxSeeds: int) =
     inherit Command()
+    /// The largest seed count of a sequential run (`--until-decided`), or 0 for a run judged once.
+    member _.MaxSeeds = maxSeeds
+    /// Whether seeds are added in looks until the claims are decided (`--until-decided`).
+    member _.UntilDecided = maxSeeds > 0
     /// Whether the native libraries are pinned to the portable code paths (NumericsMode).
     member _.Portable = portable
     /// Worker processes (1: the units run in this process).
@@ -375,6 +390,27 @@ type Cli =
                 )
             if jobs > 1 && run.Contains Shard then
                 raise (UsageException "--jobs and --shard do not combine: run several shards instead, or one --jobs run")
+            if run.Contains Max_Seeds && not (run.Contains Until_Decided) then
+                raise (UsageException "--max-seeds goes with --until-decided")
+            let maxSeeds =
+                if run.Contains Until_Decided then run.GetResult(Max_Seeds, defaultValue = Limits.DefaultMaxSeeds)
+                else 0
+            if run.Contains Until_Decided then
+                if maxSeeds < 2 || maxSeeds > Limits.MaxSeeds then
+                    raise (
+                        UsageException $"--max-seeds must be at least 2 and at most {Limits.MaxSeeds} (found {maxSeeds})")
+                if run.Contains Seeds && seeds > maxSeeds then
+                    raise (
+                        UsageException(
+                            $"--seeds {seeds} (the first look of --until-decided) exceeds --max-seeds {maxSeeds}"))
+                if run.Contains Shard then
+                    raise (
+                        UsageException(
+                            "--until-decided and --shard do not combine: the looks are decided in one place, as the "
+                            + "units of each look finish"))
+                if jobs > 1 then
+                    raise (
+                        UsageException "--until-decided runs its looks in one process: --jobs is not supported with it")
             let data =
                 dataOptions
                     (run.TryGetResult RunArguments.Cache)
@@ -383,7 +419,7 @@ type Cli =
             RunCommand(
                 run.GetResult Manifest, scale, seeds, device, threads, run.GetResult(RunArguments.Out, defaultValue = "results"),
                 run.Contains Resume, run.Contains Force, run.GetResult(Shard, defaultValue = ""), shardCount, jobs,
-                run.GetResult(Worker, defaultValue = -1), data, run.Contains Portable) :> Command
+                run.GetResult(Worker, defaultValue = -1), data, run.Contains Portable, maxSeeds) :> Command
         | Merge m -> MergeCommand(m.GetResult(Merge_Out, defaultValue = "results"), m.Contains Merge_Force) :> Command
         | Index i -> IndexCommand(i.GetResult(Index_Out, defaultValue = "results"), i.Contains Index_Force) :> Command
         | Verify v ->

@@ -57,6 +57,54 @@ and [<Sealed>] ExperimentRun internal (plan: Plan) =
         if missing.Length > 0 then invalidArg (nameof results) $"""results missing for units: {String.Join(", ", missing)}"""
         plan.Assemble [ for u in units -> byKey[u.Key] ]
 
+/// One look of a sequential run as the runner sees it: the result at the look's seeds with its claims judged at the
+/// look's share, a line for the progress display, and whether the run stops here.
+and [<Sealed>] SequentialLook
+    internal (result: ExperimentResult, line: string, record: Sequential.SequentialRecord option, looks: Sequential.Look list) =
+    member internal _.Looks = looks
+    /// The result at this look's seeds, its claims judged at the look's share of their error rate.
+    member _.Result = result
+    /// What the look found and why the run stops or goes on, for the progress display.
+    member _.Line = line
+    /// Whether the run stops after this look (every claim decided or futile, or the largest seed count reached).
+    member _.Stopped = record.IsSome
+    /// result.json of the stopping look's result, with the looks (call it when `Stopped`).
+    member _.ResultJson(environment: Render.RunEnvironment, manifestText: string) =
+        Render.resultJsonWith record result environment manifestText
+    /// report.md of the stopping look's result, with a line per look (call it when `Stopped`).
+    member _.ReportMarkdown(environment: Render.RunEnvironment, manifestText: string) =
+        Render.reportMarkdownWith record result environment manifestText
+
+/// The looks of a sequential run (`run --until-decided`): `firstLook` seeds, then as many again at each look up to
+/// `maximumSeeds` (see `Sequential`).
+and [<Sealed>] SequentialRun(firstLook: int, maximumSeeds: int) =
+    let planned = Sequential.looks firstLook maximumSeeds
+    /// The seed counts of the planned looks, in order.
+    member _.PlannedLooks: int[] = Array.ofList planned
+    /// Judges look `k` (0-based) on the result assembled at its seeds, after the looks before it (`previous`: the
+    /// outcome of look k - 1, or null for the first).
+    member _.Judge(k: int, result: ExperimentResult, previous: SequentialLook) : SequentialLook =
+        let claims, look = Sequential.judge planned k result.Seeds result.Claims
+        let looks = (if isNull (box previous) then [] else previous.Looks) @ [ look ]
+        let judged = { result with Claims = claims }
+        let record, line =
+            match Sequential.stopAfter planned look with
+            | Some reason ->
+                let record: Sequential.SequentialRecord =
+                    { FirstLook = firstLook
+                      MaximumSeeds = maximumSeeds
+                      PlannedLooks = planned
+                      Looks = looks
+                      Stopped = reason }
+                Some record,
+                $"stopped: {reason.Name}"
+            | None -> None, $"continuing: {Sequential.continuing look}"
+        let verdicts =
+            look.Claims
+            |> List.map (fun c -> if c.Futile then $"{c.Id} futile" else $"{c.Id} {c.Verdict.Name}")
+            |> String.concat ", "
+        SequentialLook(judged, $"look {k + 1} of at most {planned.Length} at {look.Seeds} seeds: {verdicts}; {line}", record, looks)
+
 /// The outcome of reading a manifest: either an experiment or the problems found, one per line as
 /// "$.json.path: message".
 and [<Sealed>] ManifestReading internal (experiment: PlannedExperiment, errors: string[]) =

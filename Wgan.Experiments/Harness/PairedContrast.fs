@@ -15,11 +15,12 @@ let private pair (f: float -> float -> float) (seeds: int64[]) (treatment: float
     let dropped = all |> Array.filter (fun (_, v) -> not (Double.IsFinite v)) |> Array.map fst
     Array.map fst kept, Array.map snd kept, dropped
 
-/// The paired values of `f treatment control`, their mean and 90% t interval, and the verdict `decide` gives the
-/// interval; the tests' p-values, the margin and the agreeing seeds are left for the design to fill in.
-let private measure quantity f seeds treatment control (decide: (float * float) option -> Verdict) : PairedMeasurement =
+/// The paired values of `f treatment control`, their mean and t interval at `level` (90% for a run judged once),
+/// and the verdict `decide` gives the interval; the tests' p-values, the margin and the agreeing seeds are left for
+/// the design to fill in.
+let private measure level quantity f seeds treatment control decide : PairedMeasurement =
     let kept, values, dropped = pair f seeds treatment control
-    let interval = Statistics.confidenceInterval confidence values
+    let interval = Statistics.confidenceInterval level values
     { Quantity = quantity
       Seeds = kept
       Values = values
@@ -35,8 +36,9 @@ let private measure quantity f seeds treatment control (decide: (float * float) 
 /// The paired design: the per-seed difference oriented so that positive is the claimed side (treatment -
 /// control for ">=", control - treatment for "<="). Reproduced when the 90% t interval's lower end is above 0
 /// (one-sided t test at 5%), not-reproduced when its upper end is below 0, inconclusive otherwise (and below
-/// two pairs). The exact one-sided Wilcoxon signed-rank p is reported beside it.
-let difference (comparison: Comparison) (seeds: int64[]) (treatment: float[]) (control: float[]) =
+/// two pairs). The exact one-sided Wilcoxon signed-rank p is reported beside it. `level`: the interval's
+/// confidence (`confidence` for a run judged once; higher at a sequential run's look).
+let differenceAt (level: float) (comparison: Comparison) (seeds: int64[]) (treatment: float[]) (control: float[]) =
     let quantity, f =
         match comparison with
         | AtLeast -> "treatment - control", (fun t c -> t - c)
@@ -46,7 +48,7 @@ let difference (comparison: Comparison) (seeds: int64[]) (treatment: float[]) (c
         | Some (lo, _) when lo > 0.0 -> Reproduced
         | Some (_, hi) when hi < 0.0 -> NotReproduced
         | _ -> Inconclusive
-    let m = measure quantity f seeds treatment control decide
+    let m = measure level quantity f seeds treatment control decide
     { m with
         PValue = Statistics.tTestPValueAbove 0.0 m.Values
         SignedRankPValue = if m.Values.Length = 0 then nan else Statistics.signedRankPValueAbove 0.0 m.Values
@@ -55,8 +57,9 @@ let difference (comparison: Comparison) (seeds: int64[]) (treatment: float[]) (c
 /// Equivalence within `margin` on the difference treatment - control or on log(treatment / control) (a log
 /// ratio needs both values positive). Two one-sided t tests at 5%: reproduced when the 90% t interval of the
 /// mean lies inside [-margin, margin], not-reproduced when it lies entirely outside, inconclusive otherwise.
-/// The p-value is the larger of the two one-sided tests' (H0: mean <= -margin; H0: mean >= margin).
-let equivalence (margin: float) (scale: EquivalenceScale) (seeds: int64[]) (treatment: float[]) (control: float[]) =
+/// The p-value is the larger of the two one-sided tests' (H0: mean <= -margin; H0: mean >= margin). `level`: the
+/// interval's confidence (`confidence` for a run judged once; higher at a sequential run's look).
+let equivalenceAt level (margin: float) (scale: EquivalenceScale) (seeds: int64[]) (treatment: float[]) control =
     let quantity, f =
         match scale with
         | DifferenceScale -> "treatment - control", (fun t c -> t - c)
@@ -66,7 +69,7 @@ let equivalence (margin: float) (scale: EquivalenceScale) (seeds: int64[]) (trea
         | Some (lo, hi) when lo > -margin && hi < margin -> Reproduced
         | Some (lo, hi) when lo > margin || hi < -margin -> NotReproduced
         | _ -> Inconclusive
-    let m = measure quantity f seeds treatment control decide
+    let m = measure level quantity f seeds treatment control decide
     let pBelow = Statistics.tTestPValueAbove -margin m.Values
     // H0: mean >= margin, tested as "above" on the values reflected about the margin.
     let pAbove = Statistics.tTestPValueAbove margin (m.Values |> Array.map (fun v -> 2.0 * margin - v))
@@ -74,6 +77,14 @@ let equivalence (margin: float) (scale: EquivalenceScale) (seeds: int64[]) (trea
         PValue = max pBelow pAbove
         Margin = margin
         SeedsAgreeing = m.Values |> Array.filter (fun v -> abs v <= margin) |> Array.length }
+
+/// The paired design judged once (`differenceAt` at the 90% `confidence`).
+let difference (comparison: Comparison) (seeds: int64[]) (treatment: float[]) (control: float[]) =
+    differenceAt confidence comparison seeds treatment control
+
+/// Equivalence judged once (`equivalenceAt` at the 90% `confidence`).
+let equivalence (margin: float) (scale: EquivalenceScale) (seeds: int64[]) (treatment: float[]) (control: float[]) =
+    equivalenceAt confidence margin scale seeds treatment control
 
 /// A paired claim's verdict: not-reproduced when the treatment's own test decides against the claim or the
 /// paired difference lies significantly on the other side; uninformative when the treatment and the control

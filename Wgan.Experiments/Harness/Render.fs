@@ -168,9 +168,9 @@ let private writeChanges (w: Utf8JsonWriter) (changes: ClaimChange list) =
         w.WriteEndObject()
     w.WriteEndArray()
 
-/// result.json: what ran (resolved manifest, environment, seeds), what was measured, and the claims.
-/// Non-finite numbers are written as null.
-let resultJson (result: ExperimentResult) (environment: RunEnvironment) (manifestText: string) : string =
+/// result.json: what ran (resolved manifest, environment, seeds), what was measured, the claims and, for a
+/// sequential run, its looks. Non-finite numbers are written as null.
+let resultJsonWith (sequential: Sequential.SequentialRecord option) (result: ExperimentResult) (environment: RunEnvironment) (manifestText: string) : string =
     use stream = new MemoryStream()
     (use w = new Utf8JsonWriter(stream, JsonWriterOptions(Indented = true, Encoder = Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping))
      w.WriteStartObject()
@@ -254,6 +254,7 @@ let resultJson (result: ExperimentResult) (environment: RunEnvironment) (manifes
          w.WriteString("verdict", c.Verdict.Name)
          w.WriteEndObject()
      w.WriteEndArray()
+     sequential |> Option.iter (Sequential.writeJson w)
      w.WriteStartArray("series")
      for s in result.Series do w.WriteStringValue($"{s.Name}.csv")
      w.WriteEndArray()
@@ -272,6 +273,10 @@ let resultJson (result: ExperimentResult) (environment: RunEnvironment) (manifes
      w.WriteEndArray()
      w.WriteEndObject())
     Encoding.UTF8.GetString(stream.ToArray()) + "\n"
+
+/// result.json of a run judged once (see `resultJsonWith`).
+let resultJson (result: ExperimentResult) (environment: RunEnvironment) (manifestText: string) : string =
+    resultJsonWith None result environment manifestText
 
 let private escapeCell (s: string) = s.Replace("|", "\\|").Replace("\n", " ")
 
@@ -317,8 +322,9 @@ let private preconditionText (p: PreconditionResult) =
             $"**fails** on {failing}"
     $"{Preconditions.text p.Spec}: per seed [{values}]; {outcome}"
 
-/// report.md: the claims table, the figures, per-seed metrics, notes and the configuration.
-let reportMarkdown (result: ExperimentResult) (environment: RunEnvironment) (manifestText: string) : string =
+/// report.md: the claims table, the looks of a sequential run, the figures, per-seed metrics, notes and the
+/// configuration.
+let reportMarkdownWith (sequential: Sequential.SequentialRecord option) (result: ExperimentResult) (environment: RunEnvironment) (manifestText: string) : string =
     let sb = StringBuilder()
     let line (s: string) = sb.Append(s).Append('\n') |> ignore
     line $"# {result.Title}"
@@ -396,6 +402,13 @@ let reportMarkdown (result: ExperimentResult) (environment: RunEnvironment) (man
             + $"{escapeCell c.Spec.ThresholdSource}; rule: {Claims.claimRuleText c}.{paired}{preconditions}{outliers}"
             + changes)
     line ""
+    match sequential with
+    | Some r ->
+        line "## Sequential looks"
+        line ""
+        for l in Sequential.reportLines r do line l
+        line ""
+    | None -> ()
     let open' = result.Claims |> List.choose (fun c -> Claims.whatWouldSettle result.Scale c |> Option.map (fun text -> c, text))
     if not open'.IsEmpty then
         line "## What would settle the claims that are not reproduced"
@@ -448,6 +461,10 @@ let reportMarkdown (result: ExperimentResult) (environment: RunEnvironment) (man
     line (manifestText.TrimEnd())
     line "```"
     sb.ToString()
+
+/// report.md of a run judged once (see `reportMarkdownWith`).
+let reportMarkdown (result: ExperimentResult) (environment: RunEnvironment) (manifestText: string) : string =
+    reportMarkdownWith None result environment manifestText
 
 /// A compact, rounded text of the claims and metrics, stable enough to snapshot.
 let snapshotText (result: ExperimentResult) : string =

@@ -46,21 +46,68 @@ let tTestPValueAbove (mu: float) (xs: float[]) : float =
         if se = 0.0 then (if gap > 0.0 then 0.0 elif gap < 0.0 then 1.0 else 0.5)
         else 1.0 - StudentT.CDF(0.0, 1.0, float (xs.Length - 1), gap / se)
 
-/// How many values (at most `limit`) a t interval whose ends are the `quantile` quantiles (0.975 for a 95%
-/// two-sided interval, 0.95 for 90%) would need to exclude `threshold` if the mean and standard deviation stayed
-/// as in `xs`; None when even `limit` would not do, or `xs` has no spread estimate.
-let valuesToExcludeAt (quantile: float) (limit: int) (threshold: float) (xs: float[]) : int option =
-    let s = standardDeviation xs
-    let gap = abs (mean xs - threshold)
-    if not (Double.IsFinite s) || not (Double.IsFinite gap) then None
-    else
-        seq { 2 .. limit }
-        |> Seq.tryFind (fun n -> StudentT.InvCDF(0.0, 1.0, float (n - 1), quantile) * s / sqrt (float n) < gap)
+/// P(T > c) for T noncentral Student-t with `df` degrees of freedom and noncentrality `delta`. T is
+/// (Z + delta) / U with U = sqrt(V / df), V chi-square with `df` degrees of freedom, so P(T > c) is the integral
+/// over U of its density times P(Z > c U - delta); computed by double-exponential quadrature in U (whose density
+/// stays finite at 0 for every df, unlike V's for df = 1).
+let noncentralTUpperTail (df: float) (delta: float) (c: float) : float =
+    let chi = ChiSquared(df)
+    // U's density: 2 df u f_V(df u^2); at u = 0 it is 0 for df > 1 and 2 / sqrt(2 pi) for df = 1.
+    let density (u: float) =
+        if u <= 0.0 then (if df = 1.0 then 2.0 / sqrt (2.0 * Math.PI) else 0.0)
+        else 2.0 * df * u * exp (chi.DensityLn(df * u * u))
+    let integrand (u: float) = density u * Normal.CDF(0.0, 1.0, delta - c * u)
+    // V / df has mean 1 and standard deviation sqrt (2 / df): beyond 40 of them (and 80 / df) nothing is left.
+    let upper = sqrt (1.0 + 40.0 * sqrt (2.0 / df) + 80.0 / df)
+    let p = MathNet.Numerics.Integrate.OnClosedInterval((fun u -> integrand u), 0.0, upper, 1e-12)
+    min 1.0 (max 0.0 p)
 
-/// How many values (at most `limit`) the 95% interval would need to exclude `threshold` if their mean and
-/// standard deviation stayed as in `xs`; None when even `limit` would not do, or `xs` has no spread estimate.
-let valuesToExclude (limit: int) (threshold: float) (xs: float[]) : int option =
-    valuesToExcludeAt 0.975 limit threshold xs
+/// The power of the one-sided one-sample t test at level `alpha` with `n` values when the true mean lies `effect`
+/// standard deviations on the tested side of the null value: P(T > t_{1-alpha}(n - 1)) for T noncentral t with
+/// n - 1 degrees of freedom and noncentrality sqrt n x effect (exact, not the normal approximation). NaN below
+/// two values or for a non-finite effect.
+let tTestPower (alpha: float) (n: int) (effect: float) : float =
+    if n < 2 || not (Double.IsFinite effect) then nan
+    else
+        let df = float (n - 1)
+        noncentralTUpperTail df (sqrt (float n) * effect) (StudentT.InvCDF(0.0, 1.0, df, 1.0 - alpha))
+
+/// The fewest values (2 to `limit`) for which the one-sided t test at level `alpha` has at least `power` when the
+/// true mean lies `effect` standard deviations on the tested side (the measured mean and spread taken as the truth);
+/// None when even `limit` is not enough, or `effect` is not a positive number.
+let valuesForPower (alpha: float) (power: float) (limit: int) (effect: float) : int option =
+    if not (Double.IsFinite effect) || effect <= 0.0 || limit < 2 || tTestPower alpha limit effect < power then None
+    else
+        // Power grows with n: the first n reaching it, by bisection over [2, limit].
+        let mutable lo, hi = 1, limit
+        while hi - lo > 1 do
+            let mid = (lo + hi) / 2
+            if tTestPower alpha mid effect >= power then hi <- mid else lo <- mid
+        Some hi
+
+/// The seeds (at most `limit`) that give the one-sided t test at `alpha` 80% power for the gap between the mean of
+/// the finite `xs` and `reference`, if their mean and standard deviation were the truth; None when `limit` is not
+/// enough or `xs` has no spread estimate.
+let valuesFor80PercentPower (alpha: float) (limit: int) (reference: float) (xs: float[]) : int option =
+    let s = standardDeviation xs
+    let gap = abs (mean xs - reference)
+    if not (Double.IsFinite s) || s = 0.0 then None else valuesForPower alpha 0.8 limit (gap / s)
+
+/// A lower bound on the power of two one-sided t tests at `alpha` (TOST) of "the mean lies inside [-margin,
+/// margin]" with `n` values, mean `m` and standard deviation `s` taken as the truth: P(both reject) >=
+/// P(lower rejects) + P(upper rejects) - 1 (Bonferroni's inequality); 0 when the bound is negative.
+let equivalencePower (alpha: float) (margin: float) (n: int) (m: float) (s: float) : float =
+    let lower = tTestPower alpha n ((m + margin) / s)
+    let upper = tTestPower alpha n ((margin - m) / s)
+    if Double.IsNaN lower || Double.IsNaN upper then nan else max 0.0 (lower + upper - 1.0)
+
+/// The fewest values (2 to `limit`) for which `equivalencePower` at `alpha` reaches 80% with the mean and standard
+/// deviation of `xs` taken as the truth; None when `limit` is not enough, the mean is not inside the margin or `xs`
+/// has no spread estimate.
+let valuesForEquivalencePower (alpha: float) (margin: float) (limit: int) (xs: float[]) : int option =
+    let m, s = mean xs, standardDeviation xs
+    if not (Double.IsFinite s) || s = 0.0 || not (abs m < margin) then None
+    else seq { 2 .. limit } |> Seq.tryFind (fun n -> equivalencePower alpha margin n m s >= 0.8)
 
 /// Ranks starting at 1, ties receiving the average of their ranks.
 let ranks (xs: float[]) : float[] =

@@ -106,10 +106,12 @@ public static class Verify
         if (report is not null && !SameJson(manifestText, published.Manifest))
             differences.AddStructural("report.md: its manifest differs from result.json's");
 
-        using (var expected = JsonDocument.Parse(Render.resultJson(rerun, environment, manifestText)))
+        // A sequential result is judged look by look, as its run judged it.
+        var (judged, expectedJson, expectedReport) = Rejudge.renderLikePublished(Encoding.UTF8.GetString(files["result.json"]), rerun, environment, manifestText);
+        using (var expected = JsonDocument.Parse(expectedJson))
             CompareJson(document.RootElement, expected.RootElement, "$", tolerance, differences);
         if (report is null) differences.AddStructural("report.md: missing");
-        else CompareLines("report.md", report, Render.reportMarkdown(rerun, environment, manifestText), tolerance, differences);
+        else CompareLines("report.md", report, expectedReport, tolerance, differences);
         foreach (var series in rerun.Series)
         {
             if (!files.TryGetValue(series.Name + ".csv", out var csv)) differences.AddStructural($"{series.Name}.csv: missing");
@@ -128,7 +130,7 @@ public static class Verify
         if (!samePlatform && !differences.AnyStructural)
         {
             var drift = CrossPlatform.MetricDrift([.. before], [.. after], tolerance);
-            var comparison = CrossPlatform.Compare(published.Claims, rerun, drift, tolerance);
+            var comparison = CrossPlatform.Compare(published.Claims, judged, drift, tolerance);
             stdout.WriteLine($"{verify.Folder}: re-run on another platform; {differences.Count} value(s) differ beyond {tolerance:G3}, " +
                 "so the result is compared as a reproduction:");
             foreach (var line in CrossPlatform.Render(comparison)) stdout.WriteLine($"  {line}");

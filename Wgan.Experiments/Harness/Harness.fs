@@ -86,7 +86,7 @@ and [<Sealed>] SequentialRun(firstLook: int, maximumSeeds: int) =
     member _.Judge(k: int, result: ExperimentResult, previous: SequentialLook) : SequentialLook =
         let claims, look = Sequential.judge planned k result.Seeds result.Claims
         let looks = (if isNull (box previous) then [] else previous.Looks) @ [ look ]
-        let judged = { result with Claims = claims }
+        let judged = Rejudge.withClaims claims result
         let record, line =
             match Sequential.stopAfter planned look with
             | Some reason ->

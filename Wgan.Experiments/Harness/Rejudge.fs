@@ -20,6 +20,8 @@ type Published =
       Environment: Render.RunEnvironment
       Manifest: string
       Claims: PublishedClaim list
+      /// The looks of a sequential run (`run --until-decided`), as recorded; None for a run judged once.
+      Sequential: Sequential.SequentialRecord option
       /// Whether result.json records its figures' captions (results published before they were recorded do not;
       /// their captions are read from the published report.md once).
       HasCaptions: bool }
@@ -111,6 +113,31 @@ let read (json: string) (report: string option) : Published =
             { Id = text (field c at "id") $"{at}.id"
               Verdict = text (field c at "verdict") $"{at}.verdict"
               DefinitionSha256 = optionalText c "definitionSha256" })
+    let sequential =
+        match root.TryGetProperty "sequential" with
+        | true, q ->
+            let at = "$.sequential"
+            let int' name = (field q at name).GetInt32()
+            let looks =
+                items (field q at "looks") $"{at}.looks"
+                |> List.map (fun (l, lat) ->
+                    { Sequential.Look.Seeds = (field l lat "seeds").GetInt32()
+                      Sequential.Look.Share = (field l lat "share").GetDouble()
+                      Sequential.Look.Claims = [] })
+            let stopped =
+                match text (field q at "stopped") $"{at}.stopped" with
+                | "all-decided" -> Sequential.AllDecided
+                | "futility" -> Sequential.Futility
+                | "maximum-seeds" -> Sequential.MaximumSeeds
+                | other -> fail $"{at}.stopped" $"is \"{other}\", not all-decided, futility or maximum-seeds"
+            Some
+                { Sequential.SequentialRecord.FirstLook = int' "firstLook"
+                  Sequential.SequentialRecord.MaximumSeeds = int' "maximumSeeds"
+                  Sequential.SequentialRecord.PlannedLooks =
+                    items (field q at "plannedLooks") $"{at}.plannedLooks" |> List.map (fun (n, _) -> n.GetInt32())
+                  Sequential.SequentialRecord.Looks = looks
+                  Sequential.SequentialRecord.Stopped = stopped }
+        | _ -> None
     { Result =
         { ExperimentId = text (field root "$" "experiment") "$.experiment"
           Title = text (field root "$" "title") "$.title"
@@ -137,6 +164,7 @@ let read (json: string) (report: string option) : Published =
           ComputeSeconds = numberOrNull (field environment "$.environment" "computeSeconds") "$.environment.computeSeconds" }
       Manifest = (field root "$" "manifest").GetRawText()
       Claims = claims
+      Sequential = sequential
       HasCaptions = hasCaptions }
 
 let private manifestOptions = JsonDocumentOptions(CommentHandling = JsonCommentHandling.Skip)
@@ -167,21 +195,43 @@ let undeclaredChanges (published: PublishedClaim list) (claims: ClaimSpec list) 
                       + $"\"previous\": \"{p.DefinitionSha256.Substring(0, 12)}\", \"what\": \"...\", \"why\": \"...\"}}]"
           | _ -> () ]
 
-/// The claims judged again: every claim of `claims` evaluated on the published per-seed metrics, and the one note that
-/// is built from the verdicts (`ToyWgan.scaleNote`) built again from the new ones; the other notes are the run's.
-let judge (published: Published) (claims: ClaimSpec list) : ExperimentResult =
-    let judged = claims |> List.map (Claims.evaluate published.Result.Metrics)
-    let notes =
-        published.Result.Notes
-        |> List.collect (fun note ->
-            match ToyWgan.scaleNoteReason note, Manifest.parseScale published.Result.Scale with
-            | Some why, Some scale -> ToyWgan.scaleNote scale judged why
-            | _ -> [ note ])
-    { published.Result with Claims = judged; Notes = notes }
+/// The claims judged on `metrics` as a run judged them: once at the rules' levels, or, for a sequential run (`record`),
+/// look by look on the seeds each look had, each at its share of the error rate; the claims of the last look and the
+/// looks judged again (the stop reason the last look gives, or the recorded one when it would not have stopped).
+let judgeAsRun (record: Sequential.SequentialRecord option) (claims: ClaimSpec list) (metrics: SeedMetrics list) =
+    match record with
+    | None -> claims |> List.map (Claims.evaluate metrics), None
+    | Some r ->
+        let planned = r.PlannedLooks
+        let lookAt (look: Sequential.Look) =
+            let seen = List.truncate look.Seeds metrics
+            let index = planned |> List.findIndex (fun n -> n = look.Seeds)
+            Sequential.judge planned index (seen |> List.map (fun m -> m.Seed)) (claims |> List.map (Claims.evaluate seen))
+        let judgedLooks = r.Looks |> List.map lookAt
+        let lastClaims, lastLook = List.last judgedLooks
+        let stopped = Sequential.stopAfter planned lastLook |> Option.defaultValue r.Stopped
+        lastClaims, Some { r with Looks = judgedLooks |> List.map snd; Stopped = stopped }
 
-/// result.json and report.md of a re-judged result, rendered in `environment` with the manifest text `manifest`.
-let render (result: ExperimentResult) (environment: Render.RunEnvironment) (manifest: string) =
-    Render.resultJson result environment manifest, Render.reportMarkdown result environment manifest
+/// `result` with its claims replaced by `claims`, and the one note built from the verdicts (`ToyWgan.scaleNote`) built
+/// again from them; the other notes are the run's.
+let withClaims (claims: ClaimResult list) (result: ExperimentResult) : ExperimentResult =
+    let notes =
+        result.Notes
+        |> List.collect (fun note ->
+            match ToyWgan.scaleNoteReason note, Manifest.parseScale result.Scale with
+            | Some why, Some scale -> ToyWgan.scaleNote scale claims why
+            | _ -> [ note ])
+    { result with Claims = claims; Notes = notes }
+
+/// The published result judged again by `claims` (as its run judged it: once, or look by look).
+let judge (published: Published) (claims: ClaimSpec list) : ExperimentResult * Sequential.SequentialRecord option =
+    let judged, record = judgeAsRun published.Sequential claims published.Result.Metrics
+    withClaims judged published.Result, record
+
+/// result.json and report.md of a re-judged result (with its looks, if sequential), rendered in `environment` with the
+/// manifest text `manifest`.
+let render (result: ExperimentResult, record) (environment: Render.RunEnvironment) (manifest: string) =
+    Render.resultJsonWith record result environment manifest, Render.reportMarkdownWith record result environment manifest
 
 /// The verdicts that differ between the published claims and the re-judged ones, in words; a claim added to or
 /// removed from the manifest counts as a difference.
@@ -257,7 +307,20 @@ let rejudge (json: string) (report: string option) (manifest: string) (judgedBy:
                     if differences.IsEmpty then resultJson, reportText
                     else render judged { published.Environment with JudgedBy = judgedBy } manifest
                 { Problems = [||]
-                  VerdictChanges = verdictChanges published.Claims judged |> Array.ofList
+                  VerdictChanges = verdictChanges published.Claims (fst judged) |> Array.ofList
                   Differences = Array.ofList differences
                   ResultJson = fst written
                   Report = snd written }
+
+/// A re-run (`verify`) judged as the published run `publishedJson` was judged (once, or look by look when it was
+/// sequential), with its result.json and report.md rendered in `environment` with the manifest text `manifest`.
+let renderLikePublished (publishedJson: string) (rerun: ExperimentResult) (environment: Render.RunEnvironment) (manifest: string) =
+    let record =
+        try (read publishedJson None).Sequential with
+        | UnreadableResult _ -> None
+        | :? JsonException -> None
+    let claims, judgedRecord = judgeAsRun record (rerun.Claims |> List.map (fun c -> c.Spec)) rerun.Metrics
+    let result = withClaims claims rerun
+    struct (result,
+            Render.resultJsonWith judgedRecord result environment manifest,
+            Render.reportMarkdownWith judgedRecord result environment manifest)

@@ -71,6 +71,18 @@ let ``a sequential run records its looks and judges each look on the units of it
     Assert.False(Directory.Exists(Path.Combine(out, ".work")), "checkpoints are removed once the result is published")
 
 [<Fact>]
+let ``a sequential result is re-judged and verified look by look, as its run judged it`` () =
+    let out, _ = reference.Value
+    let folder = Path.Combine(tempFolder (), "parallel-lines")
+    Wgan.Tests.IntegrityTests.copyTree (Path.Combine(out, "parallel-lines")) folder
+    let check = cli [ "rejudge"; folder; "--check" ]
+    Assert.True(check.Exit = 0, check.Out + check.Err)
+    Assert.Contains("as published; no verdict changes", check.Out)
+    let verify = cli [ "verify"; folder ]
+    Assert.True(verify.Exit = 0, verify.Out + verify.Err)
+    Assert.Contains("verified", verify.Out)
+
+[<Fact>]
 let ``a sequential run killed during its second look resumes with its finished seeds`` () =
     let refOut, _ = reference.Value
     let out = Path.Combine(tempFolder (), "killed")

@@ -285,7 +285,14 @@ let oneSidedLevel (rule: DecisionRule) =
 /// report; None for a reproduced claim. "Seeds" are those that give the claim's one-sided test 80% power if the
 /// measured mean and standard deviation (or share of seeds) were the truth (`Statistics.valuesFor80PercentPower`,
 /// exact noncentral t), not those at which the measured interval would just exclude the threshold.
-let whatWouldSettle (scale: string) (c: ClaimResult) : string option =
+let whatWouldSettle (scale: string) (secondsPerSeed: float) (c: ClaimResult) : string option =
+    // A seed count with what it would cost at the run's own compute per seed.
+    let advice (n: int) =
+        if Double.IsFinite secondsPerSeed && secondsPerSeed > 0.0 then
+            let minutes = float n * secondsPerSeed / 60.0
+            let cost = if minutes < 1.0 then "under a CPU-minute" else $"about {Math.Ceiling minutes:F0} CPU-minutes"
+            $"`--seeds {n}`, {cost} at this run's {secondsPerSeed:F0} s of compute per seed"
+        else $"`--seeds {n}`"
     let seeds = c.PerSeed.Length
     let finite = c.PerSeed |> Array.filter Double.IsFinite
     let meanOnClaimedSide (m: Measurement) = Double.IsFinite m.Mean && c.Spec.Comparison.Holds(m.Mean, c.Spec.Threshold)
@@ -323,7 +330,7 @@ let whatWouldSettle (scale: string) (c: ClaimResult) : string option =
                 Some(
                     $"the paired mean {number p.Mean} is inside the margin +-{margin}, but its 90%% interval "
                     + $"[{number lo}, {number hi}] reaches past it; about {n} seeds would decide it with 80%% power "
-                    + $"if the mean and spread were as measured (`--seeds {n}`).")
+                    + $"if the mean and spread were as measured ({advice n}).")
             | _ ->
                 Some(
                     $"the paired mean {number p.Mean} sits too close to (or beyond) the margin +-{margin} for a "
@@ -335,7 +342,7 @@ let whatWouldSettle (scale: string) (c: ClaimResult) : string option =
             Some(
                 $"the treatment passes and the paired difference leans to the claimed side (mean {number p.Mean}, "
                 + $"90%% interval [{number lo}, {number hi}]), but not significantly; about {n} seeds would decide it "
-                + $"with 80%% power if the mean and spread were as measured (`--seeds {n}`).")
+                + $"with 80%% power if the mean and spread were as measured ({advice n}).")
         | _ ->
             Some(
                 $"the treatment passes, but the paired difference (mean {number p.Mean}) does not lean to the claimed "
@@ -361,7 +368,7 @@ let whatWouldSettle (scale: string) (c: ClaimResult) : string option =
         | Some n when share > 0.5 ->
             Some(
                 $"{c.SeedsAgreeing} of {seeds} seeds are on the claimed side; about {n} seeds would decide it with "
-                + $"80%% power if that share were the truth (`--seeds {n}`); or {largerScale}.")
+                + $"80%% power if that share were the truth ({advice n}); or {largerScale}.")
         | _ -> Some $"only {c.SeedsAgreeing} of {seeds} seeds are on the claimed side; what would settle the claim is {largerScale}."
     | _ when finite.Length < seeds ->
         Some $"{seeds - finite.Length} of {seeds} seeds gave no value (diverged or undefined; see the notes), so no interval exists: rerun those seeds, or settle it at {largerScale}."
@@ -373,7 +380,7 @@ let whatWouldSettle (scale: string) (c: ClaimResult) : string option =
             Some(
                 $"the mean is on the claimed side, but the interval of {seeds} seeds still reaches past "
                 + $"{c.Spec.Threshold}; about {n} seeds would decide it with 80%% power if the mean and spread were as "
-                + $"measured (`--seeds {n}`); or {largerScale}.")
+                + $"measured ({advice n}); or {largerScale}.")
         | false, Some n ->
             Some(
                 $"the mean is on the other side of {c.Spec.Threshold}; about {n} seeds would make the verdict *not "

@@ -409,7 +409,10 @@ let reportMarkdownWith (sequential: Sequential.SequentialRecord option) (result:
         for l in Sequential.reportLines r do line l
         line ""
     | None -> ()
-    let open' = result.Claims |> List.choose (fun c -> Claims.whatWouldSettle result.Scale c |> Option.map (fun text -> c, text))
+    let secondsPerSeed = environment.ComputeSeconds / float (max 1 result.Seeds.Length)
+    let open' =
+        result.Claims
+        |> List.choose (fun c -> Claims.whatWouldSettle result.Scale secondsPerSeed c |> Option.map (fun text -> c, text))
     if not open'.IsEmpty then
         line "## What would settle the claims that are not reproduced"
         line ""

@@ -12,6 +12,9 @@ let spec comparison threshold =
       ThresholdSource = "test"; Rule = StudentTInterval; OutlierFence = 3.0; Control = NoControl "test"
       Design = Independent; Preconditions = []; Changes = [] }
 
+/// No compute time per seed: "what would settle" names seed counts without their cost.
+let private noCost: float = nan
+
 let private seeds (values: float list) =
     values |> List.mapi (fun i v -> { Seed = int64 i; Values = readOnlyDict [ "m", v ] })
 
@@ -58,16 +61,19 @@ let ``the seeds offered give the one-sided t test 80% power at the measured mean
 
 [<Fact>]
 let ``a report says what would settle each claim that did not reproduce`` () =
-    Assert.Equal(None, Claims.whatWouldSettle "quick" (Claims.evaluate (seeds [ 0.97; 0.98; 0.99 ]) (spec AtLeast 0.9)))
-    let notReproduced = Claims.whatWouldSettle "quick" (Claims.evaluate (seeds [ 0.5; 0.52; 0.51 ]) (spec AtLeast 0.9))
+    Assert.Equal(None, Claims.whatWouldSettle "quick" noCost (Claims.evaluate (seeds [ 0.97; 0.98; 0.99 ]) (spec AtLeast 0.9)))
+    let notReproduced = Claims.whatWouldSettle "quick" noCost (Claims.evaluate (seeds [ 0.5; 0.52; 0.51 ]) (spec AtLeast 0.9))
     Assert.Contains("more seeds will not change the verdict", notReproduced.Value)
     Assert.Contains("--scale paper", notReproduced.Value)
     // Mean on the claimed side, wide interval: more seeds would decide (mean 1.0333, sd 0.7234: 80% power for the
     // one-sided 2.5% test at effect 0.3226 needs 78 seeds; scipy 1.10, stats.nct as in the power tests).
-    let wide = Claims.whatWouldSettle "quick" (Claims.evaluate (seeds [ 0.2; 1.5; 1.4 ]) (spec AtLeast 0.8))
+    let wide = Claims.whatWouldSettle "quick" noCost (Claims.evaluate (seeds [ 0.2; 1.5; 1.4 ]) (spec AtLeast 0.8))
     Assert.Contains("on the claimed side", wide.Value)
     Assert.Contains("`--seeds 78`", wide.Value)
-    let diverged = Claims.whatWouldSettle "quick" (Claims.evaluate (seeds [ nan; 1.5; 1.0 ]) (spec AtLeast 0.8))
+    // With the run's compute per seed, the seeds come with their cost: 78 x 30 s = 39 CPU-minutes.
+    let priced = Claims.whatWouldSettle "quick" 30.0 (Claims.evaluate (seeds [ 0.2; 1.5; 1.4 ]) (spec AtLeast 0.8))
+    Assert.Contains("`--seeds 78`, about 39 CPU-minutes at this run's 30 s of compute per seed", priced.Value)
+    let diverged = Claims.whatWouldSettle "quick" noCost (Claims.evaluate (seeds [ nan; 1.5; 1.0 ]) (spec AtLeast 0.8))
     Assert.Contains("1 of 3 seeds gave no value", diverged.Value)
 
 // ---------------------------------------------------------------------------------------------------
@@ -88,7 +94,7 @@ let ``more seeds are not offered when the control leans to the claimed side too`
     let settle treatment control =
         let r = Claims.evaluate (seedsWithControl treatment control) (controlled (spec AtLeast 0.8))
         Assert.Equal(Inconclusive, r.Verdict)
-        (Claims.whatWouldSettle "quick" r).Value
+        (Claims.whatWouldSettle "quick" noCost r).Value
     // The treatment's interval reaches past 0.8 while the control clearly passes: at best uninformative.
     let passing = settle [ 0.2; 1.5; 1.0 ] [ 0.95; 0.96; 0.97 ]
     Assert.Contains("control already passes", passing)
@@ -303,7 +309,8 @@ let ``equivalence on the difference: inside, straddling and outside the margin``
     Assert.Equal(0.131694, snd straddling.Paired.Value.Interval.Value, 5)
     Assert.Equal(0.11775, straddling.Paired.Value.PValue, 5)
     Assert.Equal(Inconclusive, straddling.Verdict)
-    Assert.Contains("--seeds", (Claims.whatWouldSettle "quick" straddling).Value)
+    let settle: string option = Claims.whatWouldSettle "quick" noCost (straddling: ClaimResult)
+    Assert.Contains("--seeds", settle.Value)
     // [0.3, 0.35, 0.25, 0.3, 0.3]: 90% interval [0.266293, 0.333707], entirely above 0.1.
     let outside = judge [ 0.3; 0.35; 0.25; 0.3; 0.3 ]
     Assert.Equal(0.266293, fst outside.Paired.Value.Interval.Value, 5)
@@ -343,7 +350,8 @@ let ``a failed precondition is its own verdict, with the failing seeds`` () =
     Assert.Equal<(int64 * float) list>([ 1L, -0.3 ], fails.Preconditions.Head.Failing)
     Assert.Equal(PreconditionFailed, fails.Verdict)
     Assert.Equal("precondition-failed", fails.Verdict.Name)
-    Assert.Contains("seed 1 (-0.3000)", (Claims.whatWouldSettle "quick" fails).Value)
+    let settle: string option = Claims.whatWouldSettle "quick" noCost (fails: ClaimResult)
+    Assert.Contains("seed 1 (-0.3000)", settle.Value)
     // A seed with no value fails it too.
     Assert.Equal(PreconditionFailed, (judge [ 0.1; nan; 0.2 ]).Verdict)
 

@@ -99,7 +99,7 @@ public static class Verify
             differences.AddStructural($"seed {extra}: published metrics of a seed the re-run does not have");
 
         // The environment as published, so that only what the experiment computed can differ.
-        var environment = new Render.RunEnvironment(published.Harness, "", "", published.TorchSharp, published.Dotnet, published.OperatingSystem,
+        var environment = new Render.RunEnvironment(published.Harness, published.Commit, published.JudgedBy, published.TorchSharp, published.Dotnet, published.OperatingSystem,
             published.Device, published.Threads, published.CommandLine, published.Platform, published.ComputeSeconds);
         var report = files.TryGetValue("report.md", out var reportBytes) ? Encoding.UTF8.GetString(reportBytes) : null;
         var manifestText = ReportManifest(report) ?? published.Manifest;
@@ -200,7 +200,7 @@ public static class Verify
 
     /// <summary>What verify reads back from result.json, every field checked.</summary>
     sealed record Published(string Experiment, string Manifest, string Scale, long[] Seeds, string Device, int Threads,
-        string Harness, string TorchSharp, string Dotnet, string OperatingSystem, string CommandLine, double ComputeSeconds,
+        string Harness, string Commit, string JudgedBy, string TorchSharp, string Dotnet, string OperatingSystem, string CommandLine, double ComputeSeconds,
         Dictionary<long, Dictionary<string, double>> Metrics, PlatformFingerprint Platform, PublishedClaim[] Claims);
 
     static readonly string[] Verdicts =
@@ -245,6 +245,8 @@ public static class Verify
             r.OneOf(r.Field(environment, env, "device"), $"{env}.device", RecordReader.DeviceNames),
             (int)r.Integer(r.Field(environment, env, "threads"), $"{env}.threads", 1, Limits.MaxThreads),
             r.Text(r.Field(environment, env, "harness"), $"{env}.harness"),
+            Optional(environment, "commit"),
+            Optional(environment, "judgedBy"),
             r.Text(r.Field(environment, env, "torchSharp"), $"{env}.torchSharp"),
             r.Text(r.Field(environment, env, "dotnet"), $"{env}.dotnet"),
             r.Text(r.Field(environment, env, "os"), $"{env}.os"),
@@ -254,6 +256,10 @@ public static class Verify
             ReadPlatform(r, environment, env),
             [.. claims]);
     }
+
+    /// <summary>An optional text field of the environment ("" when absent: results published before it was recorded).</summary>
+    static string Optional(JsonElement environment, string name) =>
+        environment.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
 
     /// <summary>A claim's per-seed values of one measurement (null written for a non-finite value reads as NaN).</summary>
     static double[] PerSeed(RecordReader r, JsonElement parent, string at, string name)

@@ -447,6 +447,12 @@ let reportMarkdownWith (sequential: Sequential.SequentialRecord option) (result:
     if not result.Notes.IsEmpty then
         line "## Notes"
         line ""
+        if environment.JudgedBy <> "" then
+            line (
+                "The notes were written by the run; its claims were re-judged since (`wgan rejudge`, commit "
+                + $"{environment.JudgedBy.Substring(0, min 12 environment.JudgedBy.Length)}): where a note describes a "
+                + "claim's control or what its verdict would be, the claims above, with their dated changes, are current.")
+            line ""
         for n in result.Notes do line $"- {n}"
         line ""
     line "## Configuration"

@@ -219,10 +219,13 @@ let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasureme
         "Controls. Every slope is also measured on the same networks after one generator iteration (firstIteration.*, a replay of the seed's first iteration from the same generators, measured on the batches of the initial measurement; figure gradient-norms-after-one-iteration). "
         + $"Mean slopes after one iteration: {afterOneSlopes}. "
         + "(Where training moved the norms by almost nothing, as under c = 0.01 and 0.001 at quick scale, the first clamp has put nearly every weight at +-c and the gradients are so small that RMSProp's steps, about lr g / epsilon, barely change the critic or the generator.) "
-        + "clip-0.1-explodes uses that as its control: the one-iteration network is still PyTorch's initialisation clamped to +-0.1, whose slope is positive, so an exploding slope after training is what training did. "
-        + "For the vanishing claims (c = 0.01, 0.001) the one-iteration network is no control: clamping the initial weights to +-c already makes every layer shrink gradients by about c sqrt(width) / sqrt(2), so they vanish from the first clamp; that is the effect of clipping the paper names, present before training. "
-        + "Their control is the penalised network trained the same way (gp.slope): the paper's question is whether clipping, not the penalty, makes gradients vanish, so the penalised critic must not pass the same test. "
-        + "The gp-flat claims use the penalised network after one iteration as their control (gp.firstIteration.*): PyTorch's initialisation shrinks gradients by about 0.4 per layer, so an untrained network is not flat, and only training can make it so."
+        + "The claims' controls are the same network trained under the other constraint, which removes the claimed "
+        + "mechanism and keeps everything else: the clipping claims (c = 0.1 explodes, c = 0.01 and 0.001 vanish) are "
+        + "tested again on the penalised network (gp.slope), the penalty claims (flat, within one order) on the network "
+        + "clipped at c = 0.01 (clip-0.01.*). The one-iteration measurements show when an effect appears: clamping the "
+        + "initial weights to +-c already makes every layer shrink gradients by about c sqrt(width) / sqrt(2), so under "
+        + "c = 0.01 and 0.001 the gradients vanish from the first clamp; PyTorch's initialisation shrinks gradients by "
+        + "about 0.4 per layer, so only training makes the penalised network flat."
     let claims = settings.Claims |> List.map (Claims.evaluate metrics)
     { Metrics = metrics
       Claims = claims

@@ -45,6 +45,7 @@ let metrics =
       "clip.trainedToBounds", "among the weights the first clipping left inside the bounds, the fraction at +-c after training"
       "clip.fractionAtExtremes", "fraction of the clipped critic's weights within 1% of their layer's +-max |w| after training"
       "clip.relativeChange", "||w_final - w_clipped_once|| / ||w_clipped_once||: how far training moved the clipped weights"
+      "clip.excessKurtosis", "the clipped critic's weights after training, as gp.excessKurtosis (two spikes at +-c: about -2)"
       "gp.fractionAtExtremes", "fraction of the gradient-penalty critic's weights within 1% of their layer's +-max |w| after training"
       "gp.fractionAtClipBounds", "fraction of the gradient-penalty critic's weights within 1% of +-c, c the clipped setting's bound"
       "gp.maxAbsWeightOverBound", "largest |w| of the gradient-penalty critic divided by c"
@@ -148,7 +149,8 @@ let weightStatistics (role: Role) (c: float) (initial: float[][]) (final: float[
           "fractionAtBoundsAtStart", LipschitzTools.fractionAtBounds c clippedOnce
           "trainedToBounds", LipschitzTools.fractionAtBounds c interior
           "fractionAtExtremes", LipschitzTools.fractionAtLayerExtremes final
-          "relativeChange", relativeChange clippedOnce last ]
+          "relativeChange", relativeChange clippedOnce last
+          "excessKurtosis", layerExcessKurtosis final ]
     | Penalty ->
         [ "fractionAtExtremes", LipschitzTools.fractionAtLayerExtremes final
           "fractionAtClipBounds", LipschitzTools.fractionAtBounds c last
@@ -271,7 +273,7 @@ let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasureme
           + $"(clip.firstIteration.fractionAtBounds, {percentOf afterOne}%%): PyTorch's weights are uniform in "
           + $"+-1/sqrt(fan_in) = +-{initBound}, so clamping them to +-{c} puts 1 - c sqrt(fan_in) of each hidden layer's "
           + "weights at the bounds from the first clamp, before training."
-          $"gp-weights-bell-shaped asks what the paper's histogram shows: a bell shape. Excess kurtosis (m4 / m2^2 - 3, per layer, averaged over layers weighted by size) is -1.2 for the uniform initialisation, 0 for a Gaussian, -2 for two spikes at +-c; the threshold -0.6 is the midpoint between uniform and Gaussian, and its control is the initial weights (gp.initial.excessKurtosis, {plain initialKurtosis}; after training {plain kurtosis}; the clipped critic's kurtosis is not measured). The penalty critic's initial weights have {percentOf initialExtremes}%% of their weights at their extremes."
+          $"gp-weights-bell-shaped asks what the paper's histogram shows: a bell shape. Excess kurtosis (m4 / m2^2 - 3, per layer, averaged over layers weighted by size) is -1.2 for the uniform initialisation, 0 for a Gaussian, -2 for two spikes at +-c; the threshold -0.6 is the midpoint between uniform and Gaussian, and its control is the clipped critic's weights (clip.excessKurtosis), as for the other claims; the penalty critic's initial weights give {plain initialKurtosis} (gp.initial.excessKurtosis), after training {plain kurtosis}. The penalty critic's initial weights have {percentOf initialExtremes}%% of their weights at their extremes."
           $"Figures show seed {seeds.Head}, {settings.HistogramBins} bins over +-1.05 max |w| of each critic."
           yield! scaleNote run.Scale claims $"The networks here are {scale.Width} wide and train {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].Width} wide, {settings.Scales[Paper].GeneratorIterations} iterations); relativeChange says how far the weights moved from their start."
           yield! Experiment.divergenceNotes measurements ] }

@@ -89,26 +89,27 @@ public static class SuiteIndex
                     : $"{Cell(control.GetProperty("description").GetString()!)}: {Measured(control.GetProperty("measured"))}";
                 var claimId = claim.GetProperty("id").GetString()!;
                 var p = claim.TryGetProperty("claimPValue", out var pValue) && pValue.ValueKind == JsonValueKind.Number ? pValue.GetDouble() : double.NaN;
-                // An exact copy: the same claim, definition and per-seed values of both arms, published twice.
-                var copyKey = string.Join("\u0000", id, claimId,
-                    claim.TryGetProperty("definitionSha256", out var hash) ? hash.GetString() : "",
-                    claim.GetProperty("measured").GetProperty("perSeed").GetRawText(),
-                    control.TryGetProperty("measured", out var controlMeasured) ? controlMeasured.GetProperty("perSeed").GetRawText() : "");
+                // The same claim, definition and scale published in two folders: exact copies, or a run with more seeds
+                // that begins with the other's seeds (a sequential run), are one claim (see Representative).
+                var sameClaim = string.Join("\u0000", id, claimId, scale,
+                    claim.TryGetProperty("definitionSha256", out var hash) ? hash.GetString() : "");
+                static double[] Values(JsonElement measured) => [.. measured.GetProperty("perSeed").EnumerateArray()
+                    .Select(v => v.ValueKind == JsonValueKind.Number ? v.GetDouble() : double.NaN)];
+                var values = Values(claim.GetProperty("measured"));
+                var controlValues = control.TryGetProperty("measured", out var controlMeasured) ? Values(controlMeasured) : [];
                 claims.Add(new Row(id, claimId, folder, $"| {link} | {scale} | `{claimId}`: {Cell(claim.GetProperty("statement").GetString()!)} ({Cell(claim.GetProperty("source").GetString()!)}) | " +
                     $"`{claim.GetProperty("metric").GetString()}` {claim.GetProperty("expected").GetString()} | {Measured(claim.GetProperty("measured"))} | {controlText} | ",
-                    verdict, p, exploratory, copyKey));
+                    verdict, p, exploratory, sameClaim, values, controlValues));
             }
             runs.Append(run);
             rows.AddRange(claims);
         }
-        // Each distinct claim counts once: of exact copies, the first confirmatory one in the table's order (or the first
-        // exploratory one when all are exploratory).
+        // Each distinct claim counts once (see Representative).
         var ordered = rows.OrderBy(r => r.Experiment, StringComparer.Ordinal).ThenBy(r => r.Claim, StringComparer.Ordinal)
             .ThenBy(r => r.Folder, StringComparer.Ordinal).ToArray();
-        var firstOf = new Dictionary<string, Row>();
-        foreach (var r in ordered.OrderBy(r => r.Exploratory)) firstOf.TryAdd(r.CopyKey, r);
-        var confirmatory = ordered.Where(r => !r.Exploratory && firstOf[r.CopyKey] == r).ToArray();
-        var exploratoryRows = ordered.Where(r => r.Exploratory && firstOf[r.CopyKey] == r).ToArray();
+        var firstOf = ordered.ToDictionary(r => r, r => Representative(r, ordered));
+        var confirmatory = ordered.Where(r => !r.Exploratory && firstOf[r] == r).ToArray();
+        var exploratoryRows = ordered.Where(r => r.Exploratory && firstOf[r] == r).ToArray();
         var adjusted = Statistics.benjaminiHochberg([.. confirmatory.Select(r => r.P)]);
         var adjustedOf = confirmatory.Select((r, i) => (r, adjusted[i])).ToDictionary(x => x.r, x => x.Item2);
         foreach (var r in confirmatory) counts[r.Verdict] = counts.GetValueOrDefault(r.Verdict) + 1;
@@ -124,7 +125,7 @@ public static class SuiteIndex
         if (counts.ContainsKey("precondition-failed"))
             text.Append("*precondition-failed*: a precondition the claim declares fails on some seed, "
                 + "so its comparison means nothing. ");
-        var totals = $"**Confirmatory claims** (every folder but the `{ExploratoryPrefix}*` ablations; a claim published twice with the same definition and per-seed values counted once): {confirmatory.Length}: "
+        var totals = $"**Confirmatory claims** (every folder but the `{ExploratoryPrefix}*` ablations; a claim published in several folders with the same definition and scale counts once, as the run with the most seeds when one run's per-seed values continue another's, e.g. a sequential run, or once for exact copies): {confirmatory.Length}: "
             + string.Join(", ", counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Value} {c.Key}")) + ". "
             + $"**Exploratory claims** (`{ExploratoryPrefix}*` folders: variations of the authors' setup, not counted in the totals): {exploratoryRows.Length}"
             + (exploratoryRows.Length > 0 ? ": " + string.Join(", ", exploratoryCounts) : "") + ". "
@@ -137,8 +138,12 @@ public static class SuiteIndex
         text.Append("| Result | Scale | Claim (paper, figure) | Metric, expected | Measured | Control: measured | p (BH) | Verdict |\n|---|---|---|---|---|---|---|---|\n");
         foreach (var row in ordered)
         {
-            var multiplicity = firstOf[row.CopyKey] != row ? $"copy of `{firstOf[row.CopyKey].Folder}`"
-                : row.Exploratory ? $"{PValue(row.P)}, exploratory"
+            var counted = firstOf[row];
+            var multiplicity = counted == row ? null
+                : counted.Values.Length == row.Values.Length ? $"copy of `{counted.Folder}`"
+                : $"its seeds continued in `{counted.Folder}` ({counted.Values.Length} seeds)";
+            multiplicity ??= row.Exploratory
+                ? $"{PValue(row.P)}, exploratory"
                 : $"{PValue(row.P)} ({PValue(adjustedOf[row])})";
             text.Append(row.Text).Append($"{multiplicity} | **{row.Verdict}** |\n");
         }
@@ -190,7 +195,20 @@ public static class SuiteIndex
 
     /// <summary>One claim's row: its table cells up to the p-value column, its verdict and claim p-value, whether its
     /// folder is exploratory, and the key under which exact copies coincide.</summary>
-    sealed record Row(string Experiment, string Claim, string Folder, string Text, string Verdict, double P, bool Exploratory, string CopyKey);
+    sealed record Row(string Experiment, string Claim, string Folder, string Text, string Verdict, double P, bool Exploratory,
+        string SameClaim, double[] Values, double[] ControlValues);
+
+    /// <summary>
+    /// The row that counts for <paramref name="row"/>: among the rows of the same claim, definition and scale whose
+    /// per-seed values (of both arms) begin with this row's, the one with the most seeds (a sequential run that continued
+    /// these seeds, or an exact copy), a confirmatory one before an exploratory one, then the first in the table's order.
+    /// </summary>
+    static Row Representative(Row row, Row[] ordered) =>
+        ordered.Where(o => o.SameClaim == row.SameClaim && StartsWith(o.Values, row.Values) && StartsWith(o.ControlValues, row.ControlValues))
+            .OrderByDescending(o => o.Values.Length).ThenBy(o => o.Exploratory).First();
+
+    static bool StartsWith(double[] longer, double[] prefix) =>
+        longer.Length >= prefix.Length && prefix.Select((v, i) => v.Equals(longer[i])).All(same => same);
 
     /// <summary>Publication folders whose name begins so hold exploratory results (ablations).</summary>
     public const string ExploratoryPrefix = "ablation-";

@@ -444,3 +444,26 @@ let ``result.json, the report and the snapshot text show the paired block, the p
     Assert.Contains("  paired treatment - control: per seed [0.100, 0.200, 0.300, 0.400, 0.500]", snapshot)
     Assert.Contains("  precondition r >= 0: per seed [0.100, -0.300, 0.200, 0.100, 0.100]; failing [1]", snapshot)
     Assert.Contains("  verdict precondition-failed", snapshot)
+
+[<Fact>]
+let ``a claim's p-value is the largest of the tests its reproduced verdict needs, on its rule's 5% scale`` () =
+    // scipy 1.10 stats.ttest_1samp: the treatment 0.3, 1.1, 0.4, 1.4, 0.8 above 0.2, one-sided p 0.0222043, doubled
+    // for the 95% two-sided rule 0.0444085; the control 0.2, 0.9, 0.1, 1, 0.3 below 0.2 (its failing side), one-sided
+    // 0.907963, doubled and capped 1; the paired difference above 0, one-sided p 0.0066178.
+    let t, c = [ 0.3; 1.1; 0.4; 1.4; 0.8 ], [ 0.2; 0.9; 0.1; 1.0; 0.3 ]
+    let independent = Claims.evaluate (seedsWithControl t c) (controlled (spec AtLeast 0.2))
+    Assert.Equal(1.0, Claims.pValue independent, 9)
+    let pairedClaim = Claims.evaluate (seedsWithControl t c) (paired (spec AtLeast 0.2))
+    Assert.Equal(0.0066178, pairedClaim.Paired.Value.PValue, 6)
+    Assert.Equal(0.0444085, Claims.pValue pairedClaim, 7)
+    Assert.Equal(Reproduced, pairedClaim.Verdict)
+    // No control: the treatment's own test alone.
+    Assert.Equal(0.0444085, Claims.pValue (Claims.evaluate (seeds t) (spec AtLeast 0.2)), 7)
+
+[<Fact>]
+let ``Benjamini-Hochberg adjusts as R's p.adjust(p, "BH") does`` () =
+    // p.adjust(c(0.01, 0.04, 0.03, 0.005), "BH") = 0.02 0.04 0.04 0.02; a NaN counts as 1.
+    let adjusted = Statistics.benjaminiHochberg [| 0.01; 0.04; 0.03; 0.005 |] |> Array.map (fun x -> System.Math.Round(x, 12))
+    Assert.Equal<float[]>([| 0.02; 0.04; 0.04; 0.02 |], adjusted)
+    let withNaN = Statistics.benjaminiHochberg [| 0.01; nan |] |> Array.map (fun x -> System.Math.Round(x, 12))
+    Assert.Equal<float[]>([| 0.02; 1.0 |], withNaN)

@@ -55,8 +55,11 @@ let ``a fresh result checks clean; a tampered verdict is found by --check and me
     let mended = cli [ "rejudge"; folder ]
     Assert.True(mended.Exit = 0, mended.Out + mended.Err)
     // The mended files are the run's own, but for the re-judging commit the environment records.
+    // (and the report's word that its notes were written by the run, before the claims were re-judged).
     let strip (text: string) =
-        text.Split('\n') |> Array.filter (fun l -> not (l.Contains "\"judgedBy\"" || l.StartsWith "- Harness ")) |> String.concat "\n"
+        Text.RegularExpressions.Regex.Replace(text, "The notes were written by the run;[^\n]*\n\n", "").Split('\n')
+        |> Array.filter (fun l -> not (l.Contains "\"judgedBy\"" || l.StartsWith "- Harness "))
+        |> String.concat "\n"
     Assert.Equal<string list>(original |> List.map strip, files folder |> List.map strip)
     Assert.Equal(0, (cli [ "rejudge"; folder; "--check" ]).Exit)
 
@@ -145,3 +148,22 @@ let ``the verdict-built scale note gives its reason back, in its present and its
     Assert.Equal(None, Wgan.Experiments.ToyWgan.scaleNoteReason "Diverged (seed 3): the loss became NaN.")
     Assert.Empty(Wgan.Experiments.ToyWgan.scaleNote Manifest.Quick [ claim "d" Reproduced ] why)
     Assert.Empty(Wgan.Experiments.ToyWgan.scaleNote Manifest.Paper claims why)
+
+[<Fact>]
+let ``the index counts a claim once: exact copies and seeds a sequential run continued point to the row that counts`` () =
+    let index = File.ReadAllText(Path.Combine(repositoryRoot, "results", "README.md"))
+    let rows (folder: string) =
+        // The claims table's rows (the runs table's rows give the seed count where these give a claim).
+        index.Split('\n')
+        |> Array.filter (fun l -> l.StartsWith($"| [`{folder}`]", StringComparison.Ordinal) && l.Contains "quick | `")
+    // ablation-25gaussians-fresh changes only the 25 Gaussians' training set: its 8 other rows repeat capacity-underuse's
+    // (whose seeds the sequential run continued, so they point to it), its 4 25-Gaussian rows are its own.
+    let fresh = rows "ablation-25gaussians-fresh/capacity-underuse"
+    Assert.Equal(12, fresh.Length)
+    let own, repeated = fresh |> Array.partition (fun l -> l.Contains "25gaussians`")
+    Assert.Equal(8, repeated.Length)
+    Assert.All(repeated, fun l -> Assert.Contains("its seeds continued in `until-decided/capacity-underuse` (15 seeds)", l))
+    Assert.All(own, fun l -> Assert.Contains(", exploratory |", l))
+    Assert.All(rows "parallel-lines", fun l -> Assert.Contains("its seeds continued in `until-decided/parallel-lines` (20 seeds)", l))
+    Assert.All(rows "until-decided/snapshot-ranking", fun l -> Assert.Contains("copy of `snapshot-ranking`", l))
+    Assert.All(rows "ablation-init-pytorch/capacity-underuse", fun l -> Assert.Contains(", exploratory |", l))

@@ -24,9 +24,11 @@ public static class RejudgeResults
         var root = command.Folder;
         if (!Directory.Exists(root)) throw new InputException($"{root}: no such folder");
         var folders = File.Exists(Path.Combine(root, "result.json")) ? [root] : ResultFolders(root).ToArray();
-        if (folders.Length == 0) throw new InputException($"{root}: no published result (result.json) in it or in its sub-folders");
+        if (folders.Length == 0)
+            throw new InputException($"{root}: no published result (result.json) in it or in its sub-folders");
         if (command.Manifest is not null && folders.Length > 1)
-            throw new InputException($"--manifest names one manifest, but {root} holds {folders.Length} results; give one result folder");
+            throw new InputException($"--manifest names one manifest, but {root} holds {folders.Length} results; "
+                + "give one result folder");
         // Everything is read and judged before anything is written: a folder that cannot be judged leaves every
         // published file as it was.
         var outcomes = new List<(string Folder, Rejudge.Outcome Outcome)>();
@@ -34,15 +36,22 @@ public static class RejudgeResults
         foreach (var folder in folders)
         {
             var experiment = ExperimentOf(folder);
-            if (WorkFolder.For(Path.GetDirectoryName(Path.GetFullPath(folder))!, experiment).LiveHolder("run", "merge") is { } holder)
-                throw new InputException($"{folder} is being written by a run in progress (process {holder}); wait for it to finish");
+            if (WorkFolder.For(Path.GetDirectoryName(Path.GetFullPath(folder))!, experiment)
+                    .LiveHolder("run", "merge") is { } holder)
+                throw new InputException(
+                    $"{folder} is being written by a run in progress (process {holder}); wait for it to finish");
             var json = InputFiles.ReadAllText(Path.Combine(folder, "result.json"), InputFiles.MaxRecordBytes, "record");
             var reportPath = Path.Combine(folder, "report.md");
-            var report = File.Exists(reportPath) ? InputFiles.ReadAllText(reportPath, InputFiles.MaxRecordBytes, "published file") : null;
+            var report = File.Exists(reportPath)
+                ? InputFiles.ReadAllText(reportPath, InputFiles.MaxRecordBytes, "published file")
+                : null;
             var manifestPath = command.Manifest ?? ManifestOf(folder, json, experiment);
             var manifest = InputFiles.ReadAllText(manifestPath, InputFiles.MaxRecordBytes, "manifest");
-            var outcome = Rejudge.rejudge(json, report is null ? null : Microsoft.FSharp.Core.FSharpOption<string>.Some(report), manifest, Commit);
-            if (outcome.Problems.Length > 0) problems.AddRange(outcome.Problems.Select(p => $"{folder} (by {manifestPath}): {p}"));
+            var outcome = Rejudge.rejudge(json,
+                report is null ? null : Microsoft.FSharp.Core.FSharpOption<string>.Some(report),
+                manifest, Commit);
+            if (outcome.Problems.Length > 0)
+                problems.AddRange(outcome.Problems.Select(p => $"{folder} (by {manifestPath}): {p}"));
             else outcomes.Add((folder, outcome));
         }
         if (problems.Count > 0)
@@ -52,7 +61,9 @@ public static class RejudgeResults
         var differing = outcomes.Where(o => o.Outcome.Differences.Length > 0).ToArray();
         foreach (var (folder, outcome) in outcomes)
         {
-            var changes = outcome.VerdictChanges.Length == 0 ? "no verdict changes" : string.Join("; ", outcome.VerdictChanges);
+            var changes = outcome.VerdictChanges.Length == 0
+                ? "no verdict changes"
+                : string.Join("; ", outcome.VerdictChanges);
             var state = outcome.Differences.Length == 0 ? "as published" : command.Check ? "differs" : "re-judged";
             stdout.WriteLine($"{folder}: {state}; {changes}");
             foreach (var difference in outcome.Differences) stdout.WriteLine($"  {difference}");
@@ -63,13 +74,16 @@ public static class RejudgeResults
         if (command.Check)
         {
             // An index is checked against the published results as they are (it is rebuilt from them).
-            foreach (var index in staleIndexes) stdout.WriteLine($"{Path.Combine(index, "README.md")}: differs from its results");
+            foreach (var index in staleIndexes)
+                stdout.WriteLine($"{Path.Combine(index, "README.md")}: differs from its results");
             var staleReadme = readme is { } r && r.Current != r.Expected;
             if (staleReadme) stdout.WriteLine($"{readme!.Value.Path}: its results summary differs from the results");
             var failed = differing.Length + staleIndexes.Length + (staleReadme ? 1 : 0);
             stdout.WriteLine(failed == 0
-                ? $"{outcomes.Count} result(s) checked: every verdict, result.json and report.md is what the current rules give"
-                : $"{differing.Length} of {outcomes.Count} result(s) and {staleIndexes.Length} index(es) differ from what the current rules give; run `wgan rejudge {root}`");
+                ? $"{outcomes.Count} result(s) checked: "
+                    + "every verdict, result.json and report.md is what the current rules give"
+                : $"{differing.Length} of {outcomes.Count} result(s) and {staleIndexes.Length} index(es) differ "
+                    + $"from what the current rules give; run `wgan rejudge {root}`");
             return failed == 0 ? Program.Done : Differs;
         }
         foreach (var (folder, outcome) in differing)
@@ -81,7 +95,8 @@ public static class RejudgeResults
         // The summary is rendered from the indexed results as they are now.
         if (ReadmeWithSummary(root) is { } current && current.Current != current.Expected)
             AtomicOutput.WriteText(current.Path, current.Expected);
-        stdout.WriteLine($"{differing.Length} of {outcomes.Count} result(s) re-judged and re-rendered; {indexes.Length} index(es) rebuilt");
+        stdout.WriteLine($"{differing.Length} of {outcomes.Count} result(s) re-judged and re-rendered; "
+            + $"{indexes.Length} index(es) rebuilt");
         return Program.Done;
     }
 
@@ -91,15 +106,16 @@ public static class RejudgeResults
     {
         get
         {
-            var version = typeof(RejudgeResults).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "";
+            var version = typeof(RejudgeResults).Assembly
+                .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "";
             var plus = version.IndexOf('+');
             return plus < 0 ? "" : version[(plus + 1)..];
         }
     }
 
     /// <summary>
-    /// The README.md beside a results folder (its parent's) when it holds a results summary block: its path, its text and
-    /// its text with the block as the results give it now; null otherwise.
+    /// The README.md beside a results folder (its parent's) when it holds a results summary block: its path, its text
+    /// and its text with the block as the results give it now; null otherwise.
     /// </summary>
     static (string Path, string Current, string Expected)? ReadmeWithSummary(string root)
     {
@@ -115,9 +131,11 @@ public static class RejudgeResults
         return (path, text, text[..begin] + summary + text[(end + SuiteIndex.SummaryEnd.Length)..]);
     }
 
-    /// <summary>Every folder under <paramref name="root"/> (at any depth, hidden ones skipped) that holds a result.json.</summary>
+    /// <summary>Every folder under <paramref name="root"/> (at any depth, hidden ones skipped) that holds a
+    /// result.json.</summary>
     static IEnumerable<string> ResultFolders(string root) =>
-        Directory.EnumerateDirectories(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden })
+        Directory.EnumerateDirectories(root, "*",
+                new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden })
             .Where(d => !d.Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.')))
             .Where(d => File.Exists(Path.Combine(d, "result.json")))
             .Order(StringComparer.Ordinal);
@@ -128,15 +146,19 @@ public static class RejudgeResults
     {
         var candidates = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var folder in folders)
-            for (var d = Path.GetDirectoryName(Path.GetFullPath(folder)); d is not null && d.Length >= Path.GetFullPath(root).TrimEnd('/').Length; d = Path.GetDirectoryName(d))
+            for (var d = Path.GetDirectoryName(Path.GetFullPath(folder));
+                 d is not null && d.Length >= Path.GetFullPath(root).TrimEnd('/').Length;
+                 d = Path.GetDirectoryName(d))
                 candidates.Add(d);
-        return [.. candidates.Where(SuiteIndex.IsOwnIndexFolder).Select(d => Path.GetRelativePath(System.Environment.CurrentDirectory, d))];
+        return [.. candidates.Where(SuiteIndex.IsOwnIndexFolder)
+            .Select(d => Path.GetRelativePath(System.Environment.CurrentDirectory, d))];
     }
 
     static string ExperimentOf(string folder)
     {
         var path = Path.Combine(folder, "result.json");
-        var (reader, document) = RecordReader.Parse(path, InputFiles.ReadAllBytes(path, InputFiles.MaxRecordBytes, "record"));
+        var (reader, document) =
+            RecordReader.Parse(path, InputFiles.ReadAllBytes(path, InputFiles.MaxRecordBytes, "record"));
         using var _ = document;
         return reader.String(reader.Field(document.RootElement, "$", "experiment"), "$.experiment");
     }
@@ -154,31 +176,38 @@ public static class RejudgeResults
         var command = reader.String(reader.Field(environment, "$.environment", "command"), "$.environment.command");
         var words = Words(command);
         if (words.Count < 3 || words[0] != "wgan" || words[1] != "run")
-            throw new InputException($"{folder}: its recorded command (`{command}`) names no manifest; give it with --manifest");
+            throw new InputException(
+                $"{folder}: its recorded command (`{command}`) names no manifest; give it with --manifest");
         // A relative path is taken from the current folder, or else from the nearest folder above the result where it
         // exists (the folder the command ran in, typically the repository's root).
         var recorded = words[2];
         var manifest = new[] { System.Environment.CurrentDirectory }.Concat(Ancestors(folder))
             .Select(d => Path.Combine(d, recorded)).FirstOrDefault(p => File.Exists(p) || Directory.Exists(p))
-            ?? throw new InputException($"{folder}: the manifest its recorded command ran, {recorded}, exists neither here nor above the result; give it with --manifest");
+            ?? throw new InputException($"{folder}: the manifest its recorded command ran, {recorded}, "
+                + "exists neither here nor above the result; give it with --manifest");
         if (File.Exists(manifest)) return manifest;
-        var matching = Directory.GetFiles(manifest, "*.json").Order(StringComparer.Ordinal).Where(f => ExperimentIn(f) == experiment).ToArray();
+        var matching = Directory.GetFiles(manifest, "*.json").Order(StringComparer.Ordinal)
+            .Where(f => ExperimentIn(f) == experiment).ToArray();
         return matching.Length == 1 ? matching[0]
-            : throw new InputException($"{folder}: {recorded} holds {matching.Length} manifests of \"{experiment}\"; give one with --manifest");
+            : throw new InputException($"{folder}: {recorded} holds {matching.Length} manifests of \"{experiment}\"; "
+                + "give one with --manifest");
     }
 
     static IEnumerable<string> Ancestors(string folder)
     {
-        for (var d = Path.GetDirectoryName(Path.GetFullPath(folder)); d is not null; d = Path.GetDirectoryName(d)) yield return d;
+        for (var d = Path.GetDirectoryName(Path.GetFullPath(folder)); d is not null; d = Path.GetDirectoryName(d))
+            yield return d;
     }
 
     static string? ExperimentIn(string manifest)
     {
         try
         {
-            using var document = JsonDocument.Parse(InputFiles.ReadAllText(manifest, InputFiles.MaxRecordBytes, "manifest"),
+            using var document = JsonDocument.Parse(
+                InputFiles.ReadAllText(manifest, InputFiles.MaxRecordBytes, "manifest"),
                 new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
-            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("experiment", out var e)
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("experiment", out var e)
                 && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
         }
         catch (JsonException)

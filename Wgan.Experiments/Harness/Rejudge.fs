@@ -52,7 +52,8 @@ let private numberOrNull (e: JsonElement) path =
     | _ -> fail path "is not a number or null"
 
 let private items (e: JsonElement) path =
-    if e.ValueKind = JsonValueKind.Array then e.EnumerateArray() |> Seq.mapi (fun i x -> x, $"{path}[{i}]") |> List.ofSeq
+    if e.ValueKind = JsonValueKind.Array then
+        e.EnumerateArray() |> Seq.mapi (fun i x -> x, $"{path}[{i}]") |> List.ofSeq
     else fail path "is not an array"
 
 /// The file names of a list of published paths ("figures/x.png" -> "x", "x.csv" -> "x").
@@ -73,7 +74,8 @@ let private platformOf (environment: JsonElement) =
 let captionInReport (report: string) (file: string) : string option =
     let suffix = $"]({file})"
     report.Split('\n')
-    |> Array.tryFind (fun l -> l.StartsWith("![", StringComparison.Ordinal) && l.EndsWith(suffix, StringComparison.Ordinal))
+    |> Array.tryFind (fun l ->
+        l.StartsWith("![", StringComparison.Ordinal) && l.EndsWith(suffix, StringComparison.Ordinal))
     |> Option.map (fun l -> l.Substring(2, l.Length - 2 - suffix.Length).Replace("\\|", "|"))
 
 /// Reads a published result.json; `report` is the published report.md, consulted only for the captions of a result
@@ -106,7 +108,8 @@ let read (json: string) (report: string option) : Published =
         paths "figures" |> List.map (fun f -> { Figure.ofLines (stem f) (caption f) "" "" false [] with Name = stem f })
     let grids =
         paths "imageGrids"
-        |> List.map (fun g -> { Name = stem g; Title = caption g; Rows = 0; Columns = 0; Height = 0; Width = 0; Pixels = [||] })
+        |> List.map (fun g ->
+            { Name = stem g; Title = caption g; Rows = 0; Columns = 0; Height = 0; Width = 0; Pixels = [||] })
     let claims =
         items (field root "$" "claims") "$.claims"
         |> List.map (fun (c, at) ->
@@ -161,7 +164,8 @@ let read (json: string) (report: string option) : Published =
           Threads = (field environment "$.environment" "threads").GetInt32()
           CommandLine = env "command"
           Platform = platformOf environment
-          ComputeSeconds = numberOrNull (field environment "$.environment" "computeSeconds") "$.environment.computeSeconds" }
+          ComputeSeconds =
+              numberOrNull (field environment "$.environment" "computeSeconds") "$.environment.computeSeconds" }
       Manifest = (field root "$" "manifest").GetRawText()
       Claims = claims
       Sequential = sequential
@@ -187,12 +191,16 @@ let undeclaredChanges (published: PublishedClaim list) (claims: ClaimSpec list) 
           match published |> List.tryFind (fun p -> p.Id = spec.Id) with
           | Some p when p.DefinitionSha256 <> "" && p.DefinitionSha256 <> ClaimDefinition.sha256 spec ->
               let declared =
-                  spec.Changes |> List.exists (fun c -> p.DefinitionSha256.StartsWith(c.Previous, StringComparison.Ordinal))
+                  spec.Changes
+                  |> List.exists (fun c -> p.DefinitionSha256.StartsWith(c.Previous, StringComparison.Ordinal))
               if not declared then
                   yield
-                      $"claim \"{spec.Id}\": its definition differs from the published one ({p.DefinitionSha256.Substring(0, 12)}) "
-                      + "and the manifest states no change of it: add to the claim \"changes\": [{\"date\": \"YYYY-MM-DD\", "
-                      + $"\"previous\": \"{p.DefinitionSha256.Substring(0, 12)}\", \"what\": \"...\", \"why\": \"...\"}}]"
+                      $"claim \"{spec.Id}\": its definition differs from the published one "
+                      + $"({p.DefinitionSha256.Substring(0, 12)}) "
+                      + "and the manifest states no change of it: "
+                      + "add to the claim \"changes\": [{\"date\": \"YYYY-MM-DD\", "
+                      + $"\"previous\": \"{p.DefinitionSha256.Substring(0, 12)}\", "
+                      + "\"what\": \"...\", \"why\": \"...\"}]"
           | _ -> () ]
 
 /// The claims judged on `metrics` as a run judged them: once at the rules' levels, or, for a sequential run (`record`),
@@ -206,7 +214,8 @@ let judgeAsRun (record: Sequential.SequentialRecord option) (claims: ClaimSpec l
         let lookAt (look: Sequential.Look) =
             let seen = List.truncate look.Seeds metrics
             let index = planned |> List.findIndex (fun n -> n = look.Seeds)
-            Sequential.judge planned index (seen |> List.map (fun m -> m.Seed)) (claims |> List.map (Claims.evaluate seen))
+            Sequential.judge
+                planned index (seen |> List.map (fun m -> m.Seed)) (claims |> List.map (Claims.evaluate seen))
         let judgedLooks = r.Looks |> List.map lookAt
         let lastClaims, lastLook = List.last judgedLooks
         let stopped = Sequential.stopAfter planned lastLook |> Option.defaultValue r.Stopped
@@ -231,7 +240,8 @@ let judge (published: Published) (claims: ClaimSpec list) : ExperimentResult * S
 /// result.json and report.md of a re-judged result (with its looks, if sequential), rendered in `environment` with the
 /// manifest text `manifest`.
 let render (result: ExperimentResult, record) (environment: Render.RunEnvironment) (manifest: string) =
-    Render.resultJsonWith record result environment manifest, Render.reportMarkdownWith record result environment manifest
+    Render.resultJsonWith record result environment manifest,
+    Render.reportMarkdownWith record result environment manifest
 
 /// The verdicts that differ between the published claims and the re-judged ones, in words; a claim added to or
 /// removed from the manifest counts as a difference.
@@ -254,12 +264,16 @@ let firstDifference (published: string) (current: string) : string =
     match Seq.init n id |> Seq.tryFind (fun i -> a[i] <> b[i]) with
     | Some i ->
         let x, y = a[i], b[i]
-        let column = Seq.init (min x.Length y.Length) id |> Seq.tryFind (fun k -> x[k] <> y[k]) |> Option.defaultValue (min x.Length y.Length)
+        let column =
+            Seq.init (min x.Length y.Length) id
+            |> Seq.tryFind (fun k -> x[k] <> y[k])
+            |> Option.defaultValue (min x.Length y.Length)
         let from = max 0 (column - 40)
         let clip (s: string) =
             let part = s.Substring(min from s.Length)
             (if from > 0 then "..." else "") + (if part.Length > 120 then part.Substring(0, 120) + "..." else part)
-        String.Format(CultureInfo.InvariantCulture, "line {0}: published \"{1}\", current rules \"{2}\"", i + 1, clip x, clip y)
+        String.Format(CultureInfo.InvariantCulture, "line {0}: published \"{1}\", current rules \"{2}\"",
+                      i + 1, clip x, clip y)
     | None -> $"the published text has {a.Length} lines, the current rules' {b.Length}"
 
 /// What re-judging one published result gives: the problems that prevent it, or the files the current rules render
@@ -278,7 +292,8 @@ type Outcome =
 /// Re-judges the published result.json `json` (with its report.md `report`, if any) by the manifest text `manifest`,
 /// recording `judgedBy` (the current commit) in files that change.
 let rejudge (json: string) (report: string option) (manifest: string) (judgedBy: string) : Outcome =
-    let failed problems = { Problems = Array.ofList problems; VerdictChanges = [||]; Differences = [||]; ResultJson = ""; Report = "" }
+    let failed problems =
+        { Problems = Array.ofList problems; VerdictChanges = [||]; Differences = [||]; ResultJson = ""; Report = "" }
     match (try Ok(read json report) with UnreadableResult m -> Error m | :? JsonException as e -> Error e.Message) with
     | Error m -> failed [ $"result.json: {m}" ]
     | Ok published ->
@@ -314,7 +329,12 @@ let rejudge (json: string) (report: string option) (manifest: string) (judgedBy:
 
 /// A re-run (`verify`) judged as the published run `publishedJson` was judged (once, or look by look when it was
 /// sequential), with its result.json and report.md rendered in `environment` with the manifest text `manifest`.
-let renderLikePublished (publishedJson: string) (rerun: ExperimentResult) (environment: Render.RunEnvironment) (manifest: string) =
+let renderLikePublished
+    (publishedJson: string)
+    (rerun: ExperimentResult)
+    (environment: Render.RunEnvironment)
+    (manifest: string)
+    =
     let record =
         try (read publishedJson None).Sequential with
         | UnreadableResult _ -> None

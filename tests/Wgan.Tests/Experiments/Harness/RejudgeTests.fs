@@ -76,7 +76,8 @@ let ``a changed claim definition needs a dated change naming the published defin
         claim
     let undeclared = cli [ "rejudge"; folder; "--manifest"; editedManifest (raise' >> ignore) ]
     Assert.True(undeclared.Exit = 2, undeclared.Out + undeclared.Err)
-    Assert.Contains($"claim \"{id}\": its definition differs from the published one ({hash.Substring(0, 12)})", undeclared.Err)
+    Assert.Contains(
+        $"claim \"{id}\": its definition differs from the published one ({hash.Substring(0, 12)})", undeclared.Err)
     Assert.Equal<string list>(before, files folder)
     let declared =
         editedManifest (fun claims ->
@@ -90,7 +91,8 @@ let ``a changed claim definition needs a dated change naming the published defin
     let r = cli [ "rejudge"; folder; "--manifest"; declared ]
     Assert.True(r.Exit = 0, r.Out + r.Err)
     let report = File.ReadAllText(Path.Combine(folder, "report.md"))
-    Assert.Contains($"Definition changed 2026-12-07 (replacing {hash.Substring(0, 12)}): threshold raised by 0.125", report)
+    Assert.Contains(
+        $"Definition changed 2026-12-07 (replacing {hash.Substring(0, 12)}): threshold raised by 0.125", report)
     let rejudged = firstClaim folder
     Assert.NotEqual<string>(hash, text rejudged.["definitionSha256"])
     Assert.Equal("2026-12-07", text rejudged.["changes"].[0].["date"])
@@ -121,7 +123,9 @@ let ``bad input is named: no results, a damaged result.json, --manifest with man
     let broken = cli [ "rejudge"; damaged; "--check" ]
     Assert.Equal(2, broken.Exit)
     Assert.Contains("result.json: $.environment: is required but missing", broken.Err)
-    let many = cli [ "rejudge"; Path.Combine(repositoryRoot, "results"); "--manifest"; Wgan.Tests.ManifestTests.manifestPath ]
+    let many =
+        cli [ "rejudge"; Path.Combine(repositoryRoot, "results")
+              "--manifest"; Wgan.Tests.ManifestTests.manifestPath ]
     Assert.Equal(2, many.Exit)
     Assert.Contains("--manifest names one manifest", many.Err)
 
@@ -133,7 +137,8 @@ let ``a caption is read from an old report's image line, its cell escape undone`
     Assert.Equal(None, Rejudge.captionInReport report "figures/z.png")
 
 [<Fact>]
-let ``the verdict-built scale note gives its reason back, in its present and its earlier words, and nothing else does`` () =
+let ``the verdict-built scale note gives its reason back, in its present and its earlier words, and nothing else does``
+    () =
     let spec = Wgan.Tests.ClaimsTests.spec AtLeast 0.5
     let claim id verdict =
         let c = Claims.evaluate [ { Seed = 1L; Values = readOnlyDict [ "m", 1.0 ] } ] { spec with Id = id }
@@ -141,7 +146,9 @@ let ``the verdict-built scale note gives its reason back, in its present and its
     let claims = [ claim "a" Inconclusive; claim "b-c" NotReproduced; claim "d" Reproduced ]
     let why = "The networks here are 64 wide (paper scale: 512). A second sentence."
     let note = Wgan.Experiments.ToyWgan.scaleNote Manifest.Quick claims why |> List.exactlyOne
-    Assert.StartsWith("At quick scale 2 of 3 claims have a verdict other than reproduced: a (inconclusive), b-c (not-reproduced). ", note)
+    Assert.StartsWith(
+        "At quick scale 2 of 3 claims have a verdict other than reproduced: a (inconclusive), b-c (not-reproduced). ",
+        note)
     Assert.Equal(Some why, Wgan.Experiments.ToyWgan.scaleNoteReason note)
     let earlier = note.Replace("claims have a verdict other than reproduced:", "claims did not reproduce:")
     Assert.Equal(Some why, Wgan.Experiments.ToyWgan.scaleNoteReason earlier)
@@ -150,20 +157,24 @@ let ``the verdict-built scale note gives its reason back, in its present and its
     Assert.Empty(Wgan.Experiments.ToyWgan.scaleNote Manifest.Paper claims why)
 
 [<Fact>]
-let ``the index counts a claim once: exact copies and seeds a sequential run continued point to the row that counts`` () =
+let ``the index counts a claim once: exact copies and seeds a sequential run continued point to the row that counts``
+    () =
     let index = File.ReadAllText(Path.Combine(repositoryRoot, "results", "README.md"))
     let rows (folder: string) =
         // The claims table's rows (the runs table's rows give the seed count where these give a claim).
         index.Split('\n')
         |> Array.filter (fun l -> l.StartsWith($"| [`{folder}`]", StringComparison.Ordinal) && l.Contains "quick | `")
-    // ablation-25gaussians-fresh changes only the 25 Gaussians' training set: its 8 other rows repeat capacity-underuse's
-    // (whose seeds the sequential run continued, so they point to it), its 4 25-Gaussian rows are its own.
+    // ablation-25gaussians-fresh changes only the 25 Gaussians' training set: its 8 other rows repeat
+    // capacity-underuse's (whose seeds the sequential run continued, so they point to it), its 4 25-Gaussian rows
+    // are its own.
     let fresh = rows "ablation-25gaussians-fresh/capacity-underuse"
     Assert.Equal(12, fresh.Length)
     let own, repeated = fresh |> Array.partition (fun l -> l.Contains "25gaussians`")
     Assert.Equal(8, repeated.Length)
-    Assert.All(repeated, fun l -> Assert.Contains("its seeds continued in `until-decided/capacity-underuse` (15 seeds)", l))
+    Assert.All(repeated, fun l ->
+        Assert.Contains("its seeds continued in `until-decided/capacity-underuse` (15 seeds)", l))
     Assert.All(own, fun l -> Assert.Contains(", exploratory |", l))
-    Assert.All(rows "parallel-lines", fun l -> Assert.Contains("its seeds continued in `until-decided/parallel-lines` (20 seeds)", l))
+    Assert.All(rows "parallel-lines", fun l ->
+        Assert.Contains("its seeds continued in `until-decided/parallel-lines` (20 seeds)", l))
     Assert.All(rows "until-decided/snapshot-ranking", fun l -> Assert.Contains("copy of `snapshot-ranking`", l))
     Assert.All(rows "ablation-init-pytorch/capacity-underuse", fun l -> Assert.Contains(", exploratory |", l))

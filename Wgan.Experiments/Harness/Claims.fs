@@ -220,6 +220,7 @@ let evaluateAt (share: float) (metrics: SeedMetrics list) (spec: ClaimSpec) : Cl
       Outliers = outliers spec.OutlierFence seeds measured.PerSeed
       Paired = paired
       Preconditions = preconditions
+      UnitCriteria = spec.UnitCriteria |> List.map (fun u -> Preconditions.judge seeds (valuesOf metrics u.Metric) u)
       Verdict = verdict }
 
 /// Evaluates `spec` on its metric and its control's metric in every seed's metrics: each arm by the claim's

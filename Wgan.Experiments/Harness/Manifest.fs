@@ -195,8 +195,8 @@ let claimChange: Decoder<ClaimChange> =
           Why = r.Required("why", Decode.nonEmptyString) })
 
 /// A claim: {"id", "source", "statement", "metric", "comparison": ">=" | "<=", "threshold",
-/// "thresholdSource", "rule", "control", "preconditions" and "changes" (optional)}; the metric must be one the
-/// experiment measures. An equivalence rule states its margin instead of a comparison and threshold, which it rejects.
+/// "thresholdSource", "rule", "control", "preconditions", "unitCriteria" and "changes" (optional)}; the metric must be
+/// one the experiment measures. An equivalence rule states its margin instead of a comparison and threshold, which it rejects.
 let claim (metrics: string list) : Decoder<ClaimSpec> =
     let metric = knownMetric metrics
     Decode.object (fun r ->
@@ -224,6 +224,8 @@ let claim (metrics: string list) : Decoder<ClaimSpec> =
         let preconditions =
             r.Optional("preconditions", Decode.nonEmptyArray (precondition metrics)) |> Option.defaultValue []
         let changes = r.Optional("changes", Decode.nonEmptyArray claimChange) |> Option.defaultValue []
+        let unitCriteria =
+            r.Optional("unitCriteria", Decode.nonEmptyArray (precondition metrics)) |> Option.defaultValue []
         let rule, fence = ruleAndFence
         let control, design = controlAndDesign
         { Id = id
@@ -238,6 +240,7 @@ let claim (metrics: string list) : Decoder<ClaimSpec> =
           Control = control
           Design = design
           Preconditions = preconditions
+          UnitCriteria = unitCriteria
           Changes = changes })
 
 /// The list of claims, with unique ids.

@@ -138,8 +138,8 @@ let private writePaired (w: Utf8JsonWriter) (p: PairedMeasurement) =
     w.WriteEndObject()
 
 /// The preconditions: each with its metric, comparison, threshold, reason, per-seed values and failing seeds.
-let private writePreconditions (w: Utf8JsonWriter) (preconditions: PreconditionResult list) =
-    w.WriteStartArray("preconditions")
+let private writePreconditions (w: Utf8JsonWriter) (name: string) (preconditions: PreconditionResult list) =
+    w.WriteStartArray(name)
     for p in preconditions do
         w.WriteStartObject()
         w.WriteString("metric", p.Spec.Metric)
@@ -242,7 +242,8 @@ let resultJsonWith (sequential: Sequential.SequentialRecord option) (result: Exp
              w.WriteString("design", c.Spec.Design.Name)
          w.WriteEndObject()
          c.Paired |> Option.iter (writePaired w)
-         if not c.Preconditions.IsEmpty then writePreconditions w c.Preconditions
+         if not c.Preconditions.IsEmpty then writePreconditions w "preconditions" c.Preconditions
+         if not c.UnitCriteria.IsEmpty then writePreconditions w "unitCriteria" c.UnitCriteria
          w.WriteStartArray("outliers")
          for seed, value in c.Outliers do
              w.WriteStartObject()
@@ -392,6 +393,13 @@ let reportMarkdownWith (sequential: Sequential.SequentialRecord option) (result:
         let paired = c.Paired |> Option.map (fun p -> $" Paired: {pairedText p}.") |> Option.defaultValue ""
         let preconditions =
             c.Preconditions |> List.map (fun p -> $" Precondition {preconditionText p}.") |> String.concat ""
+        let failedUnits =
+            c.UnitCriteria
+            |> List.filter (fun u -> not u.Holds)
+            |> List.map (fun u ->
+                let named = u.Failing |> List.map (fun (seed, v) -> $"seed {seed} ({rounded 4 v})") |> String.concat ", "
+                $" **Failed units** (they fail {Preconditions.text u.Spec}): {named}; their values count by the rule.")
+            |> String.concat ""
         let changes =
             c.Spec.Changes
             |> List.map (fun ch ->
@@ -400,7 +408,7 @@ let reportMarkdownWith (sequential: Sequential.SequentialRecord option) (result:
         line (
             $"- `{c.Spec.Id}` ({escapeCell c.Spec.Source}): threshold {c.Spec.Expected} from "
             + $"{escapeCell c.Spec.ThresholdSource}; rule: {Claims.claimRuleText c}.{paired}{preconditions}{outliers}"
-            + changes)
+            + failedUnits + changes)
     line ""
     match sequential with
     | Some r ->

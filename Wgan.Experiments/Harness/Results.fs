@@ -131,6 +131,9 @@ type ClaimSpec =
       /// How the control pairs with the treatment; always `Paired` under an equivalence rule.
       Design: ControlDesign
       Preconditions: Precondition list
+      /// What a unit that trained as intended satisfies (e.g. a positive dual estimate): a seed that fails one is named
+      /// in the report as a failed unit, by this declared criterion; its values still count by the rule.
+      UnitCriteria: Precondition list
       /// The dated changes of the definition since it was first published, oldest first.
       Changes: ClaimChange list }
 
@@ -201,6 +204,8 @@ type ClaimResult =
       /// The paired measurement (paired design or equivalence rule); None otherwise.
       Paired: PairedMeasurement option
       Preconditions: PreconditionResult list
+      /// The unit criteria judged on every seed (their failing seeds are the failed units).
+      UnitCriteria: PreconditionResult list
       Verdict: Verdict }
 
     member this.PerSeed = this.Measured.PerSeed

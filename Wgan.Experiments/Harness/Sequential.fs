@@ -45,7 +45,8 @@ let rejudge (share: float) (seeds: int64 list) (c: ClaimResult) : ClaimResult =
           match c.Spec.Control, c.Control with
           | ControlMetric (metric, _), Some m -> yield metric, m.PerSeed
           | _ -> ()
-          for p in c.Preconditions do yield p.Spec.Metric, p.PerSeed ]
+          for p in c.Preconditions do yield p.Spec.Metric, p.PerSeed
+          for u in c.UnitCriteria do yield u.Spec.Metric, u.PerSeed ]
     let metrics =
         seeds
         |> List.mapi (fun i seed ->

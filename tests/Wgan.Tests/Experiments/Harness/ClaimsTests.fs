@@ -10,7 +10,7 @@ open Wgan.Tests.Generators
 let spec comparison threshold =
     { Id = "c"; Source = "test"; Statement = "s"; Metric = "m"; Comparison = comparison; Threshold = threshold
       ThresholdSource = "test"; Rule = StudentTInterval; OutlierFence = 3.0; Control = NoControl "test"
-      Design = Independent; Preconditions = []; Changes = [] }
+      Design = Independent; Preconditions = []; UnitCriteria = []; Changes = [] }
 
 /// No compute time per seed: "what would settle" names seed counts without their cost.
 let private noCost: float = nan
@@ -467,3 +467,23 @@ let ``Benjamini-Hochberg adjusts as R's p.adjust(p, "BH") does`` () =
     Assert.Equal<float[]>([| 0.02; 0.04; 0.04; 0.02 |], adjusted)
     let withNaN = Statistics.benjaminiHochberg [| 0.01; nan |] |> Array.map (fun x -> System.Math.Round(x, 12))
     Assert.Equal<float[]>([| 0.02; 1.0 |], withNaN)
+
+[<Fact>]
+let ``a declared unit criterion names the failed units without changing the verdict`` () =
+    let trained = { Metric = "r"; Comparison = AtLeast; Threshold = 0.0; Why = "a positive dual estimate" }
+    let s = { controlled (spec AtLeast 0.5) with UnitCriteria = [ trained ] }
+    let metrics = seedsOf [ "m", [ 0.9; 0.95; 0.92 ]; "c", [ 0.1; 0.05; 0.12 ]; "r", [ 0.4; -0.2; 0.3 ] ]
+    let judged = Claims.evaluate metrics s
+    let plain = Claims.evaluate metrics (controlled (spec AtLeast 0.5))
+    Assert.Equal(plain.Verdict, judged.Verdict)
+    Assert.Equal<(int64 * float) list>([ 1L, -0.2 ], judged.UnitCriteria.Head.Failing)
+    let result =
+        { ExperimentId = "e"; Title = "t"; Source = "s"; Scale = "smoke"; Seeds = [ 0L .. 2L ]; Metrics = metrics
+          Claims = [ judged ]; Series = []; Figures = []; ImageGrids = []; Notes = [] }
+    let environment: Render.RunEnvironment =
+        { HarnessVersion = "test"; Commit = ""; JudgedBy = ""; TorchSharpVersion = "test"; DotnetVersion = "test"
+          OperatingSystem = "test"; Device = "cpu"; Threads = 1; CommandLine = "test"; Platform = Platform.unrecorded
+          ComputeSeconds = 0.0 }
+    let report = Render.reportMarkdown result environment "{}"
+    Assert.Contains("**Failed units** (they fail `r` >= 0 (a positive dual estimate)): seed 1 (-0.2000)", report)
+    Assert.Contains("\"unitCriteria\": [", Render.resultJson result environment "{}")

@@ -10,7 +10,7 @@ open Wgan.Experiments
 let private spec rule design control =
     { Id = "c"; Source = "test"; Statement = "s"; Metric = "m"; Comparison = AtLeast; Threshold = 0.0
       ThresholdSource = "test"; Rule = rule; OutlierFence = 3.0; Control = control; Design = design
-      Preconditions = []; Changes = [] }
+      Preconditions = []; UnitCriteria = []; Changes = [] }
 
 let private controlled = ControlMetric("k", "the control")
 

@@ -86,9 +86,14 @@ let ``a claim on a metric of a data set the manifest does not list is rejected``
     for i in [ 7; 10 ] do
         Assert.Contains(errors, fun e -> e.StartsWith $"$.claims[{i}].metric: must be a metric this experiment measures")
         Assert.Contains(errors, fun e -> e.StartsWith $"$.claims[{i}].control.metric: must be a metric this experiment measures")
+    // And their unit criteria (the penalty critics' dual estimates: one for claims 1 and 7, gp and gp2 for 4 and 10).
+    for i, criteria in [ 1, 1; 4, 2; 7, 1; 10, 2 ] do
+        for k in 0 .. criteria - 1 do
+            let prefix = $"$.claims[{i}].unitCriteria[{k}].metric: must be a metric this experiment measures"
+            Assert.Contains(errors, fun e -> e.StartsWith prefix)
     // And the training set of the data set no longer listed.
     Assert.Contains("$.trainingSet.25gaussians: is not a known field", errors)
-    Assert.Equal(9, errors.Length)
+    Assert.Equal(15, errors.Length)
 
 [<Fact>]
 let ``gradient-norms setting ids must be unique`` () =

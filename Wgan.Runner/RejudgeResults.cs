@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using Wgan.Experiments;
@@ -35,21 +34,20 @@ public static class RejudgeResults
         var problems = new List<string>();
         foreach (var folder in folders)
         {
-            var experiment = ExperimentOf(folder);
-            if (WorkFolder.For(Path.GetDirectoryName(Path.GetFullPath(folder))!, experiment)
+            var recorded = ReadRecorded(folder);
+            if (WorkFolder.For(Path.GetDirectoryName(Path.GetFullPath(folder))!, recorded.Experiment)
                     .LiveHolder("run", "merge") is { } holder)
                 throw new InputException(
                     $"{folder} is being written by a run in progress (process {holder}); wait for it to finish");
-            var json = InputFiles.ReadAllText(Path.Combine(folder, "result.json"), InputFiles.MaxRecordBytes, "record");
             var reportPath = Path.Combine(folder, "report.md");
             var report = File.Exists(reportPath)
                 ? InputFiles.ReadAllText(reportPath, InputFiles.MaxRecordBytes, "published file")
                 : null;
-            var manifestPath = command.Manifest ?? ManifestOf(folder, json, experiment);
+            var manifestPath = command.Manifest ?? ManifestOf(folder, recorded);
             var manifest = InputFiles.ReadAllText(manifestPath, InputFiles.MaxRecordBytes, "manifest");
-            var outcome = Rejudge.rejudge(json,
+            var outcome = Rejudge.rejudge(recorded.Json,
                 report is null ? null : Microsoft.FSharp.Core.FSharpOption<string>.Some(report),
-                manifest, Commit);
+                manifest, HarnessBuild.Commit);
             if (outcome.Problems.Length > 0)
                 problems.AddRange(outcome.Problems.Select(p => $"{folder} (by {manifestPath}): {p}"));
             else outcomes.Add((folder, outcome));
@@ -69,10 +67,10 @@ public static class RejudgeResults
             foreach (var difference in outcome.Differences) stdout.WriteLine($"  {difference}");
         }
         var indexes = IndexFolders(root, folders);
-        var staleIndexes = indexes.Where(i => !SuiteIndex.IsCurrent(i)).ToArray();
-        var readme = ReadmeWithSummary(root);
         if (command.Check)
         {
+            var staleIndexes = indexes.Where(i => !SuiteIndex.IsCurrent(i)).ToArray();
+            var readme = ReadmeWithSummary(root);
             // An index is checked against the published results as they are (it is rebuilt from them).
             foreach (var index in staleIndexes)
                 stdout.WriteLine($"{Path.Combine(index, "README.md")}: differs from its results");
@@ -98,19 +96,6 @@ public static class RejudgeResults
         stdout.WriteLine($"{differing.Length} of {outcomes.Count} result(s) re-judged and re-rendered; "
             + $"{indexes.Length} index(es) rebuilt");
         return Program.Done;
-    }
-
-    /// <summary>The git commit this program was built from (the informational version's suffix), or "" when the build
-    /// recorded none.</summary>
-    public static string Commit
-    {
-        get
-        {
-            var version = typeof(RejudgeResults).Assembly
-                .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "";
-            var plus = version.IndexOf('+');
-            return plus < 0 ? "" : version[(plus + 1)..];
-        }
     }
 
     /// <summary>
@@ -154,26 +139,29 @@ public static class RejudgeResults
             .Select(d => Path.GetRelativePath(System.Environment.CurrentDirectory, d))];
     }
 
-    static string ExperimentOf(string folder)
+    /// <summary>A published result.json, read once: its text, and the experiment and command it records.</summary>
+    sealed record Recorded(string Json, string Experiment, string Command);
+
+    static Recorded ReadRecorded(string folder)
     {
         var path = Path.Combine(folder, "result.json");
-        var (reader, document) =
-            RecordReader.Parse(path, InputFiles.ReadAllBytes(path, InputFiles.MaxRecordBytes, "record"));
+        var bytes = InputFiles.ReadAllBytes(path, InputFiles.MaxRecordBytes, "record");
+        var (reader, document) = RecordReader.Parse(path, bytes);
         using var _ = document;
-        return reader.String(reader.Field(document.RootElement, "$", "experiment"), "$.experiment");
+        var root = document.RootElement;
+        var environment = reader.Field(root, "$", "environment");
+        return new Recorded(System.Text.Encoding.UTF8.GetString(bytes),
+            reader.String(reader.Field(root, "$", "experiment"), "$.experiment"),
+            reader.String(reader.Field(environment, "$.environment", "command"), "$.environment.command"));
     }
 
     /// <summary>
     /// The manifest a published result's recorded command ran: the command's manifest argument, relative to the current
     /// folder; a folder of manifests gives the one of the result's experiment.
     /// </summary>
-    static string ManifestOf(string folder, string json, string experiment)
+    static string ManifestOf(string folder, Recorded result)
     {
-        var path = Path.Combine(folder, "result.json");
-        var (reader, document) = RecordReader.Parse(path, System.Text.Encoding.UTF8.GetBytes(json));
-        using var _ = document;
-        var environment = reader.Field(document.RootElement, "$", "environment");
-        var command = reader.String(reader.Field(environment, "$.environment", "command"), "$.environment.command");
+        var (command, experiment) = (result.Command, result.Experiment);
         var words = Words(command);
         if (words.Count < 3 || words[0] != "wgan" || words[1] != "run")
             throw new InputException(

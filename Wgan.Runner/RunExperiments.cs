@@ -524,8 +524,8 @@ public static class RunExperiments
 
     /// <summary>The environment record of a run: versions, device, threads, command and the units' summed compute time.</summary>
     public static Render.RunEnvironment Environment(string device, int threads, string commandLine, double seconds) => new(
-        harnessVersion: typeof(RunExperiments).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown",
-        commit: RejudgeResults.Commit,
+        harnessVersion: HarnessBuild.Version,
+        commit: HarnessBuild.Commit,
         judgedBy: "",
         torchSharpVersion: typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3) ?? "unknown",
         dotnetVersion: System.Environment.Version.ToString(),

@@ -38,7 +38,8 @@ public static class SuiteIndex
 
     /// <summary>The index text of <paramref name="outDirectory"/> and the number of results it lists; null when the
     /// folder holds no published result.</summary>
-    static (string Text, int Count, string Totals)? IndexText(string outDirectory)
+    static (string Text, int Count, string Totals, List<(string Folder, string Verdicts)> Summaries)? IndexText(
+        string outDirectory)
     {
         if (!Directory.Exists(outDirectory)) return null;
         var results = ResultFolders(outDirectory)
@@ -50,6 +51,7 @@ public static class SuiteIndex
         var runs = new StringBuilder();
         var counts = new Dictionary<string, int>();
         var unreadable = new List<string>();
+        var summaries = new List<(string Folder, string Verdicts)>();
         foreach (var (path, folder) in results.OrderBy(r => r.Folder, StringComparer.Ordinal))
         {
             try { AddResult(path, folder); }
@@ -103,6 +105,13 @@ public static class SuiteIndex
             }
             runs.Append(run);
             rows.AddRange(claims);
+            // The README summary's words for this result: its source, scale and seeds, and its claims by verdict.
+            var byVerdict = claims.GroupBy(c => c.Verdict).OrderBy(g => Array.IndexOf(VerdictOrder, g.Key))
+                .Select(g => $"{g.Key} {string.Join(", ", g.Select(c => $"`{c.Claim}`"))}");
+            var kind = folder.Split('/').Any(IsExploratory) ? ", exploratory" : "";
+            summaries.Add((folder, $"({Cell(root.GetProperty("source").GetString()!)}; {scale} scale, "
+                + $"{root.GetProperty("seeds").GetArrayLength()} seeds{kind}): "
+                + (claims.Count > 0 ? string.Join("; ", byVerdict) : "no claims (a comparison)") + "."));
         }
         // Each distinct claim counts once (see Representative).
         var ordered = rows.OrderBy(r => r.Experiment, StringComparer.Ordinal).ThenBy(r => r.Claim, StringComparer.Ordinal)
@@ -151,7 +160,7 @@ public static class SuiteIndex
         text.Append(runs);
         if (unreadable.Count > 0)
             text.Append("\n## Not listed\n\n").Append(string.Concat(unreadable.Select(u => $"- {Cell(u)}\n")));
-        return (text.ToString(), results.Length, totals);
+        return (text.ToString(), results.Length, totals, summaries);
     }
 
     /// <summary>The first line of the block of a README.md that <see cref="Summary"/> writes.</summary>
@@ -170,24 +179,10 @@ public static class SuiteIndex
         if (IndexText(outDirectory) is not { } index) return null;
         var text = new StringBuilder(SummaryBegin + "\n\n");
         text.Append(index.Totals).Append("\n\n");
-        // The confirmatory results first, then the exploratory ones.
-        var folders = ResultFolders(outDirectory).Where(d => File.Exists(Path.Combine(d, "result.json")))
-            .Select(d => Path.GetRelativePath(outDirectory, d).Replace('\\', '/'))
-            .OrderBy(f => f.Split('/').Any(IsExploratory)).ThenBy(f => f, StringComparer.Ordinal);
-        foreach (var folder in folders)
-        {
-            var r = Path.Combine(outDirectory, folder);
-            using var doc = JsonDocument.Parse(InputFiles.ReadAllText(Path.Combine(r, "result.json"), InputFiles.MaxRecordBytes, "record"));
-            var root = doc.RootElement;
-            var claims = root.GetProperty("claims").EnumerateArray()
-                .GroupBy(c => c.GetProperty("verdict").GetString()!)
-                .OrderBy(g => Array.IndexOf(VerdictOrder, g.Key))
-                .Select(g => $"{g.Key} {string.Join(", ", g.Select(c => $"`{c.GetProperty("id").GetString()}`"))}");
-            var kind = folder.Split('/').Any(IsExploratory) ? ", exploratory" : "";
-            text.Append($"- [`{folder}`]({linkPrefix}{folder}/report.md) ({Cell(root.GetProperty("source").GetString()!)}; ")
-                .Append($"{root.GetProperty("scale").GetString()} scale, {root.GetProperty("seeds").GetArrayLength()} seeds{kind}): ")
-                .Append(claims.Any() ? string.Join("; ", claims) : "no claims (a comparison)").Append(".\n");
-        }
+        // The confirmatory results first, then the exploratory ones (the results as the index read them).
+        foreach (var (folder, verdicts) in index.Summaries.OrderBy(r => r.Folder.Split('/').Any(IsExploratory))
+                     .ThenBy(r => r.Folder, StringComparer.Ordinal))
+            text.Append($"- [`{folder}`]({linkPrefix}{folder}/report.md) {verdicts}\n");
         return text.Append("\n" + SummaryEnd).ToString();
     }
 

@@ -65,6 +65,13 @@ let private boundedInterval (confidence: float) (lo: float) (hi: float) (xs: flo
     if finite >= bootstrapMinimumSeeds then bootstrapIntervalAt confidence lo hi xs, false
     else Statistics.confidenceInterval confidence xs |> Option.map (fun (a, b) -> max lo a, min hi b), true
 
+/// How many seeds have a finite value on the other side of the claim's threshold (a seed with no value is on neither
+/// side): the count a sign test weighs against the claim.
+let seedsAgainst (spec: ClaimSpec) (perSeed: float[]) : int =
+    perSeed
+    |> Array.filter (fun v -> Double.IsFinite v && not (spec.Comparison.Holds(v, spec.Threshold)))
+    |> Array.length
+
 /// Judges the per-seed values of one metric by the claim's rule, comparison and threshold with only `share` of
 /// the rule's error rate spent (`confidenceAt`; the sign test's alpha times the share): 1 for a run judged once.
 let measureAt (share: float) (spec: ClaimSpec) (metric: string) (perSeed: float[]) : Measurement =
@@ -81,10 +88,7 @@ let measureAt (share: float) (spec: ClaimSpec) (metric: string) (perSeed: float[
         | SignTest alpha ->
             let alpha = if share >= 1.0 then alpha else alpha * share
             let n = perSeed.Length
-            let against =
-                perSeed
-                |> Array.filter (fun v -> Double.IsFinite v && not (spec.Comparison.Holds(v, spec.Threshold)))
-                |> Array.length
+            let against = seedsAgainst spec perSeed
             let p = signTestPValue agreeing n
             let v =
                 if p <= alpha then Reproduced
@@ -135,9 +139,7 @@ let private sideP (spec: ClaimSpec) (claimed: bool) (values: float[]) (signP: fl
 let pValue (c: ClaimResult) : float =
     let spec = c.Spec
     let sign (m: Measurement) claimed =
-        let against =
-            m.PerSeed |> Array.filter (fun v -> Double.IsFinite v && not (spec.Comparison.Holds(v, spec.Threshold)))
-        signTestPValue (if claimed then m.SeedsAgreeing else against.Length) m.PerSeed.Length
+        signTestPValue (if claimed then m.SeedsAgreeing else seedsAgainst spec m.PerSeed) m.PerSeed.Length
     let nanAsOne p = if Double.IsNaN p then 1.0 else p
     if c.Verdict = PreconditionFailed then 1.0
     else

@@ -313,14 +313,17 @@ let private pairedText (p: PairedMeasurement) =
     $"{p.Quantity} per seed [{values}]{dropped}: mean {rounded 4 p.Mean}, 90%% interval {range}; "
     + $"{tests} ({p.Verdict.Name})"
 
+/// Seeds named with their values, as reports name failing and failed units: "seed 3 (-0.2504), seed 5 (nan)".
+let private namedSeeds (seeds: (int64 * float) list) =
+    seeds |> List.map (fun (seed, v) -> $"seed {seed} ({rounded 4 v})") |> String.concat ", "
+
 /// A precondition and how it fared, with the numbers.
 let private preconditionText (p: PreconditionResult) =
     let values = p.PerSeed |> Array.map (rounded 4) |> String.concat ", "
     let outcome =
         if p.Holds then "holds on every seed"
         else
-            let failing = p.Failing |> List.map (fun (seed, v) -> $"seed {seed} ({rounded 4 v})") |> String.concat ", "
-            $"**fails** on {failing}"
+            $"**fails** on {namedSeeds p.Failing}"
     $"{Preconditions.text p.Spec}: per seed [{values}]; {outcome}"
 
 /// report.md: the claims table, the looks of a sequential run, the figures, per-seed metrics, notes and the
@@ -387,9 +390,9 @@ let reportMarkdownWith (sequential: Sequential.SequentialRecord option) (result:
         let outliers =
             if c.Outliers.IsEmpty then ""
             else
-                let named = c.Outliers |> List.map (fun (seed, v) -> $"seed {seed} ({rounded 4 v})") |> String.concat ", "
                 $" **Failed units (no value, or outside the Tukey fences, k = {c.Spec.OutlierFence}, from "
-                + $"{Claims.bootstrapMinimumSeeds} finite seeds on):** {named}; their values count by the rule."
+                + $"{Claims.bootstrapMinimumSeeds} finite seeds on):** {namedSeeds c.Outliers}; their values count by "
+                + "the rule."
         let paired = c.Paired |> Option.map (fun p -> $" Paired: {pairedText p}.") |> Option.defaultValue ""
         let preconditions =
             c.Preconditions |> List.map (fun p -> $" Precondition {preconditionText p}.") |> String.concat ""
@@ -397,8 +400,8 @@ let reportMarkdownWith (sequential: Sequential.SequentialRecord option) (result:
             c.UnitCriteria
             |> List.filter (fun u -> not u.Holds)
             |> List.map (fun u ->
-                let named = u.Failing |> List.map (fun (seed, v) -> $"seed {seed} ({rounded 4 v})") |> String.concat ", "
-                $" **Failed units** (they fail {Preconditions.text u.Spec}): {named}; their values count by the rule.")
+                $" **Failed units** (they fail {Preconditions.text u.Spec}): {namedSeeds u.Failing}; their values "
+                + "count by the rule.")
             |> String.concat ""
         let changes =
             c.Spec.Changes

@@ -76,11 +76,7 @@ let private armPower (spec: ClaimSpec) (share: float) (n: int) (toward: bool) (m
     match spec.Rule with
     | SignTest _ ->
         // As the rule counts: a seed with no value is not on the claimed side, nor clearly on the other.
-        let against =
-            m.PerSeed
-            |> Array.filter (fun v -> Double.IsFinite v && not (spec.Comparison.Holds(v, spec.Threshold)))
-            |> Array.length
-        let count = if toward then m.SeedsAgreeing else against
+        let count = if toward then m.SeedsAgreeing else Claims.seedsAgainst spec m.PerSeed
         Claims.signTestPower alpha (float count / float (max 1 m.PerSeed.Length)) n
     | _ -> tPower alpha n sign spec.Threshold m.PerSeed
 

@@ -475,9 +475,9 @@ public static class RunExperiments
         var seconds = Enumerable.Range(0, plan.UnitKeys.Length).Sum(work.UnitSeconds);
         ExperimentResult result;
         try { result = plan.Assemble(results); }
-        catch (KeyNotFoundException e)
+        catch (Exception e) when (e is KeyNotFoundException or InvalidDataException)
         {
-            throw new InputException($"{work.Path}: a unit checkpoint lacks a value the experiment needs ({e.Message}); delete the folder's unit-*.json files that were edited, or the folder, and run again");
+            throw new InputException($"{work.Path}: a unit checkpoint does not hold what the experiment measures ({e.Message}); delete the folder's unit-*.json files that were edited, or the folder, and run again");
         }
         return (result, seconds);
     }

@@ -215,21 +215,12 @@ public sealed class WorkFolder
         }
     }
 
-    /// <summary>Checks a unit checkpoint's fields: a key, a divergence note, and numbers (or nan, inf, -inf) by name.</summary>
+    /// <summary>Checks a unit checkpoint's fields: a key and what the unit measured (an object, which its experiment
+    /// decodes when it assembles the result).</summary>
     static void CheckUnit(RecordReader r, JsonElement root)
     {
         r.String(r.Field(root, "$", "key"), "$.key");
-        r.Text(r.Field(root, "$", "diverged"), "$.diverged");
-        void Number(JsonElement e, string path)
-        {
-            if (e.ValueKind == JsonValueKind.Number) r.NumberOrNull(e, path);
-            else r.OneOf(e, path, "nan", "inf", "-inf");
-        }
-        foreach (var p in r.Object(r.Field(root, "$", "scalars"), "$.scalars").EnumerateObject()) Number(p.Value, $"$.scalars.{p.Name}");
-        foreach (var p in r.Object(r.Field(root, "$", "vectors"), "$.vectors").EnumerateObject())
-            foreach (var (item, path) in r.Array(p.Value, $"$.vectors.{p.Name}")) Number(item, path);
-        if (root.TryGetProperty("texts", out var texts))
-            foreach (var p in r.Object(texts, "$.texts").EnumerateObject()) r.Text(p.Value, $"$.texts.{p.Name}");
+        r.Object(r.Field(root, "$", "measured"), "$.measured");
     }
 
     /// <summary>Seconds that unit <paramref name="index"/> took, or 0 when unknown.</summary>

@@ -10,6 +10,7 @@ open Wgan.Core.ToyData
 open Wgan.Experiments.Json
 open Wgan.Experiments.Manifest
 open Wgan.Experiments.ToyWgan
+open Wgan.Experiments.ToyTraining
 open Wgan.Experiments.MeaningfulLossExperiment
 
 [<Literal>]
@@ -52,7 +53,7 @@ let metrics =
       "<trainer>.<dataset>.finalEarthMover", "exact W1 between generated and real samples after training" ]
 
 let private scaleSettings: Decoder<ScaleSettings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         { Seeds = r.Required("seeds", Decode.intInRange 1 1000)
           Width = r.Required("width", Decode.intInRange 1 65536)
           BatchSize = r.Required("batchSize", Decode.intInRange 1 1_000_000)
@@ -64,7 +65,7 @@ let private scaleSettings: Decoder<ScaleSettings> =
 let private mixture (d: ToyDataset) = d = EightGaussians || d = TwentyFiveGaussians
 
 let decodeSettings: Decoder<Settings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         r.Required("experiment", Decode.string) |> ignore
         let datasets =
             r.Required("datasets", Decode.nonEmptyArray dataset |> requiring (fun ds -> List.distinct ds = ds && List.forall mixture ds) "must be distinct Gaussian mixtures (8gaussians, 25gaussians)")
@@ -217,7 +218,7 @@ let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasureme
           "No claim is assumed to hold here; the rankings below are the result."
           yield! [ for d in settings.Datasets do
                        for metric, higher in [ "modesCovered", true; "highQualityShare", true; "finalEarthMover", false ] -> ranking d metric higher ]
-          yield! Experiment.divergenceNotes measurements ] }
+          yield! Experiment.bagDivergenceNotes measurements ] }
 
 /// The networks a unit holds at once, at a scale (see Footprint): its critic and generator, through the largest of the
 /// batch, the evaluation samples and the Earth-Mover samples.

@@ -13,6 +13,7 @@ open Wgan.Core.ToyData
 open Wgan.Experiments.Json
 open Wgan.Experiments.Manifest
 open Wgan.Experiments.ToyWgan
+open Wgan.Experiments.ToyTraining
 
 [<Literal>]
 let Id = "vanishing-gradients"
@@ -71,7 +72,7 @@ let metrics =
 
 /// {"id", "label", "kind": "discriminator" | "critic", "constraint" (critic only), "optimizer"}.
 let learnerDecoder: Decoder<Learner> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         let id = r.Required("id", settingId)
         let label = r.Required("label", Decode.nonEmptyString)
         let kind =
@@ -83,7 +84,7 @@ let learnerDecoder: Decoder<Learner> =
 let private increasing (xs: int list) = xs |> List.pairwise |> List.forall (fun (a, b) -> a < b)
 
 let private scaleSettings: Decoder<ScaleSettings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         { Seeds = r.Required("seeds", Decode.intInRange 1 1000)
           Width = r.Required("width", Decode.intInRange 1 65536)
           BatchSize = r.Required("batchSize", Decode.intInRange 1 1_000_000)
@@ -92,7 +93,7 @@ let private scaleSettings: Decoder<ScaleSettings> =
           CheckpointEvery = r.Required("checkpointEvery", Decode.intInRange 0 10_000_000) })
 
 let decodeSettings: Decoder<Settings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         r.Required("experiment", Decode.string) |> ignore
         let learners =
             r.Required("learners", uniqueIds (fun l -> l.Id) "learner" learnerDecoder)
@@ -240,7 +241,7 @@ let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasureme
           "Controls: minimax-gradient-vanishes is tested on the non-saturating loss -E log D(G(z)) under the same discriminators at the same steps (GAN 2014 section 3's own fix: the same discriminator, a loss whose gradient does not saturate), so a collapse must come from the minimax loss, not from the probe. The WGAN claims are tested on the GAN discriminator's minimax gradient, trained just as long against the same generator: a test of 'does not collapse' must fail where the papers say the gradient collapses."
           "The claims compare each gradient with its own peak, not across learners: a weight-clipped critic's gradient is small in absolute terms throughout (its scale is set by the clip bound c; see log10FinalNorm in the metrics), so its 'persisting' gradient can be as small as the GAN's collapsed one."
           yield! scaleNote run.Scale claims $"This scale trains each learner {last} steps (paper scale: {List.last settings.Scales[Paper].MeasureAt}); how close the discriminator gets to optimality, and so how far the minimax gradient falls, depends on that length."
-          yield! Experiment.divergenceNotes measurements ] }
+          yield! Experiment.bagDivergenceNotes measurements ] }
 
 /// The networks a unit holds at once, at a scale (see Footprint): the generator and a learner, through the larger of
 /// the batch and the measurement batch.

@@ -13,7 +13,7 @@ let all: ExperimentDefinition list =
       MomentumInstabilityExperiment.definition
       ModeCoverageExperiment.definition
       CapacityUnderuseExperiment.definition
-      GradientNormsExperiment.definition
+      GradientNorms.Definition.definition
       WeightHistogramsExperiment.definition
       PenaltyVariantsExperiment.definition
       PenaltySidesExperiment.definition
@@ -31,7 +31,7 @@ let decodeManifest (text: string) : Result<ExperimentDefinition * PreparedExperi
         fun path root ->
             match Experiment.experimentName root with
             | None ->
-                match Decode.object (fun r -> r.Required("experiment", Decode.string)) path root with
+                match Decode.readObject (fun r -> r.Required("experiment", Decode.string)) path root with
                 | Error es -> Error(es |> List.filter (fun e -> e.Path = "$.experiment" || e.Path = "$"))
                 | Ok _ -> Error [ { Path = "$.experiment"; Message = "is required" } ]
             | Some name ->

@@ -34,9 +34,23 @@ type NoResources() =
 /// the shell's resources (data, cache).
 type RunOptions = { Scale: Scale; Seeds: int; Device: string; Resources: IResources }
 
-/// What one unit of work measured: named scalars, named vectors and named texts (plain data, so it can be
-/// checkpointed, sent between shards and merged).
+/// What one unit of work measured, as its experiment's record written by UnitCodec: the runner checkpoints it, sends it
+/// between shards and merges it without reading it.
 type UnitResult =
+    { Key: string
+      /// The JSON text of the experiment's unit record.
+      Measured: string }
+
+/// Why training stopped early: the quantity that became NaN or infinite, and the step.
+type Divergence =
+    { Quantity: string
+      Value: float
+      Step: int }
+
+    member this.Text = $"{this.Quantity} is {this.Value} at step {this.Step}"
+
+/// A unit result of the experiments not yet given a record of their own: named scalars, vectors and texts.
+type MeasurementBag =
     { Key: string
       Scalars: IReadOnlyDictionary<string, float>
       Vectors: IReadOnlyDictionary<string, float[]>
@@ -63,13 +77,20 @@ type UnitCheckpoints =
     /// No checkpoints: the unit runs from its start to its end.
     static member None = { Load = (fun () -> None); Save = ignore; Progress = ignore }
 
-/// An independent unit of an experiment's work (typically one seed x one configuration). Its result depends
-/// only on the manifest, the options and its key, never on which other units ran, where, or in which order.
+/// An independent unit of a run's work as the runner sees it (see `UnitOfWork`).
 type WorkUnit =
     { Key: string
       /// Shown in progress lines.
       Description: string
       Run: UnitCheckpoints -> UnitResult }
+
+/// An independent unit of an experiment's work (typically one seed x one configuration), measuring a `'U`. Its result
+/// depends only on the manifest, the options and its key, never on which other units ran, where, or in which order.
+type UnitOfWork<'U> =
+    { Key: string
+      /// Shown in progress lines.
+      Description: string
+      Run: UnitCheckpoints -> 'U }
 
 /// The work of a run, split into units, and how to assemble their results (given in `Units` order).
 type Plan =
@@ -94,6 +115,24 @@ type Findings =
       ImageGrids: ImageGrid list
       Notes: string list }
 
+/// An experiment: its identity, how it reads its manifest, the networks its units hold at each scale (`Footprint`,
+/// bounded by `Footprint.check` when the manifest is read), its units of work, each measuring a `'U`, and how their
+/// measurements, given in the units' order with their keys, assemble into findings.
+type ExperimentSpec<'S, 'Scale, 'U> =
+    { Id: string
+      Title: string
+      /// The paper and figure or section reproduced.
+      Source: string
+      /// The metrics it measures per seed, with what each means.
+      Metrics: (string * string) list
+      Reading: Envelope.Reading<'S, 'Scale>
+      Footprint: Envelope.Envelope<'S, 'Scale> -> Scale -> Footprint.Demand list
+      Units: Envelope.Envelope<'S, 'Scale> -> RunContext -> UnitOfWork<'U> list
+      Assemble: Envelope.Envelope<'S, 'Scale> -> RunContext -> (string * 'U) list -> Findings }
+
+/// A unit of a bag-measuring experiment (see `Experiment.standard`).
+type WorkUnitOf = UnitOfWork<MeasurementBag>
+
 /// A validated manifest, ready to run.
 type PreparedExperiment =
     { Claims: ClaimSpec list
@@ -116,15 +155,6 @@ type ExperimentDefinition =
       Decode: Decoder<PreparedExperiment> }
 
 module Experiment =
-    /// An experiment's definition from its settings decoder: `prepare` turns decoded settings into a runnable
-    /// experiment.
-    let define (id: string) (title: string) (source: string) (metrics: (string * string) list) (decode: Decoder<'S>) (prepare: 'S -> PreparedExperiment) : ExperimentDefinition =
-        { Id = id
-          Title = title
-          Source = source
-          Metrics = metrics
-          Decode = fun path e -> decode path e |> Result.map prepare }
-
     /// Runs every unit in order, reporting progress, and assembles the result (the runner does the same
     /// with checkpoints, shards and locks).
     let runAll (plan: Plan) (report: Progress -> unit) : ExperimentResult =
@@ -136,14 +166,16 @@ module Experiment =
             r)
         |> plan.Assemble
 
-    /// A unit result with no vectors, no texts and no divergence.
-    let scalarsOnly (key: string) (scalars: (string * float) list) : UnitResult =
-        { Key = key; Scalars = readOnlyDict scalars; Vectors = readOnlyDict []; Texts = readOnlyDict []; Diverged = "" }
+    /// A unit's divergence, if training stopped because `value` (the quantity `what` at step `step`) is not finite.
+    let divergence (what: string) (step: int) (value: float) : Divergence option =
+        if System.Double.IsFinite value then None else Some { Quantity = what; Value = value; Step = step }
 
-    /// The notes that list diverged units, for a report.
-    let divergenceNotes (results: UnitResult list) =
-        [ for r in results do
-              if r.Diverged <> "" then yield $"Diverged ({r.Key}): {r.Diverged}; its metrics are NaN and claims using them are inconclusive." ]
+    /// The notes that list diverged units (key and divergence), for a report.
+    let divergenceNotes (units: (string * Divergence option) list) =
+        [ for key, diverged in units do
+              match diverged with
+              | Some d -> yield $"Diverged ({key}): {d.Text}; its metrics are NaN and claims using them are inconclusive."
+              | None -> () ]
 
     /// The seeds of a run: `seed`, `seed + 1`, ..., as many as asked or as the scale says.
     let seedsFor (seed: int) (scaleDefault: int) (requested: int) : int64 list =
@@ -153,19 +185,81 @@ module Experiment =
     /// The device named by a run's options.
     let device (options: RunOptions) = TorchSharp.torch.device options.Device
 
-    /// The JSON element of a manifest's "experiment" field, if any (used to pick the definition).
+    /// The value of a manifest's "experiment" field, if it is a string (used to pick the definition).
     let experimentName (root: JsonElement) =
-        match root.ValueKind, (if root.ValueKind = JsonValueKind.Object then root.TryGetProperty "experiment" else (false, Unchecked.defaultof<_>)) with
-        | JsonValueKind.Object, (true, e) when e.ValueKind = JsonValueKind.String -> Some(e.GetString())
-        | _ -> None
+        if root.ValueKind <> JsonValueKind.Object then None
+        else
+            match root.TryGetProperty "experiment" with
+            | true, e when e.ValueKind = JsonValueKind.String -> Some(e.GetString())
+            | _ -> None
+
+    /// The one experiment template: seeds, device, claims, the verify tolerance, the memory bound, the plan, the units'
+    /// JSON form and the result's identity are wired here, the same way for every experiment.
+    let define (spec: ExperimentSpec<'S, 'Scale, 'U>) : ExperimentDefinition =
+        let decode: Decoder<Envelope.Envelope<'S, 'Scale>> =
+            fun path e ->
+                match Envelope.decoder spec.Reading path e with
+                | Ok manifest ->
+                    match Footprint.check path (spec.Footprint manifest) with
+                    | [] -> Ok manifest
+                    | problems -> Error problems
+                | failed -> failed
+        let prepare (manifest: Envelope.Envelope<'S, 'Scale>) =
+            let seedsAt (scale: Scale) requested = seedsFor manifest.Seed manifest.SeedCounts[scale] requested
+            { Claims = manifest.Claims
+              SeedsAt = seedsAt
+              VerifyTolerance = manifest.VerifyTolerance
+              Plan =
+                fun options ->
+                    let run =
+                        { Scale = options.Scale
+                          Seeds = seedsAt options.Scale options.Seeds
+                          Device = device options
+                          Resources = options.Resources }
+                    let units = spec.Units manifest run
+                    let erased (u: UnitOfWork<'U>) : WorkUnit =
+                        { Key = u.Key
+                          Description = u.Description
+                          Run = fun checkpoints -> { Key = u.Key; Measured = UnitCodec.encode (u.Run checkpoints) } }
+                    { Units = units |> List.map erased
+                      Assemble =
+                        fun results ->
+                            let measured =
+                                results |> List.map (fun (r: UnitResult) -> r.Key, UnitCodec.decode<'U> r.Measured)
+                            let found = spec.Assemble manifest run measured
+                            { ExperimentId = spec.Id
+                              Title = spec.Title
+                              Source = spec.Source
+                              Scale = run.Scale.Name
+                              Seeds = run.Seeds
+                              Metrics = found.Metrics
+                              Claims = found.Claims
+                              Series = found.Series
+                              Figures = found.Figures
+                              ImageGrids = found.ImageGrids
+                              Notes = found.Notes } } }
+        { Id = spec.Id
+          Title = spec.Title
+          Source = spec.Source
+          Metrics = spec.Metrics
+          Decode = fun path e -> decode path e |> Result.map prepare }
+
+    // The template of the experiments not yet given an envelope and a unit record of their own.
+
+    /// A unit result with no vectors, no texts and no divergence.
+    let scalarsOnly (key: string) (scalars: (string * float) list) : MeasurementBag =
+        { Key = key; Scalars = readOnlyDict scalars; Vectors = readOnlyDict []; Texts = readOnlyDict []; Diverged = "" }
+
+    /// The notes that list diverged units, for a report.
+    let bagDivergenceNotes (results: MeasurementBag list) =
+        [ for r in results do
+              if r.Diverged <> "" then yield $"Diverged ({r.Key}): {r.Diverged}; its metrics are NaN and claims using them are inconclusive." ]
 
     /// What every experiment's settings hold besides its own: the run seed, the verify tolerance, the claims,
     /// and the seed count of each scale.
     type Common = { Seed: int; VerifyTolerance: float; Claims: ClaimSpec list; SeedsAt: Scale -> int }
 
-    /// The common parts of an experiment's settings record, read from its fields `Seed`, `VerifyTolerance`,
-    /// `Claims` and `Scales` (a map from scale to a record with a `Seeds` field), which every experiment's
-    /// settings name the same way.
+    /// The common parts of an experiment's settings record.
     let inline commonOf (settings: ^S) : Common =
         let scales = (^S: (member Scales: Map<Scale, ^Scale>) settings)
         { Seed = (^S: (member Seed: int) settings)
@@ -173,11 +267,7 @@ module Experiment =
           Claims = (^S: (member Claims: ClaimSpec list) settings)
           SeedsAt = fun scale -> (^Scale: (member Seeds: int) scales[scale]) }
 
-    /// The one experiment template: an experiment is its identity, the decoder of its settings, where the
-    /// common parts sit in them, the networks its units hold at each scale (`footprint`, bounded by
-    /// `Footprint.check` when the manifest is read), its units of work and how their results assemble into
-    /// findings. Seeds, device, claims, the verify tolerance, the memory bound, the plan and the result's identity
-    /// are wired here, the same way for every experiment.
+    /// The template of an experiment whose settings decoder reads the whole manifest and whose units measure bags.
     let standard
         (id: string)
         (title: string)
@@ -186,8 +276,8 @@ module Experiment =
         (decode: Decoder<'S>)
         (common: 'S -> Common)
         (footprint: 'S -> Scale -> Footprint.Demand list)
-        (units: 'S -> RunContext -> WorkUnit list)
-        (assemble: 'S -> RunContext -> UnitResult list -> Findings)
+        (units: 'S -> RunContext -> WorkUnitOf list)
+        (assemble: 'S -> RunContext -> MeasurementBag list -> Findings)
         : ExperimentDefinition =
         let bounded: Decoder<'S> =
             fun path e ->
@@ -197,7 +287,7 @@ module Experiment =
                     | [] -> Ok settings
                     | problems -> Error problems
                 | failed -> failed
-        define id title source metrics bounded (fun settings ->
+        let prepare settings =
             let c = common settings
             let seedsAt scale requested = seedsFor c.Seed (c.SeedsAt scale) requested
             { Claims = c.Claims
@@ -210,10 +300,15 @@ module Experiment =
                           Seeds = seedsAt options.Scale options.Seeds
                           Device = device options
                           Resources = options.Resources }
-                    { Units = units settings run
+                    let erased (u: WorkUnitOf) : WorkUnit =
+                        { Key = u.Key
+                          Description = u.Description
+                          Run = fun checkpoints -> { Key = u.Key; Measured = UnitCodec.encode (u.Run checkpoints) } }
+                    { Units = units settings run |> List.map erased
                       Assemble =
                         fun results ->
-                            let found = assemble settings run results
+                            let found =
+                                assemble settings run [ for r in results -> UnitCodec.decode<MeasurementBag> r.Measured ]
                             { ExperimentId = id
                               Title = title
                               Source = source
@@ -224,4 +319,9 @@ module Experiment =
                               Series = found.Series
                               Figures = found.Figures
                               ImageGrids = found.ImageGrids
-                              Notes = found.Notes } } })
+                              Notes = found.Notes } } }
+        { Id = id
+          Title = title
+          Source = source
+          Metrics = metrics
+          Decode = fun path e -> bounded path e |> Result.map prepare }

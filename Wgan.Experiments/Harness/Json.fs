@@ -25,8 +25,85 @@ let private kindName (e: JsonElement) =
     | JsonValueKind.Null -> "null"
     | _ -> "nothing"
 
+/// The fields of one JSON object under decoding: remembers which names were asked for, so that the rest can be
+/// reported as unknown, and whether a dependent read was abandoned after an error (then the fields it would have
+/// asked for were never asked, and none is reported as unknown).
+type ObjectFields internal (path: string, element: JsonElement) =
+    let known = HashSet<string>()
+    member val internal Abandoned = false with get, set
+
+    /// The value of field `name` decoded, `None` when it is absent.
+    member internal _.Read(name: string, decoder: Decoder<'T>) : Result<'T option, DecodeError list> =
+        known.Add name |> ignore
+        match element.TryGetProperty name with
+        | true, value -> decoder $"{path}.{name}" value |> Result.map Some
+        | _ -> Ok None
+
+    member internal _.Missing(name: string) = [ { Path = $"{path}.{name}"; Message = "is required but missing" } ]
+
+    member internal _.UnknownFields() =
+        [ for p in element.EnumerateObject() do
+              if not (known.Contains p.Name) then
+                  yield { Path = $"{path}.{p.Name}"; Message = "is not a known field" } ]
+
+/// Decodes some fields of one object (see `fields`, `required`, `optional` and `Decode.object`).
+type Fields<'T> = ObjectFields -> Result<'T, DecodeError list>
+
+module Fields =
+    let succeed (value: 'T) : Fields<'T> = fun _ -> Ok value
+
+    let map (f: 'T -> 'U) (fields: Fields<'T>) : Fields<'U> = fun o -> fields o |> Result.map f
+
+    /// Both reads, every error of both.
+    let zip (a: Fields<'A>) (b: Fields<'B>) : Fields<'A * 'B> =
+        fun o ->
+            match a o, b o with
+            | Ok x, Ok y -> Ok(x, y)
+            | Error e, Ok _
+            | Ok _, Error e -> Error e
+            | Error e1, Error e2 -> Error(e1 @ e2)
+
+    /// A read that depends on an earlier one; after an error the rest of the object is not read.
+    let bind (f: 'T -> Fields<'U>) (fields: Fields<'T>) : Fields<'U> =
+        fun o ->
+            match fields o with
+            | Ok v -> f v o
+            | Error e ->
+                o.Abandoned <- true
+                Error e
+
+    /// Every read, every error among them.
+    let all (reads: Fields<'T> list) : Fields<'T list> =
+        List.foldBack (fun read rest -> zip read rest |> map (fun (x, xs) -> x :: xs)) reads (succeed [])
+
+/// Reads an object's fields: `let! ... and! ...` reads independent fields and reports every failure among them;
+/// a `let!` that follows another reads fields that depend on what came before.
+type FieldsBuilder() =
+    member _.Return(value: 'T) : Fields<'T> = Fields.succeed value
+    member _.ReturnFrom(fields: Fields<'T>) : Fields<'T> = fields
+    member _.BindReturn(fields: Fields<'T>, f: 'T -> 'U) : Fields<'U> = Fields.map f fields
+    member _.MergeSources(a: Fields<'A>, b: Fields<'B>) : Fields<'A * 'B> = Fields.zip a b
+    member _.Bind(fields: Fields<'T>, f: 'T -> Fields<'U>) : Fields<'U> = Fields.bind f fields
+
+let fields = FieldsBuilder()
+
+/// Field `name`, which must be present.
+let required (name: string) (decoder: Decoder<'T>) : Fields<'T> =
+    fun o ->
+        match o.Read(name, decoder) with
+        | Ok (Some v) -> Ok v
+        | Ok None -> Error(o.Missing name)
+        | Error e -> Error e
+
+/// Field `name` if present.
+let optional (name: string) (decoder: Decoder<'T>) : Fields<'T option> = fun o -> o.Read(name, decoder)
+
+/// Field `name`, or `value` when it is absent.
+let optionalOr (value: 'T) (name: string) (decoder: Decoder<'T>) : Fields<'T> =
+    optional name decoder |> Fields.map (Option.defaultValue value)
+
 /// Reads the fields of one JSON object, remembering which ones were asked for so that the rest can be
-/// reported as unknown. A failed field yields a placeholder and records its error; `Decode.object`
+/// reported as unknown. A failed field yields a placeholder and records its error; `Decode.readObject`
 /// discards the placeholder result whenever any error was recorded.
 type ObjectReader internal (path: string, element: JsonElement, errors: List<DecodeError>) =
     let known = HashSet<string>()
@@ -231,8 +308,21 @@ module Decode =
             | Ok [] -> fail path "must not be empty"
             | r -> r
 
+    /// Decodes an object by its fields; reports the failed fields and the unknown ones together.
+    let object (read: Fields<'T>) : Decoder<'T> =
+        fun path e ->
+            if e.ValueKind <> JsonValueKind.Object then fail path $"expected an object, found {kindName e}"
+            else
+                let reading = ObjectFields(path, e)
+                let result = read reading
+                let unknown = if reading.Abandoned then [] else reading.UnknownFields()
+                match result, unknown with
+                | Ok v, [] -> Ok v
+                | Ok _, problems -> Error problems
+                | Error errors, problems -> Error(errors @ problems)
+
     /// Decodes an object with `read`; reports unknown fields and every failed field together.
-    let object (read: ObjectReader -> 'T) : Decoder<'T> =
+    let readObject (read: ObjectReader -> 'T) : Decoder<'T> =
         fun path e ->
             if e.ValueKind <> JsonValueKind.Object then fail path $"expected an object, found {kindName e}"
             else

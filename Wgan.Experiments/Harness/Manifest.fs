@@ -43,29 +43,40 @@ let private beta = Decode.floatInRange 0.0 0.999999
 /// {"kind": "rmsprop" | "adam" | "sgd" | "tf-rmsprop" | "tf-adam", "learningRate": ..., "beta1": ..., "beta2": ...}
 /// (betas for Adam only); the tf- kinds are TensorFlow 1's update rules, as the WGAN-GP authors' scripts ran them.
 let optimizer: Decoder<OptimizerSpec> =
-    Decode.object (fun r ->
-        match r.Required("kind", Decode.oneOf [ "rmsprop", "rmsprop"; "adam", "adam"; "sgd", "sgd"; "tf-rmsprop", "tf-rmsprop"; "tf-adam", "tf-adam" ]) with
-        | "rmsprop" -> RmsProp(r.Required("learningRate", learningRate))
-        | "tf-rmsprop" -> TfRmsProp(r.Required("learningRate", learningRate))
-        | "adam" -> Adam(r.Required("learningRate", learningRate), r.Required("beta1", beta), r.Required("beta2", beta))
-        | "tf-adam" -> TfAdam(r.Required("learningRate", learningRate), r.Required("beta1", beta), r.Required("beta2", beta))
-        | "sgd" -> Sgd(r.Required("learningRate", learningRate))
-        | _ -> Sgd 0.0)
+    let kinds = [ "rmsprop", RmsProp; "tf-rmsprop", TfRmsProp; "sgd", Sgd ]
+    let withBetas = [ "adam", Adam; "tf-adam", TfAdam ]
+    let kind = Decode.oneOf ([ for name, make in kinds -> name, Choice1Of2 make ] @ [ for name, make in withBetas -> name, Choice2Of2 make ])
+    Decode.object (fields {
+        let! make = required "kind" kind
+        match make with
+        | Choice1Of2 make ->
+            let! lr = required "learningRate" learningRate
+            return make lr
+        | Choice2Of2 make ->
+            let! lr = required "learningRate" learningRate
+            and! beta1 = required "beta1" beta
+            and! beta2 = required "beta2" beta
+            return make (lr, beta1, beta2) })
 
 /// {"kind": "none"} | {"kind": "weight-clipping", "bound": c, "timing": "before-step" | "after-step"}
 /// | {"kind": "gradient-penalty", "lambda": l, "sides": "two-sided" | "one-sided"}.
 let lipschitzConstraint: Decoder<LipschitzConstraint> =
-    Decode.object (fun r ->
-        match r.Required("kind", Decode.oneOf [ "none", "none"; "weight-clipping", "weight-clipping"; "gradient-penalty", "gradient-penalty" ]) with
-        | "weight-clipping" ->
-            WeightClipping(
-                r.Required("bound", Decode.float |> Decode.check (fun v -> v > 0.0 && v <= 100.0) "must be a number in (0, 100]"),
-                r.Required("timing", Decode.oneOf [ "before-step", BeforeStep; "after-step", AfterStep ]))
-        | "gradient-penalty" ->
-            GradientPenalty(
-                r.Required("lambda", Decode.float |> Decode.check (fun v -> v > 0.0 && v <= 1e6) "must be a number in (0, 1e6]"),
-                r.Required("sides", Decode.oneOf [ "two-sided", GradientPenalty.TwoSided; "one-sided", GradientPenalty.OneSided ]))
-        | _ -> Unconstrained)
+    let bound = Decode.float |> Decode.check (fun v -> v > 0.0 && v <= 100.0) "must be a number in (0, 100]"
+    let lambda = Decode.float |> Decode.check (fun v -> v > 0.0 && v <= 1e6) "must be a number in (0, 1e6]"
+    let timing = Decode.oneOf [ "before-step", BeforeStep; "after-step", AfterStep ]
+    let sides = Decode.oneOf [ "two-sided", GradientPenalty.TwoSided; "one-sided", GradientPenalty.OneSided ]
+    let clipping = fields {
+        let! c = required "bound" bound
+        and! t = required "timing" timing
+        return WeightClipping(c, t) }
+    let penalty = fields {
+        let! l = required "lambda" lambda
+        and! s = required "sides" sides
+        return GradientPenalty(l, s) }
+    let kinds = [ "none", Fields.succeed Unconstrained; "weight-clipping", clipping; "gradient-penalty", penalty ]
+    Decode.object (fields {
+        let! rest = required "kind" (Decode.oneOf kinds)
+        return! rest })
 
 /// The most hidden layers a network of a manifest may have (the WGAN-GP paper's deepest critic has 12).
 [<Literal>]
@@ -83,39 +94,39 @@ let hiddenWidths: Decoder<int list> =
 
 /// A network: hidden widths, activation, normalisation, optimiser and (when `withConstraint`) constraint.
 let network (withConstraint: bool) : Decoder<NetworkSettings> =
-    Decode.object (fun r ->
-        { Hidden = r.Required("hidden", hiddenWidths)
-          Activation = r.Required("activation", activation)
-          Normalization = r.Required("normalization", normalization)
-          Optimizer = r.Required("optimizer", optimizer)
-          Constraint = if withConstraint then r.Required("constraint", lipschitzConstraint) else Unconstrained })
+    Decode.object (fields {
+        let! hidden = required "hidden" hiddenWidths
+        and! a = required "activation" activation
+        and! n = required "normalization" normalization
+        and! o = required "optimizer" optimizer
+        and! c = if withConstraint then required "constraint" lipschitzConstraint else Fields.succeed Unconstrained
+        return { Hidden = hidden; Activation = a; Normalization = n; Optimizer = o; Constraint = c } })
 
 /// A claim's decision rule: {"kind": "t-interval"} | {"kind": "bootstrap", "lo": a, "hi": b}
 /// | {"kind": "sign-test", "alpha": a} | {"kind": "equivalence", "margin": m, "scale": "difference" | "log-ratio"},
 /// each with an optional "outlierFence" k (Tukey fences, default 3; 0 turns the outlier report off). See
 /// `DecisionRule`.
 let decisionRule: Decoder<DecisionRule * float> =
-    let kinds = [ "t-interval", "t"; "bootstrap", "bootstrap"; "sign-test", "sign"; "equivalence", "equivalence" ]
-    Decode.object (fun r ->
-        let rule =
-            match r.Required("kind", Decode.oneOf kinds) with
-            | "bootstrap" ->
-                let lo = r.Required("lo", Decode.float)
-                let hi = r.Required("hi", Decode.float)
-                BootstrapInterval(lo, hi)
-            | "sign" ->
-                let alpha = Decode.float |> Decode.check (fun v -> v > 0.0 && v < 0.5) "must be a number in (0, 0.5)"
-                SignTest(r.Required("alpha", alpha))
-            | "equivalence" ->
-                let margin = r.Required("margin", Decode.positiveFloat)
-                let scales = [ "difference", DifferenceScale; "log-ratio", LogRatioScale ]
-                let scale = r.Required("scale", Decode.oneOf scales)
-                Equivalence(margin, scale)
-            | _ -> StudentTInterval
-        let fence =
-            r.Optional("outlierFence", Decode.float |> Decode.check (fun v -> v >= 0.0) "must be a non-negative number")
-            |> Option.defaultValue 3.0
-        rule, fence)
+    let bootstrap = fields {
+        let! lo = required "lo" Decode.float
+        and! hi = required "hi" Decode.float
+        return BootstrapInterval(lo, hi) }
+    let sign = required "alpha" (Decode.float |> Decode.check (fun v -> v > 0.0 && v < 0.5) "must be a number in (0, 0.5)")
+    let equivalence = fields {
+        let! margin = required "margin" Decode.positiveFloat
+        and! scale = required "scale" (Decode.oneOf [ "difference", DifferenceScale; "log-ratio", LogRatioScale ])
+        return Equivalence(margin, scale) }
+    let kinds =
+        [ "t-interval", Fields.succeed StudentTInterval
+          "bootstrap", bootstrap
+          "sign-test", Fields.map SignTest sign
+          "equivalence", equivalence ]
+    let fence = Decode.float |> Decode.check (fun v -> v >= 0.0) "must be a non-negative number"
+    Decode.object (fields {
+        let! rest = required "kind" (Decode.oneOf kinds)
+        let! rule = rest
+        and! fence = optionalOr 3.0 "outlierFence" fence
+        return rule, fence })
     |> fun decode path e ->
         match decode path e with
         | Ok (BootstrapInterval (lo, hi), _) when not (lo < hi) ->
@@ -149,28 +160,29 @@ let control (metrics: string list) (equivalence: bool) : Decoder<ControlSpec * C
                     let message = "must be \"paired\" (or left out): an equivalence claim compares its arms seed by seed"
                     Error [ { Path = path; Message = message } ]
         else Decode.oneOf [ "independent", Independent; "paired", Paired; "relative", Relative ]
-    Decode.object (fun r ->
-        let none =
-            if equivalence then
-                r.Optional("none", reject "an equivalence claim needs a control metric: the arm it is compared with")
-            else r.Optional("none", Decode.nonEmptyString)
+    let none =
+        if equivalence then optional "none" (reject "an equivalence claim needs a control metric: the arm it is compared with")
+        else optional "none" Decode.nonEmptyString
+    Decode.object (fields {
+        let! none = none
         match none with
-        | Some why -> NoControl why, Independent
+        | Some why -> return NoControl why, Independent
         | None ->
-            let m = r.Required("metric", metric)
-            let d = r.Required("description", Decode.nonEmptyString)
-            let defaultDesign = if equivalence then Paired else Independent
-            ControlMetric(m, d), r.Optional("design", design) |> Option.defaultValue defaultDesign)
+            let! m = required "metric" metric
+            and! d = required "description" Decode.nonEmptyString
+            and! chosen = optionalOr (if equivalence then Paired else Independent) "design" design
+            return ControlMetric(m, d), chosen })
 
 /// A precondition: {"metric": m, "comparison": ">=" | "<=", "threshold": x, "why": "..."}, m a metric this
 /// experiment measures; it must hold on every seed (see `Preconditions.judge`).
 let precondition (metrics: string list) : Decoder<Precondition> =
     let metric = knownMetric metrics
-    Decode.object (fun r ->
-        { Metric = r.Required("metric", metric)
-          Comparison = r.Required("comparison", comparison)
-          Threshold = r.Required("threshold", Decode.float)
-          Why = r.Required("why", Decode.nonEmptyString) })
+    Decode.object (fields {
+        let! m = required "metric" metric
+        and! c = required "comparison" comparison
+        and! t = required "threshold" Decode.float
+        and! why = required "why" Decode.nonEmptyString
+        return { Metric = m; Comparison = c; Threshold = t; Why = why } })
 
 /// A dated change of a claim's definition: {"date": "YYYY-MM-DD", "previous": the first 12 or more hexadecimal digits
 /// of the replaced definition's SHA-256 (result.json's `definitionSha256`), "what": "...", "why": "..."}.
@@ -188,60 +200,58 @@ let claimChange: Decoder<ClaimChange> =
         |> Decode.check
             (fun h -> h.Length >= 12 && h.Length <= 64 && lowerHex h)
             "must be the first 12 to 64 lower-case hexadecimal digits of the replaced definition's SHA-256"
-    Decode.object (fun r ->
-        { Date = r.Required("date", date)
-          Previous = r.Required("previous", previous)
-          What = r.Required("what", Decode.nonEmptyString)
-          Why = r.Required("why", Decode.nonEmptyString) })
+    Decode.object (fields {
+        let! d = required "date" date
+        and! p = required "previous" previous
+        and! what = required "what" Decode.nonEmptyString
+        and! why = required "why" Decode.nonEmptyString
+        return { Date = d; Previous = p; What = what; Why = why } })
 
 /// A claim: {"id", "source", "statement", "metric", "comparison": ">=" | "<=", "threshold",
 /// "thresholdSource", "rule", "control", "preconditions", "unitCriteria" and "changes" (optional)}; the metric must be
 /// one the experiment measures. An equivalence rule states its margin instead of a comparison and threshold, which it rejects.
 let claim (metrics: string list) : Decoder<ClaimSpec> =
     let metric = knownMetric metrics
-    Decode.object (fun r ->
-        // The rule first: it decides which fields the claim needs. A failed rule reads as a null pair, which is
-        // destructured only after every field has been read.
-        let ruleAndFence = r.Required("rule", decisionRule)
-        let equivalence =
-            match box ruleAndFence with
-            | null -> None
-            | _ -> match fst ruleAndFence with Equivalence (margin, _) -> Some margin | _ -> None
-        let id = r.Required("id", Decode.nonEmptyString)
-        let source = r.Required("source", Decode.nonEmptyString)
-        let statement = r.Required("statement", Decode.nonEmptyString)
-        let claimed = r.Required("metric", metric)
-        let notUsed = "is not used by an equivalence rule: its margin is the claim's threshold"
-        let comparison, threshold =
-            match equivalence with
-            | Some margin ->
-                r.Optional("comparison", reject notUsed) |> ignore
-                r.Optional("threshold", reject notUsed) |> ignore
-                AtMost, margin
-            | None -> r.Required("comparison", comparison), r.Required("threshold", Decode.float)
-        let thresholdSource = r.Required("thresholdSource", Decode.nonEmptyString)
-        let controlAndDesign = r.Required("control", control metrics equivalence.IsSome)
-        let preconditions =
-            r.Optional("preconditions", Decode.nonEmptyArray (precondition metrics)) |> Option.defaultValue []
-        let changes = r.Optional("changes", Decode.nonEmptyArray claimChange) |> Option.defaultValue []
-        let unitCriteria =
-            r.Optional("unitCriteria", Decode.nonEmptyArray (precondition metrics)) |> Option.defaultValue []
-        let rule, fence = ruleAndFence
-        let control, design = controlAndDesign
-        { Id = id
-          Source = source
-          Statement = statement
-          Metric = claimed
-          Comparison = comparison
-          Threshold = threshold
-          ThresholdSource = thresholdSource
-          Rule = rule
-          OutlierFence = fence
-          Control = control
-          Design = design
-          Preconditions = preconditions
-          UnitCriteria = unitCriteria
-          Changes = changes })
+    let notUsed = "is not used by an equivalence rule: its margin is the claim's threshold"
+    // The rule first: it decides which fields the claim needs.
+    let threshold (rule: DecisionRule) =
+        match rule with
+        | Equivalence (margin, _) -> fields {
+            let! _ = optional "comparison" (reject notUsed)
+            and! _ = optional "threshold" (reject notUsed)
+            return AtMost, margin }
+        | _ -> fields {
+            let! c = required "comparison" comparison
+            and! t = required "threshold" Decode.float
+            return c, t }
+    Decode.object (fields {
+        let! rule, fence = required "rule" decisionRule
+        let equivalence = match rule with Equivalence _ -> true | _ -> false
+        let! id = required "id" Decode.nonEmptyString
+        and! source = required "source" Decode.nonEmptyString
+        and! statement = required "statement" Decode.nonEmptyString
+        and! claimed = required "metric" metric
+        and! comparison, threshold = threshold rule
+        and! thresholdSource = required "thresholdSource" Decode.nonEmptyString
+        and! control, design = required "control" (control metrics equivalence)
+        and! preconditions = optionalOr [] "preconditions" (Decode.nonEmptyArray (precondition metrics))
+        and! changes = optionalOr [] "changes" (Decode.nonEmptyArray claimChange)
+        and! unitCriteria = optionalOr [] "unitCriteria" (Decode.nonEmptyArray (precondition metrics))
+        return
+            { Id = id
+              Source = source
+              Statement = statement
+              Metric = claimed
+              Comparison = comparison
+              Threshold = threshold
+              ThresholdSource = thresholdSource
+              Rule = rule
+              OutlierFence = fence
+              Control = control
+              Design = design
+              Preconditions = preconditions
+              UnitCriteria = unitCriteria
+              Changes = changes } })
 
 /// The list of claims, with unique ids.
 let claims (metrics: string list) : Decoder<ClaimSpec list> =
@@ -255,7 +265,7 @@ let claims (metrics: string list) : Decoder<ClaimSpec list> =
 
 /// {"smoke": ..., "quick": ..., "paper": ...}, each decoded by `perScale`.
 let scaleTable (perScale: Decoder<'T>) : Decoder<Map<Scale, 'T>> =
-    Decode.object (fun r -> Map [ for s in scales -> s, r.Required(s.Name, perScale) ])
+    Decode.object (Fields.all [ for s in scales -> required s.Name perScale |> Fields.map (fun v -> s, v) ] |> Fields.map Map.ofList)
 
 /// The run seed: a non-negative integer; the seeds of a run are seed, seed + 1, ...
 let seed = Decode.int |> Decode.check (fun v -> v >= 0) "must be a non-negative integer"

@@ -34,8 +34,8 @@ let runWith
     (counters: LoopCounters)
     (total: int)
     (before: unit -> float[] list)
-    (iteration: int -> Result<float[] list, string>)
-    : float[][] * string option =
+    (iteration: int -> Result<float[] list, 'Reason>)
+    : float[][] * 'Reason option =
     let rows = ResizeArray<float[]>()
     let start =
         match checkpoints.Load() with
@@ -81,6 +81,6 @@ let run
     (every: int)
     (objects: LoopObjects)
     (total: int)
-    (iteration: int -> Result<float[] option, string>)
-    : float[][] * string option =
+    (iteration: int -> Result<float[] option, 'Reason>)
+    : float[][] * 'Reason option =
     runWith checkpoints every objects LoopCounters.None total (fun () -> []) (iteration >> Result.map Option.toList)

@@ -42,7 +42,7 @@ let criticIterations (variant: Variant) (t: int) =
     | _ -> variant.NCritic
 
 let private warmup: Decoder<Warmup> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         match r.Required("kind", Decode.oneOf [ "none", "none"; "official-wgan", "official-wgan" ]) with
         | "official-wgan" ->
             OfficialWarmup(
@@ -56,18 +56,18 @@ let private warmup: Decoder<Warmup> =
 /// in its critic (WGAN-GP section 4); a weight-clipping variant must clip.
 let variant (kind: VariantKind) : Decoder<Variant> =
     let decoder =
-        Decode.object (fun r ->
+        Decode.readObject (fun r ->
             let normalization, criticOptimizer, constraintSpec =
                 r.Required(
                     "critic",
-                    Decode.object (fun c ->
+                    Decode.readObject (fun c ->
                         c.Required("normalization", Manifest.normalization),
                         c.Required("optimizer", Manifest.optimizer),
                         c.Required("constraint", Manifest.lipschitzConstraint)))
             let generatorNormalization, generatorOptimizer =
                 r.Required(
                     "generator",
-                    Decode.object (fun g -> g.Required("normalization", Manifest.normalization), g.Required("optimizer", Manifest.optimizer)))
+                    Decode.readObject (fun g -> g.Required("normalization", Manifest.normalization), g.Required("optimizer", Manifest.optimizer)))
             { CriticNormalization = normalization
               CriticOptimizer = criticOptimizer
               Constraint = constraintSpec
@@ -350,7 +350,7 @@ let dataTexts (source: MnistSource) : (string * string) list =
 
 /// The description of the digits every unit used (as `dataTexts` recorded it); throws DataException when
 /// units ran on different digits (shards given different data).
-let commonData (results: UnitResult list) : string =
+let commonData (results: MeasurementBag list) : string =
     let first = results.Head
     match results |> List.tryFind (fun r -> r.Texts["dataFingerprint"] <> first.Texts["dataFingerprint"]) with
     | Some other ->
@@ -365,7 +365,7 @@ let snapshotVectors (snapshots: (int * float[]) list) : (string * float[]) list 
       "snapshotPixels", snapshots |> List.map snd |> Array.concat ]
 
 /// The snapshots that `snapshotVectors` put in a unit's result.
-let snapshotsOf (r: UnitResult) : (int * float[]) list =
+let snapshotsOf (r: MeasurementBag) : (int * float[]) list =
     let iterations = r.Vectors["snapshotIterations"]
     let pixels = r.Vectors["snapshotPixels"]
     let size = if iterations.Length = 0 then 0 else pixels.Length / iterations.Length
@@ -383,8 +383,8 @@ let unitKey (seed: int64) (file: string) = $"seed-{seed}/{file}"
 let seedVariantUnits
     (seeds: int64 list)
     (variants: (string * string * string * Variant) list)
-    (run: UnitCheckpoints -> int64 -> int -> string -> Variant -> UnitResult)
-    : WorkUnit list =
+    (run: UnitCheckpoints -> int64 -> int -> string -> Variant -> MeasurementBag)
+    : WorkUnitOf list =
     [ for seed in seeds do
           for k, (_, file, name, v) in List.indexed variants ->
               { Key = unitKey seed file

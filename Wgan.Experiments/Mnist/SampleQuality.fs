@@ -22,7 +22,7 @@ type ClassifierSettings =
       Epochs: int }
 
 let classifierSettings: Decoder<ClassifierSettings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         { Seed = r.Required("seed", Manifest.seed)
           Channels = r.Required("channels", Decode.intInRange 1 1024)
           Features = r.Required("features", Decode.intInRange 2 4096)

@@ -52,10 +52,11 @@ let deepFootprint (scaleName: string) (critic: DeepShape) (generator: DeepShape)
 
 /// {"depth": n, "activation": ..., "normalization": ...}.
 let deepShape: Decoder<DeepShape> =
-    Decode.object (fun r ->
-        { Depth = r.Required("depth", Decode.intInRange 1 MaxHiddenLayers)
-          Activation = r.Required("activation", activation)
-          Normalization = r.Required("normalization", normalization) })
+    Decode.object (fields {
+        let! depth = required "depth" (Decode.intInRange 1 MaxHiddenLayers)
+        and! a = required "activation" activation
+        and! n = required "normalization" normalization
+        return { Depth = depth; Activation = a; Normalization = n } })
 
 /// One way of training a WGAN: a critic constraint with the optimisers of the critic and the generator.
 type TrainingSetting =
@@ -73,12 +74,18 @@ let settingId: Decoder<string> =
 /// {"id", "label", "constraint", "criticOptimizer", "generatorOptimizer"}; without "id" (Id = "") when
 /// `withId` is false, for experiments whose settings have fixed roles.
 let trainingSetting (withId: bool) : Decoder<TrainingSetting> =
-    Decode.object (fun r ->
-        { Id = if withId then r.Required("id", settingId) else ""
-          Label = r.Required("label", Decode.nonEmptyString)
-          Constraint = r.Required("constraint", lipschitzConstraint)
-          CriticOptimizer = r.Required("criticOptimizer", optimizer)
-          GeneratorOptimizer = r.Required("generatorOptimizer", optimizer) })
+    Decode.object (fields {
+        let! id = if withId then required "id" settingId else Fields.succeed ""
+        and! label = required "label" Decode.nonEmptyString
+        and! c = required "constraint" lipschitzConstraint
+        and! criticOptimizer = required "criticOptimizer" optimizer
+        and! generatorOptimizer = required "generatorOptimizer" optimizer
+        return
+            { Id = id
+              Label = label
+              Constraint = c
+              CriticOptimizer = criticOptimizer
+              GeneratorOptimizer = generatorOptimizer } })
 
 /// A fixed 31-bit number for a setting id (FNV-1a), used as a seed coordinate so that a unit's seed depends
 /// on its setting's id, not on the setting's position in the manifest.
@@ -89,10 +96,10 @@ let idCode (id: string) : int =
     int (hash &&& 0x7fffffffu)
 
 /// What one unit measured (the harness's unit result).
-type UnitMeasurement = UnitResult
+type UnitMeasurement = MeasurementBag
 
 /// An independent unit of an experiment's work (the harness's work unit).
-type ToyUnit = WorkUnit
+type ToyUnit = WorkUnitOf
 
 /// The measurements by key.
 let byKey (measurements: UnitMeasurement list) : IReadOnlyDictionary<string, UnitMeasurement> =
@@ -186,14 +193,15 @@ let trainingSet (d: ToyDataset) : Decoder<TrainingSet> =
     let kind =
         Decode.oneOf [ "fresh", "fresh"; "fixed", "fixed" ]
         |> Decode.check (fun k -> k = "fresh" || d = TwentyFiveGaussians) $"must be \"fresh\": gan_toy.py builds a fixed set only for 25gaussians and draws {d.Name} afresh for every batch"
-    Decode.object (fun r ->
-        match r.Required("kind", kind) with
-        | "fixed" -> FixedCycled(r.Required("points", Decode.intInRange 25 10_000_000 |> Decode.check (fun v -> v % 25 = 0) "must be a multiple of 25 (whole rounds of the 25 centres)"))
-        | "fresh" -> Fresh
-        | _ ->
-            // The kind was rejected: read "points" so that it is not also reported as unknown.
-            r.Optional("points", Decode.int) |> ignore
-            Fresh)
+    let points =
+        Decode.intInRange 25 10_000_000
+        |> Decode.check (fun v -> v % 25 = 0) "must be a multiple of 25 (whole rounds of the 25 centres)"
+    Decode.object (fields {
+        let! k = required "kind" kind
+        if k = "fixed" then
+            let! n = required "points" points
+            return FixedCycled n
+        else return Fresh })
 
 /// One critic step on the real batch `real` against a batch of the fixed generator Pr + N(0, sigma^2 I)
 /// (fake), coupled to the real batch as `coupling` says (an independent fake batch is a fresh sample of
@@ -236,119 +244,3 @@ let criticStepAgainstNoisyCopy
     use _ = torch.NewDisposeScope()
     let sampled = ToyData.sample dataset batchSize generator
     criticStepOnBatch critic optimizer lipschitz sampled dataset coupling sigma device generator
-
-/// A batch of generator noise z ~ N(0, I), [n, dimension], drawn on the CPU.
-let noise (dimension: int) (n: int) (device: torch.Device) (generator: torch.Generator) : torch.Tensor =
-    torch.randn([| int64 n; int64 dimension |], generator = generator).``to``(device)
-
-/// A batch of generated samples G(z), outside the autograd graph.
-let generate (generatorNetwork: Mlp) (dimension: int) (n: int) (device: torch.Device) (generator: torch.Generator) =
-    let z = noise dimension n device generator
-    withoutGradient (fun () -> generatorNetwork.call z)
-
-/// The WGAN training loop (WGAN Algorithm 1, WGAN-GP Algorithm 1): every iteration takes `nCritic` critic
-/// steps on fresh real batches against fresh generated batches, then one generator step (loss -E f(G(z))).
-/// It runs through TrainingLoop.runWith: the networks, their optimisers and `generator` are saved to
-/// `checkpoints` every `checkpointEvery` iterations (0: never), and training resumes from the last save.
-/// `before ()` logs rows before the first iteration of a fresh start; `after k` logs rows after iteration k,
-/// or stops training with a reason. Returns the logged rows and "" or, if a loss became NaN or infinite (or
-/// `after` stopped it), why it stopped there.
-let trainWganLogged
-    (checkpoints: UnitCheckpoints)
-    (checkpointEvery: int)
-    (critic: Mlp)
-    (generatorNetwork: Mlp)
-    (setting: TrainingSetting)
-    (dataset: ToyDataset)
-    (noiseDimension: int)
-    (batchSize: int)
-    (nCritic: int)
-    (iterations: int)
-    (device: torch.Device)
-    (generator: torch.Generator)
-    (before: unit -> float[] list)
-    (after: int -> Result<float[] list, string>)
-    : float[][] * string =
-    use criticOptimizer = Optimizer.create setting.CriticOptimizer (critic.parameters())
-    use generatorOptimizer = Optimizer.create setting.GeneratorOptimizer (generatorNetwork.parameters())
-    let criticStep iteration k =
-        use _ = torch.NewDisposeScope()
-        let real = (ToyData.sample dataset batchSize generator).``to``(device)
-        let fake = generate generatorNetwork noiseDimension batchSize device generator
-        let loss = (CriticStep.criticStep critic criticOptimizer setting.Constraint real fake generator).Loss
-        finite "critic loss" ((iteration - 1) * nCritic + k) loss
-    let generatorStep iteration =
-        use _ = torch.NewDisposeScope()
-        let z = noise noiseDimension batchSize device generator
-        finite "generator loss" iteration (GeneratorStep.wassersteinStep generatorNetwork generatorOptimizer critic z).Loss
-    let iteration i =
-        let rec critics k =
-            if k > nCritic then "" else match criticStep i k with "" -> critics (k + 1) | reason -> reason
-        match critics 1 with
-        | "" ->
-            match generatorStep i with
-            | "" -> after i
-            | reason -> Error reason
-        | reason -> Error reason
-    let objects: TrainingLoop.LoopObjects =
-        { Networks = [ critic; generatorNetwork ]; Optimizers = [ criticOptimizer; generatorOptimizer ]; Generators = [ generator ] }
-    let rows, stopped = TrainingLoop.runWith checkpoints checkpointEvery objects TrainingLoop.LoopCounters.None iterations before iteration
-    rows, defaultArg stopped ""
-
-/// `trainWganLogged` without logging (the same arguments, in the same order): returns "" or why training stopped.
-let trainWgan checkpoints checkpointEvery critic generatorNetwork setting dataset noiseDimension batchSize nCritic iterations device generator : string =
-    trainWganLogged checkpoints checkpointEvery critic generatorNetwork setting dataset noiseDimension batchSize nCritic iterations device generator
-        (fun () -> []) (fun _ -> Ok [])
-    |> snd
-
-/// The smallest positive float32 (a subnormal, 1.4e-45, log10 -44.85): values below it underflow to 0 in
-/// float32. layerNormSummary computes in float64, so that such norms are measured; a figure can mark them.
-[<Literal>]
-let SmallestNorm = 1.401298464324817e-45
-
-/// Per-layer gradient norms of a critic, summarised over several batches.
-type LayerNormSummary =
-    { /// Mean over batches of log10 norm, per hidden layer, input side first, over the batches in which the
-      /// layer's norm was positive; NaN for a layer whose norm was exactly 0 in every batch (in float64 that
-      /// means no unit of the layer was active: its gradient is truly 0).
-      MeanLog10: float[]
-      /// Mean over batches of the number of layers whose norm was exactly 0.
-      ZeroLayers: float }
-
-/// A float64 copy of `network` on the same device (its parameters and buffers widened, which is exact),
-/// so that a measurement can leave float32's range without changing the function measured.
-let float64Copy (network: Mlp) : Mlp =
-    use scratch = new torch.Generator(0UL)
-    let copy = new Mlp(network.Spec, scratch)
-    copy.``to``(network.Linears[0].weight.device) |> ignore
-    copy.load_state_dict(network.state_dict()) |> ignore
-    copy.``to``(torch.ScalarType.Float64) |> ignore
-    copy
-
-/// log10 of each hidden layer's gradient norm (LipschitzTools.perLayerGradientNorms), averaged over
-/// `batches` fresh pairs of real and generated batches; input side first. The critic's part runs in float64
-/// (on a float64 copy of `critic`, fed the float32 batches widened): a clipped critic's gradients reach 1e-26
-/// per element, whose squares are below float32's range, so a float32 norm gives exactly 0 for gradients
-/// float32 can hold (and gradients themselves can fall below its range).
-let layerNormSummary
-    (critic: Mlp)
-    (generatorNetwork: Mlp)
-    (dataset: ToyDataset)
-    (noiseDimension: int)
-    (batchSize: int)
-    (batches: int)
-    (device: torch.Device)
-    (generator: torch.Generator)
-    : LayerNormSummary =
-    use wide = float64Copy critic
-    let perBatch =
-        Array.init batches (fun _ ->
-            use _ = torch.NewDisposeScope()
-            let real = (ToyData.sample dataset batchSize generator).``to``(device)
-            let fake = generate generatorNetwork noiseDimension batchSize device generator
-            LipschitzTools.perLayerGradientNorms wide (real.to_type(torch.float64)) (fake.to_type(torch.float64)))
-    let meanLog10 layer =
-        let positive = perBatch |> Array.map (fun norms -> norms[layer]) |> Array.filter (fun v -> v > 0.0)
-        if positive.Length = 0 then nan else positive |> Array.averageBy log10
-    { MeanLog10 = Array.init perBatch[0].Length meanLog10
-      ZeroLayers = perBatch |> Array.averageBy (fun norms -> norms |> Array.sumBy (fun v -> if v = 0.0 then 1.0 else 0.0)) }

@@ -10,6 +10,7 @@ open Wgan.Core
 open Wgan.Experiments.Json
 open Wgan.Experiments.Manifest
 open Wgan.Experiments.ToyWgan
+open Wgan.Experiments.ToyTraining
 open Wgan.Experiments.VanishingGradientsExperiment
 
 [<Literal>]
@@ -52,10 +53,10 @@ let metrics =
       "<learner>.untrained.gradientAtFake", "gradientAtFake of the same network before training (control)" ]
 
 let private gaussian: Decoder<Gaussian> =
-    Decode.object (fun r -> { Mean = r.Required("mean", Decode.floatInRange -1e6 1e6); Std = r.Required("std", Decode.positiveFloat) })
+    Decode.readObject (fun r -> { Mean = r.Required("mean", Decode.floatInRange -1e6 1e6); Std = r.Required("std", Decode.positiveFloat) })
 
 let private scaleSettings: Decoder<ScaleSettings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         { Seeds = r.Required("seeds", Decode.intInRange 1 1000)
           Width = r.Required("width", Decode.intInRange 1 65536)
           BatchSize = r.Required("batchSize", Decode.intInRange 1 1_000_000)
@@ -64,7 +65,7 @@ let private scaleSettings: Decoder<ScaleSettings> =
           CheckpointEvery = r.Required("checkpointEvery", Decode.intInRange 0 10_000_000) })
 
 let decodeSettings: Decoder<Settings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         r.Required("experiment", Decode.string) |> ignore
         let learners =
             r.Required("learners", uniqueIds (fun l -> l.Id) "learner" learnerDecoder)
@@ -221,7 +222,7 @@ let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasureme
           "Generator gradient: for the discriminator d/dx log(1 - D(x)), the minimax generator loss of a sample at x; for a critic d/dx f(x). The saturation claim compares |gradient| at the generated mode with its maximum on the grid (at least one order of magnitude smaller: log10 ratio <= -1). The critic claims ask that it stays within one order of magnitude of the critic's largest slope on the grid (its effective Lipschitz constant; for weight clipping K is set by c and the width, not 1), and, under the penalty, of the bound 1 (|f'| >= 0.1)."
           "Controls: every network is also evaluated once before training, in the same unit. discriminator-saturates is tested on the untrained discriminator (saturation must come from training, not from the architecture or the grid). The critics' clean-gradient claims are tested on the trained GAN discriminator's same ratio, and gp-critic-slope-near-bound on the trained GAN discriminator's |generator gradient| at the generated mode: the test must fail where the paper says the gradient vanishes. The untrained networks' values are listed in the metrics for reference."
           yield! scaleNote run.Scale claims $"This scale trains {scale.Steps} steps (paper scale: {settings.Scales[Paper].Steps}); a discriminator trained less is further from optimality and saturates less."
-          yield! Experiment.divergenceNotes measurements ] }
+          yield! Experiment.bagDivergenceNotes measurements ] }
 
 /// The network a unit holds, at a scale (see Footprint): a learner on the line, through the larger of the batch and
 /// the grid.

@@ -69,7 +69,7 @@ let metrics =
     @ [ "classifier.testAccuracy", "accuracy of the harness's digit classifier on the held-out reference digits" ]
 
 let private scaleSettings: Decoder<ScaleSettings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         { Seeds = r.Required("seeds", Decode.intInRange 1 1000)
           Dim = r.Required("dim", Decode.intInRange 1 1024)
           GeneratorIterations = r.Required("generatorIterations", Decode.intInRange 1 10_000_000)
@@ -84,7 +84,7 @@ let private scaleSettings: Decoder<ScaleSettings> =
 let decodeSettings: Decoder<Settings> =
     let names = List.map fst metrics
     let decoder =
-        Decode.object (fun r ->
+        Decode.readObject (fun r ->
             r.Required("experiment", Decode.string) |> ignore
             { Seed = r.Required("seed", seed)
               VerifyTolerance = r.Required("verifyTolerance", verifyTolerance)
@@ -244,7 +244,7 @@ let ClassifierKey = "classifier"
 /// The classifier unit: obtains the classifier (trained, or loaded from the runner's cache, where the GAN
 /// units then find it) and records the run-wide facts: its test accuracy ("testAccuracy"), the first
 /// 2 x GridColumns reference digits ("realDigits", two grid rows) and the data.
-let classifierUnit (settings: Settings) (run: RunContext) : UnitResult =
+let classifierUnit (settings: Settings) (run: RunContext) : MeasurementBag =
     use _ = torch.NewDisposeScope()
     let source, referenceDigits, trainingDigits = data settings run
     let classifier = SampleQuality.obtain settings.Classifier run.Resources trainingDigits referenceDigits run.Device
@@ -266,7 +266,7 @@ let classifierUnit (settings: Settings) (run: RunContext) : UnitResult =
 /// A GAN unit: one seed x one variant, measured with the classifier (from the runner's cache, or trained
 /// here exactly as the classifier unit trains it). In its own dispose scope that outlives every tensor it
 /// makes, so that no tensor is ever left to the garbage collector's finalizer (see MnistWgan.scoped).
-let ganUnit (settings: Settings) (run: RunContext) (checkpoints: UnitCheckpoints) (seed: int64) (variantIndex: int) (file: string) (v: Variant) : UnitResult =
+let ganUnit (settings: Settings) (run: RunContext) (checkpoints: UnitCheckpoints) (seed: int64) (variantIndex: int) (file: string) (v: Variant) : MeasurementBag =
     use _ = torch.NewDisposeScope()
     let scale = settings.Scales[run.Scale]
     let source, referenceDigits, trainingDigits = data settings run
@@ -297,7 +297,7 @@ let ganUnit (settings: Settings) (run: RunContext) (checkpoints: UnitCheckpoints
       Diverged = record.Diverged }
 
 /// The run record a GAN unit's vectors hold.
-let private recordOf (r: UnitResult) : RunRecord =
+let private recordOf (r: MeasurementBag) : RunRecord =
     let v (name: string) = r.Vectors[name]
     { Measurements =
         v "iteration"
@@ -310,14 +310,14 @@ let private recordOf (r: UnitResult) : RunRecord =
       Diverged = r.Diverged }
 
 /// The units of a run: the classifier, then one per seed and variant (WGAN-GP, then WGAN-clip).
-let units (settings: Settings) (run: RunContext) : WorkUnit list =
+let units (settings: Settings) (run: RunContext) : WorkUnitOf list =
     { Key = ClassifierKey
       Description = "digit classifier (trained once and cached) and reference digits"
       Run = fun _ -> classifierUnit settings run }
     :: seedVariantUnits run.Seeds (variants settings) (ganUnit settings run)
 
 /// The experiment's result from its units' results.
-let assemble (settings: Settings) (run: RunContext) (results: UnitResult list) : Findings =
+let assemble (settings: Settings) (run: RunContext) (results: MeasurementBag list) : Findings =
     let scale = settings.Scales[run.Scale]
     let seeds = run.Seeds
     let found = results |> List.map (fun r -> r.Key, r) |> Map
@@ -393,7 +393,7 @@ let assemble (settings: Settings) (run: RunContext) (results: UnitResult list) :
           $"WGAN-clip: {describe settings.Gan.WganClip}.{rmsPropCaveat settings.Gan.WganClip}"
           "The correlations use the measurements after training began (the EM estimate has no interval before the first iteration); the Frechet distance falls as quality improves, so the claim expects a positive correlation, and a negative one with coverage."
           "Controls (issue 17): the iteration counter. Anything that trends with training time correlates with a Frechet distance that trends too, so each claim is tested again, with the same rule and threshold, on -iteration in place of the EM estimate (`clockRankCorrelationFd`); when the clock passes as well, the verdict is *uninformative*: the level correlation cannot tell an estimate that tracks quality from a clock. The change claims correlate consecutive changes of the estimate with those of the Frechet distance (`changeRankCorrelationFd`), which a clock cannot pass: its changes are all equal, so its change correlation is 0 by definition (`clockChangeRankCorrelationFd`, the control that shows the statistic is free of the clock)." ]
-        @ Experiment.divergenceNotes results
+        @ Experiment.bagDivergenceNotes results
         @ Option.toList scale.Note }
 
 /// The networks a unit holds at once, at a scale (see Footprint): gan_mnist.py's critic and generator and the digit

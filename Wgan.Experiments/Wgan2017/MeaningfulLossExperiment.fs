@@ -12,6 +12,7 @@ open Wgan.Core.ToyData
 open Wgan.Experiments.Json
 open Wgan.Experiments.Manifest
 open Wgan.Experiments.ToyWgan
+open Wgan.Experiments.ToyTraining
 
 [<Literal>]
 let Id = "meaningful-loss-curves"
@@ -101,7 +102,7 @@ let partialSpearman (x: float[]) (y: float[]) (z: float[]) : float =
 
 /// {"kind": "constant"} | {"kind": "official", "warmupGeneratorIterations", "warmupCriticIterations", "every"}.
 let schedule: Decoder<CriticSchedule> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         match r.Required("kind", Decode.oneOf [ "constant", "constant"; "official", "official" ]) with
         | "official" ->
             Official(
@@ -112,7 +113,7 @@ let schedule: Decoder<CriticSchedule> =
 
 /// {"id", "label", "kind": "wgan" (with "constraint") | "gan" (with "generatorLoss"), "nCritic", "criticOptimizer", "generatorOptimizer"}.
 let trainerDecoder: Decoder<Trainer> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         let id = r.Required("id", settingId)
         let label = r.Required("label", Decode.nonEmptyString)
         let kind =
@@ -127,7 +128,7 @@ let trainerDecoder: Decoder<Trainer> =
           GeneratorOptimizer = r.Required("generatorOptimizer", optimizer) })
 
 let private scaleSettings: Decoder<ScaleSettings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         { Seeds = r.Required("seeds", Decode.intInRange 1 1000)
           Width = r.Required("width", Decode.intInRange 1 65536)
           BatchSize = r.Required("batchSize", Decode.intInRange 1 1_000_000)
@@ -141,7 +142,7 @@ let private scaleSettings: Decoder<ScaleSettings> =
 let medianWindowAt (settings: Settings) (scale: ScaleSettings) = scale.MedianWindow |> Option.defaultValue settings.MedianWindow
 
 let decodeSettings: Decoder<Settings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         r.Required("experiment", Decode.string) |> ignore
         let datasets = r.Required("datasets", distinctDatasets)
         let trainers =
@@ -381,7 +382,7 @@ let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasureme
           $"At this scale the filtered estimate is a monotone function of the iteration at the logged points in {monotoneRuns} of {allRuns} runs (median window {window} over {scale.GeneratorIterations} iterations, W1 every {scale.LogEvery}): such a run has nothing beyond the clock and its partial correlation is 0, however well the estimate follows W1's trend. The beyond-clock claims then come out not reproduced because the smoothed estimate is itself a clock here; a longer run, or a window short against the logging interval chosen before the run, would ask the question properly."
           "Figures: every seed, each curve rescaled to its own range per seed (lines: the filtered estimate, drawn black, red, purple; dots: the exact W1, drawn blue, green, orange; the colours repeat and do not identify seeds); no legend, so nothing covers the data."
           yield! scaleNote run.Scale claims $"This scale trains {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].GeneratorIterations}); a short run has fewer logged points and a median window that spans much of it."
-          yield! Experiment.divergenceNotes measurements ] }
+          yield! Experiment.bagDivergenceNotes measurements ] }
 
 /// The networks a unit holds at once, at a scale (see Footprint): its critic and generator, through the larger of the
 /// batch and the Earth-Mover samples.

@@ -12,6 +12,7 @@ open Wgan.Core.ToyData
 open Wgan.Experiments.Json
 open Wgan.Experiments.Manifest
 open Wgan.Experiments.ToyWgan
+open Wgan.Experiments.ToyTraining
 
 [<Literal>]
 let Id = "momentum-instability"
@@ -72,7 +73,7 @@ let metrics =
       "<lr>.replicateLogRoughnessRatio", "ln(rmsprop-replicate.<lr>.fixedRoughness / rmsprop.<lr>.fixedRoughness): the same between two RMSProp runs that differ only by their minibatch stream (a control: no optimiser difference)" ]
 
 let private scaleSettings: Decoder<ScaleSettings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         { Seeds = r.Required("seeds", Decode.intInRange 1 1000)
           Width = r.Required("width", Decode.intInRange 1 65536)
           BatchSize = r.Required("batchSize", Decode.intInRange 1 1_000_000)
@@ -81,10 +82,10 @@ let private scaleSettings: Decoder<ScaleSettings> =
           CheckpointEvery = r.Required("checkpointEvery", Decode.intInRange 0 10_000_000) })
 
 let private learningRate: Decoder<LearningRate> =
-    Decode.object (fun r -> { Id = r.Required("id", settingId); Value = r.Required("value", Decode.floatInRange 1e-12 10.0) })
+    Decode.readObject (fun r -> { Id = r.Required("id", settingId); Value = r.Required("value", Decode.floatInRange 1e-12 10.0) })
 
 let decodeSettings: Decoder<Settings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         r.Required("experiment", Decode.string) |> ignore
         let lrs = r.Required("learningRates", uniqueIds (fun l -> l.Id) "learning-rate" learningRate)
         { Seed = r.Required("seed", seed)
@@ -280,7 +281,7 @@ let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasureme
           $"Blow-up episodes (issue 18): an iteration is in an episode when its fixed-batch EM estimate changes from the previous iteration by more than {plainNumber settings.EpisodeJump} times the run's median absolute change; the cosines of that iteration's critic steps are counted as in the episode. The paper says the cosine turned negative when the loss blew up, so the episode claims ask for negative cosines in at least a tenth of the episode steps, and take the same share outside episodes as their control: if it is as high there, negativity is not about blow-ups."
           "Controls. Cosine: RMSProp's negative-cosine share, measured the same way; its update is -gradient times a positive diagonal, so its share is 0 and it must fail 'turns negative'. Roughness: a second RMSProp run from the same networks on a different minibatch stream (rmsprop-replicate); ln(replicate / rmsprop fixedRoughness) measures how much two runs of the same optimiser differ by chance, and must fail the 25% margin that Adam must pass. Without the margin (threshold 0) this null pair would sit on the threshold and could never fail clearly."
           yield! scaleNote run.Scale claims $"This scale trains {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].GeneratorIterations})."
-          yield! Experiment.divergenceNotes measurements ] }
+          yield! Experiment.bagDivergenceNotes measurements ] }
 
 /// The networks a unit holds at once, at a scale (see Footprint): its critic and generator, through the larger of the
 /// batch and the Earth-Mover samples.

@@ -58,7 +58,7 @@ let metrics =
       "untrainedJs.minSaturation", "js.minSaturation of the same discriminators before training (control: an untrained discriminator's D is near 1/2, so its JS estimate is near 0)" ]
 
 let private scaleSettings: Decoder<ScaleSettings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         { Seeds = r.Required("seeds", Decode.intInRange 1 1000)
           Thetas = r.Required("thetas", Decode.intInRange 3 10001 |> Decode.check (fun n -> n % 2 = 1) "must be odd, so that theta = 0 is on the grid")
           BatchSize = r.Required("batchSize", Decode.intInRange 1 1_000_000)
@@ -69,7 +69,7 @@ let private scaleSettings: Decoder<ScaleSettings> =
 
 let decodeSettings: Decoder<Settings> =
     let names = List.map fst metrics
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         r.Required("experiment", Decode.string) |> ignore
         { Seed = r.Required("seed", seed)
           VerifyTolerance = r.Required("verifyTolerance", verifyTolerance)
@@ -176,7 +176,7 @@ let sampleEarthMover (n: int) (theta: float) (generator: torch.Generator) =
 
 /// One unit of work: every estimate at one theta for one seed. Each network gets its own generator,
 /// derived from (seed, theta index, role), so units are independent of each other and of their order.
-let estimate (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (seed: int64) (thetaIndex: int) (theta: float) : UnitResult =
+let estimate (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (seed: int64) (thetaIndex: int) (theta: float) : MeasurementBag =
     let generatorFor role = new torch.Generator(uint64 (Seeds.derive seed [ thetaIndex; role ]))
     use criticGenerator = generatorFor 0
     use discriminatorGenerator = generatorFor 1
@@ -196,7 +196,7 @@ let estimate (settings: Settings) (scale: ScaleSettings) (device: torch.Device) 
               "untrainedJensenShannon", untrainedJensenShannon ]
     { result with Diverged = [ criticDiverged; discriminatorDiverged ] |> List.filter ((<>) "") |> String.concat "; " }
 
-let private estimatesOf (r: UnitResult) =
+let private estimatesOf (r: MeasurementBag) =
     { EarthMover = r.Scalars["earthMover"]
       JensenShannon = r.Scalars["jensenShannon"]
       SampleEarthMover = r.Scalars["sampleEarthMover"]
@@ -242,7 +242,7 @@ let wrongSignCritics (thetas: float[]) (perSeed: (int64 * Estimates[]) list) =
               if thetas[k] <> 0.0 && not (estimates[k].EarthMover > 0.0) then yield seed, thetas[k], estimates[k].EarthMover ]
 
 /// The experiment's result from its unit results.
-let assemble (settings: Settings) (run: RunContext) (results: UnitResult list) : Findings =
+let assemble (settings: Settings) (run: RunContext) (results: MeasurementBag list) : Findings =
     let scale = settings.Scales[run.Scale]
     let seeds = run.Seeds
     let thetas = thetaGrid settings.ThetaMax scale.Thetas
@@ -317,10 +317,10 @@ let assemble (settings: Settings) (run: RunContext) (results: UnitResult list) :
           "sample-w1-matches-closed-form has no control: it tests the transport solver (the exact W1 between samples) on a known answer, not a claim of the paper."
           failedText
           "Under the two-sided gradient penalty the optimal critic's slope slightly exceeds 1 (it maximises s theta - lambda (s - 1)^2, so s = 1 + theta / (2 lambda)); the EM estimate therefore runs a few percent above |theta| for large theta." ]
-        @ Experiment.divergenceNotes results }
+        @ Experiment.bagDivergenceNotes results }
 
 /// The units of a run: one per (seed, theta), seed-major.
-let units (settings: Settings) (run: RunContext) : WorkUnit list =
+let units (settings: Settings) (run: RunContext) : WorkUnitOf list =
     let scale = settings.Scales[run.Scale]
     let thetas = thetaGrid settings.ThetaMax scale.Thetas
     [ for seed in run.Seeds do

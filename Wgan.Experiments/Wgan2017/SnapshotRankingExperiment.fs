@@ -16,6 +16,7 @@ open Wgan.Core.ToyData
 open Wgan.Experiments.Json
 open Wgan.Experiments.Manifest
 open Wgan.Experiments.ToyWgan
+open Wgan.Experiments.ToyTraining
 
 [<Literal>]
 let Id = "snapshot-ranking"
@@ -88,7 +89,7 @@ let metrics =
       "<dataset>.<...>", "the same per data set" ]
 
 let private freshCritic: Decoder<FreshCritic> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         let id = r.Required("id", settingId)
         let label = r.Required("label", Decode.nonEmptyString)
         let kind =
@@ -98,7 +99,7 @@ let private freshCritic: Decoder<FreshCritic> =
         { Id = id; Label = label; Kind = kind; Optimizer = r.Required("optimizer", optimizer) })
 
 let private runs: Decoder<Runs> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         { Label = r.Required("label", Decode.nonEmptyString)
           Constraint = r.Required("constraint", lipschitzConstraint)
           NCritic = r.Required("nCritic", Decode.intInRange 1 1000)
@@ -108,7 +109,7 @@ let private runs: Decoder<Runs> =
             r.Required("learningRates", Decode.nonEmptyArray (Decode.floatInRange 1e-8 1.0) |> requiring (fun xs -> List.length xs >= 3 && List.distinct xs = xs) "must list at least 3 distinct learning rates (a ranking needs 3 snapshots)") })
 
 let private scaleSettings: Decoder<ScaleSettings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         { Seeds = r.Required("seeds", Decode.intInRange 1 1000)
           Width = r.Required("width", Decode.intInRange 1 4096)
           BatchSize = r.Required("batchSize", Decode.intInRange 1 1_000_000)
@@ -120,7 +121,7 @@ let private scaleSettings: Decoder<ScaleSettings> =
           CheckpointEvery = r.Required("checkpointEvery", Decode.intInRange 0 10_000_000) })
 
 let decodeSettings: Decoder<Settings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         r.Required("experiment", Decode.string) |> ignore
         let datasets = r.Required("datasets", distinctDatasets)
         let critics =
@@ -189,7 +190,7 @@ let freshEstimates
 /// One run (one learning rate) on one data set for one seed: trains the WGAN, and at every snapshot iteration
 /// measures the frozen generator: the exact W1 to the real evaluation samples, and each fresh critic's estimate
 /// before and after its training. Logged rows: iteration, W1, then per critic untrained and trained estimates.
-let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (checkpoints: UnitCheckpoints) (seed: int64) (dataset: ToyDataset) (run: int) : UnitResult =
+let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (checkpoints: UnitCheckpoints) (seed: int64) (dataset: ToyDataset) (run: int) : MeasurementBag =
     let code = datasetCode dataset
     // The runs of a seed and data set share their initial weights, batches and noise: only the learning rate
     // differs.
@@ -243,7 +244,7 @@ let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (
 type Snapshot = { Run: int; Iteration: float; EarthMover: float; Estimates: Map<string, float> }
 
 /// The snapshots of one seed and data set, over every run.
-let snapshotsOf (settings: Settings) (found: Collections.Generic.IReadOnlyDictionary<string, UnitResult>) (seed: int64) (dataset: ToyDataset) =
+let snapshotsOf (settings: Settings) (found: Collections.Generic.IReadOnlyDictionary<string, MeasurementBag>) (seed: int64) (dataset: ToyDataset) =
     [ for run in 0 .. settings.Runs.LearningRates.Length - 1 do
           let u = found[unitKey seed dataset run]
           for j in 0 .. u.Vectors["iteration"].Length - 1 ->
@@ -284,7 +285,7 @@ let clockSpearman (snapshots: Snapshot list) = finiteSpearman [ for s in snapsho
 let private title = "Snapshot ranking: do fresh critics' estimates rank frozen generators by their exact W1?"
 let private source = "WGAN (Arjovsky et al. 2017), Figures 3-4"
 
-let units (settings: Settings) (run: RunContext) : WorkUnit list =
+let units (settings: Settings) (run: RunContext) : WorkUnitOf list =
     let scale = settings.Scales[run.Scale]
     [ for seed in run.Seeds do
           for dataset in settings.Datasets do
@@ -305,7 +306,7 @@ let private kindText (c: FreshCritic) =
     | EarthMoverCritic lipschitz -> $"WGAN critic, {constraintText lipschitz}, {optimizerText c.Optimizer}; estimate E f(x) - E f(G(z))"
     | Discriminator -> $"GAN discriminator, {optimizerText c.Optimizer}; estimate JS = V/2 + log 2"
 
-let assemble (settings: Settings) (run: RunContext) (results: UnitResult list) : Findings =
+let assemble (settings: Settings) (run: RunContext) (results: MeasurementBag list) : Findings =
     let scale = settings.Scales[run.Scale]
     let seeds = run.Seeds
     let found = byKey results
@@ -381,7 +382,7 @@ let assemble (settings: Settings) (run: RunContext) (results: UnitResult list) :
           $"Pooled over all snapshots, where the clock competes: clock Spearman(-iteration, W1) {decimals 3 (meanOf clockPooled)}; {settings.Critics |> List.map pooled |> String.concat pooledSeparator} (means over seeds)."
           "CSV codes: dataset 0 = 8gaussians, 1 = 25gaussians, 2 = swissroll; run = index of the learning rate in the manifest's list."
           yield! scaleNote run.Scale claims $"This scale freezes generators after {snapshotText} iterations of {scale.Width}-wide networks and trains each fresh critic {scale.CriticSteps} steps (paper scale: {settings.Scales[Paper].Width} wide, critics {settings.Scales[Paper].CriticSteps} steps)."
-          yield! Experiment.divergenceNotes results ] }
+          yield! Experiment.bagDivergenceNotes results ] }
 
 /// The networks a unit holds at once, at a scale (see Footprint): a run's critic and generator and a fresh critic,
 /// through the largest of the batches and the evaluation samples.

@@ -146,7 +146,7 @@ let metrics =
       "clip.capturedFraction, gp.capturedFraction, radial.capturedFraction, captureGap, clip.structure, gp.structure, radial.structure", "the same, averaged over the manifest's data sets" ]
 
 let private criticSettings (expected: string) (isExpected: LipschitzConstraint -> bool) : Decoder<CriticSettings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         { Activation = r.Required("activation", activation)
           Normalization = r.Required("normalization", normalization)
           Initialization = r.Required("initialization", Decode.oneOf [ "pytorch", Initialization.PyTorchDefault; "tflib", Initialization.Tflib ])
@@ -158,7 +158,7 @@ let private criticSettings (expected: string) (isExpected: LipschitzConstraint -
 /// the dual estimate on a fixed batch of evaluationSamples per distribution plateaus, at most maxSteps).
 let private criticTraining: Decoder<CriticTraining> =
     let plateau =
-        Decode.object (fun r ->
+        Decode.readObject (fun r ->
             r.Required("kind", Decode.oneOf [ "until-plateau", () ])
             let minSteps = r.Required("minSteps", Decode.intInRange 1 10_000_000)
             let maxSteps = r.Required("maxSteps", Decode.intInRange 1 10_000_000)
@@ -174,7 +174,7 @@ let private criticTraining: Decoder<CriticTraining> =
 
 /// A scale; its batch may not exceed `largestBatch` (the smallest fixed training set).
 let private scaleSettings (largestBatch: int) : Decoder<ScaleSettings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         { Seeds = r.Required("seeds", Decode.intInRange 1 1000)
           CriticHidden = r.Required("criticHidden", hiddenWidths)
           BatchSize =
@@ -191,10 +191,10 @@ let private scaleSettings (largestBatch: int) : Decoder<ScaleSettings> =
 /// {"8gaussians": {"kind": "fresh"}, "25gaussians": {"kind": "fixed", "points": 100000}, ...}: one entry for
 /// each of the manifest's data sets (ToyWgan.trainingSet), no other.
 let private trainingSets (datasets: ToyDataset list) : Decoder<Map<ToyDataset, ToyWgan.TrainingSet>> =
-    Decode.object (fun r -> Map [ for d in datasets -> d, r.Required(d.Name, ToyWgan.trainingSet d) ])
+    Decode.readObject (fun r -> Map [ for d in datasets -> d, r.Required(d.Name, ToyWgan.trainingSet d) ])
 
 let decodeSettings: Decoder<Settings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         r.Required("experiment", Decode.string) |> ignore
         let datasets = r.Required("datasets", ToyWgan.distinctDatasets)
         let names = if isNull (box datasets) then [] else metricNames datasets
@@ -699,7 +699,7 @@ let assemble (settings: Settings) (run: RunContext) (measurements: ToyWgan.UnitM
           "The paper does not say how long its critics trained ('to optimality'); the step counts are this harness's choice, per scale."
           yield! ToyWgan.scaleNote run.Scale claims $"The critics here are {Manifest.widthsText scale.CriticHidden} wide and train {stepsText scale.CriticSteps} of batch {scale.BatchSize}; paper scale trains {Manifest.widthsText settings.Scales[Paper].CriticHidden} critics for {stepsText settings.Scales[Paper].CriticSteps} of batch {settings.Scales[Paper].BatchSize}, closer to the optimal critics the paper plots."
           yield! Option.toList scale.Note
-          yield! Experiment.divergenceNotes measurements ] }
+          yield! Experiment.bagDivergenceNotes measurements ] }
 
 /// The networks a unit holds at once, at a scale (see Footprint): one critic per kind, through the largest of the
 /// batch, the evaluation samples, the plateau rule's batch, the plotted samples and the evaluation grid.

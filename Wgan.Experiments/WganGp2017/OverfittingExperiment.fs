@@ -69,7 +69,7 @@ let private perVariantMetrics (prefix: string) (name: string) =
 let metrics = perVariantMetrics "gp" "WGAN-GP" @ perVariantMetrics "clip" "WGAN-clip"
 
 let private scaleSettings: Decoder<ScaleSettings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         { Seeds = r.Required("seeds", Decode.intInRange 1 1000)
           Dim = r.Required("dim", Decode.intInRange 1 1024)
           GeneratorIterations = r.Required("generatorIterations", Decode.intInRange 1 10_000_000)
@@ -84,12 +84,12 @@ let private scaleSettings: Decoder<ScaleSettings> =
 let decodeSettings: Decoder<Settings> =
     let names = List.map fst metrics
     let decoder =
-        Decode.object (fun r ->
+        Decode.readObject (fun r ->
             r.Required("experiment", Decode.string) |> ignore
             let trendFrom, gapOver =
                 r.Required(
                     "analysis",
-                    Decode.object (fun a ->
+                    Decode.readObject (fun a ->
                         a.Required("trendFrom", Decode.floatInRange 0.0 0.95),
                         a.Required("gapOver", Decode.float |> Decode.check (fun v -> v > 0.0 && v <= 1.0) "must be a number in (0, 1]")))
             { Seed = r.Required("seed", seed)
@@ -261,7 +261,7 @@ let runOne
       Diverged = defaultArg stopped "" }
 
 /// A run record as a unit's result: the measurements' columns and the snapshots as vectors, the data as texts.
-let private toUnit (key: string) (source: MnistSource) (r: RunRecord) : UnitResult =
+let private toUnit (key: string) (source: MnistSource) (r: RunRecord) : MeasurementBag =
     let column (pick: Measurement -> float) = r.Measurements |> Array.map pick
     { Key = key
       Scalars = readOnlyDict []
@@ -282,7 +282,7 @@ let private toUnit (key: string) (source: MnistSource) (r: RunRecord) : UnitResu
       Diverged = r.Diverged }
 
 /// The run record a unit's vectors hold (`toUnit` read back).
-let private ofUnit (r: UnitResult) : RunRecord =
+let private ofUnit (r: MeasurementBag) : RunRecord =
     let v (name: string) = r.Vectors[name]
     { Measurements =
         v "iteration"
@@ -302,7 +302,7 @@ let private ofUnit (r: UnitResult) : RunRecord =
 
 /// One unit: one seed x one variant, in its own dispose scope that outlives every tensor it makes, so that no
 /// tensor is ever left to the garbage collector's finalizer (see MnistWgan.scoped).
-let runUnit (settings: Settings) (run: RunContext) (checkpoints: UnitCheckpoints) (seed: int64) (variantIndex: int) (file: string) (v: Variant) : UnitResult =
+let runUnit (settings: Settings) (run: RunContext) (checkpoints: UnitCheckpoints) (seed: int64) (variantIndex: int) (file: string) (v: Variant) : MeasurementBag =
     use _ = torch.NewDisposeScope()
     let scale = settings.Scales[run.Scale]
     let source = run.Resources.Mnist()
@@ -310,11 +310,11 @@ let runUnit (settings: Settings) (run: RunContext) (checkpoints: UnitCheckpoints
     toUnit (unitKey seed file) source (runOne settings scale run.Device source.Digits checkpoints seed variantIndex v)
 
 /// The units of a run: one per seed and variant (WGAN-GP, then WGAN-clip).
-let units (settings: Settings) (run: RunContext) : WorkUnit list =
+let units (settings: Settings) (run: RunContext) : WorkUnitOf list =
     seedVariantUnits run.Seeds (variants settings) (runUnit settings run)
 
 /// The experiment's result from its units' results.
-let assemble (settings: Settings) (run: RunContext) (results: UnitResult list) : Findings =
+let assemble (settings: Settings) (run: RunContext) (results: MeasurementBag list) : Findings =
     let scale = settings.Scales[run.Scale]
     let seeds = run.Seeds
     let found = results |> List.map (fun r -> r.Key, r) |> Map
@@ -377,7 +377,7 @@ let assemble (settings: Settings) (run: RunContext) (results: UnitResult list) :
           $"Metrics: slopes are fitted from {settings.TrendFrom * 100.0:F0}%% of training on; the final gap averages the last {settings.GapOver * 100.0:F0}%% of training. Figure 5b of the paper shows one run; here the curves are means over seeds."
           "PAPERS.md states the overfitting claim for WGAN-GP only; the WGAN-clip claim checks whether clipping's critic shows the same training/validation gap."
           "Controls (issue 14). Overfitting means the critic scores its training digits above digits it never saw. The second held-out set is such a set too, so every claim is tested again on it: the training curve's rise must not appear on the second held-out curve (`heldOutSlope`); the validation curve's fall must not appear on the training curve (`trainSlope`: if both fall, the fall is the generator improving, not overfitting, and the claim is *uninformative*); and the gap between training and validation must exceed the gap between the two held-out sets (`heldOutRelativeGap`), which no overfitting can open. The gaps are tested on the critic's own scale (`relativeGap`: the EM gap over the held-out digits' lead over generated ones), because a clipped critic's raw gap is about 1e-4: a gap claim needs the training digits' lead to reach a twentieth of that scale." ]
-        @ Experiment.divergenceNotes results
+        @ Experiment.bagDivergenceNotes results
         @ Option.toList scale.Note }
 
 /// The networks a unit holds at once, at a scale (see Footprint): gan_mnist.py's critic and generator, through the

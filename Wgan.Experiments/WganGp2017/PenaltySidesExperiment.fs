@@ -15,6 +15,7 @@ open Wgan.Core.ToyData
 open Wgan.Experiments.Json
 open Wgan.Experiments.Manifest
 open Wgan.Experiments.ToyWgan
+open Wgan.Experiments.ToyTraining
 
 [<Literal>]
 let Id = "penalty-sides"
@@ -87,8 +88,8 @@ let metrics =
       "two-sided.wins", "1 when the two-sided penalty ends closer to the data than the one-sided one, else 0" ]
 
 let private space: Decoder<Space> =
-    Decode.object (fun r ->
-        let lr = r.Required("learningRate", Decode.object (fun q -> q.Required("lo", Decode.floatInRange 1e-7 1.0), q.Required("hi", Decode.floatInRange 1e-7 1.0)))
+    Decode.readObject (fun r ->
+        let lr = r.Required("learningRate", Decode.readObject (fun q -> q.Required("lo", Decode.floatInRange 1e-7 1.0), q.Required("hi", Decode.floatInRange 1e-7 1.0)))
         { Depths = r.Required("depth", Decode.nonEmptyArray (Decode.intInRange 1 16))
           Widths = r.Required("width", Decode.nonEmptyArray (Decode.intInRange 1 4096))
           Activations = r.Required("activation", Decode.nonEmptyArray activation)
@@ -97,7 +98,7 @@ let private space: Decoder<Space> =
     |> requiring (fun s -> fst s.LearningRate <= snd s.LearningRate) "learningRate.lo must not exceed learningRate.hi"
 
 let private scaleSettings: Decoder<ScaleSettings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         { Seeds = r.Required("seeds", Decode.intInRange 1 1000)
           BatchSize = r.Required("batchSize", Decode.intInRange 1 1_000_000)
           GeneratorIterations = r.Required("generatorIterations", Decode.intInRange 1 10_000_000)
@@ -107,7 +108,7 @@ let private scaleSettings: Decoder<ScaleSettings> =
     |> requiring (fun s -> s.GeneratorIterations % s.EvaluateEvery = 0 && s.GeneratorIterations / s.EvaluateEvery >= 2) "generatorIterations must be a multiple of evaluateEvery, at least twice it"
 
 let decodeSettings: Decoder<Settings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         r.Required("experiment", Decode.string) |> ignore
         { Seed = r.Required("seed", seed)
           VerifyTolerance = r.Required("verifyTolerance", verifyTolerance)
@@ -145,7 +146,7 @@ let private constraintOf (arm: Arm) (lambda: float) =
 
 /// Trains one arm of one architecture; the exact W1 before training and after every `EvaluateEvery`
 /// generator iterations, on one fixed evaluation batch (the same real samples and noise for every arm).
-let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (checkpoints: UnitCheckpoints) (seed: int64) (arm: Arm) : UnitResult =
+let measure (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (checkpoints: UnitCheckpoints) (seed: int64) (arm: Arm) : MeasurementBag =
     let a = architecture settings.Space seed
     // Everything but the constraint depends on the seed alone: the same weights, batches, noise and penalty
     // coefficients for the three arms.
@@ -197,7 +198,7 @@ let private decimals (digits: int) (x: float) =
 let private title = "One- vs two-sided gradient penalty over random architectures (paired)"
 let private source = "WGAN-GP (Gulrajani et al. 2017), Appendix C"
 
-let units (settings: Settings) (run: RunContext) : WorkUnit list =
+let units (settings: Settings) (run: RunContext) : WorkUnitOf list =
     let scale = settings.Scales[run.Scale]
     [ for seed in run.Seeds do
           let text = architectureText (architecture settings.Space seed)
@@ -210,7 +211,7 @@ let units (settings: Settings) (run: RunContext) : WorkUnit list =
 let private twoSidedSignTest (k: int) (n: int) =
     if n = 0 then 1.0 else min 1.0 (2.0 * Claims.signTestPValue (max k (n - k)) n)
 
-let assemble (settings: Settings) (run: RunContext) (results: UnitResult list) : Findings =
+let assemble (settings: Settings) (run: RunContext) (results: MeasurementBag list) : Findings =
     let scale = settings.Scales[run.Scale]
     let seeds = run.Seeds
     let found = byKey results
@@ -265,7 +266,7 @@ let assemble (settings: Settings) (run: RunContext) (results: UnitResult list) :
           $"Exact W1 between {scale.EarthMoverSamples} generated and {scale.EarthMoverSamples} real samples (a fixed evaluation batch), before training and every {scale.EvaluateEvery} generator iterations; the final W1 is the mean of the last two measurements. Plateau (last two measurements within {plainNumber (100.0 * settings.PlateauTolerance)}%%): two-sided {plateauShare TwoSided}, one-sided {plateauShare OneSided}, unconstrained {plateauShare NoConstraint}."
           "The claim 'about the same' asks that the two penalties end within 25% of each other (|ln ratio| <= ln 1.25) in a significant majority of architectures (sign test); its control asks the same of the unconstrained critic against the two-sided one, a difference the test must see."
           yield! scaleNote run.Scale claims $"This scale trains {scale.GeneratorIterations} generator iterations per arm (paper scale: {settings.Scales[Paper].GeneratorIterations})."
-          yield! Experiment.divergenceNotes results ] }
+          yield! Experiment.bagDivergenceNotes results ] }
 
 /// The networks a unit holds at once, at a scale (see Footprint): the critic and generator of the deepest and widest
 /// architecture of the space, through the larger of the batch and the Earth-Mover samples.

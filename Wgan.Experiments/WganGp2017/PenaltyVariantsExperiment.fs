@@ -11,6 +11,7 @@ open Wgan.Core.ToyData
 open Wgan.Experiments.Json
 open Wgan.Experiments.Manifest
 open Wgan.Experiments.ToyWgan
+open Wgan.Experiments.ToyTraining
 open Wgan.Experiments.MeaningfulLossExperiment
 
 [<Literal>]
@@ -79,17 +80,17 @@ let metrics =
       "<comparison>.areaRatio", "relativeArea of the comparison's variant over that of its reference (> 1: the variant makes less progress over training)" ]
 
 let private variant: Decoder<Variant> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         { Id = r.Required("id", settingId)
           Label = r.Required("label", Decode.nonEmptyString)
           Sides = r.Required("sides", Decode.oneOf [ "two-sided", GradientPenalty.TwoSided; "one-sided", GradientPenalty.OneSided ])
           Normalization = r.Required("normalization", normalization) })
 
 let private comparison: Decoder<VariantComparison> =
-    Decode.object (fun r -> { Id = r.Required("id", settingId); Variant = r.Required("variant", settingId); Reference = r.Required("reference", settingId) })
+    Decode.readObject (fun r -> { Id = r.Required("id", settingId); Variant = r.Required("variant", settingId); Reference = r.Required("reference", settingId) })
 
 let private scaleSettings: Decoder<ScaleSettings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         { Seeds = r.Required("seeds", Decode.intInRange 1 1000)
           Width = r.Required("width", Decode.intInRange 1 65536)
           BatchSize = r.Required("batchSize", Decode.intInRange 1 1_000_000)
@@ -100,7 +101,7 @@ let private scaleSettings: Decoder<ScaleSettings> =
     |> requiring (fun s -> List.last s.Horizons = s.GeneratorIterations) "the last horizon must be generatorIterations"
 
 let decodeSettings: Decoder<Settings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         r.Required("experiment", Decode.string) |> ignore
         let datasets = r.Required("datasets", distinctDatasets)
         let variants = r.Required("variants", uniqueIds (fun (v: Variant) -> v.Id) "variant" variant)
@@ -273,7 +274,7 @@ let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasureme
           "Claims: 'about the same' means the two final W1 are within 25% of each other (|ln ratio| <= ln 1.25 = 0.223); batch norm 'hurts' means a W1 ratio of at least 1 against the un-normalised two-sided critic."
           "Controls. 'About the same' is tested again, with the same rule and threshold, between the two-sided critic's generator after training and the same generator untrained (`two-sided.untrainedAbsLogRatio`, its W1 measured before the first iteration): training makes a real difference, so this pair must fail 'about the same'; if it passes too, the test cannot see a real difference at this scale and the verdict is *uninformative*. 'Batch norm hurts' is tested again on layer norm, the paper's recommended replacement, which must not hurt (`layer-norm-vs-none.earthMoverRatio` >= 1 must fail). `<variant>.untrainedLogRatio` shows how far each variant moved its generator (issue 18: with batch norm the generator hardly moves)."
           yield! scaleNote run.Scale claims $"This scale trains {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].GeneratorIterations})."
-          yield! Experiment.divergenceNotes measurements ] }
+          yield! Experiment.bagDivergenceNotes measurements ] }
 
 /// The networks a unit holds at once, at a scale (see Footprint): its critic and generator, through the larger of the
 /// batch and the Earth-Mover samples.

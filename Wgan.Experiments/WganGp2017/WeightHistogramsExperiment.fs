@@ -11,6 +11,7 @@ open Wgan.Core.ToyData
 open Wgan.Experiments.Json
 open Wgan.Experiments.Manifest
 open Wgan.Experiments.ToyWgan
+open Wgan.Experiments.ToyTraining
 
 [<Literal>]
 let Id = "weight-histograms"
@@ -56,7 +57,7 @@ let metrics =
       "gp.initial.excessKurtosis", "control: gp.excessKurtosis of the gradient-penalty critic's initial weights (PyTorch's uniform init: about -1.2)" ]
 
 let private scaleSettings: Decoder<ScaleSettings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         { Seeds = r.Required("seeds", Decode.intInRange 1 1000)
           Width = r.Required("width", Decode.intInRange 1 65536)
           BatchSize = r.Required("batchSize", Decode.intInRange 1 1_000_000)
@@ -64,7 +65,7 @@ let private scaleSettings: Decoder<ScaleSettings> =
           CheckpointEvery = r.Required("checkpointEvery", Decode.intInRange 0 10_000_000) })
 
 let decodeSettings: Decoder<Settings> =
-    Decode.object (fun r ->
+    Decode.readObject (fun r ->
         r.Required("experiment", Decode.string) |> ignore
         { Seed = r.Required("seed", seed)
           VerifyTolerance = r.Required("verifyTolerance", verifyTolerance)
@@ -276,7 +277,7 @@ let assemble (settings: Settings) (run: RunContext) (measurements: UnitMeasureme
           $"gp-weights-bell-shaped asks what the paper's histogram shows: a bell shape. Excess kurtosis (m4 / m2^2 - 3, per layer, averaged over layers weighted by size) is -1.2 for the uniform initialisation, 0 for a Gaussian, -2 for two spikes at +-c; the threshold -0.6 is the midpoint between uniform and Gaussian, and its control is the clipped critic's weights (clip.excessKurtosis), as for the other claims; the penalty critic's initial weights give {plain initialKurtosis} (gp.initial.excessKurtosis), after training {plain kurtosis}. The penalty critic's initial weights have {percentOf initialExtremes}%% of their weights at their extremes."
           $"Figures show seed {seeds.Head}, {settings.HistogramBins} bins over +-1.05 max |w| of each critic."
           yield! scaleNote run.Scale claims $"The networks here are {scale.Width} wide and train {scale.GeneratorIterations} generator iterations (paper scale: {settings.Scales[Paper].Width} wide, {settings.Scales[Paper].GeneratorIterations} iterations); relativeChange says how far the weights moved from their start."
-          yield! Experiment.divergenceNotes measurements ] }
+          yield! Experiment.bagDivergenceNotes measurements ] }
 
 /// The networks a unit holds at once, at a scale (see Footprint): its critic and generator, through the batch.
 let footprint (settings: Settings) (scale: Scale) : Footprint.Demand list =

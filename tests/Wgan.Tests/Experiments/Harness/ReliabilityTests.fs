@@ -194,17 +194,45 @@ let ``training curves go to TensorBoard event files`` () =
     Assert.Contains("training/critic_loss", bytes)
     Assert.DoesNotContain("not-a-curve", bytes)
 
+/// A unit record of the shape experiments measure, for the codec's tests.
+type CodecSample =
+    { Gap: float
+      Missing: float
+      PerLayer: float[]
+      Data: string
+      Diverged: Wgan.Experiments.Divergence option }
+
 [<Fact>]
-let ``unit results round-trip through their checkpoint text, texts included`` () =
-    let r: Wgan.Experiments.UnitResult =
-        { Key = "seed-1/wgan-gp"
-          Scalars = readOnlyDict [ "a", 0.1; "b", nan ]
-          Vectors = readOnlyDict [ "v", [| 1.0 / 3.0; infinity; -0.0 |] ]
-          Texts = readOnlyDict [ "data", "file mnist-slice.bin, 200 digits \"quoted\"" ]
-          Diverged = "" }
+let ``unit results round-trip exactly through their checkpoint text`` () =
+    let measured =
+        { Gap = 0.1
+          Missing = nan
+          PerLayer = [| 1.0 / 3.0; infinity; -infinity; -0.0; 5e-324 |]
+          Data = "file mnist-slice.bin, 200 digits \"quoted\""
+          Diverged = Some { Quantity = "critic loss"; Value = nan; Step = 7 } }
+    let r: Wgan.Experiments.UnitResult = { Key = "seed-1/wgan-gp"; Measured = Wgan.Experiments.UnitCodec.encode measured }
     let text = Wgan.Experiments.UnitStore.toJson r
-    Assert.Equal(text, Wgan.Experiments.UnitStore.toJson (Wgan.Experiments.UnitStore.ofJson text))
-    Assert.Equal("file mnist-slice.bin, 200 digits \"quoted\"", (Wgan.Experiments.UnitStore.ofJson text).Texts["data"])
-    // A unit checkpointed before units had texts reads back with none.
-    let old = Wgan.Experiments.UnitStore.ofJson """{"key":"k","diverged":"","scalars":{"a":1},"vectors":{}}"""
-    Assert.Empty(old.Texts)
+    let read = Wgan.Experiments.UnitStore.ofJson text
+    Assert.Equal("seed-1/wgan-gp", read.Key)
+    Assert.Equal(text, Wgan.Experiments.UnitStore.toJson read)
+    let back = Wgan.Experiments.UnitCodec.decode<CodecSample> read.Measured
+    // Bit for bit, the sign of -0 and the smallest subnormal included.
+    let bits = Array.map System.BitConverter.DoubleToInt64Bits
+    Assert.Equal<int64[]>(bits measured.PerLayer, bits back.PerLayer)
+    Assert.True(System.Double.IsNaN back.Missing)
+    Assert.Equal(measured.Data, back.Data)
+    Assert.Equal(7, back.Diverged.Value.Step)
+
+[<Fact>]
+let ``a unit record with a field missing, an unknown field or the wrong type is refused with its type named`` () =
+    let good = Wgan.Experiments.UnitCodec.encode { Gap = 1.0; Missing = 2.0; PerLayer = [||]; Data = ""; Diverged = None }
+    let refused (text: string) =
+        let e = Assert.Throws<IO.InvalidDataException>(fun () -> Wgan.Experiments.UnitCodec.decode<CodecSample> text |> ignore)
+        Assert.Contains("not a CodecSample unit result", e.Message)
+        e.Message
+    Assert.Contains("Gap", refused (good.Replace("\"Gap\":1,", "")))
+    Assert.Contains("Extra", refused (good.Replace("{", "{\"Extra\":1,")))
+    refused (good.Replace("\"Gap\":1", "\"Gap\":\"one\"")) |> ignore
+    refused "null" |> ignore
+    // The envelope itself: a key and an object.
+    Assert.Throws<IO.InvalidDataException>(fun () -> Wgan.Experiments.UnitStore.ofJson """{"key":"k"}""" |> ignore) |> ignore

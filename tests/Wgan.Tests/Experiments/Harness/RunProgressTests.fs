@@ -72,7 +72,7 @@ let ``a unit's progress file reads back clamped, and as 0 when missing or unread
         File.WriteAllText(Path.Combine(work.Path, "unit-000003.progress"), "not a number")
         Assert.Equal(0.0, work.ReadProgress 3)
         work.WriteProgress(3, 0.5)
-        work.WriteUnit(3, Wgan.Experiments.Experiment.scalarsOnly "k" [ "x", 1.0 ], 1.0)
+        work.WriteUnit(3, ({ Key = "k"; Measured = "{}" }: Wgan.Experiments.UnitResult), 1.0)
         Assert.False(File.Exists(Path.Combine(work.Path, "unit-000003.progress")))
         Assert.Equal(0.0, work.ReadProgress 3)
     finally
@@ -93,7 +93,7 @@ let ``earlier work counts finished units with a recorded time, over the workers 
     try
         let work = WorkFolder.For(folder, "e")
         Directory.CreateDirectory(work.Path) |> ignore
-        let unit = Wgan.Experiments.Experiment.scalarsOnly "k" [ "x", 1.0 ]
+        let unit = ({ Key = "k"; Measured = "{}" }: Wgan.Experiments.UnitResult)
         work.WriteUnit(0, unit, 300.0)
         work.WriteUnit(2, unit, 500.0)
         // A unit without a recorded time (its seconds file lost) is not counted; unit 1 is not finished.

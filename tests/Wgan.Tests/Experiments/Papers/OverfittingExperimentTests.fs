@@ -128,7 +128,7 @@ let ``a unit killed after each checkpoint and resumed gives the uninterrupted un
 
 [<Fact>]
 let ``units that ran on different digits are not assembled`` () =
-    let unitOn (key: string) (data: string) (fingerprint: string) : UnitResult =
+    let unitOn (key: string) (data: string) (fingerprint: string) : MeasurementBag =
         { Key = key; Scalars = readOnlyDict []; Vectors = readOnlyDict []; Diverged = ""
           Texts = readOnlyDict [ "data", data; "dataFingerprint", fingerprint ] }
     Assert.Equal("file a.bin", MnistWgan.commonData [ unitOn "u1" "file a.bin" "aa"; unitOn "u2" "file a.bin" "aa" ])

@@ -10,6 +10,7 @@ open TorchSharp
 open Wgan.Core
 open Wgan.Experiments
 open Wgan.Experiments.SnapshotRankingExperiment
+open Wgan.Experiments.ToyTraining
 
 let private manifestText () = TestSupport.manifestText Id
 
@@ -55,7 +56,7 @@ let ``a fresh critic meets every snapshot with the same weights and batches`` ()
     use g = new torch.Generator(5UL)
     use frozen = new Mlp(ToyWgan.deepSpec settings.Network scale.Width settings.NoiseDimension 2, g)
     use real = ToyData.sample ToyData.EightGaussians 64 g
-    use fake = ToyWgan.generate frozen settings.NoiseDimension 64 cpu g
+    use fake = ToyTraining.generate frozen settings.NoiseDimension 64 cpu g
     for k, critic in List.indexed settings.Critics do
         let once = freshEstimates settings scale cpu 1L ToyData.EightGaussians k critic frozen real fake
         let again = freshEstimates settings scale cpu 1L ToyData.EightGaussians k critic frozen real fake

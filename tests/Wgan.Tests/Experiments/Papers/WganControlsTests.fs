@@ -27,7 +27,7 @@ let private context (seed: int) (scale: Scale) (count: int) : RunContext =
 let private verdicts (result: Findings) =
     result.Claims |> List.map (fun c -> c.Spec.Id, c.Verdict.Name) |> Map.ofList
 
-let private unitResult (key: string) (scalars: (string * float) list) (vectors: (string * float[]) list) : UnitResult =
+let private unitResult (key: string) (scalars: (string * float) list) (vectors: (string * float[]) list) : MeasurementBag =
     { Key = key; Scalars = readOnlyDict scalars; Vectors = readOnlyDict vectors; Texts = readOnlyDict []; Diverged = "" }
 
 // ---------------------------------------------------------------- parallel-lines

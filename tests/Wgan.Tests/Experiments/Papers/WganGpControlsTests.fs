@@ -11,6 +11,8 @@ open TorchSharp
 open Wgan.Core
 open Wgan.Core.ToyData
 open Wgan.Experiments
+open Wgan.Experiments.ToyTraining
+open Wgan.Experiments.LayerNorms
 
 let private manifestText (id: string) = TestSupport.manifestText id
 
@@ -82,13 +84,13 @@ let ``gradient norms below float32's range are measured in float64 instead of un
     let cpu = torch.CPU
     use batches = new torch.Generator(2UL)
     let real = ToyData.sample SwissRoll 32 batches
-    let fake = ToyWgan.generate generatorNetwork 2 32 cpu batches
+    let fake = ToyTraining.generate generatorNetwork 2 32 cpu batches
     let inFloat32 = LipschitzTools.perLayerGradientNorms critic real fake
     Assert.Equal(0.0, inFloat32[0])
     use sameBatches = new torch.Generator(2UL)
-    let summary = ToyWgan.layerNormSummary critic generatorNetwork SwissRoll 2 32 1 cpu sameBatches
+    let summary = LayerNorms.layerNormSummary critic generatorNetwork SwissRoll 2 32 1 cpu sameBatches
     Assert.Equal(0.0, summary.ZeroLayers)
-    Assert.True(Double.IsFinite summary.MeanLog10[0] && summary.MeanLog10[0] < log10 ToyWgan.SmallestNorm, $"layer 1: {summary.MeanLog10[0]}")
+    Assert.True(Double.IsFinite summary.MeanLog10[0] && summary.MeanLog10[0] < log10 LayerNorms.SmallestNorm, $"layer 1: {summary.MeanLog10[0]}")
     // Where float32 can represent the norms (the last layer), the float64 measurement agrees with it.
     Assert.Equal(log10 inFloat32[11], summary.MeanLog10[11], 4)
 

@@ -14,7 +14,7 @@ let all: ExperimentDefinition list =
       ModeCoverageExperiment.definition
       CapacityUnderuseExperiment.definition
       GradientNorms.Definition.definition
-      WeightHistogramsExperiment.definition
+      WeightHistograms.Definition.definition
       PenaltyVariantsExperiment.definition
       PenaltySidesExperiment.definition
       OverfittingExperiment.definition

@@ -1,4 +1,4 @@
-/// The controls of the WGAN-GP Figure 1 experiments (weight-histograms, gradient-norms, capacity-underuse):
+/// The controls of the WGAN-GP Figure 1 experiments (gradient-norms, capacity-underuse):
 /// each control measures what it says (the one-iteration replay is the start of the training it stands for,
 /// float64 norms below float32's range, the radial critic's exact distance), and at smoke scale the
 /// controls that must fail their claim's test do.
@@ -26,43 +26,6 @@ let private controlVerdict (c: ClaimResult) =
     | None -> failwith $"{c.Spec.Id} has no control"
 
 let private values (result: ExperimentResult) (metric: string) = result.Metrics |> List.map (fun m -> m.Values[metric])
-
-// ---- weight-histograms ----
-
-[<Fact>]
-let ``excess kurtosis matches hand-computed values and is averaged per layer`` () =
-    // Two values +-1: m2 = 1, m4 = 1, so 1 / 1 - 3 = -2 (the two spikes of clipped weights).
-    Assert.Equal(-2.0, WeightHistogramsExperiment.excessKurtosis [| -1.0; 1.0 |], 12)
-    // -2 .. 2: mean 0, m2 = (4 + 1 + 0 + 1 + 4) / 5 = 2, m4 = (16 + 1 + 0 + 1 + 16) / 5 = 6.8; 6.8 / 4 - 3 = -1.3.
-    Assert.Equal(-1.3, WeightHistogramsExperiment.excessKurtosis [| -2.0; -1.0; 0.0; 1.0; 2.0 |], 12)
-    // Weighted by layer size: (2 * -2 + 5 * -1.3) / 7 = -1.5.
-    Assert.Equal(-1.5, WeightHistogramsExperiment.layerExcessKurtosis [| [| -1.0; 1.0 |]; [| -2.0; -1.0; 0.0; 1.0; 2.0 |] |], 12)
-    // Per layer, not pooled: two layers uniform on different scales are each -1.2 (the closed form of a
-    // uniform distribution, approached by an even grid), although their pooled mixture is heavy-tailed.
-    let grid (scale: float) = Array.init 2001 (fun k -> scale * (float k / 1000.0 - 1.0))
-    let layers = [| grid 1.0; grid 0.05 |]
-    Assert.Equal(-1.2, WeightHistogramsExperiment.layerExcessKurtosis layers, 2)
-    Assert.True(WeightHistogramsExperiment.excessKurtosis (Array.concat layers) > 0.0)
-
-[<Fact>]
-let ``the weight-histograms control after one iteration is the start of the training it stands for`` () =
-    // With one generator iteration of training, the trained critic and its one-iteration replay are the
-    // same critic: the control's metric must equal the treatment's bit for bit.
-    let original = manifestText "weight-histograms"
-    let text = original.Replace("\"generatorIterations\": 5, \"checkpointEvery\": 2", "\"generatorIterations\": 1, \"checkpointEvery\": 0")
-    Assert.NotEqual<string>(original, text)
-    let result = runSmoke text 1
-    Assert.Equal<float list>(values result "clip.fractionAtBounds", values result "clip.firstIteration.fractionAtBounds")
-
-[<Fact>]
-let ``the bell-shape claim's controls fail at smoke scale: the clipped weights' two spikes, the uniform initial ones`` () =
-    let result = runSmoke (manifestText "weight-histograms") 0
-    let c = claim result "gp-weights-bell-shaped"
-    Assert.Equal(NotReproduced, controlVerdict c)
-    // The control is the clipped critic: nearly every weight at +-c, two spikes, excess kurtosis near -2.
-    for v in c.Control.Value.PerSeed do Assert.InRange(v, -2.0, -1.8)
-    // PyTorch's init is uniform per layer: excess kurtosis -1.2 (closed form), up to sampling noise.
-    for m in result.Metrics do Assert.InRange(m.Values["gp.initial.excessKurtosis"], -1.35, -1.05)
 
 // ---- gradient-norms ----
 

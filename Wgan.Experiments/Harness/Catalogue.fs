@@ -16,7 +16,7 @@ let all: ExperimentDefinition list =
       GradientNorms.Definition.definition
       WeightHistograms.Definition.definition
       PenaltyVariantsExperiment.definition
-      PenaltySidesExperiment.definition
+      PenaltySides.Definition.definition
       OverfittingExperiment.definition
       LossVsQualityExperiment.definition ]
 

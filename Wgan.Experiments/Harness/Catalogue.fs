@@ -15,7 +15,7 @@ let all: ExperimentDefinition list =
       CapacityUnderuseExperiment.definition
       GradientNorms.Definition.definition
       WeightHistograms.Definition.definition
-      PenaltyVariantsExperiment.definition
+      PenaltyVariants.Definition.definition
       PenaltySides.Definition.definition
       OverfittingExperiment.definition
       LossVsQualityExperiment.definition ]

@@ -29,7 +29,3 @@ let ``momentum-instability smoke-scale claims and metrics match the committed sn
 [<Fact>]
 let ``mode-coverage smoke-scale claims and metrics match the committed snapshot`` () =
     Snapshot.Match(Render.snapshotText (runSmoke "mode-coverage"))
-
-[<Fact>]
-let ``penalty-variants smoke-scale claims and metrics match the committed snapshot`` () =
-    Snapshot.Match(Render.snapshotText (runSmoke "penalty-variants"))

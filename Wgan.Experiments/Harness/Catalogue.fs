@@ -12,7 +12,7 @@ let all: ExperimentDefinition list =
       SnapshotRankingExperiment.definition
       MomentumInstabilityExperiment.definition
       ModeCoverageExperiment.definition
-      CapacityUnderuseExperiment.definition
+      CapacityUnderuse.Definition.definition
       GradientNorms.Definition.definition
       WeightHistograms.Definition.definition
       PenaltyVariants.Definition.definition

@@ -100,3 +100,17 @@ let runSmokeText (text: string) (seeds: int) : Wgan.Experiments.ExperimentResult
 
 /// Runs experiments/<id>.json at the smoke scale with the manifest's seed count.
 let runSmoke (id: string) = runSmokeText (manifestText id) 0
+
+/// Runs units `units` of a smoke run (one seed) of a manifest's text, each killed after every checkpoint save and
+/// resumed, and checks that each was killed `expectedKills` times and gives, bit for bit, the result of the same unit
+/// run straight through.
+let assertResumesExactly (text: string) (units: int list) (expectedKills: int) =
+    pinThreads ()
+    let reading = Wgan.Experiments.Harness.ReadManifest text
+    Xunit.Assert.True(reading.IsValid, System.String.Join("\n", reading.Errors))
+    let run = reading.Experiment.Plan("smoke", 1, "cpu", Wgan.Experiments.NoResources())
+    for index in units do
+        let resumed, kills = runKilledAfterEverySave run index
+        Xunit.Assert.Equal(expectedKills, kills)
+        let straight = Wgan.Experiments.UnitStore.toJson (runStraight run index)
+        Xunit.Assert.Equal(straight, Wgan.Experiments.UnitStore.toJson resumed)

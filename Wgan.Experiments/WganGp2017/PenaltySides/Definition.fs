@@ -13,11 +13,7 @@ open Wgan.Experiments.PenaltySides.Settings
 let footprint (manifest: Envelope.Envelope<Settings, ScaleSettings>) (scale: Manifest.Scale) : Footprint.Demand list =
     let settings, s = manifest.Settings, manifest.Scales[scale]
     let hidden = List.replicate (List.max settings.Space.Depths) (List.max settings.Space.Widths)
-    [ { Path = "space"
-        Networks =
-          [ Footprint.mlp "critic" (2 :: hidden @ [ 1 ])
-            Footprint.mlp "generator" (settings.NoiseDimension :: hidden @ [ 2 ]) ]
-        Samples = max s.BatchSize s.EarthMoverSamples } ]
+    ToyFootprint.criticAndGenerator "space" hidden settings.NoiseDimension (max s.BatchSize s.EarthMoverSamples)
 
 let definition: ExperimentDefinition =
     Experiment.define

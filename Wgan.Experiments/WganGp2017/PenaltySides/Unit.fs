@@ -44,8 +44,8 @@ let trainAndMeasure (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run:
     // Everything but the constraint depends on the seed alone: the same weights, batches, noise and penalty
     // coefficients for the three arms.
     let randomFor role = new torch.Generator(uint64 (Seeds.derive seed [ role ]))
-    use generatorInit = randomFor 0
-    use criticInit = randomFor 1
+    use generatorInitRandom = randomFor 0
+    use criticInitRandom = randomFor 1
     use training = randomFor 2
     let spec inputs outputs : MlpSpec =
         { Inputs = inputs
@@ -53,8 +53,8 @@ let trainAndMeasure (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run:
           Outputs = outputs
           Activation = a.Activation
           Normalization = NoNormalization }
-    use critic = new Mlp(spec 2 1, criticInit)
-    use generatorNetwork = new Mlp(spec settings.NoiseDimension 2, generatorInit)
+    use critic = new Mlp(spec 2 1, criticInitRandom)
+    use generatorNetwork = new Mlp(spec settings.NoiseDimension 2, generatorInitRandom)
     critic.``to``(run.Device) |> ignore
     generatorNetwork.``to``(run.Device) |> ignore
     let adam = Adam(a.LearningRate, settings.Beta1, settings.Beta2)

@@ -13,11 +13,8 @@ open Wgan.Experiments.PenaltyVariants.Settings
 let footprint (manifest: Envelope.Envelope<Settings, ScaleSettings>) (scale: Manifest.Scale) : Footprint.Demand list =
     let settings, s = manifest.Settings, manifest.Scales[scale]
     let hidden = List.replicate settings.Depth s.Width
-    [ { Path = $"scales.{scale.Name}.width"
-        Networks =
-          [ Footprint.mlp "critic" (2 :: hidden @ [ 1 ])
-            Footprint.mlp "generator" (settings.NoiseDimension :: hidden @ [ 2 ]) ]
-        Samples = max s.BatchSize s.EarthMoverSamples } ]
+    ToyFootprint.criticAndGenerator $"scales.{scale.Name}.width" hidden settings.NoiseDimension
+        (max s.BatchSize s.EarthMoverSamples)
 
 let definition: ExperimentDefinition =
     Experiment.define

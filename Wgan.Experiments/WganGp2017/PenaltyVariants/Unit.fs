@@ -44,8 +44,8 @@ let trainAndMeasure (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run:
     (checkpoints: UnitCheckpoints) (seed: int64) (v: Variant) (d: ToyDataset) : Measured =
     let settings, scale = manifest.Settings, manifest.Scales[run.Scale]
     let randomFor coordinates = new torch.Generator(uint64 (Seeds.derive seed coordinates))
-    use generatorInit = randomFor [ datasetCode d; 0 ]
-    use criticInit = randomFor [ datasetCode d; 1 ]
+    use generatorInitRandom = randomFor [ datasetCode d; 0 ]
+    use criticInitRandom = randomFor [ datasetCode d; 1 ]
     use training = randomFor [ idCode v.Id; datasetCode d; 2 ]
     use evaluation = randomFor [ idCode v.Id; datasetCode d; 3 ]
     let spec inputs outputs normalization : MlpSpec =
@@ -54,8 +54,8 @@ let trainAndMeasure (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run:
           Outputs = outputs
           Activation = ReLU
           Normalization = normalization }
-    use critic = new Mlp(spec 2 1 v.Normalization, criticInit)
-    use generatorNetwork = new Mlp(spec settings.NoiseDimension 2 NoNormalization, generatorInit)
+    use critic = new Mlp(spec 2 1 v.Normalization, criticInitRandom)
+    use generatorNetwork = new Mlp(spec settings.NoiseDimension 2 NoNormalization, generatorInitRandom)
     critic.``to``(run.Device) |> ignore
     generatorNetwork.``to``(run.Device) |> ignore
     let samples = scale.EarthMoverSamples

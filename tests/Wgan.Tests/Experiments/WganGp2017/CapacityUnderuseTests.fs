@@ -24,16 +24,6 @@ let private errorsOf (text: string) = (Harness.ReadManifest text).Errors |> List
 
 let private values (result: ExperimentResult) (metric: string) = result.Metrics |> List.map (fun m -> m.Values[metric])
 
-/// Runs units of a smoke run (one seed) of a manifest's text killed after each checkpoint save and resumed, and
-/// checks that each gives, bit for bit, the result of the same unit run straight through.
-let private resumesExactly (text: string) (units: int list) (expectedKills: int) =
-    TestSupport.pinThreads ()
-    let run = (plan text).Plan("smoke", 1, "cpu", NoResources())
-    for index in units do
-        let resumed, kills = TestSupport.runKilledAfterEverySave run index
-        Assert.Equal(expectedKills, kills)
-        Assert.Equal(UnitStore.toJson (TestSupport.runStraight run index), UnitStore.toJson resumed)
-
 [<Fact>]
 let ``smoke-scale claims and metrics match the committed snapshot`` () =
     Snapshot.Match(Render.snapshotText (runSmoke (manifestText ()) 0))
@@ -100,7 +90,7 @@ let ``is in the catalogue`` () =
 let ``a unit killed after each checkpoint and resumed gives the uninterrupted result`` () =
     // Smoke scale of experiments/capacity-underuse.json: 3 x 40 critic steps (clipped, penalised, replicate), a
     // checkpoint every 20 before the last step: after steps 20, 40, 60, 80 and 100.
-    resumesExactly (manifestText ()) [ 0 ] 5
+    TestSupport.assertResumesExactly (manifestText ()) [ 0 ] 5
 
 // ---- the radial control ----
 
@@ -191,7 +181,7 @@ let ``units under the plateau rule, fresh and fixed training sets, resume bit fo
     // Units 0 (8 Gaussians, fresh batches) and 1 (25 Gaussians, gan_toy.py's fixed set, cycled) of the plateau
     // manifest: 3 x 60 loop iterations, a checkpoint every 20 before the last: after 20, 40, ..., 160 (the
     // iterations of a critic the rule has stopped pass without work and still save).
-    resumesExactly (plateauManifest ()) [ 0; 1 ] 8
+    TestSupport.assertResumesExactly (plateauManifest ()) [ 0; 1 ] 8
 
 [<Fact>]
 let ``training-set and plateau options are checked at their paths`` () =

@@ -57,14 +57,7 @@ let ``architectures are drawn from the manifest's space, deterministically per s
 let ``units killed after each checkpoint and resumed give the uninterrupted results`` () =
     // Smoke scale of experiments/penalty-sides.json: 4 generator iterations, a checkpoint after 2 (none after the
     // last); the W1 curve logged before the kill is kept in the checkpoint.
-    TestSupport.pinThreads ()
-    let reading = Harness.ReadManifest(TestSupport.manifestText PenaltySides.Settings.Id)
-    Assert.True(reading.IsValid, String.Join("\n", reading.Errors))
-    let run = reading.Experiment.Plan("smoke", 1, "cpu", NoResources())
-    for index in [ 0; 1; 2 ] do
-        let resumed, kills = TestSupport.runKilledAfterEverySave run index
-        Assert.Equal(1, kills)
-        Assert.Equal(UnitStore.toJson (TestSupport.runStraight run index), UnitStore.toJson resumed)
+    TestSupport.assertResumesExactly (TestSupport.manifestText PenaltySides.Settings.Id) [ 0; 1; 2 ] 1
 
 [<Fact>]
 let ``generatorIterations must be a multiple of evaluateEvery, at least twice it`` () =

@@ -83,18 +83,11 @@ let ``'about the same' is decided by equivalence, and only against a reference t
 let ``units killed after each checkpoint and resumed give the uninterrupted results`` () =
     // The smoke scale of experiments/penalty-variants.json with a checkpoint every 3 of its 10 generator iterations:
     // after 3, 6 and 9. Units 0 and 6: the two-sided and the batch-norm critic on the 8 Gaussians.
-    TestSupport.pinThreads ()
     let original = manifest ()
     let text = original.Replace("\"generatorIterations\": 10, \"earthMoverSamples\": 32, \"checkpointEvery\": 0",
                                 "\"generatorIterations\": 10, \"earthMoverSamples\": 32, \"checkpointEvery\": 3")
     Assert.NotEqual<string>(original, text)
-    let reading = Harness.ReadManifest text
-    Assert.True(reading.IsValid, String.Join("\n", reading.Errors))
-    let run = reading.Experiment.Plan("smoke", 1, "cpu", NoResources())
-    for index in [ 0; 6 ] do
-        let resumed, kills = TestSupport.runKilledAfterEverySave run index
-        Assert.Equal(3, kills)
-        Assert.Equal(UnitStore.toJson (TestSupport.runStraight run index), UnitStore.toJson resumed)
+    TestSupport.assertResumesExactly text [ 0; 6 ] 3
 
 [<Fact>]
 let ``the last horizon must be the end of training`` () =

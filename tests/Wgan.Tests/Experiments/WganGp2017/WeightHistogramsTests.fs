@@ -69,14 +69,7 @@ let ``the bell-shape claim's controls fail at smoke scale: the clipped weights' 
 [<Fact>]
 let ``units killed after each checkpoint and resumed give the uninterrupted results`` () =
     // Smoke scale of experiments/weight-histograms.json: 5 generator iterations, a checkpoint after 2 and 4.
-    TestSupport.pinThreads ()
-    let reading = Harness.ReadManifest(manifest ())
-    Assert.True(reading.IsValid, System.String.Join("\n", reading.Errors))
-    let run = reading.Experiment.Plan("smoke", 1, "cpu", NoResources())
-    for index in [ 0; 1 ] do
-        let resumed, kills = TestSupport.runKilledAfterEverySave run index
-        Assert.Equal(2, kills)
-        Assert.Equal(UnitStore.toJson (TestSupport.runStraight run index), UnitStore.toJson resumed)
+    TestSupport.assertResumesExactly (manifest ()) [ 0; 1 ] 2
 
 [<Fact>]
 let ``is in the catalogue`` () =

@@ -22,7 +22,8 @@ type Critic =
 
 /// How a critic's training has ended so far.
 type Stop =
-    | Training
+    /// It has not stopped.
+    | Running
     /// Its loss was NaN or infinite at this step.
     | Diverged of step: int * loss: float
     /// The plateau rule stopped it after this step.
@@ -38,14 +39,14 @@ type Progress =
 
 module Progress =
     /// No critic has trained.
-    let start = { Stops = kinds |> List.map (fun _ -> Training); Evaluations = [] }
+    let start = { Stops = kinds |> List.map (fun _ -> Running); Evaluations = [] }
 
     /// The progress as a checkpoint's integers: per critic (stop code, step, the loss's float64 bits), then the
     /// number of evaluations and their float64 bits.
     let encode (progress: Progress) : int64[] =
         [| for stop in progress.Stops do
                match stop with
-               | Training -> yield! [ 0L; 0L; 0L ]
+               | Running -> yield! [ 0L; 0L; 0L ]
                | Diverged (step, loss) -> yield! [ 1L; int64 step; BitConverter.DoubleToInt64Bits loss ]
                | Plateaued step -> yield! [ 2L; int64 step; 0L ]
            yield int64 progress.Evaluations.Length
@@ -55,7 +56,7 @@ module Progress =
     let decode (saved: int64[]) : Progress =
         let stop k =
             match saved[3 * k] with
-            | 0L -> Training
+            | 0L -> Running
             | 1L -> Diverged(int saved[3 * k + 1], BitConverter.Int64BitsToDouble saved[3 * k + 2])
             | 2L -> Plateaued(int saved[3 * k + 1])
             | code -> raise (IO.InvalidDataException $"unknown critic stop code {code}")
@@ -117,7 +118,7 @@ let train (settings: Settings) (scale: ScaleSettings) (dataset: ToyDataset) (dev
         match progress.Value.Stops[i] with
         | Diverged _
         | Plateaued _ -> Ok []
-        | Training ->
+        | Running ->
             let loss = criticStep critics[i] s
             if not (Double.IsFinite loss) then
                 progress.Value <- withStop i (Diverged(s, loss)) progress.Value
@@ -128,7 +129,7 @@ let train (settings: Settings) (scale: ScaleSettings) (dataset: ToyDataset) (dev
                     let estimate = plateauEstimate batch critics[i].Network
                     let evaluations = lastOf (2 * rule.Window) (progress.Value.Evaluations @ [ estimate ])
                     let reached = s >= scale.CriticSteps.MinSteps && Plateau.reached rule (Array.ofList evaluations)
-                    let stopped = withStop i (if reached then Plateaued s else Training) progress.Value
+                    let stopped = withStop i (if reached then Plateaued s else Running) progress.Value
                     progress.Value <- { stopped with Evaluations = evaluations }
                     Ok [ [| float i; float s; estimate |] ]
                 | _ -> Ok []
@@ -149,6 +150,6 @@ let train (settings: Settings) (scale: ScaleSettings) (dataset: ToyDataset) (dev
             match stop with
             | Diverged (s, _)
             | Plateaued s -> s
-            | Training -> steps
+            | Running -> steps
           PlateauSteps = trace |> Array.map (fun r -> r[1])
           PlateauEstimates = trace |> Array.map (fun r -> r[2]) })

@@ -331,7 +331,7 @@ public static class RunExperiments
                 + $"({units.Count(work.HasUnit)} of {units.Length} units done)");
             RunUnits(all, units, work, progress, job, before);
             var result = plan.Assemble(units.Select(i => work.ReadUnit(i, all.UnitKeys[i])).ToArray());
-            previous = looks.Judge(k, result, previous!);
+            previous = looks.Judge(k, result);
             progress.WriteLine($"[{experiment.Id}] {previous.Line}");
             if (previous.Stopped) return previous;
         }

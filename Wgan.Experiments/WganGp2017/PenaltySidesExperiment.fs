@@ -209,7 +209,7 @@ let units (settings: Settings) (run: RunContext) : WorkUnitOf list =
 
 /// The one-sided binomial tail P(X >= k), X ~ Bin(n, 1/2), doubled and capped at 1: the two-sided sign test.
 let private twoSidedSignTest (k: int) (n: int) =
-    if n = 0 then 1.0 else min 1.0 (2.0 * Claims.signTestPValue (max k (n - k)) n)
+    if n = 0 then 1.0 else min 1.0 (2.0 * DecisionRules.signTestPValue (max k (n - k)) n)
 
 let assemble (settings: Settings) (run: RunContext) (results: MeasurementBag list) : Findings =
     let scale = settings.Scales[run.Scale]

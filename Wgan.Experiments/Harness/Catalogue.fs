@@ -14,6 +14,7 @@ let all: ExperimentDefinition list =
       ModeCoverageExperiment.definition
       CapacityUnderuseExperiment.definition
       GradientNorms.Definition.definition
+      GradientField.Definition.definition
       WeightHistogramsExperiment.definition
       PenaltyVariantsExperiment.definition
       PenaltySidesExperiment.definition

@@ -19,7 +19,7 @@ public static class Distance
             if ((long)p.Length * q.Length > MaxPairs)
                 throw new InputException($"{command.P} has {p.Length} points and {command.Q} has {q.Length}: the exact solver needs every pair, " +
                     $"and {(long)p.Length * q.Length:N0} pairs exceed the limit of {MaxPairs:N0} (e.g. 2,000 x 2,000 points); subsample the clouds");
-            value = EarthMoverRescaled(p, q);
+            value = EarthMover.earthMoverRescaled(p, q);
         }
         else
         {
@@ -44,20 +44,6 @@ public static class Distance
     /// (about 100 bytes each, so 4 million pairs take some 400 MB) and its time grows faster than the pair count.
     /// </summary>
     public const long MaxPairs = 4_000_000;
-
-    /// <summary>
-    /// W1 of two clouds computed on coordinates divided by a power of two near their largest magnitude, then scaled
-    /// back: W1 is positively homogeneous (W(cP, cQ) = c W(P, Q)), and a power of two scales every coordinate
-    /// exactly, so squared differences neither overflow (coordinates near 1e200) nor underflow (near 1e-200).
-    /// </summary>
-    public static double EarthMoverRescaled(double[][] p, double[][] q)
-    {
-        var largest = p.Concat(q).SelectMany(row => row).Max(Math.Abs);
-        if (largest == 0) return 0;
-        var exponent = Math.ILogB(largest);
-        double[][] Scaled(double[][] cloud) => cloud.Select(row => row.Select(x => Math.ScaleB(x, -exponent)).ToArray()).ToArray();
-        return Math.ScaleB(EarthMover.earthMover(Scaled(p), Scaled(q)), exponent);
-    }
 
     /// <summary>Reads a point cloud: one point per non-empty line, comma-separated finite coordinates, all of one dimension.</summary>
     public static double[][] ReadRows(string path)
@@ -94,8 +80,7 @@ public static class Distance
             values.Add(ParseNumber(line, path, lineNumber, 1));
         }
         var p = values.ToArray();
-        var check = Divergence.validate(path, p);
-        if (check.IsError) throw new InputException(check.ErrorValue);
+        if (Divergence.problems(path, p) is [var problem, ..]) throw new InputException(problem);
         return p;
     }
 

@@ -24,11 +24,11 @@ public sealed class RecordReader
     public static (RecordReader Reader, JsonDocument Document) Parse(string file, byte[] bytes)
     {
         var reader = new RecordReader(file);
-        var text = Json.utf8Text(bytes);
-        if (text.IsError) throw reader.Problems(text.ErrorValue);
+        var text = Harness.DecodeUtf8(bytes);
+        if (!text.IsValid) throw reader.Problems(text.Problems);
         JsonDocument document;
-        try { document = JsonDocument.Parse(text.ResultValue); }
-        catch (JsonException) when (Json.nestedTooDeeply(text.ResultValue))
+        try { document = JsonDocument.Parse(text.Text); }
+        catch (JsonException) when (Json.nestedTooDeeply(text.Text))
         {
             throw new InputException($"{file}: {Json.nestedTooDeeplyMessage}");
         }
@@ -36,8 +36,8 @@ public sealed class RecordReader
         {
             throw new InputException($"{file}: is not valid JSON (line {e.LineNumber + 1}, position {e.BytePositionInLine + 1})");
         }
-        var duplicates = Json.duplicateKeys(document.RootElement);
-        if (!duplicates.IsEmpty)
+        var duplicates = Harness.DuplicateKeys(document.RootElement);
+        if (duplicates.Length > 0)
         {
             document.Dispose();
             throw reader.Problems(duplicates);
@@ -45,8 +45,7 @@ public sealed class RecordReader
         return (reader, document);
     }
 
-    InputException Problems(IEnumerable<Json.DecodeError> errors) =>
-        new($"{file}: " + string.Join("; ", errors.Select(e => $"{e.Path}: {e.Message}")));
+    InputException Problems(IEnumerable<string> problems) => new($"{file}: " + string.Join("; ", problems));
 
     /// <summary>An error at <paramref name="path"/> of this file.</summary>
     public InputException Error(string path, string message) => new($"{file}: {path}: {message}");

@@ -506,13 +506,13 @@ public static class RunExperiments
                 problems.Add(e.Message);
                 continue;
             }
-            var decoded = Json.utf8Text(bytes);
-            if (decoded.IsError)
+            var decoded = Harness.DecodeUtf8(bytes);
+            if (!decoded.IsValid)
             {
-                problems.AddRange(decoded.ErrorValue.Select(error => $"{file}: {error.Path}: {error.Message}"));
+                problems.AddRange(decoded.Problems.Select(problem => $"{file}: {problem}"));
                 continue;
             }
-            var text = decoded.ResultValue;
+            var text = decoded.Text;
             var reading = Harness.ReadManifest(text);
             if (reading.IsValid) loaded.Add(new LoadedManifest(file, text, reading.Experiment));
             else problems.AddRange(reading.Errors.Select(error => $"{file}: {error}"));

@@ -45,6 +45,17 @@ public sealed class RecordReader
         return (reader, document);
     }
 
+    /// <summary>
+    /// A published result.json, its <paramref name="document"/> from <see cref="Parse"/>, read into typed records
+    /// (<see cref="PublishedResult"/>); <paramref name="report"/> is the published report.md or null. A problem throws an
+    /// <see cref="InputException"/> naming the file and the JSON path.
+    /// </summary>
+    public static PublishedResult.Published ReadResult(string file, JsonDocument document, string? report)
+    {
+        try { return PublishedResult.PublishedResults.Read(document.RootElement.GetRawText(), report); }
+        catch (RecordJson.UnreadableResultException e) { throw new InputException($"{file}: {e.Message}"); }
+    }
+
     InputException Problems(IEnumerable<string> problems) => new($"{file}: " + string.Join("; ", problems));
 
     /// <summary>An error at <paramref name="path"/> of this file.</summary>

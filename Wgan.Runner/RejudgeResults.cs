@@ -106,12 +106,9 @@ public static class RejudgeResults
         var path = Path.Combine(Path.GetDirectoryName(full) ?? full, "README.md");
         if (!InputFiles.IsRegularFile(path)) return null;
         var text = InputFiles.ReadAllText(path, InputFiles.MaxRecordBytes, "README");
-        var begin = text.IndexOf(SuiteIndex.SummaryBegin, StringComparison.Ordinal);
-        var end = text.IndexOf(SuiteIndex.SummaryEnd, StringComparison.Ordinal);
-        if (begin < 0 || end < begin) return null;
-        var summary = SuiteIndex.Summary(root, Path.GetFileName(full) + "/");
-        if (summary is null) return null;
-        return (path, text, text[..begin] + summary + text[(end + SuiteIndex.SummaryEnd.Length)..]);
+        return SuiteIndex.Index(root)?.WithSummary(text, Path.GetFileName(full) + "/") is { } expected
+            ? (path, text, expected)
+            : null;
     }
 
     /// <summary>Every folder under <paramref name="root"/> (at any depth, hidden ones skipped) that holds a

@@ -24,7 +24,7 @@ public sealed class RecordReader
     public static (RecordReader Reader, JsonDocument Document) Parse(string file, byte[] bytes)
     {
         var reader = new RecordReader(file);
-        var text = Harness.DecodeUtf8(bytes);
+        var text = JsonText.DecodeUtf8(bytes);
         if (!text.IsValid) throw reader.Problems(text.Problems);
         JsonDocument document;
         try { document = JsonDocument.Parse(text.Text); }
@@ -36,7 +36,7 @@ public sealed class RecordReader
         {
             throw new InputException($"{file}: is not valid JSON (line {e.LineNumber + 1}, position {e.BytePositionInLine + 1})");
         }
-        var duplicates = Harness.DuplicateKeys(document.RootElement);
+        var duplicates = JsonText.DuplicateKeys(document.RootElement);
         if (duplicates.Length > 0)
         {
             document.Dispose();

@@ -506,7 +506,7 @@ public static class RunExperiments
                 problems.Add(e.Message);
                 continue;
             }
-            var decoded = Harness.DecodeUtf8(bytes);
+            var decoded = JsonText.DecodeUtf8(bytes);
             if (!decoded.IsValid)
             {
                 problems.AddRange(decoded.Problems.Select(problem => $"{file}: {problem}"));

@@ -126,25 +126,3 @@ and [<AbstractClass; Sealed>] Harness =
         | Ok (definition, prepared) -> ManifestReading(PlannedExperiment(definition, prepared), [||])
         | Error errors ->
             ManifestReading(Unchecked.defaultof<_>, errors |> List.map (fun e -> $"{e.Path}: {e.Message}") |> Array.ofList)
-
-    /// The text of a JSON file's bytes (a leading byte-order mark dropped; see `Json.utf8Text`): `Text`, or, when
-    /// they are not valid UTF-8, `Problems` naming the JSON paths of the strings that hold the invalid bytes.
-    static member DecodeUtf8(bytes: byte[]) : Utf8Decoding =
-        match Json.utf8Text bytes with
-        | Ok text -> Utf8Decoding(text, [||])
-        | Error errors -> Utf8Decoding(null, errors |> List.map (fun e -> $"{e.Path}: {e.Message}") |> Array.ofList)
-
-    /// Object keys that appear twice in one object anywhere under `element`, as "$.json.path: message" (none when
-    /// every key is unique; see `Json.duplicateKeys`).
-    static member DuplicateKeys(element: Text.Json.JsonElement) : string[] =
-        Json.duplicateKeys element |> List.map (fun e -> $"{e.Path}: {e.Message}") |> Array.ofList
-
-/// The outcome of decoding a file's bytes as UTF-8: its text, or the problems found, one per line as
-/// "$.json.path: message".
-and [<Sealed>] Utf8Decoding internal (text: string, problems: string[]) =
-    /// Whether the bytes are valid UTF-8.
-    member _.IsValid = problems.Length = 0
-    /// The text; null when the bytes are not valid UTF-8.
-    member _.Text = text
-    /// Where the invalid bytes are; empty when the bytes are valid.
-    member _.Problems = problems

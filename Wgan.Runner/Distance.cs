@@ -12,8 +12,8 @@ public static class Distance
         double value;
         if (command.Metric == "em")
         {
-            var p = ReadRows(command.P);
-            var q = ReadRows(command.Q);
+            var p = ReadPointCloud(command.P);
+            var q = ReadPointCloud(command.Q);
             if (p[0].Length != q[0].Length)
                 throw new InputException($"{command.P} has points of dimension {p[0].Length} but {command.Q} has dimension {q[0].Length}");
             if ((long)p.Length * q.Length > MaxPairs)
@@ -46,7 +46,7 @@ public static class Distance
     public const long MaxPairs = 4_000_000;
 
     /// <summary>Reads a point cloud: one point per non-empty line, comma-separated finite coordinates, all of one dimension.</summary>
-    public static double[][] ReadRows(string path)
+    public static double[][] ReadPointCloud(string path)
     {
         var rows = new List<double[]>();
         var lineNumber = 0;

@@ -122,7 +122,7 @@ public static class Verify
 
         if (differences.Count == 0)
         {
-            stdout.WriteLine($"{verify.Folder}: verified; {compared} metrics, {rerun.Claims.Length} claim(s), report.md and {rerun.Series.Length} CSV series agree within {tolerance:G3}" +
+            stdout.WriteLine($"{verify.Folder}: verified; {compared} metrics, {rerun.Claims.Count()} claim(s), report.md and {rerun.Series.Count()} CSV series agree within {tolerance:G3}" +
                 (samePlatform ? "" : $" (on another platform: {Platform.describe(platform)})"));
             return Program.Done;
         }

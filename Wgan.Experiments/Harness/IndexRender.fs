@@ -45,6 +45,7 @@ let private measured (m: RecordedMeasurement) =
 /// its path marks it exploratory, and what its result.json holds, or why it cannot be read.
 [<Sealed>]
 type IndexEntry private (folder: string, exploratory: bool, published: Published option, problem: string) =
+    /// The result's folder relative to the index, '/'-separated.
     member _.Folder = folder
     member internal _.Exploratory = exploratory
     member internal _.Published = published

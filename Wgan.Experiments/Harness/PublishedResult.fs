@@ -110,7 +110,8 @@ let private measurement (parent: JsonElement) at =
             | [ (lo, lp); (hi, hp) ] -> numberOrNull lo lp, numberOrNull hi hp
             | _ -> fail $"{at}.interval95" "must hold two bounds"
         | _ -> nan, nan
-    { PerSeed = items (field m at "perSeed") $"{at}.perSeed" |> List.map (fun (v, p) -> numberOrNull v p) |> Array.ofList
+    { PerSeed =
+        items (field m at "perSeed") $"{at}.perSeed" |> List.map (fun (v, p) -> numberOrNull v p) |> Array.ofList
       Mean = numberOrNull (field m at "mean") $"{at}.mean"
       Low = low
       High = high

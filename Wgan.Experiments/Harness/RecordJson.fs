@@ -40,7 +40,8 @@ let field (e: JsonElement) path (name: string) =
 
 /// The elements of the array at `path`, each with its path.
 let items (e: JsonElement) path =
-    if e.ValueKind = JsonValueKind.Array then e.EnumerateArray() |> Seq.mapi (fun i x -> x, $"{path}[{i}]") |> List.ofSeq
+    if e.ValueKind = JsonValueKind.Array then
+        e.EnumerateArray() |> Seq.mapi (fun i x -> x, $"{path}[{i}]") |> List.ofSeq
     else fail path $"expected an array, found {kind e}"
 
 /// A string, possibly empty.

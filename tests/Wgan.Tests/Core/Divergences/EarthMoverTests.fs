@@ -73,7 +73,8 @@ let ``earthMoverRescaled agrees with the unscaled W1`` (CloudPair (p, q)) =
     // computations differ by at most one solver error each.
     let rescaled = EarthMover.earthMoverRescaled p q
     let plain = EarthMover.earthMover p q
-    within (2.0 * SolverTolerance) plain rescaled |@ $"rescaled {rescaled}, unscaled {plain}; p = {show p}, q = {show q}"
+    within (2.0 * SolverTolerance) plain rescaled
+    |@ $"rescaled {rescaled}, unscaled {plain}; p = {show p}, q = {show q}"
 
 [<Property(Arbitrary = [| typeof<Arbitraries> |])>]
 let ``earthMoverRescaled is W1 times c for clouds scaled by c = 2^600 and 2^-600`` (CloudPair (p, q)) =

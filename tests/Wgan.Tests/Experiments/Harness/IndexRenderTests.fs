@@ -46,9 +46,12 @@ let ``an exploratory folder's claims are not counted in the confirmatory totals`
 [<Fact>]
 let ``an unreadable result is named under Not listed and the others are listed`` () =
     let index =
-        indexOf [ IndexEntry.Unreadable("broken", "$.seeds: is required but missing"); IndexEntry.Listed("a", false, result ()) ]
+        indexOf
+            [ IndexEntry.Unreadable("broken", "$.seeds: is required but missing")
+              IndexEntry.Listed("a", false, result ()) ]
     Assert.Equal(2, index.Count)
-    Assert.Contains("\n## Not listed\n\n- `broken`: result.json cannot be read ($.seeds: is required but missing)\n", index.Text)
+    Assert.Contains(
+        "\n## Not listed\n\n- `broken`: result.json cannot be read ($.seeds: is required but missing)\n", index.Text)
     Assert.Contains("[`a`](a/report.md)", index.Text)
 
 [<Fact>]

@@ -60,7 +60,8 @@ let ``a damaged field is named by its JSON path, in the record reader's words`` 
         "$.environment: is required but missing",
         problemOf (edited (fun r -> r.AsObject().Remove "environment" |> ignore)))
     Assert.Equal("$.scale: expected a string, found null", problemOf (edited (fun r -> r["scale"] <- null)))
-    Assert.Equal("$.seeds: holds a seed more than once", problemOf (edited (fun r -> r["seeds"] <- JsonNode.Parse "[1, 1]")))
+    Assert.Equal(
+        "$.seeds: holds a seed more than once", problemOf (edited (fun r -> r["seeds"] <- JsonNode.Parse "[1, 1]")))
     Assert.StartsWith(
         "$.claims[0].verdict: \"maybe\" is not one of",
         problemOf (edited (fun r -> r.["claims"].[0].["verdict"] <- JsonValue.Create "maybe")))
@@ -85,7 +86,8 @@ let private editReportManifest (folder: string) (change: string -> string) =
     let text = File.ReadAllText path
     let start = text.LastIndexOf("```json\n", StringComparison.Ordinal) + "```json\n".Length
     let stop = text.LastIndexOf("\n```", StringComparison.Ordinal)
-    File.WriteAllText(path, text.Substring(0, start) + change (text.Substring(start, stop - start)) + text.Substring stop)
+    let manifest = text.Substring(start, stop - start)
+    File.WriteAllText(path, text.Substring(0, start) + change manifest + text.Substring stop)
 
 [<Fact>]
 let ``verify takes the manifest from result.json: report.md's must be the same JSON, in any layout`` () =

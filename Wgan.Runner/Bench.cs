@@ -132,27 +132,20 @@ public static class Bench
 
     static Timing Measure(Benchmarks.Configuration configuration, int threads, double peak, int iterations, TextWriter stderr)
     {
-        var (iterate, disposables) = configuration.Build.Invoke(1);
-        try
-        {
-            for (var i = 0; i < 3; i++) iterate.Invoke(null!); // warm-up: allocator, optimiser state
-            GC.Collect();
-            var before = ResidentMiB();
-            var faultsBefore = MinorPageFaults();
-            var clock = Stopwatch.StartNew();
-            for (var i = 0; i < iterations; i++) iterate.Invoke(null!);
-            var seconds = clock.Elapsed.TotalSeconds;
-            var faults = MinorPageFaults() - faultsBefore;
-            var after = ResidentMiB();
-            var rate = iterations / seconds;
-            var gflops = rate * configuration.FlopsPerIteration / 1e9;
-            stderr.WriteLine($"[bench] {configuration.Name}, {threads} thread(s): {iterations} iterations in {seconds:F1} s, {rate:F2} gen it/s, {gflops / peak:P0} of the peak");
-            return new Timing(rate, gflops, peak, Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, after - before, faults / iterations);
-        }
-        finally
-        {
-            foreach (var d in disposables) d.Dispose();
-        }
+        using var prepared = configuration.Prepare(1);
+        for (var i = 0; i < 3; i++) prepared.Iterate(); // warm-up: allocator, optimiser state
+        GC.Collect();
+        var before = ResidentMiB();
+        var faultsBefore = MinorPageFaults();
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < iterations; i++) prepared.Iterate();
+        var seconds = clock.Elapsed.TotalSeconds;
+        var faults = MinorPageFaults() - faultsBefore;
+        var after = ResidentMiB();
+        var rate = iterations / seconds;
+        var gflops = rate * configuration.FlopsPerIteration / 1e9;
+        stderr.WriteLine($"[bench] {configuration.Name}, {threads} thread(s): {iterations} iterations in {seconds:F1} s, {rate:F2} gen it/s, {gflops / peak:P0} of the peak");
+        return new Timing(rate, gflops, peak, Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, after - before, faults / iterations);
     }
 
     /// <summary>
@@ -163,32 +156,25 @@ public static class Bench
     {
         Devices.PinThreads(threads);
         var iterations = (criticSteps + configuration.CriticSteps - 1) / configuration.CriticSteps;
-        var (iterate, disposables) = configuration.Build.Invoke(1);
-        try
+        using var prepared = configuration.Prepare(1);
+        for (var i = 0; i < 3; i++) prepared.Iterate();
+        GC.Collect();
+        var start = ResidentMiB();
+        double halfway = start, max = start;
+        var clock = Stopwatch.StartNew();
+        var samples = 20;
+        for (var i = 1; i <= iterations; i++)
         {
-            for (var i = 0; i < 3; i++) iterate.Invoke(null!);
-            GC.Collect();
-            var start = ResidentMiB();
-            double halfway = start, max = start;
-            var clock = Stopwatch.StartNew();
-            var samples = 20;
-            for (var i = 1; i <= iterations; i++)
+            prepared.Iterate();
+            if (i * samples / iterations != (i - 1) * samples / iterations || i == iterations)
             {
-                iterate.Invoke(null!);
-                if (i * samples / iterations != (i - 1) * samples / iterations || i == iterations)
-                {
-                    var now = ResidentMiB();
-                    max = Math.Max(max, now);
-                    if (i <= iterations / 2) halfway = now;
-                    stderr.WriteLine($"[bench] memory run {configuration.Name}: {i * configuration.CriticSteps}/{iterations * configuration.CriticSteps} critic steps, resident {now:F0} MiB, {clock.Elapsed.TotalSeconds:F0} s");
-                }
+                var now = ResidentMiB();
+                max = Math.Max(max, now);
+                if (i <= iterations / 2) halfway = now;
+                stderr.WriteLine($"[bench] memory run {configuration.Name}: {i * configuration.CriticSteps}/{iterations * configuration.CriticSteps} critic steps, resident {now:F0} MiB, {clock.Elapsed.TotalSeconds:F0} s");
             }
-            return new MemoryRun(configuration.Name, threads, iterations * configuration.CriticSteps, clock.Elapsed.TotalSeconds, start, halfway, ResidentMiB(), max);
         }
-        finally
-        {
-            foreach (var d in disposables) d.Dispose();
-        }
+        return new MemoryRun(configuration.Name, threads, iterations * configuration.CriticSteps, clock.Elapsed.TotalSeconds, start, halfway, ResidentMiB(), max);
     }
 
     /// <summary>

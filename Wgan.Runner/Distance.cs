@@ -12,14 +12,14 @@ public static class Distance
         double value;
         if (command.Metric == "em")
         {
-            var p = ReadRows(command.P);
-            var q = ReadRows(command.Q);
+            var p = ReadPointCloud(command.P);
+            var q = ReadPointCloud(command.Q);
             if (p[0].Length != q[0].Length)
                 throw new InputException($"{command.P} has points of dimension {p[0].Length} but {command.Q} has dimension {q[0].Length}");
             if ((long)p.Length * q.Length > MaxPairs)
                 throw new InputException($"{command.P} has {p.Length} points and {command.Q} has {q.Length}: the exact solver needs every pair, " +
                     $"and {(long)p.Length * q.Length:N0} pairs exceed the limit of {MaxPairs:N0} (e.g. 2,000 x 2,000 points); subsample the clouds");
-            value = EarthMoverRescaled(p, q);
+            value = EarthMover.earthMoverRescaled(p, q);
         }
         else
         {
@@ -45,22 +45,8 @@ public static class Distance
     /// </summary>
     public const long MaxPairs = 4_000_000;
 
-    /// <summary>
-    /// W1 of two clouds computed on coordinates divided by a power of two near their largest magnitude, then scaled
-    /// back: W1 is positively homogeneous (W(cP, cQ) = c W(P, Q)), and a power of two scales every coordinate
-    /// exactly, so squared differences neither overflow (coordinates near 1e200) nor underflow (near 1e-200).
-    /// </summary>
-    public static double EarthMoverRescaled(double[][] p, double[][] q)
-    {
-        var largest = p.Concat(q).SelectMany(row => row).Max(Math.Abs);
-        if (largest == 0) return 0;
-        var exponent = Math.ILogB(largest);
-        double[][] Scaled(double[][] cloud) => cloud.Select(row => row.Select(x => Math.ScaleB(x, -exponent)).ToArray()).ToArray();
-        return Math.ScaleB(EarthMover.earthMover(Scaled(p), Scaled(q)), exponent);
-    }
-
     /// <summary>Reads a point cloud: one point per non-empty line, comma-separated finite coordinates, all of one dimension.</summary>
-    public static double[][] ReadRows(string path)
+    public static double[][] ReadPointCloud(string path)
     {
         var rows = new List<double[]>();
         var lineNumber = 0;
@@ -94,8 +80,7 @@ public static class Distance
             values.Add(ParseNumber(line, path, lineNumber, 1));
         }
         var p = values.ToArray();
-        var check = Divergence.validate(path, p);
-        if (check.IsError) throw new InputException(check.ErrorValue);
+        if (Divergence.problems(path, p) is [var problem, ..]) throw new InputException(problem);
         return p;
     }
 

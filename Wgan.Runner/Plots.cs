@@ -72,7 +72,7 @@ public static class Plots
         plot.XLabel(figure.XLabel);
         plot.YLabel(figure.LogY ? $"log10 {figure.YLabel}" : figure.YLabel);
         // The legend goes beside the data, never over it.
-        if (figure.Lines.Any(l => l.Label.Length > 0) || figure.Points.Any() || figure.Histograms.Length > 1)
+        if (figure.Lines.Any(l => l.Label.Length > 0) || figure.Points.Any() || figure.Histograms.Count() > 1)
             plot.ShowLegend(ScottPlot.Edge.Right);
         // Whole-number x values (layers, iterations) get whole-number ticks.
         if (surface is null && figure.Lines.Any() && figure.Lines.All(l => l.X.All(x => x == Math.Floor(x))))

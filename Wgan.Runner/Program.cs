@@ -44,7 +44,7 @@ public static class Program
         }
         catch (UsageException e)
         {
-            stderr.WriteLine($"error: {Printable(e.Data0)}");
+            stderr.WriteLine($"error: {Printable(e.Message)}");
             return BadInput;
         }
 

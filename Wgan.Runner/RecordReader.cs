@@ -24,11 +24,11 @@ public sealed class RecordReader
     public static (RecordReader Reader, JsonDocument Document) Parse(string file, byte[] bytes)
     {
         var reader = new RecordReader(file);
-        var text = Json.utf8Text(bytes);
-        if (text.IsError) throw reader.Problems(text.ErrorValue);
+        var text = JsonText.DecodeUtf8(bytes);
+        if (!text.IsValid) throw reader.Problems(text.Problems);
         JsonDocument document;
-        try { document = JsonDocument.Parse(text.ResultValue); }
-        catch (JsonException) when (Json.nestedTooDeeply(text.ResultValue))
+        try { document = JsonDocument.Parse(text.Text); }
+        catch (JsonException) when (Json.nestedTooDeeply(text.Text))
         {
             throw new InputException($"{file}: {Json.nestedTooDeeplyMessage}");
         }
@@ -36,8 +36,8 @@ public sealed class RecordReader
         {
             throw new InputException($"{file}: is not valid JSON (line {e.LineNumber + 1}, position {e.BytePositionInLine + 1})");
         }
-        var duplicates = Json.duplicateKeys(document.RootElement);
-        if (!duplicates.IsEmpty)
+        var duplicates = JsonText.DuplicateKeys(document.RootElement);
+        if (duplicates.Length > 0)
         {
             document.Dispose();
             throw reader.Problems(duplicates);
@@ -45,8 +45,18 @@ public sealed class RecordReader
         return (reader, document);
     }
 
-    InputException Problems(IEnumerable<Json.DecodeError> errors) =>
-        new($"{file}: " + string.Join("; ", errors.Select(e => $"{e.Path}: {e.Message}")));
+    /// <summary>
+    /// A published result.json, its <paramref name="document"/> from <see cref="Parse"/>, read into typed records
+    /// (<see cref="PublishedResult"/>); <paramref name="report"/> is the published report.md or null. A problem throws an
+    /// <see cref="InputException"/> naming the file and the JSON path.
+    /// </summary>
+    public static PublishedResult.Published ReadResult(string file, JsonDocument document, string? report)
+    {
+        try { return PublishedResult.PublishedResults.Read(document.RootElement.GetRawText(), report); }
+        catch (RecordJson.UnreadableResultException e) { throw new InputException($"{file}: {e.Message}"); }
+    }
+
+    InputException Problems(IEnumerable<string> problems) => new($"{file}: " + string.Join("; ", problems));
 
     /// <summary>An error at <paramref name="path"/> of this file.</summary>
     public InputException Error(string path, string message) => new($"{file}: {path}: {message}");

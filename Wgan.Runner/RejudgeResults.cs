@@ -34,20 +34,18 @@ public static class RejudgeResults
         var problems = new List<string>();
         foreach (var folder in folders)
         {
-            var recorded = ReadRecorded(folder);
-            if (WorkFolder.For(Path.GetDirectoryName(Path.GetFullPath(folder))!, recorded.Experiment)
-                    .LiveHolder("run", "merge") is { } holder)
-                throw new InputException(
-                    $"{folder} is being written by a run in progress (process {holder}); wait for it to finish");
             var reportPath = Path.Combine(folder, "report.md");
             var report = File.Exists(reportPath)
                 ? InputFiles.ReadAllText(reportPath, InputFiles.MaxRecordBytes, "published file")
                 : null;
-            var manifestPath = command.Manifest ?? ManifestOf(folder, recorded);
+            var (json, published) = ReadPublished(folder, report);
+            if (WorkFolder.For(Path.GetDirectoryName(Path.GetFullPath(folder))!, published.Result.ExperimentId)
+                    .LiveHolder("run", "merge") is { } holder)
+                throw new InputException(
+                    $"{folder} is being written by a run in progress (process {holder}); wait for it to finish");
+            var manifestPath = command.Manifest ?? ManifestOf(folder, published);
             var manifest = InputFiles.ReadAllText(manifestPath, InputFiles.MaxRecordBytes, "manifest");
-            var outcome = Rejudge.rejudge(recorded.Json,
-                report is null ? null : Microsoft.FSharp.Core.FSharpOption<string>.Some(report),
-                manifest, HarnessBuild.Commit);
+            var outcome = Rejudge.rejudge(published, json, report, manifest, HarnessBuild.Commit);
             if (outcome.Problems.Length > 0)
                 problems.AddRange(outcome.Problems.Select(p => $"{folder} (by {manifestPath}): {p}"));
             else outcomes.Add((folder, outcome));
@@ -108,12 +106,9 @@ public static class RejudgeResults
         var path = Path.Combine(Path.GetDirectoryName(full) ?? full, "README.md");
         if (!InputFiles.IsRegularFile(path)) return null;
         var text = InputFiles.ReadAllText(path, InputFiles.MaxRecordBytes, "README");
-        var begin = text.IndexOf(SuiteIndex.SummaryBegin, StringComparison.Ordinal);
-        var end = text.IndexOf(SuiteIndex.SummaryEnd, StringComparison.Ordinal);
-        if (begin < 0 || end < begin) return null;
-        var summary = SuiteIndex.Summary(root, Path.GetFileName(full) + "/");
-        if (summary is null) return null;
-        return (path, text, text[..begin] + summary + text[(end + SuiteIndex.SummaryEnd.Length)..]);
+        return SuiteIndex.Index(root)?.WithSummary(text, Path.GetFileName(full) + "/") is { } expected
+            ? (path, text, expected)
+            : null;
     }
 
     /// <summary>Every folder under <paramref name="root"/> (at any depth, hidden ones skipped) that holds a
@@ -139,29 +134,23 @@ public static class RejudgeResults
             .Select(d => Path.GetRelativePath(System.Environment.CurrentDirectory, d))];
     }
 
-    /// <summary>A published result.json, read once: its text, and the experiment and command it records.</summary>
-    sealed record Recorded(string Json, string Experiment, string Command);
-
-    static Recorded ReadRecorded(string folder)
+    /// <summary>A published result.json, read once: its text, and what it records.</summary>
+    static (string Json, PublishedResult.Published Published) ReadPublished(string folder, string? report)
     {
         var path = Path.Combine(folder, "result.json");
         var bytes = InputFiles.ReadAllBytes(path, InputFiles.MaxRecordBytes, "record");
-        var (reader, document) = RecordReader.Parse(path, bytes);
+        var (_, document) = RecordReader.Parse(path, bytes);
         using var _ = document;
-        var root = document.RootElement;
-        var environment = reader.Field(root, "$", "environment");
-        return new Recorded(System.Text.Encoding.UTF8.GetString(bytes),
-            reader.String(reader.Field(root, "$", "experiment"), "$.experiment"),
-            reader.String(reader.Field(environment, "$.environment", "command"), "$.environment.command"));
+        return (System.Text.Encoding.UTF8.GetString(bytes), RecordReader.ReadResult(path, document, report));
     }
 
     /// <summary>
     /// The manifest a published result's recorded command ran: the command's manifest argument, relative to the current
     /// folder; a folder of manifests gives the one of the result's experiment.
     /// </summary>
-    static string ManifestOf(string folder, Recorded result)
+    static string ManifestOf(string folder, PublishedResult.Published result)
     {
-        var (command, experiment) = (result.Command, result.Experiment);
+        var (command, experiment) = (result.Environment.CommandLine, result.Result.ExperimentId);
         var words = Words(command);
         if (words.Count < 3 || words[0] != "wgan" || words[1] != "run")
             throw new InputException(

@@ -331,7 +331,7 @@ public static class RunExperiments
                 + $"({units.Count(work.HasUnit)} of {units.Length} units done)");
             RunUnits(all, units, work, progress, job, before);
             var result = plan.Assemble(units.Select(i => work.ReadUnit(i, all.UnitKeys[i])).ToArray());
-            previous = looks.Judge(k, result, previous!);
+            previous = looks.Judge(k, result);
             progress.WriteLine($"[{experiment.Id}] {previous.Line}");
             if (previous.Stopped) return previous;
         }
@@ -444,7 +444,7 @@ public static class RunExperiments
     public static ExperimentResult Publish(ExperimentRun plan, WorkFolder work, string manifestText, string folder, string device, int threads, string commandLine, bool clearWork = true)
     {
         var (result, seconds) = AssembleAll(plan, work);
-        Write(result, Environment(device, threads, commandLine, seconds), manifestText, folder);
+        Write(result, RunEnvironmentOf(device, threads, commandLine, seconds), manifestText, folder);
         if (clearWork) work.Clear();
         return result;
     }
@@ -458,7 +458,7 @@ public static class RunExperiments
         string folder, string device, int threads, string commandLine, SequentialLook stopped)
     {
         var seconds = Enumerable.Range(0, all.UnitKeys.Length).Where(work.HasUnit).Sum(work.UnitSeconds);
-        var environment = Environment(device, threads, commandLine, seconds);
+        var environment = RunEnvironmentOf(device, threads, commandLine, seconds);
         WriteFolder(stopped.Result, manifestText, folder,
             stopped.ReportMarkdown(environment, manifestText), stopped.ResultJson(environment, manifestText));
         work.Clear();
@@ -506,13 +506,13 @@ public static class RunExperiments
                 problems.Add(e.Message);
                 continue;
             }
-            var decoded = Json.utf8Text(bytes);
-            if (decoded.IsError)
+            var decoded = JsonText.DecodeUtf8(bytes);
+            if (!decoded.IsValid)
             {
-                problems.AddRange(decoded.ErrorValue.Select(error => $"{file}: {error.Path}: {error.Message}"));
+                problems.AddRange(decoded.Problems.Select(problem => $"{file}: {problem}"));
                 continue;
             }
-            var text = decoded.ResultValue;
+            var text = decoded.Text;
             var reading = Harness.ReadManifest(text);
             if (reading.IsValid) loaded.Add(new LoadedManifest(file, text, reading.Experiment));
             else problems.AddRange(reading.Errors.Select(error => $"{file}: {error}"));
@@ -523,7 +523,7 @@ public static class RunExperiments
     }
 
     /// <summary>The environment record of a run: versions, device, threads, command and the units' summed compute time.</summary>
-    public static Render.RunEnvironment Environment(string device, int threads, string commandLine, double seconds) => new(
+    public static Render.RunEnvironment RunEnvironmentOf(string device, int threads, string commandLine, double seconds) => new(
         harnessVersion: HarnessBuild.Version,
         commit: HarnessBuild.Commit,
         judgedBy: "",
@@ -561,7 +561,7 @@ public static class RunExperiments
     /// <summary>Prints each claim's verdict.</summary>
     public static void Summarise(ExperimentResult result, string folder, TextWriter stdout)
     {
-        stdout.WriteLine($"{result.ExperimentId}: {result.Claims.Length} claim(s) -> {folder}");
+        stdout.WriteLine($"{result.ExperimentId}: {result.Claims.Count()} claim(s) -> {folder}");
         foreach (var claim in result.Claims)
             stdout.WriteLine($"  {claim.Verdict.Name,-15} {claim.Spec.Id}: {claim.Spec.Metric} = {Render.rounded(4, claim.Mean)} (expected {claim.Spec.Expected})");
     }

@@ -11,7 +11,7 @@ namespace Wgan.Runner;
 public static class TensorBoardExport
 {
     /// <summary>Whether <paramref name="series"/> is a curve over training steps.</summary>
-    public static bool IsCurve(Series series) => series.Columns.Head is "step" or "iteration";
+    public static bool IsCurve(Series series) => series.Columns.FirstOrDefault() is "step" or "iteration";
 
     /// <summary>Writes the curves of <paramref name="result"/> under <paramref name="folder"/>; returns the number of scalars written.</summary>
     public static int Write(ExperimentResult result, string folder)

@@ -29,31 +29,35 @@ public static class Verify
         // Every published file is read once, before the re-run, and compared from memory: a run that replaces the
         // folder meanwhile cannot mix two versions into the comparison.
         var files = ReadPublished(verify.Folder);
+        var report = files.TryGetValue("report.md", out var reportBytes) ? Encoding.UTF8.GetString(reportBytes) : null;
         var (reader, document) = RecordReader.Parse(path, files["result.json"]);
         using var _ = document;
-        var published = Read(reader, document.RootElement);
-        var work = WorkFolder.For(Path.GetDirectoryName(Path.GetFullPath(verify.Folder))!, published.Experiment);
+        var published = RecordReader.ReadResult(path, document, report);
+        var experimentId = published.Result.ExperimentId;
+        var (scale, device, threads) = (published.Result.Scale, published.Environment.Device, published.Environment.Threads);
+        var platformPublished = published.Environment.Platform;
+        var work = WorkFolder.For(Path.GetDirectoryName(Path.GetFullPath(verify.Folder))!, experimentId);
         if (work.LiveHolder("run", "merge") is { } holder)
             throw new InputException($"{verify.Folder} is being written by a run in progress (process {holder}); wait for it to finish, then verify");
         var reading = Harness.ReadManifest(published.Manifest);
         if (!reading.IsValid) throw new InputException($"{path}: $.manifest: is not a valid manifest any more: {string.Join("; ", reading.Errors)}");
         var experiment = reading.Experiment;
-        if (experiment.Id != published.Experiment)
-            throw reader.Error("$.experiment", $"is '{published.Experiment}' but the recorded manifest is of '{experiment.Id}'");
-        Devices.Require(published.Device);
-        var seeds = experiment.SeedsAt(published.Scale, published.Seeds.Length);
+        if (experiment.Id != experimentId)
+            throw reader.Error("$.experiment", $"is '{experimentId}' but the recorded manifest is of '{experiment.Id}'");
+        Devices.Require(device);
+        var seeds = experiment.SeedsAt(scale, published.Seeds.Length);
         if (!seeds.SequenceEqual(published.Seeds))
             throw reader.Error("$.seeds", $"{string.Join(",", published.Seeds)} cannot be re-created from the manifest (it gives {string.Join(",", seeds)})");
         // A result computed in the portable mode is re-run in it (before this process's first tensor operation).
-        if (published.Platform.Numerics == NumericsMode.Portable) PlatformProbe.EnterPortableMode();
-        Devices.PinThreads(published.Threads);
+        if (platformPublished.Numerics == NumericsMode.Portable) PlatformProbe.EnterPortableMode();
+        Devices.PinThreads(threads);
         var platform = PlatformProbe.Current();
-        var samePlatform = Platform.sameNumerics(published.Platform, platform);
-        stderr.WriteLine($"[{experiment.Id}] published on: {Platform.describe(published.Platform)}");
+        var samePlatform = Platform.sameNumerics(platformPublished, platform);
+        stderr.WriteLine($"[{experiment.Id}] published on: {Platform.describe(platformPublished)}");
         stderr.WriteLine($"[{experiment.Id}] re-run on:     {Platform.describe(platform)}" +
             (samePlatform ? " (the same numerics: the re-run must agree within the tolerance)" : " (other numerics: the verdicts must hold)"));
 
-        stderr.WriteLine($"[{experiment.Id}] re-running at scale {published.Scale}, {seeds.Length} seed(s), device {published.Device}, {published.Threads} thread(s)");
+        stderr.WriteLine($"[{experiment.Id}] re-running at scale {scale}, {seeds.Length} seed(s), device {device}, {threads} thread(s)");
         // MNIST experiments get the runner's data and cache, as `run` gives them.
         var resources = new RunResources(MnistLoader.For(verify.Data), stderr);
         ExperimentResult rerun;
@@ -61,7 +65,7 @@ public static class Verify
         try
         {
             // The unit count is known with the first report.
-            rerun = experiment.Run(published.Scale, published.Seeds.Length, published.Device, resources, new Action<Progress>(p =>
+            rerun = experiment.Run(scale, published.Seeds.Length, device, resources, new Action<Progress>(p =>
             {
                 progress ??= new RunProgress([(experiment.Id, p.Total)], [0], stderr);
                 progress.Report(0, p.Done, p.Message, 1);
@@ -78,7 +82,7 @@ public static class Verify
         var (before, after) = (new List<double>(), new List<double>());
         foreach (var seedMetrics in rerun.Metrics)
         {
-            published.Metrics.TryGetValue(seedMetrics.Seed, out var values);
+            published.MetricsBySeed.TryGetValue(seedMetrics.Seed, out var values);
             foreach (var (name, value) in seedMetrics.Values.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             {
                 compared++;
@@ -95,23 +99,18 @@ public static class Verify
             }
         }
         var publishedSeeds = rerun.Metrics.Select(m => m.Seed).ToHashSet();
-        foreach (var extra in published.Metrics.Keys.Where(s => !publishedSeeds.Contains(s)))
+        foreach (var extra in published.MetricsBySeed.Keys.Where(s => !publishedSeeds.Contains(s)))
             differences.AddStructural($"seed {extra}: published metrics of a seed the re-run does not have");
 
-        // The environment as published, so that only what the experiment computed can differ.
-        var environment = new Render.RunEnvironment(published.Harness, published.Commit, published.JudgedBy, published.TorchSharp, published.Dotnet, published.OperatingSystem,
-            published.Device, published.Threads, published.CommandLine, published.Platform, published.ComputeSeconds);
-        var report = files.TryGetValue("report.md", out var reportBytes) ? Encoding.UTF8.GetString(reportBytes) : null;
-        var manifestText = ReportManifest(report) ?? published.Manifest;
-        if (report is not null && !SameJson(manifestText, published.Manifest))
-            differences.AddStructural("report.md: its manifest differs from result.json's");
-
-        // A sequential result is judged look by look, as its run judged it.
-        var (judged, expectedJson, expectedReport) = Rejudge.renderLikePublished(Encoding.UTF8.GetString(files["result.json"]), rerun, environment, manifestText);
-        using (var expected = JsonDocument.Parse(expectedJson))
-            CompareJson(document.RootElement, expected.RootElement, "$", tolerance, differences);
+        // The environment as published, so that only what the experiment computed can differ; the manifest as
+        // result.json records it. A sequential result is judged look by look, as its run judged it.
+        var expected = Rejudge.renderLikePublished(published, report, rerun, published.Environment);
+        if (!expected.ReportManifestAgrees) differences.AddStructural("report.md: its manifest differs from result.json's");
+        var judged = expected.Result;
+        using (var expectedJson = JsonDocument.Parse(expected.ResultJson))
+            CompareJson(document.RootElement, expectedJson.RootElement, "$", tolerance, differences);
         if (report is null) differences.AddStructural("report.md: missing");
-        else CompareLines("report.md", report, expectedReport, tolerance, differences);
+        else CompareLines("report.md", report, expected.Report, tolerance, differences);
         foreach (var series in rerun.Series)
         {
             if (!files.TryGetValue(series.Name + ".csv", out var csv)) differences.AddStructural($"{series.Name}.csv: missing");
@@ -123,14 +122,14 @@ public static class Verify
 
         if (differences.Count == 0)
         {
-            stdout.WriteLine($"{verify.Folder}: verified; {compared} metrics, {rerun.Claims.Length} claim(s), report.md and {rerun.Series.Length} CSV series agree within {tolerance:G3}" +
+            stdout.WriteLine($"{verify.Folder}: verified; {compared} metrics, {rerun.Claims.Count()} claim(s), report.md and {rerun.Series.Count()} CSV series agree within {tolerance:G3}" +
                 (samePlatform ? "" : $" (on another platform: {Platform.describe(platform)})"));
             return Program.Done;
         }
         if (!samePlatform && !differences.AnyStructural)
         {
             var drift = CrossPlatform.MetricDrift([.. before], [.. after], tolerance);
-            var comparison = CrossPlatform.Compare(published.Claims, judged, drift, tolerance);
+            var comparison = CrossPlatform.Compare(published.CrossPlatformClaims, judged, drift, tolerance);
             stdout.WriteLine($"{verify.Folder}: re-run on another platform; {differences.Count} value(s) differ beyond {tolerance:G3}, " +
                 "so the result is compared as a reproduction:");
             foreach (var line in CrossPlatform.Render(comparison)) stdout.WriteLine($"  {line}");
@@ -197,118 +196,6 @@ public static class Verify
     }
 
     static string Show(double? value) => value is { } v ? Render.number(v) : "(absent or null)";
-
-    /// <summary>What verify reads back from result.json, every field checked.</summary>
-    sealed record Published(string Experiment, string Manifest, string Scale, long[] Seeds, string Device, int Threads,
-        string Harness, string Commit, string JudgedBy, string TorchSharp, string Dotnet, string OperatingSystem, string CommandLine, double ComputeSeconds,
-        Dictionary<long, Dictionary<string, double>> Metrics, PlatformFingerprint Platform, PublishedClaim[] Claims);
-
-    static readonly string[] Verdicts =
-        ["reproduced", "not-reproduced", "inconclusive", "uninformative", "precondition-failed"];
-
-    static Published Read(RecordReader r, JsonElement root)
-    {
-        r.Object(root, "$");
-        var seedItems = r.Array(r.Field(root, "$", "seeds"), "$.seeds").ToArray();
-        if (seedItems.Length == 0 || seedItems.Length > Limits.MaxSeeds) throw r.Error("$.seeds", $"must hold 1 to {Limits.MaxSeeds} seeds (found {seedItems.Length})");
-        var seeds = seedItems.Select(s => r.Integer(s.Item, s.Path, long.MinValue, long.MaxValue)).ToArray();
-        if (seeds.Distinct().Count() != seeds.Length) throw r.Error("$.seeds", "holds a seed more than once");
-        var environment = r.Field(root, "$", "environment");
-        const string env = "$.environment";
-        var metrics = new Dictionary<long, Dictionary<string, double>>();
-        foreach (var (m, at) in r.Array(r.Field(root, "$", "metrics"), "$.metrics"))
-        {
-            var seed = r.Integer(r.Field(m, at, "seed"), $"{at}.seed", long.MinValue, long.MaxValue);
-            if (!seeds.Contains(seed)) throw r.Error($"{at}.seed", $"{seed} is not one of $.seeds");
-            if (metrics.ContainsKey(seed)) throw r.Error($"{at}.seed", $"the metrics of seed {seed} appear more than once");
-            var values = new Dictionary<string, double>();
-            foreach (var p in r.Object(r.Field(m, at, "values"), $"{at}.values").EnumerateObject())
-                values[p.Name] = r.NumberOrNull(p.Value, $"{at}.values.{p.Name}");
-            metrics[seed] = values;
-        }
-        var ids = new HashSet<string>();
-        var claims = new List<PublishedClaim>();
-        foreach (var (c, at) in r.Array(r.Field(root, "$", "claims"), "$.claims"))
-        {
-            var id = r.String(r.Field(c, at, "id"), $"{at}.id");
-            if (!ids.Add(id)) throw r.Error($"{at}.id", $"the claim id '{id}' appears more than once");
-            var verdict = r.OneOf(r.Field(c, at, "verdict"), $"{at}.verdict", Verdicts);
-            claims.Add(new PublishedClaim(id, verdict, PerSeed(r, c, at, "measured"), ControlPerSeed(r, c, at)));
-        }
-        var computeSeconds = r.NumberOrNull(r.Field(environment, env, "computeSeconds"), $"{env}.computeSeconds");
-        if (!(computeSeconds >= 0)) throw r.Error($"{env}.computeSeconds", "must be a number at least 0");
-        return new Published(
-            r.String(r.Field(root, "$", "experiment"), "$.experiment"),
-            r.Object(r.Field(root, "$", "manifest"), "$.manifest").GetRawText(),
-            r.OneOf(r.Field(root, "$", "scale"), "$.scale", RecordReader.Scales),
-            seeds,
-            r.OneOf(r.Field(environment, env, "device"), $"{env}.device", RecordReader.DeviceNames),
-            (int)r.Integer(r.Field(environment, env, "threads"), $"{env}.threads", 1, Limits.MaxThreads),
-            r.Text(r.Field(environment, env, "harness"), $"{env}.harness"),
-            Optional(environment, "commit"),
-            Optional(environment, "judgedBy"),
-            r.Text(r.Field(environment, env, "torchSharp"), $"{env}.torchSharp"),
-            r.Text(r.Field(environment, env, "dotnet"), $"{env}.dotnet"),
-            r.Text(r.Field(environment, env, "os"), $"{env}.os"),
-            r.Text(r.Field(environment, env, "command"), $"{env}.command"),
-            computeSeconds,
-            metrics,
-            ReadPlatform(r, environment, env),
-            [.. claims]);
-    }
-
-    /// <summary>An optional text field of the environment ("" when absent: results published before it was recorded).</summary>
-    static string Optional(JsonElement environment, string name) =>
-        environment.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
-
-    /// <summary>A claim's per-seed values of one measurement (null written for a non-finite value reads as NaN).</summary>
-    static double[] PerSeed(RecordReader r, JsonElement parent, string at, string name)
-    {
-        var measured = r.Field(parent, at, name);
-        return [.. r.Array(r.Field(measured, $"{at}.{name}", "perSeed"), $"{at}.{name}.perSeed")
-            .Select(v => r.NumberOrNull(v.Item, v.Path))];
-    }
-
-    static double[] ControlPerSeed(RecordReader r, JsonElement claim, string at)
-    {
-        var control = r.Object(r.Field(claim, at, "control"), $"{at}.control");
-        return control.TryGetProperty("measured", out _) ? PerSeed(r, control, $"{at}.control", "measured") : [];
-    }
-
-    /// <summary>The recorded platform; <see cref="Platform.unrecorded"/> for results published before it was recorded.</summary>
-    static PlatformFingerprint ReadPlatform(RecordReader r, JsonElement environment, string env)
-    {
-        if (!environment.TryGetProperty("platform", out var p)) return Platform.unrecorded;
-        var at = $"{env}.platform";
-        r.Object(p, at);
-        string Field(string name) => r.String(r.Field(p, at, name), $"{at}.{name}");
-        string Text(string name) => r.Text(r.Field(p, at, name), $"{at}.{name}");
-        return new PlatformFingerprint(Field("cpuVendor"), Field("cpuModel"), Text("instructionSets"),
-            r.OneOf(r.Field(p, at, "numerics"), $"{at}.numerics", NumericsMode.Fast, NumericsMode.Portable),
-            Field("atenCapability"), Field("mklBranch"), Field("libraries"), Text("pins"));
-    }
-
-    /// <summary>The manifest text in report.md's closing <c>```json</c> block, or null when there is none.</summary>
-    static string? ReportManifest(string? report)
-    {
-        if (report is null) return null;
-        var start = report.LastIndexOf("\nManifest:\n\n```json\n", StringComparison.Ordinal);
-        if (start < 0) return null;
-        start = report.IndexOf("```json\n", start, StringComparison.Ordinal) + "```json\n".Length;
-        var end = report.IndexOf("\n```", start, StringComparison.Ordinal);
-        return end < 0 ? null : report[start..end];
-    }
-
-    static bool SameJson(string a, string b)
-    {
-        try
-        {
-            var options = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip };
-            return System.Text.Json.Nodes.JsonNode.DeepEquals(
-                System.Text.Json.Nodes.JsonNode.Parse(a, documentOptions: options), System.Text.Json.Nodes.JsonNode.Parse(b, documentOptions: options));
-        }
-        catch (JsonException) { return false; }
-    }
 
     /// <summary>
     /// Compares the published result.json with the re-run's, field by field: numbers within the tolerance, everything

@@ -24,6 +24,13 @@ let validate (name: string) (p: float[]) : Result<unit, string> =
                 if abs (total - 1.0) > MassTolerance then Error $"{name} sums to {total}, not 1"
                 else Ok ()
 
+/// What makes `p` not a probability vector, as `validate` finds it: one message, or none when `p` is one. For
+/// callers that cannot match on a Result (the C# shell).
+let problems (name: string) (p: float[]) : string[] =
+    match validate name p with
+    | Ok () -> [||]
+    | Error message -> [| message |]
+
 let private requireSameLength (p: float[]) (q: float[]) =
     if p.Length <> q.Length then
         invalidArg (nameof q) $"distributions have different lengths ({p.Length} and {q.Length})"

@@ -106,6 +106,16 @@ let earthMover (p: float[][]) (q: float[][]) : float =
     if dp <> dq then invalidArg (nameof q) $"clouds have different dimensions ({dp} and {dq})"
     if p.Length = q.Length then byAssignment p q else byMinCostFlow p q
 
+/// `earthMover` computed on coordinates divided by a power of two near their largest magnitude, then scaled back.
+/// W1 is positively homogeneous (W(cP, cQ) = c W(P, Q)), and a power of two scales every coordinate exactly, so the
+/// squared differences neither overflow (coordinates near 1e200) nor underflow (near 1e-200); at ordinary magnitudes
+/// it agrees with `earthMover` within the solver's tolerance. Invalid clouds are refused as `earthMover` refuses them.
+let earthMoverRescaled (p: float[][]) (q: float[][]) : float =
+    let largest = Seq.append p q |> Seq.collect id |> Seq.fold (fun m x -> max m (abs x)) 0.0
+    let exponent = if largest = 0.0 || not (Double.IsFinite largest) then 0 else Math.ILogB largest
+    let scaled (cloud: float[][]) = cloud |> Array.map (Array.map (fun x -> Math.ScaleB(x, -exponent)))
+    Math.ScaleB(earthMover (scaled p) (scaled q), exponent)
+
 /// Exact W1 between two weighted discrete measures (points with probability weights), solved as the
 /// transport linear programme with GLOP. Weights must be probability vectors.
 let earthMoverWeighted (p: float[][], wp: float[]) (q: float[][], wq: float[]) : float =

@@ -76,13 +76,27 @@ type Potential =
       /// The exact W1 between the clouds (the assignment's mean cost).
       EarthMover: float }
 
-    /// The potential's value at `z`: 1-Lipschitz, and E_real f - E_fake f = W1.
-    member this.At(z: float[]) =
-        let mutable best = Double.PositiveInfinity
+    /// The fake point that attains the minimum of f at `z` (the first, on a tie).
+    member this.NearestAt(z: float[]) =
+        let mutable best, nearest = Double.PositiveInfinity, 0
         for j in 0 .. this.Fake.Length - 1 do
             let value = EarthMover.euclidean z this.Fake[j] - this.V[j]
-            if value < best then best <- value
-        best
+            if value < best then
+                best <- value
+                nearest <- j
+        nearest
+
+    /// The potential's value at `z`: 1-Lipschitz, and E_real f - E_fake f = W1.
+    member this.At(z: float[]) =
+        let j = this.NearestAt z
+        EarthMover.euclidean z this.Fake[j] - this.V[j]
+
+    /// The potential's gradient at `z`, where it has one: (z - y_j) / ||z - y_j|| for the fake point y_j that attains
+    /// the minimum, a unit vector pointing away from it; the zero vector at y_j itself (no gradient there).
+    member this.GradientAt(z: float[]) =
+        let y = this.Fake[this.NearestAt z]
+        let distance = EarthMover.euclidean z y
+        if distance = 0.0 then Array.zeroCreate z.Length else Array.map2 (fun a b -> (a - b) / distance) z y
 
 /// The Kantorovich potential of two equal-size clouds (real first: the critic is high on real points).
 let potential (real: float[][]) (fake: float[][]) : Potential =

@@ -14,6 +14,7 @@ let all: ExperimentDefinition list =
       ModeCoverageExperiment.definition
       CapacityUnderuse.Definition.definition
       GradientNorms.Definition.definition
+      GradientField.Definition.definition
       WeightHistograms.Definition.definition
       PenaltyVariants.Definition.definition
       PenaltySides.Definition.definition

@@ -340,8 +340,9 @@ type BenchCommand(iterations: int, repeat: int, threads: int[], outFile: string,
     /// Empty: every configuration.
     member _.Only = only
 
-/// Raised for a command line that parses but makes no sense (e.g. --threads 0).
-exception UsageException of string
+/// Raised for a command line that parses but makes no sense (e.g. --threads 0); its Message says why.
+type UsageException(message: string) =
+    inherit System.Exception(message)
 
 [<AutoOpen>]
 module private DataOptionParsing =

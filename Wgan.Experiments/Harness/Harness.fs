@@ -60,8 +60,7 @@ and [<Sealed>] ExperimentRun internal (plan: Plan) =
 /// One look of a sequential run as the runner sees it: the result at the look's seeds with its claims judged at the
 /// look's share, a line for the progress display, and whether the run stops here.
 and [<Sealed>] SequentialLook
-    internal (result: ExperimentResult, line: string, record: Sequential.SequentialRecord option, looks: Sequential.Look list) =
-    member internal _.Looks = looks
+    internal (result: ExperimentResult, line: string, record: Sequential.SequentialRecord option) =
     /// The result at this look's seeds, its claims judged at the look's share of their error rate.
     member _.Result = result
     /// What the look found and why the run stops or goes on, for the progress display.
@@ -79,14 +78,17 @@ and [<Sealed>] SequentialLook
 /// `maximumSeeds` (see `Sequential`).
 and [<Sealed>] SequentialRun(firstLook: int, maximumSeeds: int) =
     let planned = Sequential.looks firstLook maximumSeeds
+    let mutable judged: Sequential.Look list = []
     /// The seed counts of the planned looks, in order.
     member _.PlannedLooks: int[] = Array.ofList planned
-    /// Judges look `k` (0-based) on the result assembled at its seeds, after the looks before it (`previous`: the
-    /// outcome of look k - 1, or null for the first).
-    member _.Judge(k: int, result: ExperimentResult, previous: SequentialLook) : SequentialLook =
+    /// Judges look `k` (0-based) on the result assembled at its seeds, after the looks judged before it (0 to k - 1,
+    /// each once, in order).
+    member _.Judge(k: int, result: ExperimentResult) : SequentialLook =
+        if k <> judged.Length then invalidArg (nameof k) $"look {k} judged after {judged.Length} looks; looks go in order"
         let claims, look = Sequential.judge planned k result.Seeds result.Claims
-        let looks = (if isNull (box previous) then [] else previous.Looks) @ [ look ]
-        let judged = Rejudge.withClaims claims result
+        let looks = judged @ [ look ]
+        judged <- looks
+        let rejudged = Rejudge.withClaims claims result
         let record, line =
             match Sequential.stopAfter planned look with
             | Some reason ->
@@ -103,14 +105,17 @@ and [<Sealed>] SequentialRun(firstLook: int, maximumSeeds: int) =
             look.Claims
             |> List.map (fun c -> if c.Futile then $"{c.Id} futile" else $"{c.Id} {c.Verdict.Name}")
             |> String.concat ", "
-        SequentialLook(judged, $"look {k + 1} of at most {planned.Length} at {look.Seeds} seeds: {verdicts}; {line}", record, looks)
+        SequentialLook(rejudged, $"look {k + 1} of at most {planned.Length} at {look.Seeds} seeds: {verdicts}; {line}", record)
 
 /// The outcome of reading a manifest: either an experiment or the problems found, one per line as
 /// "$.json.path: message".
-and [<Sealed>] ManifestReading internal (experiment: PlannedExperiment, errors: string[]) =
-    member _.IsValid = errors.Length = 0
-    /// The experiment; null when the manifest is invalid.
-    member _.Experiment = experiment
+and [<Sealed>] ManifestReading internal (experiment: PlannedExperiment option, errors: string[]) =
+    member _.IsValid = experiment.IsSome
+    /// The experiment of a valid manifest; InvalidOperationException for an invalid one (see `Errors`).
+    member _.Experiment =
+        match experiment with
+        | Some e -> e
+        | None -> invalidOp ("the manifest is invalid: " + String.Join("; ", errors))
     member _.Errors = errors
 
 and [<AbstractClass; Sealed>] Harness =
@@ -123,6 +128,5 @@ and [<AbstractClass; Sealed>] Harness =
     /// Decodes and validates a manifest's text.
     static member ReadManifest(text: string) : ManifestReading =
         match Catalogue.decodeManifest text with
-        | Ok (definition, prepared) -> ManifestReading(PlannedExperiment(definition, prepared), [||])
-        | Error errors ->
-            ManifestReading(Unchecked.defaultof<_>, errors |> List.map (fun e -> $"{e.Path}: {e.Message}") |> Array.ofList)
+        | Ok (definition, prepared) -> ManifestReading(Some(PlannedExperiment(definition, prepared)), [||])
+        | Error errors -> ManifestReading(None, errors |> List.map (fun e -> $"{e.Path}: {e.Message}") |> Array.ofList)

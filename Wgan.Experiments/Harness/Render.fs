@@ -100,12 +100,12 @@ let private writeRule (w: Utf8JsonWriter) (c: ClaimResult) =
     | BootstrapInterval (lo, hi) ->
         w.WriteNumber("lo", lo)
         w.WriteNumber("hi", hi)
-        w.WriteNumber("resamples", Claims.bootstrapResamples)
-        w.WriteNumber("minimumSeeds", Claims.bootstrapMinimumSeeds)
+        w.WriteNumber("resamples", DecisionRules.bootstrapResamples)
+        w.WriteNumber("minimumSeeds", DecisionRules.bootstrapMinimumSeeds)
         if c.Measured.BootstrapFallback || c.Control |> Option.exists (fun m -> m.BootstrapFallback) then
             w.WriteString(
                 "appliedAs",
-                $"fewer than {Claims.bootstrapMinimumSeeds} finite seeds: the 95%% Student-t interval of the mean "
+                $"fewer than {DecisionRules.bootstrapMinimumSeeds} finite seeds: the 95%% Student-t interval of the mean "
                 + $"clamped to [{number lo}, {number hi}]")
     | SignTest alpha -> w.WriteNumber("alpha", alpha)
     | Equivalence (margin, scale) ->
@@ -391,7 +391,7 @@ let reportMarkdownWith (sequential: Sequential.SequentialRecord option) (result:
             if c.Outliers.IsEmpty then ""
             else
                 $" **Failed units (no value, or outside the Tukey fences, k = {c.Spec.OutlierFence}, from "
-                + $"{Claims.bootstrapMinimumSeeds} finite seeds on):** {namedSeeds c.Outliers}; their values count by "
+                + $"{DecisionRules.bootstrapMinimumSeeds} finite seeds on):** {namedSeeds c.Outliers}; their values count by "
                 + "the rule."
         let paired = c.Paired |> Option.map (fun p -> $" Paired: {pairedText p}.") |> Option.defaultValue ""
         let preconditions =
@@ -410,7 +410,7 @@ let reportMarkdownWith (sequential: Sequential.SequentialRecord option) (result:
             |> String.concat ""
         line (
             $"- `{c.Spec.Id}` ({escapeCell c.Spec.Source}): threshold {c.Spec.Expected} from "
-            + $"{escapeCell c.Spec.ThresholdSource}; rule: {Claims.claimRuleText c}.{paired}{preconditions}{outliers}"
+            + $"{escapeCell c.Spec.ThresholdSource}; rule: {ClaimReport.claimRuleText c}.{paired}{preconditions}{outliers}"
             + failedUnits + changes)
     line ""
     match sequential with
@@ -423,7 +423,7 @@ let reportMarkdownWith (sequential: Sequential.SequentialRecord option) (result:
     let secondsPerSeed = environment.ComputeSeconds / float (max 1 result.Seeds.Length)
     let open' =
         result.Claims
-        |> List.choose (fun c -> Claims.whatWouldSettle result.Scale secondsPerSeed c |> Option.map (fun text -> c, text))
+        |> List.choose (fun c -> ClaimReport.whatWouldSettle result.Scale secondsPerSeed c |> Option.map (fun text -> c, text))
     if not open'.IsEmpty then
         line "## What would settle the claims that are not reproduced"
         line ""

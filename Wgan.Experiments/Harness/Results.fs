@@ -154,7 +154,7 @@ type Measurement =
       PValue: float
       /// The rule's verdict on these values alone (reproduced, not-reproduced or inconclusive).
       Verdict: Verdict
-      /// The bootstrap rule with fewer than `Claims.bootstrapMinimumSeeds` finite values: the interval is the
+      /// The bootstrap rule with fewer than `DecisionRules.bootstrapMinimumSeeds` finite values: the interval is the
       /// Student-t interval clamped to the metric's range instead.
       BootstrapFallback: bool }
 

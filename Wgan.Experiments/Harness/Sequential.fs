@@ -70,14 +70,14 @@ let private tPower (alpha: float) (n: int) (sign: float) (reference: float) (val
 /// The power, with `n` seeds at `share` of the error rate, of the claim's treatment passing its rule (`toward` true)
 /// or failing it clearly (`toward` false; the control's needed outcome), the measured values taken as the truth.
 let private armPower (spec: ClaimSpec) (share: float) (n: int) (toward: bool) (m: Measurement) =
-    let alpha = Claims.oneSidedLevel spec.Rule * share
+    let alpha = ClaimReport.oneSidedLevel spec.Rule * share
     let claimed = match spec.Comparison with | AtLeast -> 1.0 | AtMost -> -1.0
     let sign = if toward then claimed else -claimed
     match spec.Rule with
     | SignTest _ ->
         // As the rule counts: a seed with no value is not on the claimed side, nor clearly on the other.
-        let count = if toward then m.SeedsAgreeing else Claims.seedsAgainst spec m.PerSeed
-        Claims.signTestPower alpha (float count / float (max 1 m.PerSeed.Length)) n
+        let count = if toward then m.SeedsAgreeing else DecisionRules.seedsAgainst spec m.PerSeed
+        ClaimReport.signTestPower alpha (float count / float (max 1 m.PerSeed.Length)) n
     | _ -> tPower alpha n sign spec.Threshold m.PerSeed
 
 /// The predicted power of an undecided claim to be `reproduced` at `n` seeds with `share` of its error rate: the
@@ -190,8 +190,8 @@ let run (first: int) (maximum: int) (claimsAt: int -> int64 list * ClaimResult l
 /// The confidence of the rule's intervals at `share` of the error rate, in words ("99.17% intervals, 98.33% for
 /// the paired"), or the sign test's alpha.
 let private levelText (share: float) =
-    $"{percent (Claims.confidenceAt share 0.95)}%% intervals for the 95%% ones, "
-    + $"{percent (Claims.confidenceAt share PairedContrast.confidence)}%% for the paired and equivalence 90%% ones, "
+    $"{percent (DecisionRules.confidenceAt share 0.95)}%% intervals for the 95%% ones, "
+    + $"{percent (DecisionRules.confidenceAt share PairedContrast.confidence)}%% for the paired and equivalence 90%% ones, "
     + $"{percent share}%% of a sign test's alpha"
 
 /// result.json's "sequential" block: the design, each look's seeds, share and claims, and why the run stopped.
@@ -210,8 +210,8 @@ let writeJson (w: Utf8JsonWriter) (r: SequentialRecord) =
         w.WriteStartObject()
         w.WriteNumber("seeds", look.Seeds)
         w.WriteNumber("share", look.Share)
-        w.WriteNumber("confidence95", Claims.confidenceAt look.Share 0.95)
-        w.WriteNumber("confidence90", Claims.confidenceAt look.Share PairedContrast.confidence)
+        w.WriteNumber("confidence95", DecisionRules.confidenceAt look.Share 0.95)
+        w.WriteNumber("confidence90", DecisionRules.confidenceAt look.Share PairedContrast.confidence)
         w.WriteStartArray("claims")
         for c in look.Claims do
             w.WriteStartObject()

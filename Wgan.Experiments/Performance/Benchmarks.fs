@@ -59,6 +59,16 @@ let wganFlops (generator: NetworkCost) (critic: NetworkCost) (n: int) (nCritic: 
 let wganFlopsPerIteration (generatorWidths: int list) (criticWidths: int list) (n: int) (nCritic: int) (penalty: bool) =
     wganFlops (mlpCost generatorWidths) (mlpCost criticWidths) n nCritic penalty
 
+/// A configuration's networks and optimisers, built: `Iterate` runs one generator iteration; disposing releases them.
+[<Sealed>]
+type PreparedBenchmark internal (iterate: unit -> unit, disposables: System.IDisposable list) =
+    /// Runs one generator iteration (its critic steps and its generator step).
+    member _.Iterate() = iterate ()
+    interface System.IDisposable with
+        member _.Dispose() =
+            for d in disposables do
+                d.Dispose()
+
 /// A benchmark configuration: what it runs and how many FLOPs one generator iteration needs.
 type Configuration =
     { Name: string
@@ -71,6 +81,11 @@ type Configuration =
       /// Builds networks and optimisers from a seed and returns one generator iteration as a function
       /// (and the objects to dispose).
       Build: int64 -> (unit -> unit) * System.IDisposable list }
+
+    /// `Build` for the C# shell: the networks and optimisers built from `seed`, as an object to dispose.
+    member c.Prepare(seed: int64) : PreparedBenchmark =
+        let iterate, disposables = c.Build seed
+        new PreparedBenchmark(iterate, disposables)
 
 let private toyGenerator = [ 2; 512; 512; 512; 2 ]
 let private toyCritic = [ 2; 512; 512; 512; 1 ]

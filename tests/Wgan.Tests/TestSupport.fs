@@ -104,7 +104,7 @@ let runSmoke (id: string) = runSmokeText (manifestText id) 0
 /// Runs units `units` of a smoke run (one seed) of a manifest's text, each killed after every checkpoint save and
 /// resumed, and checks that each was killed `expectedKills` times and gives, bit for bit, the result of the same unit
 /// run straight through.
-let assertResumesExactly (text: string) (units: int list) (expectedKills: int) =
+let textUnitsResumeExactly (text: string) (units: int list) (expectedKills: int) =
     pinThreads ()
     let reading = Wgan.Experiments.Harness.ReadManifest text
     Xunit.Assert.True(reading.IsValid, System.String.Join("\n", reading.Errors))
@@ -114,3 +114,8 @@ let assertResumesExactly (text: string) (units: int list) (expectedKills: int) =
         Xunit.Assert.Equal(expectedKills, kills)
         let straight = Wgan.Experiments.UnitStore.toJson (runStraight run index)
         Xunit.Assert.Equal(straight, Wgan.Experiments.UnitStore.toJson resumed)
+
+/// Checks that units `units` of experiments/<id>.json at the smoke scale, one seed, killed after each checkpoint save
+/// and resumed, give the results of uninterrupted runs, and that each was killed `expectedKills` times.
+let unitsResumeExactly (id: string) (units: int list) (expectedKills: int) =
+    textUnitsResumeExactly (manifestText id) units expectedKills

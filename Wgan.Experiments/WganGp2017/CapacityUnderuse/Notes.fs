@@ -100,7 +100,7 @@ let notes (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContex
     (perSeed: (int64 * Measured list) list) (claims: ClaimResult list) =
     let settings, scale, paper = manifest.Settings, manifest.Scales[run.Scale], manifest.Scales[Paper]
     let h, n = settings.PlotHalfWidth, scale.GridResolution
-    let describe (c: CriticSettings) =
+    let describe (c: FixedGeneratorCritic.CriticSettings) =
         $"MLP 2 -> {widthsText scale.CriticHidden} -> 1, {activationText c.Activation}, normalisation "
         + $"{normalizationText c.Normalization}, {optimizerText c.Optimizer}, {constraintText c.Constraint}"
     let noise = plainNumber settings.GeneratorNoise

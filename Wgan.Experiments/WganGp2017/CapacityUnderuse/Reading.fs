@@ -3,21 +3,11 @@
 module Wgan.Experiments.CapacityUnderuse.Reading
 
 open Wgan.Core
+open Wgan.Experiments
 open Wgan.Experiments.Json
 open Wgan.Experiments.Manifest
 open Wgan.Experiments.ToyWgan
 open Wgan.Experiments.CapacityUnderuse.Settings
-
-let private criticSettings (expected: string) (isExpected: LipschitzConstraint -> bool) : Decoder<CriticSettings> =
-    let scheme = Decode.oneOf [ "pytorch", Initialization.PyTorchDefault; "tflib", Initialization.Tflib ]
-    let constraintOfKind = lipschitzConstraint |> requiring isExpected $"must be a {expected} constraint"
-    Decode.object (fields {
-        let! a = required "activation" activation
-        and! n = required "normalization" normalization
-        and! i = required "initialization" scheme
-        and! o = required "optimizer" optimizer
-        and! c = required "constraint" constraintOfKind
-        return { Activation = a; Normalization = n; Initialization = i; Optimizer = o; Constraint = c } })
 
 let private plateauTraining: Decoder<CriticTraining> =
     let tolerance = Decode.float |> Decode.check (fun v -> v > 0.0 && v < 1.0) "must be a number in (0, 1)"
@@ -43,16 +33,11 @@ let private criticTraining: Decoder<CriticTraining> =
             Decode.intInRange 1 10_000_000 path e
             |> Result.map (fun n -> { MinSteps = n; MaxSteps = n; Plateau = None })
 
-/// {"8gaussians": {"kind": "fresh"}, "25gaussians": {"kind": "fixed", "points": 100000}, ...}: one entry for
-/// each of the manifest's data sets (ToyWgan.trainingSet), no other.
-let private trainingSets (datasets: Wgan.Core.ToyData.ToyDataset list) =
-    Decode.object (
-        Fields.all [ for d in datasets -> required d.Name (trainingSet d) |> Fields.map (fun s -> d, s) ]
-        |> Fields.map Map.ofList)
-
 let private settings: Fields<Settings> =
-    let clipping = criticSettings "weight-clipping" (function WeightClipping _ -> true | _ -> false)
-    let penalty = criticSettings "gradient-penalty" (function GradientPenalty _ -> true | _ -> false)
+    let clipping =
+        FixedGeneratorCritic.criticSettings "weight-clipping" (function WeightClipping _ -> true | _ -> false)
+    let penalty =
+        FixedGeneratorCritic.criticSettings "gradient-penalty" (function GradientPenalty _ -> true | _ -> false)
     fields {
         let! datasets = required "datasets" distinctDatasets
         and! noise = required "generatorNoise" Decode.positiveFloat
@@ -62,7 +47,7 @@ let private settings: Fields<Settings> =
         and! clipped = required "clippedCritic" clipping
         and! penalised = required "penaltyCritic" penalty
         // Without valid data sets the training sets cannot be checked.
-        let! sets = required "trainingSet" (trainingSets datasets)
+        let! sets = required "trainingSet" (FixedGeneratorCritic.trainingSets datasets)
         return
             { Datasets = datasets
               GeneratorNoise = noise

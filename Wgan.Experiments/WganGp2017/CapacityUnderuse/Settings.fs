@@ -6,20 +6,12 @@ module Wgan.Experiments.CapacityUnderuse.Settings
 
 open Wgan.Core
 open Wgan.Core.ToyData
+open Wgan.Experiments
 open Wgan.Experiments.Manifest
 open Wgan.Experiments.ToyWgan
 
 [<Literal>]
 let Id = "capacity-underuse"
-
-/// A critic's training: activation, normalisation, initialisation, optimiser and constraint (its widths are
-/// set per scale).
-type CriticSettings =
-    { Activation: Activation
-      Normalization: Normalization
-      Initialization: Initialization.Scheme
-      Optimizer: OptimizerSpec
-      Constraint: LipschitzConstraint }
 
 /// How long each critic trains.
 type CriticTraining =
@@ -43,8 +35,9 @@ type Settings =
       StructureBins: int
       /// The surfaces cover [-h, h]^2.
       PlotHalfWidth: float
-      ClippedCritic: CriticSettings
-      PenaltyCritic: CriticSettings }
+      /// The critics' networks and training (their widths are set per scale).
+      ClippedCritic: FixedGeneratorCritic.CriticSettings
+      PenaltyCritic: FixedGeneratorCritic.CriticSettings }
 
 /// The work a scale does.
 type ScaleSettings =

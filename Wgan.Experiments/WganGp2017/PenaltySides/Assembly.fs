@@ -16,7 +16,7 @@ let private decimals (digits: int) (x: float) =
 
 /// The one-sided binomial tail P(X >= k), X ~ Bin(n, 1/2), doubled and capped at 1: the two-sided sign test.
 let private twoSidedSignTest (k: int) (n: int) =
-    if n = 0 then 1.0 else min 1.0 (2.0 * Claims.signTestPValue (max k (n - k)) n)
+    if n = 0 then 1.0 else min 1.0 (2.0 * DecisionRules.signTestPValue (max k (n - k)) n)
 
 /// The metrics of one architecture from its arms' units (`measured arm`).
 let seedMetrics (measured: Arm -> Measured) =

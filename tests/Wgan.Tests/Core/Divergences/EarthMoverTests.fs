@@ -64,6 +64,38 @@ let ``W1 of a translate is the length of the shift`` (ShiftedCloud (p, s)) =
     within (SolverTolerance + RoundingTolerance) (norm s) w |@ $"W1(p, p + s) = {w}, ||s|| = {norm s}; p = {show p}, s = {show s}"
 
 // ---------------------------------------------------------------------------------------------------
+// Rescaling by homogeneity
+// ---------------------------------------------------------------------------------------------------
+
+[<Property(Arbitrary = [| typeof<Arbitraries> |])>]
+let ``earthMoverRescaled agrees with the unscaled W1`` (CloudPair (p, q)) =
+    // Dividing by a power of two is exact, and the solvers' rounding is relative to the largest distance, so the two
+    // computations differ by at most one solver error each.
+    let rescaled = EarthMover.earthMoverRescaled p q
+    let plain = EarthMover.earthMover p q
+    within (2.0 * SolverTolerance) plain rescaled
+    |@ $"rescaled {rescaled}, unscaled {plain}; p = {show p}, q = {show q}"
+
+[<Property(Arbitrary = [| typeof<Arbitraries> |])>]
+let ``earthMoverRescaled is W1 times c for clouds scaled by c = 2^600 and 2^-600`` (CloudPair (p, q)) =
+    // W(cP, cQ) = c W(P, Q) (homogeneity of the Euclidean metric). At c = 2^600 (about 4e180) the squared
+    // differences of the unscaled computation overflow; at 2^-600 they underflow.
+    let plain = EarthMover.earthMover p q
+    [ 600; -600 ]
+    |> List.map (fun k ->
+        let scale (cloud: float[][]) = cloud |> Array.map (Array.map (fun x -> Math.ScaleB(x, k)))
+        let rescaled = Math.ScaleB(EarthMover.earthMoverRescaled (scale p) (scale q), -k)
+        within (2.0 * SolverTolerance) plain rescaled |@ $"c = 2^{k}: W1(cp, cq) / c = {rescaled}, W1(p, q) = {plain}")
+    |> List.reduce (.&.)
+
+[<Fact>]
+let ``earthMoverRescaled gives 0 for clouds at the origin and refuses what earthMover refuses`` () =
+    Assert.Equal(0.0, EarthMover.earthMoverRescaled [| [| 0.0; 0.0 |] |] [| [| 0.0; 0.0 |]; [| 0.0; 0.0 |] |])
+    Assert.Throws<ArgumentException>(fun () ->
+        EarthMover.earthMoverRescaled [| [| 0.0; nan |] |] [| [| 0.0; 0.0 |] |] |> ignore) |> ignore
+    Assert.Throws<ArgumentException>(fun () -> EarthMover.earthMoverRescaled [||] [| [| 1.0 |] |] |> ignore) |> ignore
+
+// ---------------------------------------------------------------------------------------------------
 // One dimension
 // ---------------------------------------------------------------------------------------------------
 

@@ -61,19 +61,19 @@ let ``the seeds offered give the one-sided t test 80% power at the measured mean
 
 [<Fact>]
 let ``a report says what would settle each claim that did not reproduce`` () =
-    Assert.Equal(None, Claims.whatWouldSettle "quick" noCost (Claims.evaluate (seeds [ 0.97; 0.98; 0.99 ]) (spec AtLeast 0.9)))
-    let notReproduced = Claims.whatWouldSettle "quick" noCost (Claims.evaluate (seeds [ 0.5; 0.52; 0.51 ]) (spec AtLeast 0.9))
+    Assert.Equal(None, ClaimReport.whatWouldSettle "quick" noCost (Claims.evaluate (seeds [ 0.97; 0.98; 0.99 ]) (spec AtLeast 0.9)))
+    let notReproduced = ClaimReport.whatWouldSettle "quick" noCost (Claims.evaluate (seeds [ 0.5; 0.52; 0.51 ]) (spec AtLeast 0.9))
     Assert.Contains("more seeds will not change the verdict", notReproduced.Value)
     Assert.Contains("--scale paper", notReproduced.Value)
     // Mean on the claimed side, wide interval: more seeds would decide (mean 1.0333, sd 0.7234: 80% power for the
     // one-sided 2.5% test at effect 0.3226 needs 78 seeds; scipy 1.10, stats.nct as in the power tests).
-    let wide = Claims.whatWouldSettle "quick" noCost (Claims.evaluate (seeds [ 0.2; 1.5; 1.4 ]) (spec AtLeast 0.8))
+    let wide = ClaimReport.whatWouldSettle "quick" noCost (Claims.evaluate (seeds [ 0.2; 1.5; 1.4 ]) (spec AtLeast 0.8))
     Assert.Contains("on the claimed side", wide.Value)
     Assert.Contains("`--seeds 78`", wide.Value)
     // With the run's compute per seed, the seeds come with their cost: 78 x 30 s = 39 CPU-minutes.
-    let priced = Claims.whatWouldSettle "quick" 30.0 (Claims.evaluate (seeds [ 0.2; 1.5; 1.4 ]) (spec AtLeast 0.8))
+    let priced = ClaimReport.whatWouldSettle "quick" 30.0 (Claims.evaluate (seeds [ 0.2; 1.5; 1.4 ]) (spec AtLeast 0.8))
     Assert.Contains("`--seeds 78`, about 39 CPU-minutes at this run's 30 s of compute per seed", priced.Value)
-    let diverged = Claims.whatWouldSettle "quick" noCost (Claims.evaluate (seeds [ nan; 1.5; 1.0 ]) (spec AtLeast 0.8))
+    let diverged = ClaimReport.whatWouldSettle "quick" noCost (Claims.evaluate (seeds [ nan; 1.5; 1.0 ]) (spec AtLeast 0.8))
     Assert.Contains("1 of 3 seeds gave no value", diverged.Value)
 
 // ---------------------------------------------------------------------------------------------------
@@ -94,7 +94,7 @@ let ``more seeds are not offered when the control leans to the claimed side too`
     let settle treatment control =
         let r = Claims.evaluate (seedsWithControl treatment control) (controlled (spec AtLeast 0.8))
         Assert.Equal(Inconclusive, r.Verdict)
-        (Claims.whatWouldSettle "quick" noCost r).Value
+        (ClaimReport.whatWouldSettle "quick" noCost r).Value
     // The treatment's interval reaches past 0.8 while the control clearly passes: at best uninformative.
     let passing = settle [ 0.2; 1.5; 1.0 ] [ 0.95; 0.96; 0.97 ]
     Assert.Contains("control already passes", passing)
@@ -112,10 +112,10 @@ let ``more seeds are not offered when the control leans to the claimed side too`
 let ``sign-test p-values are binomial tails`` () =
     // Closed forms: P(X >= 5 | Bin(5, 1/2)) = 1/32; P(X >= 9 | Bin(10, 1/2)) = (10 + 1) / 1024;
     // P(X >= 4 | Bin(5, 1/2)) = 6/32.
-    Assert.Equal(1.0 / 32.0, Claims.signTestPValue 5 5, 12)
-    Assert.Equal(11.0 / 1024.0, Claims.signTestPValue 9 10, 12)
-    Assert.Equal(6.0 / 32.0, Claims.signTestPValue 4 5, 12)
-    Assert.Equal(1.0, Claims.signTestPValue 0 5, 12)
+    Assert.Equal(1.0 / 32.0, DecisionRules.signTestPValue 5 5, 12)
+    Assert.Equal(11.0 / 1024.0, DecisionRules.signTestPValue 9 10, 12)
+    Assert.Equal(6.0 / 32.0, DecisionRules.signTestPValue 4 5, 12)
+    Assert.Equal(1.0, DecisionRules.signTestPValue 0 5, 12)
 
 [<Fact>]
 let ``the sign test counts a failed seed against the claim and needs enough seeds`` () =
@@ -134,7 +134,7 @@ let ``a bootstrap interval stays inside the metric's range where the t interval 
     let xs = [| 1.0; 1.0; 1.0; 0.905; 0.996 |]
     let _, tHi = (Statistics.confidenceInterval95 xs).Value
     Assert.True(tHi > 1.0)
-    let lo, hi = (Claims.bootstrapInterval -1.0 1.0 xs).Value
+    let lo, hi = (DecisionRules.bootstrapInterval -1.0 1.0 xs).Value
     Assert.True(hi <= 1.0 && lo >= 0.905 && lo < hi, $"bootstrap interval [{lo}, {hi}]")
 
 [<Property>]
@@ -142,7 +142,7 @@ let ``bootstrap intervals lie within the values' range and contain their mean`` 
     let xs = values |> List.map (fun v -> tanh v.Get) |> Array.ofList
     xs.Length >= 2
     ==> lazy
-        (let lo, hi = (Claims.bootstrapInterval -1.0 1.0 xs).Value
+        (let lo, hi = (DecisionRules.bootstrapInterval -1.0 1.0 xs).Value
          let m = Array.average xs
          (lo >= Array.min xs - 1e-12 && hi <= Array.max xs + 1e-12 && lo <= m + 1e-12 && m <= hi + 1e-12)
          |@ $"interval [{lo}, {hi}], mean {m}, values {xs}")
@@ -309,7 +309,7 @@ let ``equivalence on the difference: inside, straddling and outside the margin``
     Assert.Equal(0.131694, snd straddling.Paired.Value.Interval.Value, 5)
     Assert.Equal(0.11775, straddling.Paired.Value.PValue, 5)
     Assert.Equal(Inconclusive, straddling.Verdict)
-    let settle: string option = Claims.whatWouldSettle "quick" noCost (straddling: ClaimResult)
+    let settle: string option = ClaimReport.whatWouldSettle "quick" noCost (straddling: ClaimResult)
     Assert.Contains("--seeds", settle.Value)
     // [0.3, 0.35, 0.25, 0.3, 0.3]: 90% interval [0.266293, 0.333707], entirely above 0.1.
     let outside = judge [ 0.3; 0.35; 0.25; 0.3; 0.3 ]
@@ -350,7 +350,7 @@ let ``a failed precondition is its own verdict, with the failing seeds`` () =
     Assert.Equal<(int64 * float) list>([ 1L, -0.3 ], fails.Preconditions.Head.Failing)
     Assert.Equal(PreconditionFailed, fails.Verdict)
     Assert.Equal("precondition-failed", fails.Verdict.Name)
-    let settle: string option = Claims.whatWouldSettle "quick" noCost (fails: ClaimResult)
+    let settle: string option = ClaimReport.whatWouldSettle "quick" noCost (fails: ClaimResult)
     Assert.Contains("seed 1 (-0.3000)", settle.Value)
     // A seed with no value fails it too.
     Assert.Equal(PreconditionFailed, (judge [ 0.1; nan; 0.2 ]).Verdict)
@@ -365,11 +365,11 @@ let ``below ten finite seeds the bootstrap rule takes the clamped t interval`` (
     Assert.Equal(0.913614, fst r.Interval.Value, 5)
     Assert.Equal(1.0, snd r.Interval.Value)
     Assert.Equal(Reproduced, r.Verdict)
-    Assert.Contains("clamped to [-1, 1] instead", Claims.claimRuleText r)
+    Assert.Contains("clamped to [-1, 1] instead", ClaimReport.claimRuleText r)
     // Ten finite seeds: the percentile bootstrap itself.
     let ten = Claims.evaluate (seeds [ 0.9; 0.95; 1.0; 1.0; 0.98; 0.9; 0.95; 1.0; 1.0; 0.98 ]) rule
     Assert.False(ten.Measured.BootstrapFallback)
-    let expected = Claims.bootstrapInterval -1.0 1.0 [| 0.9; 0.95; 1.0; 1.0; 0.98; 0.9; 0.95; 1.0; 1.0; 0.98 |]
+    let expected = DecisionRules.bootstrapInterval -1.0 1.0 [| 0.9; 0.95; 1.0; 1.0; 0.98; 0.9; 0.95; 1.0; 1.0; 0.98 |]
     Assert.Equal(expected, ten.Interval)
 
 [<Fact>]

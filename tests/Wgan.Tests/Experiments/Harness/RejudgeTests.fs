@@ -130,13 +130,6 @@ let ``bad input is named: no results, a damaged result.json, --manifest with man
     Assert.Contains("--manifest names one manifest", many.Err)
 
 [<Fact>]
-let ``a caption is read from an old report's image line, its cell escape undone`` () =
-    let report = "# t\n\n![A | B title](figures/x.png)\n\n![Other](figures/y.png)\n"
-    Assert.Equal(Some "A | B title", Rejudge.captionInReport (report.Replace("A | B", "A \\| B")) "figures/x.png")
-    Assert.Equal(Some "Other", Rejudge.captionInReport report "figures/y.png")
-    Assert.Equal(None, Rejudge.captionInReport report "figures/z.png")
-
-[<Fact>]
 let ``the verdict-built scale note gives its reason back, in its present and its earlier words, and nothing else does``
     () =
     let spec = Wgan.Tests.ClaimsTests.spec AtLeast 0.5

@@ -94,9 +94,9 @@ let ``the seeds for 80% power agree with scipy`` () =
 let ``the sign test's power and seeds for 80% power agree with scipy`` () =
     // scipy 1.10: with 10 seeds the test at 5% needs 9 (P(X >= 9 | Bin(10, 1/2)) = 11/1024); its power at share 0.9
     // is stats.binom.sf(8, 10, 0.9) = 0.7360989291. The first n with power >= 0.8: 8 at 0.9, 18 at 0.8, 37 at 0.7.
-    Assert.Equal(0.7360989291000001, Claims.signTestPower 0.05 0.9 10, 10)
+    Assert.Equal(0.7360989291000001, ClaimReport.signTestPower 0.05 0.9 10, 10)
     for share, expected in [ 0.9, 8; 0.8, 18; 0.7, 37 ] do
-        Assert.Equal(Some expected, Claims.seedsForSignTest 200 0.05 share)
+        Assert.Equal(Some expected, ClaimReport.seedsForSignTest 200 0.05 share)
 
 [<Fact>]
 let ``the equivalence power bound agrees with scipy`` () =

@@ -87,7 +87,7 @@ let ``units killed after each checkpoint and resumed give the uninterrupted resu
     let text = original.Replace("\"generatorIterations\": 10, \"earthMoverSamples\": 32, \"checkpointEvery\": 0",
                                 "\"generatorIterations\": 10, \"earthMoverSamples\": 32, \"checkpointEvery\": 3")
     Assert.NotEqual<string>(original, text)
-    TestSupport.assertResumesExactly text [ 0; 6 ] 3
+    TestSupport.textUnitsResumeExactly text [ 0; 6 ] 3
 
 [<Fact>]
 let ``the last horizon must be the end of training`` () =

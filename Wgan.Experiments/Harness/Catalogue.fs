@@ -6,8 +6,8 @@ open Wgan.Experiments.Json
 /// Every experiment, in the order `list` shows them.
 let all: ExperimentDefinition list =
     [ ParallelLinesExperiment.definition
-      DiscriminatorVsCriticExperiment.definition
-      VanishingGradientsExperiment.definition
+      DiscriminatorVsCritic.Definition.definition
+      VanishingGradients.Definition.definition
       MeaningfulLossExperiment.definition
       SnapshotRankingExperiment.definition
       MomentumInstabilityExperiment.definition

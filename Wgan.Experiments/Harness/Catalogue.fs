@@ -10,7 +10,7 @@ let all: ExperimentDefinition list =
       VanishingGradients.Definition.definition
       MeaningfulLossExperiment.definition
       SnapshotRankingExperiment.definition
-      MomentumInstabilityExperiment.definition
+      MomentumInstability.Definition.definition
       ModeCoverageExperiment.definition
       CapacityUnderuseExperiment.definition
       GradientNorms.Definition.definition

@@ -5,7 +5,7 @@ open Wgan.Experiments.Json
 
 /// Every experiment, in the order `list` shows them.
 let all: ExperimentDefinition list =
-    [ ParallelLinesExperiment.definition
+    [ ParallelLines.Definition.definition
       DiscriminatorVsCritic.Definition.definition
       VanishingGradients.Definition.definition
       MeaningfulLossExperiment.definition

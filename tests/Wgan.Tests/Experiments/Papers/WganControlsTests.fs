@@ -30,68 +30,6 @@ let private verdicts (result: Findings) =
 let private unitResult (key: string) (scalars: (string * float) list) (vectors: (string * float[]) list) : MeasurementBag =
     { Key = key; Scalars = readOnlyDict scalars; Vectors = readOnlyDict vectors; Texts = readOnlyDict []; Diverged = "" }
 
-// ---------------------------------------------------------------- parallel-lines
-
-module private ParallelLines =
-    open Wgan.Experiments.ParallelLinesExperiment
-
-    let settings = lazy (decode decodeSettings "parallel-lines")
-
-    /// The quick scale's 10 seeds and theta grid; `earthMover` and `untrained` give each unit's critic
-    /// estimates, the discriminator is log 2 off 0 when trained and 0 (D = 1/2) when untrained.
-    let run (earthMover: int64 -> float -> float) (untrainedEarthMover: int64 -> float -> float) =
-        let s = settings.Force()
-        let scale = s.Scales[Quick]
-        let run = context s.Seed Quick scale.Seeds
-        let thetas = thetaGrid s.ThetaMax scale.Thetas
-        let results =
-            [ for seed in run.Seeds do
-                  for k in 0 .. thetas.Length - 1 ->
-                      let t = thetas[k]
-                      unitResult (unitKey seed k)
-                          [ "earthMover", earthMover seed t
-                            "jensenShannon", (if t = 0.0 then 0.0 else log 2.0)
-                            "sampleEarthMover", abs t
-                            "untrainedEarthMover", untrainedEarthMover seed t
-                            "untrainedJensenShannon", 0.0 ]
-                          [] ]
-        assemble s run results
-
-[<Fact>]
-let ``parallel-lines: trained networks at the closed forms against untrained ones reproduce every claim`` () =
-    // Trained critic: |theta| (WGAN Example 1); untrained: a small odd function of theta, what a random
-    // network's E f(P0) - E f(P_theta) looks like to first order.
-    let result = ParallelLines.run (fun _ t -> abs t) (fun _ t -> -0.3 * t)
-    let v = verdicts result
-    for id in [ "em-tracks-theta"; "em-matches-closed-form"; "em-has-gradient"; "js-saturated"; "js-has-no-gradient"; "sample-w1-matches-closed-form" ] do
-        Assert.True((v[id] = "reproduced"), $"{id}: {v[id]}")
-    // Every claim but the transport check has a measured control, and every one fails its claim's test.
-    for c in result.Claims do
-        match c.Control with
-        | Some control -> Assert.True((control.Verdict = NotReproduced), $"{c.Spec.Id}: control {control.Metric} is {control.Verdict.Name}")
-        | None -> Assert.Equal("sample-w1-matches-closed-form", c.Spec.Id)
-    // The control of js-has-no-gradient is the critic's absolute slope: 1 for |theta| (closed form).
-    Assert.All(result.Metrics, fun m -> Assert.Equal(1.0, m.Values["em.absSlope"], 9))
-    Assert.Contains(result.Notes, fun n -> n.StartsWith "Every trained critic (200 at theta <> 0) gave a positive EM estimate")
-
-[<Fact>]
-let ``parallel-lines: a critic as good untrained makes the EM claims uninformative`` () =
-    let result = ParallelLines.run (fun _ t -> abs t) (fun _ t -> abs t)
-    let v = verdicts result
-    for id in [ "em-tracks-theta"; "em-matches-closed-form"; "em-has-gradient" ] do
-        Assert.Equal("uninformative", v[id])
-    Assert.Equal("reproduced", v["js-saturated"])
-
-[<Fact>]
-let ``parallel-lines: a critic that failed to train is named by seed and theta in the notes`` () =
-    // The published run's failed critic (issue 14): seed 4, theta = +0.6, estimate -0.145.
-    let result = ParallelLines.run (fun seed t -> if seed = 4L && abs (t - 0.6) < 1e-9 then -0.145 else abs t) (fun _ t -> -0.3 * t)
-    Assert.Contains(result.Notes, fun n -> n.Contains "1 of 200: seed 4 at theta = 0.60 (estimate -0.145)")
-    // One failed seed of 10 counts against the claim, and the sign test still decides (9 of 10: p = 11/1024).
-    let tracks = result.Claims |> List.find (fun c -> c.Spec.Id = "em-tracks-theta")
-    Assert.Equal(9, tracks.SeedsAgreeing)
-    Assert.Equal(Reproduced, tracks.Verdict)
-
 // ---------------------------------------------------------------- meaningful-loss-curves
 
 [<Fact>]

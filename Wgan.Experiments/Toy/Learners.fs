@@ -70,3 +70,24 @@ let train
         { Networks = [ for n in network :: frozen -> n :> torch.nn.Module ]; Optimizers = [ optimizer ]
           Generators = [ random ] }
     TrainingLoop.run checkpoints checkpointEvery objects steps step
+
+/// The units of a run: one per seed and learner, `trainUnit checkpoints seed learner` running one.
+let units (learners: Learner list) (run: RunContext) (trainUnit: UnitCheckpoints -> int64 -> Learner -> 'U)
+    : UnitOfWork<'U> list =
+    [ for seed in run.Seeds do
+          for learner in learners ->
+              { Key = key seed learner
+                Description = $"seed {seed}, {learner.Label}"
+                Run = fun checkpoints -> trainUnit checkpoints seed learner } ]
+
+/// The measurement of a learner's unit for a seed, among a run's (key, measurement) pairs.
+let measuredBy (measurements: (string * 'U) list) : Learner -> int64 -> 'U =
+    let table = dict measurements
+    fun learner seed -> table[key seed learner]
+
+/// The per-seed metrics of a run: `learnerMetrics` of every learner's unit, in the learners' order.
+let seedMetrics (learners: Learner list) (seeds: int64 list) (found: Learner -> int64 -> 'U)
+    (learnerMetrics: Learner -> 'U -> (string * float) list) : SeedMetrics list =
+    [ for seed in seeds ->
+          { Seed = seed
+            Values = readOnlyDict [ for learner in learners do yield! learnerMetrics learner (found learner seed) ] } ]

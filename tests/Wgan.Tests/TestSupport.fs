@@ -97,6 +97,21 @@ let manifestCheckpointingEvery (id: string) (every: int) : string =
     smoke["checkpointEvery"] <- System.Text.Json.Nodes.JsonValue.Create every
     root.ToJsonString()
 
+/// experiments/<id>.json decoded as `reading` says: the common fields and the experiment's own.
+let manifestOf (reading: Wgan.Experiments.Envelope.Reading<'S, 'Scale>) (id: string) =
+    use document = System.Text.Json.JsonDocument.Parse(manifestText id)
+    match Wgan.Experiments.Envelope.decoder reading "$" (document.RootElement.Clone()) with
+    | Ok manifest -> manifest
+    | Error errors -> failwithf "%s does not decode: %A" id errors
+
+/// A run of `seeds` at `scale` on the CPU, as the experiment template hands it to an experiment's assembly.
+let cpuRun (scale: Wgan.Experiments.Manifest.Scale) (seeds: int64 list) : Wgan.Experiments.RunContext =
+    { Scale = scale; Seeds = seeds; Device = torch.CPU; Resources = Wgan.Experiments.NoResources() }
+
+/// Each claim's verdict name by claim id.
+let verdicts (result: Wgan.Experiments.Findings) =
+    result.Claims |> List.map (fun c -> c.Spec.Id, c.Verdict.Name) |> Map.ofList
+
 /// Runs units `units` of a one-seed smoke run of a manifest's text, each killed after every checkpoint save and
 /// resumed, and checks that each is killed `expectedKills` times and gives, bit for bit, the result of the same unit
 /// run straight through.

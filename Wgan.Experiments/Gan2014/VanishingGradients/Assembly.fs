@@ -62,10 +62,8 @@ let private notes (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: R
 let assemble (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContext)
     (measurements: (string * Measured) list) : Findings =
     let settings, scale, seeds = manifest.Settings, manifest.Scales[run.Scale], run.Seeds
-    let table = dict measurements
-    let found (learner: Learner) (seed: int64) = table[key seed learner]
-    let seedMetrics seed = [ for learner in settings.Learners do yield! learnerMetrics learner (found learner seed) ]
-    let metrics = [ for seed in seeds -> { Seed = seed; Values = readOnlyDict (seedMetrics seed) } ]
+    let found = measuredBy measurements
+    let metrics = seedMetrics settings.Learners seeds found learnerMetrics
     let claims = manifest.Claims |> List.map (Claims.evaluate metrics)
     let steps = scale.MeasureAt |> List.map float |> Array.ofList
     let curves = [ for learner in settings.Learners do for l in lossesOf learner -> learner, l ]

@@ -82,8 +82,4 @@ let trainAndMeasure (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run:
 
 /// The units of a run: one per seed and learner.
 let units (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContext) : UnitOfWork<Measured> list =
-    [ for seed in run.Seeds do
-          for learner in manifest.Settings.Learners ->
-              { Key = key seed learner
-                Description = $"seed {seed}, {learner.Label}"
-                Run = fun checkpoints -> trainAndMeasure manifest run checkpoints seed learner } ]
+    Learners.units manifest.Settings.Learners run (trainAndMeasure manifest run)

@@ -76,8 +76,4 @@ let trainAndEvaluate (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run
 
 /// The units of a run: one per seed and learner.
 let units (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContext) : UnitOfWork<Measured> list =
-    [ for seed in run.Seeds do
-          for learner in manifest.Settings.Learners ->
-              { Key = key seed learner
-                Description = $"seed {seed}, {learner.Label}"
-                Run = fun checkpoints -> trainAndEvaluate manifest run checkpoints seed learner } ]
+    Learners.units manifest.Settings.Learners run (trainAndEvaluate manifest run)

@@ -3,7 +3,6 @@
 /// treatment shows the effect and the control does not.
 module Wgan.Tests.VanishingGradientsTests
 
-open System.Text.Json
 open Xunit
 open Snapshooter.Xunit
 open Wgan.Experiments
@@ -22,15 +21,9 @@ let ``units killed after each checkpoint and resumed give the uninterrupted resu
     // 6, 12 and 18. Every learner of seed 1.
     TestSupport.unitsResumeExactly (TestSupport.manifestCheckpointingEvery Settings.Id 6) [ 0 .. 4 ] 3
 
-let private manifest =
-    lazy
-        (use document = JsonDocument.Parse(TestSupport.manifestText Settings.Id)
-         match Envelope.decoder Settings.reading "$" (document.RootElement.Clone()) with
-         | Ok m -> m
-         | Error errors -> failwithf "%A" errors)
+let private manifest = lazy (TestSupport.manifestOf Settings.reading Settings.Id)
 
-let private verdicts (result: Findings) =
-    result.Claims |> List.map (fun c -> c.Spec.Id, c.Verdict.Name) |> Map.ofList
+let private verdicts = TestSupport.verdicts
 
 /// Ten seeds at the smoke scale's three measuring steps; `curve` gives each learner's generator-gradient norms there
 /// per loss.
@@ -48,8 +41,7 @@ let private run (curve: string -> string -> float[]) =
                             { Loss = l; Norms = norms } ]
                     MeanFakeOutput = [| 0.5; 0.1; 0.01 |]
                     Diverged = None } ]
-    let context = { Scale = Smoke; Seeds = seeds; Device = TorchSharp.torch.CPU; Resources = NoResources() }
-    Assembly.assemble m context measurements
+    Assembly.assemble m (TestSupport.cpuRun Smoke seeds) measurements
 
 // The published run's shape (results/vanishing-gradients): minimax falls by more than two orders of magnitude,
 // non-saturating stays at its peak, the clipped critic rises, the penalised one falls by about 0.65 of an order, and

@@ -3,7 +3,6 @@
 /// effect and the control does not.
 module Wgan.Tests.DiscriminatorVsCriticTests
 
-open System.Text.Json
 open Xunit
 open Snapshooter.Xunit
 open Wgan.Experiments
@@ -22,15 +21,9 @@ let ``units killed after each checkpoint and resumed give the uninterrupted resu
     // learner of seed 1.
     TestSupport.unitsResumeExactly (TestSupport.manifestCheckpointingEvery Settings.Id 6) [ 0 .. 4 ] 3
 
-let private manifest =
-    lazy
-        (use document = JsonDocument.Parse(TestSupport.manifestText Settings.Id)
-         match Envelope.decoder Settings.reading "$" (document.RootElement.Clone()) with
-         | Ok m -> m
-         | Error errors -> failwithf "%A" errors)
+let private manifest = lazy (TestSupport.manifestOf Settings.reading Settings.Id)
 
-let private verdicts (result: Findings) =
-    result.Claims |> List.map (fun c -> c.Spec.Id, c.Verdict.Name) |> Map.ofList
+let private verdicts = TestSupport.verdicts
 
 /// Ten seeds at the smoke scale's grid. Per learner id: (largest |gradient| on the grid, |gradient| at the generated
 /// mode) after training and before.
@@ -54,8 +47,7 @@ let private run (trained: string -> float * float) (untrained: string -> float *
                       Array.init points (fun i -> if i = 0 then untrainedLargest else untrainedAtFake * jitter)
                     UntrainedGradientAtFake = untrainedAtFake * jitter
                     Diverged = None } ]
-    let context = { Scale = Smoke; Seeds = seeds; Device = TorchSharp.torch.CPU; Resources = NoResources() }
-    Assembly.assemble m context measurements
+    Assembly.assemble m (TestSupport.cpuRun Smoke seeds) measurements
 
 // Roughly the published run's values (results/discriminator-vs-critic): the GAN's gradient at the fake mode about
 // 5e-3.5 of its largest, the clipped critic's within a factor 3, the penalised one's slope about 1.1 with largest 1.4,

@@ -3,7 +3,6 @@
 module Wgan.Tests.MomentumInstabilityTests
 
 open System
-open System.Text.Json
 open Xunit
 open Snapshooter.Xunit
 open Wgan.Experiments
@@ -86,11 +85,8 @@ let private seedMetrics (columns: (string * float[]) list) : SeedMetrics list =
 
 [<Fact>]
 let ``a null pair inside the 25 percent margin fails the roughness claim's test`` () =
-    use document = JsonDocument.Parse(TestSupport.manifestText Settings.Id)
-    let spec =
-        match Envelope.decoder Settings.reading "$" document.RootElement with
-        | Ok manifest -> manifest.Claims |> List.find (fun c -> c.Id = "adam-less-stable-high-lr")
-        | Error problems -> failwithf "%A" problems
+    let manifest = TestSupport.manifestOf Settings.reading Settings.Id
+    let spec = manifest.Claims |> List.find (fun c -> c.Id = "adam-less-stable-high-lr")
     // Adam a third rougher at every seed (ln 1.33 ~ 0.29, spread 0.02) and a replicate within 5% (ln ratios +-0.05).
     let adam = [| 0.28; 0.30; 0.29; 0.31; 0.27; 0.29; 0.30; 0.28; 0.29; 0.30 |]
     let replicate = [| 0.05; -0.04; 0.02; -0.03; 0.01; -0.05; 0.04; 0.00; -0.02; 0.03 |]

@@ -60,15 +60,9 @@ let ``run writes the result folder with report, data, figures and claims`` () =
     Assert.Contains("| [`parallel-lines`](parallel-lines/report.md) | smoke | `em-tracks-theta`: ", index)
     Assert.Contains("`em.rankCorrelation` >= 0.95", index)
 
-let private manifest =
-    lazy
-        (use document = JsonDocument.Parse(goodManifest ())
-         match Envelope.decoder Settings.reading "$" (document.RootElement.Clone()) with
-         | Ok m -> m
-         | Error errors -> failwithf "%A" errors)
+let private manifest = lazy (TestSupport.manifestOf Settings.reading Settings.Id)
 
-let private verdicts (result: Findings) =
-    result.Claims |> List.map (fun c -> c.Spec.Id, c.Verdict.Name) |> Map.ofList
+let private verdicts = TestSupport.verdicts
 
 /// The quick scale's 10 seeds and theta grid; `earthMover` and `untrained` give each unit's critic estimates, the
 /// discriminator is log 2 off 0 when trained and 0 (D = 1/2) when untrained.
@@ -88,8 +82,7 @@ let private run (earthMover: int64 -> float -> float) (untrainedEarthMover: int6
                     UntrainedJensenShannon = 0.0
                     CriticDiverged = None
                     DiscriminatorDiverged = None } ]
-    let context = { Scale = Quick; Seeds = seeds; Device = TorchSharp.torch.CPU; Resources = NoResources() }
-    Assembly.assemble m context measurements
+    Assembly.assemble m (TestSupport.cpuRun Quick seeds) measurements
 
 [<Fact>]
 let ``trained networks at the closed forms against untrained ones reproduce every claim`` () =

@@ -20,6 +20,7 @@ let footprint (manifest: Envelope.Envelope<Settings, ScaleSettings>) (scale: Man
             Footprint.ofMlp "learner" (deepSpec settings.Learner s.Width 2 1) ]
         Samples = max s.BatchSize s.MeasurementBatch } ]
 
+/// The experiment as the catalogue lists it.
 let definition: ExperimentDefinition =
     Experiment.define
         { Id = Id

@@ -8,6 +8,7 @@ open Wgan.Experiments.Json
 open Wgan.Experiments.ToyWgan
 open Wgan.Experiments.Learners
 
+/// The experiment's id, the manifest's "experiment".
 [<Literal>]
 let Id = "vanishing-gradients"
 

@@ -16,6 +16,7 @@ let footprint (manifest: Envelope.Envelope<Settings, ScaleSettings>) (scale: Man
         Networks = [ Footprint.ofMlp "learner" (deepSpec manifest.Settings.Learner s.Width 1 1) ]
         Samples = max s.BatchSize s.GridPoints } ]
 
+/// The experiment as the catalogue lists it.
 let definition: ExperimentDefinition =
     Experiment.define
         { Id = Id

@@ -16,6 +16,7 @@ let footprint (manifest: Envelope.Envelope<Settings, ScaleSettings>) (scale: Man
     deepFootprint scale.Name settings.Critic settings.Generator s.Width settings.NoiseDimension
         (max s.BatchSize s.EarthMoverSamples)
 
+/// The experiment as the catalogue lists it.
 let definition: ExperimentDefinition =
     Experiment.define
         { Id = Id

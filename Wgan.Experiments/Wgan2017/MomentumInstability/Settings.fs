@@ -8,6 +8,7 @@ open Wgan.Core.ToyData
 open Wgan.Experiments.Json
 open Wgan.Experiments.ToyWgan
 
+/// The experiment's id, the manifest's "experiment".
 [<Literal>]
 let Id = "momentum-instability"
 

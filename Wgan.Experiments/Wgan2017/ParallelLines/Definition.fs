@@ -17,6 +17,7 @@ let footprint (manifest: Envelope.Envelope<Settings, ScaleSettings>) (scale: Man
         Networks = [ Footprint.ofMlp "discriminator" (mlpSpec settings.Discriminator) ]
         Samples = samples } ]
 
+/// The experiment as the catalogue lists it.
 let definition: ExperimentDefinition =
     Experiment.define
         { Id = Id

@@ -7,6 +7,7 @@ open Wgan.Core
 open Wgan.Experiments.Json
 open Wgan.Experiments.Manifest
 
+/// The experiment's id, the manifest's "experiment".
 [<Literal>]
 let Id = "parallel-lines"
 

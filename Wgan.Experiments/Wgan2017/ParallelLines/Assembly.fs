@@ -87,9 +87,10 @@ let private notes (settings: Settings) (scale: ScaleSettings) (failed: string) =
       "Controls: every critic and discriminator is also evaluated once before training, in the same unit and on the "
       + "same number of fresh samples (from a random-number generator of its own, so the training draws are "
       + "unchanged). The EM claims are tested on the untrained critics' estimates, and js-saturated on the untrained "
-      + "discriminators' (D near 1/2, so V/2 + log 2 near 0): a claim is reproduced only if training produced the effect. An untrained "
-      + "discriminator's estimate is flat too, so it cannot control js-has-no-gradient; that claim's control is the "
-      + "trained critic's absolute EM slope on the same grid, which must fail the same 'no gradient' test."
+      + "discriminators' (D near 1/2, so V/2 + log 2 near 0): a claim is reproduced only if training produced the "
+      + "effect. An untrained discriminator's estimate is flat too, so it cannot control js-has-no-gradient; that "
+      + "claim's control is the trained critic's absolute EM slope on the same grid, which must fail the same "
+      + "'no gradient' test."
       "sample-w1-matches-closed-form has no control: it tests the transport solver (the exact W1 between samples) on a "
       + "known answer, not a claim of the paper."
       failed

@@ -5,12 +5,12 @@ open Wgan.Experiments.Json
 
 /// Every experiment, in the order `list` shows them.
 let all: ExperimentDefinition list =
-    [ ParallelLinesExperiment.definition
-      DiscriminatorVsCriticExperiment.definition
-      VanishingGradientsExperiment.definition
+    [ ParallelLines.Definition.definition
+      DiscriminatorVsCritic.Definition.definition
+      VanishingGradients.Definition.definition
       MeaningfulLossExperiment.definition
       SnapshotRankingExperiment.definition
-      MomentumInstabilityExperiment.definition
+      MomentumInstability.Definition.definition
       ModeCoverageExperiment.definition
       CapacityUnderuseExperiment.definition
       GradientNorms.Definition.definition

@@ -136,14 +136,3 @@ let runSmokeText (text: string) (seeds: int) : Wgan.Experiments.ExperimentResult
 
 /// Runs experiments/<id>.json at the smoke scale with the manifest's seed count.
 let runSmoke (id: string) = runSmokeText (manifestText id) 0
-
-/// Checks that units `units` of experiments/<id>.json at the smoke scale, one seed, killed after each checkpoint save
-/// and resumed, give the results of uninterrupted runs, and that each was killed `expectedKills` times.
-let unitsResumeExactly (id: string) (units: int list) (expectedKills: int) =
-    pinThreads ()
-    let reading = Wgan.Experiments.Harness.ReadManifest(manifestText id)
-    let run = reading.Experiment.Plan("smoke", 1, "cpu", Wgan.Experiments.NoResources())
-    for index in units do
-        let resumed, kills = runKilledAfterEverySave run index
-        Xunit.Assert.Equal(expectedKills, kills)
-        Xunit.Assert.Equal(Wgan.Experiments.UnitStore.toJson (runStraight run index), Wgan.Experiments.UnitStore.toJson resumed)

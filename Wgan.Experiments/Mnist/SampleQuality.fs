@@ -21,14 +21,22 @@ type ClassifierSettings =
       BatchSize: int
       Epochs: int }
 
+/// {"seed", "channels", "features", "optimizer", "batchSize", "epochs"}.
 let classifierSettings: Decoder<ClassifierSettings> =
-    Decode.readObject (fun r ->
-        { Seed = r.Required("seed", Manifest.seed)
-          Channels = r.Required("channels", Decode.intInRange 1 1024)
-          Features = r.Required("features", Decode.intInRange 2 4096)
-          Optimizer = r.Required("optimizer", Manifest.optimizer)
-          BatchSize = r.Required("batchSize", Decode.intInRange 1 100_000)
-          Epochs = r.Required("epochs", Decode.intInRange 1 1000) })
+    Decode.object (fields {
+        let! seed = required "seed" Manifest.seed
+        and! channels = required "channels" (Decode.intInRange 1 1024)
+        and! features = required "features" (Decode.intInRange 2 4096)
+        and! optimizer = required "optimizer" Manifest.optimizer
+        and! batchSize = required "batchSize" (Decode.intInRange 1 100_000)
+        and! epochs = required "epochs" (Decode.intInRange 1 1000)
+        return
+            { Seed = seed
+              Channels = channels
+              Features = features
+              Optimizer = optimizer
+              BatchSize = batchSize
+              Epochs = epochs } })
 
 /// The digit classifier as the memory estimate sees it (Footprint): 5x5 convolutions 1 -> C -> 2 C (28 -> 14 -> 7
 /// pixels a side), a dense layer to the features and one to 10 logits.

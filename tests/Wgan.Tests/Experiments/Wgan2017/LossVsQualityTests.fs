@@ -1,13 +1,16 @@
-/// The mnist-loss-vs-quality experiment at smoke scale on the committed slice: snapshot, determinism
-/// (including a classifier loaded from the cache), and the files a run writes.
+/// The mnist-loss-vs-quality experiment: at smoke scale on the committed slice, the snapshot, determinism (including
+/// a classifier loaded from the cache), resumption and the files a run writes; the change correlation on
+/// hand-computed series, and the claims against their clock controls.
 [<Xunit.Collection(Wgan.Tests.MnistTestData.Collection)>]
-module Wgan.Tests.LossVsQualityExperimentTests
+module Wgan.Tests.LossVsQualityTests
 
+open System
 open System.IO
 open System.Text.Json.Nodes
 open Xunit
 open Snapshooter.Xunit
 open Wgan.Experiments
+open Wgan.Experiments.LossVsQuality
 open Wgan.Tests.CliTests
 open Wgan.Tests.MnistTestData
 
@@ -152,3 +155,52 @@ let ``a run whose losses become NaN stops, is marked diverged and keeps the othe
     Assert.True(result.Metrics |> List.forall (fun m -> System.Double.IsFinite m.Values["clip.finalFd"]))
     // The figures still cover the evaluation points of the runs that finished.
     Assert.NotEmpty(result.Figures)
+
+/// A claim spec of the manifest at `path`, read through the experiment's own reading.
+let private specOf (path: string) (claimId: string) =
+    let element = System.Text.Json.JsonDocument.Parse(File.ReadAllText path).RootElement
+    match Envelope.decoder Settings.reading "$" element with
+    | Ok manifest -> manifest.Claims |> List.find (fun c -> c.Id = claimId)
+    | Error problems -> failwithf "%A" problems
+
+/// Per-seed metrics from (name, values) columns, seeds 1, 2, ...
+let private seedMetrics (columns: (string * float[]) list) : SeedMetrics list =
+    let n = (snd columns.Head).Length
+    [ for i in 0 .. n - 1 ->
+          { Seed = int64 (i + 1); Values = readOnlyDict [ for name, values in columns -> name, values[i] ] } ]
+
+let private longerManifestPath = Path.Combine(TestSupport.experimentsFolder.Force(), "longer", "mnist-loss-vs-quality.json")
+
+[<Fact>]
+let ``change rank correlation of hand-computed series, and the clock's is 0`` () =
+    Assert.DoesNotContain("UNCONVERTED", File.ReadAllText manifestPath)
+    Assert.DoesNotContain("UNCONVERTED", File.ReadAllText longerManifestPath)
+    // Changes of [1; 3; 2; 5] are [2; -1; 3], of [0; 1; 0; 2] are [1; -1; 2]: the same order, rho = 1.
+    Assert.Equal(1.0, Assembly.changeRankCorrelation [| 1.0; 3.0; 2.0; 5.0 |] [| 0.0; 1.0; 0.0; 2.0 |], 12)
+    // Reversed order of changes ([-1; 1; -2]): rho = -1.
+    Assert.Equal(-1.0, Assembly.changeRankCorrelation [| 1.0; 3.0; 2.0; 5.0 |] [| 0.0; -1.0; 0.0; -2.0 |], 12)
+    // The clock (-iteration at even spacing) has equal changes: no information, 0 by definition, even against a
+    // Frechet distance that falls in step with it.
+    Assert.Equal(0.0, Assembly.changeRankCorrelation [| -20.0; -40.0; -60.0; -80.0 |] [| 90.0; 80.0; 70.0; 60.0 |])
+    // Fewer than two changes: undefined.
+    Assert.True(Double.IsNaN(Assembly.changeRankCorrelation [| 1.0; 2.0 |] [| 1.0; 2.0 |]))
+
+[<Fact>]
+let ``an estimate that tracks quality only as well as the clock is uninformative`` () =
+    for path in [ manifestPath; longerManifestPath ] do
+        let spec = specOf path "gp-em-tracks-quality"
+        Assert.Equal("gp.clockRankCorrelationFd", (match spec.Control with ControlMetric (m, _) -> m | NoControl why -> why))
+        // results/longer: per-seed correlations of the estimate 0.72 to 0.99, of the clock 0.72 to 0.97.
+        let estimate = [| 0.99; 0.95; 0.97; 0.92; 0.98 |]
+        let clock = [| 0.97; 0.94; 0.96; 0.93; 0.95 |]
+        let r = Claims.evaluate (seedMetrics [ "gp.rankCorrelationFd", estimate; "gp.clockRankCorrelationFd", clock ]) spec
+        Assert.Equal(Uninformative, r.Verdict)
+        // The change claim's control is the clock's change correlation, 0 at every seed: it fails.
+        let change = specOf path "gp-em-changes-track-quality"
+        let changes = [| 0.6; 0.5; 0.7; 0.55; 0.65 |]
+        let c =
+            Claims.evaluate
+                (seedMetrics [ "gp.changeRankCorrelationFd", changes; "gp.clockChangeRankCorrelationFd", Array.zeroCreate 5 ])
+                change
+        Assert.Equal(NotReproduced, c.Control.Value.Verdict)
+        Assert.Equal(Reproduced, c.Verdict)

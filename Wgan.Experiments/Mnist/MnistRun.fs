@@ -75,12 +75,14 @@ let run (config: MnistTrainer.Configuration) (images: torch.Tensor) (seed: int64
         [ if measuring.KeepIterations then
               row RowKind.Iteration t [| stats.Critic.EarthMoverEstimate; stats.GeneratorLoss |]
           yield! observe t ]
-    let logging: MnistTrainer.Logging = { Before = (fun () -> observe 0); After = after; Random = [ measurementRandom ] }
+    let logging: MnistTrainer.Logging =
+        { Before = (fun () -> observe 0); After = after; Random = [ measurementRandom ] }
     let outcome = MnistTrainer.train config images state checkpoints logging
     { Measurements = rowsOf RowKind.Evaluation outcome.Rows |> Array.map (fun (t, v) -> measuring.OfNumbers t v)
       Snapshots = [ for t, pixels in rowsOf RowKind.Snapshot outcome.Rows -> { Iteration = t; Pixels = pixels } ]
       Diverged = outcome.Diverged },
-    [| for t, v in rowsOf RowKind.Iteration outcome.Rows -> { Iteration = t; EarthMover = v[0]; GeneratorLoss = v[1] } |]
+    [| for t, v in rowsOf RowKind.Iteration outcome.Rows ->
+           { Iteration = t; EarthMover = v[0]; GeneratorLoss = v[1] } |]
 
 /// The key of the unit that trains `variant` for `seed`.
 let unitKey (seed: int64) (variant: VariantEntry) = $"seed-{seed}/{variant.File}"
@@ -104,12 +106,13 @@ type VariantRuns<'M> =
 
 /// Each variant's runs for `seeds`, from the run records of the units (by key).
 let variantRuns (setup: GanSetup) (seeds: int64 list) (recordOf: string -> RunRecord<'M>) : VariantRuns<'M> list =
-    [ for v in variantEntries setup -> { Variant = v; Runs = [ for seed in seeds -> seed, recordOf (unitKey seed v) ] } ]
+    [ for v in variantEntries setup ->
+          { Variant = v; Runs = [ for seed in seeds -> seed, recordOf (unitKey seed v) ] } ]
 
 /// Each seed's metrics: every variant's `metricsOf` its measurements (NaN when its run diverged, so that the claims
 /// using them are inconclusive), then `shared`.
-let seedMetrics (seeds: int64 list) (runs: VariantRuns<'M> list) (metricsOf: VariantEntry -> 'M[] -> (string * float) list)
-    (shared: (string * float) list) : SeedMetrics list =
+let seedMetrics (seeds: int64 list) (runs: VariantRuns<'M> list)
+    (metricsOf: VariantEntry -> 'M[] -> (string * float) list) (shared: (string * float) list) : SeedMetrics list =
     [ for seed in seeds ->
           let values =
               [ for v in runs do

@@ -95,7 +95,8 @@ type IterationStats =
       GeneratorLoss: float }
 
 /// Generated images for the given latent vectors, [n, 1, 28, 28], outside the autograd graph.
-let sample (state: State) (z: torch.Tensor) : torch.Tensor = scoped (fun () -> noGrad (fun () -> state.Generator.call z))
+let sample (state: State) (z: torch.Tensor) : torch.Tensor =
+    scoped (fun () -> noGrad (fun () -> state.Generator.call z))
 
 /// Generator iteration `t` (0-based) on `images` ([N, 1, 28, 28] on the device): the critic iterations it is due,
 /// each on a fresh real batch against a fresh generated batch, then one generator step.
@@ -152,5 +153,6 @@ let train (config: Configuration) (images: torch.Tensor) (state: State) (checkpo
         | Some reason -> Error reason
         | None -> Ok(logging.After t stats)
     let rows, stopped =
-        TrainingLoop.runWith checkpoints config.CheckpointEvery objects sampler config.Iterations logging.Before iteration
+        TrainingLoop.runWith checkpoints config.CheckpointEvery objects sampler config.Iterations logging.Before
+            iteration
     { Rows = rows; Diverged = stopped }

@@ -113,7 +113,12 @@ let ganSetup: Fields<GanSetup> =
         and! wganGp = required "wganGp" (variant GradientPenaltyVariant)
         and! wganClip = required "wganClip" (variant WeightClippingVariant)
         and! gridColumns = required "gridColumns" (Decode.intInRange 1 100)
-        return { BatchSize = batchSize; Latent = latent; WganGp = wganGp; WganClip = wganClip; GridColumns = gridColumns } }
+        return
+            { BatchSize = batchSize
+              Latent = latent
+              WganGp = wganGp
+              WganClip = wganClip
+              GridColumns = gridColumns } }
 
 /// A readable one-line description of a variant, for the report's notes.
 let describe (v: Variant) =

@@ -5,8 +5,56 @@ module Wgan.Experiments.MnistRun
 
 open TorchSharp
 open Wgan.Experiments
+open Wgan.Experiments.Json
 open Wgan.Experiments.MnistVariant
 open Wgan.Experiments.MnistWgan
+
+/// What every scale of an MNIST experiment sets for its training runs.
+type RunScale =
+    { /// gan_mnist.py's DIM: the width of both networks.
+      Dim: int
+      GeneratorIterations: int
+      /// A measurement is taken before training, every so many generator iterations, and at the end.
+      EvaluateEvery: int
+      /// Rows of the generated-digit grids: snapshots spread evenly over training.
+      GridRows: int
+      /// What is known about this scale's outcome (e.g. why a claim does not reproduce here), for the notes.
+      Note: string option }
+
+/// A scale's "dim", "generatorIterations", "evaluateEvery", "gridRows" and optional "note".
+let runScale: Fields<RunScale> =
+    fields {
+        let! dim = required "dim" (Decode.intInRange 1 1024)
+        and! iterations = required "generatorIterations" (Decode.intInRange 1 10_000_000)
+        and! evaluateEvery = required "evaluateEvery" (Decode.intInRange 1 10_000_000)
+        and! gridRows = required "gridRows" (Decode.intInRange 1 100)
+        and! note = optional "note" Decode.nonEmptyString
+        return
+            { Dim = dim
+              GeneratorIterations = iterations
+              EvaluateEvery = evaluateEvery
+              GridRows = gridRows
+              Note = note } }
+
+/// One unit's training run: a variant trained for a seed at a scale.
+type UnitRun =
+    { Setup: GanSetup
+      Scale: RunScale
+      Variant: VariantEntry
+      Seed: int64
+      /// The state is saved every so many generator iterations (0: never).
+      CheckpointEvery: int
+      Device: torch.Device }
+
+    /// How the trainer trains it.
+    member this.Configuration: MnistTrainer.Configuration =
+        { Variant = this.Variant.Variant
+          Dim = this.Scale.Dim
+          Latent = this.Setup.Latent
+          BatchSize = this.Setup.BatchSize
+          Iterations = this.Scale.GeneratorIterations
+          CheckpointEvery = this.CheckpointEvery
+          Device = this.Device }
 
 /// Generated digits from the run's fixed grid noise after `Iteration` generator iterations: one grid row.
 type Snapshot = { Iteration: int; Pixels: float[] }
@@ -28,13 +76,7 @@ type IterationLog =
 
 /// How an experiment measures its runs.
 type Measuring<'M> =
-    { /// A measurement is taken before training, every so many generator iterations, and at the end.
-      EvaluateEvery: int
-      /// Snapshots (grid rows), spread evenly over training.
-      GridRows: int
-      /// Generated digits per snapshot (grid columns).
-      GridColumns: int
-      /// Given the training state and the measurement random-number generator (role 4, saved with the state), the
+    { /// Given the training state and the measurement random-number generator (role 4, saved with the state), the
       /// measurement after generator iteration t.
       Measure: MnistTrainer.State -> torch.Generator -> int -> 'M
       /// A measurement as numbers, for the training log a checkpoint keeps, and back (with its iteration).
@@ -54,18 +96,19 @@ let private row (kind: RowKind) (t: int) (numbers: float[]) = Array.append [| fl
 let private rowsOf (kind: RowKind) (rows: float[][]) =
     rows |> Array.filter (fun r -> r[0] = float (int kind)) |> Array.map (fun r -> int r[1], r[2..])
 
-/// Trains `config.Variant` for `seed` on `images` ([N, 1, 28, 28] on the device) as the `variantIndex`-th variant,
-/// measuring as `measuring` says, and resuming from the last checkpoint. Returns the run's record and, when kept,
-/// every iteration's log.
-let run (config: MnistTrainer.Configuration) (images: torch.Tensor) (seed: int64) (variantIndex: int)
-    (checkpoints: UnitCheckpoints) (measuring: Measuring<'M>) : RunRecord<'M> * IterationLog[] =
-    use state = MnistTrainer.start config seed variantIndex (int images.shape[0])
-    use measurementRandom = MnistTrainer.random seed variantIndex 4
-    use gridRandom = MnistTrainer.random seed variantIndex 5
-    use gridNoise = noise config.Latent measuring.GridColumns gridRandom config.Device
+/// Trains the unit's variant on `images` ([N, 1, 28, 28] on the device), measuring as `measuring` says, and resuming
+/// from the last checkpoint. Returns the run's record and, when kept, every iteration's log.
+let run (unit: UnitRun) (images: torch.Tensor) (checkpoints: UnitCheckpoints) (measuring: Measuring<'M>)
+    : RunRecord<'M> * IterationLog[] =
+    let config = unit.Configuration
+    let randomFor = MnistTrainer.random unit.Seed unit.Variant.Index
+    use state = MnistTrainer.start config unit.Seed unit.Variant.Index (int images.shape[0])
+    use measurementRandom = randomFor 4
+    use gridRandom = randomFor 5
+    use gridNoise = noise config.Latent unit.Setup.GridColumns gridRandom config.Device
     let measure = measuring.Measure state measurementRandom
-    let evaluations = set (evaluationPoints config.Iterations measuring.EvaluateEvery)
-    let snapshots = set (snapshotPoints config.Iterations measuring.GridRows)
+    let evaluations = set (evaluationPoints config.Iterations unit.Scale.EvaluateEvery)
+    let snapshots = set (snapshotPoints config.Iterations unit.Scale.GridRows)
     let observe t =
         [ if evaluations.Contains t then row RowKind.Evaluation t (measuring.ToNumbers(measure t))
           if snapshots.Contains t then
@@ -87,14 +130,18 @@ let run (config: MnistTrainer.Configuration) (images: torch.Tensor) (seed: int64
 /// The key of the unit that trains `variant` for `seed`.
 let unitKey (seed: int64) (variant: VariantEntry) = $"seed-{seed}/{variant.File}"
 
-/// One unit per seed and variant, seed by seed, WGAN-GP then WGAN-clip; `train checkpoints seed variant` is one.
-let units (seeds: int64 list) (setup: GanSetup) (train: UnitCheckpoints -> int64 -> VariantEntry -> 'U)
-    : UnitOfWork<'U> list =
-    [ for seed in seeds do
+/// One unit per seed of the run and variant, seed by seed, WGAN-GP then WGAN-clip, at `scale`; `train checkpoints
+/// unit` is one.
+let units (run: RunContext) (setup: GanSetup) (scale: RunScale) (checkpointEvery: int)
+    (train: UnitCheckpoints -> UnitRun -> 'U) : UnitOfWork<'U> list =
+    [ for seed in run.Seeds do
           for v in variantEntries setup ->
+              let unit =
+                  { Setup = setup; Scale = scale; Variant = v; Seed = seed; CheckpointEvery = checkpointEvery
+                    Device = run.Device }
               { Key = unitKey seed v
                 Description = $"seed {seed}, {v.Label}"
-                Run = fun checkpoints -> train checkpoints seed v } ]
+                Run = fun checkpoints -> train checkpoints unit } ]
 
 /// One variant's runs, seed by seed.
 type VariantRuns<'M> =
@@ -104,10 +151,22 @@ type VariantRuns<'M> =
     /// Every seed's measurements.
     member this.Measurements = this.Runs |> List.map (fun (_, r) -> r.Measurements)
 
-/// Each variant's runs for `seeds`, from the run records of the units (by key).
-let variantRuns (setup: GanSetup) (seeds: int64 list) (recordOf: string -> RunRecord<'M>) : VariantRuns<'M> list =
-    [ for v in variantEntries setup ->
-          { Variant = v; Runs = [ for seed in seeds -> seed, recordOf (unitKey seed v) ] } ]
+/// What an MNIST experiment's assembly reads from its units: the description of the digits every unit ran on, each
+/// variant's runs, and the notes on the runs that diverged.
+type Gathered<'M> =
+    { Data: string
+      Runs: VariantRuns<'M> list
+      DivergenceNotes: string list }
+
+/// Gathers the units' results (in unit order, with their keys: the digits each ran on and, for a training unit, its
+/// run) for `seeds`; throws DataException when units ran on different digits.
+let gather (setup: GanSetup) (seeds: int64 list) (units: (string * DataIdentity * RunRecord<'M> option) list) =
+    let runs = dict [ for key, _, run in units do if run.IsSome then key, run.Value ]
+    { Data = commonData [ for key, data, _ in units -> key, data ]
+      Runs =
+        [ for v in variantEntries setup -> { Variant = v; Runs = [ for seed in seeds -> seed, runs[unitKey seed v] ] } ]
+      DivergenceNotes =
+        Experiment.divergenceNotes [ for key, _, run in units do if run.IsSome then key, run.Value.Diverged ] }
 
 /// Each seed's metrics: every variant's `metricsOf` its measurements (NaN when its run diverged, so that the claims
 /// using them are inconclusive), then `shared`.
@@ -143,10 +202,11 @@ let sampleGrid (gridColumns: int) (runs: VariantRuns<'M>) : ImageGrid =
          + $"{at} generator iterations (rows)")
         gridColumns (first.Snapshots |> List.map (fun s -> s.Pixels))
 
-/// The notes on the networks and the two variants.
-let trainingNotes (setup: GanSetup) (dim: int) (iterations: int) (schedule: string) =
-    [ $"Networks: gan_mnist.py's convolutional critic and generator with DIM = {dim}, latent size {setup.Latent}, "
-      + $"batch {setup.BatchSize}, {iterations} generator iterations{schedule}; PyTorch's default initialisation "
+/// The notes on the networks and the two variants (`schedule` follows the number of iterations).
+let trainingNotes (setup: GanSetup) (scale: RunScale) (schedule: string) =
+    [ $"Networks: gan_mnist.py's convolutional critic and generator with DIM = {scale.Dim}, latent size "
+      + $"{setup.Latent}, batch {setup.BatchSize}, {scale.GeneratorIterations} generator iterations{schedule}; "
+      + "PyTorch's default initialisation "
       + "(not tflib's), drawn from seeded generators."
       $"WGAN-GP: {describe setup.WganGp}."
       $"WGAN-clip: {describe setup.WganClip}.{rmsPropCaveat setup.WganClip}" ]

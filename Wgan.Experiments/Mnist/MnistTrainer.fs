@@ -66,10 +66,13 @@ let start (config: Configuration) (seed: int64) (variantIndex: int) (count: int)
     let generatorSpec: MnistGeneratorSpec =
         { Dim = config.Dim; Latent = config.Latent; Normalization = config.Variant.GeneratorNormalization }
     let critic = new MnistCritic(criticSpec, r.Initialisation)
-    let generator = new MnistGenerator(generatorSpec, r.Initialisation)
+    let generatorNetwork = new MnistGenerator(generatorSpec, r.Initialisation)
     critic.``to``(config.Device) |> ignore
-    generator.``to``(config.Device) |> ignore
-    { Critic = critic; Generator = generator; Random = r; Sampler = EpochSampler(count, config.BatchSize, r.DataOrder) }
+    generatorNetwork.``to``(config.Device) |> ignore
+    { Critic = critic
+      Generator = generatorNetwork
+      Random = r
+      Sampler = EpochSampler(count, config.BatchSize, r.DataOrder) }
 
 /// The two optimisers of a run, over the state's networks.
 type Optimizers =

@@ -26,15 +26,16 @@ let imagesTensor (digits: Digits) (indices: int[]) (device: torch.Device) : torc
 let labelsTensor (digits: Digits) (indices: int[]) (device: torch.Device) : torch.Tensor =
     scoped (fun () -> torch.tensor(indices |> Array.map (fun i -> int64 digits.Labels[i])).``to``(device))
 
-/// A permutation of 0 .. n-1 drawn from `generator` (on the CPU).
-let permutation (n: int) (generator: torch.Generator) : int[] =
+/// A permutation of 0 .. n-1 drawn from the random-number generator `random` (on the CPU).
+let permutation (n: int) (random: torch.Generator) : int[] =
     use _ = torch.NewDisposeScope()
-    let p = torch.randperm(int64 n, generator = generator)
+    let p = torch.randperm(int64 n, generator = random)
     p.data<int64>().ToArray() |> Array.map int
 
 /// Batches of indices into a data set of `count` items in shuffled epochs, as gan_mnist.py's iterator:
-/// a fresh permutation from `generator` at each epoch; an epoch's last incomplete batch is dropped.
-type EpochSampler(count: int, batchSize: int, generator: torch.Generator) =
+/// a fresh permutation from the random-number generator `random` at each epoch; an epoch's last incomplete batch is
+/// dropped.
+type EpochSampler(count: int, batchSize: int, random: torch.Generator) =
     do
         if batchSize < 1 || count < batchSize then
             invalidArg (nameof count) $"needs at least one full batch ({count} items, batch {batchSize})"
@@ -44,17 +45,17 @@ type EpochSampler(count: int, batchSize: int, generator: torch.Generator) =
     /// The next batch of indices.
     member _.Next() : int64[] =
         if position + batchSize > order.Length then
-            order <- permutation count generator
+            order <- permutation count random
             position <- 0
         let batch = order[position .. position + batchSize - 1] |> Array.map int64
         position <- position + batchSize
         batch
 
-    /// The sampler's state besides its generator: the position in the current epoch, then the epoch's order
-    /// (empty before the first batch).
+    /// The sampler's state besides its random-number generator: the position in the current epoch, then the
+    /// epoch's order (empty before the first batch).
     member _.State: int64[] = Array.append [| int64 position |] (order |> Array.map int64)
 
-    /// Restores a state read from `State` (the generator's state is restored separately).
+    /// Restores a state read from `State` (the random-number generator's state is restored separately).
     member _.Restore(state: int64[]) =
         if state.Length = 0 || (state.Length > 1 && state.Length - 1 <> count) then
             invalidArg (nameof state) $"not the state of a sampler over {count} items"
@@ -65,9 +66,9 @@ type EpochSampler(count: int, batchSize: int, generator: torch.Generator) =
 let select (data: torch.Tensor) (indices: int64[]) : torch.Tensor =
     scoped (fun () -> data.index_select(0L, torch.tensor(indices).``to``(data.device)))
 
-/// `n` latent vectors z ~ N(0, I) drawn on the CPU from `generator`, moved to `device`.
-let noise (latent: int) (n: int) (generator: torch.Generator) (device: torch.Device) : torch.Tensor =
-    scoped (fun () -> torch.randn([| int64 n; int64 latent |], generator = generator).``to``(device))
+/// `n` latent vectors z ~ N(0, I) drawn on the CPU from the random-number generator `random`, moved to `device`.
+let noise (latent: int) (n: int) (random: torch.Generator) (device: torch.Device) : torch.Tensor =
+    scoped (fun () -> torch.randn([| int64 n; int64 latent |], generator = random).``to``(device))
 
 /// `f ()` outside the autograd graph.
 let noGrad (f: unit -> 'T) : 'T =

@@ -98,7 +98,7 @@ let private notes (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: R
       "Sign convention: the EM estimate is E f(real) - E f(fake) on training batches, the negated critic loss "
       + "without the penalty term (the official WGAN code's -Loss_D); at each measurement it is the median over the "
       + "interval since the previous one (the WGAN README median-filters it)." ]
-    @ trainingNotes settings.Gan scale.Dim scale.GeneratorIterations $", measured every {scale.EvaluateEvery}"
+    @ trainingNotes settings.Gan scale.Run $", measured every {scale.Run.EvaluateEvery}"
     @ [ "The correlations use the measurements after training began (the EM estimate has no interval before the "
         + "first iteration); the Frechet distance falls as quality improves, so the claim expects a positive "
         + "correlation, and a negative one with coverage."
@@ -113,10 +113,9 @@ let private notes (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: R
 let assemble (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContext)
     (measured: (string * Measured) list) : Findings =
     let settings, scale = manifest.Settings, manifest.Scales[run.Scale]
-    let data = commonData [ for key, m in measured -> key, m.Data ]
-    let found = dict measured
-    let classifier = found[ClassifierKey].Classifier.Value
-    let runs = variantRuns settings.Gan run.Seeds (fun key -> found[key].Run.Value)
+    let units = gather settings.Gan run.Seeds [ for key, m in measured -> key, m.Data, m.Run ]
+    let runs = units.Runs
+    let classifier = measured |> List.pick (fun (_, m) -> m.Classifier)
     let shared = [ "classifier.testAccuracy", classifier.TestAccuracy ]
     let metrics = seedMetrics run.Seeds runs (fun v -> variantMetrics v.Prefix) shared
     let columns = settings.Gan.GridColumns
@@ -129,6 +128,4 @@ let assemble (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunCon
             (List.ofArray classifier.RealDigits)
         :: (runs |> List.map (sampleGrid columns))
       Notes =
-        notes manifest run data classifier
-        @ Experiment.divergenceNotes [ for key, m in measured do if m.Run.IsSome then key, m.Run.Value.Diverged ]
-        @ Option.toList scale.Note }
+        notes manifest run units.Data classifier @ units.DivergenceNotes @ Option.toList scale.Run.Note }

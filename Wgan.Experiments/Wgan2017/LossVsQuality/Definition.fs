@@ -14,11 +14,12 @@ let footprint (manifest: Envelope.Envelope<Settings, ScaleSettings>) (scale: Man
     let settings, s = manifest.Settings, manifest.Scales[scale]
     [ { Path = $"scales.{scale.Name}.dim"
         Networks =
-          [ MnistWgan.criticFootprint s.Dim
-            MnistWgan.generatorFootprint s.Dim settings.Gan.Latent
+          [ MnistWgan.criticFootprint s.Run.Dim
+            MnistWgan.generatorFootprint s.Run.Dim settings.Gan.Latent
             SampleQuality.classifierFootprint settings.Classifier ]
         Samples = List.max [ settings.Gan.BatchSize; settings.Classifier.BatchSize; s.QualitySamples ] } ]
 
+/// The experiment as the catalogue lists it.
 let definition: ExperimentDefinition =
     Experiment.define
         { Id = Id

@@ -6,6 +6,7 @@ open Wgan.Experiments
 open Wgan.Experiments.Json
 open Wgan.Experiments.MnistVariant
 
+/// The experiment's id, as its manifests name it in "experiment".
 [<Literal>]
 let Id = "mnist-loss-vs-quality"
 
@@ -20,19 +21,14 @@ type Settings =
 
 /// The work a scale does.
 type ScaleSettings =
-    { /// gan_mnist.py's DIM.
-      Dim: int
-      GeneratorIterations: int
-      EvaluateEvery: int
+    { /// The networks' width, the training length, the measurements' and snapshots' cadence.
+      Run: MnistRun.RunScale
       /// Held-out real digits: the Frechet distance's reference and the classifier's test set.
       ReferenceDigits: int
       /// Digits the GANs and the classifier train on.
       TrainingDigits: int
       /// Generated digits per quality measurement (fixed noise, the same at every measurement).
-      QualitySamples: int
-      GridRows: int
-      /// What is known about this scale's outcome (e.g. why a claim does not reproduce here), for the notes.
-      Note: string option }
+      QualitySamples: int }
 
 let private perVariantMetrics (prefix: string) (name: string) =
     [ $"{prefix}.rankCorrelationFd",
@@ -79,23 +75,17 @@ let private scaleSettings (settings: Settings) : Fields<ScaleSettings> =
         |> Decode.check (fun n -> n <= iterations)
             "must not exceed generatorIterations (the EM estimate is summarised per evaluation interval)"
     fields {
-        let! dim = required "dim" (Decode.intInRange 1 1024)
-        and! iterations = required "generatorIterations" (Decode.intInRange 1 10_000_000)
+        let! run = MnistRun.runScale
         and! referenceDigits = required "referenceDigits" (Decode.intInRange 2 10_000_000)
         and! training = required "trainingDigits" trainingDigits
         and! qualitySamples = required "qualitySamples" (Decode.intInRange 2 1_000_000)
-        and! gridRows = required "gridRows" (Decode.intInRange 1 100)
-        and! note = optional "note" Decode.nonEmptyString
-        let! every = required "evaluateEvery" (evaluateEvery iterations)
+        // (read again, against the iterations it summarises)
+        let! _ = required "evaluateEvery" (evaluateEvery run.GeneratorIterations)
         return
-            { Dim = dim
-              GeneratorIterations = iterations
-              EvaluateEvery = every
+            { Run = run
               ReferenceDigits = referenceDigits
               TrainingDigits = training
-              QualitySamples = qualitySamples
-              GridRows = gridRows
-              Note = note } }
+              QualitySamples = qualitySamples } }
 
 /// How the experiment reads its manifest.
 let reading: Envelope.Reading<Settings, ScaleSettings> =

@@ -86,7 +86,7 @@ let private summarise (qualities: QualityAt[]) (iterations: IterationLog[]) : Me
 /// A GAN unit: one seed x one variant, measured with the classifier (from the runner's cache, or trained here exactly
 /// as the classifier unit trains it), in a dispose scope that outlives every tensor it makes (see MnistWgan.scoped).
 let ganUnit (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContext) (checkpoints: UnitCheckpoints)
-    (seed: int64) (variant: VariantEntry) : Measured =
+    (unit: UnitRun) : Measured =
     use _ = torch.NewDisposeScope()
     let settings, scale = manifest.Settings, manifest.Scales[run.Scale]
     let source, referenceDigits, trainingDigits = data manifest run
@@ -99,14 +99,6 @@ let ganUnit (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunCont
             Wgan.Core.FrechetDistance.meanAndCovariance (SampleQuality.features classifier.Network images)
         mu.MoveToOuterDisposeScope(), covariance.MoveToOuterDisposeScope()
     let trainImages = imagesTensor trainingDigits (Array.init trainingDigits.Count id) run.Device
-    let config: MnistTrainer.Configuration =
-        { Variant = variant.Variant
-          Dim = scale.Dim
-          Latent = settings.Gan.Latent
-          BatchSize = settings.Gan.BatchSize
-          Iterations = scale.GeneratorIterations
-          CheckpointEvery = manifest.CheckpointEvery[run.Scale]
-          Device = run.Device }
     let measure (state: MnistTrainer.State) (random: torch.Generator) =
         let qualityNoise = noise settings.Gan.Latent scale.QualitySamples random run.Device
         fun t ->
@@ -115,14 +107,11 @@ let ganUnit (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunCont
             { At = t
               Quality = SampleQuality.measure classifier.Network reference settings.CoverageMinShare generated }
     let measuring: Measuring<QualityAt> =
-        { EvaluateEvery = scale.EvaluateEvery
-          GridRows = scale.GridRows
-          GridColumns = settings.Gan.GridColumns
-          Measure = measure
+        { Measure = measure
           ToNumbers = fun q -> Array.append [| q.Quality.FrechetDistance; q.Quality.Coverage |] q.Quality.ClassShares
           OfNumbers = fun t v -> { At = t; Quality = { FrechetDistance = v[0]; Coverage = v[1]; ClassShares = v[2..] } }
           KeepIterations = true }
-    let record, iterations = MnistRun.run config trainImages seed variant.Index checkpoints measuring
+    let record, iterations = MnistRun.run unit trainImages checkpoints measuring
     { Data = dataIdentity source
       Classifier = None
       Run =
@@ -136,4 +125,5 @@ let units (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContex
     { Key = ClassifierKey
       Description = "digit classifier (trained once and cached) and reference digits"
       Run = fun _ -> classifierUnit manifest run }
-    :: MnistRun.units run.Seeds manifest.Settings.Gan (ganUnit manifest run)
+    :: MnistRun.units run manifest.Settings.Gan manifest.Scales[run.Scale].Run manifest.CheckpointEvery[run.Scale]
+        (ganUnit manifest run)

@@ -72,10 +72,10 @@ let private notes (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: R
       "Sign convention: the curves show the negative critic loss -(E f(fake) - E f(real) + lambda GP) = "
       + "E f(real) - E f(fake) - lambda GP, as gan_mnist.py's disc_cost negated; for WGAN-clip there is no penalty "
       + "term. The `finalEmGap` metrics drop the penalty term."
-      $"Every {scale.EvaluateEvery} generator iterations the critic (not updated) is evaluated on "
+      $"Every {scale.Run.EvaluateEvery} generator iterations the critic (not updated) is evaluated on "
       + $"{scale.EvaluationBatches} random batches of {settings.Gan.BatchSize} from each of the training, validation "
       + "and second held-out sets, each triple against the same fresh fake batch." ]
-    @ trainingNotes settings.Gan scale.Dim scale.GeneratorIterations ""
+    @ trainingNotes settings.Gan scale.Run ""
     @ [ $"Metrics: slopes are fitted from {settings.TrendFrom * 100.0:F0}%% of training on; the final gap averages the "
         + $"last {settings.GapOver * 100.0:F0}%% of training. Figure 5b of the paper shows one run; here the curves "
         + "are means over seeds."
@@ -93,11 +93,10 @@ let private notes (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: R
 let assemble (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContext)
     (measured: (string * Measured) list) : Findings =
     let settings, scale = manifest.Settings, manifest.Scales[run.Scale]
-    let data = commonData [ for key, m in measured -> key, m.Data ]
-    let found = dict measured
-    let runs = variantRuns settings.Gan run.Seeds (fun key -> found[key].Run)
+    let units = gather settings.Gan run.Seeds [ for key, m in measured -> key, m.Data, Some m.Run ]
+    let runs = units.Runs
     let metricsOf (v: VariantEntry) =
-        variantMetrics v.Prefix settings.TrendFrom settings.GapOver scale.GeneratorIterations
+        variantMetrics v.Prefix settings.TrendFrom settings.GapOver scale.Run.GeneratorIterations
     let metrics = seedMetrics run.Seeds runs metricsOf []
     { Metrics = metrics
       Claims = manifest.Claims |> List.map (Claims.evaluate metrics)
@@ -105,6 +104,4 @@ let assemble (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunCon
       Figures = runs |> List.map figure
       ImageGrids = runs |> List.map (sampleGrid settings.Gan.GridColumns)
       Notes =
-        notes manifest run data
-        @ Experiment.divergenceNotes [ for key, m in measured -> key, m.Run.Diverged ]
-        @ Option.toList scale.Note }
+        notes manifest run units.Data @ units.DivergenceNotes @ Option.toList scale.Run.Note }

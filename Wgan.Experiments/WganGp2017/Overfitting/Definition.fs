@@ -10,12 +10,13 @@ open Wgan.Experiments.Overfitting.Settings
 /// The networks a unit holds at once, at a scale (see Footprint): gan_mnist.py's critic and generator, through the
 /// batch (every evaluation batch is one).
 let footprint (manifest: Envelope.Envelope<Settings, ScaleSettings>) (scale: Manifest.Scale) : Footprint.Demand list =
-    let dim = manifest.Scales[scale].Dim
+    let dim = manifest.Scales[scale].Run.Dim
     let gan = manifest.Settings.Gan
     [ { Path = $"scales.{scale.Name}.dim"
         Networks = [ MnistWgan.criticFootprint dim; MnistWgan.generatorFootprint dim gan.Latent ]
         Samples = gan.BatchSize } ]
 
+/// The experiment as the catalogue lists it.
 let definition: ExperimentDefinition =
     Experiment.define
         { Id = Id

@@ -7,6 +7,7 @@ open Wgan.Experiments
 open Wgan.Experiments.Json
 open Wgan.Experiments.MnistVariant
 
+/// The experiment's id, as its manifests name it in "experiment".
 [<Literal>]
 let Id = "overfitting-detection"
 
@@ -20,20 +21,14 @@ type Settings =
 
 /// The work a scale does.
 type ScaleSettings =
-    { /// gan_mnist.py's DIM.
-      Dim: int
-      GeneratorIterations: int
-      EvaluateEvery: int
+    { /// The networks' width, the training length, the measurements' and snapshots' cadence.
+      Run: MnistRun.RunScale
       /// Batches of each set (and of fakes) per measurement.
       EvaluationBatches: int
       /// The random training subset (1000 in the paper).
       TrainingDigits: int
       /// Held-out digits, split in two halves: the validation curve's and a second held-out set's (the control).
-      ValidationDigits: int
-      /// Rows of the generated-digit grids (snapshots over training).
-      GridRows: int
-      /// What is known about this scale's outcome (e.g. why a claim does not reproduce here), for the notes.
-      Note: string option }
+      ValidationDigits: int }
 
 let private perVariantMetrics (prefix: string) (name: string) =
     let slopeFrom = "per 1000 generator iterations, from trendFrom of training on"
@@ -78,26 +73,18 @@ let private scaleSettings (settings: Settings) : Fields<ScaleSettings> =
     let batch = settings.Gan.BatchSize
     let digits = Decode.intInRange 1 10_000_000
     fields {
-        let! dim = required "dim" (Decode.intInRange 1 1024)
-        and! iterations = required "generatorIterations" (Decode.intInRange 1 10_000_000)
-        and! evaluateEvery = required "evaluateEvery" (Decode.intInRange 1 10_000_000)
+        let! run = MnistRun.runScale
         and! evaluationBatches = required "evaluationBatches" (Decode.intInRange 1 100_000)
         and! training =
             required "trainingDigits" (digits |> Decode.check (fun n -> n >= batch) $"must hold one batch ({batch})")
         and! validation =
             required "validationDigits"
                 (digits |> Decode.check (fun n -> n / 2 >= batch) $"each half must hold one batch ({batch})")
-        and! gridRows = required "gridRows" (Decode.intInRange 1 100)
-        and! note = optional "note" Decode.nonEmptyString
         return
-            { Dim = dim
-              GeneratorIterations = iterations
-              EvaluateEvery = evaluateEvery
+            { Run = run
               EvaluationBatches = evaluationBatches
               TrainingDigits = training
-              ValidationDigits = validation
-              GridRows = gridRows
-              Note = note } }
+              ValidationDigits = validation } }
 
 /// How the experiment reads its manifest.
 let reading: Wgan.Experiments.Envelope.Reading<Settings, ScaleSettings> =

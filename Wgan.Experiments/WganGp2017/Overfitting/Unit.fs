@@ -79,18 +79,18 @@ let private evaluate (config: MnistTrainer.Configuration) (sets: Sets) (batches:
       HeldOutEarthMover = mean (fun (_, _, h) -> h.EarthMoverEstimate)
       HeldOutPenalty = mean (fun (_, _, h) -> h.Penalty) }
 
-/// Trains `variant` for `seed` on a random training subset and evaluates its critic along the way, in a dispose scope
-/// that outlives every tensor it makes (see MnistWgan.scoped). The split depends on the seed only, so both variants
-/// of a seed see the same training subset.
+/// Trains the unit's variant for its seed on a random training subset and evaluates its critic along the way, in a
+/// dispose scope that outlives every tensor it makes (see MnistWgan.scoped). The split depends on the seed only, so
+/// both variants of a seed see the same training subset.
 let train (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContext) (checkpoints: UnitCheckpoints)
-    (seed: int64) (variant: VariantEntry) : Measured =
+    (unit: UnitRun) : Measured =
     use _ = torch.NewDisposeScope()
-    let settings, scale = manifest.Settings, manifest.Scales[run.Scale]
+    let scale = manifest.Scales[run.Scale]
     let source = run.Resources.Mnist()
     let needed = scale.TrainingDigits + scale.ValidationDigits
     requireDigits source run.Scale needed "trainingDigits + validationDigits"
     let order =
-        use splitRandom = new torch.Generator(uint64 (Seeds.derive seed [ -1 ]))
+        use splitRandom = new torch.Generator(uint64 (Seeds.derive unit.Seed [ -1 ]))
         permutation source.Digits.Count splitRandom
     let images (first: int) (count: int) = imagesTensor source.Digits order[first .. first + count - 1] run.Device
     let half = scale.ValidationDigits / 2
@@ -98,25 +98,15 @@ let train (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContex
         { Training = images 0 scale.TrainingDigits
           Validation = images scale.TrainingDigits half
           HeldOut = images (scale.TrainingDigits + half) half }
-    let config: MnistTrainer.Configuration =
-        { Variant = variant.Variant
-          Dim = scale.Dim
-          Latent = settings.Gan.Latent
-          BatchSize = settings.Gan.BatchSize
-          Iterations = scale.GeneratorIterations
-          CheckpointEvery = manifest.CheckpointEvery[run.Scale]
-          Device = run.Device }
     let measuring: Measuring<Measurement> =
-        { EvaluateEvery = scale.EvaluateEvery
-          GridRows = scale.GridRows
-          GridColumns = settings.Gan.GridColumns
-          Measure = evaluate config sets scale.EvaluationBatches
+        { Measure = evaluate unit.Configuration sets scale.EvaluationBatches
           ToNumbers = toNumbers
           OfNumbers = ofNumbers
           KeepIterations = false }
-    let record, _ = MnistRun.run config sets.Training seed variant.Index checkpoints measuring
+    let record, _ = MnistRun.run unit sets.Training checkpoints measuring
     { Data = dataIdentity source; Run = record }
 
 /// The units of a run: one per seed and variant (WGAN-GP, then WGAN-clip).
 let units (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContext) : UnitOfWork<Measured> list =
-    MnistRun.units run.Seeds manifest.Settings.Gan (train manifest run)
+    let scale = manifest.Scales[run.Scale]
+    MnistRun.units run manifest.Settings.Gan scale.Run manifest.CheckpointEvery[run.Scale] (train manifest run)

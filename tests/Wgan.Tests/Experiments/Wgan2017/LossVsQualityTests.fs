@@ -16,22 +16,12 @@ open Wgan.Tests.MnistTestData
 
 let manifestPath = manifestPathOf "mnist-loss-vs-quality"
 
-let private fixedEnvironment: Render.RunEnvironment =
-    { HarnessVersion = "test"; Commit = ""; JudgedBy = ""; TorchSharpVersion = "test"; DotnetVersion = "test"; OperatingSystem = "test"
-      Device = "cpu"; Threads = 1; CommandLine = "test"; Platform = Platform.unrecorded; ComputeSeconds = 0.0 }
-
 /// A smoke run with `seeds` seeds (0: the manifest's).
-let private runSmokeSeeds (seeds: int) (resources: IResources) =
-    TestSupport.pinThreads ()
-    let experiment = (Harness.ReadManifest(File.ReadAllText manifestPath)).Experiment
-    experiment.Run("smoke", seeds, "cpu", resources, System.Action<Progress>(ignore))
+let private runSmokeSeeds (seeds: int) (resources: IResources) = smokeRunOf manifestPath seeds resources
 
 let private runSmokeWith (resources: IResources) = runSmokeSeeds 0 resources
 
-let private everything (result: ExperimentResult) =
-    Render.resultJson result fixedEnvironment (File.ReadAllText manifestPath)
-    :: (result.Series |> List.map Render.csv)
-    @ (result.ImageGrids |> List.map (fun g -> g.Pixels |> Array.map Render.number |> String.concat ","))
+let private everything = everythingOf manifestPath
 
 [<Fact>]
 let ``the repository manifest is valid`` () =
@@ -156,18 +146,9 @@ let ``a run whose losses become NaN stops, is marked diverged and keeps the othe
     // The figures still cover the evaluation points of the runs that finished.
     Assert.NotEmpty(result.Figures)
 
-/// A claim spec of the manifest at `path`, read through the experiment's own reading.
-let private specOf (path: string) (claimId: string) =
-    let element = System.Text.Json.JsonDocument.Parse(File.ReadAllText path).RootElement
-    match Envelope.decoder Settings.reading "$" element with
-    | Ok manifest -> manifest.Claims |> List.find (fun c -> c.Id = claimId)
-    | Error problems -> failwithf "%A" problems
+let private specOf = claimOf Settings.reading
 
-/// Per-seed metrics from (name, values) columns, seeds 1, 2, ...
-let private seedMetrics (columns: (string * float[]) list) : SeedMetrics list =
-    let n = (snd columns.Head).Length
-    [ for i in 0 .. n - 1 ->
-          { Seed = int64 (i + 1); Values = readOnlyDict [ for name, values in columns -> name, values[i] ] } ]
+let private seedMetrics = seedMetricsOf
 
 let private longerManifestPath = Path.Combine(TestSupport.experimentsFolder.Force(), "longer", "mnist-loss-vs-quality.json")
 

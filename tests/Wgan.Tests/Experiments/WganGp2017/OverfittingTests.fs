@@ -16,23 +16,12 @@ open Wgan.Tests.MnistTestData
 
 let manifestPath = manifestPathOf "overfitting-detection"
 
-let private fixedEnvironment: Render.RunEnvironment =
-    { HarnessVersion = "test"; Commit = ""; JudgedBy = ""; TorchSharpVersion = "test"; DotnetVersion = "test"; OperatingSystem = "test"
-      Device = "cpu"; Threads = 1; CommandLine = "test"; Platform = Platform.unrecorded; ComputeSeconds = 0.0 }
-
 /// A smoke run with `seeds` seeds (0: the manifest's).
-let private runSmokeSeeds (seeds: int) =
-    TestSupport.pinThreads ()
-    let experiment = (Harness.ReadManifest(File.ReadAllText manifestPath)).Experiment
-    experiment.Run("smoke", seeds, "cpu", sliceResources (), System.Action<Progress>(ignore))
+let private runSmokeSeeds (seeds: int) = smokeRunOf manifestPath seeds (sliceResources ())
 
 let private runSmoke () = runSmokeSeeds 0
 
-/// Everything a run produces as data: result.json (timings fixed), the CSV series and the grids' pixels.
-let everything (result: ExperimentResult) =
-    Render.resultJson result fixedEnvironment (File.ReadAllText manifestPath)
-    :: (result.Series |> List.map Render.csv)
-    @ (result.ImageGrids |> List.map (fun g -> g.Pixels |> Array.map Render.number |> String.concat ","))
+let private everything = everythingOf manifestPath
 
 [<Fact>]
 let ``the repository manifest is valid and names every claim's metric`` () =
@@ -165,18 +154,9 @@ let ``divergence names the first non-finite quantity and the iteration`` () =
     Assert.Equal(Some("critic loss", 7, "NaN"), named (MnistTrainer.divergence 7 (stats nan 2.0)))
     Assert.Equal(Some("generator loss", 2, string infinity), named (MnistTrainer.divergence 2 (stats 1.0 infinity)))
 
-/// A claim spec of the repository's manifest, read through the experiment's own reading.
-let private specOf (claimId: string) =
-    let element = JsonDocument.Parse(File.ReadAllText manifestPath).RootElement
-    match Envelope.decoder Settings.reading "$" element with
-    | Ok manifest -> manifest.Claims |> List.find (fun c -> c.Id = claimId)
-    | Error problems -> failwithf "%A" problems
+let private specOf = claimOf Settings.reading manifestPath
 
-/// Per-seed metrics from (name, values) columns, seeds 1, 2, ...
-let private seedMetrics (columns: (string * float[]) list) : SeedMetrics list =
-    let n = (snd columns.Head).Length
-    [ for i in 0 .. n - 1 ->
-          { Seed = int64 (i + 1); Values = readOnlyDict [ for name, values in columns -> name, values[i] ] } ]
+let private seedMetrics = seedMetricsOf
 
 let private measurement (t: int) (train: float) (validation: float) (heldOut: float) : Unit.Measurement =
     // Penalty 0, so each negative loss equals its EM estimate.

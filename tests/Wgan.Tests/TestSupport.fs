@@ -90,6 +90,42 @@ let runKilledAfterEverySave (run: Wgan.Experiments.ExperimentRun) (index: int) :
 let runStraight (run: Wgan.Experiments.ExperimentRun) (index: int) : Wgan.Experiments.UnitResult =
     run.RunUnit(index, System.Func<byte[]>(fun () -> null), System.Action<byte[]>(ignore))
 
+/// The text of experiments/<id>.json with its smoke scale saving training state every `every` steps.
+let manifestCheckpointingEvery (id: string) (every: int) : string =
+    let root = System.Text.Json.Nodes.JsonNode.Parse(manifestText id)
+    let smoke = root["scales"].["smoke"]
+    smoke["checkpointEvery"] <- System.Text.Json.Nodes.JsonValue.Create every
+    root.ToJsonString()
+
+/// experiments/<id>.json decoded as `reading` says: the common fields and the experiment's own.
+let manifestOf (reading: Wgan.Experiments.Envelope.Reading<'S, 'Scale>) (id: string) =
+    use document = System.Text.Json.JsonDocument.Parse(manifestText id)
+    match Wgan.Experiments.Envelope.decoder reading "$" (document.RootElement.Clone()) with
+    | Ok manifest -> manifest
+    | Error errors -> failwithf "%s does not decode: %A" id errors
+
+/// A run of `seeds` at `scale` on the CPU, as the experiment template hands it to an experiment's assembly.
+let cpuRun (scale: Wgan.Experiments.Manifest.Scale) (seeds: int64 list) : Wgan.Experiments.RunContext =
+    { Scale = scale; Seeds = seeds; Device = torch.CPU; Resources = Wgan.Experiments.NoResources() }
+
+/// Each claim's verdict name by claim id.
+let verdicts (result: Wgan.Experiments.Findings) =
+    result.Claims |> List.map (fun c -> c.Spec.Id, c.Verdict.Name) |> Map.ofList
+
+/// Runs units `units` of a one-seed smoke run of a manifest's text, each killed after every checkpoint save and
+/// resumed, and checks that each is killed `expectedKills` times and gives, bit for bit, the result of the same unit
+/// run straight through.
+let unitsResumeExactly (text: string) (units: int list) (expectedKills: int) =
+    pinThreads ()
+    let reading = Wgan.Experiments.Harness.ReadManifest text
+    Xunit.Assert.True(reading.IsValid, System.String.Join("\n", reading.Errors))
+    let run = reading.Experiment.Plan("smoke", 1, "cpu", Wgan.Experiments.NoResources())
+    for index in units do
+        let resumed, kills = runKilledAfterEverySave run index
+        Xunit.Assert.Equal(expectedKills, kills)
+        let json = Wgan.Experiments.UnitStore.toJson
+        Xunit.Assert.Equal(json (runStraight run index), json resumed)
+
 /// Runs a manifest's text at the smoke scale on the CPU, after checking that it is valid; `seeds` 0 keeps the
 /// manifest's seed count.
 let runSmokeText (text: string) (seeds: int) : Wgan.Experiments.ExperimentResult =
@@ -100,22 +136,3 @@ let runSmokeText (text: string) (seeds: int) : Wgan.Experiments.ExperimentResult
 
 /// Runs experiments/<id>.json at the smoke scale with the manifest's seed count.
 let runSmoke (id: string) = runSmokeText (manifestText id) 0
-
-/// Runs units `units` of a smoke run (one seed) of a manifest's text, each killed after every checkpoint save and
-/// resumed, and checks that each was killed `expectedKills` times and gives, bit for bit, the result of the same unit
-/// run straight through.
-let textUnitsResumeExactly (text: string) (units: int list) (expectedKills: int) =
-    pinThreads ()
-    let reading = Wgan.Experiments.Harness.ReadManifest text
-    Xunit.Assert.True(reading.IsValid, System.String.Join("\n", reading.Errors))
-    let run = reading.Experiment.Plan("smoke", 1, "cpu", Wgan.Experiments.NoResources())
-    for index in units do
-        let resumed, kills = runKilledAfterEverySave run index
-        Xunit.Assert.Equal(expectedKills, kills)
-        let straight = Wgan.Experiments.UnitStore.toJson (runStraight run index)
-        Xunit.Assert.Equal(straight, Wgan.Experiments.UnitStore.toJson resumed)
-
-/// Checks that units `units` of experiments/<id>.json at the smoke scale, one seed, killed after each checkpoint save
-/// and resumed, give the results of uninterrupted runs, and that each was killed `expectedKills` times.
-let unitsResumeExactly (id: string) (units: int list) (expectedKills: int) =
-    textUnitsResumeExactly (manifestText id) units expectedKills

@@ -1,7 +1,7 @@
 /// Every TorchSharp Scalar the harness hands to libtorch stays alive for the whole native call
 /// (Wgan.Core.Scalars): training steps, distances and whole experiments give exactly the quiet run's numbers
 /// while another thread collects garbage and runs finalizers without pause (TestSupport.underGarbagePressure);
-/// so do the MNIST experiments (OverfittingExperimentTests, LossVsQualityExperimentTests).
+/// so do the MNIST experiments (OverfittingTests, LossVsQualityTests).
 /// Before the harness kept its activations' and sums' Scalars alive, the MNIST critic steps below failed
 /// within seconds under this pressure ("Scalar.h toFloat" from leaky_relu or Adam's update, or a NaN loss),
 /// and once in a while in a plain test run.

@@ -10,6 +10,7 @@ open FsCheck.Xunit
 open TorchSharp
 open Wgan.Core
 open Wgan.Experiments
+open Wgan.Experiments.MnistVariant
 open Wgan.Experiments.MnistWgan
 open Wgan.Tests.Generators
 
@@ -98,11 +99,15 @@ let ``repeated training steps do not leak tensors`` () =
     let v =
         { CriticNormalization = NoNormalization; CriticOptimizer = Adam(1e-4, 0.5, 0.9); Constraint = GradientPenalty(10.0, GradientPenalty.TwoSided)
           GeneratorNormalization = NoNormalization; GeneratorOptimizer = Adam(1e-4, 0.5, 0.9); NCritic = 2; Warmup = NoWarmup; Source = None }
-    use training = new Training(v, { Dim = 2; Latent = 8; BatchSize = 10 }, torch.device "cpu", images, 1L, 0)
-    for t in 0 .. 2 do training.Step t |> ignore
+    let config: MnistTrainer.Configuration =
+        { Variant = v; Dim = 2; Latent = 8; BatchSize = 10; Iterations = 13; CheckpointEvery = 0; Device = torch.device "cpu" }
+    use state = MnistTrainer.start config 1L 0 100
+    use optimizers = MnistTrainer.optimizers config state
+    let step t = MnistTrainer.step config images state optimizers t |> ignore
+    for t in 0 .. 2 do step t
     let live () = DisposeScopeManager.Statistics.ThreadTotalLiveCount
     let before = live ()
-    for t in 3 .. 12 do training.Step t |> ignore
+    for t in 3 .. 12 do step t
     // Optimiser state is created on the first steps; afterwards every step frees what it made.
     Assert.Equal(before, live ())
 

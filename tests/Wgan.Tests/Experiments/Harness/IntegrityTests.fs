@@ -178,15 +178,23 @@ let ``merge rejects a damaged run record with its JSON path, and never suggests 
     check (editRunRecord "{\"Identity\": {}, \"Identity\": {}}") "$.Identity: appears more than once"
 
 [<Fact>]
-let ``merge rejects a unit checkpoint that lacks a value or has the wrong type`` () =
+let ``merge rejects a unit checkpoint that lacks a value, has an unknown one or the wrong type`` () =
     let editUnit (change: JsonNode -> unit) (work: string) =
         let path = Path.Combine(work, "unit-000000.json")
         let root = JsonNode.Parse(File.ReadAllText path)
         change root
         File.WriteAllText(path, root.ToJsonString())
-    let _, missing = mergeAfter (editUnit (fun root -> root.["scalars"] <- JsonObject()))
+    // parallel-lines' unit record (ParallelLines.Unit.Measured), read strictly by its codec.
+    let _, missing = mergeAfter (editUnit (fun root -> root.["measured"].AsObject().Remove("EarthMover") |> ignore))
     Assert.True(missing.Exit = 2, missing.Err)
-    Assert.Contains("lacks a value the experiment needs", missing.Err)
+    Assert.Contains("a unit checkpoint does not hold what the experiment measures", missing.Err)
+    Assert.Contains("EarthMover", missing.Err)
+    let _, unknown = mergeAfter (editUnit (fun root -> root.["measured"].["Extra"] <- JsonValue.Create 1.0))
+    Assert.True(unknown.Exit = 2, unknown.Err)
+    Assert.Contains("Extra", unknown.Err)
+    let _, notObject = mergeAfter (editUnit (fun root -> root.["measured"] <- JsonValue.Create 1.0))
+    Assert.True(notObject.Exit = 2, notObject.Err)
+    Assert.Contains("unit-000000.json: $.measured: expected an object", notObject.Err)
     let _, wrong = mergeAfter (editUnit (fun root -> root.["key"] <- null))
     Assert.True(wrong.Exit = 2, wrong.Err)
     Assert.Contains("unit-000000.json: $.key: expected a string, found null", wrong.Err)

@@ -92,14 +92,21 @@ let ``a number too large for a double is not finite`` () =
 
 [<Fact>]
 let ``several problems are all reported at once`` () =
+    // The common fields and the experiment's own settings are read independently: every failure among them.
     let errors =
         mutate (fun m ->
             m.["seed"] <- JsonValue.Create "one"
-            m.["critic"].["constraint"].["lambda"] <- JsonValue.Create -10.0
-            m.["claims"].[1].["comparison"] <- JsonValue.Create "==")
+            m.["critic"].["constraint"].["lambda"] <- JsonValue.Create -10.0)
         |> errorsOf
     Assert.Contains(errors, fun e -> e.StartsWith "$.seed: ")
     Assert.Contains(errors, fun e -> e.StartsWith "$.critic.constraint.lambda: ")
+    // The scales and claims, read once the settings decode (see Envelope.decoder): every failure among them.
+    let errors =
+        mutate (fun m ->
+            m.["scales"].["smoke"].["batchSize"] <- JsonValue.Create 0
+            m.["claims"].[1].["comparison"] <- JsonValue.Create "==")
+        |> errorsOf
+    Assert.Contains(errors, fun e -> e.StartsWith "$.scales.smoke.batchSize: ")
     Assert.Contains(errors, fun e -> e.StartsWith "$.claims[1].comparison: ")
 
 [<Fact>]

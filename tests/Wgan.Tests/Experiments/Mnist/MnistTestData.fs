@@ -111,3 +111,35 @@ let divergingSmokeRun (manifestPath: string) =
     root["wganGp"].["critic"].AsObject()["optimizer"] <- System.Text.Json.Nodes.JsonNode.Parse """{ "kind": "sgd", "learningRate": 10 }"""
     let experiment = (Wgan.Experiments.Harness.ReadManifest(root.ToJsonString())).Experiment
     experiment.Run("smoke", 0, "cpu", sliceResources (), System.Action<Wgan.Experiments.Progress>(ignore))
+
+/// A fixed run environment, so that a rendered result depends on the result alone.
+let private fixedEnvironment: Render.RunEnvironment =
+    { HarnessVersion = "test"; Commit = ""; JudgedBy = ""; TorchSharpVersion = "test"; DotnetVersion = "test"
+      OperatingSystem = "test"; Device = "cpu"; Threads = 1; CommandLine = "test"; Platform = Platform.unrecorded
+      ComputeSeconds = 0.0 }
+
+/// A smoke run of the MNIST experiment whose manifest is at `manifestPath`, with `seeds` seeds (0: the manifest's).
+let smokeRunOf (manifestPath: string) (seeds: int) (resources: IResources) =
+    TestSupport.pinThreads ()
+    let experiment = (Harness.ReadManifest(File.ReadAllText manifestPath)).Experiment
+    experiment.Run("smoke", seeds, "cpu", resources, Action<Progress>(ignore))
+
+/// Everything a run of the manifest at `manifestPath` produces as data: result.json (timings fixed), the CSV series
+/// and the grids' pixels.
+let everythingOf (manifestPath: string) (result: ExperimentResult) =
+    Render.resultJson result fixedEnvironment (File.ReadAllText manifestPath)
+    :: (result.Series |> List.map Render.csv)
+    @ (result.ImageGrids |> List.map (fun g -> g.Pixels |> Array.map Render.number |> String.concat ","))
+
+/// The claim `claimId` of the manifest at `manifestPath`, read through the experiment's own reading.
+let claimOf (reading: Envelope.Reading<'S, 'Scale>) (manifestPath: string) (claimId: string) =
+    use document = System.Text.Json.JsonDocument.Parse(File.ReadAllText manifestPath)
+    match Envelope.decoder reading "$" document.RootElement with
+    | Ok manifest -> manifest.Claims |> List.find (fun c -> c.Id = claimId)
+    | Error problems -> failwithf "%A" problems
+
+/// Per-seed metrics from (name, values) columns, seeds 1, 2, ...
+let seedMetricsOf (columns: (string * float[]) list) : SeedMetrics list =
+    let n = (snd columns.Head).Length
+    [ for i in 0 .. n - 1 ->
+          { Seed = int64 (i + 1); Values = readOnlyDict [ for name, values in columns -> name, values[i] ] } ]

@@ -90,7 +90,7 @@ let ``is in the catalogue`` () =
 let ``a unit killed after each checkpoint and resumed gives the uninterrupted result`` () =
     // Smoke scale of experiments/capacity-underuse.json: 3 x 40 critic steps (clipped, penalised, replicate), a
     // checkpoint every 20 before the last step: after steps 20, 40, 60, 80 and 100.
-    TestSupport.unitsResumeExactly "capacity-underuse" [ 0 ] 5
+    TestSupport.unitsResumeExactly (manifestText ()) [ 0 ] 5
 
 // ---- the radial control ----
 
@@ -181,7 +181,7 @@ let ``units under the plateau rule, fresh and fixed training sets, resume bit fo
     // Units 0 (8 Gaussians, fresh batches) and 1 (25 Gaussians, gan_toy.py's fixed set, cycled) of the plateau
     // manifest: 3 x 60 loop iterations, a checkpoint every 20 before the last: after 20, 40, ..., 160 (the
     // iterations of a critic the rule has stopped pass without work and still save).
-    TestSupport.textUnitsResumeExactly (plateauManifest ()) [ 0; 1 ] 8
+    TestSupport.unitsResumeExactly (plateauManifest ()) [ 0; 1 ] 8
 
 [<Fact>]
 let ``training-set and plateau options are checked at their paths`` () =

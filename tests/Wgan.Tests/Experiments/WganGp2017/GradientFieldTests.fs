@@ -27,7 +27,7 @@ let ``the exact optimal critic's gradient points along every coupled segment wit
 [<Fact>]
 let ``gradient-field units killed after each checkpoint and resumed give the uninterrupted results`` () =
     // Smoke scale of experiments/gradient-field.json: 30 critic steps, a checkpoint after 10 and 20.
-    TestSupport.unitsResumeExactly "gradient-field" [ 0; 1; 2 ] 2
+    TestSupport.unitsResumeExactly (TestSupport.manifestText "gradient-field") [ 0; 1; 2 ] 2
 
 [<Fact>]
 let ``a gradient-field critic of the wrong kind is refused with its path`` () =

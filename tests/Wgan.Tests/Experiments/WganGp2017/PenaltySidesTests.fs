@@ -57,7 +57,7 @@ let ``architectures are drawn from the manifest's space, deterministically per s
 let ``units killed after each checkpoint and resumed give the uninterrupted results`` () =
     // Smoke scale of experiments/penalty-sides.json: 4 generator iterations, a checkpoint after 2 (none after the
     // last); the W1 curve logged before the kill is kept in the checkpoint.
-    TestSupport.unitsResumeExactly PenaltySides.Settings.Id [ 0; 1; 2 ] 1
+    TestSupport.unitsResumeExactly (TestSupport.manifestText PenaltySides.Settings.Id) [ 0; 1; 2 ] 1
 
 [<Fact>]
 let ``generatorIterations must be a multiple of evaluateEvery, at least twice it`` () =

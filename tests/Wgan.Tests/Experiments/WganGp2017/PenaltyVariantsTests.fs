@@ -55,11 +55,8 @@ let ``the untrained control is the W1 of the generator before training, in the s
 
 [<Fact>]
 let ``'about the same' is decided by equivalence, and only against a reference that trained`` () =
-    let element = Text.Json.JsonDocument.Parse(manifest ()).RootElement
-    let spec =
-        match Envelope.decoder Settings.reading "$" element with
-        | Ok decoded -> decoded.Claims |> List.find (fun c -> c.Id = "one-sided-about-same")
-        | Error problems -> failwithf "%A" problems
+    let decoded = TestSupport.manifestOf Settings.reading Settings.Id
+    let spec = decoded.Claims |> List.find (fun c -> c.Id = "one-sided-about-same")
     let twoSided = [| 0.50; 0.60; 0.55; 0.45; 0.52 |]
     let trained = Array.create 5 -0.3
     let judge (oneSided: float[]) (reference: float[]) =
@@ -83,11 +80,7 @@ let ``'about the same' is decided by equivalence, and only against a reference t
 let ``units killed after each checkpoint and resumed give the uninterrupted results`` () =
     // The smoke scale of experiments/penalty-variants.json with a checkpoint every 3 of its 10 generator iterations:
     // after 3, 6 and 9. Units 0 and 6: the two-sided and the batch-norm critic on the 8 Gaussians.
-    let original = manifest ()
-    let text = original.Replace("\"generatorIterations\": 10, \"earthMoverSamples\": 32, \"checkpointEvery\": 0",
-                                "\"generatorIterations\": 10, \"earthMoverSamples\": 32, \"checkpointEvery\": 3")
-    Assert.NotEqual<string>(original, text)
-    TestSupport.textUnitsResumeExactly text [ 0; 6 ] 3
+    TestSupport.unitsResumeExactly (TestSupport.manifestCheckpointingEvery Settings.Id 3) [ 0; 6 ] 3
 
 [<Fact>]
 let ``the last horizon must be the end of training`` () =

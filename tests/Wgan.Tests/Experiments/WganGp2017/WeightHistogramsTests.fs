@@ -69,7 +69,7 @@ let ``the bell-shape claim's controls fail at smoke scale: the clipped weights' 
 [<Fact>]
 let ``units killed after each checkpoint and resumed give the uninterrupted results`` () =
     // Smoke scale of experiments/weight-histograms.json: 5 generator iterations, a checkpoint after 2 and 4.
-    TestSupport.unitsResumeExactly "weight-histograms" [ 0; 1 ] 2
+    TestSupport.unitsResumeExactly (manifest ()) [ 0; 1 ] 2
 
 [<Fact>]
 let ``is in the catalogue`` () =

@@ -1,7 +1,8 @@
-/// The overfitting-detection experiment (WGAN-GP Fig. 5b) at smoke scale on the committed slice: snapshot of
-/// claims and rounded metrics, determinism, manifest checks, and the files a run writes.
+/// The overfitting-detection experiment (WGAN-GP Fig. 5b): at smoke scale on the committed slice, the snapshot of
+/// claims and rounded metrics, determinism, resumption, sharding, manifest checks and the files a run writes; its
+/// metrics on a hand-computed run, and its claims against their controls.
 [<Xunit.Collection(Wgan.Tests.MnistTestData.Collection)>]
-module Wgan.Tests.OverfittingExperimentTests
+module Wgan.Tests.OverfittingTests
 
 open System.IO
 open System.Text.Json
@@ -9,28 +10,18 @@ open System.Text.Json.Nodes
 open Xunit
 open Snapshooter.Xunit
 open Wgan.Experiments
+open Wgan.Experiments.Overfitting
 open Wgan.Tests.CliTests
 open Wgan.Tests.MnistTestData
 
 let manifestPath = manifestPathOf "overfitting-detection"
 
-let private fixedEnvironment: Render.RunEnvironment =
-    { HarnessVersion = "test"; Commit = ""; JudgedBy = ""; TorchSharpVersion = "test"; DotnetVersion = "test"; OperatingSystem = "test"
-      Device = "cpu"; Threads = 1; CommandLine = "test"; Platform = Platform.unrecorded; ComputeSeconds = 0.0 }
-
 /// A smoke run with `seeds` seeds (0: the manifest's).
-let private runSmokeSeeds (seeds: int) =
-    TestSupport.pinThreads ()
-    let experiment = (Harness.ReadManifest(File.ReadAllText manifestPath)).Experiment
-    experiment.Run("smoke", seeds, "cpu", sliceResources (), System.Action<Progress>(ignore))
+let private runSmokeSeeds (seeds: int) = smokeRunOf manifestPath seeds (sliceResources ())
 
 let private runSmoke () = runSmokeSeeds 0
 
-/// Everything a run produces as data: result.json (timings fixed), the CSV series and the grids' pixels.
-let everything (result: ExperimentResult) =
-    Render.resultJson result fixedEnvironment (File.ReadAllText manifestPath)
-    :: (result.Series |> List.map Render.csv)
-    @ (result.ImageGrids |> List.map (fun g -> g.Pixels |> Array.map Render.number |> String.concat ","))
+let private everything = everythingOf manifestPath
 
 [<Fact>]
 let ``the repository manifest is valid and names every claim's metric`` () =
@@ -128,11 +119,12 @@ let ``a unit killed after each checkpoint and resumed gives the uninterrupted un
 
 [<Fact>]
 let ``units that ran on different digits are not assembled`` () =
-    let unitOn (key: string) (data: string) (fingerprint: string) : MeasurementBag =
-        { Key = key; Scalars = readOnlyDict []; Vectors = readOnlyDict []; Diverged = ""
-          Texts = readOnlyDict [ "data", data; "dataFingerprint", fingerprint ] }
-    Assert.Equal("file a.bin", MnistWgan.commonData [ unitOn "u1" "file a.bin" "aa"; unitOn "u2" "file a.bin" "aa" ])
-    let e = Assert.Throws<DataException>(fun () -> MnistWgan.commonData [ unitOn "u1" "file a.bin" "aa"; unitOn "u2" "file b.bin" "bb" ] |> ignore)
+    let on (key: string) (description: string) (fingerprint: string) : string * MnistWgan.DataIdentity =
+        key, { Description = description; Fingerprint = fingerprint }
+    Assert.Equal("file a.bin", MnistWgan.commonData [ on "u1" "file a.bin" "aa"; on "u2" "file a.bin" "aa" ])
+    let e =
+        Assert.Throws<DataException>(fun () ->
+            MnistWgan.commonData [ on "u1" "file a.bin" "aa"; on "u2" "file b.bin" "bb" ] |> ignore)
     Assert.Contains("units u1 and u2 ran on different MNIST digits (file a.bin vs file b.bin)", e.Message)
 
 [<Fact>]
@@ -140,7 +132,7 @@ let ``a run whose losses become NaN stops, is marked diverged and leaves its cla
     let result = divergingSmokeRun manifestPath
     let notes = String.concat "\n" result.Notes
     Assert.Contains("Diverged (seed-1/wgan-gp)", notes)
-    Assert.Contains("at generator iteration", notes)
+    Assert.Contains(" at step ", notes)
     let gp = result.Claims |> List.find (fun c -> c.Spec.Id = "gp-train-rises")
     Assert.Equal(Inconclusive, gp.Verdict)
     Assert.True(gp.PerSeed |> Array.forall System.Double.IsNaN, "a diverged run's metrics are NaN")
@@ -155,8 +147,63 @@ let ``an out-of-range hyperparameter inside a variant is reported with its path`
 
 [<Fact>]
 let ``divergence names the first non-finite quantity and the iteration`` () =
-    let stats loss generator : Wgan.Experiments.MnistWgan.IterationStats =
+    let stats loss generator : MnistTrainer.IterationStats =
         { CriticIterations = 5; Critic = { Loss = loss; EarthMoverEstimate = 1.0; Penalty = 0.1 }; GeneratorLoss = generator }
-    Assert.Equal(None, Wgan.Experiments.MnistWgan.divergence 3 (stats 1.0 2.0))
-    Assert.Equal(Some "critic loss is NaN at generator iteration 7", Wgan.Experiments.MnistWgan.divergence 7 (stats nan 2.0))
-    Assert.Equal(Some "generator loss is +Infinity at generator iteration 2", Wgan.Experiments.MnistWgan.divergence 2 (stats 1.0 infinity))
+    let named (d: Divergence option) = d |> Option.map (fun d -> d.Quantity, d.Step, string d.Value)
+    Assert.Equal(None, named (MnistTrainer.divergence 3 (stats 1.0 2.0)))
+    Assert.Equal(Some("critic loss", 7, "NaN"), named (MnistTrainer.divergence 7 (stats nan 2.0)))
+    Assert.Equal(Some("generator loss", 2, string infinity), named (MnistTrainer.divergence 2 (stats 1.0 infinity)))
+
+let private specOf = claimOf Settings.reading manifestPath
+
+let private seedMetrics = seedMetricsOf
+
+let private measurement (t: int) (train: float) (validation: float) (heldOut: float) : Unit.Measurement =
+    // Penalty 0, so each negative loss equals its EM estimate.
+    { Iteration = t
+      TrainNegativeLoss = train
+      ValidationNegativeLoss = validation
+      TrainEarthMover = train
+      ValidationEarthMover = validation
+      TrainPenalty = 0.0
+      ValidationPenalty = 0.0
+      HeldOutNegativeLoss = heldOut
+      HeldOutEarthMover = heldOut
+      HeldOutPenalty = 0.0 }
+
+[<Fact>]
+let ``gap slopes and relative gaps of a hand-computed run`` () =
+    Assert.DoesNotContain("UNCONVERTED", File.ReadAllText manifestPath)
+    // 1000 iterations, trend from 0.5 (iterations 500 and 1000), gap over the last 0.25 (iteration 1000 only).
+    let ms = [| measurement 0 10.0 10.0 10.0; measurement 500 12.0 10.0 10.1; measurement 1000 14.0 9.0 9.1 |]
+    let values = Assembly.variantMetrics "gp" 0.5 0.25 1000 ms |> dict
+    // Gap (train - validation) 2 at 500 and 5 at 1000: slope (5 - 2) / (1.0 - 0.5) = 6 per 1000 iterations.
+    Assert.Equal(6.0, values["gp.gapSlope"], 9)
+    // Held-out gap 0.1 at both: slope 0.
+    Assert.Equal(0.0, values["gp.heldOutGapSlope"], 9)
+    // Relative gap at 1000: (14 - 9) / 9; held-out: (9.1 - 9) / 9.
+    Assert.Equal(5.0 / 9.0, values["gp.relativeGap"], 9)
+    Assert.Equal(0.1 / 9.0, values["gp.heldOutRelativeGap"], 9)
+    // Held-out curve 10.1 -> 9.1: slope -2 per 1000.
+    Assert.Equal(-2.0, values["gp.heldOutSlope"], 9)
+
+[<Fact>]
+let ``both curves falling makes validation-falls uninformative`` () =
+    let spec = specOf "gp-validation-falls"
+    // Quick scale as published before the controls (results/overfitting-detection, seeds 1-5, rounded): both
+    // curves fall at about the same rate.
+    let validation = [| -10.43; -10.66; -7.19; -19.63; -5.99 |]
+    let training = [| -11.07; -8.83; -7.00; -20.30; -5.38 |]
+    let r = Claims.evaluate (seedMetrics [ "gp.validationSlope", validation; "gp.trainSlope", training ]) spec
+    Assert.Equal(Reproduced, r.Measured.Verdict)
+    Assert.Equal(Uninformative, r.Verdict)
+
+[<Fact>]
+let ``the gap claim evaluated on its held-out control is not reproduced`` () =
+    let spec = specOf "gp-gap-signals-overfitting"
+    // Two held-out sets differ by chance only: relative gaps within +-1% (the published quick-scale raw gaps,
+    // -0.13 to 0.14 against an EM estimate of about 11).
+    let heldOut = [| 0.010; -0.008; 0.004; -0.012; 0.006 |]
+    let r = Claims.evaluate (seedMetrics [ "gp.relativeGap", heldOut; "gp.heldOutRelativeGap", heldOut ]) spec
+    Assert.Equal(NotReproduced, r.Verdict)
+    Assert.Equal(NotReproduced, r.Control.Value.Verdict)

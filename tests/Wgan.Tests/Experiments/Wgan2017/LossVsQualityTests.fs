@@ -1,34 +1,27 @@
-/// The mnist-loss-vs-quality experiment at smoke scale on the committed slice: snapshot, determinism
-/// (including a classifier loaded from the cache), and the files a run writes.
+/// The mnist-loss-vs-quality experiment: at smoke scale on the committed slice, the snapshot, determinism (including
+/// a classifier loaded from the cache), resumption and the files a run writes; the change correlation on
+/// hand-computed series, and the claims against their clock controls.
 [<Xunit.Collection(Wgan.Tests.MnistTestData.Collection)>]
-module Wgan.Tests.LossVsQualityExperimentTests
+module Wgan.Tests.LossVsQualityTests
 
+open System
 open System.IO
 open System.Text.Json.Nodes
 open Xunit
 open Snapshooter.Xunit
 open Wgan.Experiments
+open Wgan.Experiments.LossVsQuality
 open Wgan.Tests.CliTests
 open Wgan.Tests.MnistTestData
 
 let manifestPath = manifestPathOf "mnist-loss-vs-quality"
 
-let private fixedEnvironment: Render.RunEnvironment =
-    { HarnessVersion = "test"; Commit = ""; JudgedBy = ""; TorchSharpVersion = "test"; DotnetVersion = "test"; OperatingSystem = "test"
-      Device = "cpu"; Threads = 1; CommandLine = "test"; Platform = Platform.unrecorded; ComputeSeconds = 0.0 }
-
 /// A smoke run with `seeds` seeds (0: the manifest's).
-let private runSmokeSeeds (seeds: int) (resources: IResources) =
-    TestSupport.pinThreads ()
-    let experiment = (Harness.ReadManifest(File.ReadAllText manifestPath)).Experiment
-    experiment.Run("smoke", seeds, "cpu", resources, System.Action<Progress>(ignore))
+let private runSmokeSeeds (seeds: int) (resources: IResources) = smokeRunOf manifestPath seeds resources
 
 let private runSmokeWith (resources: IResources) = runSmokeSeeds 0 resources
 
-let private everything (result: ExperimentResult) =
-    Render.resultJson result fixedEnvironment (File.ReadAllText manifestPath)
-    :: (result.Series |> List.map Render.csv)
-    @ (result.ImageGrids |> List.map (fun g -> g.Pixels |> Array.map Render.number |> String.concat ","))
+let private everything = everythingOf manifestPath
 
 [<Fact>]
 let ``the repository manifest is valid`` () =
@@ -152,3 +145,43 @@ let ``a run whose losses become NaN stops, is marked diverged and keeps the othe
     Assert.True(result.Metrics |> List.forall (fun m -> System.Double.IsFinite m.Values["clip.finalFd"]))
     // The figures still cover the evaluation points of the runs that finished.
     Assert.NotEmpty(result.Figures)
+
+let private specOf = claimOf Settings.reading
+
+let private seedMetrics = seedMetricsOf
+
+let private longerManifestPath = Path.Combine(TestSupport.experimentsFolder.Force(), "longer", "mnist-loss-vs-quality.json")
+
+[<Fact>]
+let ``change rank correlation of hand-computed series, and the clock's is 0`` () =
+    Assert.DoesNotContain("UNCONVERTED", File.ReadAllText manifestPath)
+    Assert.DoesNotContain("UNCONVERTED", File.ReadAllText longerManifestPath)
+    // Changes of [1; 3; 2; 5] are [2; -1; 3], of [0; 1; 0; 2] are [1; -1; 2]: the same order, rho = 1.
+    Assert.Equal(1.0, Assembly.changeRankCorrelation [| 1.0; 3.0; 2.0; 5.0 |] [| 0.0; 1.0; 0.0; 2.0 |], 12)
+    // Reversed order of changes ([-1; 1; -2]): rho = -1.
+    Assert.Equal(-1.0, Assembly.changeRankCorrelation [| 1.0; 3.0; 2.0; 5.0 |] [| 0.0; -1.0; 0.0; -2.0 |], 12)
+    // The clock (-iteration at even spacing) has equal changes: no information, 0 by definition, even against a
+    // Frechet distance that falls in step with it.
+    Assert.Equal(0.0, Assembly.changeRankCorrelation [| -20.0; -40.0; -60.0; -80.0 |] [| 90.0; 80.0; 70.0; 60.0 |])
+    // Fewer than two changes: undefined.
+    Assert.True(Double.IsNaN(Assembly.changeRankCorrelation [| 1.0; 2.0 |] [| 1.0; 2.0 |]))
+
+[<Fact>]
+let ``an estimate that tracks quality only as well as the clock is uninformative`` () =
+    for path in [ manifestPath; longerManifestPath ] do
+        let spec = specOf path "gp-em-tracks-quality"
+        Assert.Equal("gp.clockRankCorrelationFd", (match spec.Control with ControlMetric (m, _) -> m | NoControl why -> why))
+        // results/longer: per-seed correlations of the estimate 0.72 to 0.99, of the clock 0.72 to 0.97.
+        let estimate = [| 0.99; 0.95; 0.97; 0.92; 0.98 |]
+        let clock = [| 0.97; 0.94; 0.96; 0.93; 0.95 |]
+        let r = Claims.evaluate (seedMetrics [ "gp.rankCorrelationFd", estimate; "gp.clockRankCorrelationFd", clock ]) spec
+        Assert.Equal(Uninformative, r.Verdict)
+        // The change claim's control is the clock's change correlation, 0 at every seed: it fails.
+        let change = specOf path "gp-em-changes-track-quality"
+        let changes = [| 0.6; 0.5; 0.7; 0.55; 0.65 |]
+        let c =
+            Claims.evaluate
+                (seedMetrics [ "gp.changeRankCorrelationFd", changes; "gp.clockChangeRankCorrelationFd", Array.zeroCreate 5 ])
+                change
+        Assert.Equal(NotReproduced, c.Control.Value.Verdict)
+        Assert.Equal(Reproduced, c.Verdict)

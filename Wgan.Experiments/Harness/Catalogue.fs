@@ -9,7 +9,7 @@ let all: ExperimentDefinition list =
       DiscriminatorVsCriticExperiment.definition
       VanishingGradientsExperiment.definition
       MeaningfulLossExperiment.definition
-      SnapshotRankingExperiment.definition
+      SnapshotRanking.Definition.definition
       MomentumInstabilityExperiment.definition
       ModeCoverageExperiment.definition
       CapacityUnderuseExperiment.definition

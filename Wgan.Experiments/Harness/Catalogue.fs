@@ -8,10 +8,10 @@ let all: ExperimentDefinition list =
     [ ParallelLinesExperiment.definition
       DiscriminatorVsCriticExperiment.definition
       VanishingGradientsExperiment.definition
-      MeaningfulLossExperiment.definition
+      MeaningfulLoss.Definition.definition
       SnapshotRanking.Definition.definition
       MomentumInstabilityExperiment.definition
-      ModeCoverageExperiment.definition
+      ModeCoverage.Definition.definition
       CapacityUnderuseExperiment.definition
       GradientNorms.Definition.definition
       WeightHistogramsExperiment.definition

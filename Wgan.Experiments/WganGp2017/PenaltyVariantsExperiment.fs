@@ -12,7 +12,8 @@ open Wgan.Experiments.Json
 open Wgan.Experiments.Manifest
 open Wgan.Experiments.ToyWgan
 open Wgan.Experiments.ToyTraining
-open Wgan.Experiments.MeaningfulLossExperiment
+open Wgan.Experiments.Trainers
+open Wgan.Experiments.TrainerUnits
 
 [<Literal>]
 let Id = "penalty-variants"

@@ -19,16 +19,8 @@ let ``discriminator-vs-critic smoke-scale claims and metrics match the committed
     Snapshot.Match(Render.snapshotText (runSmoke "discriminator-vs-critic"))
 
 [<Fact>]
-let ``meaningful-loss-curves smoke-scale claims and metrics match the committed snapshot`` () =
-    Snapshot.Match(Render.snapshotText (runSmoke "meaningful-loss-curves"))
-
-[<Fact>]
 let ``momentum-instability smoke-scale claims and metrics match the committed snapshot`` () =
     Snapshot.Match(Render.snapshotText (runSmoke "momentum-instability"))
-
-[<Fact>]
-let ``mode-coverage smoke-scale claims and metrics match the committed snapshot`` () =
-    Snapshot.Match(Render.snapshotText (runSmoke "mode-coverage"))
 
 [<Fact>]
 let ``penalty-variants smoke-scale claims and metrics match the committed snapshot`` () =

@@ -97,13 +97,5 @@ let ``the manifest refuses fewer than three learning rates and unsorted snapshot
 
 [<Fact>]
 let ``a unit killed after each checkpoint and resumed gives the uninterrupted result`` () =
-    TestSupport.pinThreads ()
     // Saves after iterations 1, 2 and 3 of the smoke scale's 4 (snapshots at 2 and 4): three kills.
-    let every = "\"evaluationSamples\": 32, \"checkpointEvery\": "
-    let text = manifestText().Replace(every + "0", every + "1")
-    let reading = Harness.ReadManifest text
-    Assert.True(reading.IsValid, String.Join("\n", reading.Errors))
-    let run = reading.Experiment.Plan("smoke", 1, "cpu", NoResources())
-    let resumed, kills = TestSupport.runKilledAfterEverySave run 0
-    Assert.Equal(3, kills)
-    Assert.Equal(UnitStore.toJson (TestSupport.runStraight run 0), UnitStore.toJson resumed)
+    TestSupport.assertResumesExactly Id 1 [ 0 ] 3

@@ -102,30 +102,32 @@ let train (config: Configuration) (state: State) (checkpoints: UnitCheckpoints) 
 type UnitNetworks(config: Configuration, seed: int64) =
     let randomFor role =
         new torch.Generator(uint64 (Seeds.derive seed [ idCode config.Trainer.Id; datasetCode config.Dataset; role ]))
-    let initial = randomFor 0
-    let training = randomFor 1
-    let evaluation = randomFor 2
-    let critic = new Mlp(deepSpec config.Training.Critic config.Scale.Width 2 1, initial)
+    let initialRandom = randomFor 0
+    let trainingRandom = randomFor 1
+    let evaluationRandom = randomFor 2
+    let critic = new Mlp(deepSpec config.Training.Critic config.Scale.Width 2 1, initialRandom)
     let generator =
-        new Mlp(deepSpec config.Training.Generator config.Scale.Width config.Training.NoiseDimension 2, initial)
+        new Mlp(deepSpec config.Training.Generator config.Scale.Width config.Training.NoiseDimension 2, initialRandom)
     do
         critic.``to``(config.Device) |> ignore
         generator.``to``(config.Device) |> ignore
 
+    /// The critic (discriminator) network, on the configuration's device.
     member _.Critic = critic
+    /// The generator network, on the configuration's device.
     member _.Generator = generator
     /// Draws every batch and noise vector of training.
-    member _.Random = training
+    member _.Random = trainingRandom
     /// Draws the samples that measure the generator.
-    member _.Evaluation = evaluation
+    member _.Evaluation = evaluationRandom
 
     /// The training state, with the random-number generators that logging draws from during training.
     member _.State(loggingRandom: torch.Generator list) : State =
-        { Critic = critic; Generator = generator; Random = training; LoggingRandom = loggingRandom }
+        { Critic = critic; Generator = generator; Random = trainingRandom; LoggingRandom = loggingRandom }
 
     interface System.IDisposable with
         member _.Dispose() =
-            for d in [ generator :> System.IDisposable; critic; evaluation; training; initial ] do
+            for d in [ generator :> System.IDisposable; critic; evaluationRandom; trainingRandom; initialRandom ] do
                 d.Dispose()
 
 /// The key of the unit that trains `trainer` on `dataset` for `seed`.

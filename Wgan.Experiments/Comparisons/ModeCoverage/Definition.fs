@@ -14,6 +14,7 @@ let footprint (manifest: Envelope.Envelope<Settings, ScaleSettings>) (scale: Man
     let samples = List.max [ s.Training.BatchSize; s.EvaluationSamples; s.Training.EarthMoverSamples ]
     Trainers.footprint manifest.Settings.Training scale s.Training samples
 
+/// The experiment as the catalogue knows it.
 let definition: ExperimentDefinition =
     Experiment.define
         { Id = Id

@@ -8,6 +8,7 @@ open Wgan.Experiments.Json
 open Wgan.Experiments.Trainers
 open Wgan.Experiments.ToyWgan
 
+/// The experiment's id (a manifest's "experiment").
 [<Literal>]
 let Id = "mode-coverage"
 

@@ -14,6 +14,7 @@ let footprint (manifest: Envelope.Envelope<Settings, ScaleSettings>) (scale: Man
     let s = manifest.Scales[scale].Training
     Trainers.footprint manifest.Settings.Training scale s (max s.BatchSize s.EarthMoverSamples)
 
+/// The experiment as the catalogue knows it.
 let definition: ExperimentDefinition =
     Experiment.define
         { Id = Id

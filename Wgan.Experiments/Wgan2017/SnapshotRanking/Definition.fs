@@ -19,6 +19,7 @@ let footprint (manifest: Envelope.Envelope<Settings, ScaleSettings>) (scale: Man
         Networks = [ critic; Footprint.ofMlp "generator" (generatorSpec settings s); critic ]
         Samples = List.max [ s.BatchSize; s.CriticBatchSize; s.EvaluationSamples ] } ]
 
+/// The experiment as the catalogue knows it.
 let definition: ExperimentDefinition =
     Experiment.define
         { Id = Id

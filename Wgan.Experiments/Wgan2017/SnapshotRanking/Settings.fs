@@ -9,6 +9,7 @@ open Wgan.Experiments.Json
 open Wgan.Experiments.Manifest
 open Wgan.Experiments.ToyWgan
 
+/// The experiment's id (a manifest's "experiment").
 [<Literal>]
 let Id = "snapshot-ranking"
 

@@ -54,19 +54,19 @@ type Frozen =
 let freshEstimates (settings: Settings) (scale: ScaleSettings) (device: torch.Device) (frozen: Frozen) (index: int)
     (critic: FreshCritic) : CriticEstimates =
     let randomFor role = new torch.Generator(uint64 (Seeds.derive frozen.Seed [ datasetCode frozen.Dataset; role ]))
-    use initial = randomFor (10 + index)
-    use batches = randomFor (20 + index)
-    use network = new Mlp(criticSpec settings scale, initial)
+    use initialRandom = randomFor (10 + index)
+    use batchRandom = randomFor (20 + index)
+    use network = new Mlp(criticSpec settings scale, initialRandom)
     network.``to``(device) |> ignore
     use optimizer = Optimizer.create critic.Optimizer (network.parameters())
     let untrained = estimate critic.Kind network frozen.Real frozen.Fake
     let step () =
         use _ = torch.NewDisposeScope()
-        let realBatch = (ToyData.sample frozen.Dataset scale.CriticBatchSize batches).``to``(device)
+        let realBatch = (ToyData.sample frozen.Dataset scale.CriticBatchSize batchRandom).``to``(device)
         let fakeBatch =
-            ToyTraining.generate frozen.Generator settings.NoiseDimension scale.CriticBatchSize device batches
+            ToyTraining.generate frozen.Generator settings.NoiseDimension scale.CriticBatchSize device batchRandom
         match critic.Kind with
-        | EarthMoverCritic c -> (CriticStep.criticStep network optimizer c realBatch fakeBatch batches).Loss
+        | EarthMoverCritic c -> (CriticStep.criticStep network optimizer c realBatch fakeBatch batchRandom).Loss
         | Discriminator -> (CriticStep.discriminatorStep network optimizer realBatch fakeBatch).Loss
     let diverged =
         Seq.init scale.CriticSteps (fun k -> k + 1)
@@ -88,21 +88,21 @@ let trainAndSnapshot (manifest: Envelope.Envelope<Settings, ScaleSettings>) (con
     (checkpoints: UnitCheckpoints) (seed: int64) (dataset: ToyDataset) (run: int) : Measured =
     let settings, scale, device = manifest.Settings, manifest.Scales[context.Scale], context.Device
     let randomFor role = new torch.Generator(uint64 (Seeds.derive seed [ datasetCode dataset; role ]))
-    use generatorInitial = randomFor 0
-    use criticInitial = randomFor 1
-    use training = randomFor 2
-    use evaluation = randomFor 3
-    use critic = new Mlp(criticSpec settings scale, criticInitial)
-    use generatorNetwork = new Mlp(generatorSpec settings scale, generatorInitial)
+    use generatorInitialRandom = randomFor 0
+    use criticInitialRandom = randomFor 1
+    use trainingRandom = randomFor 2
+    use evaluationRandom = randomFor 3
+    use critic = new Mlp(criticSpec settings scale, criticInitialRandom)
+    use generatorNetwork = new Mlp(generatorSpec settings scale, generatorInitialRandom)
     critic.``to``(device) |> ignore
     generatorNetwork.``to``(device) |> ignore
     let adam = Adam(settings.Runs.LearningRates[run], settings.Runs.Beta1, settings.Runs.Beta2)
     let setting: TrainingSetting =
         { Id = $"lr-{run}"; Label = settings.Runs.Label; Constraint = settings.Runs.Constraint
           CriticOptimizer = adam; GeneratorOptimizer = adam }
-    let real = (ToyData.sample dataset scale.EvaluationSamples evaluation).``to``(device).DetachFromDisposeScope()
-    let z =
-        (ToyTraining.noise settings.NoiseDimension scale.EvaluationSamples device evaluation).DetachFromDisposeScope()
+    let n = scale.EvaluationSamples
+    let real = (ToyData.sample dataset n evaluationRandom).``to``(device).DetachFromDisposeScope()
+    let z = (ToyTraining.noise settings.NoiseDimension n device evaluationRandom).DetachFromDisposeScope()
     use _ = real
     use _ = z
     let realRows = toRows real
@@ -130,7 +130,7 @@ let trainAndSnapshot (manifest: Envelope.Envelope<Settings, ScaleSettings>) (con
     let logging: ToyTraining.Logging =
         { Before = fun () -> []
           After = fun i -> if List.contains i scale.SnapshotsAt then snapshotRow i else Ok [] }
-    let state: ToyTraining.State = { Critic = critic; Generator = generatorNetwork; Random = training }
+    let state: ToyTraining.State = { Critic = critic; Generator = generatorNetwork; Random = trainingRandom }
     let outcome = ToyTraining.train config state checkpoints logging
     { Snapshots = Array.map ofRow outcome.Rows; Diverged = outcome.Diverged }
 

@@ -8,10 +8,10 @@ let all: ExperimentDefinition list =
     [ ParallelLines.Definition.definition
       DiscriminatorVsCritic.Definition.definition
       VanishingGradients.Definition.definition
-      MeaningfulLossExperiment.definition
-      SnapshotRankingExperiment.definition
+      MeaningfulLoss.Definition.definition
+      SnapshotRanking.Definition.definition
       MomentumInstability.Definition.definition
-      ModeCoverageExperiment.definition
+      ModeCoverage.Definition.definition
       CapacityUnderuse.Definition.definition
       GradientNorms.Definition.definition
       GradientField.Definition.definition

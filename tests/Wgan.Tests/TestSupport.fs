@@ -136,3 +136,20 @@ let runSmokeText (text: string) (seeds: int) : Wgan.Experiments.ExperimentResult
 
 /// Runs experiments/<id>.json at the smoke scale with the manifest's seed count.
 let runSmoke (id: string) = runSmokeText (manifestText id) 0
+
+/// Asserts that units `indices` of a one-seed smoke run of experiments/<id>.json saving its state every `every`
+/// iterations, each killed after each checkpoint save and resumed (`kills` times), give, bit for bit, the results of
+/// the same units run straight through.
+let assertResumesExactly (id: string) (every: int) (indices: int list) (kills: int) =
+    pinThreads ()
+    let manifest = System.Text.Json.Nodes.JsonNode.Parse(manifestText id)
+    let smoke = manifest["scales"].["smoke"]
+    smoke["checkpointEvery"] <- System.Text.Json.Nodes.JsonValue.Create every
+    let reading = Wgan.Experiments.Harness.ReadManifest(manifest.ToJsonString())
+    Xunit.Assert.True(reading.IsValid, System.String.Join("\n", reading.Errors))
+    let run = reading.Experiment.Plan("smoke", 1, "cpu", Wgan.Experiments.NoResources())
+    for index in indices do
+        let resumed, killed = runKilledAfterEverySave run index
+        Xunit.Assert.Equal(kills, killed)
+        let json = Wgan.Experiments.UnitStore.toJson
+        Xunit.Assert.Equal(json (runStraight run index), json resumed)

@@ -1,6 +1,6 @@
 /// WGAN Figures 3-4 without the clock (snapshot-ranking): frozen generators of runs that differ in their
 /// learning rate, fresh critics trained on each, and rankings within one iteration.
-module Wgan.Tests.SnapshotRankingExperimentTests
+module Wgan.Tests.SnapshotRankingTests
 
 open System
 open System.IO
@@ -9,8 +9,9 @@ open Snapshooter.Xunit
 open TorchSharp
 open Wgan.Core
 open Wgan.Experiments
-open Wgan.Experiments.SnapshotRankingExperiment
-open Wgan.Experiments.ToyTraining
+open Wgan.Experiments.SnapshotRanking.Settings
+open Wgan.Experiments.SnapshotRanking.Unit
+open Wgan.Experiments.SnapshotRanking.Ranking
 
 let private manifestText () = TestSupport.manifestText Id
 
@@ -23,7 +24,9 @@ let ``snapshot-ranking smoke-scale claims and metrics match the committed snapsh
 /// Snapshots of three runs at two iterations, with an estimate `e` given per snapshot.
 let private snapshots (w1: float list) (e: float list) =
     List.zip w1 e
-    |> List.mapi (fun k (w, x) -> { Run = k % 3; Iteration = float (100 * (1 + k / 3)); EarthMover = w; Estimates = Map [ "e", x; "clock", -float (100 * (1 + k / 3)) ] })
+    |> List.mapi (fun k (w, x) ->
+        let iteration = float (100 * (1 + k / 3))
+        { Run = k % 3; Iteration = iteration; EarthMover = w; Estimates = Map [ "e", x; "clock", -iteration ] })
 
 [<Fact>]
 let ``the within-iteration ranking is one the iteration counter cannot pass, while the pooled ranking is`` () =
@@ -46,27 +49,29 @@ let ``the within-iteration ranking is one the iteration counter cannot pass, whi
 [<Fact>]
 let ``a fresh critic meets every snapshot with the same weights and batches`` () =
     TestSupport.pinThreads ()
-    let settings =
+    let manifest =
         use document = System.Text.Json.JsonDocument.Parse(manifestText ())
-        match decodeSettings "$" (document.RootElement.Clone()) with
-        | Ok s -> s
+        match Envelope.decoder reading "$" (document.RootElement.Clone()) with
+        | Ok m -> m
         | Error e -> failwithf "%A" e
-    let scale = settings.Scales[Manifest.Smoke]
+    let settings, scale = manifest.Settings, manifest.Scales[Manifest.Smoke]
     let cpu = torch.CPU
     use g = new torch.Generator(5UL)
     use frozen = new Mlp(ToyWgan.deepSpec settings.Network scale.Width settings.NoiseDimension 2, g)
     use real = ToyData.sample ToyData.EightGaussians 64 g
     use fake = ToyTraining.generate frozen settings.NoiseDimension 64 cpu g
+    let snapshot = { Seed = 1L; Dataset = ToyData.EightGaussians; Generator = frozen; Real = real; Fake = fake }
     for k, critic in List.indexed settings.Critics do
-        let once = freshEstimates settings scale cpu 1L ToyData.EightGaussians k critic frozen real fake
-        let again = freshEstimates settings scale cpu 1L ToyData.EightGaussians k critic frozen real fake
+        let once = freshEstimates settings scale cpu snapshot k critic
+        let again = freshEstimates settings scale cpu snapshot k critic
         Assert.Equal(once, again)
-        Assert.True(Double.IsFinite(fst once) && Double.IsFinite(snd once), $"{critic.Id}: {once}")
+        Assert.True(Double.IsFinite once.Untrained && Double.IsFinite once.Trained, $"{critic.Id}: {once}")
 
 [<Fact>]
 let ``a constant critic estimates 0 for both kinds: E f(x) - E f(G(z)) = 0 and JS = -(2 log 2)/2 + log 2 = 0`` () =
     use g = new torch.Generator(2UL)
-    use critic = new Mlp({ Inputs = 2; Hidden = [ 4 ]; Outputs = 1; Activation = ReLU; Normalization = NoNormalization }, g)
+    let spec = { Inputs = 2; Hidden = [ 4 ]; Outputs = 1; Activation = ReLU; Normalization = NoNormalization }
+    use critic = new Mlp(spec, g)
     do
         use _ = torch.no_grad()
         for p in critic.parameters() do
@@ -81,10 +86,16 @@ let ``a constant critic estimates 0 for both kinds: E f(x) - E f(G(z)) = 0 and J
 [<Fact>]
 let ``the manifest refuses fewer than three learning rates and unsorted snapshot iterations`` () =
     let text = manifestText ()
-    let bad1 = text.Replace("\"learningRates\": [1e-05, 3e-05, 0.0001, 0.0003, 0.001]", "\"learningRates\": [1e-05, 3e-05]")
+    let rates = "\"learningRates\": "
+    let bad1 = text.Replace(rates + "[1e-05, 3e-05, 0.0001, 0.0003, 0.001]", rates + "[1e-05, 3e-05]")
     let bad2 = text.Replace("\"snapshotsAt\": [100, 200]", "\"snapshotsAt\": [200, 100]")
     Assert.NotEqual<string>(text, bad1)
     Assert.NotEqual<string>(text, bad2)
     let errors (t: string) = (Harness.ReadManifest t).Errors |> String.concat "\n"
     Assert.Contains("at least 3 distinct learning rates", errors bad1)
     Assert.Contains("must be ascending and distinct", errors bad2)
+
+[<Fact>]
+let ``a unit killed after each checkpoint and resumed gives the uninterrupted result`` () =
+    // Saves after iterations 1, 2 and 3 of the smoke scale's 4 (snapshots at 2 and 4): three kills.
+    TestSupport.assertResumesExactly Id 1 [ 0 ] 3

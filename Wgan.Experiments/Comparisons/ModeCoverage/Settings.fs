@@ -1,0 +1,69 @@
+/// Mode coverage on the Gaussian mixtures: what a manifest sets. GANs and WGANs train on 8 and 25 Gaussians; their
+/// samples are then scored by the modes they cover, the share of high-quality samples and the exact W1.
+module Wgan.Experiments.ModeCoverage.Settings
+
+open Wgan.Core.ToyData
+open Wgan.Experiments
+open Wgan.Experiments.Json
+open Wgan.Experiments.Trainers
+open Wgan.Experiments.ToyWgan
+
+/// The experiment's id (a manifest's "experiment").
+[<Literal>]
+let Id = "mode-coverage"
+
+/// The experiment's own settings.
+type Settings =
+    { Training: Training
+      /// A mode is covered when at least this many of the evaluation samples are high-quality samples of it.
+      MinSamplesPerMode: int
+      /// High quality: within this many standard deviations of the nearest mode centre.
+      QualityStds: float }
+
+/// The work a scale does.
+type ScaleSettings =
+    { Training: TrainingScale
+      /// Generated samples scored at the end (modes and quality).
+      EvaluationSamples: int }
+
+/// The scores of each unit, by name.
+let scores = [ "modesCovered"; "highQualityShare"; "finalEarthMover" ]
+
+/// Metric names of one trainer.
+let metricNamesOf (datasets: ToyDataset list) (t: Trainer) =
+    [ for d in datasets do
+          for score in scores -> $"{t.Id}.{d.Name}.{score}" ]
+
+/// What each metric means.
+let metrics =
+    [ "<trainer>.<dataset>.modesCovered",
+      "share of the mixture's modes with at least minSamplesPerMode high-quality generated samples"
+      "<trainer>.<dataset>.highQualityShare",
+      "share of generated samples within qualityStds standard deviations of their nearest mode centre"
+      "<trainer>.<dataset>.finalEarthMover", "exact W1 between generated and real samples after training" ]
+
+let private mixtures =
+    Decode.nonEmptyArray dataset
+    |> requiring
+        (fun ds -> List.distinct ds = ds && List.forall (fun d -> d = EightGaussians || d = TwentyFiveGaussians) ds)
+        "must be distinct Gaussian mixtures (8gaussians, 25gaussians)"
+
+let private settings: Fields<Settings> =
+    fields {
+        let! training = trainingFields mixtures
+        and! minSamples = required "minSamplesPerMode" (Decode.intInRange 1 1_000_000)
+        and! qualityStds = required "qualityStds" Decode.positiveFloat
+        return { Training = training; MinSamplesPerMode = minSamples; QualityStds = qualityStds } }
+
+let private scaleSettings (_: Settings) : Fields<ScaleSettings> =
+    fields {
+        let! training = trainingScaleFields
+        and! evaluationSamples = required "evaluationSamples" (Decode.intInRange 1 10_000_000)
+        return { Training = training; EvaluationSamples = evaluationSamples } }
+
+/// How the experiment reads its manifest.
+let reading: Envelope.Reading<Settings, ScaleSettings> =
+    { Settings = settings
+      Scale = scaleSettings
+      Checkpoints = true
+      MetricNames = fun s -> s.Training.Trainers |> List.collect (metricNamesOf s.Training.Datasets) }

@@ -32,7 +32,7 @@ let decodeManifest (text: string) : Result<ExperimentDefinition * PreparedExperi
         fun path root ->
             match Experiment.experimentName root with
             | None ->
-                match Decode.readObject (fun r -> r.Required("experiment", Decode.string)) path root with
+                match Decode.object (required "experiment" Decode.string) path root with
                 | Error es -> Error(es |> List.filter (fun e -> e.Path = "$.experiment" || e.Path = "$"))
                 | Ok _ -> Error [ { Path = "$.experiment"; Message = "is required" } ]
             | Some name ->

@@ -49,16 +49,6 @@ type Divergence =
 
     member this.Text = $"{this.Quantity} is {this.Value} at step {this.Step}"
 
-/// A unit result of the experiments not yet given a record of their own: named scalars, vectors and texts.
-type MeasurementBag =
-    { Key: string
-      Scalars: IReadOnlyDictionary<string, float>
-      Vectors: IReadOnlyDictionary<string, float[]>
-      /// Facts that are words, not numbers (e.g. where the unit's data came from); usually empty.
-      Texts: IReadOnlyDictionary<string, string>
-      /// Empty, or why training stopped early: the quantity that became NaN or infinite and the step.
-      Diverged: string }
-
 /// A unit's saved training state that does not fit the unit it is restored into (another layout, another
 /// architecture, counters of another sampler). The runner names the file and how to recover.
 type UnusableStateException(message: string, inner: exn) =
@@ -129,9 +119,6 @@ type ExperimentSpec<'S, 'Scale, 'U> =
       Footprint: Envelope.Envelope<'S, 'Scale> -> Scale -> Footprint.Demand list
       Units: Envelope.Envelope<'S, 'Scale> -> RunContext -> UnitOfWork<'U> list
       Assemble: Envelope.Envelope<'S, 'Scale> -> RunContext -> (string * 'U) list -> Findings }
-
-/// A unit of a bag-measuring experiment (see `Experiment.standard`).
-type WorkUnitOf = UnitOfWork<MeasurementBag>
 
 /// A validated manifest, ready to run.
 type PreparedExperiment =
@@ -243,85 +230,3 @@ module Experiment =
           Source = spec.Source
           Metrics = spec.Metrics
           Decode = fun path e -> decode path e |> Result.map prepare }
-
-    // The template of the experiments not yet given an envelope and a unit record of their own.
-
-    /// A unit result with no vectors, no texts and no divergence.
-    let scalarsOnly (key: string) (scalars: (string * float) list) : MeasurementBag =
-        { Key = key; Scalars = readOnlyDict scalars; Vectors = readOnlyDict []; Texts = readOnlyDict []; Diverged = "" }
-
-    /// The notes that list diverged units, for a report.
-    let bagDivergenceNotes (results: MeasurementBag list) =
-        [ for r in results do
-              if r.Diverged <> "" then yield $"Diverged ({r.Key}): {r.Diverged}; its metrics are NaN and claims using them are inconclusive." ]
-
-    /// What every experiment's settings hold besides its own: the run seed, the verify tolerance, the claims,
-    /// and the seed count of each scale.
-    type Common = { Seed: int; VerifyTolerance: float; Claims: ClaimSpec list; SeedsAt: Scale -> int }
-
-    /// The common parts of an experiment's settings record.
-    let inline commonOf (settings: ^S) : Common =
-        let scales = (^S: (member Scales: Map<Scale, ^Scale>) settings)
-        { Seed = (^S: (member Seed: int) settings)
-          VerifyTolerance = (^S: (member VerifyTolerance: float) settings)
-          Claims = (^S: (member Claims: ClaimSpec list) settings)
-          SeedsAt = fun scale -> (^Scale: (member Seeds: int) scales[scale]) }
-
-    /// The template of an experiment whose settings decoder reads the whole manifest and whose units measure bags.
-    let standard
-        (id: string)
-        (title: string)
-        (source: string)
-        (metrics: (string * string) list)
-        (decode: Decoder<'S>)
-        (common: 'S -> Common)
-        (footprint: 'S -> Scale -> Footprint.Demand list)
-        (units: 'S -> RunContext -> WorkUnitOf list)
-        (assemble: 'S -> RunContext -> MeasurementBag list -> Findings)
-        : ExperimentDefinition =
-        let bounded: Decoder<'S> =
-            fun path e ->
-                match decode path e with
-                | Ok settings ->
-                    match Footprint.check path (footprint settings) with
-                    | [] -> Ok settings
-                    | problems -> Error problems
-                | failed -> failed
-        let prepare settings =
-            let c = common settings
-            let seedsAt scale requested = seedsFor c.Seed (c.SeedsAt scale) requested
-            { Claims = c.Claims
-              SeedsAt = seedsAt
-              VerifyTolerance = c.VerifyTolerance
-              Plan =
-                fun options ->
-                    let run =
-                        { Scale = options.Scale
-                          Seeds = seedsAt options.Scale options.Seeds
-                          Device = device options
-                          Resources = options.Resources }
-                    let erased (u: WorkUnitOf) : WorkUnit =
-                        { Key = u.Key
-                          Description = u.Description
-                          Run = fun checkpoints -> { Key = u.Key; Measured = UnitCodec.encode (u.Run checkpoints) } }
-                    { Units = units settings run |> List.map erased
-                      Assemble =
-                        fun results ->
-                            let found =
-                                assemble settings run [ for r in results -> UnitCodec.decode<MeasurementBag> r.Measured ]
-                            { ExperimentId = id
-                              Title = title
-                              Source = source
-                              Scale = run.Scale.Name
-                              Seeds = run.Seeds
-                              Metrics = found.Metrics
-                              Claims = found.Claims
-                              Series = found.Series
-                              Figures = found.Figures
-                              ImageGrids = found.ImageGrids
-                              Notes = found.Notes } } }
-        { Id = id
-          Title = title
-          Source = source
-          Metrics = metrics
-          Decode = fun path e -> bounded path e |> Result.map prepare }

@@ -102,37 +102,6 @@ let optional (name: string) (decoder: Decoder<'T>) : Fields<'T option> = fun o -
 let optionalOr (value: 'T) (name: string) (decoder: Decoder<'T>) : Fields<'T> =
     optional name decoder |> Fields.map (Option.defaultValue value)
 
-/// Reads the fields of one JSON object, remembering which ones were asked for so that the rest can be
-/// reported as unknown. A failed field yields a placeholder and records its error; `Decode.readObject`
-/// discards the placeholder result whenever any error was recorded.
-type ObjectReader internal (path: string, element: JsonElement, errors: List<DecodeError>) =
-    let known = HashSet<string>()
-
-    member _.Required(name: string, decoder: Decoder<'T>) : 'T =
-        known.Add name |> ignore
-        match element.TryGetProperty name with
-        | true, value ->
-            match decoder $"{path}.{name}" value with
-            | Ok v -> v
-            | Error es ->
-                errors.AddRange es
-                Unchecked.defaultof<'T>
-        | _ ->
-            errors.Add { Path = $"{path}.{name}"; Message = "is required but missing" }
-            Unchecked.defaultof<'T>
-
-    member this.Optional(name: string, decoder: Decoder<'T>) : 'T option =
-        match element.TryGetProperty name with
-        | true, _ -> Some(this.Required(name, decoder))
-        | _ ->
-            known.Add name |> ignore
-            None
-
-    member internal _.UnknownFields() =
-        [ for p in element.EnumerateObject() do
-              if not (known.Contains p.Name) then
-                  yield { Path = $"{path}.{p.Name}"; Message = "is not a known field" } ]
-
 /// A character that must not appear in a manifest's strings: a control character (NUL and the other C0 and C1
 /// controls, DEL), which would print raw into reports and terminals, or a bidirectional override or isolate
 /// (U+202A-U+202E, U+2066-U+2069), which makes text display in another order than it reads.
@@ -320,25 +289,6 @@ module Decode =
                 | Ok v, [] -> Ok v
                 | Ok _, problems -> Error problems
                 | Error errors, problems -> Error(errors @ problems)
-
-    /// Decodes an object with `read`; reports unknown fields and every failed field together.
-    let readObject (read: ObjectReader -> 'T) : Decoder<'T> =
-        fun path e ->
-            if e.ValueKind <> JsonValueKind.Object then fail path $"expected an object, found {kindName e}"
-            else
-                let errors = List<DecodeError>()
-                let reader = ObjectReader(path, e, errors)
-                // A failed field reads as a placeholder (null for a tuple or record); `read` may dereference it,
-                // which must not hide the error recorded for that field. The fields after it were not read, so
-                // they are not reported as unknown.
-                let value =
-                    try Some(read reader)
-                    with :? NullReferenceException when errors.Count > 0 -> None
-                match value with
-                | Some v ->
-                    errors.AddRange(reader.UnknownFields())
-                    if errors.Count = 0 then Ok v else Error(List.ofSeq errors)
-                | None -> Error(List.ofSeq errors)
 
     /// Decodes a whole document; a syntax error is reported with its line and position.
     let document (decoder: Decoder<'T>) (text: string) : Result<'T, DecodeError list> =

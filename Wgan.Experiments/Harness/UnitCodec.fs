@@ -22,7 +22,7 @@ let decode<'U> (text: string) : 'U =
     let fail (e: exn) = raise (InvalidDataException($"not a {typeof<'U>.Name} unit result: {e.Message}", e))
     try
         match JsonSerializer.Deserialize<'U>(text, options) with
-        | value when isNull (box value) -> fail (JsonException "the text is null")
+        | value when obj.ReferenceEquals(value, null) -> fail (JsonException "the text is null")
         | value -> value
     with
     | :? JsonException as e -> fail e

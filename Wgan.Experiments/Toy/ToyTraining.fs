@@ -83,26 +83,3 @@ let train (config: Configuration) (state: State) (checkpoints: UnitCheckpoints) 
         TrainingLoop.runWith checkpoints config.CheckpointEvery objects TrainingLoop.LoopCounters.None config.Iterations
             logging.Before iteration
     { Rows = rows; Diverged = stopped }
-
-// The signatures of the experiments not yet moved to `train`.
-
-/// `train` with positional arguments, logging as `before` and `after` say; returns the rows and "" or why it stopped.
-let trainWganLogged
-    checkpoints checkpointEvery critic generatorNetwork setting dataset noiseDimension batchSize nCritic iterations device
-    random (before: unit -> float[] list) (after: int -> Result<float[] list, string>)
-    : float[][] * string =
-    let config =
-        { Setting = setting; Dataset = dataset; NoiseDimension = noiseDimension; BatchSize = batchSize; NCritic = nCritic
-          Iterations = iterations; CheckpointEvery = checkpointEvery; Device = device }
-    let logging =
-        { Before = before
-          After = fun i -> after i |> Result.mapError (fun reason -> { Quantity = reason; Value = nan; Step = i }) }
-    let outcome = train config { Critic = critic; Generator = generatorNetwork; Random = random } checkpoints logging
-    outcome.Rows, (match outcome.Diverged with Some d -> d.Text | None -> "")
-
-/// `trainWganLogged` without logging.
-let trainWgan checkpoints checkpointEvery critic generatorNetwork setting dataset noiseDimension batchSize nCritic iterations
-    device random : string =
-    trainWganLogged checkpoints checkpointEvery critic generatorNetwork setting dataset noiseDimension batchSize nCritic
-        iterations device random (fun () -> []) (fun _ -> Ok [])
-    |> snd

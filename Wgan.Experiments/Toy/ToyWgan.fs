@@ -95,16 +95,6 @@ let idCode (id: string) : int =
         hash <- (hash ^^^ uint32 c) * 16777619u
     int (hash &&& 0x7fffffffu)
 
-/// What one unit measured (the harness's unit result).
-type UnitMeasurement = MeasurementBag
-
-/// An independent unit of an experiment's work (the harness's work unit).
-type ToyUnit = WorkUnitOf
-
-/// The measurements by key.
-let byKey (measurements: UnitMeasurement list) : IReadOnlyDictionary<string, UnitMeasurement> =
-    measurements |> List.map (fun m -> m.Key, m) |> readOnlyDict
-
 /// The closing words of a scale note (`scaleNote`).
 let private scaleNoteEnd =
     "This is a result at this scale, not a verdict on the paper; the thresholds are the manifest's and were not tuned "
@@ -161,10 +151,6 @@ let column (k: int) (samples: torch.Tensor) : float[] = toRows samples |> Array.
 let private withoutGradient (f: unit -> 'T) : 'T =
     use _ = torch.no_grad()
     f ()
-
-/// "" when `value` is finite, otherwise why training stops (`what` is NaN or infinite at step `step`).
-let finite (what: string) (step: int) (value: float) =
-    if Double.IsFinite value then "" else $"{what} is {value} at step {step}"
 
 /// How the fixed generator's batch relates to the real batch of the same critic step.
 type FakeBatch =

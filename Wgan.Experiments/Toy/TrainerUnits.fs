@@ -149,16 +149,3 @@ let units (training: Training) (scale: TrainingScale) (checkpointEvery: int) (co
                   { Key = key seed trainer dataset
                     Description = $"seed {seed}, {trainer.Label}, {datasetTitle dataset}"
                     Run = trainAndMeasure config seed } ]
-
-// The signature of the experiments not yet moved to `train`.
-
-/// One generator iteration with positional arguments; returns the estimate or why training stops.
-let trainingIteration
-    (trainer: Trainer) nCritic critic generatorNetwork criticOptimizer generatorOptimizer dataset noiseDimension
-    batchSize device random (k: int)
-    : Result<float, string> =
-    let step =
-        { Kind = trainer.Kind; Critic = critic; Generator = generatorNetwork; CriticOptimizer = criticOptimizer
-          GeneratorOptimizer = generatorOptimizer; Dataset = dataset; NoiseDimension = noiseDimension
-          BatchSize = batchSize; Device = device; Random = random }
-    iterate step nCritic k |> Result.mapError (fun d -> $"{d.Quantity} is {d.Value} at iteration {d.Step}")

@@ -538,8 +538,8 @@ public static class RunExperiments
 
     /// <summary>Writes result.json, report.md, the CSV series and the figures into <paramref name="folder"/>, replacing it atomically.</summary>
     public static void Write(ExperimentResult result, Render.RunEnvironment environment, string manifestText, string folder) =>
-        WriteFolder(result, manifestText, folder, Render.reportMarkdown(result, environment, manifestText),
-            Render.resultJson(result, environment, manifestText));
+        WriteFolder(result, manifestText, folder, ReportMarkdown.render(result, environment, manifestText),
+            ResultJson.render(result, environment, manifestText));
 
     /// <summary>Writes the CSV series, figures, <paramref name="report"/> (report.md) and <paramref name="resultJson"/>
     /// (result.json) into <paramref name="folder"/>, replacing it atomically.</summary>

@@ -69,10 +69,10 @@ and [<Sealed>] SequentialLook
     member _.Stopped = record.IsSome
     /// result.json of the stopping look's result, with the looks (call it when `Stopped`).
     member _.ResultJson(environment: Render.RunEnvironment, manifestText: string) =
-        Render.resultJsonWith record result environment manifestText
+        ResultJson.renderWith record result environment manifestText
     /// report.md of the stopping look's result, with a line per look (call it when `Stopped`).
     member _.ReportMarkdown(environment: Render.RunEnvironment, manifestText: string) =
-        Render.reportMarkdownWith record result environment manifestText
+        ReportMarkdown.renderWith record result environment manifestText
 
 /// The looks of a sequential run (`run --until-decided`): `firstLook` seeds, then as many again at each look up to
 /// `maximumSeeds` (see `Sequential`).

@@ -79,8 +79,8 @@ let judge (published: Published) (claims: ClaimSpec list) : ExperimentResult * S
 /// result.json and report.md of a re-judged result (with its looks, if sequential), rendered in `environment` with the
 /// manifest text `manifest`.
 let render (result: ExperimentResult, record) (environment: Render.RunEnvironment) (manifest: string) =
-    Render.resultJsonWith record result environment manifest,
-    Render.reportMarkdownWith record result environment manifest
+    ResultJson.renderWith record result environment manifest,
+    ReportMarkdown.renderWith record result environment manifest
 
 /// The verdicts that differ between the published claims and the re-judged ones, in words; a claim added to or
 /// removed from the manifest counts as a difference.
@@ -192,7 +192,7 @@ let renderLikePublished
     let result = withClaims claims rerun
     // The report ends with the manifest's lines, then its closing fence and a final newline: a report rendered with
     // an empty manifest has as many lines before the manifest as the published one has.
-    let beforeManifest = (Render.reportMarkdownWith record result environment "").Split('\n').Length - 3
+    let beforeManifest = (ReportMarkdown.renderWith record result environment "").Split('\n').Length - 3
     let shown =
         match Option.ofObj report |> Option.map (fun r -> r.Split('\n')) with
         | Some lines when lines.Length >= beforeManifest + 2 ->
@@ -200,6 +200,6 @@ let renderLikePublished
         | _ -> None
     let agreeing = shown |> Option.filter (fun text -> sameJson text published.Manifest)
     { Result = result
-      ResultJson = Render.resultJsonWith record result environment published.Manifest
-      Report = Render.reportMarkdownWith record result environment (defaultArg agreeing published.Manifest)
+      ResultJson = ResultJson.renderWith record result environment published.Manifest
+      Report = ReportMarkdown.renderWith record result environment (defaultArg agreeing published.Manifest)
       ReportManifestAgrees = isNull report || agreeing.IsSome }

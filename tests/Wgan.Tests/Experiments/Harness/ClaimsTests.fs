@@ -427,7 +427,7 @@ let ``result.json, the report and the snapshot text show the paired block, the p
     let environment: Render.RunEnvironment =
         { HarnessVersion = "test"; Commit = ""; JudgedBy = ""; TorchSharpVersion = "test"; DotnetVersion = "test"; OperatingSystem = "test"
           Device = "cpu"; Threads = 1; CommandLine = "test"; Platform = Platform.unrecorded; ComputeSeconds = 0.0 }
-    let json = System.Text.Json.Nodes.JsonNode.Parse(Render.resultJson result environment "{}")
+    let json = System.Text.Json.Nodes.JsonNode.Parse(ResultJson.render result environment "{}")
     let first = json.["claims"].[0]
     Assert.Equal(ClaimDefinition.sha256 pairedClaim, first.["definitionSha256"].GetValue<string>())
     Assert.Equal("paired", first.["control"].["design"].GetValue<string>())
@@ -436,7 +436,7 @@ let ``result.json, the report and the snapshot text show the paired block, the p
     let second = json.["claims"].[1]
     Assert.Equal("precondition-failed", second.["verdict"].GetValue<string>())
     Assert.Equal(1L, second.["preconditions"].[0].["failingSeeds"].[0].GetValue<int64>())
-    let report = Render.reportMarkdown result environment "{}"
+    let report = ReportMarkdown.render result environment "{}"
     Assert.Contains("**precondition-failed**", report)
     Assert.Contains("**fails** on seed 1 (-0.3000)", report)
     Assert.Contains("treatment - control per seed", report)
@@ -484,6 +484,6 @@ let ``a declared unit criterion names the failed units without changing the verd
         { HarnessVersion = "test"; Commit = ""; JudgedBy = ""; TorchSharpVersion = "test"; DotnetVersion = "test"
           OperatingSystem = "test"; Device = "cpu"; Threads = 1; CommandLine = "test"; Platform = Platform.unrecorded
           ComputeSeconds = 0.0 }
-    let report = Render.reportMarkdown result environment "{}"
+    let report = ReportMarkdown.render result environment "{}"
     Assert.Contains("**Failed units** (they fail `r` >= 0 (a positive dual estimate)): seed 1 (-0.2000)", report)
-    Assert.Contains("\"unitCriteria\": [", Render.resultJson result environment "{}")
+    Assert.Contains("\"unitCriteria\": [", ResultJson.render result environment "{}")

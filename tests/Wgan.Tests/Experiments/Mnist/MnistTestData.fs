@@ -127,7 +127,7 @@ let smokeRunOf (manifestPath: string) (seeds: int) (resources: IResources) =
 /// Everything a run of the manifest at `manifestPath` produces as data: result.json (timings fixed), the CSV series
 /// and the grids' pixels.
 let everythingOf (manifestPath: string) (result: ExperimentResult) =
-    Render.resultJson result fixedEnvironment (File.ReadAllText manifestPath)
+    ResultJson.render result fixedEnvironment (File.ReadAllText manifestPath)
     :: (result.Series |> List.map Render.csv)
     @ (result.ImageGrids |> List.map (fun g -> g.Pixels |> Array.map Render.number |> String.concat ","))
 

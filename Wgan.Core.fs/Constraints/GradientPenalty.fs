@@ -30,7 +30,7 @@ type IExplicitInputGradient =
 let interpolate (real: torch.Tensor) (fake: torch.Tensor) (generator: torch.Generator) : torch.Tensor =
     let shape = Array.init (int (real.dim())) (fun d -> if d = 0 then real.shape[0] else 1L)
     let eps = torch.rand(shape, dtype = real.dtype, generator = generator).``to``(real.device)
-    Scalars.plus (eps * real) (Scalars.subFrom 1.0 eps * fake)
+    Scalars.addTensors (eps * real) (Scalars.subFrom 1.0 eps * fake)
 
 /// Per-sample Euclidean norms of gradients [B, ...] over all non-batch dimensions (NormEpsilon inside the root).
 let normsOf (gradients: torch.Tensor) : torch.Tensor =

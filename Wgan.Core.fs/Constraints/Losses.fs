@@ -9,7 +9,7 @@ let private softplus (x: torch.Tensor) = Scalars.softplus x
 /// GAN discriminator loss, minimised by D: -E log D(x) - E log(1 - D(G(z))) (the negated GAN value V),
 /// with D = sigmoid(logit), computed stably (-log sigmoid(l) = softplus(-l), -log(1 - sigmoid(l)) = softplus(l)).
 let discriminatorLoss (realLogits: torch.Tensor) (fakeLogits: torch.Tensor) : torch.Tensor =
-    Scalars.plus (softplus(-realLogits).mean()) (softplus(fakeLogits).mean())
+    Scalars.addTensors (softplus(-realLogits).mean()) (softplus(fakeLogits).mean())
 
 /// GAN (Goodfellow et al. 2014) minimax generator loss, minimised by G: E log(1 - D(G(z))).
 /// Saturates when D(G(z)) -> 0.
@@ -28,7 +28,7 @@ let jensenShannonEstimate (discriminatorLossValue: float) : float =
 /// WGAN critic loss, minimised by the critic: E f(G(z)) - E f(x). Its negation is the critic's
 /// Earth-Mover estimate E f(x) - E f(G(z)) (the official code's -Loss_D).
 let criticLoss (realScores: torch.Tensor) (fakeScores: torch.Tensor) : torch.Tensor =
-    Scalars.minus (fakeScores.mean()) (realScores.mean())
+    Scalars.subtractTensors (fakeScores.mean()) (realScores.mean())
 
 /// WGAN generator loss, minimised by G: -E f(G(z)).
 let wassersteinGeneratorLoss (fakeScores: torch.Tensor) : torch.Tensor =

@@ -79,7 +79,7 @@ let private mixture (centres: (float * float)[]) (std: float) (n: int) (generato
     let centreTable: torch.Tensor = torch.tensor(centres |> Array.collect (fun (x, y) -> [| x; y |])).reshape(int64 centres.Length, 2L)
     let picks = torch.randint(0L, int64 centres.Length, [| int64 n |], generator = generator)
     let noise = torch.randn([| int64 n; 2L |], dtype = torch.float64, generator = generator)
-    (Scalars.plus (centreTable.index_select(0L, picks)) (Scalars.mul noise std)).to_type(torch.float32)
+    (Scalars.addTensors (centreTable.index_select(0L, picks)) (Scalars.mul noise std)).to_type(torch.float32)
 
 /// n points of the 8 Gaussians: centre 2 (cos k 45deg, sin k 45deg), noise N(0, 0.02^2 I), all divided by 1.414.
 let eightGaussians (n: int) (generator: torch.Generator) : torch.Tensor =
@@ -109,7 +109,7 @@ let twentyFiveGaussiansRounds (rounds: int) (std: float) (generator: torch.Gener
     let grid = [| for x in -2 .. 2 do for y in -2 .. 2 do yield! [| TwentyFiveGaussiansSpacing * float x; TwentyFiveGaussiansSpacing * float y |] |]
     let centres = torch.tensor(grid).reshape(25L, 2L).repeat(int64 rounds, 1L)
     let noise = torch.randn([| int64 n; 2L |], dtype = torch.float64, generator = generator)
-    let points = (Scalars.plus (Scalars.mul noise std) centres).to_type(torch.float32)
+    let points = (Scalars.addTensors (Scalars.mul noise std) centres).to_type(torch.float32)
     (Scalars.div points TwentyFiveGaussiansDivisor).MoveToOuterDisposeScope()
 
 /// gan_toy.py's fixed 25-Gaussian training set of `points` points (a multiple of 25; the script's is
@@ -146,7 +146,7 @@ let swissRoll (n: int) (generator: torch.Generator) : torch.Tensor =
     let u = torch.rand([| int64 n; 1L |], dtype = torch.float64, generator = generator)
     let t = Scalars.mul (Scalars.add (Scalars.mul u 2.0) 1.0) (1.5 * System.Math.PI)
     let noise = torch.randn([| int64 n; 2L |], dtype = torch.float64, generator = generator)
-    let roll = Scalars.plus (torch.cat([| t * t.cos(); t * t.sin() |], 1L)) (Scalars.mul noise SwissRollNoise)
+    let roll = Scalars.addTensors (torch.cat([| t * t.cos(); t * t.sin() |], 1L)) (Scalars.mul noise SwissRollNoise)
     (Scalars.div roll SwissRollDivisor).to_type(torch.float32).MoveToOuterDisposeScope()
 
 /// n points of `dataset`.
@@ -161,7 +161,7 @@ let sample (dataset: ToyDataset) (n: int) (generator: torch.Generator) : torch.T
 let plusNoise (points: torch.Tensor) (sigma: float) (generator: torch.Generator) : torch.Tensor =
     use _ = torch.NewDisposeScope()
     let noise = torch.randn(points.shape, generator = generator)
-    (Scalars.plus points (Scalars.mul noise sigma)).MoveToOuterDisposeScope()
+    (Scalars.addTensors points (Scalars.mul noise sigma)).MoveToOuterDisposeScope()
 
 /// The fixed generator of WGAN-GP Figure 1a (gan_toy.py FIXED_GENERATOR: `real_data + 1. * noise`): n points
 /// of Pr + N(0, sigma^2 I), each a fresh sample of `dataset` (drawn first) plus independent Gaussian noise.

@@ -11,7 +11,7 @@ let meanAndCovariance (x: torch.Tensor) : torch.Tensor * torch.Tensor =
     if x.dim() <> 2L || x.shape[0] < 2L then invalidArg (nameof x) "expects a matrix [n, d] with n >= 2"
     let x = x.to_type(torch.float64)
     let mu = x.mean([| 0L |])
-    let centred = Scalars.minus x mu
+    let centred = Scalars.subtractTensors x mu
     mu, Scalars.div (centred.t().matmul(centred)) (float (x.shape[0] - 1L))
 
 /// The square root of a symmetric positive semi-definite matrix (negative rounding-error eigenvalues as 0).
@@ -24,9 +24,9 @@ let ofGaussians (mu1: torch.Tensor, s1: torch.Tensor) (mu2: torch.Tensor, s2: to
     use _ = torch.NewDisposeScope()
     let r1 = sqrtPsd s1
     let m = r1.matmul(s2).matmul(r1)
-    let traceOfSqrt = (Scalars.clampMin (torch.linalg.eigvalsh(Scalars.mul (Scalars.plus m (m.t())) 0.5)) 0.0).sqrt().sum()
-    let d = Scalars.minus mu1 mu2
-    let value = Scalars.minus (Scalars.plus (Scalars.plus (d.dot(d)) (s1.trace())) (s2.trace())) (Scalars.mul traceOfSqrt 2.0)
+    let traceOfSqrt = (Scalars.clampMin (torch.linalg.eigvalsh(Scalars.mul (Scalars.addTensors m (m.t())) 0.5)) 0.0).sqrt().sum()
+    let d = Scalars.subtractTensors mu1 mu2
+    let value = Scalars.subtractTensors (Scalars.addTensors (Scalars.addTensors (d.dot(d)) (s1.trace())) (s2.trace())) (Scalars.mul traceOfSqrt 2.0)
     max 0.0 (value.ReadDouble())
 
 /// The squared Frechet distance between Gaussians fitted to the rows of a [n, d] and b [m, d].

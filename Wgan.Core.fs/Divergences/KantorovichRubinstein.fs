@@ -12,4 +12,4 @@ let dualEstimate (critic: float[] -> float) (p: float[][]) (q: float[][]) : floa
 
 /// E_P f - E_Q f over two batches of scores f(x) (one score per sample); a scalar tensor.
 let dualEstimateOfScores (scoresP: torch.Tensor) (scoresQ: torch.Tensor) : torch.Tensor =
-    Scalars.minus (scoresP.mean()) (scoresQ.mean())
+    Scalars.subtractTensors (scoresP.mean()) (scoresQ.mean())

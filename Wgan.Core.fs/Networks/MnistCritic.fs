@@ -26,7 +26,7 @@ module private Unfolded =
         let outChannels = layer.weight.shape[0]
         let batch, height, width = x.shape[0], x.shape[2], x.shape[3]
         let columns = torch.nn.functional.unfold(x, 5L, padding = 2L, stride = 2L)
-        let y = Scalars.plus (layer.weight.view(outChannels, -1L).matmul(columns)) (layer.bias.view(1L, outChannels, 1L))
+        let y = Scalars.addTensors (layer.weight.view(outChannels, -1L).matmul(columns)) (layer.bias.view(1L, outChannels, 1L))
         y.view(batch, outChannels, (height + 1L) / 2L, (width + 1L) / 2L)
 
 /// The critic; input [B, 1, 28, 28] (or [B, 784]) in [0, 1], output [B, 1]. Parameters are drawn from

@@ -20,12 +20,12 @@ let inline private withScalar (x: float) ([<InlineIfLambda>] f: Scalar -> torch.
 let one = 1.0.ToScalar()
 let private minusOne = (-1.0).ToScalar()
 
-/// a + b (tensors)
-let plus (a: torch.Tensor) (b: torch.Tensor) = a.add(b, one)
-/// a - b (tensors)
-let minus (a: torch.Tensor) (b: torch.Tensor) = a.add(b, minusOne)
+/// a + b, two tensors (`add` adds a number)
+let addTensors (a: torch.Tensor) (b: torch.Tensor) = a.add(b, one)
+/// a - b, two tensors (`sub` subtracts a number)
+let subtractTensors (a: torch.Tensor) (b: torch.Tensor) = a.add(b, minusOne)
 
-/// t + x
+/// t + x, a tensor and a number
 let add (t: torch.Tensor) (x: float) = withScalar x (fun s -> t.add(s, one))
 /// t * x
 let mul (t: torch.Tensor) (x: float) = withScalar x (fun s -> t.mul s)
@@ -56,4 +56,4 @@ let full (shape: int64[]) (x: float) = withScalar x (fun s -> torch.full(shape, 
 /// LeakyReLU with negative slope `slope`: t where t > 0, else slope * t.
 let leakyRelu (t: torch.Tensor) (slope: float) = withScalar slope (fun s -> t.leaky_relu s)
 /// softplus(t) = log(1 + exp(t)), computed stably without Scalars: relu(t) + log1p(exp(-|t|)).
-let softplus (t: torch.Tensor) = plus (torch.nn.functional.relu t) (t.abs().neg().exp().log1p())
+let softplus (t: torch.Tensor) = addTensors (torch.nn.functional.relu t) (t.abs().neg().exp().log1p())

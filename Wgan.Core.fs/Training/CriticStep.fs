@@ -87,7 +87,7 @@ module CriticStep =
         match lipschitz with
         | GradientPenalty (lambda, sides) when MlpPenaltyGradients.applies critic ->
             let wassersteinLoss, penalty = MlpPenaltyGradients.writeGradients (critic :?> Mlp) lambda sides real fake generator
-            Scalars.plus wassersteinLoss (Scalars.mul penalty lambda), wassersteinLoss, Some penalty
+            Scalars.addTensors wassersteinLoss (Scalars.mul penalty lambda), wassersteinLoss, Some penalty
         | _ ->
             optimizer.zero_grad()
             let sides =
@@ -98,7 +98,7 @@ module CriticStep =
             let wassersteinLoss = Losses.criticLoss realScores fakeScores
             let loss =
                 match lipschitz, penalty with
-                | GradientPenalty (lambda, _), Some p -> Scalars.plus wassersteinLoss (Scalars.mul p lambda)
+                | GradientPenalty (lambda, _), Some p -> Scalars.addTensors wassersteinLoss (Scalars.mul p lambda)
                 | _ -> wassersteinLoss
             loss.backward()
             loss, wassersteinLoss, penalty

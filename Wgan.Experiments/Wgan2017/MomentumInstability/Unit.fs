@@ -41,7 +41,7 @@ let criticStepWithCosine (critic: Mlp) (optimizer: Optimizer) (bound: float) (re
     let gradient = flat (parameters |> Seq.map (fun p -> p.grad))
     let before = (flat (parameters |> Seq.map (fun p -> p :> torch.Tensor))).clone()
     optimizer.step() |> ignore
-    let update = Scalars.minus (flat (parameters |> Seq.map (fun p -> p :> torch.Tensor))) before
+    let update = Scalars.subtractTensors (flat (parameters |> Seq.map (fun p -> p :> torch.Tensor))) before
     let cosine =
         let denominator = (update.norm() * gradient.norm()).ReadDouble()
         if denominator > 0.0 then -(torch.dot(update, gradient).ReadDouble()) / denominator else nan
@@ -72,7 +72,7 @@ let trainAndMeasure (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run:
         use _ = torch.NewDisposeScope()
         use _ = torch.no_grad()
         let onReal = (critic.call fixedReal).mean()
-        (Scalars.minus onReal ((critic.call (generatorNetwork.call fixedNoise)).mean())).ReadDouble()
+        (Scalars.subtractTensors onReal ((critic.call (generatorNetwork.call fixedNoise)).mean())).ReadDouble()
     let criticStep () =
         use _ = torch.NewDisposeScope()
         let real = (ToyData.sample settings.Dataset scale.BatchSize random).``to``(device)

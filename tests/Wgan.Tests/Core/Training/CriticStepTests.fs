@@ -34,7 +34,7 @@ let ``the joint forward pass gives the same step as three separate passes`` () =
     separateOptimizer.zero_grad()
     let wasserstein = Losses.criticLoss (separate.call real) (separate.call fake)
     let penalty = GradientPenalty.gradientPenalty GradientPenalty.TwoSided separate.call real fake (new torch.Generator(11UL))
-    let loss = Scalars.plus wasserstein (Scalars.mul penalty 10.0)
+    let loss = Scalars.addTensors wasserstein (Scalars.mul penalty 10.0)
     loss.backward()
     separateOptimizer.step() |> ignore
     Assert.Equal(loss.ReadDouble(), r.Loss, 5)
@@ -107,7 +107,7 @@ let ``a smooth critic takes the joint double-backward path and matches separate 
     let r = CriticStep.criticStep joint jointOptimizer (GradientPenalty(10.0, GradientPenalty.OneSided)) real fake (new torch.Generator(11UL))
     separateOptimizer.zero_grad()
     let penalty = GradientPenalty.gradientPenalty GradientPenalty.OneSided separate.call real fake (new torch.Generator(11UL))
-    let loss = Scalars.plus (Losses.criticLoss (separate.call real) (separate.call fake)) (Scalars.mul penalty 10.0)
+    let loss = Scalars.addTensors (Losses.criticLoss (separate.call real) (separate.call fake)) (Scalars.mul penalty 10.0)
     loss.backward()
     separateOptimizer.step() |> ignore
     Assert.Equal(loss.ReadDouble(), r.Loss, 5)
@@ -140,7 +140,7 @@ let private writtenOutAgreesWithAutograd
     let wasserstein, penalty = MlpPenaltyGradients.writeGradients written lambda sides real fake (new torch.Generator(uint64 seed + 2UL))
     let referencePenalty = GradientPenalty.gradientPenalty sides reference.call real fake (new torch.Generator(uint64 seed + 2UL))
     let referenceWasserstein = Losses.criticLoss (reference.call real) (reference.call fake)
-    (Scalars.plus referenceWasserstein (Scalars.mul referencePenalty lambda)).backward()
+    (Scalars.addTensors referenceWasserstein (Scalars.mul referencePenalty lambda)).backward()
     Assert.Equal(referenceWasserstein.ReadDouble(), wasserstein.ReadDouble(), 12)
     Assert.Equal(referencePenalty.ReadDouble(), penalty.ReadDouble(), 12)
     for (name, a), b in Seq.zip (written.named_parameters() |> Seq.map (fun struct (n, p) -> n, p)) (reference.parameters()) do

@@ -65,14 +65,14 @@ let private valuesOf (metrics: SeedMetrics list) (metric: string) =
 let evaluateAt (share: float) (metrics: SeedMetrics list) (spec: ClaimSpec) : ClaimResult =
     let seeds = metrics |> List.map (fun m -> m.Seed)
     let treatmentValues = valuesOf metrics spec.Metric
-    let measure = measureAt share
+    let judge = judgeMetricAt share
     let pairedConfidence = confidenceAt share PairedContrast.confidence
-    let measured = measure spec spec.Metric treatmentValues
+    let measured = judge spec spec.Metric treatmentValues
     let controlValues =
         match spec.Control with
         | ControlMetric (metric, _) -> Some(metric, valuesOf metrics metric)
         | NoControl _ -> None
-    let control = controlValues |> Option.map (fun (metric, values) -> measure spec metric values)
+    let control = controlValues |> Option.map (fun (metric, values) -> judge spec metric values)
     let seedArray = Array.ofList seeds
     let paired =
         match spec.Rule, spec.Design, controlValues with

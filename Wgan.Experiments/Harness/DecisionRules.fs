@@ -75,7 +75,7 @@ let seedsAgainst (spec: ClaimSpec) (perSeed: float[]) : int =
 
 /// Judges the per-seed values of one metric by the claim's rule, comparison and threshold with only `share` of
 /// the rule's error rate spent (`confidenceAt`; the sign test's alpha times the share): 1 for a run judged once.
-let measureAt (share: float) (spec: ClaimSpec) (metric: string) (perSeed: float[]) : Measurement =
+let judgeMetricAt (share: float) (spec: ClaimSpec) (metric: string) (perSeed: float[]) : Measurement =
     let holds v = Double.IsFinite v && spec.Comparison.Holds(v, spec.Threshold)
     let agreeing = perSeed |> Array.filter holds |> Array.length
     let interval, pValue, verdict, fallback, agreeing =
@@ -109,7 +109,7 @@ let measureAt (share: float) (spec: ClaimSpec) (metric: string) (perSeed: float[
 /// Judges the per-seed values of one metric by the claim's rule, comparison and threshold. Under an
 /// equivalence rule an arm is described, not judged alone: its 95% t interval, no seeds agreeing and an
 /// inconclusive verdict (the paired measurement decides; see `evaluate`).
-let measure (spec: ClaimSpec) (metric: string) (perSeed: float[]) : Measurement = measureAt 1.0 spec metric perSeed
+let judgeMetric (spec: ClaimSpec) (metric: string) (perSeed: float[]) : Measurement = judgeMetricAt 1.0 spec metric perSeed
 
 /// Seeds whose values lie outside the Tukey fences [Q1 - k IQR, Q3 + k IQR] (quartiles by linear
 /// interpolation), and non-finite values; only the non-finite ones for k <= 0 (none then) or fewer than

@@ -10,7 +10,9 @@ open Wgan.Experiments.DecisionRules
 let ruleText (rule: DecisionRule) =
     match rule with
     | StudentTInterval -> "95% Student-t interval of the mean on the claimed side"
-    | BootstrapInterval (lo, hi) -> $"95%% percentile-bootstrap interval of the mean ({bootstrapResamples} resamples, range [{lo}, {hi}]) on the claimed side"
+    | BootstrapInterval (lo, hi) ->
+        $"95%% percentile-bootstrap interval of the mean ({bootstrapResamples} resamples, range [{lo}, {hi}]) "
+        + "on the claimed side"
     | SignTest alpha -> $"sign test: enough seeds on the claimed side for a one-sided binomial p <= {alpha}"
     | Equivalence (margin, scale) ->
         $"equivalence: two one-sided t tests at 5%% ({scale.Name}); the 90%% t interval of the paired mean "
@@ -78,7 +80,9 @@ let whatWouldSettle (scale: string) (secondsPerSeed: float) (c: ClaimResult) : s
     let onClaimedSide = meanOnClaimedSide c.Measured
     let largerScale =
         if scale = "paper" then "a GPU (a CUDA build, see README) to run more seeds at this scale"
-        else "a larger scale (`--scale paper`, the papers' network sizes and training lengths; hours to days on a CPU, practical on a GPU)"
+        else
+            "a larger scale (`--scale paper`, the papers' network sizes and training lengths; hours to days on a CPU, "
+            + "practical on a GPU)"
     // The measurement's values lean to the claimed side: its mean (interval rules) or most of its seeds (sign test).
     let leansClaimed (m: Measurement) =
         match c.Spec.Rule with
@@ -128,19 +132,31 @@ let whatWouldSettle (scale: string) (secondsPerSeed: float) (c: ClaimResult) : s
                 + $"side: the treatment is not separated from its control; what would settle it is {largerScale} or a "
                 + "control that removes the mechanism.")
     | Uninformative, _ ->
-        Some "the control passes the same test, so the test cannot tell the claimed effect from its absence: more seeds will not help; a metric or design that separates the two would."
+        Some(
+            "the control passes the same test, so the test cannot tell the claimed effect from its absence: more "
+            + "seeds will not help; a metric or design that separates the two would.")
     | Inconclusive, _ when c.Measured.Verdict = Reproduced ->
-        Some "the treatment passes, but the control neither passes nor clearly fails; more seeds for the control would decide whether the test separates them."
+        Some(
+            "the treatment passes, but the control neither passes nor clearly fails; more seeds for the control "
+            + "would decide whether the test separates them.")
     // More seeds would not make such a claim *reproduced*: the control would pass along with the treatment.
     | Inconclusive, _ when leansClaimed c.Measured && c.Control |> Option.exists leansClaimed ->
         let control = c.Control.Value
         let mean = control.Mean.ToString("F4", Globalization.CultureInfo.InvariantCulture)
         if control.Verdict = Reproduced then
-            Some $"the control already passes the same test (mean {mean}), so even a treatment that passed with more seeds would be *uninformative*: more seeds will not help; a metric or design that separates the two would."
+            Some(
+                $"the control already passes the same test (mean {mean}), so even a treatment that passed with more "
+                + "seeds would be *uninformative*: more seeds will not help; a metric or design that separates the "
+                + "two would.")
         else
-            Some $"the control leans to the claimed side as well (mean {mean}), so more seeds would most likely make the verdict *uninformative*, not *reproduced*; a metric or design that separates the treatment from the control would settle it."
+            Some(
+                $"the control leans to the claimed side as well (mean {mean}), so more seeds would most likely make "
+                + "the verdict *uninformative*, not *reproduced*; a metric or design that separates the treatment "
+                + "from the control would settle it.")
     | NotReproduced, _ ->
-        Some $"at scale {scale} the rule decides against the claim, so more seeds will not change the verdict; what would settle the claim is {largerScale}."
+        Some(
+            $"at scale {scale} the rule decides against the claim, so more seeds will not change the verdict; what "
+            + $"would settle the claim is {largerScale}.")
     | _, SignTest alpha ->
         let share = float c.SeedsAgreeing / float (max 1 seeds)
         match seedsForSignTest 200 alpha share with
@@ -148,9 +164,14 @@ let whatWouldSettle (scale: string) (secondsPerSeed: float) (c: ClaimResult) : s
             Some(
                 $"{c.SeedsAgreeing} of {seeds} seeds are on the claimed side; about {n} seeds would decide it with "
                 + $"80%% power if that share were the truth ({advice n}); or {largerScale}.")
-        | _ -> Some $"only {c.SeedsAgreeing} of {seeds} seeds are on the claimed side; what would settle the claim is {largerScale}."
+        | _ ->
+            Some(
+                $"only {c.SeedsAgreeing} of {seeds} seeds are on the claimed side; what would settle the claim is "
+                + $"{largerScale}.")
     | _ when finite.Length < seeds ->
-        Some $"{seeds - finite.Length} of {seeds} seeds gave no value (diverged or undefined; see the notes), so no interval exists: rerun those seeds, or settle it at {largerScale}."
+        Some(
+            $"{seeds - finite.Length} of {seeds} seeds gave no value (diverged or undefined; see the notes), so no "
+            + $"interval exists: rerun those seeds, or settle it at {largerScale}.")
     | _ when finite.Length < 2 -> Some "one seed gives no interval: run at least 3 seeds (`--seeds 5`)."
     | _ ->
         let powered = Statistics.valuesFor80PercentPower (oneSidedLevel c.Spec.Rule) 200 c.Spec.Threshold finite
@@ -166,4 +187,6 @@ let whatWouldSettle (scale: string) (secondsPerSeed: float) (c: ClaimResult) : s
                 + $"reproduced* at this scale with 80%% power if the mean and spread were as measured, so what would "
                 + $"settle the claim is {largerScale}.")
         | _, None ->
-            Some $"the mean sits too close to {c.Spec.Threshold} for any practical number of seeds to decide at this scale (more than 200 with the measured spread); what would settle it is {largerScale}."
+            Some(
+                $"the mean sits too close to {c.Spec.Threshold} for any practical number of seeds to decide at this "
+                + $"scale (more than 200 with the measured spread); what would settle it is {largerScale}.")

@@ -32,7 +32,24 @@ type DataOptions(cacheDirectory: string, mnistIdx: string, mnistFile: string) =
 
 /// `run`.
 [<Sealed>]
-type RunCommand(manifest: string, scale: string, seeds: int, device: string, threads: int, outDirectory: string, resume: bool, force: bool, shard: string, shardCount: int, jobs: int, worker: int, data: DataOptions, portable: bool, maxSeeds: int) =
+type RunCommand
+    (
+        manifest: string,
+        scale: string,
+        seeds: int,
+        device: string,
+        threads: int,
+        outDirectory: string,
+        resume: bool,
+        force: bool,
+        shard: string,
+        shardCount: int,
+        jobs: int,
+        worker: int,
+        data: DataOptions,
+        portable: bool,
+        maxSeeds: int
+    ) =
     inherit Command()
     /// The largest seed count of a sequential run (`--until-decided`), or 0 for a run judged once.
     member _.MaxSeeds = maxSeeds
@@ -118,7 +135,18 @@ type RejudgeCommand(folder: string, check: bool, manifest: string) =
 
 /// `bench`.
 [<Sealed>]
-type BenchCommand(iterations: int, repeat: int, threads: int[], outFile: string, only: string[], memorySteps: int, memoryOf: string, force: bool, portable: bool) =
+type BenchCommand
+    (
+        iterations: int,
+        repeat: int,
+        threads: int[],
+        outFile: string,
+        only: string[],
+        memorySteps: int,
+        memoryOf: string,
+        force: bool,
+        portable: bool
+    ) =
     inherit Command()
     /// Whether the steps are timed in the portable numerics mode.
     member _.Portable = portable
@@ -143,7 +171,8 @@ type UsageException(message: string) =
 [<AutoOpen>]
 module private DataOptionParsing =
     let dataOptions (cache: string option) (idx: string option) (file: string option) =
-        if idx.IsSome && file.IsSome then raise (UsageException "--mnist-idx and --mnist-file cannot be used together")
+        if idx.IsSome && file.IsSome then
+            raise (UsageException "--mnist-idx and --mnist-file cannot be used together")
         DataOptions(Option.toObj cache, Option.toObj idx, Option.toObj file)
 
 [<AbstractClass; Sealed>]
@@ -175,7 +204,8 @@ type Cli =
                 | Cpu -> "cpu"
                 | Cuda -> "cuda"
             let shardCount = run.GetResult(Shard_Count, defaultValue = 0)
-            if run.Contains Shard_Count && shardCount < 1 then raise (UsageException $"--shard-count must be at least 1 (found {shardCount})")
+            if run.Contains Shard_Count && shardCount < 1 then
+                raise (UsageException $"--shard-count must be at least 1 (found {shardCount})")
             let jobs = run.GetResult(Jobs, defaultValue = 1)
             if jobs < 1 || jobs > 256 then raise (UsageException $"--jobs must be between 1 and 256 (found {jobs})")
             if run.Contains Resume && run.Contains Force then
@@ -186,7 +216,8 @@ type Cli =
                     )
                 )
             if jobs > 1 && run.Contains Shard then
-                raise (UsageException "--jobs and --shard do not combine: run several shards instead, or one --jobs run")
+                raise (
+                    UsageException "--jobs and --shard do not combine: run several shards instead, or one --jobs run")
             if run.Contains Max_Seeds && not (run.Contains Until_Decided) then
                 raise (UsageException "--max-seeds goes with --until-decided")
             let maxSeeds =
@@ -195,7 +226,8 @@ type Cli =
             if run.Contains Until_Decided then
                 if maxSeeds < 2 || maxSeeds > Limits.MaxSeeds then
                     raise (
-                        UsageException $"--max-seeds must be at least 2 and at most {Limits.MaxSeeds} (found {maxSeeds})")
+                        UsageException(
+                            $"--max-seeds must be at least 2 and at most {Limits.MaxSeeds} (found {maxSeeds})"))
                 if run.Contains Seeds && seeds > maxSeeds then
                     raise (
                         UsageException(
@@ -214,21 +246,30 @@ type Cli =
                     (run.TryGetResult RunArguments.Mnist_Idx)
                     (run.TryGetResult RunArguments.Mnist_File)
             RunCommand(
-                run.GetResult Manifest, scale, seeds, device, threads, run.GetResult(RunArguments.Out, defaultValue = "results"),
+                run.GetResult Manifest, scale, seeds, device, threads,
+                run.GetResult(RunArguments.Out, defaultValue = "results"),
                 run.Contains Resume, run.Contains Force, run.GetResult(Shard, defaultValue = ""), shardCount, jobs,
                 run.GetResult(Worker, defaultValue = -1), data, run.Contains Portable, maxSeeds) :> Command
         | Merge m -> MergeCommand(m.GetResult(Merge_Out, defaultValue = "results"), m.Contains Merge_Force) :> Command
         | Index i -> IndexCommand(i.GetResult(Index_Out, defaultValue = "results"), i.Contains Index_Force) :> Command
         | Verify v ->
             let data =
-                dataOptions (v.TryGetResult VerifyArguments.Cache) (v.TryGetResult VerifyArguments.Mnist_Idx) (v.TryGetResult VerifyArguments.Mnist_File)
+                dataOptions
+                    (v.TryGetResult VerifyArguments.Cache)
+                    (v.TryGetResult VerifyArguments.Mnist_Idx)
+                    (v.TryGetResult VerifyArguments.Mnist_File)
             VerifyCommand(v.GetResult Result, data) :> Command
         | Rejudge r ->
-            RejudgeCommand(r.GetResult Results, r.Contains Rejudge_Check, r.GetResult(Rejudge_Manifest, defaultValue = null))
+            RejudgeCommand(
+                r.GetResult Results,
+                r.Contains Rejudge_Check,
+                r.GetResult(Rejudge_Manifest, defaultValue = null)
+            )
             :> Command
         | Bench b ->
             let iterations = b.GetResult(Iterations, defaultValue = 0)
-            if b.Contains Iterations && iterations < 1 then raise (UsageException $"--iterations must be at least 1 (found {iterations})")
+            if b.Contains Iterations && iterations < 1 then
+                raise (UsageException $"--iterations must be at least 1 (found {iterations})")
             let repeat = b.GetResult(Repeat, defaultValue = 1)
             if repeat < 1 then raise (UsageException $"--repeat must be at least 1 (found {repeat})")
             let memorySteps = b.GetResult(Memory_Steps, defaultValue = 0)
@@ -243,7 +284,18 @@ type Cli =
             let threads = b.GetResult(Bench_Threads, defaultValue = [ 1; 2 ])
             if threads.IsEmpty || threads |> List.exists (fun t -> t < 1 || t > Limits.MaxThreads) then
                 raise (UsageException $"--threads takes thread counts between 1 and {Limits.MaxThreads}")
-            BenchCommand(iterations, repeat, Array.ofList threads, b.GetResult(Bench_Out, defaultValue = "results/benchmarks.md"), Array.ofList (b.GetResult(Only, defaultValue = [])), memorySteps, b.GetResult(Memory_Of, defaultValue = "toy-wgan-gp"), b.Contains Bench_Force, b.Contains Bench_Portable) :> Command
+            BenchCommand(
+                iterations,
+                repeat,
+                Array.ofList threads,
+                b.GetResult(Bench_Out, defaultValue = "results/benchmarks.md"),
+                Array.ofList (b.GetResult(Only, defaultValue = [])),
+                memorySteps,
+                b.GetResult(Memory_Of, defaultValue = "toy-wgan-gp"),
+                b.Contains Bench_Force,
+                b.Contains Bench_Portable
+            )
+            :> Command
         | Mnist m ->
             let data =
                 dataOptions
@@ -252,7 +304,8 @@ type Cli =
                     (m.TryGetResult MnistArguments.Mnist_File)
             let slice = m.GetResult(MnistArguments.Slice, defaultValue = 0)
             let out = m.TryGetResult MnistArguments.Out
-            if m.Contains MnistArguments.Slice && slice < 1 then raise (UsageException $"--slice must be at least 1 (found {slice})")
+            if m.Contains MnistArguments.Slice && slice < 1 then
+                raise (UsageException $"--slice must be at least 1 (found {slice})")
             if (slice > 0) <> out.IsSome then raise (UsageException "--slice and --out go together")
             if m.Contains Mnist_Force && out.IsNone then raise (UsageException "--force goes with --slice N --out FILE")
             MnistCommand(data, slice, Option.toObj out, m.Contains Mnist_Force) :> Command

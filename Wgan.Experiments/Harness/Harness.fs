@@ -21,10 +21,23 @@ type PlannedExperiment internal (definition: ExperimentDefinition, prepared: Pre
     /// The units of work of a run at `scale` with `seeds` seeds (0: the scale's default) on `device`.
     /// `resources` is the shell's data and cache (NoResources for experiments that need none).
     member _.Plan(scale: string, seeds: int, device: string, resources: IResources) : ExperimentRun =
-        ExperimentRun(prepared.Plan { Scale = Harness.ScaleOf scale; Seeds = seeds; Device = device; Resources = resources })
+        ExperimentRun(
+            prepared.Plan
+                { Scale = Harness.ScaleOf scale
+                  Seeds = seeds
+                  Device = device
+                  Resources = resources }
+        )
 
     /// Runs every unit in order and assembles the result, reporting progress after every unit.
-    member this.Run(scale: string, seeds: int, device: string, resources: IResources, progress: Action<Progress>) : ExperimentResult =
+    member this.Run
+        (
+            scale: string,
+            seeds: int,
+            device: string,
+            resources: IResources,
+            progress: Action<Progress>
+        ) : ExperimentResult =
         let run = this.Plan(scale, seeds, device, resources)
         Experiment.runAll run.Inner progress.Invoke
 
@@ -48,13 +61,23 @@ and [<Sealed>] ExperimentRun internal (plan: Plan) =
     member this.RunUnit(index: int, loadState: Func<byte[]>, saveState: Action<byte[]>) : UnitResult =
         this.RunUnit(index, loadState, saveState, Action<float>(ignore))
     /// As above, telling `progress` how far the unit is (a fraction in [0, 1]) as it goes.
-    member _.RunUnit(index: int, loadState: Func<byte[]>, saveState: Action<byte[]>, progress: Action<float>) : UnitResult =
-        units[index].Run { Load = (fun () -> Option.ofObj (loadState.Invoke())); Save = saveState.Invoke; Progress = progress.Invoke }
+    member _.RunUnit
+        (
+            index: int,
+            loadState: Func<byte[]>,
+            saveState: Action<byte[]>,
+            progress: Action<float>
+        ) : UnitResult =
+        units[index].Run
+            { Load = (fun () -> Option.ofObj (loadState.Invoke()))
+              Save = saveState.Invoke
+              Progress = progress.Invoke }
     /// The experiment's result from every unit's result (in any order; matched by key).
     member _.Assemble(results: Collections.Generic.IReadOnlyList<UnitResult>) : ExperimentResult =
         let byKey = results |> Seq.map (fun r -> r.Key, r) |> dict
         let missing = units |> Array.filter (fun u -> not (byKey.ContainsKey u.Key)) |> Array.map (fun u -> u.Key)
-        if missing.Length > 0 then invalidArg (nameof results) $"""results missing for units: {String.Join(", ", missing)}"""
+        if missing.Length > 0 then
+            invalidArg (nameof results) $"""results missing for units: {String.Join(", ", missing)}"""
         plan.Assemble [ for u in units -> byKey[u.Key] ]
 
 /// One look of a sequential run as the runner sees it: the result at the look's seeds with its claims judged at the
@@ -84,7 +107,8 @@ and [<Sealed>] SequentialRun(firstLook: int, maximumSeeds: int) =
     /// Judges look `k` (0-based) on the result assembled at its seeds, after the looks judged before it (0 to k - 1,
     /// each once, in order).
     member _.Judge(k: int, result: ExperimentResult) : SequentialLook =
-        if k <> judged.Length then invalidArg (nameof k) $"look {k} judged after {judged.Length} looks; looks go in order"
+        if k <> judged.Length then
+            invalidArg (nameof k) $"look {k} judged after {judged.Length} looks; looks go in order"
         let claims, look = Sequential.judge planned k result.Seeds result.Claims
         let looks = judged @ [ look ]
         judged <- looks
@@ -105,7 +129,11 @@ and [<Sealed>] SequentialRun(firstLook: int, maximumSeeds: int) =
             look.Claims
             |> List.map (fun c -> if c.Futile then $"{c.Id} futile" else $"{c.Id} {c.Verdict.Name}")
             |> String.concat ", "
-        SequentialLook(rejudged, $"look {k + 1} of at most {planned.Length} at {look.Seeds} seeds: {verdicts}; {line}", record)
+        SequentialLook(
+            rejudged,
+            $"look {k + 1} of at most {planned.Length} at {look.Seeds} seeds: {verdicts}; {line}",
+            record
+        )
 
 /// The outcome of reading a manifest: either an experiment or the problems found, one per line as
 /// "$.json.path: message".

@@ -120,7 +120,11 @@ let private hasLoneSurrogate (s: string) =
 
 /// Walks the tree under `element` from its root `$`, collecting the problems `visitKey` finds at each object key
 /// (given the keys of that object seen before it) and `visitString` at each string value, with their JSON paths.
-let private walk (visitKey: string -> HashSet<string> -> string -> DecodeError list) (visitString: string -> string -> DecodeError list) (element: JsonElement) =
+let private walk
+    (visitKey: string -> HashSet<string> -> string -> DecodeError list)
+    (visitString: string -> string -> DecodeError list)
+    (element: JsonElement)
+    =
     let rec go path (e: JsonElement) =
         match e.ValueKind with
         | JsonValueKind.Object ->
@@ -142,14 +146,18 @@ let private walk (visitKey: string -> HashSet<string> -> string -> DecodeError l
 /// silently take the last one).
 let duplicateKeys (element: JsonElement) : DecodeError list =
     element
-    |> walk (fun path seen name -> if seen.Contains name then [ { Path = path; Message = "appears more than once in its object" } ] else []) (fun _ _ -> [])
+    |> walk
+        (fun path seen name ->
+            if seen.Contains name then [ { Path = path; Message = "appears more than once in its object" } ] else [])
+        (fun _ _ -> [])
 
 /// Keys and strings under `element` that hold a forbidden character (see `forbiddenCharacter`) or a lone
 /// surrogate, at their JSON paths; with `invalidUtf8`, U+FFFD marks bytes that were not UTF-8.
 let badStrings (invalidUtf8: bool) (element: JsonElement) : DecodeError list =
     let check path (s: string) =
         match s |> Seq.tryFind forbiddenCharacter with
-        | Some c -> [ { Path = path; Message = $"contains the control or bidirectional-override character U+{int c:X4}" } ]
+        | Some c ->
+            [ { Path = path; Message = $"contains the control or bidirectional-override character U+{int c:X4}" } ]
         | None when invalidUtf8 && s.Contains '\uFFFD' -> [ { Path = path; Message = "is not valid UTF-8" } ]
         | None when hasLoneSurrogate s -> [ { Path = path; Message = "contains a lone UTF-16 surrogate" } ]
         | None -> []
@@ -169,8 +177,10 @@ let utf8Text (bytes: byte[]) : Result<string, DecodeError list> =
                 use doc = JsonDocument.Parse(lenient, JsonDocumentOptions(CommentHandling = JsonCommentHandling.Skip))
                 badStrings true doc.RootElement |> List.filter (fun e -> e.Message = "is not valid UTF-8")
             with :? JsonException -> []
-        if inStrings.IsEmpty then Error [ { Path = "$"; Message = $"is not valid UTF-8 (at byte offset {int64 start + int64 e.Index})" } ]
-        else Error inStrings
+        if inStrings.IsEmpty then
+            Error [ { Path = "$"; Message = $"is not valid UTF-8 (at byte offset {int64 start + int64 e.Index})" } ]
+        else
+            Error inStrings
 
 /// The deepest nesting of objects and arrays a JSON text may have: System.Text.Json's default, far more than any
 /// manifest or record needs.
@@ -294,7 +304,10 @@ module Decode =
     let document (decoder: Decoder<'T>) (text: string) : Result<'T, DecodeError list> =
         try
             use doc =
-                JsonDocument.Parse(text, JsonDocumentOptions(CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = false))
+                JsonDocument.Parse(
+                    text,
+                    JsonDocumentOptions(CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = false)
+                )
             match duplicateKeys doc.RootElement @ badStrings false doc.RootElement with
             | [] -> decoder "$" doc.RootElement
             | problems -> Error problems
@@ -302,6 +315,9 @@ module Decode =
         | :? JsonException when nestedTooDeeply text -> Error [ { Path = "$"; Message = nestedTooDeeplyMessage } ]
         | :? JsonException as e ->
             let where =
-                if e.LineNumber.HasValue then $"line {e.LineNumber.Value + 1L}, position {e.BytePositionInLine.GetValueOrDefault() + 1L}"
-                else "unknown position"
+                if e.LineNumber.HasValue then
+                    $"line {e.LineNumber.Value + 1L}, "
+                    + $"position {e.BytePositionInLine.GetValueOrDefault() + 1L}"
+                else
+                    "unknown position"
             Error [ { Path = "$"; Message = $"is not valid JSON ({where})" } ]

@@ -45,7 +45,11 @@ let private beta = Decode.floatInRange 0.0 0.999999
 let optimizer: Decoder<OptimizerSpec> =
     let kinds = [ "rmsprop", RmsProp; "tf-rmsprop", TfRmsProp; "sgd", Sgd ]
     let withBetas = [ "adam", Adam; "tf-adam", TfAdam ]
-    let kind = Decode.oneOf ([ for name, make in kinds -> name, Choice1Of2 make ] @ [ for name, make in withBetas -> name, Choice2Of2 make ])
+    let kind =
+        Decode.oneOf (
+            [ for name, make in kinds -> name, Choice1Of2 make ]
+            @ [ for name, make in withBetas -> name, Choice2Of2 make ]
+        )
     Decode.object (fields {
         let! make = required "kind" kind
         match make with
@@ -111,7 +115,8 @@ let decisionRule: Decoder<DecisionRule * float> =
         let! lo = required "lo" Decode.float
         and! hi = required "hi" Decode.float
         return BootstrapInterval(lo, hi) }
-    let sign = required "alpha" (Decode.float |> Decode.check (fun v -> v > 0.0 && v < 0.5) "must be a number in (0, 0.5)")
+    let sign =
+        required "alpha" (Decode.float |> Decode.check (fun v -> v > 0.0 && v < 0.5) "must be a number in (0, 0.5)")
     let equivalence = fields {
         let! margin = required "margin" Decode.positiveFloat
         and! scale = required "scale" (Decode.oneOf [ "difference", DifferenceScale; "log-ratio", LogRatioScale ])
@@ -136,7 +141,9 @@ let decisionRule: Decoder<DecisionRule * float> =
 /// The name of a metric this experiment measures.
 let knownMetric (metrics: string list) : Decoder<string> =
     Decode.string
-    |> Decode.check (fun m -> List.contains m metrics) $"""must be a metric this experiment measures: {String.concat ", " metrics}"""
+    |> Decode.check
+        (fun m -> List.contains m metrics)
+        $"""must be a metric this experiment measures: {String.concat ", " metrics}"""
 
 /// A decoder that rejects whatever it finds with `message` (a field that must not be there).
 let private reject (message: string) : Decoder<'T> = fun path _ -> Error [ { Path = path; Message = message } ]
@@ -157,11 +164,13 @@ let control (metrics: string list) (equivalence: bool) : Decoder<ControlSpec * C
                 match d path e with
                 | Ok v -> Ok v
                 | Error _ ->
-                    let message = "must be \"paired\" (or left out): an equivalence claim compares its arms seed by seed"
+                    let message =
+                        "must be \"paired\" (or left out): an equivalence claim compares its arms seed by seed"
                     Error [ { Path = path; Message = message } ]
         else Decode.oneOf [ "independent", Independent; "paired", Paired; "relative", Relative ]
     let none =
-        if equivalence then optional "none" (reject "an equivalence claim needs a control metric: the arm it is compared with")
+        if equivalence then
+            optional "none" (reject "an equivalence claim needs a control metric: the arm it is compared with")
         else optional "none" Decode.nonEmptyString
     Decode.object (fields {
         let! none = none
@@ -209,7 +218,8 @@ let claimChange: Decoder<ClaimChange> =
 
 /// A claim: {"id", "source", "statement", "metric", "comparison": ">=" | "<=", "threshold",
 /// "thresholdSource", "rule", "control", "preconditions", "unitCriteria" and "changes" (optional)}; the metric must be
-/// one the experiment measures. An equivalence rule states its margin instead of a comparison and threshold, which it rejects.
+/// one the experiment measures. An equivalence rule states its margin instead of a comparison and threshold, which it
+/// rejects.
 let claim (metrics: string list) : Decoder<ClaimSpec> =
     let metric = knownMetric metrics
     let notUsed = "is not used by an equivalence rule: its margin is the claim's threshold"
@@ -265,7 +275,10 @@ let claims (metrics: string list) : Decoder<ClaimSpec list> =
 
 /// {"smoke": ..., "quick": ..., "paper": ...}, each decoded by `perScale`.
 let scaleTable (perScale: Decoder<'T>) : Decoder<Map<Scale, 'T>> =
-    Decode.object (Fields.all [ for s in scales -> required s.Name perScale |> Fields.map (fun v -> s, v) ] |> Fields.map Map.ofList)
+    Decode.object (
+        Fields.all [ for s in scales -> required s.Name perScale |> Fields.map (fun v -> s, v) ]
+        |> Fields.map Map.ofList
+    )
 
 /// The run seed: a non-negative integer; the seeds of a run are seed, seed + 1, ...
 let seed = Decode.int |> Decode.check (fun v -> v >= 0) "must be a non-negative integer"
@@ -316,4 +329,5 @@ let optimizerText (o: OptimizerSpec) =
     | Adam (lr, b1, b2) -> $"Adam (lr {plainNumber lr}, beta1 {plainNumber b1}, beta2 {plainNumber b2})"
     | Sgd lr -> $"SGD (lr {plainNumber lr})"
     | TfRmsProp lr -> $"TensorFlow 1 RMSProp (lr {plainNumber lr}, decay 0.9, epsilon 1e-10, mean square from ones)"
-    | TfAdam (lr, b1, b2) -> $"TensorFlow 1 Adam (lr {plainNumber lr}, beta1 {plainNumber b1}, beta2 {plainNumber b2}, epsilon 1e-8)"
+    | TfAdam (lr, b1, b2) ->
+        $"TensorFlow 1 Adam (lr {plainNumber lr}, beta1 {plainNumber b1}, beta2 {plainNumber b2}, epsilon 1e-8)"

@@ -191,7 +191,8 @@ let run (first: int) (maximum: int) (claimsAt: int -> int64 list * ClaimResult l
 /// the paired"), or the sign test's alpha.
 let private levelText (share: float) =
     $"{percent (DecisionRules.confidenceAt share 0.95)}%% intervals for the 95%% ones, "
-    + $"{percent (DecisionRules.confidenceAt share PairedContrast.confidence)}%% for the paired and equivalence 90%% ones, "
+    + $"{percent (DecisionRules.confidenceAt share PairedContrast.confidence)}%% for the paired and equivalence "
+    + $"90%% ones, "
     + $"{percent share}%% of a sign test's alpha"
 
 /// result.json's "sequential" block: the design, each look's seeds, share and claims, and why the run stopped.

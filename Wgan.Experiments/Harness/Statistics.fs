@@ -14,7 +14,10 @@ let quantile (q: float) (xs: float[]) =
     let sorted = Array.sort xs
     let h = q * float (sorted.Length - 1)
     let i = int (floor h)
-    if i + 1 >= sorted.Length then sorted[sorted.Length - 1] else sorted[i] + (h - float i) * (sorted[i + 1] - sorted[i])
+    if i + 1 >= sorted.Length then
+        sorted[sorted.Length - 1]
+    else
+        sorted[i] + (h - float i) * (sorted[i + 1] - sorted[i])
 
 /// Sample standard deviation (n - 1 in the denominator); NaN for fewer than two values.
 let standardDeviation (xs: float[]) =

@@ -52,7 +52,8 @@ let wganFlops (generator: NetworkCost) (critic: NetworkCost) (n: int) (nCritic: 
         2.0 * n * sigmaG + 4.0 * n * sigmaD + 4.0 * n * sigmaD + 4.0 * n * (sigmaD - critic.FirstLayer)
         + (if penalty then 8.0 * n * sigmaD else 0.0)
     let generatorStep =
-        2.0 * n * sigmaG + 2.0 * n * sigmaD + 2.0 * n * sigmaD + 2.0 * n * sigmaG + 2.0 * n * (sigmaG - generator.FirstLayer)
+        2.0 * n * sigmaG + 2.0 * n * sigmaD + 2.0 * n * sigmaD + 2.0 * n * sigmaG
+        + 2.0 * n * (sigmaG - generator.FirstLayer)
     float nCritic * criticStep + generatorStep
 
 /// `wganFlops` for MLPs given by their widths.
@@ -91,11 +92,17 @@ let private toyGenerator = [ 2; 512; 512; 512; 2 ]
 let private toyCritic = [ 2; 512; 512; 512; 1 ]
 
 /// gan_toy.py's configuration: G and D 3 x ReLU(512), batch 256, five critic steps per generator step.
-let private toy (name: string) (lipschitz: LipschitzConstraint) (criticOptimizer: OptimizerSpec) (generatorOptimizer: OptimizerSpec) =
+let private toy
+    (name: string)
+    (lipschitz: LipschitzConstraint)
+    (criticOptimizer: OptimizerSpec)
+    (generatorOptimizer: OptimizerSpec)
+    =
     let penalty = match lipschitz with GradientPenalty _ -> true | _ -> false
     let constraintName = if penalty then "gradient penalty" else "weight clipping"
     { Name = name
-      Description = $"gan_toy.py MLPs 2 -> 3 x 512 -> 2/1, batch 256, 5 critic steps per generator step, {constraintName}"
+      Description =
+        $"gan_toy.py MLPs 2 -> 3 x 512 -> 2/1, batch 256, 5 critic steps per generator step, {constraintName}"
       FlopsPerIteration = wganFlopsPerIteration toyGenerator toyCritic 256 5 penalty
       CriticSteps = 5
       Iterations = 30
@@ -103,7 +110,14 @@ let private toy (name: string) (lipschitz: LipschitzConstraint) (criticOptimizer
         fun seed ->
             let random = new torch.Generator(uint64 seed)
             let mlp (widths: int list) =
-                new Mlp({ Inputs = widths.Head; Hidden = widths[1 .. widths.Length - 2]; Outputs = List.last widths; Activation = ReLU; Normalization = NoNormalization }, random)
+                new Mlp(
+                    { Inputs = widths.Head
+                      Hidden = widths[1 .. widths.Length - 2]
+                      Outputs = List.last widths
+                      Activation = ReLU
+                      Normalization = NoNormalization },
+                    random
+                )
             let generator = mlp toyGenerator
             let critic = mlp toyCritic
             let criticOptimizerInstance = Optimizer.create criticOptimizer (critic.parameters())
@@ -118,9 +132,14 @@ let private toy (name: string) (lipschitz: LipschitzConstraint) (criticOptimizer
                         generator.call (torch.randn([| 256L; 2L |], generator = random))
                     CriticStep.criticStep critic criticOptimizerInstance lipschitz real fake random |> ignore
                 use _ = torch.NewDisposeScope()
-                GeneratorStep.wassersteinStep generator generatorOptimizerInstance critic (torch.randn([| 256L; 2L |], generator = random))
+                GeneratorStep.wassersteinStep
+                    generator
+                    generatorOptimizerInstance
+                    critic
+                    (torch.randn([| 256L; 2L |], generator = random))
                 |> ignore
-            iteration, [ generator :> System.IDisposable; critic; criticOptimizerInstance; generatorOptimizerInstance; random ] }
+            iteration,
+            [ generator :> System.IDisposable; critic; criticOptimizerInstance; generatorOptimizerInstance; random ] }
 
 /// gan_mnist.py's WGAN-GP configuration at width `dim` (64 in the paper): its critic and generator, batch 50,
 /// 128 latent dimensions, five critic steps per generator step, Adam(1e-4, 0.5, 0.9), lambda = 10, trained on

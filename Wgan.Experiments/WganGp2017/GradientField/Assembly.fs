@@ -11,7 +11,10 @@ open Wgan.Experiments.GradientField.Unit
 /// The four measured functions of one seed and data set, by metric prefix.
 let private functions (found: System.Collections.Generic.IDictionary<string, Measured>) seed dataset =
     let penalty, clipped = found[key seed dataset Penalised], found[key seed dataset Clipped]
-    [ "exact", penalty.Exact.Value; "gp", penalty.Critic; "clip", clipped.Critic; "gp-untrained", penalty.Untrained.Value ]
+    [ "exact", penalty.Exact.Value
+      "gp", penalty.Critic
+      "clip", clipped.Critic
+      "gp-untrained", penalty.Untrained.Value ]
 
 /// One seed's metrics.
 let private seedMetrics (settings: Settings) found seed =
@@ -29,8 +32,13 @@ let private fieldFigure (settings: Settings) (scale: ScaleSettings) (units: Meas
     (name: string) (f: Directions) : Figure =
     let h, n = settings.PlotHalfWidth, scale.GridResolution
     let strokes (starts: float[][]) (ends: float[][]) (coordinate: int) =
-        Array.map2 (fun (a: float[]) (b: float[]) -> [| a[coordinate]; b[coordinate]; nan |]) starts ends |> Array.concat
-    let tips = Array.map2 (fun (p: float[]) (g: float[]) -> Array.map2 (fun x d -> x + 0.25 * d) p g) units.SegmentPoints f.Plotted
+        Array.map2 (fun (a: float[]) (b: float[]) -> [| a[coordinate]; b[coordinate]; nan |]) starts ends
+        |> Array.concat
+    let tips =
+        Array.map2
+            (fun (p: float[]) (g: float[]) -> Array.map2 (fun x d -> x + 0.25 * d) p g)
+            units.SegmentPoints
+            f.Plotted
     let line label (starts, ends) =
         { Label = label; X = strokes starts ends 0; Y = strokes starts ends 1; Markers = false }
     { Figure.ofLines $"field-{dataset.Name}-{name}" $"{name}: gradient on the coupling segments ({dataset.Name})"
@@ -59,14 +67,16 @@ let assemble (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunCon
       ImageGrids = []
       Notes =
         [ $"Critics: MLP 2 -> {widthsText scale.CriticHidden} -> 1 against the fixed generator Pr + N(0, "
-          + $"{plainNumber settings.GeneratorNoise}^2 I), {scale.CriticSteps} steps of batch {scale.BatchSize}; penalty "
-          + $"critic {constraintText settings.PenaltyCritic.Constraint}, {optimizerText settings.PenaltyCritic.Optimizer}; "
+          + $"{plainNumber settings.GeneratorNoise}^2 I), {scale.CriticSteps} steps of batch {scale.BatchSize}; "
+          + $"penalty critic {constraintText settings.PenaltyCritic.Constraint}, "
+          + $"{optimizerText settings.PenaltyCritic.Optimizer}; "
           + $"clipped critic {constraintText settings.ClippedCritic.Constraint}, "
           + $"{optimizerText settings.ClippedCritic.Optimizer}."
-          $"Segments: {scale.EvaluationSamples} fresh samples of Pr and of Pg per seed and data set; coupled segments pair "
-          + "them by the exact optimal assignment (Hungarian, Euclidean cost), independent ones by index; one t ~ U[0, 1] "
-          + "per segment. The exact critic is the Kantorovich potential of the same samples."
+          $"Segments: {scale.EvaluationSamples} fresh samples of Pr and of Pg per seed and data set; coupled segments "
+          + "pair them by the exact optimal assignment (Hungarian, Euclidean cost), independent ones by index; one "
+          + "t ~ U[0, 1] per segment. The exact critic is the Kantorovich potential of the same samples."
           $"Figures show seed {first}: each function's values over [-{plainNumber settings.PlotHalfWidth}, "
-          + $"{plainNumber settings.PlotHalfWidth}]^2 with {min scale.PlottedSegments scale.EvaluationSamples} coupling "
+          + $"{plainNumber settings.PlotHalfWidth}]^2 with "
+          + $"{min scale.PlottedSegments scale.EvaluationSamples} coupling "
           + "segments and the function's unit gradient at each segment's point x_t (a stroke of length 0.25)." ]
         @ Experiment.divergenceNotes [ for k, m in measurements -> k, m.Diverged ] }

@@ -77,16 +77,17 @@ let private notes (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: R
     @ [ for s in settings.TrainingSettings ->
             $"Setting {s.Id} ({s.Label}): {constraintText s.Constraint}; critic {optimizerText s.CriticOptimizer}, "
             + $"generator {optimizerText s.GeneratorOptimizer}." ]
-    @ [ "Measured quantity: for each hidden layer l of the critic, the norm ||dL/dh_l|| over the whole [2 x batch, width] "
-          + "activation tensor, with L = E f(fake) - E f(real) the critic loss (the penalty term excluded); log10 of it "
-          + $"averaged over {scale.MeasurementBatches} fresh batches. The norms are computed in float64 on a float64 copy of "
-          + "the trained critic, since clipped critics reach gradients whose squares lie below float32's range; a layer "
-          + "whose norm is exactly 0 even in float64 has no active unit and is left out of its mean and of the slope."
+    @ [ "Measured quantity: for each hidden layer l of the critic, the norm ||dL/dh_l|| over the whole [2 x batch, "
+          + "width] activation tensor, with L = E f(fake) - E f(real) the critic loss (the penalty term excluded); "
+          + $"log10 of it averaged over {scale.MeasurementBatches} fresh batches. The norms are computed in float64 on "
+          + "a float64 copy of the trained critic, since clipped critics reach gradients whose squares lie below "
+          + "float32's range; a layer whose norm is exactly 0 even in float64 has no active unit and is left out of "
+          + "its mean and of the slope."
         "Slope: least-squares slope of log10 norm against layer index 1..depth, 1 next to the input: negative when the "
-          + "norms explode towards the input, positive when they vanish. 0.0909 = 1/11 per layer is one order of magnitude "
-          + "over the 11 steps between 12 layers."
-        "Controls: each claim is tested again on the network trained under the other constraint (the clipping claims on "
-          + "gp, the penalty claims on clip-0.01), and every slope is also measured after one generator iteration "
+          + "norms explode towards the input, positive when they vanish. 0.0909 = 1/11 per layer is one order of "
+          + "magnitude over the 11 steps between 12 layers."
+        "Controls: each claim is tested again on the network trained under the other constraint (the clipping claims "
+          + "on gp, the penalty claims on clip-0.01), and every slope is also measured after one generator iteration "
           + "(firstIteration.*), to show when an effect appears." ]
     @ ToyWgan.scaleNote run.Scale claims
         ($"The networks here are {scale.Width} wide and train {scale.GeneratorIterations} generator iterations "
@@ -114,12 +115,14 @@ let assemble (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunCon
                     for k, (_, m) in List.indexed measured do
                         for p, (_, phase) in [ 0.0, phases[0]; 1.0, phases[1]; 2.0, phases[2] ] do
                             let values = (phase m).MeanLog10
-                            for l in 0 .. values.Length - 1 -> [| float seed; float k; p; float (l + 1); values[l] |] ] } ]
+                            for l in 0 .. values.Length - 1 ->
+                                [| float seed; float k; p; float (l + 1); values[l] |] ] } ]
       Figures =
         [ figure "gradient-norms"
               $"Critic gradient norms after {scale.GeneratorIterations} generator iterations ({settings.Dataset.Name})"
               (fun m -> m.AtEnd)
-          figure "gradient-norms-after-one-iteration" "Critic gradient norms after one generator iteration (the controls)"
+          figure "gradient-norms-after-one-iteration"
+              "Critic gradient norms after one generator iteration (the controls)"
               (fun m -> m.AfterOne)
           figure "gradient-norms-at-start" "Critic gradient norms at initialisation" (fun m -> m.AtStart) ]
       ImageGrids = []

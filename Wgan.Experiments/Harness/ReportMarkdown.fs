@@ -48,7 +48,12 @@ let private preconditionText (p: PreconditionResult) =
 
 /// report.md: the claims table, the looks of a sequential run, the figures, per-seed metrics, notes and the
 /// configuration.
-let renderWith (sequential: Sequential.SequentialRecord option) (result: ExperimentResult) (environment: RunEnvironment) (manifestText: string) : string =
+let renderWith
+    (sequential: Sequential.SequentialRecord option)
+    (result: ExperimentResult)
+    (environment: RunEnvironment)
+    (manifestText: string)
+    : string =
     let sb = StringBuilder()
     let line (s: string) = sb.Append(s).Append('\n') |> ignore
     line $"# {result.Title}"
@@ -56,11 +61,18 @@ let renderWith (sequential: Sequential.SequentialRecord option) (result: Experim
     line $"Reproduces: {result.Source}."
     line ""
     let seeds = result.Seeds |> List.map string |> String.concat ", "
-    line $"Scale `{result.Scale}`, seeds {seeds} ({result.Seeds.Length}), device `{environment.Device}`, {environment.Threads} thread(s), compute time {environment.ComputeSeconds:F1} s."
+    line (
+        $"Scale `{result.Scale}`, seeds {seeds} ({result.Seeds.Length}), device `{environment.Device}`, "
+        + $"{environment.Threads} thread(s), compute time {environment.ComputeSeconds:F1} s.")
     line ""
     line "## Claims"
     line ""
-    line "Each claim is judged by its decision rule on the per-seed values of its metric, and by the same rule, comparison and threshold on its *control*, a measurement in which the claimed effect must be absent. A claim is *reproduced* when the treatment passes and the control clearly fails, *uninformative* when the control passes too (the test cannot tell the effect from its absence), *not reproduced* when the rule decides against the treatment, and *inconclusive* otherwise."
+    line (
+        "Each claim is judged by its decision rule on the per-seed values of its metric, and by the same rule, "
+        + "comparison and threshold on its *control*, a measurement in which the claimed effect must be absent. A "
+        + "claim is *reproduced* when the treatment passes and the control clearly fails, *uninformative* when the "
+        + "control passes too (the test cannot tell the effect from its absence), *not reproduced* when the rule "
+        + "decides against the treatment, and *inconclusive* otherwise.")
     let paired = result.Claims |> List.exists (fun c -> c.Paired.IsSome && not c.Spec.Rule.IsEquivalence)
     let equivalent = result.Claims |> List.exists (fun c -> c.Spec.Rule.IsEquivalence)
     let preconditions = result.Claims |> List.exists (fun c -> not c.Preconditions.IsEmpty)
@@ -192,7 +204,9 @@ let renderWith (sequential: Sequential.SequentialRecord option) (result: Experim
     let short (commit: string) = commit.Substring(0, min 12 commit.Length)
     let commit = if environment.Commit = "" then "" else $" (commit {short environment.Commit})"
     let judged = if environment.JudgedBy = "" then "" else $"; claims re-judged by commit {short environment.JudgedBy}"
-    line $"- Harness {environment.HarnessVersion}{commit}{judged}, TorchSharp {environment.TorchSharpVersion}, .NET {environment.DotnetVersion}, {environment.OperatingSystem}"
+    line (
+        $"- Harness {environment.HarnessVersion}{commit}{judged}, TorchSharp {environment.TorchSharpVersion}, "
+        + $".NET {environment.DotnetVersion}, {environment.OperatingSystem}")
     line $"- Platform: {Platform.describe environment.Platform}"
     line ""
     line "Manifest:"

@@ -121,9 +121,16 @@ let private writeChanges (w: Utf8JsonWriter) (changes: ClaimChange list) =
 
 /// result.json: what ran (resolved manifest, environment, seeds), what was measured, the claims and, for a
 /// sequential run, its looks. Non-finite numbers are written as null.
-let renderWith (sequential: Sequential.SequentialRecord option) (result: ExperimentResult) (environment: RunEnvironment) (manifestText: string) : string =
+let renderWith
+    (sequential: Sequential.SequentialRecord option)
+    (result: ExperimentResult)
+    (environment: RunEnvironment)
+    (manifestText: string)
+    : string =
     use stream = new MemoryStream()
-    (use w = new Utf8JsonWriter(stream, JsonWriterOptions(Indented = true, Encoder = Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping))
+    let options =
+        JsonWriterOptions(Indented = true, Encoder = Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping)
+    (use w = new Utf8JsonWriter(stream, options)
      w.WriteStartObject()
      w.WriteString("experiment", result.ExperimentId)
      w.WriteString("title", result.Title)

@@ -58,7 +58,12 @@ type Configuration =
 /// A fresh critic network as `config` says, its weights drawn from `random`.
 let network (config: Configuration) (random: torch.Generator) : Mlp =
     let c = config.Critic
-    let spec = { Inputs = 2; Hidden = config.Hidden; Outputs = 1; Activation = c.Activation; Normalization = c.Normalization }
+    let spec =
+        { Inputs = 2
+          Hidden = config.Hidden
+          Outputs = 1
+          Activation = c.Activation
+          Normalization = c.Normalization }
     let critic = new Mlp(spec, random)
     Initialization.apply c.Initialization random critic.Linears
     critic.``to``(config.Device) |> ignore
@@ -83,5 +88,6 @@ let train (config: Configuration) (critic: Mlp) (random: torch.Generator) (train
         match Experiment.divergence "critic loss" k loss with
         | Some d -> Error d
         | None -> Ok None
-    let objects: TrainingLoop.LoopObjects = { Networks = [ critic ]; Optimizers = [ optimizer ]; Generators = [ random ] }
+    let objects: TrainingLoop.LoopObjects =
+        { Networks = [ critic ]; Optimizers = [ optimizer ]; Generators = [ random ] }
     TrainingLoop.run checkpoints config.CheckpointEvery objects config.Steps step |> snd

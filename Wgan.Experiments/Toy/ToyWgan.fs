@@ -38,7 +38,11 @@ type DeepShape = { Depth: int; Activation: Activation; Normalization: Normalizat
 
 /// The MLP of a deep shape whose hidden layers all have `width` units: inputs -> Depth x width -> outputs.
 let deepSpec (shape: DeepShape) (width: int) (inputs: int) (outputs: int) : MlpSpec =
-    { Inputs = inputs; Hidden = List.replicate shape.Depth width; Outputs = outputs; Activation = shape.Activation; Normalization = shape.Normalization }
+    { Inputs = inputs
+      Hidden = List.replicate shape.Depth width
+      Outputs = outputs
+      Activation = shape.Activation
+      Normalization = shape.Normalization }
 
 /// What a toy WGAN unit holds at once (see Footprint): a critic 2 -> Depth x width -> 1 and a generator
 /// noise -> Depth x width -> 2, through `samples` points; the demand is named by the scale's `width` field.
@@ -69,7 +73,9 @@ type TrainingSetting =
 /// An id used inside metric names: lower-case letters, digits, '.' and '-'.
 let settingId: Decoder<string> =
     Decode.nonEmptyString
-    |> Decode.check (fun s -> s |> Seq.forall (fun c -> Char.IsAsciiLetterLower c || Char.IsAsciiDigit c || c = '.' || c = '-')) "must use only a-z, 0-9, '.' and '-'"
+    |> Decode.check
+        (fun s -> s |> Seq.forall (fun c -> Char.IsAsciiLetterLower c || Char.IsAsciiDigit c || c = '.' || c = '-'))
+        "must use only a-z, 0-9, '.' and '-'"
 
 /// {"id", "label", "constraint", "criticOptimizer", "generatorOptimizer"}; without "id" (Id = "") when
 /// `withId` is false, for experiments whose settings have fixed roles.
@@ -133,7 +139,8 @@ let requiring (predicate: 'T -> bool) (message: string) (decoder: Decoder<'T>) :
 /// A non-empty list of items none of whose ids repeats; `what` names the items in the error ("<what> ids
 /// must be unique").
 let uniqueIds (id: 'T -> string) (what: string) (item: Decoder<'T>) : Decoder<'T list> =
-    Decode.nonEmptyArray item |> requiring (fun xs -> (List.distinctBy id xs).Length = xs.Length) $"{what} ids must be unique"
+    Decode.nonEmptyArray item
+    |> requiring (fun xs -> (List.distinctBy id xs).Length = xs.Length) $"{what} ids must be unique"
 
 /// A non-empty list of toy data sets, none repeated.
 let distinctDatasets: Decoder<ToyDataset list> =
@@ -178,7 +185,10 @@ type TrainingSet =
 let trainingSet (d: ToyDataset) : Decoder<TrainingSet> =
     let kind =
         Decode.oneOf [ "fresh", "fresh"; "fixed", "fixed" ]
-        |> Decode.check (fun k -> k = "fresh" || d = TwentyFiveGaussians) $"must be \"fresh\": gan_toy.py builds a fixed set only for 25gaussians and draws {d.Name} afresh for every batch"
+        |> Decode.check
+            (fun k -> k = "fresh" || d = TwentyFiveGaussians)
+            ($"must be \"fresh\": gan_toy.py builds a fixed set only for 25gaussians and draws {d.Name} afresh "
+             + "for every batch")
     let points =
         Decode.intInRange 25 10_000_000
         |> Decode.check (fun v -> v % 25 = 0) "must be a multiple of 25 (whole rounds of the 25 centres)"

@@ -27,6 +27,28 @@ let private pinned =
 /// Call at the start of every test that uses TorchSharp.
 let pinThreads () = pinned.Force()
 
+/// A tensor's values as float64, detached and on the CPU, in row-major order.
+let values (t: torch.Tensor) : float[] =
+    t.detach().cpu().to_type(torch.float64).contiguous().data<float>().ToArray()
+
+/// The rows of an n x 2 tensor of points, as float64.
+let rows (t: torch.Tensor) : float[][] = values t |> Array.chunkBySize 2
+
+/// float32 results against float64 closed forms, bounds or the same quantity in float64: each float32 operation rounds
+/// by a few 2^-24 (~6e-8) relative, a handful of them, or a float32 mean of scores <= 20, err by ~1e-6, and the
+/// gradient penalty's NormEpsilon shifts a zero norm to 1e-6. 1e-5 (relative above 1) covers these with a margin.
+let Float32Tolerance = 1e-5
+
+/// float64 rounding of a mean or sum of at most 64 terms of magnitude at most 20, or of one such quantity computed
+/// two ways: a few ulps of 20 per term, far below 1e-12.
+let Float64Rounding = 1e-12
+
+/// Central differences with step FiniteDifferenceStep in float64 err by O(h^2) ~ 1e-12 (truncation, the functions are
+/// smooth) plus O(ulp / h) ~ 1e-10 (cancellation); an analytic gradient must match them within
+/// FiniteDifferenceTolerance (absolute + relative).
+let FiniteDifferenceStep = 1e-6
+let FiniteDifferenceTolerance = 1e-6
+
 /// Runs `f` while another thread collects the youngest generation and runs pending finalizers without pause.
 /// A TorchSharp Scalar left to the garbage collector during a native call (see Wgan.Core.Scalars) is then
 /// freed mid-call within seconds instead of once in many runs: results change, turn NaN, or libtorch throws
@@ -153,3 +175,8 @@ let assertResumesExactly (id: string) (every: int) (indices: int list) (kills: i
         Xunit.Assert.Equal(kills, killed)
         let json = Wgan.Experiments.UnitStore.toJson
         Xunit.Assert.Equal(json (runStraight run index), json resumed)
+
+/// `count` seeds of a run of `manifest` at `scale`, as the experiment template derives them.
+let seedsAt (manifest: Wgan.Experiments.Envelope.Envelope<'S, 'Scale>) (scale: Wgan.Experiments.Manifest.Scale)
+    (count: int) =
+    Wgan.Experiments.Experiment.seedsFor manifest.Seed manifest.SeedCounts[scale] count

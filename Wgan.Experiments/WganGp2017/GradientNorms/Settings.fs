@@ -5,31 +5,36 @@
 module Wgan.Experiments.GradientNorms.Settings
 
 open Wgan.Core
-open Wgan.Core.ToyData
+open Wgan.Experiments
 open Wgan.Experiments.Json
-open Wgan.Experiments.Manifest
 open Wgan.Experiments.ToyWgan
 
 [<Literal>]
 let Id = "gradient-norms"
 
-/// The experiment's own settings.
+/// The experiment's own settings: the deep toy WGAN and the training settings it is trained under.
 type Settings =
-    { Dataset: ToyDataset
-      NoiseDimension: int
-      NCritic: int
-      Critic: DeepShape
-      Generator: DeepShape
+    { Training: DeepToyWgan.Training
+      Networks: DeepToyWgan.Networks
       TrainingSettings: TrainingSetting list }
+
+    // The shared fields under their own names, as the report reads them.
+    member this.Dataset = this.Training.Dataset
+    member this.NoiseDimension = this.Training.NoiseDimension
+    member this.NCritic = this.Training.NCritic
+    member this.Critic = this.Networks.Critic
+    member this.Generator = this.Networks.Generator
 
 /// The work a scale does.
 type ScaleSettings =
-    { /// Width of every hidden layer of both networks.
-      Width: int
-      BatchSize: int
-      GeneratorIterations: int
+    { Deep: DeepToyWgan.Scale
       /// Fresh batches over which the per-layer norms are averaged (in log10).
       MeasurementBatches: int }
+
+    /// Width of every hidden layer of both networks.
+    member this.Width = this.Deep.Width
+    member this.BatchSize = this.Deep.BatchSize
+    member this.GeneratorIterations = this.Deep.GeneratorIterations
 
 /// Metric names of one training setting.
 let settingMetricNames (id: string) =
@@ -56,27 +61,16 @@ let metrics =
 
 let private settings: Fields<Settings> =
     fields {
-        let! dataset = required "dataset" dataset
-        and! noiseDimension = required "noiseDimension" (Decode.intInRange 1 4096)
-        and! nCritic = required "nCritic" (Decode.intInRange 1 1000)
-        and! critic = required "critic" (deepShape |> requiring (fun s -> s.Depth >= 2) "needs at least 2 hidden layers for a slope")
-        and! generator = required "generator" deepShape
+        let! training = DeepToyWgan.training
+        and! networks = DeepToyWgan.networks (deepShape |> requiring (fun s -> s.Depth >= 2) "needs at least 2 hidden layers for a slope")
         and! trainingSettings = required "settings" (uniqueIds (fun s -> s.Id) "setting" (trainingSetting true))
-        return
-            { Dataset = dataset
-              NoiseDimension = noiseDimension
-              NCritic = nCritic
-              Critic = critic
-              Generator = generator
-              TrainingSettings = trainingSettings } }
+        return { Training = training; Networks = networks; TrainingSettings = trainingSettings } }
 
 let private scaleSettings (_: Settings) : Fields<ScaleSettings> =
     fields {
-        let! width = required "width" (Decode.intInRange 1 65536)
-        and! batchSize = required "batchSize" (Decode.intInRange 1 1_000_000)
-        and! iterations = required "generatorIterations" (Decode.intInRange 0 10_000_000)
+        let! deep = DeepToyWgan.scale
         and! batches = required "measurementBatches" (Decode.intInRange 1 10_000)
-        return { Width = width; BatchSize = batchSize; GeneratorIterations = iterations; MeasurementBatches = batches } }
+        return { Deep = deep; MeasurementBatches = batches } }
 
 /// How the experiment reads its manifest.
 let reading: Wgan.Experiments.Envelope.Reading<Settings, ScaleSettings> =
@@ -87,4 +81,4 @@ let reading: Wgan.Experiments.Envelope.Reading<Settings, ScaleSettings> =
 
 /// The critic and generator specifications at a scale.
 let networkSpecs (settings: Settings) (scale: ScaleSettings) : MlpSpec * MlpSpec =
-    deepSpec settings.Critic scale.Width 2 1, deepSpec settings.Generator scale.Width settings.NoiseDimension 2
+    DeepToyWgan.networkSpecs settings.Training settings.Networks scale.Width

@@ -30,15 +30,8 @@ let measure (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunCont
     let settings, scale = manifest.Settings, manifest.Scales[run.Scale]
     let randomFor role = new torch.Generator(uint64 (Seeds.derive seed [ idCode setting.Id; role ]))
     let criticSpec, generatorSpec = networkSpecs settings scale
-    let config (iterations: int) (every: int) : ToyTraining.Configuration =
-        { Setting = setting
-          Dataset = settings.Dataset
-          NoiseDimension = settings.NoiseDimension
-          BatchSize = scale.BatchSize
-          NCritic = settings.NCritic
-          Iterations = iterations
-          CheckpointEvery = every
-          Device = run.Device }
+    let config (iterations: int) (every: int) =
+        DeepToyWgan.configuration settings.Training setting scale.BatchSize iterations every run.Device
     let undefined = { MeanLog10 = Array.create criticSpec.Hidden.Length nan; ZeroLayers = nan }
     // Trains fresh networks for `iterations` and measures them after (and, with `measureStart`, before).
     let trainAndMeasure (iterations: int) (every: int) (checkpoints: UnitCheckpoints) (measureStart: bool) =

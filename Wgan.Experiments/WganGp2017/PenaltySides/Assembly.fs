@@ -37,6 +37,7 @@ let seedMetrics (measured: Arm -> Measured) =
 let private notes (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContext)
     (measured: int64 -> Arm -> Measured) (claims: ClaimResult list) =
     let settings, scale, space = manifest.Settings, manifest.Scales[run.Scale], manifest.Settings.Space
+    let training = settings.Training
     let final seed arm = (measured seed arm).FinalEarthMover
     let listed (xs: string list) = String.concat ", " xs
     let decided =
@@ -55,11 +56,11 @@ let private notes (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: R
     let lambdas = space.Lambdas |> List.map plainNumber |> listed
     let tolerance = plainNumber (100.0 * settings.PlateauTolerance)
     let signTest = decimals 3 (twoSidedSignTest twoWins decided.Length)
-    [ $"Data: {datasetTitle settings.Dataset}. Each seed draws one architecture: critic and generator MLPs of the same "
+    [ $"Data: {datasetTitle training.Dataset}. Each seed draws one architecture: critic and generator MLPs of the same "
       + $"depth (one of {depths}), width (one of {widths}) and activation (one of {activations}), Adam (beta1 "
       + $"{plainNumber settings.Beta1}, beta2 {plainNumber settings.Beta2}) with one learning rate log-uniform in "
       + $"[{plainNumber lo}, {plainNumber hi}] for both, lambda one of {lambdas} (the paper's text uses 10 everywhere, "
-      + $"its toy script 0.1); nCritic {settings.NCritic}, batch {scale.BatchSize}, {scale.GeneratorIterations} "
+      + $"its toy script 0.1); nCritic {training.NCritic}, batch {scale.BatchSize}, {scale.GeneratorIterations} "
       + "generator iterations. The three arms of an architecture start from the same weights and see the same "
       + "batches, noise and penalty coefficients." ]
     @ [ for s in run.Seeds ->

@@ -13,7 +13,8 @@ open Wgan.Experiments.PenaltySides.Settings
 let footprint (manifest: Envelope.Envelope<Settings, ScaleSettings>) (scale: Manifest.Scale) : Footprint.Demand list =
     let settings, s = manifest.Settings, manifest.Scales[scale]
     let hidden = List.replicate (List.max settings.Space.Depths) (List.max settings.Space.Widths)
-    ToyFootprint.criticAndGenerator "space" hidden settings.NoiseDimension (max s.BatchSize s.EarthMoverSamples)
+    let samples = max s.BatchSize s.EarthMoverSamples
+    ToyFootprint.criticAndGenerator "space" hidden settings.Training.NoiseDimension samples
 
 let definition: ExperimentDefinition =
     Experiment.define

@@ -5,7 +5,7 @@
 module Wgan.Experiments.PenaltySides.Settings
 
 open Wgan.Core
-open Wgan.Core.ToyData
+open Wgan.Experiments
 open Wgan.Experiments.Json
 open Wgan.Experiments.Manifest
 open Wgan.Experiments.ToyWgan
@@ -24,9 +24,7 @@ type Space =
 
 /// The experiment's own settings.
 type Settings =
-    { Dataset: ToyDataset
-      NoiseDimension: int
-      NCritic: int
+    { Training: DeepToyWgan.Training
       Beta1: float
       Beta2: float
       Space: Space
@@ -103,17 +101,13 @@ let private space: Decoder<Space> =
 
 let private settings: Fields<Settings> =
     fields {
-        let! dataset = required "dataset" dataset
-        and! noiseDimension = required "noiseDimension" (Decode.intInRange 1 4096)
-        and! nCritic = required "nCritic" (Decode.intInRange 1 1000)
+        let! training = DeepToyWgan.training
         and! beta1 = required "beta1" (Decode.floatInRange 0.0 0.999999)
         and! beta2 = required "beta2" (Decode.floatInRange 0.0 0.999999)
         and! space = required "space" space
         and! tolerance = required "plateauTolerance" (Decode.floatInRange 0.0 1.0)
         return
-            { Dataset = dataset
-              NoiseDimension = noiseDimension
-              NCritic = nCritic
+            { Training = training
               Beta1 = beta1
               Beta2 = beta2
               Space = space

@@ -54,14 +54,14 @@ let trainAndMeasure (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run:
           Activation = a.Activation
           Normalization = NoNormalization }
     use critic = new Mlp(spec 2 1, criticInitRandom)
-    use generatorNetwork = new Mlp(spec settings.NoiseDimension 2, generatorInitRandom)
+    use generatorNetwork = new Mlp(spec settings.Training.NoiseDimension 2, generatorInitRandom)
     critic.``to``(run.Device) |> ignore
     generatorNetwork.``to``(run.Device) |> ignore
     let adam = Adam(a.LearningRate, settings.Beta1, settings.Beta2)
     let real, evaluationNoise =
         use evaluation = randomFor 3
-        let real = toRows (ToyData.sample settings.Dataset scale.EarthMoverSamples evaluation)
-        let z = ToyTraining.noise settings.NoiseDimension scale.EarthMoverSamples run.Device evaluation
+        let real = toRows (ToyData.sample settings.Training.Dataset scale.EarthMoverSamples evaluation)
+        let z = ToyTraining.noise settings.Training.NoiseDimension scale.EarthMoverSamples run.Device evaluation
         real, z.DetachFromDisposeScope()
     use z = evaluationNoise
     let earthMover () =
@@ -75,17 +75,12 @@ let trainAndMeasure (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run:
             match Experiment.divergence "the exact W1 of the generated samples" i w with
             | None -> Ok [ [| float i; w |] ]
             | Some d -> Error d
-    let config: ToyTraining.Configuration =
-        { Setting =
-            { Id = arm.Id; Label = arm.Id; Constraint = constraintOf arm a.Lambda; CriticOptimizer = adam
-              GeneratorOptimizer = adam }
-          Dataset = settings.Dataset
-          NoiseDimension = settings.NoiseDimension
-          BatchSize = scale.BatchSize
-          NCritic = settings.NCritic
-          Iterations = scale.GeneratorIterations
-          CheckpointEvery = manifest.CheckpointEvery[run.Scale]
-          Device = run.Device }
+    let setting =
+        { Id = arm.Id; Label = arm.Id; Constraint = constraintOf arm a.Lambda; CriticOptimizer = adam
+          GeneratorOptimizer = adam }
+    let config =
+        DeepToyWgan.configuration settings.Training setting scale.BatchSize scale.GeneratorIterations
+            manifest.CheckpointEvery[run.Scale] run.Device
     let state: ToyTraining.State = { Critic = critic; Generator = generatorNetwork; Random = training }
     let logging: ToyTraining.Logging = { Before = (fun () -> [ [| 0.0; earthMover () |] ]); After = evaluated }
     let outcome = ToyTraining.train config state checkpoints logging

@@ -33,12 +33,12 @@ let private notes (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: R
     let setting (name: string) (s: TrainingSetting) =
         $"{name}: {constraintText s.Constraint}; critic {optimizerText s.CriticOptimizer}, generator "
         + $"{optimizerText s.GeneratorOptimizer}."
-    let critic = settings.Critic
-    [ $"Data: {settings.Dataset.Name}. Critic: MLP 2 -> {critic.Depth} x {scale.Width} -> 1, "
+    let training, critic, generator = settings.Training, settings.Networks.Critic, settings.Networks.Generator
+    [ $"Data: {training.Dataset.Name}. Critic: MLP 2 -> {critic.Depth} x {scale.Width} -> 1, "
       + $"{activationText critic.Activation}, normalisation {normalizationText critic.Normalization}; "
-      + $"generator: MLP {settings.NoiseDimension} -> {settings.Generator.Depth} x {scale.Width} -> 2. The paper does "
+      + $"generator: MLP {training.NoiseDimension} -> {generator.Depth} x {scale.Width} -> 2. The paper does "
       + "not say which networks its histograms come from; this is the Figure 1b setup (Swiss Roll, deep ReLU MLPs)."
-      $"Training: {scale.GeneratorIterations} generator iterations, each after {settings.NCritic} critic steps, batch "
+      $"Training: {scale.GeneratorIterations} generator iterations, each after {training.NCritic} critic steps, batch "
       + $"{scale.BatchSize}; no critic warm-up schedule."
       setting "Clipping" settings.Clipping
       setting "Gradient penalty" settings.GradientPenalty

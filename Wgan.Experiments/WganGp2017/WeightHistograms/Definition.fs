@@ -10,7 +10,8 @@ open Wgan.Experiments.WeightHistograms.Settings
 /// The networks a unit holds at once, at a scale (see Footprint): its critic and generator, through the batch.
 let footprint (manifest: Envelope.Envelope<Settings, ScaleSettings>) (scale: Manifest.Scale) : Footprint.Demand list =
     let settings, s = manifest.Settings, manifest.Scales[scale]
-    ToyWgan.deepFootprint scale.Name settings.Critic settings.Generator s.Width settings.NoiseDimension s.BatchSize
+    ToyWgan.deepFootprint scale.Name settings.Networks.Critic settings.Networks.Generator s.Width
+        settings.Training.NoiseDimension s.BatchSize
 
 let definition: ExperimentDefinition =
     Experiment.define

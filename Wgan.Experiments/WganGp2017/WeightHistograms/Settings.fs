@@ -4,9 +4,8 @@
 module Wgan.Experiments.WeightHistograms.Settings
 
 open Wgan.Core
-open Wgan.Core.ToyData
+open Wgan.Experiments
 open Wgan.Experiments.Json
-open Wgan.Experiments.Manifest
 open Wgan.Experiments.ToyWgan
 
 [<Literal>]
@@ -14,11 +13,8 @@ let Id = "weight-histograms"
 
 /// The experiment's own settings.
 type Settings =
-    { Dataset: ToyDataset
-      NoiseDimension: int
-      NCritic: int
-      Critic: DeepShape
-      Generator: DeepShape
+    { Training: DeepToyWgan.Training
+      Networks: DeepToyWgan.Networks
       /// The weight-clipping setting.
       Clipping: TrainingSetting
       /// The gradient-penalty setting.
@@ -27,11 +23,7 @@ type Settings =
       HistogramBins: int }
 
 /// The work a scale does.
-type ScaleSettings =
-    { /// Width of every hidden layer of both networks.
-      Width: int
-      BatchSize: int
-      GeneratorIterations: int }
+type ScaleSettings = DeepToyWgan.Scale
 
 /// The two trainings of a seed: under weight clipping and under the gradient penalty.
 type Role =
@@ -105,34 +97,21 @@ let private settings: Fields<Settings> =
     let clipping = settingOfKind (function WeightClipping _ -> true | _ -> false) "weight-clipping"
     let penalty = settingOfKind (function GradientPenalty _ -> true | _ -> false) "gradient-penalty"
     fields {
-        let! dataset = required "dataset" dataset
-        and! noiseDimension = required "noiseDimension" (Decode.intInRange 1 4096)
-        and! nCritic = required "nCritic" (Decode.intInRange 1 1000)
-        and! critic = required "critic" deepShape
-        and! generator = required "generator" deepShape
+        let! training = DeepToyWgan.training
+        and! networks = DeepToyWgan.networks deepShape
         and! clipped = required "clipping" clipping
         and! penalised = required "gradientPenalty" penalty
         and! bins = required "histogramBins" (Decode.intInRange 1 10_000)
         return
-            { Dataset = dataset
-              NoiseDimension = noiseDimension
-              NCritic = nCritic
-              Critic = critic
-              Generator = generator
+            { Training = training
+              Networks = networks
               Clipping = clipped
               GradientPenalty = penalised
               HistogramBins = bins } }
 
-let private scaleSettings (_: Settings) : Fields<ScaleSettings> =
-    fields {
-        let! width = required "width" (Decode.intInRange 1 65536)
-        and! batchSize = required "batchSize" (Decode.intInRange 1 1_000_000)
-        and! iterations = required "generatorIterations" (Decode.intInRange 0 10_000_000)
-        return { Width = width; BatchSize = batchSize; GeneratorIterations = iterations } }
-
 /// How the experiment reads its manifest.
 let reading: Wgan.Experiments.Envelope.Reading<Settings, ScaleSettings> =
     { Settings = settings
-      Scale = scaleSettings
+      Scale = fun _ -> DeepToyWgan.scale
       Checkpoints = true
       MetricNames = fun _ -> List.map fst metrics }

@@ -33,20 +33,13 @@ let trainAndMeasure (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run:
     let trained (iterations: int) (every: int) (checkpoints: UnitCheckpoints) =
         use networks = randomFor 0
         use training = randomFor 1
-        use critic = new Mlp(deepSpec settings.Critic scale.Width 2 1, networks)
-        use generatorNetwork = new Mlp(deepSpec settings.Generator scale.Width settings.NoiseDimension 2, networks)
+        let criticSpec, generatorSpec = DeepToyWgan.networkSpecs settings.Training settings.Networks scale.Width
+        use critic = new Mlp(criticSpec, networks)
+        use generatorNetwork = new Mlp(generatorSpec, networks)
         critic.``to``(run.Device) |> ignore
         generatorNetwork.``to``(run.Device) |> ignore
         let initial = LipschitzTools.layerWeights critic
-        let config: ToyTraining.Configuration =
-            { Setting = setting
-              Dataset = settings.Dataset
-              NoiseDimension = settings.NoiseDimension
-              BatchSize = scale.BatchSize
-              NCritic = settings.NCritic
-              Iterations = iterations
-              CheckpointEvery = every
-              Device = run.Device }
+        let config = DeepToyWgan.configuration settings.Training setting scale.BatchSize iterations every run.Device
         let state: ToyTraining.State = { Critic = critic; Generator = generatorNetwork; Random = training }
         let outcome = ToyTraining.train config state checkpoints ToyTraining.Logging.None
         let final =

@@ -11,22 +11,7 @@ open FsCheck.Xunit
 open TorchSharp
 open Wgan.Core
 open Wgan.Tests.Generators
-
-/// float32 gradient norms of linear critics with ||w|| <= 3 carry a relative rounding of a few 2^-24 (~6e-8);
-/// the penalty (||g|| - 1)^2 <= 4 then errs by ~1e-6, and the NormEpsilon inside the square root shifts a
-/// zero norm to 1e-6. 1e-5 (relative above 1) covers both with a margin.
-let Float32Tolerance = 1e-5
-
-/// float64 comparisons of the same quantity computed two ways (batched vs one sample at a time).
-let Float64Tolerance = 1e-12
-
-/// Central differences with step FiniteDifferenceStep in float64 err by O(h^2) ~ 1e-12 (truncation) plus
-/// O(ulp / h) ~ 1e-10 (cancellation); the analytic gradient must match within 1e-6 (absolute + relative).
-let FiniteDifferenceStep = 1e-6
-let FiniteDifferenceTolerance = 1e-6
-
-let private values (t: torch.Tensor) : float[] =
-    t.detach().cpu().to_type(torch.float64).contiguous().data<float>().ToArray()
+open Wgan.Tests.TestSupport
 
 // ---------------------------------------------------------------------------------------------------
 // (a) Linear critics: the penalty in closed form
@@ -116,7 +101,7 @@ let ``inputGradientNorms are per sample`` (PointCloud cloud) =
     let norms = GradientPenalty.inputGradientNorms halfSquaredNorm x |> values
     let expected = cloud |> Array.map (fun p -> sqrt (Array.sumBy (fun v -> v * v) p + GradientPenalty.NormEpsilon))
     (norms.Length = cloud.Length |@ $"{norms.Length} norms for {cloud.Length} samples")
-    .&. (Array.forall2 (fun a b -> abs (a - b) <= Float64Tolerance * max 1.0 b) norms expected
+    .&. (Array.forall2 (fun a b -> abs (a - b) <= Float64Rounding * max 1.0 b) norms expected
          |@ $"norms {show norms}, expected {show expected}")
 
 [<Fact>]
@@ -160,7 +145,7 @@ let ``inputGradientNorms of a batch equal the norms taken one sample at a time``
     let single = cloud |> Array.map (fun p -> (GradientPenalty.inputGradientNorms critic (asBatch [| p |]) |> values)[0])
     let distinctPoints = (Array.distinct cloud).Length
     (batched.Length = cloud.Length |@ $"{batched.Length} norms for {cloud.Length} samples")
-    .&. (Array.forall2 (fun a b -> abs (a - b) <= Float64Tolerance * max 1.0 b) batched single
+    .&. (Array.forall2 (fun a b -> abs (a - b) <= Float64Rounding * max 1.0 b) batched single
          |@ $"batched norms {show batched}, one at a time {show single}")
     .&. (if distinctPoints > 1 then (Array.distinct batched).Length > 1 |@ $"distinct points, equal norms {show batched}"
          else true |@ "a single distinct point")

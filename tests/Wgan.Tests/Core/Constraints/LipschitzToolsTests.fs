@@ -11,22 +11,11 @@ open FsCheck.Xunit
 open TorchSharp
 open Wgan.Core
 open Wgan.Tests.Generators
-
-/// float32 gradients through a few small layers carry a relative rounding of a few 2^-24 per operation;
-/// comparisons of float32 results with their float64 closed forms or bounds allow 1e-5 relative.
-let Float32Tolerance = 1e-5
-
-/// Central differences with step 1e-6 in float64 err by O(h^2) (truncation, the activations are smooth)
-/// plus O(ulp / h) ~ 1e-10 (cancellation); analytic and numeric values must agree within 1e-6 relative.
-let FiniteDifferenceStep = 1e-6
-let FiniteDifferenceTolerance = 1e-6
+open Wgan.Tests.TestSupport
 
 /// EarthMover rounds costs to 1e-9 of the largest distance (EarthMover.CostResolution), at most
 /// MaxDiameter = 40 here; float64 sums of at most 12 terms add ~1e-14. 1e-7 covers both.
 let TransportTolerance = 1e-7
-
-let private values (t: torch.Tensor) : float[] =
-    t.detach().cpu().to_type(torch.float64).contiguous().data<float>().ToArray()
 
 let private activations = [| ReLU; LeakyReLU 0.2; Tanh; Softplus |]
 

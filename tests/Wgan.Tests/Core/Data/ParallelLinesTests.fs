@@ -10,19 +10,11 @@ open FsCheck.Xunit
 open TorchSharp
 open Wgan.Core
 open Wgan.Tests.Generators
-
-/// Every transport plan between the samples moves each unit of mass at least |theta| horizontally, so the
-/// exact W1 is >= |theta| up to the rounding of the distances and their mean (float64, 64 terms <= 6).
-let RoundingTolerance = 1e-12
+open Wgan.Tests.TestSupport
 
 /// At n = 256 the exact W1 between samples exceeds |theta| by at most the 1-D W1 between two samples of
 /// U[0,1] (the vertical part), whose expectation is about 0.6 / sqrt(n) ~ 0.04; 0.1 is the brief's bar.
 let LargeSampleGap = 0.1
-
-let private rows (t: torch.Tensor) : float[][] =
-    let n = int t.shape[0]
-    let values = t.to_type(torch.float64).data<float>().ToArray()
-    Array.init n (fun i -> [| values[2 * i]; values[2 * i + 1] |])
 
 // ---------------------------------------------------------------------------------------------------
 // Closed forms (WGAN Example 1)
@@ -94,7 +86,9 @@ let ``exact W1 between samples is at least |theta|`` (Theta theta) (Seed seed) (
     let pTheta = ParallelLines.sample theta n generator |> rows
     let exact = EarthMover.earthMover p0 pTheta
     let horizontal = abs (float (float32 theta))
-    exact >= horizontal - RoundingTolerance |@ $"W1 between samples = {exact} < |theta| = {horizontal} (n = {n})"
+    // Every transport plan moves each unit of mass at least |theta| horizontally: W1 >= |theta| up to the float64
+    // rounding of the distances and their mean (64 terms <= 6).
+    exact >= horizontal - Float64Rounding |@ $"W1 between samples = {exact} < |theta| = {horizontal} (n = {n})"
 
 [<Property(Arbitrary = [| typeof<Arbitraries> |], MaxTest = 4)>]
 let ``exact W1 between 256 samples is within 0.1 of |theta|`` (Theta theta) (Seed seed) =
@@ -106,7 +100,7 @@ let ``exact W1 between 256 samples is within 0.1 of |theta|`` (Theta theta) (See
     let pTheta = ParallelLines.sample theta n generator |> rows
     let exact = EarthMover.earthMover p0 pTheta
     let closedForm = abs (float (float32 theta))
-    (exact >= closedForm - RoundingTolerance && exact <= closedForm + LargeSampleGap)
+    (exact >= closedForm - Float64Rounding && exact <= closedForm + LargeSampleGap)
     |@ $"W1 between {n} samples = {exact}, closed form |theta| = {closedForm} (theta = {theta}, seed = {seed})"
 
 [<Fact>]

@@ -10,20 +10,14 @@ open FsCheck.Xunit
 open TorchSharp
 open Wgan.Core
 open Wgan.Tests.Generators
-
-/// Float64 rounding of a mean of at most 12 values of magnitude <= 20 (|w.x| <= ||w|| ||x|| <= 1 * 20).
-let RoundingTolerance = 1e-12
-
-/// Scores rounded to float32 are each off by at most 20 * 2^-24 ~ 1.2e-6; the float32 means and their
-/// difference add a few ulps of 20 more. 1e-5 is several times that and far below any real discrepancy.
-let Float32Tolerance = 1e-5
+open Wgan.Tests.TestSupport
 
 [<Property(Arbitrary = [| typeof<Arbitraries> |])>]
 let ``a constant critic estimates 0`` (CloudPair (p, q)) =
     // E_P c - E_Q c = c - c = 0 for every constant c; c taken from the data so it varies.
     let c = p[0][0] * 7.0 + 3.0
     let estimate = KantorovichRubinstein.dualEstimate (fun _ -> c) p q
-    abs estimate <= RoundingTolerance * (1.0 + abs c) |@ $"constant critic {c} estimates {estimate}"
+    abs estimate <= Float64Rounding * (1.0 + abs c) |@ $"constant critic {c} estimates {estimate}"
 
 [<Property(Arbitrary = [| typeof<Arbitraries> |])>]
 let ``the estimate is antisymmetric in P and Q`` (LinearCriticCase (w, p, q)) =
@@ -38,7 +32,7 @@ let ``the estimate is linear in the critic`` (LinearCriticCase (w, p, q)) =
     let f = dot w
     let estimate = KantorovichRubinstein.dualEstimate f p q
     let affine = KantorovichRubinstein.dualEstimate (fun x -> 2.0 * f x + 1.0) p q
-    abs (affine - 2.0 * estimate) <= 4.0 * RoundingTolerance * 20.0 |@ $"estimate of 2f + 1 = {affine}, 2 * estimate of f = {2.0 * estimate}"
+    abs (affine - 2.0 * estimate) <= 4.0 * Float64Rounding * 20.0 |@ $"estimate of 2f + 1 = {affine}, 2 * estimate of f = {2.0 * estimate}"
 
 [<Property(Arbitrary = [| typeof<Arbitraries> |])>]
 let ``the tensor estimate of scores equals the float estimate`` (LinearCriticCase (w, p, q)) =

@@ -11,15 +11,13 @@ open FsCheck.Xunit
 open TorchSharp
 open Wgan.Core
 open Wgan.Tests.Generators
+open Wgan.Tests.TestSupport
 
 /// float64 closed forms against float64 tensor arithmetic over a handful of terms.
 let Float64Tolerance = 1e-10
 
 /// The SGD learning rate of the update checks.
 let LearningRate = 0.05
-
-let private values (t: torch.Tensor) : float[] =
-    t.detach().cpu().to_type(torch.float64).contiguous().data<float>().ToArray()
 
 let private linear (inputs: int) (outputs: int) (generator: torch.Generator) =
     let network = new Mlp({ Inputs = inputs; Hidden = []; Outputs = outputs; Activation = ReLU; Normalization = NoNormalization }, generator)

@@ -19,17 +19,15 @@ let ``smoke-scale claims and metrics match the committed snapshot`` () =
 let ``units killed after each checkpoint and resumed give the uninterrupted results`` () =
     // Smoke scale of experiments/vanishing-gradients.json: 20 steps (measureAt ends at 20); saved every 6, after steps
     // 6, 12 and 18. Every learner of seed 1.
-    TestSupport.unitsResumeExactly (TestSupport.manifestCheckpointingEvery Settings.Id 6) [ 0 .. 4 ] 3
+    TestSupport.assertResumesExactly Settings.Id 6 [ 0 .. 4 ] 3
 
 let private manifest = lazy (TestSupport.manifestOf Settings.reading Settings.Id)
-
-let private verdicts = TestSupport.verdicts
 
 /// Ten seeds at the smoke scale's three measuring steps; `curve` gives each learner's generator-gradient norms there
 /// per loss.
 let private run (curve: string -> string -> float[]) =
     let m = manifest.Force()
-    let seeds = Experiment.seedsFor m.Seed m.SeedCounts[Smoke] 10
+    let seeds = TestSupport.seedsAt m Smoke 10
     let measurements =
         [ for seed in seeds do
               for learner in m.Settings.Learners ->
@@ -65,7 +63,7 @@ let private constraintMatters id loss =
 [<Fact>]
 let ``the persistence claims reproduce only when an unconstrained critic's gradient collapses`` () =
     let result = run constraintMatters
-    let v = verdicts result
+    let v = TestSupport.verdicts result
     for id in [ "minimax-gradient-vanishes"; "wgan-clip-gradient-persists"; "wgan-gp-gradient-persists" ] do
         Assert.True((v[id] = "reproduced"), $"{id}: {v[id]}")
     for c in result.Claims do
@@ -73,7 +71,7 @@ let ``the persistence claims reproduce only when an unconstrained critic's gradi
         let message = $"{c.Spec.Id}: control {control.Metric} is {control.Verdict.Name}"
         Assert.True((control.Verdict = NotReproduced), message)
     // As published, the unconstrained critics' gradient persists as well: the persistence claims are uninformative.
-    let v = verdicts (run published)
+    let v = TestSupport.verdicts (run published)
     Assert.Equal("reproduced", v["minimax-gradient-vanishes"])
     for id in [ "wgan-clip-gradient-persists"; "wgan-gp-gradient-persists" ] do
         Assert.True((v[id] = "uninformative"), $"{id}: {v[id]}")
@@ -81,4 +79,4 @@ let ``the persistence claims reproduce only when an unconstrained critic's gradi
 [<Fact>]
 let ``a non-saturating gradient that collapses too makes the minimax claim uninformative`` () =
     let result = run (fun id loss -> if id = "gan" then [| 1.0; 0.1; 0.001 |] else published id loss)
-    Assert.Equal("uninformative", (verdicts result)["minimax-gradient-vanishes"])
+    Assert.Equal("uninformative", (TestSupport.verdicts result)["minimax-gradient-vanishes"])

@@ -19,17 +19,15 @@ let ``smoke-scale claims and metrics match the committed snapshot`` () =
 let ``units killed after each checkpoint and resumed give the uninterrupted results`` () =
     // Smoke scale of experiments/discriminator-vs-critic.json: 20 steps; saved every 6, after steps 6, 12 and 18. Every
     // learner of seed 1.
-    TestSupport.unitsResumeExactly (TestSupport.manifestCheckpointingEvery Settings.Id 6) [ 0 .. 4 ] 3
+    TestSupport.assertResumesExactly Settings.Id 6 [ 0 .. 4 ] 3
 
 let private manifest = lazy (TestSupport.manifestOf Settings.reading Settings.Id)
-
-let private verdicts = TestSupport.verdicts
 
 /// Ten seeds at the smoke scale's grid. Per learner id: (largest |gradient| on the grid, |gradient| at the generated
 /// mode) after training and before.
 let private run (trained: string -> float * float) (untrained: string -> float * float) =
     let m = manifest.Force()
-    let seeds = Experiment.seedsFor m.Seed m.SeedCounts[Smoke] 10
+    let seeds = TestSupport.seedsAt m Smoke 10
     let points = m.Scales[Smoke].GridPoints
     let measurements =
         [ for seed in seeds do
@@ -72,7 +70,7 @@ let private constraintMatters id =
 let ``the critic claims reproduce only when an unconstrained critic saturates`` () =
     // Untrained networks: the gradient at the fake mode half the largest (no saturation).
     let result = run constraintMatters (fun _ -> 1.0, 0.5)
-    let v = verdicts result
+    let v = TestSupport.verdicts result
     let claimIds = [ "clip-critic-clean-gradient"; "gp-critic-clean-gradient"; "gp-critic-slope-near-bound" ]
     for id in "discriminator-saturates" :: claimIds do
         Assert.True((v[id] = "reproduced"), $"{id}: {v[id]}")
@@ -83,7 +81,7 @@ let ``the critic claims reproduce only when an unconstrained critic saturates`` 
     // log10(0.5 / 1) for the untrained ratio (seed 1's jitter 1.01: log10 0.505).
     Assert.Equal(log10 0.505, result.Metrics.Head.Values["gan.untrained.log10GradientRatioAtFake"], 9)
     // As published, the unconstrained critics keep a clean gradient as well: the critic claims are uninformative.
-    let v = verdicts (run published (fun _ -> 1.0, 0.5))
+    let v = TestSupport.verdicts (run published (fun _ -> 1.0, 0.5))
     Assert.Equal("reproduced", v["discriminator-saturates"])
     for id in claimIds do
         Assert.True((v[id] = "uninformative"), $"{id}: {v[id]}")
@@ -91,4 +89,4 @@ let ``the critic claims reproduce only when an unconstrained critic saturates`` 
 [<Fact>]
 let ``a discriminator saturated before training makes discriminator-saturates uninformative`` () =
     let result = run published published
-    Assert.Equal("uninformative", (verdicts result)["discriminator-saturates"])
+    Assert.Equal("uninformative", (TestSupport.verdicts result)["discriminator-saturates"])

@@ -163,18 +163,7 @@ let runSmoke (id: string) = runSmokeText (manifestText id) 0
 /// iterations, each killed after each checkpoint save and resumed (`kills` times), give, bit for bit, the results of
 /// the same units run straight through.
 let assertResumesExactly (id: string) (every: int) (indices: int list) (kills: int) =
-    pinThreads ()
-    let manifest = System.Text.Json.Nodes.JsonNode.Parse(manifestText id)
-    let smoke = manifest["scales"].["smoke"]
-    smoke["checkpointEvery"] <- System.Text.Json.Nodes.JsonValue.Create every
-    let reading = Wgan.Experiments.Harness.ReadManifest(manifest.ToJsonString())
-    Xunit.Assert.True(reading.IsValid, System.String.Join("\n", reading.Errors))
-    let run = reading.Experiment.Plan("smoke", 1, "cpu", Wgan.Experiments.NoResources())
-    for index in indices do
-        let resumed, killed = runKilledAfterEverySave run index
-        Xunit.Assert.Equal(kills, killed)
-        let json = Wgan.Experiments.UnitStore.toJson
-        Xunit.Assert.Equal(json (runStraight run index), json resumed)
+    unitsResumeExactly (manifestCheckpointingEvery id every) indices kills
 
 /// `count` seeds of a run of `manifest` at `scale`, as the experiment template derives them.
 let seedsAt (manifest: Wgan.Experiments.Envelope.Envelope<'S, 'Scale>) (scale: Wgan.Experiments.Manifest.Scale)

@@ -78,10 +78,7 @@ let train (config: Configuration) (critic: Mlp) (random: torch.Generator) (train
     use optimizer = Optimizer.create config.Critic.Optimizer (critic.parameters())
     let step k =
         use _ = torch.NewDisposeScope()
-        let real =
-            match trainingSet with
-            | Some set -> ToyData.cycledBatch set config.BatchSize k
-            | None -> ToyData.sample config.Dataset config.BatchSize random
+        let real = ToyWgan.realBatch trainingSet config.Dataset config.BatchSize random k
         let loss =
             ToyWgan.criticStepOnBatch critic optimizer config.Critic.Constraint real config.Dataset config.FakeBatch
                 config.GeneratorNoise config.Device random

@@ -222,21 +222,10 @@ let criticStepOnBatch
         | RealPlusNoise -> ToyData.plusNoise real sigma generator
     (CriticStep.criticStep critic optimizer lipschitz (real.``to``(device)) (fake.``to``(device)) generator).Loss
 
-/// One critic step on a fresh batch of `dataset` (real) against a batch of the fixed generator
-/// Pr + N(0, sigma^2 I) (fake), coupled to the real batch as `coupling` says; all randomness (batches and
-/// penalty coefficients) comes from `generator`. Returns the critic loss E f(fake) - E f(real) (+ penalty)
-/// before the update.
-let criticStepAgainstNoisyCopy
-    (critic: Mlp)
-    (optimizer: Optimizer)
-    (lipschitz: LipschitzConstraint)
-    (dataset: ToyDataset)
-    (coupling: FakeBatch)
-    (sigma: float)
-    (batchSize: int)
-    (device: torch.Device)
-    (generator: torch.Generator)
-    : float =
-    use _ = torch.NewDisposeScope()
-    let sampled = ToyData.sample dataset batchSize generator
-    criticStepOnBatch critic optimizer lipschitz sampled dataset coupling sigma device generator
+/// The real batch of critic step `step` (1-based) as gan_toy.py's inf_train_gen gives it: the step's batch of the
+/// fixed `trainingSet`, cycled in order, or without one a fresh sample of `dataset` drawn from `random`.
+let realBatch (trainingSet: torch.Tensor option) (dataset: ToyDataset) (batchSize: int) (random: torch.Generator)
+    (step: int) : torch.Tensor =
+    match trainingSet with
+    | Some set -> ToyData.cycledBatch set batchSize step
+    | None -> ToyData.sample dataset batchSize random

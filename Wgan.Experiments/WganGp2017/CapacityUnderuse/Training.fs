@@ -100,15 +100,10 @@ let train (settings: Settings) (scale: ScaleSettings) (dataset: ToyDataset) (dev
     let criticStep (critic: Critic) (s: int) =
         let lipschitz = (criticOf settings critic.Kind).Constraint
         let coupling, sigma = settings.FakeBatch, settings.GeneratorNoise
-        match critic.TrainingSet with
-        | None ->
-            ToyWgan.criticStepAgainstNoisyCopy critic.Network critic.Optimizer lipschitz dataset coupling sigma
-                scale.BatchSize device critic.Random
-        | Some set ->
-            use _ = torch.NewDisposeScope()
-            let real = ToyData.cycledBatch set scale.BatchSize s
-            ToyWgan.criticStepOnBatch critic.Network critic.Optimizer lipschitz real dataset coupling sigma device
-                critic.Random
+        use _ = torch.NewDisposeScope()
+        let real = ToyWgan.realBatch critic.TrainingSet dataset scale.BatchSize critic.Random s
+        ToyWgan.criticStepOnBatch critic.Network critic.Optimizer lipschitz real dataset coupling sigma device
+            critic.Random
     let lastOf n (xs: float list) = if xs.Length > n then List.skip (xs.Length - n) xs else xs
     let withStop i stop (p: Progress) = { p with Stops = p.Stops |> List.mapi (fun k x -> if k = i then stop else x) }
     // One step of the loop; logs the plateau evaluations, rows [critic; step; estimate].

@@ -19,12 +19,11 @@ type CriticSettings =
 /// {"activation", "normalization", "initialization": "pytorch" | "tflib", "optimizer", "constraint"}, the constraint
 /// of the kind `expected` names (`isExpected`).
 let criticSettings (expected: string) (isExpected: LipschitzConstraint -> bool) : Decoder<CriticSettings> =
-    let initialization = Decode.oneOf [ "pytorch", Initialization.PyTorchDefault; "tflib", Initialization.Tflib ]
     let constrained = lipschitzConstraint |> ToyWgan.requiring isExpected $"must be a {expected} constraint"
     Decode.object (fields {
         let! activation = required "activation" activation
         and! normalization = required "normalization" normalization
-        and! scheme = required "initialization" initialization
+        and! scheme = required "initialization" ToyWgan.initialization
         and! optimizer = required "optimizer" optimizer
         and! c = required "constraint" constrained
         return

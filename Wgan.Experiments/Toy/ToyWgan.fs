@@ -62,6 +62,16 @@ let deepShape: Decoder<DeepShape> =
         and! n = required "normalization" normalization
         return { Depth = depth; Activation = a; Normalization = n } })
 
+/// "pytorch" (nn.Linear's default) | "tflib" (gan_toy.py's He-uniform hidden and Glorot-uniform output layers).
+let initialization: Decoder<Initialization.Scheme> =
+    Decode.oneOf [ "pytorch", Initialization.PyTorchDefault; "tflib", Initialization.Tflib ]
+
+/// How a report says a scheme initialises the linear layers.
+let initializationText (scheme: Initialization.Scheme) =
+    match scheme with
+    | Initialization.PyTorchDefault -> "as PyTorch's nn.Linear (uniform in +-1/sqrt(fan_in))"
+    | Initialization.Tflib -> "as tflib (He-uniform hidden layers, Glorot-uniform output layer, zero biases)"
+
 /// One way of training a WGAN: a critic constraint with the optimisers of the critic and the generator.
 type TrainingSetting =
     { Id: string

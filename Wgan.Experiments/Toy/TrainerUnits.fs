@@ -97,17 +97,28 @@ let train (config: Configuration) (state: State) (checkpoints: UnitCheckpoints) 
             config.Scale.GeneratorIterations (fun () -> []) iteration
     { Rows = rows; Diverged = stopped }
 
-/// A unit's networks and random-number generators, derived from (seed, trainer id, data set, role): role 0 draws
-/// both networks' initial weights (critic first), role 1 training (`Random`), role 2 evaluation (`Evaluation`).
+/// The seed coordinate of a trainer's random stream: its "stream" as a negative number (id codes are not negative),
+/// else its id's code.
+let private streamCode (trainer: Trainer) =
+    match trainer.Stream with
+    | Some stream -> -(stream + 1)
+    | None -> idCode trainer.Id
+
+/// A unit's networks and random-number generators, derived from (seed, trainer stream, data set, role): role 0 draws
+/// both networks' initial weights (critic first, each initialised as the training says), role 1 training (`Random`),
+/// role 2 evaluation (`Evaluation`).
 type UnitNetworks(config: Configuration, seed: int64) =
     let randomFor role =
-        new torch.Generator(uint64 (Seeds.derive seed [ idCode config.Trainer.Id; datasetCode config.Dataset; role ]))
+        new torch.Generator(uint64 (Seeds.derive seed [ streamCode config.Trainer; datasetCode config.Dataset; role ]))
     let initialRandom = randomFor 0
     let trainingRandom = randomFor 1
     let evaluationRandom = randomFor 2
-    let critic = new Mlp(deepSpec config.Training.Critic config.Scale.Width 2 1, initialRandom)
-    let generator =
-        new Mlp(deepSpec config.Training.Generator config.Scale.Width config.Training.NoiseDimension 2, initialRandom)
+    let network (spec: MlpSpec) =
+        let mlp = new Mlp(spec, initialRandom)
+        Initialization.apply config.Training.Initialization initialRandom mlp.Linears
+        mlp
+    let critic = network (deepSpec config.Training.Critic config.Scale.Width 2 1)
+    let generator = network (deepSpec config.Training.Generator config.Scale.Width config.Training.NoiseDimension 2)
     do
         critic.``to``(config.Device) |> ignore
         generator.``to``(config.Device) |> ignore

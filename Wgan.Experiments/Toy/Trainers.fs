@@ -31,7 +31,10 @@ type Trainer =
       Kind: TrainerKind
       NCritic: int
       CriticOptimizer: OptimizerSpec
-      GeneratorOptimizer: OptimizerSpec }
+      GeneratorOptimizer: OptimizerSpec
+      /// The random stream: trainers with the same one start from the same initial weights and draw from the same
+      /// random-number generator; without one, the trainer's id sets its own.
+      Stream: int option }
 
 /// What a manifest sets about the training: the data sets, the networks, the critic schedule and the trainers.
 type Training =
@@ -40,6 +43,8 @@ type Training =
       Critic: DeepShape
       Generator: DeepShape
       CriticSchedule: CriticSchedule
+      /// How both networks' linear layers are initialised.
+      Initialization: Initialization.Scheme
       Trainers: Trainer list }
 
 /// What a scale sets about the training.
@@ -65,7 +70,7 @@ let schedule: Decoder<CriticSchedule> =
         return schedule })
 
 /// {"id", "label", "kind": "wgan" (with "constraint") | "gan" (with "generatorLoss"), "nCritic", "criticOptimizer",
-/// "generatorOptimizer"}.
+/// "generatorOptimizer", optionally "stream"}.
 let trainer: Decoder<Trainer> =
     let kinds =
         [ "wgan", required "constraint" lipschitzConstraint |> Fields.map Wgan
@@ -78,6 +83,7 @@ let trainer: Decoder<Trainer> =
         and! nCritic = required "nCritic" (Decode.intInRange 1 1000)
         and! criticOptimizer = required "criticOptimizer" optimizer
         and! generatorOptimizer = required "generatorOptimizer" optimizer
+        and! stream = optional "stream" (Decode.intInRange 0 1_000_000)
         let! kind = kind
         return
             { Id = id
@@ -85,7 +91,8 @@ let trainer: Decoder<Trainer> =
               Kind = kind
               NCritic = nCritic
               CriticOptimizer = criticOptimizer
-              GeneratorOptimizer = generatorOptimizer } })
+              GeneratorOptimizer = generatorOptimizer
+              Stream = stream } })
 
 /// The training fields of a manifest, its data sets read by `datasets`.
 let trainingFields (datasets: Decoder<ToyDataset list>) : Fields<Training> =
@@ -95,6 +102,7 @@ let trainingFields (datasets: Decoder<ToyDataset list>) : Fields<Training> =
         and! critic = required "critic" deepShape
         and! generator = required "generator" deepShape
         and! criticSchedule = required "criticSchedule" schedule
+        and! scheme = optionalOr Initialization.PyTorchDefault "initialization" initialization
         and! trainers = required "trainers" (uniqueIds (fun t -> t.Id) "trainer" trainer)
         return
             { Datasets = datasets
@@ -102,6 +110,7 @@ let trainingFields (datasets: Decoder<ToyDataset list>) : Fields<Training> =
               Critic = critic
               Generator = generator
               CriticSchedule = criticSchedule
+              Initialization = scheme
               Trainers = trainers } }
 
 /// The training fields of a scale.
@@ -135,6 +144,9 @@ let setupNote (training: Training) (scale: TrainingScale) =
     + $"-> 1 ({activationText training.Critic.Activation}); generator: MLP {training.NoiseDimension} -> "
     + $"{training.Generator.Depth} x {scale.Width} -> 2 ({activationText training.Generator.Activation}); batch "
     + $"{scale.BatchSize}; {scale.GeneratorIterations} generator iterations."
+    + match training.Initialization with
+      | Initialization.PyTorchDefault -> ""
+      | scheme -> $" Linear layers initialised {initializationText scheme}."
 
 /// The report's note on the critic schedule.
 let scheduleNote (schedule: CriticSchedule) =

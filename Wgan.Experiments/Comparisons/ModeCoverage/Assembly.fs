@@ -11,12 +11,16 @@ open Wgan.Experiments.TrainerUnits
 open Wgan.Experiments.ModeCoverage.Settings
 open Wgan.Experiments.ModeCoverage.Unit
 
-/// A unit's score by name (see `Settings.scores`).
+/// A unit's score by name (see `Settings.scores`): the last evaluation's (NaN when training diverged) or the untrained
+/// generator's.
 let score (name: string) (m: Measured) =
+    let last (xs: float[]) = if m.Diverged.IsSome then nan else Array.last xs
     match name with
-    | "modesCovered" -> m.ModesCovered
-    | "highQualityShare" -> m.HighQualityShare
-    | _ -> m.FinalEarthMover
+    | "modesCovered" -> last m.ModesCovered
+    | "highQualityShare" -> last m.HighQualityShare
+    | "finalEarthMover" -> last m.EarthMover
+    | "untrainedModesCovered" -> m.ModesCovered[0]
+    | _ -> log (last m.EarthMover / m.EarthMover[0])
 
 let private intervalText (xs: float[]) =
     let f (v: float) = v.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)
@@ -40,21 +44,47 @@ let private kindText (t: Trainer) =
     | Wgan c -> $"WGAN, {constraintText c}"
     | Gan nonSaturating -> if nonSaturating then "GAN, non-saturating generator loss" else "GAN, minimax generator loss"
 
-/// The report's notes: the set-up, the scores, and the rankings that are the result.
+/// The note on which trainers share their initial weights and random-number stream.
+let private streamNote (trainers: Trainer list) =
+    let groups =
+        trainers
+        |> List.groupBy (fun t -> t.Stream)
+        |> List.map (fun (stream, ts) ->
+            let ids = ts |> List.map (fun t -> t.Id) |> String.concat ", "
+            match stream with
+            | Some s -> $"stream {s}: {ids}"
+            | None -> $"one stream each: {ids}")
+        |> String.concat "; "
+    "Trainers on the same random stream start from the same initial weights and draw from the same random-number "
+    + $"generator (their batches part once their step counts differ): {groups}."
+
+/// The report's notes: the set-up, the scores, and the rankings over seeds.
 let private notes (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContext)
     (perSeed: string -> float[]) =
     let settings, scale = manifest.Settings, manifest.Scales[run.Scale]
     let samples = scale.Training.EarthMoverSamples
     [ setupNote settings.Training scale.Training; scheduleNote settings.Training.CriticSchedule ]
     @ [ for t in settings.Training.Trainers -> trainerNote kindText t ]
-    @ [ $"Scores on {scale.EvaluationSamples} generated samples: a sample is high quality when within "
+    @ [ $"Scores on {scale.EvaluationSamples} generated samples, before training, every {scale.EvaluateEvery} "
+        + "generator iterations and after the last: a sample is high quality when within "
         + $"{plainNumber settings.QualityStds} standard deviations (Euclidean distance, per-coordinate std after the "
         + $"gan_toy.py division) of its nearest mode centre; a mode is covered with at least "
         + $"{settings.MinSamplesPerMode} such samples. Exact W1 on {samples} generated vs {samples} real samples."
-        "No claim is assumed to hold here; the rankings below are the result." ]
+        streamNote settings.Training.Trainers
+        $"Each trainer's coverage is compared with {settings.Baseline}'s on the same seed and data set "
+        + "(modesOverBaseline)." ]
     @ [ for d in settings.Training.Datasets do
             for metric, higher in [ "modesCovered", true; "highQualityShare", true; "finalEarthMover", false ] ->
                 ranking settings.Training.Trainers perSeed d metric higher ]
+
+/// SamplesDrawn real samples of `d` for the figures, drawn from a generator seeded by `seed`.
+let private realSamples (d: ToyDataset) (seed: int64) =
+    use random = new TorchSharp.torch.Generator(uint64 seed)
+    use samples = Wgan.Core.ToyData.sample d SamplesDrawn random
+    toRows samples
+
+let private pointSet (label: string) (rows: float[][]) : PointSet =
+    { Label = label; X = rows |> Array.map (fun r -> r[0]); Y = rows |> Array.map (fun r -> r[1]) }
 
 /// The experiment's findings from its units' measurements.
 let assemble (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContext)
@@ -62,6 +92,7 @@ let assemble (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunCon
     let training, seeds = manifest.Settings.Training, run.Seeds
     let found = dict measurements
     let unitOf seed t d = found[key seed t d]
+    let baseline = training.Trainers |> List.find (fun t -> t.Id = manifest.Settings.Baseline)
     let metrics =
         seeds
         |> List.map (fun seed ->
@@ -70,30 +101,55 @@ let assemble (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunCon
                 readOnlyDict [
                     for t in training.Trainers do
                         for d in training.Datasets do
-                            for name in scores -> $"{t.Id}.{d.Name}.{name}", score name (unitOf seed t d) ] })
+                            for name in scores do
+                                yield $"{t.Id}.{d.Name}.{name}", score name (unitOf seed t d)
+                            if t.Id <> manifest.Settings.Baseline then
+                                let covered trainer = score "modesCovered" (unitOf seed trainer d)
+                                yield $"{t.Id}.{d.Name}.modesOverBaseline", covered t - covered baseline ] })
     let perSeed (name: string) = metrics |> List.map (fun m -> m.Values[name]) |> Array.ofList
     let claims = manifest.Claims |> List.map (Claims.evaluate metrics)
     { Metrics = metrics
       Claims = claims
       Series =
-        [ { Name = "scores"
-            Columns = [ "seed"; "trainer"; "dataset"; "modes_covered"; "high_quality_share"; "final_w1" ]
+        [ { Name = "coverage"
+            Columns =
+              [ "seed"; "trainer"; "dataset"; "generator_iteration"; "modes_covered"; "high_quality_share"; "w1" ]
             Rows =
               [ for seed in seeds do
                     for k, t in List.indexed training.Trainers do
-                        for d in training.Datasets ->
+                        for d in training.Datasets do
                             let m = unitOf seed t d
-                            [| float seed; float k; float (datasetCode d); m.ModesCovered; m.HighQualityShare
-                               m.FinalEarthMover |] ] } ]
+                            for i in 0 .. m.Iterations.Length - 1 ->
+                                [| float seed; float k; float (datasetCode d); float m.Iterations[i]
+                                   m.ModesCovered[i]; m.HighQualityShare[i]; m.EarthMover[i] |] ] } ]
       Figures =
-        [ for d in training.Datasets ->
-              Figure.ofLines $"coverage-{d.Name}"
-                  $"Modes covered vs high-quality share on {datasetTitle d} (one point per seed)"
-                  "share of modes covered" "share of high-quality samples" false
-                  [ for t in training.Trainers ->
-                        { Label = t.Label
-                          X = seeds |> List.map (fun seed -> (unitOf seed t d).ModesCovered) |> Array.ofList
-                          Y = seeds |> List.map (fun seed -> (unitOf seed t d).HighQualityShare) |> Array.ofList
-                          Markers = true } ] ]
+        [ for d in training.Datasets do
+              let curves (t: Trainer) (value: Measured -> float[]) =
+                  let perSeed = seeds |> List.map (fun seed -> unitOf seed t d)
+                  let longest = perSeed |> List.maxBy (fun m -> m.Iterations.Length)
+                  let mean =
+                      Array.init longest.Iterations.Length (fun i ->
+                          let present = perSeed |> List.map value |> List.filter (fun v -> i < v.Length)
+                          present |> List.map (fun v -> v[i]) |> Array.ofList |> Statistics.mean)
+                  { Label = t.Label; X = Array.map float longest.Iterations; Y = mean; Markers = false }
+                  :: [ for m in perSeed ->
+                           { Label = ""; X = Array.map float m.Iterations; Y = value m; Markers = false } ]
+              Figure.ofLines $"modes-{d.Name}"
+                  $"Share of modes covered over training on {datasetTitle d} (mean over seeds, each seed faint)"
+                  "generator iteration" "share of modes covered" false
+                  [ for t in training.Trainers do yield! curves t (fun m -> m.ModesCovered) ]
+              Figure.ofLines $"w1-{d.Name}"
+                  $"Exact W1 to the data over training on {datasetTitle d} (mean over seeds, each seed faint)"
+                  "generator iteration" "exact W1" true
+                  [ for t in training.Trainers do yield! curves t (fun m -> m.EarthMover) ]
+              let first = List.head seeds
+              let real = realSamples d first
+              for t in training.Trainers do
+                  let m = unitOf first t d
+                  let title =
+                      $"{t.Label} on {datasetTitle d}, seed {first}: {m.Samples.Length} generated samples after "
+                      + $"training over {SamplesDrawn} real ones"
+                  { Figure.ofLines $"samples-{d.Name}-{t.Id}" title "x" "y" false [] with
+                      Points = [ pointSet "real" real; pointSet "generated" m.Samples ] } ]
       ImageGrids = []
       Notes = notes manifest run perSeed @ Experiment.divergenceNotes [ for k, m in measurements -> k, m.Diverged ] }

@@ -1,4 +1,4 @@
-/// What one unit of mode-coverage measures: one trainer on one Gaussian mixture for one seed, its samples after
+/// What one unit of mode-coverage measures: one trainer on one Gaussian mixture for one seed, its samples over
 /// training scored by the modes they cover, their quality and their exact W1 to real samples.
 module Wgan.Experiments.ModeCoverage.Unit
 
@@ -11,11 +11,15 @@ open Wgan.Experiments.Trainers
 open Wgan.Experiments.TrainerUnits
 open Wgan.Experiments.ModeCoverage.Settings
 
-/// The scores of one unit (NaN when training diverged).
+/// The scores of one unit over training: before it (iteration 0), every EvaluateEvery generator iterations and after
+/// the last (fewer when training diverged).
 type Measured =
-    { ModesCovered: float
-      HighQualityShare: float
-      FinalEarthMover: float
+    { Iterations: int[]
+      ModesCovered: float[]
+      HighQualityShare: float[]
+      EarthMover: float[]
+      /// Samples of the trained generator to draw (none when training diverged).
+      Samples: float[][]
       Diverged: Divergence option }
 
 /// The mode centres and the per-coordinate standard deviation of a mixture, in data coordinates (after the
@@ -44,16 +48,19 @@ let coverage (d: ToyDataset) (qualityStds: float) (minPerMode: int) (samples: fl
     let covered = counts |> Array.filter (fun c -> c >= minPerMode) |> Array.length
     float covered / float centres.Length, float good / float samples.Length
 
-/// Trains one unit, then scores EvaluationSamples generated samples and takes the exact W1 between EarthMoverSamples
-/// generated and real samples, all drawn from the unit's evaluation random-number generator.
+/// How many samples of each trained generator a unit keeps to draw.
+[<Literal>]
+let SamplesDrawn = 500
+
+/// Trains one unit, scoring its generator before training, every EvaluateEvery generator iterations and after the
+/// last: EvaluationSamples generated samples by the modes they cover and their quality, and the exact W1 between
+/// EarthMoverSamples generated and real samples, all drawn from the unit's evaluation random-number generator (saved
+/// with every checkpoint, since it draws during training).
 let trainAndScore (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContext) (config: Configuration)
     (seed: int64) (checkpoints: UnitCheckpoints) : Measured =
     let settings, scale = manifest.Settings, manifest.Scales[run.Scale]
     use unit = new UnitNetworks(config, seed)
-    let outcome = train config (unit.State []) checkpoints (fun _ _ -> [])
-    match outcome.Diverged with
-    | Some _ -> { ModesCovered = nan; HighQualityShare = nan; FinalEarthMover = nan; Diverged = outcome.Diverged }
-    | None ->
+    let score (iteration: int) =
         use _ = torch.NewDisposeScope()
         let generated n =
             toRows (ToyTraining.generate unit.Generator config.Training.NoiseDimension n run.Device unit.Evaluation)
@@ -61,10 +68,26 @@ let trainAndScore (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: R
             coverage config.Dataset settings.QualityStds settings.MinSamplesPerMode (generated scale.EvaluationSamples)
         let fake = generated scale.Training.EarthMoverSamples
         let real = toRows (ToyData.sample config.Dataset scale.Training.EarthMoverSamples unit.Evaluation)
-        { ModesCovered = covered
-          HighQualityShare = quality
-          FinalEarthMover = EarthMover.earthMover fake real
-          Diverged = None }
+        [| float iteration; covered; quality; EarthMover.earthMover fake real |]
+    let untrained = score 0
+    let after k _ =
+        if k % scale.EvaluateEvery = 0 || k = scale.Training.GeneratorIterations then [ score k ] else []
+    let outcome = train config (unit.State [ unit.Evaluation ]) checkpoints after
+    let rows = Array.append [| untrained |] outcome.Rows
+    let samples =
+        match outcome.Diverged with
+        | Some _ -> [||]
+        | None ->
+            let coordinates = [ idCode config.Trainer.Id; datasetCode config.Dataset; 3 ]
+            use random = new torch.Generator(uint64 (Seeds.derive seed coordinates))
+            use _ = torch.NewDisposeScope()
+            toRows (ToyTraining.generate unit.Generator config.Training.NoiseDimension SamplesDrawn run.Device random)
+    { Iterations = rows |> Array.map (fun r -> int r[0])
+      ModesCovered = rows |> Array.map (fun r -> r[1])
+      HighQualityShare = rows |> Array.map (fun r -> r[2])
+      EarthMover = rows |> Array.map (fun r -> r[3])
+      Samples = samples
+      Diverged = outcome.Diverged }
 
 /// The units of a run: one per seed, trainer and data set.
 let units (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContext) : UnitOfWork<Measured> list =

@@ -11,11 +11,6 @@ open Wgan.Experiments.ToyWgan
 open Wgan.Experiments.CapacityUnderuse.Settings
 open Wgan.Experiments.CapacityUnderuse.Unit
 
-let private initializationText (scheme: Initialization.Scheme) =
-    match scheme with
-    | Initialization.PyTorchDefault -> "as PyTorch's nn.Linear (uniform in +-1/sqrt(fan_in))"
-    | Initialization.Tflib -> "as tflib (He-uniform hidden layers, Glorot-uniform output layer, zero biases)"
-
 let private fakeBatchText (coupling: FakeBatch) =
     match coupling with
     | ToyWgan.Independent -> "an independent sample of Pr + N(0, sigma^2 I)"

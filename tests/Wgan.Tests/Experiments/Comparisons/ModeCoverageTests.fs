@@ -1,5 +1,5 @@
 /// Mode coverage on the Gaussian mixtures (mode-coverage): the smoke-scale snapshot, the coverage score on samples
-/// placed by hand, and resuming from checkpoints.
+/// placed by hand, resuming from checkpoints, shared random streams, and which evaluation each score takes.
 module Wgan.Tests.ModeCoverageTests
 
 open Xunit
@@ -24,5 +24,52 @@ let ``samples on two of the eight centres cover a quarter of the modes and are a
 
 [<Fact>]
 let ``units killed after each checkpoint and resumed give the uninterrupted results`` () =
-    // Saves after iterations 3, 6 and 9 of the smoke scale's 10: three kills; unit 0 is a GAN, the last a WGAN-GP.
-    TestSupport.assertResumesExactly Id 3 [ 0; 7 ] 3
+    // Saves after iterations 3, 6 and 9 of the smoke scale's 10: three kills; unit 0 is a GAN, the last a WGAN-GP,
+    // each scoring its samples every iteration from a generator the checkpoint saves.
+    TestSupport.assertResumesExactly Id 3 [ 0; 9 ] 3
+
+/// The configuration of the smoke-scale unit that trains `trainerId` on the 25 Gaussians.
+let private smokeConfiguration (trainerId: string) : Wgan.Experiments.TrainerUnits.Configuration =
+    let manifest = TestSupport.manifestOf reading Id
+    let training = manifest.Settings.Training
+    { Training = training
+      Scale = manifest.Scales[Manifest.Scale.Smoke].Training
+      Trainer = training.Trainers |> List.find (fun t -> t.Id = trainerId)
+      Dataset = TwentyFiveGaussians
+      CheckpointEvery = 0
+      Device = TorchSharp.torch.CPU }
+
+/// Every weight and bias of a network's linear layers, flattened, input side first.
+let private weightsOf (mlp: Wgan.Core.Mlp) =
+    [| for linear in mlp.Linears do
+           yield! linear.weight.data<float32>().ToArray()
+           yield! linear.bias.data<float32>().ToArray() |]
+
+[<Fact>]
+let ``trainers on one stream start from the same weights, a trainer on another stream from others`` () =
+    let networks trainerId = new Wgan.Experiments.TrainerUnits.UnitNetworks(smokeConfiguration trainerId, 3L)
+    use gan = networks "gan-ns"
+    use gp = networks "wgan-gp"
+    use replicate = networks "gan-ns-replicate"
+    Assert.Equal<float32[]>(weightsOf gan.Critic, weightsOf gp.Critic)
+    Assert.Equal<float32[]>(weightsOf gan.Generator, weightsOf gp.Generator)
+    Assert.NotEqual<float32[]>(weightsOf gan.Generator, weightsOf replicate.Generator)
+    // tflib's scheme, as the manifest asks: every bias starts at zero (PyTorch's default draws them).
+    for linear in gan.Generator.Linears do
+        Assert.All(linear.bias.data<float32>().ToArray(), fun b -> Assert.Equal(0.0f, b))
+
+[<Fact>]
+let ``the final scores are the last evaluation's, the untrained ones the first's, and a diverged unit has none`` () =
+    let m =
+        { Iterations = [| 0; 5; 10 |]
+          ModesCovered = [| 0.04; 0.5; 0.96 |]
+          HighQualityShare = [| 0.0; 0.3; 0.7 |]
+          EarthMover = [| 2.0; 1.0; 0.5 |]
+          Samples = [||]
+          Diverged = None }
+    Assert.Equal(0.96, Wgan.Experiments.ModeCoverage.Assembly.score "modesCovered" m)
+    Assert.Equal(0.04, Wgan.Experiments.ModeCoverage.Assembly.score "untrainedModesCovered" m)
+    Assert.Equal(log 0.25, Wgan.Experiments.ModeCoverage.Assembly.score "untrainedLogRatio" m, 12)
+    let diverged = { m with Diverged = Some { Quantity = "critic estimate"; Value = nan; Step = 11 } }
+    Assert.True(System.Double.IsNaN(Wgan.Experiments.ModeCoverage.Assembly.score "modesCovered" diverged))
+    Assert.Equal(0.04, Wgan.Experiments.ModeCoverage.Assembly.score "untrainedModesCovered" diverged)

@@ -236,6 +236,13 @@ let mutateManifest (id: string) (change: JsonObject -> unit) =
     root.ToJsonString()
 
 [<Fact>]
+let ``mode-coverage's baseline must name one of its trainers, and a trainer's stream must not be negative`` () =
+    mutateManifest "mode-coverage" (fun m -> m.["baseline"] <- JsonValue.Create "gan-unknown")
+    |> assertRejectedAt "$.baseline" "must name a trainer (gan-ns, gan-ns-replicate"
+    mutateManifest "mode-coverage" (fun m -> m.["trainers"].[0].["stream"] <- JsonValue.Create -1)
+    |> assertRejectedAt "$.trainers[0].stream" ""
+
+[<Fact>]
 let ``a scale's width, an MNIST DIM and a search space are bounded the same way, at the scale that asks too much`` () =
     mutateManifest "mode-coverage" (fun m -> m.["scales"].["paper"].["width"] <- JsonValue.Create 65536)
     |> assertRejectedAt "$.scales.paper.width" "at scale paper"

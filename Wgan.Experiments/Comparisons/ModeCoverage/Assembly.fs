@@ -135,20 +135,18 @@ let assemble (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunCon
                   :: [ for m in perSeed ->
                            { Label = ""; X = Array.map float m.Iterations; Y = value m; Markers = false } ]
               Figure.ofLines $"modes-{d.Name}"
-                  $"Share of modes covered over training on {datasetTitle d} (mean over seeds, each seed faint)"
+                  $"Modes covered on {datasetTitle d} (mean over seeds, each seed faint)"
                   "generator iteration" "share of modes covered" false
                   [ for t in training.Trainers do yield! curves t (fun m -> m.ModesCovered) ]
               Figure.ofLines $"w1-{d.Name}"
-                  $"Exact W1 to the data over training on {datasetTitle d} (mean over seeds, each seed faint)"
+                  $"Exact W1 to the data on {datasetTitle d} (mean over seeds, each seed faint)"
                   "generator iteration" "exact W1" true
                   [ for t in training.Trainers do yield! curves t (fun m -> m.EarthMover) ]
               let first = List.head seeds
               let real = realSamples d first
               for t in training.Trainers do
                   let m = unitOf first t d
-                  let title =
-                      $"{t.Label} on {datasetTitle d}, seed {first}: {m.Samples.Length} generated samples after "
-                      + $"training over {SamplesDrawn} real ones"
+                  let title = $"{t.Id} on {datasetTitle d}, seed {first}: trained generator's samples over real ones"
                   { Figure.ofLines $"samples-{d.Name}-{t.Id}" title "x" "y" false [] with
                       Points = [ pointSet "real" real; pointSet "generated" m.Samples ] } ]
       ImageGrids = []

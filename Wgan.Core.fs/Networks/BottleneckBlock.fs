@@ -21,8 +21,13 @@ type Resample =
 /// rules: He for the three convolutions of the residual branch, Glorot for the shortcut), shortcut first, as
 /// gan_64x64.py creates them.
 type BottleneckBlock
-    (inChannels: int64, outChannels: int64, resample: Resample, normalization: Normalization, generator: torch.Generator)
-    as this =
+    (
+        inChannels: int64,
+        outChannels: int64,
+        resample: Resample,
+        normalization: Normalization,
+        generator: torch.Generator
+    ) as this =
     inherit torch.nn.Module<torch.Tensor, torch.Tensor>("BottleneckBlock")
 
     do
@@ -42,7 +47,8 @@ type BottleneckBlock
         | Resample.Keep -> new UnfoldedConv2d(inChannels / 2L, outChannels / 2L, 3L, 1L, 1L, true)
         | Resample.Down -> new UnfoldedConv2d(inChannels / 2L, outChannels / 2L, 3L, 2L, 1L, true)
         | Resample.Up ->
-            torch.nn.ConvTranspose2d(inChannels / 2L, outChannels / 2L, 3L, stride = 2L, padding = 1L, output_padding = 1L)
+            let inner, outer = inChannels / 2L, outChannels / 2L
+            torch.nn.ConvTranspose2d(inner, outer, 3L, stride = 2L, padding = 1L, output_padding = 1L)
     let conv2 = new UnfoldedConv2d(outChannels / 2L, outChannels, 1L, 1L, 0L, false)
     let norm = FeatureMapNormalization.layer normalization outChannels
 

@@ -47,5 +47,6 @@ type FcGenerator(spec: FcGeneratorSpec, generator: torch.Generator) as this =
     member _.Spec = spec
 
     override _.forward(z: torch.Tensor) =
-        let h = Array.fold2 (fun (h: torch.Tensor) (layer: Modules.Linear) (act: Modules.ReLU) -> act.call (layer.call h)) z hidden activations
+        let layer (h: torch.Tensor) (linear: Modules.Linear) (act: Modules.ReLU) = act.call (linear.call h)
+        let h = Array.fold2 layer z hidden activations
         (outputActivation.call (output.call h)).view(-1L, 1L, 28L, 28L)

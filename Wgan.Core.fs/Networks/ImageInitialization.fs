@@ -49,7 +49,7 @@ let private convolutionStdev (scheme: TflibScheme) (fanIn: float) (fanOut: float
     | Glorot -> sqrt (2.0 / (fanIn + fanOut))
 
 /// A convolution as tflib's Conv2D draws it: fan_in = in k^2, fan_out = out k^2 / stride^2.
-let convolution (generator: torch.Generator) (scale: WeightScale) (scheme: TflibScheme) (layer: UnfoldedConv2d) =
+let convolution (generator: torch.Generator) (scale: WeightScale) (scheme: TflibScheme) (layer: UnfoldedConv2d) : unit =
     let area = float (layer.Kernel * layer.Kernel)
     let fanIn = float layer.InChannels * area
     let fanOut = float layer.OutChannels * area / float (layer.Stride * layer.Stride)
@@ -57,7 +57,12 @@ let convolution (generator: torch.Generator) (scale: WeightScale) (scheme: Tflib
 
 /// A stride-2 transposed convolution as tflib's Deconv2D draws it: fan_in = in k^2 / 4, fan_out = out k^2.
 /// (TorchSharp stores its weight as [in, out, k, k].)
-let deconvolution (generator: torch.Generator) (scale: WeightScale) (scheme: TflibScheme) (layer: Modules.ConvTranspose2d) =
+let deconvolution
+    (generator: torch.Generator)
+    (scale: WeightScale)
+    (scheme: TflibScheme)
+    (layer: Modules.ConvTranspose2d)
+    : unit =
     let shape = layer.weight.shape
     let area = float (shape[2] * shape[3])
     let fanIn, fanOut = float shape[0] * area / 4.0, float shape[1] * area

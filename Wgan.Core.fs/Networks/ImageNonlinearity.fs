@@ -49,6 +49,7 @@ module ImageNonlinearity =
     let layer (nonlinearity: ImageNonlinearity) : torch.nn.Module<torch.Tensor, torch.Tensor> =
         match nonlinearity with
         | ImageNonlinearity.ReLU -> torch.nn.ReLU()
-        | ImageNonlinearity.LeakyReLU -> new Layers.ActivationModule("LeakyReLU", fun t -> Scalars.leakyRelu t LeakySlope)
+        | ImageNonlinearity.LeakyReLU ->
+            new Layers.ActivationModule("LeakyReLU", fun t -> Scalars.leakyRelu t LeakySlope)
         | ImageNonlinearity.Tanh -> torch.nn.Tanh()
         | ImageNonlinearity.Gated -> new GatedUnit()

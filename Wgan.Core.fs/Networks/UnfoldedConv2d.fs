@@ -11,24 +11,24 @@ open TorchSharp
 /// cross-correlation, parameter shapes ([out, in, k, k] weight, [out] bias) and parameter names ("weight",
 /// "bias") as torch.nn.Conv2d. Input [B, in, H, W], output [B, out, (H + 2p - k) / s + 1, (W + 2p - k) / s + 1].
 /// The parameters are created uninitialised; the network that owns the layer draws them (ImageInitialization).
-type UnfoldedConv2d(inChannels: int64, outChannels: int64, kernel: int64, stride: int64, padding: int64, bias: bool) as this
-    =
+type UnfoldedConv2d
+    (inChannels: int64, outChannels: int64, kernel: int64, stride: int64, padding: int64, withBias: bool) as this =
     inherit torch.nn.Module<torch.Tensor, torch.Tensor>("UnfoldedConv2d")
 
     let weight = torch.nn.Parameter(torch.empty([| outChannels; inChannels; kernel; kernel |]))
-    let biasParameter = if bias then torch.nn.Parameter(torch.zeros([| outChannels |])) else null
+    let bias = if withBias then torch.nn.Parameter(torch.zeros([| outChannels |])) else null
 
     do
         if inChannels < 1L || outChannels < 1L || kernel < 1L || stride < 1L || padding < 0L then
             invalidArg (nameof kernel) "channels, kernel and stride must be positive, padding not negative"
         this.register_parameter("weight", weight)
-        if bias then this.register_parameter("bias", biasParameter)
+        if withBias then this.register_parameter("bias", bias)
 
     /// The filters, [out, in, k, k].
     member _.Weight: torch.Tensor = weight
 
     /// The per-channel bias, [out], or null for a layer without one.
-    member _.Bias: torch.Tensor = biasParameter
+    member _.Bias: torch.Tensor = bias
 
     /// Input channels.
     member _.InChannels = inChannels
@@ -48,5 +48,5 @@ type UnfoldedConv2d(inChannels: int64, outChannels: int64, kernel: int64, stride
         let outWidth = (width + 2L * padding - kernel) / stride + 1L
         let columns = torch.nn.functional.unfold(x, kernel, 1L, padding, stride)
         let y = weight.view(outChannels, -1L).matmul(columns)
-        let y = if bias then Scalars.addTensors y (biasParameter.view(1L, outChannels, 1L)) else y
+        let y = if withBias then Scalars.addTensors y (bias.view(1L, outChannels, 1L)) else y
         y.view(batch, outChannels, outHeight, outWidth)

@@ -123,16 +123,17 @@ module Architecture =
             + "(shortcut + 0.3 * branch, batch norm in G, D's as dcgan), 101 layers there; here ResnetBlocks blocks "
             + "per resolution at 4, 7, 14 and 28 pixels"
 
-    /// The default width: DIM 16 (gan_64x64.py: 64), so that a generator and discriminator step at batch 64
-    /// takes tens of milliseconds on one CPU core for the convolutional families (docs/architectures.md).
+    /// The default width: DIM 8 (gan_64x64.py: 64), the MNIST experiments' quick-scale width, at which one
+    /// generator and discriminator forward and backward pass at batch 64 takes tens of milliseconds on a CPU core
+    /// for the DCGAN-shaped families (docs/architectures.md has the measured costs).
     [<Literal>]
-    let DefaultDim = 16
+    let DefaultDim = 8
 
     /// The default ResNet depth: one block per resolution, ResnetDepth.layers 1 = 23 layers (gan_64x64.py: 101).
     [<Literal>]
     let DefaultResnetBlocks = 1
 
-    /// The family at the default sizes: DIM 16, z of 128 (gan_64x64.py's), FC_DIM 512 (gan_64x64.py's), one
+    /// The family at the default sizes: DIM 8, z of 128 (gan_64x64.py's), FC_DIM 512 (gan_64x64.py's), one
     /// ResNet block per resolution, batch norm in the discriminator (gan_64x64.py's for every mode but wgan-gp).
     let defaults (architecture: Architecture) : ArchitectureSpec =
         { Architecture = architecture

@@ -31,10 +31,16 @@ let private parameterCount (m: torch.nn.Module) = m.parameters() |> Seq.sumBy (f
 
 /// Every module below `m` (itself excluded).
 let private modulesOf (m: torch.nn.Module) =
-    m.named_modules() |> Seq.map (fun struct (_, child) -> child) |> Seq.filter (fun c -> not (obj.ReferenceEquals(c, m)))
+    m.named_modules()
+    |> Seq.map (fun struct (_, child) -> child)
+    |> Seq.filter (fun c -> not (obj.ReferenceEquals(c, m)))
     |> List.ofSeq
 
-let private countOf<'T> (m: torch.nn.Module) = modulesOf m |> List.filter (fun c -> box c :? 'T) |> List.length
+/// The modules below `m` of type 'T, in registration order.
+let private modulesOfType<'T> (m: torch.nn.Module) : 'T list =
+    modulesOf m |> List.choose (fun c -> match box c with :? 'T as t -> Some t | _ -> None)
+
+let private countOf<'T> (m: torch.nn.Module) = (modulesOfType<'T> m).Length
 
 let private isNormalization (m: torch.nn.Module) =
     match m with
@@ -105,7 +111,8 @@ let rec private biasesBeforeBatchNorm (prefix: string) (m: torch.nn.Module) : st
         children
         |> List.pairwise
         |> List.choose (fun ((name, layer), (_, next)) ->
-            if next :? Modules.BatchNorm && layer.named_parameters() |> Seq.exists (fun struct (n, _) -> n = "bias") then
+            let hasBias = layer.named_parameters() |> Seq.exists (fun struct (n, _) -> n = "bias")
+            if next :? Modules.BatchNorm && hasBias then
                 Some $"{prefix}{name}.bias"
             else None)
     here @ (children |> List.collect (fun (name, child) -> biasesBeforeBatchNorm $"{prefix}{name}." child))
@@ -228,6 +235,14 @@ let ``parameter counts equal the closed forms`` (name: string, dim: int, blocks:
         Assert.Equal(expectedDiscriminator, parameterCount networks.Discriminator)
 
 [<Fact>]
+let ``every family's default sizes give the closed-form counts`` () =
+    pinThreads ()
+    for architecture in Architecture.all do
+        let spec = Architecture.defaults architecture
+        use networks = build spec 6UL
+        Assert.Equal(expectedCounts spec, (parameterCount networks.Generator, parameterCount networks.Discriminator))
+
+[<Fact>]
 let ``the DCGAN baseline has batch norm in G and the selected normalisation in D`` () =
     pinThreads ()
     for normalization, batch, layer in [ BatchNorm, 2, 0; LayerNorm, 0, 2; NoNormalization, 0, 0 ] do
@@ -253,11 +268,11 @@ let ``the crippled generator has no batch norm and the same number of filters in
     pinThreads ()
     use networks = build { small Architecture.WganPaperCrippledDcgan BatchNorm with Dim = 6 } 1UL
     Assert.Equal(0, normalizationCount networks.Generator)
-    let deconvolutions = modulesOf networks.Generator |> List.choose (function :? Modules.ConvTranspose2d as c -> Some c | _ -> None)
+    let deconvolutions = modulesOfType<Modules.ConvTranspose2d> networks.Generator
     // ConvTranspose2d's weight is [in, out, k, k]: DIM -> DIM, DIM -> DIM, DIM -> 1 (the image).
     let shapes = deconvolutions |> List.map (fun c -> c.weight.shape[0], c.weight.shape[1])
     Assert.Equal<(int64 * int64) list>([ 6L, 6L; 6L, 6L; 6L, 1L ], shapes)
-    let linear = modulesOf networks.Generator |> List.pick (function :? Modules.Linear as l -> Some l | _ -> None)
+    let linear = modulesOfType<Modules.Linear> networks.Generator |> List.exactlyOne
     Assert.Equal(16L * 6L, linear.weight.shape[0])
     // Its discriminator is the DCGAN one, batch norm included.
     Assert.Equal(2, countOf<Modules.BatchNorm> networks.Discriminator)
@@ -266,7 +281,7 @@ let ``the crippled generator has no batch norm and the same number of filters in
 let ``the FC generator is four ReLU layers of FC_DIM units, a linear output and tanh`` () =
     pinThreads ()
     use networks = build { small Architecture.Fc BatchNorm with FcWidth = 24 } 1UL
-    let linears = modulesOf networks.Generator |> List.choose (function :? Modules.Linear as l -> Some l | _ -> None)
+    let linears = modulesOfType<Modules.Linear> networks.Generator
     let shapes = linears |> List.map (fun l -> l.weight.shape[1], l.weight.shape[0])
     Assert.Equal<(int64 * int64) list>([ 8L, 24L; 24L, 24L; 24L, 24L; 24L, 24L; 24L, 784L ], shapes)
     Assert.Equal(4, activationCount "ReLU" networks.Generator)
@@ -284,18 +299,18 @@ let ``gated units follow every hidden layer, each fed twice the channels it pass
         for kind in [ "ReLU"; "LeakyReLU" ] do Assert.Equal(0, activationCount kind network)
     // MultiplicativeDCGANGenerator: Linear(z, 4x4 x 8 DIM x 2) (here 4 DIM x 2), deconvolutions from the gated
     // width to twice the next width; the output deconvolution to the image is not gated (tanh).
-    let generatorLayers = modulesOf networks.Generator
-    let linear = generatorLayers |> List.pick (function :? Modules.Linear as l -> Some l | _ -> None)
+    let linear = modulesOfType<Modules.Linear> networks.Generator |> List.exactlyOne
     Assert.Equal(16L * 4L * d * 2L, linear.weight.shape[0])
     let deconvolutions =
-        generatorLayers |> List.choose (function :? Modules.ConvTranspose2d as c -> Some(c.weight.shape[0], c.weight.shape[1]) | _ -> None)
+        modulesOfType<Modules.ConvTranspose2d> networks.Generator
+        |> List.map (fun c -> c.weight.shape[0], c.weight.shape[1])
     Assert.Equal<(int64 * int64) list>([ 4L * d, 2L * d * 2L; 2L * d, d * 2L; d, 1L ], deconvolutions)
     // MultiplicativeDCGANDiscriminator: convolutions 1 -> DIM x 2, DIM -> 2 DIM x 2, 2 DIM -> 4 DIM x 2.
     let convolutions =
-        modulesOf networks.Discriminator |> List.choose (function :? UnfoldedConv2d as c -> Some(c.InChannels, c.OutChannels) | _ -> None)
+        modulesOfType<UnfoldedConv2d> networks.Discriminator |> List.map (fun c -> c.InChannels, c.OutChannels)
     Assert.Equal<(int64 * int64) list>([ 1L, d * 2L; d, 2L * d * 2L; 2L * d, 4L * d * 2L ], convolutions)
     // Normalisation acts on the doubled width, before the gate (gan_64x64.py lines 258-260, 292-294).
-    let norms = modulesOf networks.Discriminator |> List.choose (function :? ChannelLayerNorm as n -> Some n.Channels | _ -> None)
+    let norms = modulesOfType<ChannelLayerNorm> networks.Discriminator |> List.map (fun n -> n.Channels)
     Assert.Equal<int64 list>([ 2L * d * 2L; 4L * d * 2L ], norms)
 
 [<Fact>]
@@ -320,13 +335,13 @@ let ``the ResNets have 4 k + 3 bottleneck blocks and ResnetDepth's layer count``
     Assert.Equal(ResnetDepth.Authors, 3 * (6 + 6 + 6 + 6 + 5 + 4) + 2)
     use networks = build { small Architecture.Resnet LayerNorm with ResnetBlocks = blocks } 1UL
     for network in [ networks.Generator; networks.Discriminator ] do
-        let blockModules = modulesOf network |> List.choose (function :? BottleneckBlock as b -> Some b | _ -> None)
+        let blockModules = modulesOfType<BottleneckBlock> network
         Assert.Equal(4 * blocks + 3, blockModules.Length)
         // Weight layers on the main path: each block's three convolutions, the input and the output layers.
         Assert.Equal(ResnetDepth.layers blocks, 3 * blockModules.Length + 2)
         Assert.Equal(blockModules.Length, normalizationCount network)
     let resamples (network: torch.nn.Module) =
-        modulesOf network |> List.choose (function :? BottleneckBlock as b when b.Resample <> Resample.Keep -> Some b.Resample | _ -> None)
+        modulesOfType<BottleneckBlock> network |> List.map (fun b -> b.Resample) |> List.filter ((<>) Resample.Keep)
     Assert.Equal<Resample list>(List.replicate 3 Resample.Up, resamples networks.Generator)
     Assert.Equal<Resample list>(List.replicate 3 Resample.Down, resamples networks.Discriminator)
     // Batch norm in G (gan_64x64.py's generators), the selected layer norm in D.
@@ -366,7 +381,8 @@ let ``the discriminators' float32 input gradients equal float64's at a narrow wi
     let gradientOf (network: torch.nn.Module<torch.Tensor, torch.Tensor>) (input: torch.Tensor) =
         let leaf = input.detach().requires_grad_(true)
         values (torch.autograd.grad([| (network.call leaf).sum() |], [| leaf |])[0])
-    let narrow, reference = gradientOf networks.Discriminator x, gradientOf wide.Discriminator (x.to_type(torch.float64))
+    let narrow = gradientOf networks.Discriminator x
+    let reference = gradientOf wide.Discriminator (x.to_type(torch.float64))
     let scale = 1.0 + (reference |> Array.map abs |> Array.max)
     Assert.True(Array.forall2 (fun (a: float) b -> abs (a - b) <= 1e-5 * scale) narrow reference, "float32 vs float64")
 

@@ -1,5 +1,5 @@
 /// The architecture families of WGAN-GP Figure 2 ("only WGAN-GP trains every architecture"), as gan_64x64.py's
-/// `GeneratorAndDiscriminator()` (line 31; igul222/improved_wgan_training at fa66c57) lists them, three of which
+/// `GeneratorAndDiscriminator()` (line 38; igul222/improved_wgan_training at fa66c57) lists them, three of which
 /// are also WGAN section 4.3's generators, scaled to 28 x 28 x 1 images and a width that trains on a CPU, each
 /// keeping its defining property. docs/architectures.md tables them.
 namespace Wgan.Core
@@ -95,31 +95,31 @@ module Architecture =
             "at 28 x 28 x 1 with three stride-2 layers (as gan_mnist.py) instead of four at 64 x 64 x 3"
         match architecture with
         | Architecture.Dcgan ->
-            "gan_64x64.py DCGANGenerator (line 187) and DCGANDiscriminator (line 332): batch norm in G and D (layer "
+            "gan_64x64.py DCGANGenerator (line 234) and DCGANDiscriminator (line 428): batch norm in G and D (layer "
             + "norm in a WGAN-GP critic), ReLU in G, LeakyReLU(0.2) in D, 5x5 filters, weights of stdev 0.02; "
             + scaled
         | Architecture.WganPaperCrippledDcgan ->
-            "gan_64x64.py WGANPaper_CrippledDCGANGenerator (line 216; WGAN section 4.3): no batch norm, DIM filters "
+            "gan_64x64.py WGANPaper_CrippledDCGANGenerator (line 272; WGAN section 4.3): no batch norm, DIM filters "
             + "in every layer, ReLU; D is DCGANDiscriminator; "
             + scaled
         | Architecture.Fc ->
-            "gan_64x64.py FCGenerator (line 177; WGAN section 4.3): four ReLU layers of FC_DIM units, linear output, "
+            "gan_64x64.py FCGenerator (line 220; WGAN section 4.3): four ReLU layers of FC_DIM units, linear output, "
             + "tanh; D is DCGANDiscriminator (scaled as in dcgan)"
         | Architecture.NoNormalization ->
-            "gan_64x64.py DCGANGenerator and DCGANDiscriminator with bn=False (line 45): no normalisation layer in G "
+            "gan_64x64.py DCGANGenerator and DCGANDiscriminator with bn=False (line 57): no normalisation layer in G "
             + "or D, whatever the method; "
             + scaled
         | Architecture.Multiplicative ->
-            "gan_64x64.py MultiplicativeDCGANGenerator (line 253) and MultiplicativeDCGANDiscriminator (line 287): "
+            "gan_64x64.py MultiplicativeDCGANGenerator (line 322) and MultiplicativeDCGANDiscriminator (line 368): "
             + "every hidden layer twice as wide, then sigmoid(even channels) * tanh(odd channels) "
-            + "(pixcnn_gated_nonlinearity, line 70); normalisation as dcgan; "
+            + "(pixcnn_gated_nonlinearity, line 92); normalisation as dcgan; "
             + scaled
         | Architecture.Tanh ->
-            "gan_64x64.py DCGANGenerator and DCGANDiscriminator with nonlinearity=tf.tanh (line 49): tanh in place of "
+            "gan_64x64.py DCGANGenerator and DCGANDiscriminator with nonlinearity=tf.tanh (line 63): tanh in place of "
             + "ReLU and LeakyReLU, batch norm kept; "
             + scaled
         | Architecture.Resnet ->
-            "gan_64x64.py ResnetGenerator (line 231) and ResnetDiscriminator (line 306): BottleneckResidualBlocks "
+            "gan_64x64.py ResnetGenerator (line 294) and ResnetDiscriminator (line 395): BottleneckResidualBlocks "
             + "(shortcut + 0.3 * branch, batch norm in G, D's as dcgan), 101 layers there; here ResnetBlocks blocks "
             + "per resolution at 4, 7, 14 and 28 pixels"
 

@@ -1,4 +1,4 @@
-/// gan_64x64.py's BottleneckResidualBlock (line 96; igul222/improved_wgan_training at fa66c57), the block of its
+/// gan_64x64.py's BottleneckResidualBlock (line 123; igul222/improved_wgan_training at fa66c57), the block of its
 /// 101-layer ResnetGenerator and ResnetDiscriminator: shortcut + 0.3 * (ReLU, 1x1 convolution to half the input
 /// channels, ReLU, 3x3 convolution to half the output channels (strided when downsampling, transposed when
 /// upsampling), ReLU, 1x1 convolution to the output channels without bias, normalisation). The shortcut is the

@@ -1,8 +1,8 @@
 /// gan_64x64.py's DCGAN-shaped discriminators (igul222/improved_wgan_training at fa66c57) at 28 x 28 x 1: 5x5
 /// stride-2 convolutions, then a linear layer to one unbounded value (a logit for the GAN losses, a critic value
-/// for WGAN; no sigmoid). One type builds DCGANDiscriminator (line 332: widths DIM, 2 DIM, 4 DIM, no normalisation
+/// for WGAN; no sigmoid). One type builds DCGANDiscriminator (line 428: widths DIM, 2 DIM, 4 DIM, no normalisation
 /// after the first convolution, LeakyReLU(0.2)), its `bn=False` and `nonlinearity=tf.tanh` variants, and
-/// MultiplicativeDCGANDiscriminator (line 287: gated units, each convolution twice as wide). The authors' 64 x 64
+/// MultiplicativeDCGANDiscriminator (line 368: gated units, each convolution twice as wide). The authors' 64 x 64
 /// networks have four convolutions (64 -> 32 -> 16 -> 8 -> 4, widths DIM to 8 DIM); at 28 x 28 there are three,
 /// as in their gan_mnist.py (28 -> 14 -> 7 -> 4), so the widest layer is 4 DIM.
 namespace Wgan.Core

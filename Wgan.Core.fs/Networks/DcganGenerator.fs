@@ -1,8 +1,8 @@
 /// gan_64x64.py's DCGAN-shaped generators (igul222/improved_wgan_training at fa66c57) at 28 x 28 x 1: a linear
 /// layer to 4 x 4 feature maps, then 5x5 stride-2 transposed convolutions up to the image, tanh at the output.
-/// One type builds DCGANGenerator (line 187: widths 4 DIM, 2 DIM, DIM, batch norm, ReLU), its `bn=False` and
-/// `nonlinearity=tf.tanh` variants, MultiplicativeDCGANGenerator (line 253: gated units, each layer twice as
-/// wide) and WGANPaper_CrippledDCGANGenerator (line 216: DIM channels in every layer, no batch norm, ReLU).
+/// One type builds DCGANGenerator (line 234: widths 4 DIM, 2 DIM, DIM, batch norm, ReLU), its `bn=False` and
+/// `nonlinearity=tf.tanh` variants, MultiplicativeDCGANGenerator (line 322: gated units, each layer twice as
+/// wide) and WGANPaper_CrippledDCGANGenerator (line 272: DIM channels in every layer, no batch norm, ReLU).
 /// The authors' 64 x 64 networks have four upsampling layers (4 -> 8 -> 16 -> 32 -> 64, widths 8 DIM to DIM);
 /// at 28 x 28 there are three, as in their gan_mnist.py (4 -> 8, cropped to 7, -> 14 -> 28), so the widest
 /// layer is 4 DIM.

@@ -1,4 +1,4 @@
-/// gan_64x64.py's FCGenerator (line 177; igul222/improved_wgan_training at fa66c57), the "512-dim 4-layer ReLU MLP
+/// gan_64x64.py's FCGenerator (line 220; igul222/improved_wgan_training at fa66c57), the "512-dim 4-layer ReLU MLP
 /// G" of WGAN-GP Figure 2 and of WGAN section 4.3: four ReLU layers of FC_DIM = 512 units (He-initialised tflib
 /// `ReLULayer`s), a Glorot-initialised linear output layer of one unit per pixel, tanh. No convolution and no
 /// normalisation. (The WGAN authors' own MLP_G, models/mlp.py, has three hidden ReLU layers and no tanh; this

@@ -1,4 +1,4 @@
-/// The normalisation of a convolutional layer's feature maps in gan_64x64.py's networks (`Normalize`, line 63):
+/// The normalisation of a convolutional layer's feature maps in gan_64x64.py's networks (`Normalize`, line 84):
 /// batch norm over the batch and both spatial axes, per channel; in a WGAN-GP discriminator, layer norm over each
 /// sample's channels and spatial axes instead (tflib/ops/layernorm.py), since batch norm couples a batch's samples
 /// and the penalty is per sample (WGAN-GP, section 4).

@@ -14,7 +14,7 @@ type WeightScale =
     /// tflib's fan-based defaults, He or Glorot as each layer asks.
     | FanBased
 
-/// The standard deviation of DCGANGenerator's and DCGANDiscriminator's weights (gan_64x64.py, lines 188-190).
+/// The standard deviation of DCGANGenerator's and DCGANDiscriminator's weights (gan_64x64.py, lines 235-237).
 [<Literal>]
 let DcganStdev = 0.02
 
@@ -31,15 +31,11 @@ let private stdevOf (scale: WeightScale) (fanBased: unit -> float) =
     | FanBased -> fanBased ()
 
 /// A linear layer as tflib's Linear draws it: He sqrt(2 / fan_in) (its `initialization='he'`) or Glorot
-/// sqrt(2 / (fan_in + fan_out)) (its default).
+/// sqrt(2 / (fan_in + fan_out)) (its default), as Initialization.tflibLinear draws gan_toy.py's layers.
 let linear (generator: torch.Generator) (scale: WeightScale) (scheme: TflibScheme) (layer: Modules.Linear) : unit =
-    let fanIn, fanOut = float layer.weight.shape[1], float layer.weight.shape[0]
-    let stdev =
-        stdevOf scale (fun () ->
-            match scheme with
-            | He -> sqrt (2.0 / fanIn)
-            | Glorot -> sqrt (2.0 / (fanIn + fanOut)))
-    uniformWithStdev generator stdev layer.weight layer.bias
+    match scale with
+    | FixedStdev stdev -> uniformWithStdev generator stdev layer.weight layer.bias
+    | FanBased -> tflibLinear generator scheme layer.weight layer.bias
 
 /// tflib's convolution rule for given fans: sqrt(4 / (fan_in + fan_out)) with `he_init` (its default),
 /// sqrt(2 / (fan_in + fan_out)) without.

@@ -6,7 +6,7 @@ namespace Wgan.Core
 
 open TorchSharp
 
-/// gan_64x64.py's `pixcnn_gated_nonlinearity(a, b) = sigmoid(a) * tanh(b)` (line 70, the gated unit of
+/// gan_64x64.py's `pixcnn_gated_nonlinearity(a, b) = sigmoid(a) * tanh(b)` (line 92, the gated unit of
 /// PixelCNN), applied as MultiplicativeDCGAN* apply it: `a = output[:, ::2]` (the even channels), `b =
 /// output[:, 1::2]` (the odd ones). Input [B, 2 C, ...], output [B, C, ...]: the layer before it produces twice the
 /// channels the next layer takes. No parameters.
@@ -25,7 +25,7 @@ type GatedUnit() =
 type ImageNonlinearity =
     /// max(0, x): gan_64x64.py's generators.
     | ReLU
-    /// max(0.2 x, x): gan_64x64.py's `LeakyReLU` (line 55), its DCGAN discriminator's default.
+    /// max(0.2 x, x): gan_64x64.py's `LeakyReLU` (line 73), its DCGAN discriminator's default.
     | LeakyReLU
     /// tanh(x).
     | Tanh

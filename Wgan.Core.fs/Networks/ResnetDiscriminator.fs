@@ -1,4 +1,4 @@
-/// gan_64x64.py's ResnetDiscriminator (line 306; igul222/improved_wgan_training at fa66c57), the discriminator of
+/// gan_64x64.py's ResnetDiscriminator (line 395; igul222/improved_wgan_training at fa66c57), the discriminator of
 /// WGAN-GP Figure 2's "101-layer ResNet G and D", at 28 x 28 x 1 and a depth that trains on a CPU. The authors': a
 /// 1x1 convolution to DIM / 2 channels, BottleneckBlocks, 5 at 64 pixels and 6 at each of 32, 16, 8 and 4, with a
 /// downsampling block between resolutions (DIM / 2 to 8 DIM channels), a linear layer to one value, divided by 5.

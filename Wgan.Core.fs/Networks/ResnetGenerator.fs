@@ -1,4 +1,4 @@
-/// gan_64x64.py's ResnetGenerator (line 231; igul222/improved_wgan_training at fa66c57), the generator of WGAN-GP
+/// gan_64x64.py's ResnetGenerator (line 294; igul222/improved_wgan_training at fa66c57), the generator of WGAN-GP
 /// Figure 2's "101-layer ResNet G and D", at 28 x 28 x 1 and a depth that trains on a CPU. The authors': a linear
 /// layer to 8 DIM x 4 x 4, then BottleneckBlocks, 6 at each of 4, 8, 16 and 32 pixels and 5 at 64, with an
 /// upsampling block between resolutions (8 DIM, 4 DIM, 2 DIM, DIM, DIM / 2 channels), a 1x1 convolution to the

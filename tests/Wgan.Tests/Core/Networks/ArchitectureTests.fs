@@ -309,7 +309,7 @@ let ``gated units follow every hidden layer, each fed twice the channels it pass
     let convolutions =
         modulesOfType<UnfoldedConv2d> networks.Discriminator |> List.map (fun c -> c.InChannels, c.OutChannels)
     Assert.Equal<(int64 * int64) list>([ 1L, d * 2L; d, 2L * d * 2L; 2L * d, 4L * d * 2L ], convolutions)
-    // Normalisation acts on the doubled width, before the gate (gan_64x64.py lines 258-260, 292-294).
+    // Normalisation acts on the doubled width, before the gate (gan_64x64.py lines 328-330, 375-377).
     let norms = modulesOfType<ChannelLayerNorm> networks.Discriminator |> List.map (fun n -> n.Channels)
     Assert.Equal<int64 list>([ 2L * d * 2L; 4L * d * 2L ], norms)
 
@@ -352,7 +352,7 @@ let ``the ResNets have 4 k + 3 bottleneck blocks and ResnetDepth's layer count``
 let ``DCGAN weights start uniform with stdev 0.02 and every bias at zero`` () =
     pinThreads ()
     use networks = build (Architecture.defaults Architecture.Dcgan) 7UL
-    // gan_64x64.py lines 188-190 and 334-336: set_weights_stdev(0.02); tflib draws U(-0.02 sqrt 3, 0.02 sqrt 3).
+    // gan_64x64.py lines 235-237 and 431-433: set_weights_stdev(0.02); tflib draws U(-0.02 sqrt 3, 0.02 sqrt 3).
     let bound = 0.02 * sqrt 3.0
     for network in [ networks.Generator; networks.Discriminator ] do
         for struct (name, p) in network.named_parameters() do

@@ -84,7 +84,7 @@ let ``the gated unit multiplies the sigmoid of the even channels by the tanh of 
     let x = torch.randn([| 2L; 6L; 3L; 3L |], generator = data)
     let y = gate.call x
     Assert.Equal<int64[]>([| 2L; 3L; 3L; 3L |], y.shape)
-    // gan_64x64.py line 70 and its callers: pixcnn_gated_nonlinearity(output[:, ::2], output[:, 1::2]).
+    // gan_64x64.py line 92 and its callers: pixcnn_gated_nonlinearity(output[:, ::2], output[:, 1::2]).
     let input = values x
     let at n c p = input[(n * 6 + c) * 9 + p]
     let sigmoid v = 1.0 / (1.0 + exp (-v))

@@ -2,7 +2,10 @@ using Wgan.Experiments;
 
 namespace Wgan.Runner;
 
-/// <summary>The <c>mnist</c> command: obtains (fetches, verifies, caches) the digits and describes them; optionally writes a slice.</summary>
+/// <summary>
+/// The <c>mnist</c> command: obtains (fetches, verifies, caches) the digits, or with <c>--fashion-mnist</c> reads
+/// Fashion-MNIST, and describes them; optionally writes a slice.
+/// </summary>
 public static class MnistCommandRunner
 {
     /// <summary>Runs the command; returns the exit code.</summary>
@@ -16,14 +19,19 @@ public static class MnistCommandRunner
                 throw new InputException(
                     $"{outFile} already exists ({kind}); use --force to replace it, or --out another file");
         }
-        var source = MnistLoader.For(command.Data).Load(stderr);
+        var source = command.FashionMnist
+            ? FashionMnistLoader.For(command.Data).Load(stderr)
+            : MnistLoader.For(command.Data).Load(stderr);
         stdout.WriteLine(source.Description);
-        stdout.WriteLine("digits per class 0-9: " + string.Join(" ", source.Digits.ClassCounts));
+        var noun = command.FashionMnist ? "images" : "digits";
+        stdout.WriteLine($"{noun} per class 0-9: " + string.Join(" ", source.Digits.ClassCounts));
         if (command.SlicePerClass > 0)
         {
             var slice = Mnist.Slice(source.Digits, command.SlicePerClass);
             AtomicOutput.WriteWith(command.OutFile, temp => File.WriteAllBytes(temp, Mnist.Encode(slice)));
-            stdout.WriteLine($"wrote {slice.Count} digits (the first {command.SlicePerClass} of each class) to {command.OutFile}, sha256 {Mnist.Fingerprint(slice)}");
+            stdout.WriteLine(
+                $"wrote {slice.Count} {noun} (the first {command.SlicePerClass} of each class) to {command.OutFile}, "
+                + $"sha256 {Mnist.Fingerprint(slice)}");
         }
         return Program.Done;
     }

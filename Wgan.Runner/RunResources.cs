@@ -4,19 +4,26 @@ using Wgan.Experiments;
 namespace Wgan.Runner;
 
 /// <summary>
-/// The shell's resources for experiments: the MNIST digits (loaded once per process run) and a cache of
+/// The shell's resources for experiments: the MNIST digits and Fashion-MNIST (each loaded once per process run,
+/// when first asked for) and a cache of
 /// artefacts such as trained classifier weights, stored under <c>&lt;cache&gt;/artefacts/&lt;key&gt;.bin</c> with a
 /// SHA-256 trailer; a damaged artefact is ignored (deleted, then rebuilt by the experiment).
 /// </summary>
-public sealed class RunResources(MnistLoader loader, TextWriter log) : IResources
+public sealed class RunResources(MnistLoader loader, TextWriter log, FashionMnistLoader? fashionLoader = null)
+    : IResources
 {
     MnistSource? mnist;
+    MnistSource? fashionMnist;
+    readonly FashionMnistLoader fashion = fashionLoader ?? new FashionMnistLoader(null, null);
 
     /// <summary>The loader behind <see cref="Mnist"/>.</summary>
     public MnistLoader Loader => loader;
 
     /// <summary>The run's MNIST digits.</summary>
     public MnistSource Mnist() => mnist ??= loader.Load(log);
+
+    /// <summary>The run's Fashion-MNIST training images.</summary>
+    public MnistSource FashionMnist() => fashionMnist ??= fashion.Load(log);
 
     string PathOf(string key)
     {

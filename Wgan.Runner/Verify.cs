@@ -59,7 +59,7 @@ public static class Verify
 
         stderr.WriteLine($"[{experiment.Id}] re-running at scale {scale}, {seeds.Length} seed(s), device {device}, {threads} thread(s)");
         // MNIST experiments get the runner's data and cache, as `run` gives them.
-        var resources = new RunResources(MnistLoader.For(verify.Data), stderr);
+        var resources = new RunResources(MnistLoader.For(verify.Data), stderr, FashionMnistLoader.For(verify.Data));
         ExperimentResult rerun;
         RunProgress? progress = null;
         try

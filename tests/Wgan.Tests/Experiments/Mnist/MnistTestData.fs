@@ -40,6 +40,15 @@ let sliceBytes () = File.ReadAllBytes slicePath
 
 let slice () = Mnist.Decode(slicePath, sliceBytes (), "test slice")
 
+/// tests/Wgan.Tests/data/fashion-mnist-slice.bin: the first 20 images of each class of Fashion-MNIST's training set.
+let fashionSlicePath = findUp (Path.Combine("tests", "Wgan.Tests", "data", "fashion-mnist-slice.bin"))
+
+/// The SHA-256 that `wgan mnist --fashion-mnist --slice 20` printed when it wrote the slice (data/README.md).
+[<Literal>]
+let FashionSliceFingerprint = "68ed6549cbb0760cf2bc53c8a586a80cf8d96470ed66af8d620e41620f16c647"
+
+let fashionSlice () = Mnist.Decode(fashionSlicePath, File.ReadAllBytes fashionSlicePath, "test slice")
+
 /// An experiment manifest of the repository (experiments/<id>.json).
 let manifestPathOf (id: string) = findUp (Path.Combine("experiments", $"{id}.json"))
 
@@ -91,9 +100,13 @@ let tempFolder () =
     Directory.CreateDirectory dir |> ignore
     dir
 
-/// The runner's resources over the slice, with a fresh private cache folder (never the user's).
+/// The runner's resources over the slices, with a fresh private cache folder (never the user's).
 let sliceResources () =
-    Wgan.Runner.RunResources(Wgan.Runner.MnistLoader(tempFolder (), null, slicePath), TextWriter.Null)
+    Wgan.Runner.RunResources(
+        Wgan.Runner.MnistLoader(tempFolder (), null, slicePath),
+        TextWriter.Null,
+        Wgan.Runner.FashionMnistLoader(null, fashionSlicePath)
+    )
 
 /// Every file under a folder, relative paths, sorted.
 let filesUnder (folder: string) =

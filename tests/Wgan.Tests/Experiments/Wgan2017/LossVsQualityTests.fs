@@ -45,6 +45,7 @@ type private CountingResources(keep: bool) =
     member _.CacheRoot = inner.Loader.CacheRoot
     interface IResources with
         member _.Mnist() = inner.Mnist()
+        member _.FashionMnist() = inner.FashionMnist()
         member this.TryLoad key =
             let bytes = if keep then inner.TryLoad key else null
             if not (isNull bytes) then this.Loaded <- this.Loaded + 1

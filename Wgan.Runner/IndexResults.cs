@@ -21,7 +21,9 @@ public static class IndexResults
         // As for run: a folder that cannot be written is a failed file operation (exit 74), found before writing.
         OutputFolder.RequireWritable(folder, "nothing was written");
         var count = SuiteIndex.Write(folder, command.Force);
-        if (count == 0) throw new InputException($"{folder}: no published result (result.json) in it or in its nested folders; nothing was written");
+        if (count == 0)
+            throw new InputException(
+                $"{folder}: no published result (result.json) in it or in its nested folders; nothing was written");
         stdout.WriteLine($"{Path.Combine(folder, "README.md")}: {count} published result(s) indexed");
         return Program.Done;
     }

@@ -2,7 +2,10 @@ using Wgan.Experiments;
 
 namespace Wgan.Runner;
 
-/// <summary>The <c>mnist</c> command: obtains (fetches, verifies, caches) the digits and describes them; optionally writes a slice.</summary>
+/// <summary>
+/// The <c>mnist</c> command: obtains (fetches, verifies, caches) the digits and describes them; optionally writes a
+/// slice.
+/// </summary>
 public static class MnistCommandRunner
 {
     /// <summary>Runs the command; returns the exit code.</summary>
@@ -23,7 +26,8 @@ public static class MnistCommandRunner
         {
             var slice = Mnist.Slice(source.Digits, command.SlicePerClass);
             AtomicOutput.WriteWith(command.OutFile, temp => File.WriteAllBytes(temp, Mnist.Encode(slice)));
-            stdout.WriteLine($"wrote {slice.Count} digits (the first {command.SlicePerClass} of each class) to {command.OutFile}, sha256 {Mnist.Fingerprint(slice)}");
+            stdout.WriteLine($"wrote {slice.Count} digits (the first {command.SlicePerClass} of each class) " +
+                $"to {command.OutFile}, sha256 {Mnist.Fingerprint(slice)}");
         }
         return Program.Done;
     }

@@ -20,7 +20,9 @@ public static class Plots
         ScottPlot.Color.FromHex("#2ca02c"), ScottPlot.Color.FromHex("#9467bd"), ScottPlot.Color.FromHex("#ff7f0e"),
     ];
 
-    /// <summary>Marker colours of point sets: orange then green, as the WGAN-GP paper draws real and generated samples.</summary>
+    /// <summary>
+    /// Marker colours of point sets: orange then green, as the WGAN-GP paper draws real and generated samples.
+    /// </summary>
     static readonly ScottPlot.Color[] PointPalette =
     [
         ScottPlot.Color.FromHex("#ff7f0e"), ScottPlot.Color.FromHex("#2ca02c"), ScottPlot.Color.FromHex("#d62728"),
@@ -34,7 +36,8 @@ public static class Plots
         var surface = figure.Surfaces.FirstOrDefault();
         if (surface is not null) AddSurface(plot, surface);
         var index = 0;
-        foreach (var histogram in figure.Histograms) AddHistogram(plot, histogram, figure.LogY, Palette[1 + index++ % (Palette.Length - 1)]);
+        foreach (var histogram in figure.Histograms)
+            AddHistogram(plot, histogram, figure.LogY, Palette[1 + index++ % (Palette.Length - 1)]);
         index = 0;
         var colour = Palette[0];
         foreach (var line in figure.Lines)
@@ -65,7 +68,8 @@ public static class Plots
         index = 0;
         foreach (var points in figure.Points)
         {
-            var markers = plot.Add.Markers(points.X, points.Y, ScottPlot.MarkerShape.FilledCircle, 3, PointPalette[index++ % PointPalette.Length]);
+            var markers = plot.Add.Markers(points.X, points.Y, ScottPlot.MarkerShape.FilledCircle, 3,
+                PointPalette[index++ % PointPalette.Length]);
             markers.LegendText = points.Label;
         }
         plot.Title(figure.Title);

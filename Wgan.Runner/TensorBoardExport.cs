@@ -13,7 +13,10 @@ public static class TensorBoardExport
     /// <summary>Whether <paramref name="series"/> is a curve over training steps.</summary>
     public static bool IsCurve(Series series) => series.Columns.FirstOrDefault() is "step" or "iteration";
 
-    /// <summary>Writes the curves of <paramref name="result"/> under <paramref name="folder"/>; returns the number of scalars written.</summary>
+    /// <summary>
+    /// Writes the curves of <paramref name="result"/> under <paramref name="folder"/>; returns the number of scalars
+    /// written.
+    /// </summary>
     public static int Write(ExperimentResult result, string folder)
     {
         var curves = result.Series.Where(IsCurve).ToArray();

@@ -44,7 +44,8 @@ type Optimizer(spec: OptimizerSpec, parameters: Modules.Parameter list) =
         |> List.map (fun p ->
             match spec with
             | Adam _
-            | TfAdam _ -> [| torch.zeros_like(p).DetachFromDisposeScope(); torch.zeros_like(p).DetachFromDisposeScope() |]
+            | TfAdam _ ->
+                [| torch.zeros_like(p).DetachFromDisposeScope(); torch.zeros_like(p).DetachFromDisposeScope() |]
             | RmsProp _ -> [| torch.zeros_like(p).DetachFromDisposeScope() |]
             | TfRmsProp _ -> [| torch.ones_like(p).DetachFromDisposeScope() |]
             | Sgd _ -> [||])
@@ -157,7 +158,8 @@ type Optimizer(spec: OptimizerSpec, parameters: Modules.Parameter list) =
     /// Reads what `Save` wrote into this optimiser (same spec and parameters).
     member _.Load(reader: BinaryReader) =
         steps <- reader.ReadInt64()
-        if reader.ReadInt32() <> moments.Length then raise (InvalidDataException "optimiser state for another parameter list")
+        if reader.ReadInt32() <> moments.Length then
+            raise (InvalidDataException "optimiser state for another parameter list")
         for ms in moments do
             if reader.ReadInt32() <> ms.Length then raise (InvalidDataException "optimiser state of another kind")
             for m in ms do

@@ -26,7 +26,9 @@ type IResources =
 /// Resources for runs that need none: asking for data is an error that says how to supply it.
 type NoResources() =
     interface IResources with
-        member _.Mnist() = raise (DataException "this experiment needs MNIST digits, but the run has no data source (the runner supplies one)")
+        member _.Mnist() =
+            raise (DataException
+                "this experiment needs MNIST digits, but the run has no data source (the runner supplies one)")
         member _.TryLoad(_) = null
         member _.Store(_, _) = ()
 
@@ -161,7 +163,8 @@ module Experiment =
     let divergenceNotes (units: (string * Divergence option) list) =
         [ for key, diverged in units do
               match diverged with
-              | Some d -> yield $"Diverged ({key}): {d.Text}; its metrics are NaN and claims using them are inconclusive."
+              | Some d ->
+                  yield $"Diverged ({key}): {d.Text}; its metrics are NaN and claims using them are inconclusive."
               | None -> () ]
 
     /// The seeds of a run: `seed`, `seed + 1`, ..., as many as asked or as the scale says.

@@ -114,7 +114,9 @@ let renderWith
             | ControlMetric (_, description), Some m -> escapeCell description, measurementText m
             | NoControl why, _ -> $"none: {escapeCell why}", "n/a"
             | ControlMetric (_, description), None -> escapeCell description, "n/a"
-        line $"| `{c.Spec.Id}` | {escapeCell c.Spec.Statement} | `{c.Spec.Metric}` {c.Spec.Expected} | {measurementText c.Measured} | {control} | {controlMeasured} | **{c.Verdict.Name}** |"
+        line (
+            $"| `{c.Spec.Id}` | {escapeCell c.Spec.Statement} | `{c.Spec.Metric}` {c.Spec.Expected} "
+            + $"| {measurementText c.Measured} | {control} | {controlMeasured} | **{c.Verdict.Name}** |")
     line ""
     line "How each claim is decided:"
     line ""
@@ -123,8 +125,8 @@ let renderWith
             if c.Outliers.IsEmpty then ""
             else
                 $" **Failed units (no value, or outside the Tukey fences, k = {c.Spec.OutlierFence}, from "
-                + $"{DecisionRules.bootstrapMinimumSeeds} finite seeds on):** {namedSeeds c.Outliers}; their values count by "
-                + "the rule."
+                + $"{DecisionRules.bootstrapMinimumSeeds} finite seeds on):** {namedSeeds c.Outliers}; "
+                + "their values count by the rule."
         let paired = c.Paired |> Option.map (fun p -> $" Paired: {pairedText p}.") |> Option.defaultValue ""
         let preconditions =
             c.Preconditions |> List.map (fun p -> $" Precondition {preconditionText p}.") |> String.concat ""
@@ -138,12 +140,13 @@ let renderWith
         let changes =
             c.Spec.Changes
             |> List.map (fun ch ->
-                $" Definition changed {ch.Date} (replacing {ch.Previous}): {escapeCell ch.What}; why: {escapeCell ch.Why}.")
+                $" Definition changed {ch.Date} (replacing {ch.Previous}): {escapeCell ch.What}; "
+                + $"why: {escapeCell ch.Why}.")
             |> String.concat ""
         line (
             $"- `{c.Spec.Id}` ({escapeCell c.Spec.Source}): threshold {c.Spec.Expected} from "
-            + $"{escapeCell c.Spec.ThresholdSource}; rule: {ClaimReport.claimRuleText c}.{paired}{preconditions}{outliers}"
-            + failedUnits + changes)
+            + $"{escapeCell c.Spec.ThresholdSource}; rule: {ClaimReport.claimRuleText c}."
+            + paired + preconditions + outliers + failedUnits + changes)
     line ""
     match sequential with
     | Some r ->
@@ -155,7 +158,8 @@ let renderWith
     let secondsPerSeed = environment.ComputeSeconds / float (max 1 result.Seeds.Length)
     let open' =
         result.Claims
-        |> List.choose (fun c -> ClaimReport.whatWouldSettle result.Scale secondsPerSeed c |> Option.map (fun text -> c, text))
+        |> List.choose (fun c ->
+            ClaimReport.whatWouldSettle result.Scale secondsPerSeed c |> Option.map (fun text -> c, text))
     if not open'.IsEmpty then
         line "## What would settle the claims that are not reproduced"
         line ""
@@ -193,8 +197,9 @@ let renderWith
         if environment.JudgedBy <> "" then
             line (
                 "The notes were written by the run; its claims were re-judged since (`wgan rejudge`, commit "
-                + $"{environment.JudgedBy.Substring(0, min 12 environment.JudgedBy.Length)}): where a note describes a "
-                + "claim's control or what its verdict would be, the claims above, with their dated changes, are current.")
+                + $"{environment.JudgedBy.Substring(0, min 12 environment.JudgedBy.Length)}): where a note "
+                + "describes a claim's control or what its verdict would be, the claims above, with their dated "
+                + "changes, are current.")
             line ""
         for n in result.Notes do line $"- {n}"
         line ""

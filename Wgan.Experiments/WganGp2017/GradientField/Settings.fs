@@ -1,7 +1,7 @@
-/// WGAN-GP Proposition 1, the optimal critic's gradient field, on the toy data sets: what a manifest sets. Critics train
-/// against the fixed generator Pg = Pr + N(0, sigma^2 I) as gan_toy.py trains them (capacity-underuse's set-up); their
-/// input gradients are then measured on segments between generated and real points, coupled by the exact optimal
-/// transport plan or paired independently.
+/// WGAN-GP Proposition 1, the optimal critic's gradient field, on the toy data sets: what a manifest sets. Critics
+/// train against the fixed generator Pg = Pr + N(0, sigma^2 I) as gan_toy.py trains them (capacity-underuse's
+/// set-up); their input gradients are then measured on segments between generated and real points, coupled by the
+/// exact optimal transport plan or paired independently.
 module Wgan.Experiments.GradientField.Settings
 
 open Wgan.Core

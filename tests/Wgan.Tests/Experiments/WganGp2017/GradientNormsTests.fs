@@ -27,7 +27,10 @@ let ``gradient-norms draws one curve per setting over the 12 layers`` () =
     let result = runSmoke "gradient-norms" 1
     let figure = result.Figures.Head
     Assert.Equal<string list>(
-        [ "weight clipping c = 0.1"; "weight clipping c = 0.01"; "weight clipping c = 0.001"; "gradient penalty lambda = 10" ],
+        [ "weight clipping c = 0.1"
+          "weight clipping c = 0.01"
+          "weight clipping c = 0.001"
+          "gradient penalty lambda = 10" ],
         figure.Lines |> List.map (fun l -> l.Label))
     for l in figure.Lines do
         Assert.Equal<float[]>(Array.init 12 (fun k -> float (k + 1)), l.X)

@@ -67,9 +67,9 @@ public static class Bench
     /// <summary>Runs the benchmark.</summary>
     public static int Execute(BenchCommand bench, string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var known = string.Join(", ", Benchmarks.all.Select(c => c.Name));
+        var known = string.Join(", ", Benchmarks.configurations.Select(c => c.Name));
         var unknown = bench.Only.Append(bench.MemorySteps > 0 ? bench.MemoryOf : null).OfType<string>()
-            .Except(Benchmarks.all.Select(c => c.Name)).ToArray();
+            .Except(Benchmarks.configurations.Select(c => c.Name)).ToArray();
         if (unknown.Length > 0)
             throw new InputException($"unknown configuration(s) {string.Join(", ", unknown)} (known: {known})");
         // A published table is replaced only on request, and the refusal comes before minutes of measuring.
@@ -80,7 +80,9 @@ public static class Bench
             throw new InputException($"--out {bench.OutFile}: is a folder, not a file");
         if (bench.Portable) PlatformProbe.EnterPortableMode();
         stderr.WriteLine($"[bench] platform: {Platform.describe(PlatformProbe.Current())}");
-        var configurations = Benchmarks.all.Where(c => bench.Only.Length == 0 || bench.Only.Contains(c.Name)).ToArray();
+        var configurations = Benchmarks.configurations
+            .Where(c => bench.Only.Length == 0 || bench.Only.Contains(c.Name))
+            .ToArray();
         var rows = new List<Row>();
         stdout.WriteLine($"{"configuration",-19} {"threads",7} {"runs",4} {"gen it/s",9} {"GFLOP/it",9} " +
             $"{"GFLOP/s",8} {"peak",7} {"ratio",6} {"range",9} {"mem MiB",8} {"growth",7} {"faults/it",9}");
@@ -113,7 +115,7 @@ public static class Bench
         MemoryRun? memory = null;
         if (bench.MemorySteps > 0)
         {
-            var configuration = Benchmarks.all.Single(c => c.Name == bench.MemoryOf);
+            var configuration = Benchmarks.configurations.Single(c => c.Name == bench.MemoryOf);
             memory = MeasureMemory(configuration, bench.Threads[^1], bench.MemorySteps, stderr);
             stdout.WriteLine($"memory: {memory.Configuration}, {memory.CriticSteps} critic steps on {memory.Threads} " +
                 $"thread(s) in {memory.Seconds:F0} s: resident {memory.StartMiB:F0} MiB after warm-up, " +

@@ -22,7 +22,7 @@ public static class Merge
         if (works.Count == 0)
             throw new InputException($"{merge.OutDirectory}: no sharded runs to merge " +
                 $"(no checkpoints under {Path.Combine(merge.OutDirectory, WorkFolder.Name)})");
-        SuiteIndex.RequireOwnIndex(merge.OutDirectory, merge.Force, "merge --force", "nothing was merged");
+        ResultsIndexFile.RequireOwnIndex(merge.OutDirectory, merge.Force, "merge --force", "nothing was merged");
         OutputFolder.RequireWritable(merge.OutDirectory, "nothing was merged");
         AtomicOutput.CleanStale(merge.OutDirectory, stderr);
         var prepared = works.Select(work =>
@@ -77,7 +77,7 @@ public static class Merge
             }
             work.RemoveIfUnused();
         }
-        SuiteIndex.Write(merge.OutDirectory, merge.Force);
+        ResultsIndexFile.Write(merge.OutDirectory, merge.Force);
         return Program.Done;
     }
 }

@@ -39,7 +39,7 @@ public static class RunExperiments
         }
         var whole = shard.Count == 1;
         // The index a whole run rebuilds at its end replaces only an index that wgan wrote, unless --force.
-        if (whole && !worker) SuiteIndex.RequireOwnIndex(run.OutDirectory, run.Force, "run --force", "nothing was run");
+        if (whole && !worker) ResultsIndexFile.RequireOwnIndex(run.OutDirectory, run.Force, "run --force", "nothing was run");
         OutputFolder.RequireWritable(run.OutDirectory, "nothing was run");
         if (worker) ParentWatch.ExitWhenParentEnds();
         else AtomicOutput.CleanStale(run.OutDirectory, stderr);
@@ -148,7 +148,7 @@ public static class RunExperiments
                     $"in {work.Path}; run `wgan merge --out {run.OutDirectory}` when every shard has finished");
             }
         }
-        if (whole) SuiteIndex.Write(run.OutDirectory, run.Force);
+        if (whole) ResultsIndexFile.Write(run.OutDirectory, run.Force);
         return Program.Done;
     }
 
@@ -242,7 +242,7 @@ public static class RunExperiments
             foreach (var l in locks) l.Dispose();
         }
         foreach (var (_, _, work, _) in jobs) work.RemoveIfUnused();
-        SuiteIndex.Write(run.OutDirectory, run.Force);
+        ResultsIndexFile.Write(run.OutDirectory, run.Force);
         return Program.Done;
     }
 
@@ -600,12 +600,12 @@ public static class RunExperiments
         string resultJson) =>
         AtomicOutput.ReplaceFolder(folder, staging =>
         {
-            foreach (var series in result.Series)
+            foreach (var series in result.SeriesArray)
                 AtomicOutput.WriteText(Path.Combine(staging, series.Name + ".csv"), Render.csv(series));
-            foreach (var figure in result.Figures)
+            foreach (var figure in result.FigureArray)
                 Plots.Save(figure, Path.Combine(staging, "figures", figure.Name + ".png"));
             TensorBoardExport.Write(result, Path.Combine(staging, "tensorboard"));
-            foreach (var grid in result.ImageGrids)
+            foreach (var grid in result.ImageGridArray)
                 ImageGridPng.Save(grid, Path.Combine(staging, "figures", grid.Name + ".png"));
             AtomicOutput.WriteText(Path.Combine(staging, "report.md"), report);
             AtomicOutput.WriteText(Path.Combine(staging, "result.json"), resultJson);
@@ -614,8 +614,9 @@ public static class RunExperiments
     /// <summary>Prints each claim's verdict.</summary>
     public static void Summarise(ExperimentResult result, string folder, TextWriter stdout)
     {
-        stdout.WriteLine($"{result.ExperimentId}: {result.Claims.Count()} claim(s) -> {folder}");
-        foreach (var claim in result.Claims)
+        var claims = result.ClaimArray;
+        stdout.WriteLine($"{result.ExperimentId}: {claims.Length} claim(s) -> {folder}");
+        foreach (var claim in claims)
             stdout.WriteLine($"  {claim.Verdict.Name,-15} {claim.Spec.Id}: {claim.Spec.Metric} = " +
                 $"{Render.rounded(4, claim.Mean)} (expected {claim.Spec.Expected})");
     }

@@ -89,7 +89,7 @@ public static class Verify
         var differences = new Differences();
         var compared = 0;
         var (before, after) = (new List<double>(), new List<double>());
-        foreach (var seedMetrics in rerun.Metrics)
+        foreach (var seedMetrics in rerun.MetricArray)
         {
             published.MetricsBySeed.TryGetValue(seedMetrics.Seed, out var values);
             foreach (var (name, value) in seedMetrics.Values.OrderBy(kv => kv.Key, StringComparer.Ordinal))
@@ -112,8 +112,8 @@ public static class Verify
                     $"seed {seedMetrics.Seed} {name}: published {Show(old)}, re-run {Render.number(value)}{by}");
             }
         }
-        var publishedSeeds = rerun.Metrics.Select(m => m.Seed).ToHashSet();
-        foreach (var extra in published.MetricsBySeed.Keys.Where(s => !publishedSeeds.Contains(s)))
+        var rerunSeeds = rerun.MetricArray.Select(m => m.Seed).ToHashSet();
+        foreach (var extra in published.MetricsBySeed.Keys.Where(s => !rerunSeeds.Contains(s)))
             differences.AddStructural($"seed {extra}: published metrics of a seed the re-run does not have");
 
         // The environment as published, so that only what the experiment computed can differ; the manifest as
@@ -126,13 +126,13 @@ public static class Verify
             CompareJson(document.RootElement, expectedJson.RootElement, "$", tolerance, differences);
         if (report is null) differences.AddStructural("report.md: missing");
         else CompareLines("report.md", report, expected.Report, tolerance, differences);
-        foreach (var series in rerun.Series)
+        foreach (var series in rerun.SeriesArray)
         {
             var name = $"{series.Name}.csv";
             if (!files.TryGetValue(name, out var csv)) differences.AddStructural($"{name}: missing");
             else CompareLines(name, Encoding.UTF8.GetString(csv), Render.csv(series), tolerance, differences);
         }
-        foreach (var figure in rerun.Figures.Select(f => f.Name).Concat(rerun.ImageGrids.Select(g => g.Name)))
+        foreach (var figure in rerun.FigureArray.Select(f => f.Name).Concat(rerun.ImageGridArray.Select(g => g.Name)))
         {
             var name = $"figures/{figure}.png";
             if (!files.TryGetValue(name, out var png)) differences.AddStructural($"{name}: missing");
@@ -142,8 +142,8 @@ public static class Verify
         if (differences.Count == 0)
         {
             stdout.WriteLine(
-                $"{verify.Folder}: verified; {compared} metrics, {rerun.Claims.Count()} claim(s), report.md and " +
-                $"{rerun.Series.Count()} CSV series agree within {tolerance:G3}" +
+                $"{verify.Folder}: verified; {compared} metrics, {rerun.ClaimArray.Length} claim(s), report.md and " +
+                $"{rerun.SeriesArray.Length} CSV series agree within {tolerance:G3}" +
                 (samePlatform ? "" : $" (on another platform: {Platform.describe(platform)})"));
             return Program.Done;
         }

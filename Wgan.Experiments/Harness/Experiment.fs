@@ -131,6 +131,9 @@ type PreparedExperiment =
       VerifyTolerance: float
       Plan: RunOptions -> Plan }
 
+/// A metric an experiment measures per seed, and what it means.
+type MetricDescription = { Name: string; Meaning: string }
+
 /// An experiment the harness knows: its identity, the paper claim it reproduces, its metrics and how to
 /// decode its manifest.
 type ExperimentDefinition =
@@ -138,8 +141,8 @@ type ExperimentDefinition =
       Title: string
       /// The paper and figure or section reproduced.
       Source: string
-      /// The metrics it measures per seed, with what each means.
-      Metrics: (string * string) list
+      /// The metrics it measures per seed.
+      Metrics: MetricDescription list
       /// Decodes the manifest's fields (including "experiment") into a runnable experiment.
       Decode: Decoder<PreparedExperiment> }
 
@@ -231,5 +234,5 @@ module Experiment =
         { Id = spec.Id
           Title = spec.Title
           Source = spec.Source
-          Metrics = spec.Metrics
+          Metrics = spec.Metrics |> List.map (fun (name, meaning) -> { Name = name; Meaning = meaning })
           Decode = fun path e -> decode path e |> Result.map prepare }

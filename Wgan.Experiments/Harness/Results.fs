@@ -217,7 +217,16 @@ type ClaimResult =
 type SeedMetrics = { Seed: int64; Values: IReadOnlyDictionary<string, float> }
 
 /// A table written as CSV: a name (the file stem), column names and rows of numbers.
-type Series = { Name: string; Columns: string list; Rows: float[] list }
+type Series =
+    { Name: string
+      Columns: string list
+      Rows: float[] list }
+
+    // The C# shell's views (it sees arrays, not F# lists).
+    /// The column names, as an array.
+    member this.ColumnArray: string[] = Array.ofList this.Columns
+    /// The rows, as an array.
+    member this.RowArray: float[][] = Array.ofList this.Rows
 
 /// One line of a figure. A line with an empty label is a companion of the labelled line before it (e.g. one
 /// seed beside their mean): drawn thin and faint in the same colour, and left out of the legend.
@@ -254,6 +263,16 @@ type Figure =
       Surfaces: Surface list
       Points: PointSet list
       Histograms: Histogram list }
+
+    // The C# shell's views (it sees arrays, not F# lists).
+    /// The lines, as an array.
+    member this.LineArray: Line[] = Array.ofList this.Lines
+    /// The surfaces, as an array.
+    member this.SurfaceArray: Surface[] = Array.ofList this.Surfaces
+    /// The point sets, as an array.
+    member this.PointArray: PointSet[] = Array.ofList this.Points
+    /// The histograms, as an array.
+    member this.HistogramArray: Histogram[] = Array.ofList this.Histograms
 
 module Figure =
     /// A figure of lines only.
@@ -296,6 +315,18 @@ type ExperimentResult =
       ImageGrids: ImageGrid list
       /// Facts a reader of the report needs (choices made, caveats), in order.
       Notes: string list }
+
+    // The C# shell's views (it sees arrays, not F# lists).
+    /// The per-seed metrics, as an array.
+    member this.MetricArray: SeedMetrics[] = Array.ofList this.Metrics
+    /// The claims, as an array.
+    member this.ClaimArray: ClaimResult[] = Array.ofList this.Claims
+    /// The CSV series, as an array.
+    member this.SeriesArray: Series[] = Array.ofList this.Series
+    /// The figures, as an array.
+    member this.FigureArray: Figure[] = Array.ofList this.Figures
+    /// The image grids, as an array.
+    member this.ImageGridArray: ImageGrid[] = Array.ofList this.ImageGrids
 
 /// A progress report from a running experiment: `Done` of `Total` units finished.
 type Progress = { Done: int; Total: int; Message: string }

@@ -5,12 +5,13 @@ using Wgan.Experiments;
 namespace Wgan.Runner;
 
 /// <summary>
-/// Writes <c>&lt;out&gt;/README.md</c>: one table of every claim of every published result in the folder (paper and
-/// figure, statement, measured mean with its 95% interval, verdict), linking to each report, with the machine,
-/// versions and command of each run, and each claim's control. Rebuilt from the result.json files after every run or
-/// merge.
+/// The results index of an output folder, <c>&lt;out&gt;/README.md</c>: finds the published results (result.json) in
+/// the folder and its nested publication folders, has <see cref="IndexRender"/> render the index (one table of every
+/// claim of every published result: paper and figure, statement, measured mean with its 95% interval, verdict,
+/// linking to each report, with the machine, versions and command of each run, and each claim's control) and writes
+/// it, replacing only an index it wrote itself. Rebuilt after every run or merge.
 /// </summary>
-public static class SuiteIndex
+public static class ResultsIndexFile
 {
     /// <summary>
     /// Rewrites the index of <paramref name="outDirectory"/>; returns the number of results listed. Results in

@@ -39,7 +39,8 @@ public static class RunExperiments
         }
         var whole = shard.Count == 1;
         // The index a whole run rebuilds at its end replaces only an index that wgan wrote, unless --force.
-        if (whole && !worker) ResultsIndexFile.RequireOwnIndex(run.OutDirectory, run.Force, "run --force", "nothing was run");
+        if (whole && !worker)
+            ResultsIndexFile.RequireOwnIndex(run.OutDirectory, run.Force, "run --force", "nothing was run");
         OutputFolder.RequireWritable(run.OutDirectory, "nothing was run");
         if (worker) ParentWatch.ExitWhenParentEnds();
         else AtomicOutput.CleanStale(run.OutDirectory, stderr);

@@ -3,7 +3,6 @@
 module Wgan.Experiments.ResultJson
 
 open System
-open System.Globalization
 open System.IO
 open System.Text
 open System.Text.Json

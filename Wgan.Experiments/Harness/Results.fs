@@ -222,10 +222,8 @@ type Series =
       Columns: string list
       Rows: float[] list }
 
-    // The C# shell's views (it sees arrays, not F# lists).
-    /// The column names, as an array.
+    // For the C# shell, which sees arrays, not F# lists: the fields above as arrays.
     member this.ColumnArray: string[] = Array.ofList this.Columns
-    /// The rows, as an array.
     member this.RowArray: float[][] = Array.ofList this.Rows
 
 /// One line of a figure. A line with an empty label is a companion of the labelled line before it (e.g. one
@@ -264,14 +262,10 @@ type Figure =
       Points: PointSet list
       Histograms: Histogram list }
 
-    // The C# shell's views (it sees arrays, not F# lists).
-    /// The lines, as an array.
+    // For the C# shell, which sees arrays, not F# lists: the layers as arrays.
     member this.LineArray: Line[] = Array.ofList this.Lines
-    /// The surfaces, as an array.
     member this.SurfaceArray: Surface[] = Array.ofList this.Surfaces
-    /// The point sets, as an array.
     member this.PointArray: PointSet[] = Array.ofList this.Points
-    /// The histograms, as an array.
     member this.HistogramArray: Histogram[] = Array.ofList this.Histograms
 
 module Figure =
@@ -316,16 +310,11 @@ type ExperimentResult =
       /// Facts a reader of the report needs (choices made, caveats), in order.
       Notes: string list }
 
-    // The C# shell's views (it sees arrays, not F# lists).
-    /// The per-seed metrics, as an array.
+    // For the C# shell, which sees arrays, not F# lists: the fields above as arrays.
     member this.MetricArray: SeedMetrics[] = Array.ofList this.Metrics
-    /// The claims, as an array.
     member this.ClaimArray: ClaimResult[] = Array.ofList this.Claims
-    /// The CSV series, as an array.
     member this.SeriesArray: Series[] = Array.ofList this.Series
-    /// The figures, as an array.
     member this.FigureArray: Figure[] = Array.ofList this.Figures
-    /// The image grids, as an array.
     member this.ImageGridArray: ImageGrid[] = Array.ofList this.ImageGrids
 
 /// A progress report from a running experiment: `Done` of `Total` units finished.

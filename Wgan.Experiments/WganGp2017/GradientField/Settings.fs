@@ -8,6 +8,7 @@ open Wgan.Core
 open Wgan.Core.ToyData
 open Wgan.Experiments
 open Wgan.Experiments.Json
+open Wgan.Experiments.Manifest
 open Wgan.Experiments.FixedGeneratorCritic
 
 [<Literal>]
@@ -84,7 +85,7 @@ let private scaleSettings (_: Settings) : Fields<ScaleSettings> =
         let! hidden = required "criticHidden" Manifest.hiddenWidths
         and! batchSize = required "batchSize" (Decode.intInRange 1 100_000)
         and! steps = required "criticSteps" (Decode.intInRange 0 10_000_000)
-        and! samples = required "evaluationSamples" (Decode.intInRange 2 4096)
+        and! samples = CommonFields.evaluationSamples
         and! resolution = required "gridResolution" (Decode.intInRange 2 1024)
         and! segments = required "plottedSegments" (Decode.intInRange 0 4096)
         return

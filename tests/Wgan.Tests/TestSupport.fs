@@ -152,6 +152,10 @@ let manifestOf (reading: Wgan.Experiments.Envelope.Reading<'S, 'Scale>) (id: str
 let cpuRun (scale: Wgan.Experiments.Manifest.Scale) (seeds: int64 list) : Wgan.Experiments.RunContext =
     { Scale = scale; Seeds = seeds; Device = torch.CPU; Resources = Wgan.Experiments.NoResources() }
 
+/// The claim `id` among a result's claims.
+let claim (claims: Wgan.Experiments.ClaimResult list) (id: string) : Wgan.Experiments.ClaimResult =
+    claims |> List.find (fun c -> c.Spec.Id = id)
+
 /// Each claim's verdict name by claim id.
 let verdicts (result: Wgan.Experiments.Findings) =
     result.Claims |> List.map (fun c -> c.Spec.Id, c.Verdict.Name) |> Map.ofList

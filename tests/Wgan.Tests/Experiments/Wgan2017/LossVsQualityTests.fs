@@ -143,7 +143,7 @@ let ``run writes quality series, figures, grids and claims`` () =
 let ``a run whose losses become NaN stops, is marked diverged and keeps the other runs`` () =
     let result = divergingSmokeRun manifestPath
     Assert.Contains("Diverged (seed-1/wgan-gp)", String.concat "\n" result.Notes)
-    let gp = result.Claims |> List.find (fun c -> c.Spec.Id = "gp-em-tracks-quality")
+    let gp = TestSupport.claim result.Claims "gp-em-tracks-quality"
     Assert.Equal(Inconclusive, gp.Verdict)
     Assert.True(result.Metrics |> List.forall (fun m -> System.Double.IsNaN m.Values["gp.rankCorrelationFd"]))
     Assert.True(result.Metrics |> List.forall (fun m -> System.Double.IsFinite m.Values["clip.finalFd"]))

@@ -11,8 +11,6 @@ let private manifestText (id: string) = TestSupport.manifestText id
 
 let private runSmoke (id: string) (seeds: int) = TestSupport.runSmokeText (manifestText id) seeds
 
-let private claim (result: ExperimentResult) (id: string) = result.Claims |> List.find (fun c -> c.Spec.Id = id)
-
 let private controlVerdict (c: ClaimResult) =
     match c.Control with
     | Some m -> m.Verdict
@@ -58,4 +56,4 @@ let ``the gradient-norms one-iteration controls fail the explode and flat claims
     // PyTorch's initialisation shrinks gradients towards the input (slope about +0.4 per layer, see the
     // experiment's notes): after one iteration no network explodes, and the penalised one is not flat.
     for id in [ "clip-0.1-explodes"; "gp-flat-slope"; "gp-within-one-order" ] do
-        Assert.Equal(NotReproduced, controlVerdict (claim result id))
+        Assert.Equal(NotReproduced, controlVerdict (TestSupport.claim result.Claims id))

@@ -146,7 +146,7 @@ let ``a run whose losses become NaN stops, is marked diverged and leaves its cla
     let notes = String.concat "\n" result.Notes
     Assert.Contains("Diverged (seed-1/wgan-gp)", notes)
     Assert.Contains(" at step ", notes)
-    let gp = result.Claims |> List.find (fun c -> c.Spec.Id = "gp-train-rises")
+    let gp = TestSupport.claim result.Claims "gp-train-rises"
     Assert.Equal(Inconclusive, gp.Verdict)
     Assert.True(gp.PerSeed |> Array.forall System.Double.IsNaN, "a diverged run's metrics are NaN")
     // The clipped variant trained normally and kept its metrics.

@@ -13,9 +13,12 @@ public static class AtomicOutput
     static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
     /// <summary>Writes <paramref name="text"/> (UTF-8, no BOM) to <paramref name="path"/> atomically.</summary>
-    public static void WriteText(string path, string text) => WriteWith(path, temp => File.WriteAllText(temp, text, Utf8));
+    public static void WriteText(string path, string text) =>
+        WriteWith(path, temp => File.WriteAllText(temp, text, Utf8));
 
-    /// <summary>Creates <paramref name="path"/> atomically from a writer callback that writes to a temporary path.</summary>
+    /// <summary>
+    /// Creates <paramref name="path"/> atomically from a writer callback that writes to a temporary path.
+    /// </summary>
     public static void WriteWith(string path, Action<string> write, string temporarySuffix = ".tmp")
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
@@ -33,12 +36,13 @@ public static class AtomicOutput
     }
 
     /// <summary>
-    /// Removes what a publishing process that was killed left in <paramref name="outDirectory"/>: its hidden staging folders
-    /// (<c>.&lt;experiment&gt;.staging.&lt;pid&gt;</c>) and, when the kill struck between the two renames, puts the previous result
-    /// back (<c>.&lt;experiment&gt;.previous.&lt;pid&gt;</c>). A process publishing an experiment holds its work folder's run
-    /// lock (see <see cref="RunExperiments.Publish"/>), so the folders of an experiment whose lock is held, by a process on
-    /// this machine or another one sharing the folder, are left alone. A left-over folder that cannot be removed (made
-    /// read-only) is named on <paramref name="log"/> and left: it never stops the command.
+    /// Removes what a publishing process that was killed left in <paramref name="outDirectory"/>: its hidden staging
+    /// folders (<c>.&lt;experiment&gt;.staging.&lt;pid&gt;</c>) and, when the kill struck between the two renames, puts
+    /// the previous result back (<c>.&lt;experiment&gt;.previous.&lt;pid&gt;</c>). A process publishing an experiment
+    /// holds its work folder's run lock (see <see cref="RunExperiments.Publish"/>), so the folders of an experiment
+    /// whose lock is held, by a process on this machine or another one sharing the folder, are left alone. A left-over
+    /// folder that cannot be removed (made read-only) is named on <paramref name="log"/> and left: it never stops the
+    /// command.
     /// </summary>
     public static void CleanStale(string outDirectory, TextWriter log)
     {
@@ -47,7 +51,8 @@ public static class AtomicOutput
         foreach (var folder in Directory.GetDirectories(outDirectory).Order(StringComparer.Ordinal))
         {
             var match = pattern.Match(Path.GetFileName(folder));
-            if (!match.Success || !int.TryParse(match.Groups[3].Value, out var pid) || pid == Environment.ProcessId) continue;
+            if (!match.Success || !int.TryParse(match.Groups[3].Value, out var pid) || pid == Environment.ProcessId)
+                continue;
             if (WorkFolder.For(outDirectory, match.Groups[1].Value).LiveHolder("run") is not null) continue;
             var target = Path.Combine(outDirectory, match.Groups[1].Value);
             try

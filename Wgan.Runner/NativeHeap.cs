@@ -19,7 +19,9 @@ public static class NativeHeap
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int Mallopt(int parameter, int value);
 
-    /// <summary>Applies the settings once per process, on glibc; elsewhere (or where mallopt is missing) does nothing.</summary>
+    /// <summary>
+    /// Applies the settings once per process, on glibc; elsewhere (or where mallopt is missing) does nothing.
+    /// </summary>
     public static void KeepFreedMemory()
     {
         if (!OperatingSystem.IsLinux()) return;

@@ -8,7 +8,9 @@ namespace Wgan.Runner;
 /// </summary>
 public static class ParentWatch
 {
-    /// <summary>Exit code of a worker whose parent has gone (nobody reads it; the parent's code is the run's).</summary>
+    /// <summary>
+    /// Exit code of a worker whose parent has gone (nobody reads it; the parent's code is the run's).
+    /// </summary>
     public const int ParentGone = 75;
 
     /// <summary>Starts a background thread that exits this process when standard input reaches its end.</summary>

@@ -37,7 +37,9 @@ public static class PlatformProbe
         "DOTNET_PreferredVectorBitWidth",
     ];
 
-    /// <summary>The CPU flags (as /proc/cpuinfo names them) that decide which kernels the native libraries pick.</summary>
+    /// <summary>
+    /// The CPU flags (as /proc/cpuinfo names them) that decide which kernels the native libraries pick.
+    /// </summary>
     static readonly string[] RelevantFlags =
     [
         "sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16", "avx_vnni",
@@ -48,7 +50,9 @@ public static class PlatformProbe
     const int MklCbwrCompatible = 3;
 
     [DllImport("libc", EntryPoint = "setenv")]
-    static extern int SetEnv([MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, int overwrite);
+    static extern int SetEnv(
+        [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string value,
+        int overwrite);
 
     [DllImport("torch_cpu", EntryPoint = "mkl_serv_cbwr_get")]
     static extern int MklCbwrGet(int option);
@@ -75,7 +79,8 @@ public static class PlatformProbe
     public static void EnterPortableMode()
     {
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
-            throw new InputException("--portable: the portable numerics mode pins the x86-64 libraries of Linux; this is " +
+            throw new InputException(
+                "--portable: the portable numerics mode pins the x86-64 libraries of Linux; this is " +
                 $"{RuntimeInformation.OSDescription} on {RuntimeInformation.ProcessArchitecture}");
         lock (Gate)
         {
@@ -86,19 +91,25 @@ public static class PlatformProbe
             }
             var (capability, branch) = (AtenCapability(), MklBranch());
             if (!ArePortable(capability, branch))
-                throw new InputException($"--portable: the native libraries already run another code path in this process " +
-                    $"(ATen {capability}, MKL branch {branch}); the mode must be chosen before the first tensor operation, " +
-                    "so run the command in a new process, or set " +
+                throw new InputException(
+                    "--portable: the native libraries already run another code path in this process " +
+                    $"(ATen {capability}, MKL branch {branch}); the mode must be chosen before the first tensor " +
+                    "operation, so run the command in a new process, or set " +
                     string.Join(" ", PortablePins.Select(p => $"{p.Name}={p.Value}")) + " in its environment");
         }
     }
 
-    /// <summary>Whether this process runs the portable code paths (set by <see cref="EnterPortableMode"/> or the environment).</summary>
+    /// <summary>
+    /// Whether this process runs the portable code paths (set by <see cref="EnterPortableMode"/> or the environment).
+    /// </summary>
     public static bool IsPortable() => ArePortable(AtenCapability(), MklBranch());
 
-    static bool ArePortable(string atenCapability, string mklBranch) => atenCapability == "DEFAULT" && mklBranch == "COMPATIBLE";
+    static bool ArePortable(string atenCapability, string mklBranch) =>
+        atenCapability == "DEFAULT" && mklBranch == "COMPATIBLE";
 
-    /// <summary>This process's platform fingerprint. Reading it fixes ATen's and MKL's choices for the process.</summary>
+    /// <summary>
+    /// This process's platform fingerprint. Reading it fixes ATen's and MKL's choices for the process.
+    /// </summary>
     public static PlatformFingerprint Current()
     {
         var (vendor, model, flags) = CpuInfo();
@@ -158,9 +169,10 @@ public static class PlatformProbe
             var buffer = new byte[256];
             MklVersionString(buffer, buffer.Length);
             var mkl = Encoding.ASCII.GetString(buffer).TrimEnd('\0');
-            string Find(string text, string pattern) => Regex.Match(text, pattern) is { Success: true } m ? m.Groups[1].Value : "unknown";
-            libraries = $"libtorch {Find(config, @"TORCH_VERSION=([^,\s]+)")}, MKL {Find(mkl, @"Version ([0-9][^ -]*)")}, " +
-                $"oneDNN {Find(config, @"MKL-DNN (v[0-9.]+)")}";
+            string Find(string text, string pattern) =>
+                Regex.Match(text, pattern) is { Success: true } m ? m.Groups[1].Value : "unknown";
+            libraries = $"libtorch {Find(config, @"TORCH_VERSION=([^,\s]+)")}, " +
+                $"MKL {Find(mkl, @"Version ([0-9][^ -]*)")}, oneDNN {Find(config, @"MKL-DNN (v[0-9.]+)")}";
             return libraries;
         }
     }
@@ -173,7 +185,8 @@ public static class PlatformProbe
             call(result);
             var data = Marshal.ReadIntPtr(result);
             var length = Marshal.ReadInt64(result, 8);
-            if (length < 0 || length > 1 << 20) throw new InvalidOperationException($"unexpected std::string length {length}");
+            if (length < 0 || length > 1 << 20)
+                throw new InvalidOperationException($"unexpected std::string length {length}");
             return Marshal.PtrToStringUTF8(data, (int)length);
         }
         finally
@@ -182,7 +195,9 @@ public static class PlatformProbe
         }
     }
 
-    /// <summary>The vendor, model name and flags of the first CPU in /proc/cpuinfo ("unknown" where there is none).</summary>
+    /// <summary>
+    /// The vendor, model name and flags of the first CPU in /proc/cpuinfo ("unknown" where there is none).
+    /// </summary>
     static (string Vendor, string Model, HashSet<string> Flags) CpuInfo()
     {
         string vendor = "unknown", model = "unknown";
@@ -196,7 +211,8 @@ public static class PlatformProbe
                 var (key, value) = (line[..colon].Trim(), line[(colon + 1)..].Trim());
                 if (key == "vendor_id" && vendor == "unknown") vendor = value;
                 else if (key == "model name" && model == "unknown") model = value;
-                else if (key == "flags" && flags.Count == 0) flags.UnionWith(value.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+                else if (key == "flags" && flags.Count == 0)
+                    flags.UnionWith(value.Split(' ', StringSplitOptions.RemoveEmptyEntries));
                 else if (key.Length == 0 && flags.Count > 0) break;
             }
         }

@@ -20,7 +20,9 @@ public static class Plots
         ScottPlot.Color.FromHex("#2ca02c"), ScottPlot.Color.FromHex("#9467bd"), ScottPlot.Color.FromHex("#ff7f0e"),
     ];
 
-    /// <summary>Marker colours of point sets: orange then green, as the WGAN-GP paper draws real and generated samples.</summary>
+    /// <summary>
+    /// Marker colours of point sets: orange then green, as the WGAN-GP paper draws real and generated samples.
+    /// </summary>
     static readonly ScottPlot.Color[] PointPalette =
     [
         ScottPlot.Color.FromHex("#ff7f0e"), ScottPlot.Color.FromHex("#2ca02c"), ScottPlot.Color.FromHex("#d62728"),
@@ -31,13 +33,15 @@ public static class Plots
     public static void Save(Figure figure, string path)
     {
         var plot = new ScottPlot.Plot();
-        var surface = figure.Surfaces.FirstOrDefault();
+        var (lines, points, histograms) = (figure.LineArray, figure.PointArray, figure.HistogramArray);
+        var surface = figure.SurfaceArray.FirstOrDefault();
         if (surface is not null) AddSurface(plot, surface);
         var index = 0;
-        foreach (var histogram in figure.Histograms) AddHistogram(plot, histogram, figure.LogY, Palette[1 + index++ % (Palette.Length - 1)]);
+        foreach (var histogram in histograms)
+            AddHistogram(plot, histogram, figure.LogY, Palette[1 + index++ % (Palette.Length - 1)]);
         index = 0;
         var colour = Palette[0];
-        foreach (var line in figure.Lines)
+        foreach (var line in lines)
         {
             var ys = figure.LogY ? line.Y.Select(Log10OrNaN).ToArray() : line.Y;
             // A line without a label is a companion of the labelled line before it (e.g. one seed of a mean): drawn
@@ -63,23 +67,24 @@ public static class Plots
             }
         }
         index = 0;
-        foreach (var points in figure.Points)
+        foreach (var set in points)
         {
-            var markers = plot.Add.Markers(points.X, points.Y, ScottPlot.MarkerShape.FilledCircle, 3, PointPalette[index++ % PointPalette.Length]);
-            markers.LegendText = points.Label;
+            var markers = plot.Add.Markers(set.X, set.Y, ScottPlot.MarkerShape.FilledCircle, 3,
+                PointPalette[index++ % PointPalette.Length]);
+            markers.LegendText = set.Label;
         }
         plot.Title(figure.Title);
         plot.XLabel(figure.XLabel);
         plot.YLabel(figure.LogY ? $"log10 {figure.YLabel}" : figure.YLabel);
         // The legend goes beside the data, never over it.
-        if (figure.Lines.Any(l => l.Label.Length > 0) || figure.Points.Any() || figure.Histograms.Count() > 1)
+        if (lines.Any(l => l.Label.Length > 0) || points.Length > 0 || histograms.Length > 1)
             plot.ShowLegend(ScottPlot.Edge.Right);
         // Whole-number x values (layers, iterations) get whole-number ticks.
-        if (surface is null && figure.Lines.Any() && figure.Lines.All(l => l.X.All(x => x == Math.Floor(x))))
+        if (surface is null && lines.Length > 0 && lines.All(l => l.X.All(x => x == Math.Floor(x))))
             plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         if (surface is not null)
             plot.Axes.SetLimits(surface.XMin, surface.XMax, surface.YMin, surface.YMax);
-        else if (figure.Histograms.Any() && !figure.LogY)
+        else if (histograms.Length > 0 && !figure.LogY)
             plot.Axes.Margins(bottom: 0);
         var (width, height) = surface is null ? (Width, Height) : (SurfaceWidth, SurfaceHeight);
         AtomicOutput.WriteWith(path, temp => plot.SavePng(temp, width, height), ".tmp.png");

@@ -18,7 +18,9 @@ public static class Png
         return c;
     }).ToArray();
 
-    /// <summary>The CRC-32 of the PNG specification (the polynomial of ISO 3309) over <paramref name="bytes"/>.</summary>
+    /// <summary>
+    /// The CRC-32 of the PNG specification (the polynomial of ISO 3309) over <paramref name="bytes"/>.
+    /// </summary>
     public static uint Crc32(ReadOnlySpan<byte> bytes)
     {
         var c = 0xFFFFFFFFu;
@@ -30,25 +32,30 @@ public static class Png
     public static string? Problem(ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length == 0) return "is empty";
-        if (bytes.Length < Signature.Length || !bytes[..Signature.Length].SequenceEqual(Signature)) return "is not a PNG file (no PNG signature)";
+        if (bytes.Length < Signature.Length || !bytes[..Signature.Length].SequenceEqual(Signature))
+            return "is not a PNG file (no PNG signature)";
         var at = Signature.Length;
         var first = true;
         while (at < bytes.Length)
         {
             if (bytes.Length - at < 12) return $"is truncated (a chunk header at byte {at} is cut off)";
             var length = BinaryPrimitives.ReadUInt32BigEndian(bytes[at..]);
-            if (length > int.MaxValue || length > bytes.Length - at - 12) return $"is truncated (a chunk at byte {at} claims {length} bytes)";
+            if (length > int.MaxValue || length > bytes.Length - at - 12)
+                return $"is truncated (a chunk at byte {at} claims {length} bytes)";
             var typeAndData = bytes.Slice(at + 4, 4 + (int)length);
             var type = System.Text.Encoding.ASCII.GetString(typeAndData[..4]);
             if (first && type != "IHDR") return "does not start with its IHDR chunk";
             first = false;
             var crc = BinaryPrimitives.ReadUInt32BigEndian(bytes[(at + 8 + (int)length)..]);
-            if (Crc32(typeAndData) != crc) return $"is damaged (the CRC of its {Printable(type)} chunk at byte {at} does not match)";
+            if (Crc32(typeAndData) != crc)
+                return $"is damaged (the CRC of its {Printable(type)} chunk at byte {at} does not match)";
             at += 12 + (int)length;
-            if (type == "IEND") return at == bytes.Length ? null : $"has {bytes.Length - at} byte(s) after its IEND chunk";
+            if (type == "IEND")
+                return at == bytes.Length ? null : $"has {bytes.Length - at} byte(s) after its IEND chunk";
         }
         return "is truncated (no IEND chunk)";
     }
 
-    static string Printable(string type) => type.All(c => c is >= 'A' and <= 'Z' or >= 'a' and <= 'z') ? type : "unnamed";
+    static string Printable(string type) =>
+        type.All(c => c is >= 'A' and <= 'Z' or >= 'a' and <= 'z') ? type : "unnamed";
 }

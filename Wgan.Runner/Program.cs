@@ -6,15 +6,21 @@ namespace Wgan.Runner;
 /// <summary>The command-line entry point: parses with the F# grammar, dispatches, maps errors to exit codes.</summary>
 public static class Program
 {
-    /// <summary>Exit code of a completed command (a claim that did not reproduce is a finding, not a failure).</summary>
+    /// <summary>
+    /// Exit code of a completed command (a claim that did not reproduce is a finding, not a failure).
+    /// </summary>
     public const int Done = 0;
     /// <summary>Exit code of an unexpected internal error (EX_SOFTWARE), distinct from verify's mismatch (1).</summary>
     public const int InternalError = 70;
     /// <summary>Exit code of bad usage or bad input (manifest, data file, path, device, a damaged record).</summary>
     public const int BadInput = 2;
-    /// <summary>Exit code of a failed file operation (EX_IOERR): a full disk, a quota, a read-only file system.</summary>
+    /// <summary>
+    /// Exit code of a failed file operation (EX_IOERR): a full disk, a quota, a read-only file system.
+    /// </summary>
     public const int OutputFailed = 74;
-    /// <summary>Exit code of a <c>--jobs</c> run whose worker process failed or was killed (EX_TEMPFAIL): rerun with --resume.</summary>
+    /// <summary>
+    /// Exit code of a <c>--jobs</c> run whose worker process failed or was killed (EX_TEMPFAIL): rerun with --resume.
+    /// </summary>
     public const int WorkerFailed = 75;
 
     /// <summary>Runs the program with the process's console.</summary>
@@ -24,7 +30,10 @@ public static class Program
         return Run(args, Console.Out, Console.Error);
     }
 
-    /// <summary>Runs one command, writing results to <paramref name="stdout"/> and diagnostics and progress to <paramref name="stderr"/>.</summary>
+    /// <summary>
+    /// Runs one command, writing results to <paramref name="stdout"/> and diagnostics and progress to
+    /// <paramref name="stderr"/>.
+    /// </summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         Command command;
@@ -71,9 +80,9 @@ public static class Program
     }
 
     /// <summary>
-    /// The exit code of a command that threw <paramref name="e"/>, after writing its message to <paramref name="stderr"/>:
-    /// bad input (2) and failed file operations (74) get one line naming the problem, anything else is a bug (70) and
-    /// gets the stack trace.
+    /// The exit code of a command that threw <paramref name="e"/>, after writing its message to
+    /// <paramref name="stderr"/>: bad input (2) and failed file operations (74) get one line naming the problem,
+    /// anything else is a bug (70) and gets the stack trace.
     /// </summary>
     public static int ExitCodeOf(Exception e, TextWriter stderr)
     {
@@ -118,8 +127,13 @@ public static class Program
 
     static bool Escaped(char c) => c != '\n' && Json.forbiddenCharacter(c);
 
-    /// <summary>Whether <paramref name="e"/> is ENOSPC or EDQUOT (Linux errno 28 and 122, which .NET keeps as the HResult).</summary>
-    public static bool IsDiskFull(IOException e) => e.HResult is 28 or 122 || e.Message.Contains("No space left", StringComparison.Ordinal) || e.Message.Contains("disk was full", StringComparison.Ordinal);
+    /// <summary>
+    /// Whether <paramref name="e"/> is ENOSPC or EDQUOT (Linux errno 28 and 122, which .NET keeps as the HResult).
+    /// </summary>
+    public static bool IsDiskFull(IOException e) =>
+        e.HResult is 28 or 122
+        || e.Message.Contains("No space left", StringComparison.Ordinal)
+        || e.Message.Contains("disk was full", StringComparison.Ordinal);
 }
 
 /// <summary>Bad input the user can fix: the message names the problem (file, JSON path, line, value).</summary>

@@ -39,13 +39,15 @@ public static class PublishedCost
             // A regular file of a sensible size only (a FIFO or a device is never opened).
             if (units <= 0 || !InputFiles.IsRegularFile(path)) return 0;
             var options = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip };
-            var root = JsonNode.Parse(InputFiles.ReadAllText(path, MaxBytes, "record"), documentOptions: options) as JsonObject;
+            var root = JsonNode.Parse(InputFiles.ReadAllText(path, MaxBytes, "record"), documentOptions: options)
+                as JsonObject;
             if (root is null
                 || Text(root["experiment"]) != manifest.Experiment.Id
                 || Text(root["scale"]) != scale
                 || root["seeds"] is not JsonArray published
                 || !published.Select(Integer).SequenceEqual(seeds.Select(s => (long?)s))
-                || !JsonNode.DeepEquals(Work(root["manifest"]), Work(JsonNode.Parse(manifest.Text, documentOptions: options))))
+                || !JsonNode.DeepEquals(
+                    Work(root["manifest"]), Work(JsonNode.Parse(manifest.Text, documentOptions: options))))
                 return 0;
             var recorded = root["environment"]?["computeSeconds"];
             var seconds = recorded is JsonValue v && v.TryGetValue<double>(out var s) ? s : 0;

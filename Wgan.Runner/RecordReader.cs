@@ -20,7 +20,9 @@ public sealed class RecordReader
         return Parse(file, InputFiles.ReadAllBytes(file, InputFiles.MaxRecordBytes, "record"));
     }
 
-    /// <summary>The root of JSON <paramref name="bytes"/> read from <paramref name="file"/> (see <see cref="Open"/>).</summary>
+    /// <summary>
+    /// The root of JSON <paramref name="bytes"/> read from <paramref name="file"/> (see <see cref="Open"/>).
+    /// </summary>
     public static (RecordReader Reader, JsonDocument Document) Parse(string file, byte[] bytes)
     {
         var reader = new RecordReader(file);
@@ -34,7 +36,8 @@ public sealed class RecordReader
         }
         catch (JsonException e)
         {
-            throw new InputException($"{file}: is not valid JSON (line {e.LineNumber + 1}, position {e.BytePositionInLine + 1})");
+            throw new InputException(
+                $"{file}: is not valid JSON (line {e.LineNumber + 1}, position {e.BytePositionInLine + 1})");
         }
         var duplicates = JsonText.DuplicateKeys(document.RootElement);
         if (duplicates.Length > 0)
@@ -47,8 +50,8 @@ public sealed class RecordReader
 
     /// <summary>
     /// A published result.json, its <paramref name="document"/> from <see cref="Parse"/>, read into typed records
-    /// (<see cref="PublishedResult"/>); <paramref name="report"/> is the published report.md or null. A problem throws an
-    /// <see cref="InputException"/> naming the file and the JSON path.
+    /// (<see cref="PublishedResult"/>); <paramref name="report"/> is the published report.md or null. A problem throws
+    /// an <see cref="InputException"/> naming the file and the JSON path.
     /// </summary>
     public static PublishedResult.Published ReadResult(string file, JsonDocument document, string? report)
     {
@@ -76,9 +79,13 @@ public sealed class RecordReader
     public JsonElement Object(JsonElement e, string path) =>
         e.ValueKind == JsonValueKind.Object ? e : throw Error(path, $"expected an object, found {Kind(e)}");
 
-    /// <summary>The required field <paramref name="name"/> of the object <paramref name="e"/> at <paramref name="path"/>.</summary>
+    /// <summary>
+    /// The required field <paramref name="name"/> of the object <paramref name="e"/> at <paramref name="path"/>.
+    /// </summary>
     public JsonElement Field(JsonElement e, string path, string name) =>
-        Object(e, path).TryGetProperty(name, out var value) ? value : throw Error($"{path}.{name}", "is required but missing");
+        Object(e, path).TryGetProperty(name, out var value)
+            ? value
+            : throw Error($"{path}.{name}", "is required but missing");
 
     /// <summary>The elements of the array at <paramref name="path"/>, each with its path.</summary>
     public IEnumerable<(JsonElement Item, string Path)> Array(JsonElement e, string path) =>
@@ -102,21 +109,28 @@ public sealed class RecordReader
     public string OneOf(JsonElement e, string path, params string[] choices)
     {
         var s = Text(e, path);
-        return choices.Contains(s) ? s : throw Error(path, $"\"{s}\" is not one of {string.Join(", ", choices.Select(c => $"\"{c}\""))}");
+        return choices.Contains(s)
+            ? s
+            : throw Error(path, $"\"{s}\" is not one of {string.Join(", ", choices.Select(c => $"\"{c}\""))}");
     }
 
     /// <summary>An integer in [<paramref name="lo"/>, <paramref name="hi"/>].</summary>
     public long Integer(JsonElement e, string path, long lo, long hi)
     {
         if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt64(out var v))
-            throw Error(path, $"expected an integer, found {(e.ValueKind == JsonValueKind.Number ? e.GetRawText() : Kind(e))}");
+        {
+            var found = e.ValueKind == JsonValueKind.Number ? e.GetRawText() : Kind(e);
+            throw Error(path, $"expected an integer, found {found}");
+        }
         return v >= lo && v <= hi ? v : throw Error(path, $"must be an integer in [{lo}, {hi}] (found {v})");
     }
 
     /// <summary>A finite number, or null (how result.json writes a non-finite value) as NaN.</summary>
     public double NumberOrNull(JsonElement e, string path) => e.ValueKind switch
     {
-        JsonValueKind.Number => e.GetDouble() is var v && double.IsFinite(v) ? v : throw Error(path, $"{e.GetRawText()} is not a finite number"),
+        JsonValueKind.Number => e.GetDouble() is var v && double.IsFinite(v)
+            ? v
+            : throw Error(path, $"{e.GetRawText()} is not a finite number"),
         JsonValueKind.Null => double.NaN,
         _ => throw Error(path, $"expected a number or null, found {Kind(e)}"),
     };

@@ -67,7 +67,7 @@ public static class RejudgeResults
         var indexes = IndexFolders(root, folders);
         if (command.Check)
         {
-            var staleIndexes = indexes.Where(i => !SuiteIndex.IsCurrent(i)).ToArray();
+            var staleIndexes = indexes.Where(i => !ResultsIndexFile.IsCurrent(i)).ToArray();
             var readme = ReadmeWithSummary(root);
             // An index is checked against the published results as they are (it is rebuilt from them).
             foreach (var index in staleIndexes)
@@ -87,7 +87,7 @@ public static class RejudgeResults
             AtomicOutput.WriteText(Path.Combine(folder, "result.json"), outcome.ResultJson);
             AtomicOutput.WriteText(Path.Combine(folder, "report.md"), outcome.Report);
         }
-        foreach (var index in indexes) SuiteIndex.Write(index, force: false);
+        foreach (var index in indexes) ResultsIndexFile.Write(index, force: false);
         // The summary is rendered from the indexed results as they are now.
         if (ReadmeWithSummary(root) is { } current && current.Current != current.Expected)
             AtomicOutput.WriteText(current.Path, current.Expected);
@@ -106,7 +106,7 @@ public static class RejudgeResults
         var path = Path.Combine(Path.GetDirectoryName(full) ?? full, "README.md");
         if (!InputFiles.IsRegularFile(path)) return null;
         var text = InputFiles.ReadAllText(path, InputFiles.MaxRecordBytes, "README");
-        return SuiteIndex.Index(root)?.WithSummary(text, Path.GetFileName(full) + "/") is { } expected
+        return ResultsIndexFile.Index(root)?.WithSummary(text, Path.GetFileName(full) + "/") is { } expected
             ? (path, text, expected)
             : null;
     }
@@ -130,7 +130,7 @@ public static class RejudgeResults
                  d is not null && d.Length >= Path.GetFullPath(root).TrimEnd('/').Length;
                  d = Path.GetDirectoryName(d))
                 candidates.Add(d);
-        return [.. candidates.Where(SuiteIndex.IsOwnIndexFolder)
+        return [.. candidates.Where(ResultsIndexFile.IsOwnIndexFolder)
             .Select(d => Path.GetRelativePath(System.Environment.CurrentDirectory, d))];
     }
 

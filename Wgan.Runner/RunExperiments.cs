@@ -26,7 +26,8 @@ public static class RunExperiments
         var shard = Shards.Resolve(run.Shard, run.ShardCount, System.Environment.GetEnvironmentVariable);
         var duplicate = manifests.GroupBy(m => m.Experiment.Id).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
-            throw new InputException($"{string.Join(" and ", duplicate.Select(m => m.Path))} both write the experiment '{duplicate.Key}'");
+            throw new InputException(
+                $"{string.Join(" and ", duplicate.Select(m => m.Path))} both write the experiment '{duplicate.Key}'");
         // Data problems (no npm, a wrong hash, a corrupt file) are reported before anything is written.
         var resources = new RunResources(MnistLoader.For(run.Data), stderr, FashionMnistLoader.For(run.Data));
         var worker = run.Worker >= 0;
@@ -38,7 +39,8 @@ public static class RunExperiments
         }
         var whole = shard.Count == 1;
         // The index a whole run rebuilds at its end replaces only an index that wgan wrote, unless --force.
-        if (whole && !worker) SuiteIndex.RequireOwnIndex(run.OutDirectory, run.Force, "run --force", "nothing was run");
+        if (whole && !worker)
+            ResultsIndexFile.RequireOwnIndex(run.OutDirectory, run.Force, "run --force", "nothing was run");
         OutputFolder.RequireWritable(run.OutDirectory, "nothing was run");
         if (worker) ParentWatch.ExitWhenParentEnds();
         else AtomicOutput.CleanStale(run.OutDirectory, stderr);
@@ -64,12 +66,14 @@ public static class RunExperiments
             }
             // Shards of one run share the folder; a whole run or a merge owns it.
             if (!worker && (whole ? work.LiveHolder() : work.LiveHolder("run")) is { } holder)
-                throw new InputException($"{work.Path} is being written by a run in progress (process {holder}); wait for it to finish or stop it");
+                throw new InputException($"{work.Path} is being written by a run in progress (process {holder}); " +
+                    "wait for it to finish or stop it");
             // Checkpoints of a run with other options: refused here, before anything is deleted (a shard's --force may
             // replace them only when they are its own).
             if (!worker) work.CheckUse(Identity(run, manifest, plan), shard, replacing: run.Force && !run.Resume);
             if (!run.Resume && !run.Force && work.HasCheckpoints && (whole || mine.Any(work.HasUnit)))
-                throw new InputException($"{work.Path} holds checkpoints of an interrupted run; use --resume to continue it or --force to start over");
+                throw new InputException($"{work.Path} holds checkpoints of an interrupted run; " +
+                    "use --resume to continue it or --force to start over");
             return (manifest, plan, work, mine);
         }).ToArray();
         Devices.PinThreads(run.Threads);
@@ -78,7 +82,8 @@ public static class RunExperiments
         if (worker) return RunAsWorker(run, jobs, stdout);
         if (run.Jobs > 1) return RunWithWorkers(run, args, jobs, commandLine, stdout, stderr);
         var restarting = run.Force && !run.Resume;
-        var (earlierUnits, earlierSeconds) = restarting ? (0, 0) : EarlierWork(jobs.Select(j => (j.work, j.mine)), workers: 1);
+        var (earlierUnits, earlierSeconds) =
+            restarting ? (0, 0) : EarlierWork(jobs.Select(j => (j.work, j.mine)), workers: 1);
         using var progress = new RunProgress(
             jobs.Select(j => (j.manifest.Experiment.Id, j.mine.Length)).ToArray(),
             jobs.Select(j => restarting ? 0 : j.mine.Count(j.work.HasUnit)).ToArray(), stderr,
@@ -109,8 +114,12 @@ public static class RunExperiments
                         continue;
                     }
                     var seeds = experiment.SeedsAt(run.Scale, run.Seeds);
-                    var shardText = whole ? "" : $", shard {shard.Index}/{shard.Count} ({mine.Length} of {plan.UnitKeys.Length} units)";
-                    progress.WriteLine($"[{experiment.Id}] {experiment.Title}: scale {run.Scale}, {seeds.Length} seed(s), device {run.Device}, {run.Threads} thread(s){shardText}");
+                    var shardText = whole
+                        ? ""
+                        : $", shard {shard.Index}/{shard.Count} ({mine.Length} of {plan.UnitKeys.Length} units)";
+                    progress.WriteLine(
+                        $"[{experiment.Id}] {experiment.Title}: scale {run.Scale}, {seeds.Length} seed(s), " +
+                        $"device {run.Device}, {run.Threads} thread(s){shardText}");
                     try
                     {
                         RunUnits(plan, mine, work, progress, job);
@@ -136,10 +145,11 @@ public static class RunExperiments
             }
             if (!whole)
             {
-                stdout.WriteLine($"{experiment.Id}: shard {shard.Index}/{shard.Count} done ({mine.Length} units) in {work.Path}; run `wgan merge --out {run.OutDirectory}` when every shard has finished");
+                stdout.WriteLine($"{experiment.Id}: shard {shard.Index}/{shard.Count} done ({mine.Length} units) " +
+                    $"in {work.Path}; run `wgan merge --out {run.OutDirectory}` when every shard has finished");
             }
         }
-        if (whole) SuiteIndex.Write(run.OutDirectory, run.Force);
+        if (whole) ResultsIndexFile.Write(run.OutDirectory, run.Force);
         return Program.Done;
     }
 
@@ -148,8 +158,9 @@ public static class RunExperiments
     /// options and <c>--worker k --resume</c>) that take the units one at a time, waits for them, and publishes. A
     /// failed or killed worker loses only its unit in progress: <c>--resume</c> continues from the checkpoints.
     /// </summary>
-    static int RunWithWorkers(RunCommand run, string[] args, (LoadedManifest manifest, ExperimentRun plan, WorkFolder work, int[] mine)[] jobs,
-        string commandLine, TextWriter stdout, TextWriter stderr)
+    static int RunWithWorkers(RunCommand run, string[] args,
+        (LoadedManifest manifest, ExperimentRun plan, WorkFolder work, int[] mine)[] jobs, string commandLine,
+        TextWriter stdout, TextWriter stderr)
     {
         var locks = new List<IDisposable>();
         try
@@ -171,17 +182,22 @@ public static class RunExperiments
                 for (var j = 0; j < jobs.Length; j++)
                     for (var i = 0; i < jobs[j].plan.UnitKeys.Length; i++)
                     {
-                        if (jobs[j].work.HasUnit(i)) done[j]++;
-                        else if (jobs[j].work.ReadProgress(i) is var f and > 0) running.Add(($"{jobs[j].manifest.Experiment.Id}/{jobs[j].plan.UnitKeys[i]}", f));
+                        var (manifest, plan, work, _) = jobs[j];
+                        if (work.HasUnit(i)) done[j]++;
+                        else if (work.ReadProgress(i) is var f and > 0)
+                            running.Add(($"{manifest.Experiment.Id}/{plan.UnitKeys[i]}", f));
                     }
                 return (done, [.. running]);
             }
-            var (earlierUnits, earlierSeconds) = EarlierWork(jobs.Select(j => (j.work, Enumerable.Range(0, j.plan.UnitKeys.Length).ToArray())), run.Jobs);
+            var allUnits = jobs.Select(j => (j.work, Enumerable.Range(0, j.plan.UnitKeys.Length).ToArray()));
+            var (earlierUnits, earlierSeconds) = EarlierWork(allUnits, run.Jobs);
             // The previous publication's time per unit, as wall time: the workers run units side by side.
-            using var progress = new RunProgress(jobs.Select(j => (j.manifest.Experiment.Id, j.plan.UnitKeys.Length)).ToArray(), Status().Done, stderr,
+            using var progress = new RunProgress(
+                jobs.Select(j => (j.manifest.Experiment.Id, j.plan.UnitKeys.Length)).ToArray(), Status().Done, stderr,
                 earlierUnits, earlierSeconds,
                 jobs.Select(j => PublishedSecondsPerUnit(run, j.manifest, j.plan) / run.Jobs).ToArray());
-            progress.WriteLine($"{jobs.Length} experiment(s), {units} units: {run.Jobs} worker processes with {run.Threads} thread(s) each");
+            progress.WriteLine($"{jobs.Length} experiment(s), {units} units: " +
+                $"{run.Jobs} worker processes with {run.Threads} thread(s) each");
             var workerArgs = WorkerArguments(args);
             // Units each worker finished, as its standard output names them.
             var finishedBy = new int[run.Jobs];
@@ -208,13 +224,16 @@ public static class RunExperiments
             {
                 // A worker's own exit code may be a signal's (137 for SIGKILL): the run reports one documented code.
                 var badInput = failed.All(f => f.code == Program.BadInput);
-                stderr.WriteLine($"worker(s) {string.Join(", ", failed.Select(f => $"{f.k} (exit {f.code})"))} failed; finished units are kept in {Path.Combine(run.OutDirectory, WorkFolder.Name)}: rerun with --resume");
+                var which = string.Join(", ", failed.Select(f => $"{f.k} (exit {f.code})"));
+                stderr.WriteLine($"worker(s) {which} failed; finished units are kept in " +
+                    $"{Path.Combine(run.OutDirectory, WorkFolder.Name)}: rerun with --resume");
                 return badInput ? Program.BadInput : Program.WorkerFailed;
             }
             foreach (var (manifest, plan, work, _) in jobs)
             {
                 var folder = Path.Combine(run.OutDirectory, manifest.Experiment.Id);
-                var result = Publish(plan, work, manifest.Text, folder, run.Device, run.Threads, commandLine, clearWork: false);
+                var result = Publish(plan, work, manifest.Text, folder, run.Device, run.Threads, commandLine,
+                    clearWork: false);
                 Summarise(result, folder, stdout);
             }
             foreach (var (_, _, work, _) in jobs) work.Clear();
@@ -224,7 +243,7 @@ public static class RunExperiments
             foreach (var l in locks) l.Dispose();
         }
         foreach (var (_, _, work, _) in jobs) work.RemoveIfUnused();
-        SuiteIndex.Write(run.OutDirectory, run.Force);
+        ResultsIndexFile.Write(run.OutDirectory, run.Force);
         return Program.Done;
     }
 
@@ -288,7 +307,8 @@ public static class RunExperiments
 
     static RunIdentity Identity(RunCommand run, LoadedManifest manifest, ExperimentRun plan) =>
         new(manifest.Experiment.Id, RunIdentity.Hash(manifest.Text), run.Scale,
-            run.UntilDecided ? run.MaxSeeds : run.Seeds, run.Device, run.Threads, plan.UnitKeys, run.Portable ? NumericsMode.Portable : NumericsMode.Fast,
+            run.UntilDecided ? run.MaxSeeds : run.Seeds, run.Device, run.Threads, plan.UnitKeys,
+            run.Portable ? NumericsMode.Portable : NumericsMode.Fast,
             run.UntilDecided ? FirstLook(run, manifest) : 0);
 
     /// <summary>The seeds of a sequential run's first look: <c>--seeds N</c>, else the scale's count; no more than
@@ -323,9 +343,12 @@ public static class RunExperiments
         {
             var seeds = looks.PlannedLooks[k];
             var plan = experiment.Plan(run.Scale, seeds, run.Device, resources);
-            var units = plan.UnitKeys.Select(key => indexOf.TryGetValue(key, out var i) ? i
-                : throw new InvalidOperationException(
-                    $"{experiment.Id}: unit {key} at {seeds} seeds is not among the units at {run.MaxSeeds}")).ToArray();
+            var units = plan.UnitKeys
+                .Select(key => indexOf.TryGetValue(key, out var i)
+                    ? i
+                    : throw new InvalidOperationException(
+                        $"{experiment.Id}: unit {key} at {seeds} seeds is not among the units at {run.MaxSeeds}"))
+                .ToArray();
             var before = Enumerable.Range(0, all.UnitKeys.Length).Count(i => !units.Contains(i) && work.HasUnit(i));
             progress.WriteLine($"[{experiment.Id}] look {k + 1} of at most {looks.PlannedLooks.Length}: {seeds} seeds "
                 + $"({units.Count(work.HasUnit)} of {units.Length} units done)");
@@ -337,14 +360,16 @@ public static class RunExperiments
         }
     }
 
-    /// <summary>The command line of a worker: this one without <c>--jobs N</c> and <c>--force</c>, with <c>--resume</c>.</summary>
+    /// <summary>
+    /// The command line of a worker: this one without <c>--jobs N</c> and <c>--force</c>, with <c>--resume</c>.
+    /// </summary>
     public static List<string> WorkerArguments(string[] args)
     {
         var result = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] == "--jobs") { i++; continue; }
-            if (args[i].StartsWith("--jobs=", StringComparison.Ordinal) || args[i] == "--force" || args[i] == "--resume") continue;
+            if (args[i].StartsWith("--jobs=", StringComparison.Ordinal) || args[i] is "--force" or "--resume") continue;
             result.Add(args[i]);
         }
         result.Add("--resume");
@@ -361,7 +386,10 @@ public static class RunExperiments
         var host = System.Environment.ProcessPath;
         var isDotnet = host is not null && Path.GetFileNameWithoutExtension(host) == "dotnet";
         var direct = Assembly.GetEntryAssembly() == self && host is not null && !isDotnet;
-        var start = new ProcessStartInfo(direct ? host! : isDotnet ? host! : System.Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var program = direct || isDotnet
+            ? host!
+            : System.Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        var start = new ProcessStartInfo(program)
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
@@ -390,12 +418,17 @@ public static class RunExperiments
     }
 
     /// <summary>
-    /// The units of <paramref name="folders"/> that earlier sittings finished with a recorded time, and that time as wall
-    /// time at this run's parallelism (each unit's seconds over <paramref name="workers"/>, which run side by side).
+    /// The units of <paramref name="folders"/> that earlier sittings finished with a recorded time, and that time as
+    /// wall time at this run's parallelism (each unit's seconds over <paramref name="workers"/>, which run side by
+    /// side).
     /// </summary>
-    public static (double Units, double Seconds) EarlierWork(IEnumerable<(WorkFolder Work, int[] Units)> folders, int workers)
+    public static (double Units, double Seconds) EarlierWork(
+        IEnumerable<(WorkFolder Work, int[] Units)> folders, int workers)
     {
-        var seconds = folders.SelectMany(f => f.Units.Where(f.Work.HasUnit).Select(f.Work.UnitSeconds)).Where(s => s > 0).ToArray();
+        var seconds = folders
+            .SelectMany(f => f.Units.Where(f.Work.HasUnit).Select(f.Work.UnitSeconds))
+            .Where(s => s > 0)
+            .ToArray();
         return (seconds.Length, seconds.Sum() / Math.Max(1, workers));
     }
 
@@ -428,20 +461,23 @@ public static class RunExperiments
             if (!reused)
             {
                 var clock = Stopwatch.StartNew();
-                var result = RunUnit(plan, index, work,
-                    Throttled(fraction => progress.ReportRunning(experiment, plan.UnitKeys[index], fraction), ProgressEvery));
+                var running = Throttled(
+                    fraction => progress.ReportRunning(experiment, plan.UnitKeys[index], fraction), ProgressEvery);
+                var result = RunUnit(plan, index, work, running);
                 work.WriteUnit(index, result, clock.Elapsed.TotalSeconds);
             }
             done++;
-            progress.Report(experiment, done, plan.UnitDescriptions[index] + (reused ? " (from checkpoint)" : ""), reused ? 0 : 1);
+            progress.Report(
+                experiment, done, plan.UnitDescriptions[index] + (reused ? " (from checkpoint)" : ""), reused ? 0 : 1);
         }
     }
 
     /// <summary>
-    /// Assembles every unit's result from the work folder, writes the result folder and deletes the checkpoints. Call it
-    /// holding the work folder's lock.
+    /// Assembles every unit's result from the work folder, writes the result folder and deletes the checkpoints. Call
+    /// it holding the work folder's lock.
     /// </summary>
-    public static ExperimentResult Publish(ExperimentRun plan, WorkFolder work, string manifestText, string folder, string device, int threads, string commandLine, bool clearWork = true)
+    public static ExperimentResult Publish(ExperimentRun plan, WorkFolder work, string manifestText, string folder,
+        string device, int threads, string commandLine, bool clearWork = true)
     {
         var (result, seconds) = AssembleAll(plan, work);
         Write(result, RunEnvironmentOf(device, threads, commandLine, seconds), manifestText, folder);
@@ -470,19 +506,26 @@ public static class RunExperiments
     {
         var missing = Enumerable.Range(0, plan.UnitKeys.Length).Where(i => !work.HasUnit(i)).ToArray();
         if (missing.Length > 0)
-            throw new InputException($"{work.Path}: {missing.Length} of {plan.UnitKeys.Length} units have no result yet (e.g. {plan.UnitKeys[missing[0]]}); run the missing shards first");
-        var results = Enumerable.Range(0, plan.UnitKeys.Length).Select(i => work.ReadUnit(i, plan.UnitKeys[i])).ToArray();
+            throw new InputException($"{work.Path}: {missing.Length} of {plan.UnitKeys.Length} units have no result " +
+                $"yet (e.g. {plan.UnitKeys[missing[0]]}); run the missing shards first");
+        var results = Enumerable.Range(0, plan.UnitKeys.Length)
+            .Select(i => work.ReadUnit(i, plan.UnitKeys[i]))
+            .ToArray();
         var seconds = Enumerable.Range(0, plan.UnitKeys.Length).Sum(work.UnitSeconds);
         ExperimentResult result;
         try { result = plan.Assemble(results); }
         catch (Exception e) when (e is KeyNotFoundException or InvalidDataException)
         {
-            throw new InputException($"{work.Path}: a unit checkpoint does not hold what the experiment measures ({e.Message}); delete the folder's unit-*.json files that were edited, or the folder, and run again");
+            throw new InputException(
+                $"{work.Path}: a unit checkpoint does not hold what the experiment measures ({e.Message}); " +
+                "delete the folder's unit-*.json files that were edited, or the folder, and run again");
         }
         return (result, seconds);
     }
 
-    /// <summary>Reads and validates one manifest or every *.json manifest of a folder; all problems are reported together.</summary>
+    /// <summary>
+    /// Reads and validates one manifest or every *.json manifest of a folder; all problems are reported together.
+    /// </summary>
     public static IReadOnlyList<LoadedManifest> Load(string path)
     {
         string[] files;
@@ -518,12 +561,19 @@ public static class RunExperiments
             else problems.AddRange(reading.Errors.Select(error => $"{file}: {error}"));
         }
         if (problems.Count > 0)
-            throw new InputException($"invalid manifest; nothing was run or written:{System.Environment.NewLine}  " + string.Join(System.Environment.NewLine + "  ", problems));
+        {
+            var newLine = System.Environment.NewLine;
+            throw new InputException(
+                $"invalid manifest; nothing was run or written:{newLine}  " + string.Join(newLine + "  ", problems));
+        }
         return loaded;
     }
 
-    /// <summary>The environment record of a run: versions, device, threads, command and the units' summed compute time.</summary>
-    public static Render.RunEnvironment RunEnvironmentOf(string device, int threads, string commandLine, double seconds) => new(
+    /// <summary>
+    /// The environment record of a run: versions, device, threads, command and the units' summed compute time.
+    /// </summary>
+    public static Render.RunEnvironment RunEnvironmentOf(
+        string device, int threads, string commandLine, double seconds) => new(
         harnessVersion: HarnessBuild.Version,
         commit: HarnessBuild.Commit,
         judgedBy: "",
@@ -536,8 +586,12 @@ public static class RunExperiments
         platform: PlatformProbe.Current(),
         computeSeconds: seconds);
 
-    /// <summary>Writes result.json, report.md, the CSV series and the figures into <paramref name="folder"/>, replacing it atomically.</summary>
-    public static void Write(ExperimentResult result, Render.RunEnvironment environment, string manifestText, string folder) =>
+    /// <summary>
+    /// Writes result.json, report.md, the CSV series and the figures into <paramref name="folder"/>, replacing it
+    /// atomically.
+    /// </summary>
+    public static void Write(
+        ExperimentResult result, Render.RunEnvironment environment, string manifestText, string folder) =>
         WriteFolder(result, manifestText, folder, ReportMarkdown.render(result, environment, manifestText),
             ResultJson.render(result, environment, manifestText));
 
@@ -547,12 +601,12 @@ public static class RunExperiments
         string resultJson) =>
         AtomicOutput.ReplaceFolder(folder, staging =>
         {
-            foreach (var series in result.Series)
+            foreach (var series in result.SeriesArray)
                 AtomicOutput.WriteText(Path.Combine(staging, series.Name + ".csv"), Render.csv(series));
-            foreach (var figure in result.Figures)
+            foreach (var figure in result.FigureArray)
                 Plots.Save(figure, Path.Combine(staging, "figures", figure.Name + ".png"));
             TensorBoardExport.Write(result, Path.Combine(staging, "tensorboard"));
-            foreach (var grid in result.ImageGrids)
+            foreach (var grid in result.ImageGridArray)
                 ImageGridPng.Save(grid, Path.Combine(staging, "figures", grid.Name + ".png"));
             AtomicOutput.WriteText(Path.Combine(staging, "report.md"), report);
             AtomicOutput.WriteText(Path.Combine(staging, "result.json"), resultJson);
@@ -561,8 +615,10 @@ public static class RunExperiments
     /// <summary>Prints each claim's verdict.</summary>
     public static void Summarise(ExperimentResult result, string folder, TextWriter stdout)
     {
-        stdout.WriteLine($"{result.ExperimentId}: {result.Claims.Count()} claim(s) -> {folder}");
-        foreach (var claim in result.Claims)
-            stdout.WriteLine($"  {claim.Verdict.Name,-15} {claim.Spec.Id}: {claim.Spec.Metric} = {Render.rounded(4, claim.Mean)} (expected {claim.Spec.Expected})");
+        var claims = result.ClaimArray;
+        stdout.WriteLine($"{result.ExperimentId}: {claims.Length} claim(s) -> {folder}");
+        foreach (var claim in claims)
+            stdout.WriteLine($"  {claim.Verdict.Name,-15} {claim.Spec.Id}: {claim.Spec.Metric} = " +
+                $"{Render.rounded(4, claim.Mean)} (expected {claim.Spec.Expected})");
     }
 }

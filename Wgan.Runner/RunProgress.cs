@@ -51,8 +51,9 @@ public sealed class RunProgress : IDisposable
     /// (their recorded seconds over the number of workers), pooled with this process's rate in the time left.
     /// <paramref name="priorSeconds"/>: per experiment, the previous publication's wall seconds per unit at this run's
     /// parallelism, or 0 when there is none.</summary>
-    public RunProgress(IReadOnlyList<(string Id, int Units)> experiments, IReadOnlyList<int> alreadyDone, TextWriter stderr,
-        double earlierUnits = 0, double earlierSeconds = 0, IReadOnlyList<double>? priorSeconds = null)
+    public RunProgress(IReadOnlyList<(string Id, int Units)> experiments, IReadOnlyList<int> alreadyDone,
+        TextWriter stderr, double earlierUnits = 0, double earlierSeconds = 0,
+        IReadOnlyList<double>? priorSeconds = null)
     {
         this.stderr = stderr;
         this.earlierUnits = earlierUnits;
@@ -105,13 +106,15 @@ public sealed class RunProgress : IDisposable
 
     /// <summary>Whether <paramref name="writer"/> is this process's standard error attached to a terminal.</summary>
     public static bool IsTerminal(TextWriter writer) =>
-        ReferenceEquals(writer, Console.Error) && !Console.IsErrorRedirected && System.Environment.GetEnvironmentVariable("TERM") is not (null or "dumb");
+        ReferenceEquals(writer, Console.Error) && !Console.IsErrorRedirected
+        && System.Environment.GetEnvironmentVariable("TERM") is not (null or "dumb");
 
     /// <summary>The units done of the whole run.</summary>
     public int Done { get { lock (gate) return done.Sum(); } }
 
-    /// <summary>Records that experiment <paramref name="experiment"/> has <paramref name="unitsDone"/> units done, the last being
-    /// <paramref name="message"/>; <paramref name="computedHere"/> units were computed by this process (not reused).</summary>
+    /// <summary>Records that experiment <paramref name="experiment"/> has <paramref name="unitsDone"/> units done, the
+    /// last being <paramref name="message"/>; <paramref name="computedHere"/> units were computed by this process (not
+    /// reused).</summary>
     public void Report(int experiment, int unitsDone, string message, int computedHere)
     {
         lock (gate)
@@ -123,7 +126,8 @@ public sealed class RunProgress : IDisposable
             if (live is not null)
             {
                 liveTasks[experiment].Value = unitsDone;
-                liveTasks[experiment].Description = $"{Markup.Escape(experiments[experiment].Id)} [grey]{Markup.Escape(Shorten(message))}[/]";
+                liveTasks[experiment].Description =
+                    $"{Markup.Escape(experiments[experiment].Id)} [grey]{Markup.Escape(Shorten(message))}[/]";
                 liveTotal!.Value = done.Sum();
                 liveLeft = LiveLeft(now);
                 return;
@@ -222,7 +226,8 @@ public sealed class RunProgress : IDisposable
             : SecondsLeft(elapsed, shares, earlierUnits, earlierSeconds) is { } s ? Left(s)
             : "unknown";
         var percent = total == 0 ? 100 : 100.0 * Math.Min(total, done + inProgress) / total;
-        return $"run {done}/{total} units ({percent.ToString("F0", CultureInfo.InvariantCulture)}%), {Duration(elapsed)} elapsed, ~{left} left";
+        var shown = percent.ToString("F0", CultureInfo.InvariantCulture);
+        return $"run {done}/{total} units ({shown}%), {Duration(elapsed)} elapsed, ~{left} left";
     }
 
     /// <summary>The totals of a run of <paramref name="total"/> units with no published times (see the other

@@ -38,7 +38,8 @@ public sealed class RunResources(MnistLoader loader, TextWriter log, FashionMnis
         var path = PathOf(key);
         if (!File.Exists(path)) return null;
         var bytes = File.ReadAllBytes(path);
-        if (bytes.Length >= 32 && SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32)).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - 32)))
+        var contents = bytes.Length - 32;
+        if (contents >= 0 && SHA256.HashData(bytes.AsSpan(0, contents)).AsSpan().SequenceEqual(bytes.AsSpan(contents)))
             return bytes[..^32];
         log.WriteLine($"warning: {path} is damaged (checksum mismatch); it is deleted and rebuilt");
         File.Delete(path);
@@ -55,7 +56,8 @@ public sealed class RunResources(MnistLoader loader, TextWriter log, FashionMnis
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InputException($"{path}: cannot write to the cache ({e.Message}); choose another folder with --cache or {MnistLoader.CacheVariable}");
+            throw new InputException($"{path}: cannot write to the cache ({e.Message}); " +
+                $"choose another folder with --cache or {MnistLoader.CacheVariable}");
         }
     }
 

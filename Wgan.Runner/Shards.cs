@@ -29,10 +29,12 @@ public static class Shards
             if (k8sIndex is not null)
             {
                 if (shardCount < 1)
-                    throw new InputException("--shard auto under a Kubernetes Indexed Job needs --shard-count (the Job's completions)");
+                    throw new InputException(
+                        "--shard auto under a Kubernetes Indexed Job needs --shard-count (the Job's completions)");
                 return Checked(Integer(k8sIndex, "JOB_COMPLETION_INDEX"), shardCount, "the Kubernetes Indexed Job");
             }
-            throw new InputException("--shard auto: neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set; use --shard i/n");
+            throw new InputException(
+                "--shard auto: neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set; use --shard i/n");
         }
         var parts = spec.Split('/');
         if (parts.Length != 2 || !int.TryParse(parts[0], out var index) || !int.TryParse(parts[1], out var n))

@@ -11,19 +11,22 @@ namespace Wgan.Runner;
 public static class TensorBoardExport
 {
     /// <summary>Whether <paramref name="series"/> is a curve over training steps.</summary>
-    public static bool IsCurve(Series series) => series.Columns.FirstOrDefault() is "step" or "iteration";
+    public static bool IsCurve(Series series) => series.ColumnArray.FirstOrDefault() is "step" or "iteration";
 
-    /// <summary>Writes the curves of <paramref name="result"/> under <paramref name="folder"/>; returns the number of scalars written.</summary>
+    /// <summary>
+    /// Writes the curves of <paramref name="result"/> under <paramref name="folder"/>; returns the number of scalars
+    /// written.
+    /// </summary>
     public static int Write(ExperimentResult result, string folder)
     {
-        var curves = result.Series.Where(IsCurve).ToArray();
+        var curves = result.SeriesArray.Where(IsCurve).ToArray();
         if (curves.Length == 0) return 0;
         var writer = torch.utils.tensorboard.SummaryWriter(folder, createRunName: false);
         var written = 0;
         foreach (var series in curves)
         {
-            var columns = series.Columns.ToArray();
-            foreach (var row in series.Rows)
+            var columns = series.ColumnArray;
+            foreach (var row in series.RowArray)
             {
                 var step = (int)row[0];
                 for (var c = 1; c < columns.Length && c < row.Length; c++)

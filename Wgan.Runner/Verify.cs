@@ -34,30 +34,39 @@ public static class Verify
         using var _ = document;
         var published = RecordReader.ReadResult(path, document, report);
         var experimentId = published.Result.ExperimentId;
-        var (scale, device, threads) = (published.Result.Scale, published.Environment.Device, published.Environment.Threads);
+        var scale = published.Result.Scale;
+        var (device, threads) = (published.Environment.Device, published.Environment.Threads);
         var platformPublished = published.Environment.Platform;
         var work = WorkFolder.For(Path.GetDirectoryName(Path.GetFullPath(verify.Folder))!, experimentId);
         if (work.LiveHolder("run", "merge") is { } holder)
-            throw new InputException($"{verify.Folder} is being written by a run in progress (process {holder}); wait for it to finish, then verify");
+            throw new InputException($"{verify.Folder} is being written by a run in progress (process {holder}); " +
+                "wait for it to finish, then verify");
         var reading = Harness.ReadManifest(published.Manifest);
-        if (!reading.IsValid) throw new InputException($"{path}: $.manifest: is not a valid manifest any more: {string.Join("; ", reading.Errors)}");
+        if (!reading.IsValid)
+            throw new InputException(
+                $"{path}: $.manifest: is not a valid manifest any more: {string.Join("; ", reading.Errors)}");
         var experiment = reading.Experiment;
         if (experiment.Id != experimentId)
-            throw reader.Error("$.experiment", $"is '{experimentId}' but the recorded manifest is of '{experiment.Id}'");
+            throw reader.Error(
+                "$.experiment", $"is '{experimentId}' but the recorded manifest is of '{experiment.Id}'");
         Devices.Require(device);
         var seeds = experiment.SeedsAt(scale, published.Seeds.Length);
         if (!seeds.SequenceEqual(published.Seeds))
-            throw reader.Error("$.seeds", $"{string.Join(",", published.Seeds)} cannot be re-created from the manifest (it gives {string.Join(",", seeds)})");
+            throw reader.Error("$.seeds",
+                $"{string.Join(",", published.Seeds)} cannot be re-created from the manifest " +
+                $"(it gives {string.Join(",", seeds)})");
         // A result computed in the portable mode is re-run in it (before this process's first tensor operation).
         if (platformPublished.Numerics == NumericsMode.Portable) PlatformProbe.EnterPortableMode();
         Devices.PinThreads(threads);
         var platform = PlatformProbe.Current();
         var samePlatform = Platform.sameNumerics(platformPublished, platform);
         stderr.WriteLine($"[{experiment.Id}] published on: {Platform.describe(platformPublished)}");
-        stderr.WriteLine($"[{experiment.Id}] re-run on:     {Platform.describe(platform)}" +
-            (samePlatform ? " (the same numerics: the re-run must agree within the tolerance)" : " (other numerics: the verdicts must hold)"));
+        stderr.WriteLine($"[{experiment.Id}] re-run on:     {Platform.describe(platform)}" + (samePlatform
+            ? " (the same numerics: the re-run must agree within the tolerance)"
+            : " (other numerics: the verdicts must hold)"));
 
-        stderr.WriteLine($"[{experiment.Id}] re-running at scale {scale}, {seeds.Length} seed(s), device {device}, {threads} thread(s)");
+        stderr.WriteLine($"[{experiment.Id}] re-running at scale {scale}, {seeds.Length} seed(s), device {device}, " +
+            $"{threads} thread(s)");
         // MNIST experiments get the runner's data and cache, as `run` gives them.
         var resources = new RunResources(MnistLoader.For(verify.Data), stderr, FashionMnistLoader.For(verify.Data));
         ExperimentResult rerun;
@@ -80,7 +89,7 @@ public static class Verify
         var differences = new Differences();
         var compared = 0;
         var (before, after) = (new List<double>(), new List<double>());
-        foreach (var seedMetrics in rerun.Metrics)
+        foreach (var seedMetrics in rerun.MetricArray)
         {
             published.MetricsBySeed.TryGetValue(seedMetrics.Seed, out var values);
             foreach (var (name, value) in seedMetrics.Values.OrderBy(kv => kv.Key, StringComparer.Ordinal))
@@ -92,37 +101,49 @@ public static class Verify
                     before.Add(known);
                     after.Add(value);
                 }
-                var agree = old is { } o ? (double.IsFinite(value) ? Math.Abs(o - value) <= tolerance : double.IsNaN(o)) : !double.IsFinite(value);
-                if (!agree)
-                    differences.Add($"seed {seedMetrics.Seed} {name}: published {Show(old)}, re-run {Render.number(value)}" +
-                        (old is { } a && double.IsFinite(a) && double.IsFinite(value) ? $" (|difference| {Math.Abs(a - value):G3} > tolerance {tolerance:G3})" : ""));
+                var agree = old is { } o
+                    ? (double.IsFinite(value) ? Math.Abs(o - value) <= tolerance : double.IsNaN(o))
+                    : !double.IsFinite(value);
+                if (agree) continue;
+                var by = old is { } a && double.IsFinite(a) && double.IsFinite(value)
+                    ? $" (|difference| {Math.Abs(a - value):G3} > tolerance {tolerance:G3})"
+                    : "";
+                differences.Add(
+                    $"seed {seedMetrics.Seed} {name}: published {Show(old)}, re-run {Render.number(value)}{by}");
             }
         }
-        var publishedSeeds = rerun.Metrics.Select(m => m.Seed).ToHashSet();
-        foreach (var extra in published.MetricsBySeed.Keys.Where(s => !publishedSeeds.Contains(s)))
+        var rerunSeeds = rerun.MetricArray.Select(m => m.Seed).ToHashSet();
+        foreach (var extra in published.MetricsBySeed.Keys.Where(s => !rerunSeeds.Contains(s)))
             differences.AddStructural($"seed {extra}: published metrics of a seed the re-run does not have");
 
         // The environment as published, so that only what the experiment computed can differ; the manifest as
         // result.json records it. A sequential result is judged look by look, as its run judged it.
         var expected = Rejudge.renderLikePublished(published, report, rerun, published.Environment);
-        if (!expected.ReportManifestAgrees) differences.AddStructural("report.md: its manifest differs from result.json's");
+        if (!expected.ReportManifestAgrees)
+            differences.AddStructural("report.md: its manifest differs from result.json's");
         var judged = expected.Result;
         using (var expectedJson = JsonDocument.Parse(expected.ResultJson))
             CompareJson(document.RootElement, expectedJson.RootElement, "$", tolerance, differences);
         if (report is null) differences.AddStructural("report.md: missing");
         else CompareLines("report.md", report, expected.Report, tolerance, differences);
-        foreach (var series in rerun.Series)
+        foreach (var series in rerun.SeriesArray)
         {
-            if (!files.TryGetValue(series.Name + ".csv", out var csv)) differences.AddStructural($"{series.Name}.csv: missing");
-            else CompareLines($"{series.Name}.csv", Encoding.UTF8.GetString(csv), Render.csv(series), tolerance, differences);
+            var name = $"{series.Name}.csv";
+            if (!files.TryGetValue(name, out var csv)) differences.AddStructural($"{name}: missing");
+            else CompareLines(name, Encoding.UTF8.GetString(csv), Render.csv(series), tolerance, differences);
         }
-        foreach (var figure in rerun.Figures.Select(f => f.Name).Concat(rerun.ImageGrids.Select(g => g.Name)))
-            if (!files.TryGetValue($"figures/{figure}.png", out var png)) differences.AddStructural($"figures/{figure}.png: missing");
-            else if (Png.Problem(png) is { } problem) differences.AddStructural($"figures/{figure}.png: {problem}");
+        foreach (var figure in rerun.FigureArray.Select(f => f.Name).Concat(rerun.ImageGridArray.Select(g => g.Name)))
+        {
+            var name = $"figures/{figure}.png";
+            if (!files.TryGetValue(name, out var png)) differences.AddStructural($"{name}: missing");
+            else if (Png.Problem(png) is { } problem) differences.AddStructural($"{name}: {problem}");
+        }
 
         if (differences.Count == 0)
         {
-            stdout.WriteLine($"{verify.Folder}: verified; {compared} metrics, {rerun.Claims.Count()} claim(s), report.md and {rerun.Series.Count()} CSV series agree within {tolerance:G3}" +
+            stdout.WriteLine(
+                $"{verify.Folder}: verified; {compared} metrics, {rerun.ClaimArray.Length} claim(s), report.md and " +
+                $"{rerun.SeriesArray.Length} CSV series agree within {tolerance:G3}" +
                 (samePlatform ? "" : $" (on another platform: {Platform.describe(platform)})"));
             return Program.Done;
         }
@@ -130,11 +151,12 @@ public static class Verify
         {
             var drift = CrossPlatform.MetricDrift([.. before], [.. after], tolerance);
             var comparison = CrossPlatform.Compare(published.CrossPlatformClaims, judged, drift, tolerance);
-            stdout.WriteLine($"{verify.Folder}: re-run on another platform; {differences.Count} value(s) differ beyond {tolerance:G3}, " +
-                "so the result is compared as a reproduction:");
+            stdout.WriteLine($"{verify.Folder}: re-run on another platform; {differences.Count} value(s) differ " +
+                $"beyond {tolerance:G3}, so the result is compared as a reproduction:");
             foreach (var line in CrossPlatform.Render(comparison)) stdout.WriteLine($"  {line}");
             stdout.WriteLine(comparison.Agree
-                ? $"{verify.Folder}: verified across platforms (verdicts and per-seed values agree; numbers differ as above)"
+                ? $"{verify.Folder}: verified across platforms " +
+                  "(verdicts and per-seed values agree; numbers differ as above)"
                 : $"{verify.Folder}: NOT verified across platforms");
             return comparison.Agree ? Program.Done : Mismatch;
         }
@@ -150,21 +172,30 @@ public static class Verify
     /// </summary>
     static Dictionary<string, byte[]> ReadPublished(string folder)
     {
+        static bool Published(string file) =>
+            file.EndsWith(".json", StringComparison.Ordinal) || file.EndsWith(".md", StringComparison.Ordinal)
+            || file.EndsWith(".csv", StringComparison.Ordinal);
+        var figures = Path.Combine(folder, "figures");
         IEnumerable<string> Names() =>
-            Directory.EnumerateFiles(folder).Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".md", StringComparison.Ordinal) || f.EndsWith(".csv", StringComparison.Ordinal))
-                .Concat(Directory.Exists(Path.Combine(folder, "figures")) ? Directory.EnumerateFiles(Path.Combine(folder, "figures"), "*.png") : []);
+            Directory.EnumerateFiles(folder).Where(Published)
+                .Concat(Directory.Exists(figures) ? Directory.EnumerateFiles(figures, "*.png") : []);
+        var changed = $"{folder}: changed while being read (is a run replacing it?); verify again when it is done";
         try
         {
-            static byte[] Read(string file) =>
-                InputFiles.ReadAllBytes(file, InputFiles.MaxRecordBytes, file.EndsWith(".json", StringComparison.Ordinal) ? "record" : "published file");
+            static byte[] Read(string file)
+            {
+                var what = file.EndsWith(".json", StringComparison.Ordinal) ? "record" : "published file";
+                return InputFiles.ReadAllBytes(file, InputFiles.MaxRecordBytes, what);
+            }
             var files = Names().ToDictionary(f => Path.GetRelativePath(folder, f).Replace('\\', '/'), Read);
-            if (!files.TryGetValue("result.json", out var first) || !first.AsSpan().SequenceEqual(Read(Path.Combine(folder, "result.json"))))
-                throw new InputException($"{folder}: changed while being read (is a run replacing it?); verify again when it is done");
+            if (!files.TryGetValue("result.json", out var first)
+                || !first.AsSpan().SequenceEqual(Read(Path.Combine(folder, "result.json"))))
+                throw new InputException(changed);
             return files;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new InputException($"{folder}: changed while being read (is a run replacing it?); verify again when it is done");
+            throw new InputException(changed);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -202,7 +233,8 @@ public static class Verify
     /// else exactly. The per-seed metrics are compared above; the environment is the published one by construction.
     /// Array items with an <c>id</c> (the claims) are named by it.
     /// </summary>
-    static void CompareJson(JsonElement published, JsonElement rerun, string path, double tolerance, Differences differences)
+    static void CompareJson(
+        JsonElement published, JsonElement rerun, string path, double tolerance, Differences differences)
     {
         if (path is "$.metrics" or "$.environment") return;
         if (published.ValueKind != rerun.ValueKind)
@@ -218,34 +250,44 @@ public static class Verify
             case JsonValueKind.Object:
                 foreach (var p in rerun.EnumerateObject())
                 {
-                    if (published.TryGetProperty(p.Name, out var value)) CompareJson(value, p.Value, $"{path}.{p.Name}", tolerance, differences);
-                    else differences.Add($"result.json {path}.{p.Name}: missing (re-run {Short(p.Value)})", !DerivedOptional(p.Name));
+                    if (published.TryGetProperty(p.Name, out var value))
+                        CompareJson(value, p.Value, $"{path}.{p.Name}", tolerance, differences);
+                    else
+                        differences.Add($"result.json {path}.{p.Name}: missing (re-run {Short(p.Value)})",
+                            !DerivedOptional(p.Name));
                 }
                 foreach (var p in published.EnumerateObject().Where(p => !rerun.TryGetProperty(p.Name, out _)))
                     differences.Add($"result.json {path}.{p.Name}: not in the re-run", !DerivedOptional(p.Name));
                 break;
             case JsonValueKind.Array when IdOf(rerun.EnumerateArray().FirstOrDefault()) is not null:
                 // The claims: matched by id, so a deleted or added claim is named rather than shifting the others.
-                var byId = published.EnumerateArray().Where(e => IdOf(e) is not null).GroupBy(e => IdOf(e)!).ToDictionary(g => g.Key, g => g.First());
+                var byId = published.EnumerateArray().Where(e => IdOf(e) is not null)
+                    .GroupBy(e => IdOf(e)!).ToDictionary(g => g.Key, g => g.First());
                 var rerunIds = rerun.EnumerateArray().Select(IdOf).ToArray();
                 foreach (var item in rerun.EnumerateArray())
                 {
                     var id = IdOf(item)!;
-                    if (byId.TryGetValue(id, out var old)) CompareJson(old, item, $"{path}[id={id}]", tolerance, differences);
-                    else differences.AddStructural($"result.json {path}: claim {id} is missing from the published result");
+                    if (byId.TryGetValue(id, out var old))
+                        CompareJson(old, item, $"{path}[id={id}]", tolerance, differences);
+                    else
+                        differences.AddStructural(
+                            $"result.json {path}: claim {id} is missing from the published result");
                 }
                 foreach (var id in byId.Keys.Where(id => !rerunIds.Contains(id)))
                     differences.AddStructural($"result.json {path}: claim {id} is published but not in the re-run");
-                if (published.GetArrayLength() != byId.Count)
-                    differences.AddStructural($"result.json {path}: {published.GetArrayLength() - byId.Count} published item(s) without a claim id");
-                else if (byId.Keys.SequenceEqual(rerunIds!) is false && byId.Count == rerunIds.Length && rerunIds.All(byId.ContainsKey!))
+                var withoutId = published.GetArrayLength() - byId.Count;
+                if (withoutId != 0)
+                    differences.AddStructural($"result.json {path}: {withoutId} published item(s) without a claim id");
+                else if (byId.Keys.SequenceEqual(rerunIds!) is false && byId.Count == rerunIds.Length
+                         && rerunIds.All(byId.ContainsKey!))
                     differences.AddStructural($"result.json {path}: the claims are in another order than the re-run's");
                 break;
             case JsonValueKind.Array:
                 var (a, b) = (published.EnumerateArray().ToArray(), rerun.EnumerateArray().ToArray());
                 // Lists of seeds (failed units, dropped or failing seeds) follow the numbers; other lists are fixed.
                 if (a.Length != b.Length)
-                    differences.Add($"result.json {path}: published {a.Length} item(s), re-run {b.Length}", !path.StartsWith("$.claims", StringComparison.Ordinal));
+                    differences.Add($"result.json {path}: published {a.Length} item(s), re-run {b.Length}",
+                        !path.StartsWith("$.claims", StringComparison.Ordinal));
                 for (var i = 0; i < Math.Min(a.Length, b.Length); i++)
                     CompareJson(a[i], b[i], $"{path}[{i}]", tolerance, differences);
                 break;
@@ -261,23 +303,35 @@ public static class Verify
                 var same = published.ValueKind == JsonValueKind.String
                     ? published.GetString() == rerun.GetString()
                     : published.GetRawText() == rerun.GetRawText();
+                var followsNumbers = path.EndsWith(".verdict", StringComparison.Ordinal)
+                    || path.EndsWith(".appliedAs", StringComparison.Ordinal)
+                    || path.EndsWith(".holds", StringComparison.Ordinal);
                 if (!same)
-                    differences.Add($"result.json {path}: published {Short(published)}, re-run {Short(rerun)}",
-                        !(path.EndsWith(".verdict", StringComparison.Ordinal) || path.EndsWith(".appliedAs", StringComparison.Ordinal)
-                          || path.EndsWith(".holds", StringComparison.Ordinal)));
+                    differences.Add(
+                        $"result.json {path}: published {Short(published)}, re-run {Short(rerun)}", !followsNumbers);
                 break;
         }
     }
 
-    /// <summary>Fields written only when the numbers call for them (a finite signed-rank p, the bootstrap's fallback).</summary>
+    /// <summary>
+    /// Fields written only when the numbers call for them (a finite signed-rank p, the bootstrap's fallback).
+    /// </summary>
     static bool DerivedOptional(string name) => name is "signedRankPValue" or "appliedAs";
 
     static string? IdOf(JsonElement e) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty("id", out var id)
+            && id.ValueKind == JsonValueKind.String
+            ? id.GetString()
+            : null;
 
     static string Short(JsonElement e)
     {
-        var text = e.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? (e.ValueKind == JsonValueKind.Object ? "an object" : "an array") : e.GetRawText();
+        var text = e.ValueKind switch
+        {
+            JsonValueKind.Object => "an object",
+            JsonValueKind.Array => "an array",
+            _ => e.GetRawText(),
+        };
         return text.Length > 80 ? text[..77] + "..." : text;
     }
 
@@ -299,7 +353,9 @@ public static class Verify
         var hiddenStructural = false;
         for (var i = 0; i < Math.Min(a.Length, b.Length); i++)
         {
-            if (a[i] == b[i] || IsEnvironmentLine(a[i]) && IsEnvironmentLine(b[i]) || SameUpToNumbers(a[i], b[i], tolerance + 1e-4)) continue;
+            if (a[i] == b[i] || IsEnvironmentLine(a[i]) && IsEnvironmentLine(b[i])
+                || SameUpToNumbers(a[i], b[i], tolerance + 1e-4))
+                continue;
             var structural = Skeleton(a[i]) != Skeleton(b[i]);
             if (shown++ >= 5) hiddenStructural |= structural;
             else
@@ -309,20 +365,23 @@ public static class Verify
                 while (first < Math.Min(a[i].Length, b[i].Length) && a[i][first] == b[i][first]) first++;
                 var from = Math.Max(0, first - 30);
                 var prefix = from > 0 ? "..." : "";
-                differences.Add($"{name}, line {i + 1}: published \"{prefix}{Clip(a[i][from..])}\", re-run \"{prefix}{Clip(b[i][from..])}\"", structural);
+                var (was, now) = (prefix + Clip(a[i][from..]), prefix + Clip(b[i][from..]));
+                differences.Add($"{name}, line {i + 1}: published \"{was}\", re-run \"{now}\"", structural);
             }
         }
         if (shown > 5) differences.Add($"{name}: {shown - 5} more line(s) differ", hiddenStructural);
     }
 
-    static readonly Regex VerdictToken = new(@"\b(?:reproduced|not-reproduced|inconclusive|uninformative|precondition-failed)\b", RegexOptions.Compiled);
+    static readonly Regex VerdictToken =
+        new(@"\b(?:reproduced|not-reproduced|inconclusive|uninformative|precondition-failed)\b", RegexOptions.Compiled);
 
     /// <summary>A line with its numbers and verdict words masked: what no platform changes.</summary>
     static string Skeleton(string line) => VerdictToken.Replace(NumberToken.Replace(line, "#"), "~");
 
     /// <summary>report.md's lines of the run's machine, versions, timing and command.</summary>
     static bool IsEnvironmentLine(string line) =>
-        line.StartsWith("- Command: ", StringComparison.Ordinal) || line.StartsWith("- Harness ", StringComparison.Ordinal)
+        line.StartsWith("- Command: ", StringComparison.Ordinal)
+        || line.StartsWith("- Harness ", StringComparison.Ordinal)
         || line.StartsWith("- Platform: ", StringComparison.Ordinal);
 
     static bool SameUpToNumbers(string a, string b, double tolerance)

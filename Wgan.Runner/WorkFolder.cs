@@ -12,13 +12,15 @@ namespace Wgan.Runner;
 /// <see cref="UnitKeys"/> (every look's units are among them, by key) and its first look as <see cref="FirstLook"/>
 /// (0 for a run judged once), so its looks share one folder and a resumed run finds every finished seed.
 /// </summary>
-public sealed record RunIdentity(string Experiment, string ManifestSha256, string Scale, int SeedsRequested, string Device, int Threads, IReadOnlyList<string> UnitKeys,
-    string Numerics, int FirstLook = 0)
+public sealed record RunIdentity(string Experiment, string ManifestSha256, string Scale, int SeedsRequested,
+    string Device, int Threads, IReadOnlyList<string> UnitKeys, string Numerics, int FirstLook = 0)
 {
     /// <summary>SHA-256 of a manifest's text, as lowercase hex.</summary>
     public static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
-    /// <summary>The first field that differs from <paramref name="other"/>, described, or null when they match.</summary>
+    /// <summary>
+    /// The first field that differs from <paramref name="other"/>, described, or null when they match.
+    /// </summary>
     public string? Difference(RunIdentity other)
     {
         if (Experiment != other.Experiment) return $"experiment {other.Experiment} vs {Experiment}";
@@ -40,9 +42,9 @@ public sealed record RunIdentity(string Experiment, string ManifestSha256, strin
 }
 
 /// <summary>
-/// The checkpoints of a run in progress: <c>&lt;out&gt;/.work/&lt;experiment&gt;/</c> holds <c>run.json</c> (the identity and
-/// the manifest's text) and one file per finished unit, each written atomically. Runs and shards with the
-/// same identity share it; a killed run loses at most the units it was computing.
+/// The checkpoints of a run in progress: <c>&lt;out&gt;/.work/&lt;experiment&gt;/</c> holds <c>run.json</c> (the
+/// identity and the manifest's text) and one file per finished unit, each written atomically. Runs and shards with
+/// the same identity share it; a killed run loses at most the units it was computing.
 /// </summary>
 public sealed class WorkFolder
 {
@@ -80,16 +82,20 @@ public sealed class WorkFolder
         try
         {
             return File.Exists(ProgressPath(index))
-                && double.TryParse(File.ReadAllText(ProgressPath(index)), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var f)
+                && double.TryParse(
+                    File.ReadAllText(ProgressPath(index)), NumberStyles.Float, CultureInfo.InvariantCulture, out var f)
                 && double.IsFinite(f)
                 ? Math.Clamp(f, 0, 1) : 0;
         }
         catch (IOException) { return 0; }
     }
 
-    /// <summary>Records how far unit <paramref name="index"/> is (atomically, for <see cref="ReadProgress"/>).</summary>
+    /// <summary>
+    /// Records how far unit <paramref name="index"/> is (atomically, for <see cref="ReadProgress"/>).
+    /// </summary>
     public void WriteProgress(int index, double fraction) =>
-        AtomicOutput.WriteText(ProgressPath(index), Math.Clamp(fraction, 0, 1).ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        AtomicOutput.WriteText(
+            ProgressPath(index), Math.Clamp(fraction, 0, 1).ToString("R", CultureInfo.InvariantCulture));
 
     /// <summary>The file that holds the training state unit <paramref name="index"/> saved last.</summary>
     public string StateFileOf(int index) => StatePath(index);
@@ -127,9 +133,10 @@ public sealed class WorkFolder
         AtomicOutput.WriteWith(StatePath(index), temp => File.WriteAllBytes(temp, bytes));
     }
 
-    /// <summary>Whether the folder holds checkpoints: a run record or a unit's result (lock files alone are none).</summary>
-    public bool HasCheckpoints =>
-        Directory.Exists(Path) && Directory.EnumerateFiles(Path).Any(f => !System.IO.Path.GetFileName(f).StartsWith("lock.", StringComparison.Ordinal));
+    /// <summary>
+    /// Whether the folder holds checkpoints: a run record or a unit's result (lock files alone are none).
+    /// </summary>
+    public bool HasCheckpoints => Directory.Exists(Path) && Directory.EnumerateFiles(Path).Any(f => !IsLockFile(f));
 
     /// <summary>Whether the folder holds a run record (run.json).</summary>
     public bool HasRecord => File.Exists(IdentityPath);
@@ -148,16 +155,20 @@ public sealed class WorkFolder
         }
         var difference = ReadStored().Identity.Difference(identity);
         if (difference is not null)
-            throw new InputException($"{Path} holds checkpoints of a different run ({difference}); run with --force to discard them, or use another --out");
+            throw new InputException($"{Path} holds checkpoints of a different run ({difference}); " +
+                "run with --force to discard them, or use another --out");
     }
 
-    /// <summary>The recorded identity and manifest text, every field checked (see <see cref="RecordReader"/>).</summary>
+    /// <summary>
+    /// The recorded identity and manifest text, every field checked (see <see cref="RecordReader"/>).
+    /// </summary>
     public StoredRun ReadStored()
     {
         try { return ReadStored(IdentityPath); }
         catch (InputException e)
         {
-            throw new InputException($"{e.Message}; the run record is damaged: delete {Path} to discard these checkpoints");
+            throw new InputException(
+                $"{e.Message}; the run record is damaged: delete {Path} to discard these checkpoints");
         }
     }
 
@@ -169,10 +180,13 @@ public sealed class WorkFolder
         var identity = r.Field(root, "$", "Identity");
         const string at = "$.Identity";
         var manifest = r.Text(r.Field(root, "$", "Manifest"), "$.Manifest");
-        var keys = r.Array(r.Field(identity, at, "UnitKeys"), $"{at}.UnitKeys").Select(k => r.String(k.Item, k.Path)).ToArray();
+        var keys = r.Array(r.Field(identity, at, "UnitKeys"), $"{at}.UnitKeys")
+            .Select(k => r.String(k.Item, k.Path))
+            .ToArray();
         if (keys.Length == 0) throw r.Error($"{at}.UnitKeys", "must not be empty");
         var repeated = keys.GroupBy(k => k).FirstOrDefault(g => g.Count() > 1);
-        if (repeated is not null) throw r.Error($"{at}.UnitKeys", $"the unit key '{repeated.Key}' appears more than once");
+        if (repeated is not null)
+            throw r.Error($"{at}.UnitKeys", $"the unit key '{repeated.Key}' appears more than once");
         var stored = new RunIdentity(
             r.String(r.Field(identity, at, "Experiment"), $"{at}.Experiment"),
             r.String(r.Field(identity, at, "ManifestSha256"), $"{at}.ManifestSha256"),
@@ -211,7 +225,8 @@ public sealed class WorkFolder
         }
         catch (Exception e) when (e is InvalidDataException or IOException or InputException)
         {
-            throw new InputException($"{(e is InputException ? e.Message : $"{path}: {e.Message}")}; the checkpoint is damaged: delete {path} to recompute that unit");
+            var problem = e is InputException ? e.Message : $"{path}: {e.Message}";
+            throw new InputException($"{problem}; the checkpoint is damaged: delete {path} to recompute that unit");
         }
     }
 
@@ -225,12 +240,15 @@ public sealed class WorkFolder
 
     /// <summary>Seconds that unit <paramref name="index"/> took, or 0 when unknown.</summary>
     public double UnitSeconds(int index) =>
-        File.Exists(SecondsPath(index)) && double.TryParse(File.ReadAllText(SecondsPath(index)), System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : 0;
+        File.Exists(SecondsPath(index))
+        && double.TryParse(File.ReadAllText(SecondsPath(index)), CultureInfo.InvariantCulture, out var s)
+            ? s
+            : 0;
 
     /// <summary>Saves a unit's result atomically (the timing first, so a result file always has one).</summary>
     public void WriteUnit(int index, UnitResult result, double seconds)
     {
-        AtomicOutput.WriteText(SecondsPath(index), seconds.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        AtomicOutput.WriteText(SecondsPath(index), seconds.ToString("R", CultureInfo.InvariantCulture));
         AtomicOutput.WriteText(UnitPath(index), UnitStore.toJson(result));
         File.Delete(StatePath(index));
         File.Delete(ProgressPath(index));
@@ -311,12 +329,13 @@ public sealed class WorkFolder
     {
         if (!Directory.Exists(Path)) return;
         foreach (var file in Directory.EnumerateFiles(Path).Where(f => !IsLockFile(f)).ToArray()) File.Delete(file);
-        foreach (var folder in Directory.EnumerateDirectories(Path).ToArray()) Directory.Delete(folder, recursive: true);
+        foreach (var folder in Directory.EnumerateDirectories(Path).ToArray())
+            Directory.Delete(folder, recursive: true);
     }
 
     /// <summary>
-    /// Removes the folder (and an empty <c>.work</c>) once it holds no checkpoints and no process holds any of its locks;
-    /// otherwise leaves it. Call it after releasing this process's locks.
+    /// Removes the folder (and an empty <c>.work</c>) once it holds no checkpoints and no process holds any of its
+    /// locks; otherwise leaves it. Call it after releasing this process's locks.
     /// </summary>
     public void RemoveIfUnused()
     {
@@ -324,7 +343,10 @@ public sealed class WorkFolder
         var held = new List<IDisposable>();
         try
         {
-            foreach (var file in Directory.EnumerateFiles(Path).Where(IsLockFile).Where(f => !f.EndsWith(HolderSuffix, StringComparison.Ordinal)).ToArray())
+            var locks = Directory.EnumerateFiles(Path)
+                .Where(f => IsLockFile(f) && !f.EndsWith(HolderSuffix, StringComparison.Ordinal))
+                .ToArray();
+            foreach (var file in locks)
             {
                 var taken = TryLock(System.IO.Path.GetFileName(file)["lock.".Length..]);
                 if (taken is null) return; // another process is using the folder
@@ -340,20 +362,22 @@ public sealed class WorkFolder
         var parent = System.IO.Path.GetDirectoryName(Path)!;
         try
         {
-            if (Directory.Exists(parent) && !Directory.EnumerateFileSystemEntries(parent).Any()) Directory.Delete(parent);
+            if (Directory.Exists(parent) && !Directory.EnumerateFileSystemEntries(parent).Any())
+                Directory.Delete(parent);
         }
         catch (IOException) { } // another run created its folder meanwhile
     }
 
-    static bool IsLockFile(string path) => System.IO.Path.GetFileName(path).StartsWith("lock.", StringComparison.Ordinal);
+    static bool IsLockFile(string path) =>
+        System.IO.Path.GetFileName(path).StartsWith("lock.", StringComparison.Ordinal);
 
     const string HolderSuffix = ".holder";
 
     /// <summary>
-    /// Takes an exclusive lock named <paramref name="name"/> in the folder; throws <see cref="InputException"/> naming the
-    /// holder's process id when another process holds it. The operating system releases it when the process ends, even
-    /// when killed. The holder's id is written beside the lock (<c>lock.&lt;name&gt;.holder</c>), since a locked file
-    /// cannot be read by another process.
+    /// Takes an exclusive lock named <paramref name="name"/> in the folder; throws <see cref="InputException"/> naming
+    /// the holder's process id when another process holds it. The operating system releases it when the process ends,
+    /// even when killed. The holder's id is written beside the lock (<c>lock.&lt;name&gt;.holder</c>), since a locked
+    /// file cannot be read by another process.
     /// </summary>
     public IDisposable Lock(string name)
     {
@@ -366,9 +390,10 @@ public sealed class WorkFolder
         }
         catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
         {
-            throw new InputException($"another process is writing {Path} (lock {name} held by process {HolderOf(name) ?? "unknown"}); wait for it to finish or stop it");
+            throw new InputException($"another process is writing {Path} " +
+                $"(lock {name} held by process {HolderOf(name) ?? "unknown"}); wait for it to finish or stop it");
         }
-        var pid = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var pid = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         stream.SetLength(0);
         stream.Write(Encoding.ASCII.GetBytes(pid));
         stream.Flush();
@@ -392,8 +417,10 @@ public sealed class WorkFolder
     {
         if (!Directory.Exists(Path)) return null;
         // The run's lock first: its holder is the process to wait for or stop (a unit's is one of its workers).
-        var locks = Directory.EnumerateFiles(Path, "lock.*").Where(f => !f.EndsWith(HolderSuffix, StringComparison.Ordinal))
-            .OrderBy(f => System.IO.Path.GetFileName(f) == "lock.run" ? 0 : 1).ThenBy(f => f, StringComparer.Ordinal);
+        var locks = Directory.EnumerateFiles(Path, "lock.*")
+            .Where(f => !f.EndsWith(HolderSuffix, StringComparison.Ordinal))
+            .OrderBy(f => System.IO.Path.GetFileName(f) == "lock.run" ? 0 : 1)
+            .ThenBy(f => f, StringComparer.Ordinal);
         foreach (var file in locks)
         {
             if (names.Length > 0 && !names.Contains(System.IO.Path.GetFileName(file)["lock.".Length..])) continue;
@@ -415,7 +442,9 @@ public sealed class WorkFolder
         return names.Length == 0 ? null : LiveHolder(names);
     }
 
-    /// <summary>The lock <paramref name="name"/> (see <see cref="Lock"/>), or null when another process holds it.</summary>
+    /// <summary>
+    /// The lock <paramref name="name"/> (see <see cref="Lock"/>), or null when another process holds it.
+    /// </summary>
     public IDisposable? TryLock(string name)
     {
         try { return Lock(name); }

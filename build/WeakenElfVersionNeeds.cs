@@ -27,7 +27,8 @@ namespace Wgan.Build
         /// </summary>
         public static ElfPatchOutcome Weaken(byte[] image, ICollection<string> versions)
         {
-            if (image.Length < 64 || image[0] != 0x7f || image[1] != (byte)'E' || image[2] != (byte)'L' || image[3] != (byte)'F')
+            if (image.Length < 64
+                || image[0] != 0x7f || image[1] != (byte)'E' || image[2] != (byte)'L' || image[3] != (byte)'F')
                 throw new InvalidDataException("not an ELF file");
             if (image[4] != 2 || image[5] != 1)
                 throw new InvalidDataException("only little-endian ELF64 files are supported");
@@ -41,7 +42,8 @@ namespace Wgan.Build
                 if (U32(image, sh + 4) != ShtGnuVerneed) continue;
                 int verneed = Checked(image, U64(image, sh + 0x18), 16);
                 uint strtabIndex = U32(image, sh + 0x28), count = U32(image, sh + 0x2C);
-                int strtab = Checked(image, U64(image, Checked(image, shoff + strtabIndex * (ulong)shentsize, 64) + 0x18), 1);
+                int strtabHeader = Checked(image, shoff + strtabIndex * (ulong)shentsize, 64);
+                int strtab = Checked(image, U64(image, strtabHeader + 0x18), 1);
                 int need = verneed;
                 for (uint n = 0; n < count; n++)
                 {
@@ -135,9 +137,11 @@ namespace Wgan.Build
                 {
                     var outcome = ElfVersionNeeds.WeakenFile(path, versions);
                     if (outcome == ElfPatchOutcome.Patched)
-                        Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High, $"weakened {Versions} in {path}");
+                        Log.LogMessage(
+                            Microsoft.Build.Framework.MessageImportance.High, $"weakened {Versions} in {path}");
                 }
-                catch (Exception e) when (e is IOException || e is InvalidDataException || e is UnauthorizedAccessException)
+                catch (Exception e)
+                    when (e is IOException || e is InvalidDataException || e is UnauthorizedAccessException)
                 {
                     Log.LogError($"could not patch {path}: {e.Message}");
                     return false;

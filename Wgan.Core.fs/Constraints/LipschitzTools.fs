@@ -66,7 +66,8 @@ let spectralNorms (network: Mlp) : float[] =
 let spectralBound (network: Mlp) : float =
     match network.Spec.Normalization with
     | NoNormalization -> ()
-    | other -> invalidArg (nameof network) $"the spectral bound is defined for networks without normalisation, not {other}"
+    | other ->
+        invalidArg (nameof network) $"the spectral bound is defined for networks without normalisation, not {other}"
     let activations = activationLipschitz network.Spec.Activation ** float network.Spec.Hidden.Length
     spectralNorms network |> Array.fold (*) activations
 

@@ -71,7 +71,8 @@ let writeGradients
     (generator: torch.Generator)
     : torch.Tensor * torch.Tensor =
     if not (applies critic) then
-        invalidArg (nameof critic) "needs a single-output ReLU or LeakyReLU MLP without normalisation, with a hidden layer"
+        invalidArg
+            (nameof critic) "needs a single-output ReLU or LeakyReLU MLP without normalisation, with a hidden layer"
     if real.shape[0] <> fake.shape[0] then
         invalidArg (nameof fake) $"real and fake batches differ in size ({real.shape[0]} and {fake.shape[0]})"
     use _ = torch.no_grad()
@@ -85,7 +86,8 @@ let writeGradients
     let derivatives = Array.zeroCreate<torch.Tensor> top
     inputs[0] <- torch.cat([| real; fake; interpolates |], 0L)
     for j in 0 .. top - 1 do
-        let h, derivative = activate critic.Spec.Activation (torch.addmm(linears[j].bias, inputs[j], linears[j].weight.t(), 1.0f, 1.0f))
+        let preActivation = torch.addmm(linears[j].bias, inputs[j], linears[j].weight.t(), 1.0f, 1.0f)
+        let h, derivative = activate critic.Spec.Activation preActivation
         inputs[j + 1] <- h
         derivatives[j] <- derivative
     let scores = torch.addmm(linears[top].bias, inputs[top], linears[top].weight.t(), 1.0f, 1.0f)

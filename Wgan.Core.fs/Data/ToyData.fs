@@ -59,7 +59,8 @@ let SwissRollDivisor = 7.5
 let eightGaussiansCentres: (float * float)[] =
     Array.init 8 (fun k ->
         let angle = float k * System.Math.PI / 4.0
-        EightGaussiansRadius * cos angle / EightGaussiansDivisor, EightGaussiansRadius * sin angle / EightGaussiansDivisor)
+        EightGaussiansRadius * cos angle / EightGaussiansDivisor,
+        EightGaussiansRadius * sin angle / EightGaussiansDivisor)
 
 /// The 25 centres after the division, row by row from (-4, -4) / divisor.
 let twentyFiveGaussiansCentres: (float * float)[] =
@@ -76,7 +77,8 @@ let private requirePositive (n: int) =
 /// returned as float32). Call inside a dispose scope.
 let private mixture (centres: (float * float)[]) (std: float) (n: int) (generator: torch.Generator) : torch.Tensor =
     requirePositive n
-    let centreTable: torch.Tensor = torch.tensor(centres |> Array.collect (fun (x, y) -> [| x; y |])).reshape(int64 centres.Length, 2L)
+    let coordinates = centres |> Array.collect (fun (x, y) -> [| x; y |])
+    let centreTable: torch.Tensor = torch.tensor(coordinates).reshape(int64 centres.Length, 2L)
     let picks = torch.randint(0L, int64 centres.Length, [| int64 n |], generator = generator)
     let noise = torch.randn([| int64 n; 2L |], dtype = torch.float64, generator = generator)
     (Scalars.addTensors (centreTable.index_select(0L, picks)) (Scalars.mul noise std)).to_type(torch.float32)
@@ -89,7 +91,8 @@ let eightGaussians (n: int) (generator: torch.Generator) : torch.Tensor =
 /// n points of the 25 Gaussians: centre (2i, 2j), noise N(0, 0.05^2 I), all divided by 2.828.
 let twentyFiveGaussians (n: int) (generator: torch.Generator) : torch.Tensor =
     use _ = torch.NewDisposeScope()
-    (mixture twentyFiveGaussiansCentres (TwentyFiveGaussiansStd / TwentyFiveGaussiansDivisor) n generator).MoveToOuterDisposeScope()
+    let std = TwentyFiveGaussiansStd / TwentyFiveGaussiansDivisor
+    (mixture twentyFiveGaussiansCentres std n generator).MoveToOuterDisposeScope()
 
 /// gan_toy.py, inf_train_gen for '25gaussians': the number of points of its one training set
 /// (`for i in xrange(100000/25)` rounds of the 25 centres).
@@ -106,7 +109,10 @@ let twentyFiveGaussiansRounds (rounds: int) (std: float) (generator: torch.Gener
     requirePositive rounds
     use _ = torch.NewDisposeScope()
     let n = 25 * rounds
-    let grid = [| for x in -2 .. 2 do for y in -2 .. 2 do yield! [| TwentyFiveGaussiansSpacing * float x; TwentyFiveGaussiansSpacing * float y |] |]
+    let grid =
+        [| for x in -2 .. 2 do
+               for y in -2 .. 2 do
+                   yield! [| TwentyFiveGaussiansSpacing * float x; TwentyFiveGaussiansSpacing * float y |] |]
     let centres = torch.tensor(grid).reshape(25L, 2L).repeat(int64 rounds, 1L)
     let noise = torch.randn([| int64 n; 2L |], dtype = torch.float64, generator = generator)
     let points = (Scalars.addTensors (Scalars.mul noise std) centres).to_type(torch.float32)
@@ -117,7 +123,8 @@ let twentyFiveGaussiansRounds (rounds: int) (std: float) (generator: torch.Gener
 /// its rows shuffled once (`np.random.shuffle(dataset)`; here `torch.randperm` from `generator`, drawn after the
 /// noise). Returns a fresh float32 tensor [points, 2] on the CPU.
 let fixedTwentyFiveGaussians (points: int) (generator: torch.Generator) : torch.Tensor =
-    if points < 25 || points % 25 <> 0 then invalidArg (nameof points) $"the training set needs a positive multiple of 25 points (found {points})"
+    if points < 25 || points % 25 <> 0 then
+        invalidArg (nameof points) $"the training set needs a positive multiple of 25 points (found {points})"
     use _ = torch.NewDisposeScope()
     let ordered = twentyFiveGaussiansRounds (points / 25) TwentyFiveGaussiansStd generator
     let permutation = torch.randperm(int64 points, generator = generator)
@@ -133,7 +140,8 @@ let cycledBatches (setSize: int) (batchSize: int) = setSize / batchSize
 /// set is shuffled once, when it is built). A view of `set` (disposing it leaves the set intact).
 let cycledBatch (set: torch.Tensor) (batchSize: int) (step: int) : torch.Tensor =
     let count = cycledBatches (int set.shape[0]) batchSize
-    if count < 1 then invalidArg (nameof batchSize) $"a batch of {batchSize} does not fit in a training set of {set.shape[0]} points"
+    if count < 1 then
+        invalidArg (nameof batchSize) $"a batch of {batchSize} does not fit in a training set of {set.shape[0]} points"
     if step < 1 then invalidArg (nameof step) $"steps count from 1 (found {step})"
     set.narrow(0L, int64 ((step - 1) % count * batchSize), int64 batchSize)
 

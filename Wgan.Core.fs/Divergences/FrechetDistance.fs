@@ -24,9 +24,11 @@ let ofGaussians (mu1: torch.Tensor, s1: torch.Tensor) (mu2: torch.Tensor, s2: to
     use _ = torch.NewDisposeScope()
     let r1 = sqrtPsd s1
     let m = r1.matmul(s2).matmul(r1)
-    let traceOfSqrt = (Scalars.clampMin (torch.linalg.eigvalsh(Scalars.mul (Scalars.addTensors m (m.t())) 0.5)) 0.0).sqrt().sum()
+    let symmetric = Scalars.mul (Scalars.addTensors m (m.t())) 0.5
+    let traceOfSqrt = (Scalars.clampMin (torch.linalg.eigvalsh(symmetric)) 0.0).sqrt().sum()
     let d = Scalars.subtractTensors mu1 mu2
-    let value = Scalars.subtractTensors (Scalars.addTensors (Scalars.addTensors (d.dot(d)) (s1.trace())) (s2.trace())) (Scalars.mul traceOfSqrt 2.0)
+    let traces = Scalars.addTensors (Scalars.addTensors (d.dot(d)) (s1.trace())) (s2.trace())
+    let value = Scalars.subtractTensors traces (Scalars.mul traceOfSqrt 2.0)
     max 0.0 (value.ReadDouble())
 
 /// The squared Frechet distance between Gaussians fitted to the rows of a [n, d] and b [m, d].

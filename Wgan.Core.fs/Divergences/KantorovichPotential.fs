@@ -100,7 +100,8 @@ type Potential =
 
 /// The Kantorovich potential of two equal-size clouds (real first: the critic is high on real points).
 let potential (real: float[][]) (fake: float[][]) : Potential =
-    if real.Length = 0 || real.Length <> fake.Length then invalidArg (nameof fake) "the clouds must be non-empty and of equal size"
+    if real.Length = 0 || real.Length <> fake.Length then
+        invalidArg (nameof fake) "the clouds must be non-empty and of equal size"
     let cost = Array2D.init real.Length fake.Length (fun i j -> EarthMover.euclidean real[i] fake[j])
     let dual = assignmentWithDual cost
     { Fake = fake; V = dual.V; EarthMover = dual.Cost / float real.Length }

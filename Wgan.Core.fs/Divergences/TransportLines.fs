@@ -17,7 +17,9 @@ let pointOn (fake: float[]) (real: float[]) (t: float) : LinePoint =
     let point = Array.map2 (fun x y -> t * x + (1.0 - t) * y) fake real
     let length = EarthMover.euclidean real fake
     { Point = point
-      Towards = if length = 0.0 then Array.zeroCreate fake.Length else Array.map2 (fun y x -> (y - x) / length) real fake }
+      Towards =
+        if length = 0.0 then Array.zeroCreate fake.Length
+        else Array.map2 (fun y x -> (y - x) / length) real fake }
 
 /// The points of the segments between each generated point `fake[i]` and the real point `real[pairing[i]]`, at `t[i]`.
 let pointsOn (fake: float[][]) (real: float[][]) (pairing: int[]) (t: float[]) : LinePoint[] =

@@ -26,7 +26,8 @@ module private Unfolded =
         let outChannels = layer.weight.shape[0]
         let batch, height, width = x.shape[0], x.shape[2], x.shape[3]
         let columns = torch.nn.functional.unfold(x, 5L, padding = 2L, stride = 2L)
-        let y = Scalars.addTensors (layer.weight.view(outChannels, -1L).matmul(columns)) (layer.bias.view(1L, outChannels, 1L))
+        let product = layer.weight.view(outChannels, -1L).matmul(columns)
+        let y = Scalars.addTensors product (layer.bias.view(1L, outChannels, 1L))
         y.view(batch, outChannels, (height + 1L) / 2L, (width + 1L) / 2L)
 
 /// The critic; input [B, 1, 28, 28] (or [B, 784]) in [0, 1], output [B, 1]. Parameters are drawn from
@@ -77,7 +78,8 @@ type MnistCritic(spec: MnistCriticSpec, generator: torch.Generator) as this =
         /// layer's weights. Transposed convolutions use the forward layers' weights (stride 2, padding 2; output
         /// padding 1 where the forward convolution rounded its output size up: 28 -> 14 and 14 -> 7).
         member _.InputGradients(points: torch.Tensor) =
-            if spec.Normalization <> NoNormalization then invalidOp "the explicit input gradient needs a critic without normalisation"
+            if spec.Normalization <> NoNormalization then
+                invalidOp "the explicit input gradient needs a critic without normalisation"
             let x = points.reshape(-1L, 1L, 28L, 28L)
             let m1, m2, m3 =
                 use _ = torch.no_grad()
@@ -90,7 +92,9 @@ type MnistCritic(spec: MnistCriticSpec, generator: torch.Generator) as this =
                 m1, m2, MnistCritic.LeakyDerivative a3
             let n = x.shape[0]
             let back (layer: Modules.Conv2d) (outputPadding: int64) (delta: torch.Tensor) =
-                torch.nn.functional.conv_transpose2d(delta, layer.weight, strides = [| 2L; 2L |], padding = [| 2L; 2L |], output_padding = [| outputPadding; outputPadding |])
+                torch.nn.functional.conv_transpose2d(
+                    delta, layer.weight, strides = [| 2L; 2L |], padding = [| 2L; 2L |],
+                    output_padding = [| outputPadding; outputPadding |])
             let g3 = output.weight.view(1L, 4L * d, 4L, 4L).expand(n, 4L * d, 4L, 4L) * m3
             let g2 = back conv3 0L g3 * m2
             let g1 = back conv2 1L g2 * m1
@@ -105,7 +109,8 @@ type MnistCritic(spec: MnistCriticSpec, generator: torch.Generator) as this =
         // beforehand, 53 of 300 backward passes at DIM 2 gave NaN conv1 gradients; 0 of 300 at DIM 4 and 8,
         // or unfolded).
         let unfolded = x.requires_grad || (spec.Dim < 4 && torch.is_grad_enabled ())
-        let convolve (layer: Modules.Conv2d) (h: torch.Tensor) = if unfolded then Unfolded.convolve layer h else layer.call h
+        let convolve (layer: Modules.Conv2d) (h: torch.Tensor) =
+            if unfolded then Unfolded.convolve layer h else layer.call h
         let h = leaky (convolve conv1 (x.reshape(-1L, 1L, 28L, 28L)))
         let h = leaky (norm2.call (convolve conv2 h))
         let h = leaky (norm3.call (convolve conv3 h))

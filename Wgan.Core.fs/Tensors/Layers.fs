@@ -21,7 +21,11 @@ let private oneBatch = 1L.ToScalar()
 /// "For integral input tensors, argument alpha must not be a floating point number").
 [<Sealed>]
 type BatchNorm(features: int64, dimensions: int) =
-    inherit Modules.BatchNorm(features, 1e-5, 0.1, true, true, null, System.Nullable(), (if dimensions = 2 then "BatchNorm1d" else "BatchNorm2d"))
+    inherit
+        Modules.BatchNorm(
+            features, 1e-5, 0.1, true, true, null, System.Nullable(),
+            (if dimensions = 2 then "BatchNorm1d" else "BatchNorm2d")
+        )
 
     override _.ValidateInputDimensions(input: torch.Tensor) =
         if input.ndim <> int64 dimensions then
@@ -31,4 +35,5 @@ type BatchNorm(features: int64, dimensions: int) =
         this.ValidateInputDimensions input
         if this.training then
             this.num_batches_tracked.add_(oneBatch, oneBatch) |> ignore
-        torch.nn.functional.batch_norm(input, this.running_mean, this.running_var, this.weight, this.bias, this.training, 0.1, this.eps)
+        torch.nn.functional.batch_norm(
+            input, this.running_mean, this.running_var, this.weight, this.bias, this.training, 0.1, this.eps)

@@ -1,7 +1,7 @@
 /// Arithmetic between tensors and numbers that keeps TorchSharp Scalars alive for the whole native call.
 /// TorchSharp leaves the Scalar it creates for `tensor op number`, for the alpha = 1 of `a + b` (tensors),
-/// `t.add(s)` and `t.add_(s)`, for activations with a numeric parameter (leaky_relu, softplus, nn.LeakyReLU, nn.Softplus)
-/// and for `x.ToScalar()` temporaries to the garbage collector, whose finalizer can free it while the
+/// `t.add(s)` and `t.add_(s)`, for activations with a numeric parameter (leaky_relu, softplus, nn.LeakyReLU,
+/// nn.Softplus) and for `x.ToScalar()` temporaries to the garbage collector, whose finalizer can free it while the
 /// native call still reads it: a rare, non-deterministic "Expected false to be true ... Scalar.h toFloat"
 /// error, or a corrupted value that turns a training NaN (dotnet/TorchSharp#1434). Every helper here
 /// creates its Scalar with `use`, so it is disposed only after the call returns. The finalizer-stress tests

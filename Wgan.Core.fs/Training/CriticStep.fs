@@ -33,7 +33,8 @@ module CriticStep =
     let inputGradients (critic: torch.nn.Module<torch.Tensor, torch.Tensor>) (points: torch.Tensor) : torch.Tensor =
         match box critic with
         | _ when MlpInputGradient.appliesTo critic -> MlpInputGradient.inputGradients (critic :?> Mlp) points
-        | :? GradientPenalty.IExplicitInputGradient as explicit when explicit.HasExplicitInputGradient -> explicit.InputGradients points
+        | :? GradientPenalty.IExplicitInputGradient as explicit when explicit.HasExplicitInputGradient ->
+            explicit.InputGradients points
         | _ ->
             let x = points.detach().requires_grad_(true)
             // TorchSharp needs retain_graph as well as create_graph for the penalty's backward() to work.
@@ -48,7 +49,10 @@ module CriticStep =
         (fake: torch.Tensor)
         (generator: torch.Generator)
         : torch.Tensor =
-        GradientPenalty.interpolate real fake generator |> inputGradients critic |> GradientPenalty.normsOf |> GradientPenalty.penaltyOfNorms sides
+        GradientPenalty.interpolate real fake generator
+        |> inputGradients critic
+        |> GradientPenalty.normsOf
+        |> GradientPenalty.penaltyOfNorms sides
 
     /// Critic scores of real and fake samples and (under a gradient penalty) the penalty at interpolates.
     /// Without batch coupling, real and fake samples are scored in one forward pass (one large matrix
@@ -65,11 +69,14 @@ module CriticStep =
         match penalty with
         | None -> critic.call real, critic.call fake, None
         | Some sides when couplesBatch critic ->
-            critic.call real, critic.call fake, Some(GradientPenalty.gradientPenalty sides critic.call real fake generator)
+            // In this order: with batch norm, each call moves the running statistics.
+            let realScores, fakeScores = critic.call real, critic.call fake
+            realScores, fakeScores, Some(GradientPenalty.gradientPenalty sides critic.call real fake generator)
         | Some sides ->
             let both = critic.call (torch.cat([| real; fake |], 0L))
             let n = real.shape[0]
-            both.narrow(0L, 0L, n), both.narrow(0L, n, fake.shape[0]), Some(gradientPenalty sides critic real fake generator)
+            let realScores, fakeScores = both.narrow(0L, 0L, n), both.narrow(0L, n, fake.shape[0])
+            realScores, fakeScores, Some(gradientPenalty sides critic real fake generator)
 
     /// The critic loss of a step (the Wasserstein loss E f(fake) - E f(real), plus lambda times the penalty
     /// under WGAN-GP), its Wasserstein part and the penalty without lambda, with the loss's gradients in the
@@ -86,7 +93,8 @@ module CriticStep =
         : torch.Tensor * torch.Tensor * torch.Tensor option =
         match lipschitz with
         | GradientPenalty (lambda, sides) when MlpPenaltyGradients.applies critic ->
-            let wassersteinLoss, penalty = MlpPenaltyGradients.writeGradients (critic :?> Mlp) lambda sides real fake generator
+            let wassersteinLoss, penalty =
+                MlpPenaltyGradients.writeGradients (critic :?> Mlp) lambda sides real fake generator
             Scalars.addTensors wassersteinLoss (Scalars.mul penalty lambda), wassersteinLoss, Some penalty
         | _ ->
             optimizer.zero_grad()

@@ -44,16 +44,22 @@ module GeneratorStep =
         finally
             for p in criticParameters do p.requires_grad <- true
 
+    /// E f(G(z)) from the critic's scores.
+    let private meanScore (scores: torch.Tensor) = scores.mean().ReadDouble()
+
+    /// E D(G(z)) from the discriminator's logits.
+    let private meanProbability (logits: torch.Tensor) = logits.sigmoid().mean().ReadDouble()
+
     /// One WGAN generator step: minimises -E f(G(z)) (WGAN Algorithm 1, line 10), i.e. raises the critic's
     /// score of the generated samples. `noise` is the batch of z.
     let wassersteinStep generatorNetwork optimizer critic noise : GeneratorStepResult =
-        step Losses.wassersteinGeneratorLoss (fun scores -> scores.mean().ReadDouble()) generatorNetwork optimizer critic noise
+        step Losses.wassersteinGeneratorLoss meanScore generatorNetwork optimizer critic noise
 
     /// One GAN generator step with the minimax (saturating) loss: minimises E log(1 - D(G(z))) (GAN 2014,
     /// eq. 1); its gradient vanishes when the discriminator confidently rejects the samples.
     let minimaxStep generatorNetwork optimizer discriminator noise : GeneratorStepResult =
-        step Losses.minimaxGeneratorLoss (fun logits -> logits.sigmoid().mean().ReadDouble()) generatorNetwork optimizer discriminator noise
+        step Losses.minimaxGeneratorLoss meanProbability generatorNetwork optimizer discriminator noise
 
     /// One GAN generator step with the non-saturating loss: minimises -E log D(G(z)) (GAN 2014, section 3).
     let nonSaturatingStep generatorNetwork optimizer discriminator noise : GeneratorStepResult =
-        step Losses.nonSaturatingGeneratorLoss (fun logits -> logits.sigmoid().mean().ReadDouble()) generatorNetwork optimizer discriminator noise
+        step Losses.nonSaturatingGeneratorLoss meanProbability generatorNetwork optimizer discriminator noise

@@ -44,7 +44,8 @@ type Optimizer(spec: OptimizerSpec, parameters: Modules.Parameter list) =
         |> List.map (fun p ->
             match spec with
             | Adam _
-            | TfAdam _ -> [| torch.zeros_like(p).DetachFromDisposeScope(); torch.zeros_like(p).DetachFromDisposeScope() |]
+            | TfAdam _ ->
+                [| torch.zeros_like(p).DetachFromDisposeScope(); torch.zeros_like(p).DetachFromDisposeScope() |]
             | RmsProp _ -> [| torch.zeros_like(p).DetachFromDisposeScope() |]
             | TfRmsProp _ -> [| torch.ones_like(p).DetachFromDisposeScope() |]
             | Sgd _ -> [||])
@@ -59,6 +60,37 @@ type Optimizer(spec: OptimizerSpec, parameters: Modules.Parameter list) =
     /// of eps (float32 1e-8 has ulp 2^-50, about 8.9e-16), so the sum rounds to eps whether v or the floor is
     /// used. (TensorFlow 1's RMSProp adds its epsilon, 1e-10, under the root, which keeps it off the slow path.)
     let sqrtFloor (biasCorrection: float) = biasCorrection * 1e-32
+
+    /// RMSProp's update of every parameter with a gradient g: its running mean square (moment 0)
+    /// ms <- decay ms + (1 - decay) g^2, then w <- w - lr g / denominator(ms).
+    let rmsPropUpdate (decay: float) (lr: float) (denominator: torch.Tensor -> torch.Tensor) =
+        use decayScalar = decay.ToScalar()
+        use oneMinusDecay = (1.0 - decay).ToScalar()
+        use minusLr = (-lr).ToScalar()
+        parameters |> List.iteri (fun i p ->
+            let g = p.grad
+            if not (isNull g) then
+                let meanSquare = moments[i][0]
+                meanSquare.mul_(decayScalar).addcmul_(g, g, oneMinusDecay) |> ignore
+                use d = denominator meanSquare
+                p.addcdiv_(g, d, minusLr) |> ignore)
+
+    /// Adam's update of every parameter with a gradient g: its moments (0 and 1) m <- beta1 m + (1 - beta1) g and
+    /// v <- beta2 v + (1 - beta2) g^2, then w <- w - stepSize m / denominator(v).
+    let adamUpdate (beta1: float) (beta2: float) (stepSize: float) (denominator: torch.Tensor -> torch.Tensor) =
+        use b1 = beta1.ToScalar()
+        use oneMinusB1 = (1.0 - beta1).ToScalar()
+        use b2 = beta2.ToScalar()
+        use oneMinusB2 = (1.0 - beta2).ToScalar()
+        use minusStepSize = (-stepSize).ToScalar()
+        parameters |> List.iteri (fun i p ->
+            let g = p.grad
+            if not (isNull g) then
+                let first, second = moments[i][0], moments[i][1]
+                first.mul_(b1).add_(g, oneMinusB1) |> ignore
+                second.mul_(b2).addcmul_(g, g, oneMinusB2) |> ignore
+                use d = denominator second
+                p.addcdiv_(first, d, minusStepSize) |> ignore)
 
     /// The hyperparameters.
     member _.Spec = spec
@@ -82,66 +114,27 @@ type Optimizer(spec: OptimizerSpec, parameters: Modules.Parameter list) =
             for p in parameters do
                 if not (isNull p.grad) then p.add_(p.grad, alpha) |> ignore
         | RmsProp lr ->
-            use alpha = RmsPropAlpha.ToScalar()
-            use oneMinusAlpha = (1.0 - RmsPropAlpha).ToScalar()
             use eps = Epsilon.ToScalar()
             use floor = (sqrtFloor 1.0).ToScalar()
-            use minusLr = (-lr).ToScalar()
-            parameters |> List.iteri (fun i p ->
-                let g = p.grad
-                if not (isNull g) then
-                    let squareAverage = moments[i][0]
-                    squareAverage.mul_(alpha).addcmul_(g, g, oneMinusAlpha) |> ignore
-                    p.addcdiv_(g, squareAverage.clamp_min(floor).sqrt_().add_(eps, Scalars.one), minusLr) |> ignore)
+            rmsPropUpdate RmsPropAlpha lr (fun meanSquare ->
+                meanSquare.clamp_min(floor).sqrt_().add_(eps, Scalars.one))
         | TfRmsProp lr ->
-            use decay = TfRmsPropDecay.ToScalar()
-            use oneMinusDecay = (1.0 - TfRmsPropDecay).ToScalar()
             use eps = TfRmsPropEpsilon.ToScalar()
-            use minusLr = (-lr).ToScalar()
-            parameters |> List.iteri (fun i p ->
-                let g = p.grad
-                if not (isNull g) then
-                    let meanSquare = moments[i][0]
-                    meanSquare.mul_(decay).addcmul_(g, g, oneMinusDecay) |> ignore
-                    use denominator = meanSquare.add(eps, Scalars.one).sqrt_()
-                    p.addcdiv_(g, denominator, minusLr) |> ignore)
+            rmsPropUpdate TfRmsPropDecay lr (fun meanSquare -> meanSquare.add(eps, Scalars.one).sqrt_())
         | TfAdam (lr, beta1, beta2) ->
             let stepSize = lr * sqrt (1.0 - beta2 ** float steps) / (1.0 - beta1 ** float steps)
-            use b1 = beta1.ToScalar()
-            use oneMinusB1 = (1.0 - beta1).ToScalar()
-            use b2 = beta2.ToScalar()
-            use oneMinusB2 = (1.0 - beta2).ToScalar()
             use eps = Epsilon.ToScalar()
-            use minusStepSize = (-stepSize).ToScalar()
             // TensorFlow's denominator sqrt(v) + eps has no bias correction under the root: the floor's b is 1.
             use floor = (sqrtFloor 1.0).ToScalar()
-            parameters |> List.iteri (fun i p ->
-                let g = p.grad
-                if not (isNull g) then
-                    let first, second = moments[i][0], moments[i][1]
-                    first.mul_(b1).add_(g, oneMinusB1) |> ignore
-                    second.mul_(b2).addcmul_(g, g, oneMinusB2) |> ignore
-                    use denominator = second.clamp_min(floor).sqrt_().add_(eps, Scalars.one)
-                    p.addcdiv_(first, denominator, minusStepSize) |> ignore)
+            adamUpdate beta1 beta2 stepSize (fun second -> second.clamp_min(floor).sqrt_().add_(eps, Scalars.one))
         | Adam (lr, beta1, beta2) ->
             let biasCorrection1 = 1.0 - beta1 ** float steps
             let biasCorrection2 = 1.0 - beta2 ** float steps
-            use b1 = beta1.ToScalar()
-            use oneMinusB1 = (1.0 - beta1).ToScalar()
-            use b2 = beta2.ToScalar()
-            use oneMinusB2 = (1.0 - beta2).ToScalar()
             use sqrtBias2 = (sqrt biasCorrection2).ToScalar()
             use eps = Epsilon.ToScalar()
             use floor = (sqrtFloor biasCorrection2).ToScalar()
-            use minusStepSize = (-lr / biasCorrection1).ToScalar()
-            parameters |> List.iteri (fun i p ->
-                let g = p.grad
-                if not (isNull g) then
-                    let first, second = moments[i][0], moments[i][1]
-                    first.mul_(b1).add_(g, oneMinusB1) |> ignore
-                    second.mul_(b2).addcmul_(g, g, oneMinusB2) |> ignore
-                    let denominator = second.clamp_min(floor).sqrt_().div_(sqrtBias2).add_(eps, Scalars.one)
-                    p.addcdiv_(first, denominator, minusStepSize) |> ignore)
+            adamUpdate beta1 beta2 (lr / biasCorrection1) (fun second ->
+                second.clamp_min(floor).sqrt_().div_(sqrtBias2).add_(eps, Scalars.one))
 
     /// Writes the step count and every moment tensor.
     member _.Save(writer: BinaryWriter) =
@@ -157,7 +150,8 @@ type Optimizer(spec: OptimizerSpec, parameters: Modules.Parameter list) =
     /// Reads what `Save` wrote into this optimiser (same spec and parameters).
     member _.Load(reader: BinaryReader) =
         steps <- reader.ReadInt64()
-        if reader.ReadInt32() <> moments.Length then raise (InvalidDataException "optimiser state for another parameter list")
+        if reader.ReadInt32() <> moments.Length then
+            raise (InvalidDataException "optimiser state for another parameter list")
         for ms in moments do
             if reader.ReadInt32() <> ms.Length then raise (InvalidDataException "optimiser state of another kind")
             for m in ms do

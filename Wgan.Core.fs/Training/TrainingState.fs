@@ -66,5 +66,6 @@ let restore
         use state = torch.tensor(reader.ReadBytes length, dtype = torch.uint8)
         g.set_state state |> ignore
     let counters = Array.init (reader.ReadInt32()) (fun _ -> reader.ReadInt64())
-    let series = Array.init (reader.ReadInt32()) (fun _ -> Array.init (reader.ReadInt32()) (fun _ -> reader.ReadDouble()))
+    let readSeries _ = Array.init (reader.ReadInt32()) (fun _ -> reader.ReadDouble())
+    let series = Array.init (reader.ReadInt32()) readSeries
     { Counters = counters; Series = series }

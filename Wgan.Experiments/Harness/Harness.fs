@@ -146,7 +146,20 @@ and [<Sealed>] ManifestReading internal (experiment: PlannedExperiment option, e
         | None -> invalidOp ("the manifest is invalid: " + String.Join("; ", errors))
     member _.Errors = errors
 
+/// An experiment as the `list` command shows it.
+and [<Sealed>] ListedExperiment internal (definition: ExperimentDefinition) =
+    /// The experiment's id (its manifest's "experiment").
+    member _.Id = definition.Id
+    member _.Title = definition.Title
+    /// The paper and figure or section reproduced.
+    member _.Source = definition.Source
+    /// The metrics it measures per seed, with what each means.
+    member _.Metrics: MetricDescription[] = Array.ofList definition.Metrics
+
 and [<AbstractClass; Sealed>] Harness =
+    /// Every experiment the harness knows, in the catalogue's order.
+    static member Experiments: ListedExperiment[] = Catalogue.all |> List.map ListedExperiment |> Array.ofList
+
     /// The scale named `name` (smoke, quick or paper); throws ArgumentException otherwise.
     static member ScaleOf(name: string) : Scale =
         match parseScale name with

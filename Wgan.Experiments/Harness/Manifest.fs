@@ -288,6 +288,24 @@ let seed = Decode.int |> Decode.check (fun v -> v >= 0) "must be a non-negative 
 /// and machine give; a small positive value allows for another CPU's floating-point kernels).
 let verifyTolerance = Decode.float |> Decode.check (fun v -> v >= 0.0) "must be a non-negative number"
 
+/// Fields that several experiments' settings and scales hold with one meaning and one range, each read as a
+/// required field: `let! width = CommonFields.width and! batchSize = CommonFields.batchSize ...`.
+module CommonFields =
+    /// "width": units per hidden layer.
+    let width: Fields<int> = required "width" (Decode.intInRange 1 65536)
+    /// "batchSize": samples per batch.
+    let batchSize: Fields<int> = required "batchSize" (Decode.intInRange 1 1_000_000)
+    /// "noiseDimension": the dimension of the generator's input z ~ N(0, I).
+    let noiseDimension: Fields<int> = required "noiseDimension" (Decode.intInRange 1 4096)
+    /// "nCritic": critic iterations per generator iteration.
+    let nCritic: Fields<int> = required "nCritic" (Decode.intInRange 1 1000)
+    /// "generatorIterations": the training length, at least one iteration.
+    let generatorIterations: Fields<int> = required "generatorIterations" (Decode.intInRange 1 10_000_000)
+    /// "earthMoverSamples": samples per distribution for the exact W1 (optimal transport).
+    let earthMoverSamples: Fields<int> = required "earthMoverSamples" (Decode.intInRange 2 4096)
+    /// "evaluationSamples": samples per distribution on which trained networks are evaluated.
+    let evaluationSamples: Fields<int> = required "evaluationSamples" (Decode.intInRange 2 4096)
+
 // Descriptions of settings in words, for notes and titles.
 
 /// A number in plain decimal notation (0.00005, not 5E-05), invariant culture.

@@ -82,11 +82,15 @@ let snapshotText (result: ExperimentResult) : string =
         let decided =
             if Double.IsNaN c.Measured.PValue then $"interval {interval 3 c.Interval}{fallback}"
             else $"sign-test p {rounded 4 c.Measured.PValue}"
-        line $"claim {c.Spec.Id}: {c.Spec.Metric} {c.Spec.Expected}; per seed [{perSeed}]; mean {rounded 3 c.Mean}; {decided}; agreeing {c.SeedsAgreeing}/{c.PerSeed.Length}; {c.Measured.Verdict.Name}"
+        line (
+            $"claim {c.Spec.Id}: {c.Spec.Metric} {c.Spec.Expected}; per seed [{perSeed}]; mean {rounded 3 c.Mean}; "
+            + $"{decided}; agreeing {c.SeedsAgreeing}/{c.PerSeed.Length}; {c.Measured.Verdict.Name}")
         match c.Control with
         | Some m ->
             let perSeed = m.PerSeed |> Array.map (rounded 3) |> String.concat ", "
-            line $"  control {m.Metric}: per seed [{perSeed}]; mean {rounded 3 m.Mean}; agreeing {m.SeedsAgreeing}/{m.PerSeed.Length}; {m.Verdict.Name}"
+            line (
+                $"  control {m.Metric}: per seed [{perSeed}]; mean {rounded 3 m.Mean}; "
+                + $"agreeing {m.SeedsAgreeing}/{m.PerSeed.Length}; {m.Verdict.Name}")
         | None -> ()
         match c.Paired with
         | Some p ->

@@ -3,10 +3,7 @@
 module Wgan.Experiments.ReportMarkdown
 
 open System
-open System.Globalization
-open System.IO
 open System.Text
-open System.Text.Json
 open Wgan.Experiments.Render
 
 /// A measurement in a report cell: measurementCell and the rule's verdict.
@@ -56,6 +53,12 @@ let renderWith
     : string =
     let sb = StringBuilder()
     let line (s: string) = sb.Append(s).Append('\n') |> ignore
+    /// A section: its heading, then what `body` writes of `items`; nothing when there are no items.
+    let section (heading: string) (items: 'T list) (body: 'T list -> unit) =
+        if not items.IsEmpty then
+            line $"## {heading}"
+            line ""
+            body items
     line $"# {result.Title}"
     line ""
     line $"Reproduces: {result.Source}."
@@ -114,7 +117,9 @@ let renderWith
             | ControlMetric (_, description), Some m -> escapeCell description, measurementText m
             | NoControl why, _ -> $"none: {escapeCell why}", "n/a"
             | ControlMetric (_, description), None -> escapeCell description, "n/a"
-        line $"| `{c.Spec.Id}` | {escapeCell c.Spec.Statement} | `{c.Spec.Metric}` {c.Spec.Expected} | {measurementText c.Measured} | {control} | {controlMeasured} | **{c.Verdict.Name}** |"
+        line (
+            $"| `{c.Spec.Id}` | {escapeCell c.Spec.Statement} | `{c.Spec.Metric}` {c.Spec.Expected} "
+            + $"| {measurementText c.Measured} | {control} | {controlMeasured} | **{c.Verdict.Name}** |")
     line ""
     line "How each claim is decided:"
     line ""
@@ -123,8 +128,8 @@ let renderWith
             if c.Outliers.IsEmpty then ""
             else
                 $" **Failed units (no value, or outside the Tukey fences, k = {c.Spec.OutlierFence}, from "
-                + $"{DecisionRules.bootstrapMinimumSeeds} finite seeds on):** {namedSeeds c.Outliers}; their values count by "
-                + "the rule."
+                + $"{DecisionRules.bootstrapMinimumSeeds} finite seeds on):** {namedSeeds c.Outliers}; "
+                + "their values count by the rule."
         let paired = c.Paired |> Option.map (fun p -> $" Paired: {pairedText p}.") |> Option.defaultValue ""
         let preconditions =
             c.Preconditions |> List.map (fun p -> $" Precondition {preconditionText p}.") |> String.concat ""
@@ -138,12 +143,13 @@ let renderWith
         let changes =
             c.Spec.Changes
             |> List.map (fun ch ->
-                $" Definition changed {ch.Date} (replacing {ch.Previous}): {escapeCell ch.What}; why: {escapeCell ch.Why}.")
+                $" Definition changed {ch.Date} (replacing {ch.Previous}): {escapeCell ch.What}; "
+                + $"why: {escapeCell ch.Why}.")
             |> String.concat ""
         line (
             $"- `{c.Spec.Id}` ({escapeCell c.Spec.Source}): threshold {c.Spec.Expected} from "
-            + $"{escapeCell c.Spec.ThresholdSource}; rule: {ClaimReport.claimRuleText c}.{paired}{preconditions}{outliers}"
-            + failedUnits + changes)
+            + $"{escapeCell c.Spec.ThresholdSource}; rule: {ClaimReport.claimRuleText c}."
+            + paired + preconditions + outliers + failedUnits + changes)
     line ""
     match sequential with
     | Some r ->
@@ -155,26 +161,21 @@ let renderWith
     let secondsPerSeed = environment.ComputeSeconds / float (max 1 result.Seeds.Length)
     let open' =
         result.Claims
-        |> List.choose (fun c -> ClaimReport.whatWouldSettle result.Scale secondsPerSeed c |> Option.map (fun text -> c, text))
-    if not open'.IsEmpty then
-        line "## What would settle the claims that are not reproduced"
-        line ""
-        for c, text in open' do line $"- `{c.Spec.Id}` ({c.Verdict.Name}): {text}"
-        line ""
-    if not result.Figures.IsEmpty then
-        line "## Figures"
-        line ""
-        for f in result.Figures do
+        |> List.choose (fun c ->
+            ClaimReport.whatWouldSettle result.Scale secondsPerSeed c |> Option.map (fun text -> c, text))
+    section "What would settle the claims that are not reproduced" open' (fun claims ->
+        for c, text in claims do line $"- `{c.Spec.Id}` ({c.Verdict.Name}): {text}"
+        line "")
+    section "Figures" result.Figures (fun figures ->
+        for f in figures do
             line $"![{f.Title}](figures/{f.Name}.png)"
-            line ""
-    if not result.ImageGrids.IsEmpty then
-        line "## Samples"
-        line ""
-        for g in result.ImageGrids do
+            line "")
+    section "Samples" result.ImageGrids (fun grids ->
+        for g in grids do
             line $"{escapeCell g.Title}:"
             line ""
             line $"![{escapeCell g.Title}](figures/{g.Name}.png)"
-            line ""
+            line "")
     line "## Metrics per seed"
     line ""
     let names = result.Metrics |> List.collect (fun m -> m.Values.Keys |> List.ofSeq) |> List.distinct |> List.sort
@@ -187,17 +188,16 @@ let renderWith
     let data = result.Series |> List.map (fun s -> $"[`{s.Name}.csv`]({s.Name}.csv)") |> String.concat ", "
     line $"Data: {data}, [`result.json`](result.json)."
     line ""
-    if not result.Notes.IsEmpty then
-        line "## Notes"
-        line ""
+    section "Notes" result.Notes (fun notes ->
         if environment.JudgedBy <> "" then
             line (
                 "The notes were written by the run; its claims were re-judged since (`wgan rejudge`, commit "
-                + $"{environment.JudgedBy.Substring(0, min 12 environment.JudgedBy.Length)}): where a note describes a "
-                + "claim's control or what its verdict would be, the claims above, with their dated changes, are current.")
+                + $"{environment.JudgedBy.Substring(0, min 12 environment.JudgedBy.Length)}): where a note "
+                + "describes a claim's control or what its verdict would be, the claims above, with their dated "
+                + "changes, are current.")
             line ""
-        for n in result.Notes do line $"- {n}"
-        line ""
+        for n in notes do line $"- {n}"
+        line "")
     line "## Configuration"
     line ""
     line $"- Command: `{environment.CommandLine}`"

@@ -3,7 +3,6 @@
 module Wgan.Experiments.ResultJson
 
 open System
-open System.Globalization
 open System.IO
 open System.Text
 open System.Text.Json
@@ -56,8 +55,8 @@ let private writeRule (w: Utf8JsonWriter) (c: ClaimResult) =
         if c.Measured.BootstrapFallback || c.Control |> Option.exists (fun m -> m.BootstrapFallback) then
             w.WriteString(
                 "appliedAs",
-                $"fewer than {DecisionRules.bootstrapMinimumSeeds} finite seeds: the 95%% Student-t interval of the mean "
-                + $"clamped to [{number lo}, {number hi}]")
+                $"fewer than {DecisionRules.bootstrapMinimumSeeds} finite seeds: "
+                + $"the 95%% Student-t interval of the mean clamped to [{number lo}, {number hi}]")
     | SignTest alpha -> w.WriteNumber("alpha", alpha)
     | Equivalence (margin, scale) ->
         w.WriteNumber("margin", margin)

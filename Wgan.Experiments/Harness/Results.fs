@@ -217,7 +217,14 @@ type ClaimResult =
 type SeedMetrics = { Seed: int64; Values: IReadOnlyDictionary<string, float> }
 
 /// A table written as CSV: a name (the file stem), column names and rows of numbers.
-type Series = { Name: string; Columns: string list; Rows: float[] list }
+type Series =
+    { Name: string
+      Columns: string list
+      Rows: float[] list }
+
+    // For the C# shell, which sees arrays, not F# lists: the fields above as arrays.
+    member this.ColumnArray: string[] = Array.ofList this.Columns
+    member this.RowArray: float[][] = Array.ofList this.Rows
 
 /// One line of a figure. A line with an empty label is a companion of the labelled line before it (e.g. one
 /// seed beside their mean): drawn thin and faint in the same colour, and left out of the legend.
@@ -254,6 +261,12 @@ type Figure =
       Surfaces: Surface list
       Points: PointSet list
       Histograms: Histogram list }
+
+    // For the C# shell, which sees arrays, not F# lists: the layers as arrays.
+    member this.LineArray: Line[] = Array.ofList this.Lines
+    member this.SurfaceArray: Surface[] = Array.ofList this.Surfaces
+    member this.PointArray: PointSet[] = Array.ofList this.Points
+    member this.HistogramArray: Histogram[] = Array.ofList this.Histograms
 
 module Figure =
     /// A figure of lines only.
@@ -296,6 +309,13 @@ type ExperimentResult =
       ImageGrids: ImageGrid list
       /// Facts a reader of the report needs (choices made, caveats), in order.
       Notes: string list }
+
+    // For the C# shell, which sees arrays, not F# lists: the fields above as arrays.
+    member this.MetricArray: SeedMetrics[] = Array.ofList this.Metrics
+    member this.ClaimArray: ClaimResult[] = Array.ofList this.Claims
+    member this.SeriesArray: Series[] = Array.ofList this.Series
+    member this.FigureArray: Figure[] = Array.ofList this.Figures
+    member this.ImageGridArray: ImageGrid[] = Array.ofList this.ImageGrids
 
 /// A progress report from a running experiment: `Done` of `Total` units finished.
 type Progress = { Done: int; Total: int; Message: string }

@@ -26,7 +26,8 @@ let ofJson (text: string) : UnitResult =
         use doc = JsonDocument.Parse text
         let root = doc.RootElement
         match root.TryGetProperty "key", root.TryGetProperty "measured" with
-        | (true, key), (true, measured) when key.ValueKind = JsonValueKind.String && measured.ValueKind = JsonValueKind.Object ->
+        | (true, key), (true, measured)
+            when key.ValueKind = JsonValueKind.String && measured.ValueKind = JsonValueKind.Object ->
             { Key = key.GetString(); Measured = measured.GetRawText() }
         | _ -> fail "it needs a string \"key\" and an object \"measured\"" null
     with :? JsonException as e -> fail e.Message e

@@ -25,7 +25,7 @@ type RunScale =
 let runScale: Fields<RunScale> =
     fields {
         let! dim = required "dim" (Decode.intInRange 1 1024)
-        and! iterations = required "generatorIterations" (Decode.intInRange 1 10_000_000)
+        and! iterations = Manifest.CommonFields.generatorIterations
         and! evaluateEvery = required "evaluateEvery" (Decode.intInRange 1 10_000_000)
         and! gridRows = required "gridRows" (Decode.intInRange 1 100)
         and! note = optional "note" Decode.nonEmptyString

@@ -63,7 +63,7 @@ let private anyVariant: Decoder<Variant> =
     Decode.object (fields {
         let! criticNormalization, criticOptimizer, constraintSpec = required "critic" critic
         and! generatorNormalization, generatorOptimizer = required "generator" generator
-        and! nCritic = required "nCritic" (Decode.intInRange 1 1000)
+        and! nCritic = Manifest.CommonFields.nCritic
         and! warmup = required "warmup" warmup
         and! source = optional "source" Decode.nonEmptyString
         return

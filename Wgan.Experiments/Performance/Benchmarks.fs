@@ -190,5 +190,8 @@ let all: Configuration list =
       // The width the MNIST experiments use at their quick scale.
       mnistGp "mnist-wgan-gp-dim8" 8 100 ]
 
+/// The configurations `wgan bench` times, as an array (for the C# shell, which sees no F# lists).
+let configurations: Configuration[] = Array.ofList all
+
 /// FLOPs of one n x n by n x n matrix product.
 let matmulFlops (n: int) = 2.0 * float n ** 3.0

@@ -19,8 +19,8 @@ type Training =
 let training: Fields<Training> =
     fields {
         let! dataset = required "dataset" dataset
-        and! noiseDimension = required "noiseDimension" (Decode.intInRange 1 4096)
-        and! nCritic = required "nCritic" (Decode.intInRange 1 1000)
+        and! noiseDimension = Manifest.CommonFields.noiseDimension
+        and! nCritic = Manifest.CommonFields.nCritic
         return { Dataset = dataset; NoiseDimension = noiseDimension; NCritic = nCritic } }
 
 /// The deep networks of Figure 1b: the manifest's root fields `critic` and `generator`.
@@ -43,8 +43,8 @@ type Scale =
 /// Reads `width`, `batchSize` and `generatorIterations`.
 let scale: Fields<Scale> =
     fields {
-        let! width = required "width" (Decode.intInRange 1 65536)
-        and! batchSize = required "batchSize" (Decode.intInRange 1 1_000_000)
+        let! width = Manifest.CommonFields.width
+        and! batchSize = Manifest.CommonFields.batchSize
         and! iterations = required "generatorIterations" (Decode.intInRange 0 10_000_000)
         return { Width = width; BatchSize = batchSize; GeneratorIterations = iterations } }
 

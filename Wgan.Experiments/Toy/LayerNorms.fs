@@ -57,4 +57,5 @@ let layerNormSummary
         let positive = perBatch |> Array.map (fun norms -> norms[layer]) |> Array.filter (fun v -> v > 0.0)
         if positive.Length = 0 then nan else positive |> Array.averageBy log10
     { MeanLog10 = Array.init perBatch[0].Length meanLog10
-      ZeroLayers = perBatch |> Array.averageBy (fun norms -> norms |> Array.sumBy (fun v -> if v = 0.0 then 1.0 else 0.0)) }
+      ZeroLayers =
+        perBatch |> Array.averageBy (fun norms -> norms |> Array.sumBy (fun v -> if v = 0.0 then 1.0 else 0.0)) }

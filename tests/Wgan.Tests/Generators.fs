@@ -265,7 +265,8 @@ let weightedSupport: Gen<float[][] * float[] * float[]> =
 let private vectorOfNorm (d: int) (norm: float) : Gen<float[]> =
     gen {
         let! raw = Gen.arrayOfLength d (Gen.choose (-1000, 1000) |> Gen.map float)
-        let raw = if Array.forall (fun v -> v = 0.0) raw then Array.init d (fun i -> if i = 0 then 1.0 else 0.0) else raw
+        let raw =
+            if Array.forall (fun v -> v = 0.0) raw then Array.init d (fun i -> if i = 0 then 1.0 else 0.0) else raw
         let length = sqrt (Array.sumBy (fun v -> v * v) raw)
         return raw |> Array.map (fun v -> v / length * norm)
     }
@@ -290,7 +291,11 @@ let linearCriticCase: Gen<float[] * float[][] * float[][]> =
 let criticWeights: Gen<float[]> =
     gen {
         let! d = dimension
-        let! norm = Gen.frequency [ 1, Gen.constant 0.0; 1, Gen.constant 1.0; 6, Gen.choose (1, 3000) |> Gen.map (fun k -> float k / 1000.0) ]
+        let! norm =
+            Gen.frequency
+                [ 1, Gen.constant 0.0
+                  1, Gen.constant 1.0
+                  6, Gen.choose (1, 3000) |> Gen.map (fun k -> float k / 1000.0) ]
         return! vectorOfNorm d norm
     }
 

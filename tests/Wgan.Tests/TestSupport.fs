@@ -13,12 +13,15 @@ let experimentsFolder =
     lazy
         let rec up (dir: System.IO.DirectoryInfo) =
             if isNull dir then failwith "no experiments/ folder above the test assembly"
-            elif System.IO.File.Exists(System.IO.Path.Combine(dir.FullName, "experiments", "capacity-underuse.json")) then System.IO.Path.Combine(dir.FullName, "experiments")
-            else up dir.Parent
+            else
+                let experiments = System.IO.Path.Combine(dir.FullName, "experiments")
+                if System.IO.File.Exists(System.IO.Path.Combine(experiments, "capacity-underuse.json")) then experiments
+                else up dir.Parent
         up (System.IO.DirectoryInfo System.AppContext.BaseDirectory)
 
 /// The text of the manifest experiments/<id>.json.
-let manifestText (id: string) = System.IO.File.ReadAllText(System.IO.Path.Combine(experimentsFolder.Force(), id + ".json"))
+let manifestText (id: string) =
+    System.IO.File.ReadAllText(System.IO.Path.Combine(experimentsFolder.Force(), id + ".json"))
 
 let private pinned =
     lazy (torch.set_num_threads 1)
@@ -33,6 +36,19 @@ let values (t: torch.Tensor) : float[] =
 
 /// The rows of an n x 2 tensor of points, as float64.
 let rows (t: torch.Tensor) : float[][] = values t |> Array.chunkBySize 2
+
+/// A parameter's gradient as float64, or zeros where libtorch left it undefined (a parameter the loss does not
+/// reach).
+let gradientOrZeros (p: torch.Tensor) : float[] =
+    if isNull p.grad then Array.zeroCreate (int (p.numel())) else values p.grad
+
+/// The spec of an MLP without normalisation, as most tests' critics and generators are.
+let plainMlp (inputs: int) (hidden: int list) (outputs: int) (activation: Wgan.Core.Activation) : Wgan.Core.MlpSpec =
+    { Inputs = inputs
+      Hidden = hidden
+      Outputs = outputs
+      Activation = activation
+      Normalization = Wgan.Core.Normalization.NoNormalization }
 
 /// float32 results against float64 closed forms, bounds or the same quantity in float64: each float32 operation rounds
 /// by a few 2^-24 (~6e-8) relative, a handful of them, or a float32 mean of scores <= 20, err by ~1e-6, and the
@@ -85,7 +101,12 @@ let fingerprint (r: Wgan.Experiments.ExperimentResult) : string =
             System.String.Join(",", surfaces @ points @ bars @ lines))
         |> String.concat "\n"
     let metrics =
-        r.Metrics |> List.map (fun m -> m.Values |> Seq.sortBy (fun kv -> kv.Key) |> Seq.map (fun kv -> $"{kv.Key}={render kv.Value}") |> String.concat ";")
+        r.Metrics
+        |> List.map (fun m ->
+            m.Values
+            |> Seq.sortBy (fun kv -> kv.Key)
+            |> Seq.map (fun kv -> $"{kv.Key}={render kv.Value}")
+            |> String.concat ";")
     String.concat "\n" (metrics @ [ series; figures ])
 
 /// What a unit throws when the simulated kill strikes.
@@ -99,7 +120,8 @@ let runKilledAfterEverySave (run: Wgan.Experiments.ExperimentRun) (index: int) :
     let mutable kills = 0
     let rec attempt () =
         let killing = System.Action<byte[]>(fun bytes -> saved.Value <- bytes; raise Killed)
-        let outcome = try Some(run.RunUnit(index, System.Func<byte[]>(fun () -> saved.Value), killing)) with Killed -> None
+        let outcome =
+            try Some(run.RunUnit(index, System.Func<byte[]>(fun () -> saved.Value), killing)) with Killed -> None
         match outcome with
         | Some result -> result
         | None ->
@@ -129,6 +151,10 @@ let manifestOf (reading: Wgan.Experiments.Envelope.Reading<'S, 'Scale>) (id: str
 /// A run of `seeds` at `scale` on the CPU, as the experiment template hands it to an experiment's assembly.
 let cpuRun (scale: Wgan.Experiments.Manifest.Scale) (seeds: int64 list) : Wgan.Experiments.RunContext =
     { Scale = scale; Seeds = seeds; Device = torch.CPU; Resources = Wgan.Experiments.NoResources() }
+
+/// The claim `id` among a result's claims.
+let claim (claims: Wgan.Experiments.ClaimResult list) (id: string) : Wgan.Experiments.ClaimResult =
+    claims |> List.find (fun c -> c.Spec.Id = id)
 
 /// Each claim's verdict name by claim id.
 let verdicts (result: Wgan.Experiments.Findings) =

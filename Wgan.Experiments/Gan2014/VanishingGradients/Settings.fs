@@ -5,6 +5,7 @@ module Wgan.Experiments.VanishingGradients.Settings
 
 open Wgan.Core.ToyData
 open Wgan.Experiments.Json
+open Wgan.Experiments.Manifest
 open Wgan.Experiments.ToyWgan
 open Wgan.Experiments.Learners
 
@@ -56,7 +57,7 @@ let metrics =
 let private settings: Fields<Settings> =
     fields {
         let! dataset = required "dataset" dataset
-        and! noiseDimension = required "noiseDimension" (Decode.intInRange 1 4096)
+        and! noiseDimension = CommonFields.noiseDimension
         and! learnerShape = required "learner" deepShape
         and! generator = required "generator" deepShape
         and! learners = required "learners" learners
@@ -72,8 +73,8 @@ let private increasing: Decoder<int list> -> Decoder<int list> =
 
 let private scaleSettings (_: Settings) : Fields<ScaleSettings> =
     fields {
-        let! width = required "width" (Decode.intInRange 1 65536)
-        and! batchSize = required "batchSize" (Decode.intInRange 1 1_000_000)
+        let! width = CommonFields.width
+        and! batchSize = CommonFields.batchSize
         and! measureAt = required "measureAt" (Decode.nonEmptyArray (Decode.intInRange 1 10_000_000) |> increasing)
         and! measurementBatch = required "measurementBatch" (Decode.intInRange 1 1_000_000)
         return { Width = width; BatchSize = batchSize; MeasureAt = measureAt; MeasurementBatch = measurementBatch } }

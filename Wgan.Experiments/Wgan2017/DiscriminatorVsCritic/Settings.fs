@@ -4,6 +4,7 @@
 module Wgan.Experiments.DiscriminatorVsCritic.Settings
 
 open Wgan.Experiments.Json
+open Wgan.Experiments.Manifest
 open Wgan.Experiments.ToyWgan
 open Wgan.Experiments.Learners
 
@@ -78,8 +79,8 @@ let private settings: Fields<Settings> =
 
 let private scaleSettings (_: Settings) : Fields<ScaleSettings> =
     fields {
-        let! width = required "width" (Decode.intInRange 1 65536)
-        and! batchSize = required "batchSize" (Decode.intInRange 1 1_000_000)
+        let! width = CommonFields.width
+        and! batchSize = CommonFields.batchSize
         and! steps = required "steps" (Decode.intInRange 1 10_000_000)
         and! gridPoints = required "gridPoints" (Decode.intInRange 2 1_000_000)
         return { Width = width; BatchSize = batchSize; Steps = steps; GridPoints = gridPoints } }

@@ -6,6 +6,7 @@ module Wgan.Experiments.MomentumInstability.Settings
 open Wgan.Core
 open Wgan.Core.ToyData
 open Wgan.Experiments.Json
+open Wgan.Experiments.Manifest
 open Wgan.Experiments.ToyWgan
 
 /// The experiment's id, the manifest's "experiment".
@@ -98,10 +99,10 @@ let private learningRate: Decoder<LearningRate> =
 let private settings: Fields<Settings> =
     fields {
         let! dataset = required "dataset" dataset
-        and! noiseDimension = required "noiseDimension" (Decode.intInRange 1 4096)
+        and! noiseDimension = CommonFields.noiseDimension
         and! critic = required "critic" deepShape
         and! generator = required "generator" deepShape
-        and! nCritic = required "nCritic" (Decode.intInRange 1 1000)
+        and! nCritic = CommonFields.nCritic
         and! clipBound = required "clipBound" (Decode.floatInRange 1e-9 100.0)
         and! beta1 = required "adamBeta1" (Decode.floatInRange 0.0 0.999999)
         and! beta2 = required "adamBeta2" (Decode.floatInRange 0.0 0.999999)
@@ -121,10 +122,10 @@ let private settings: Fields<Settings> =
 
 let private scaleSettings (_: Settings) : Fields<ScaleSettings> =
     fields {
-        let! width = required "width" (Decode.intInRange 1 65536)
-        and! batchSize = required "batchSize" (Decode.intInRange 1 1_000_000)
+        let! width = CommonFields.width
+        and! batchSize = CommonFields.batchSize
         and! iterations = required "generatorIterations" (Decode.intInRange 2 10_000_000)
-        and! samples = required "earthMoverSamples" (Decode.intInRange 2 4096)
+        and! samples = CommonFields.earthMoverSamples
         return { Width = width; BatchSize = batchSize; GeneratorIterations = iterations; EarthMoverSamples = samples } }
 
 /// How the experiment reads its manifest.

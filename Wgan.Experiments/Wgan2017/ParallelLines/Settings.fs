@@ -71,7 +71,7 @@ let private scaleSettings (_: Settings) : Fields<ScaleSettings> =
     let odd = Decode.check (fun n -> n % 2 = 1) "must be odd, so that theta = 0 is on the grid"
     fields {
         let! thetas = required "thetas" (Decode.intInRange 3 10001 |> odd)
-        and! batchSize = required "batchSize" (Decode.intInRange 1 1_000_000)
+        and! batchSize = CommonFields.batchSize
         and! criticSteps = required "criticSteps" (Decode.intInRange 1 10_000_000)
         and! discriminatorSteps = required "discriminatorSteps" (Decode.intInRange 1 10_000_000)
         and! evaluationSamples = required "evaluationSamples" (Decode.intInRange 1 10_000_000)

@@ -108,7 +108,7 @@ let private runs: Decoder<Runs> =
     Decode.object (fields {
         let! label = required "label" Decode.nonEmptyString
         and! lipschitz = required "constraint" lipschitzConstraint
-        and! nCritic = required "nCritic" (Decode.intInRange 1 1000)
+        and! nCritic = CommonFields.nCritic
         and! beta1 = required "beta1" (Decode.floatInRange 0.0 0.999999)
         and! beta2 = required "beta2" (Decode.floatInRange 0.0 0.999999)
         and! rates = required "learningRates" learningRates
@@ -119,7 +119,7 @@ let private runs: Decoder<Runs> =
 let private settings: Fields<Settings> =
     fields {
         let! datasets = required "datasets" distinctDatasets
-        and! noiseDimension = required "noiseDimension" (Decode.intInRange 1 4096)
+        and! noiseDimension = CommonFields.noiseDimension
         and! network = required "network" deepShape
         and! runs = required "runs" runs
         and! critics =
@@ -138,11 +138,11 @@ let private ascending = requiring (fun xs -> List.sort (List.distinct xs) = xs) 
 let private scaleSettings (_: Settings) : Fields<ScaleSettings> =
     fields {
         let! width = required "width" (Decode.intInRange 1 4096)
-        and! batchSize = required "batchSize" (Decode.intInRange 1 1_000_000)
+        and! batchSize = CommonFields.batchSize
         and! snapshotsAt = required "snapshotsAt" (Decode.nonEmptyArray (Decode.intInRange 1 10_000_000) |> ascending)
         and! criticSteps = required "criticSteps" (Decode.intInRange 1 10_000_000)
         and! criticBatchSize = required "criticBatchSize" (Decode.intInRange 1 1_000_000)
-        and! evaluationSamples = required "evaluationSamples" (Decode.intInRange 2 4096)
+        and! evaluationSamples = CommonFields.evaluationSamples
         return
             { Width = width; BatchSize = batchSize; SnapshotsAt = snapshotsAt; CriticSteps = criticSteps
               CriticBatchSize = criticBatchSize; EvaluationSamples = evaluationSamples } }

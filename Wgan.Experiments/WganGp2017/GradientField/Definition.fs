@@ -1,6 +1,6 @@
 /// WGAN-GP Proposition 1: for the optimal critic f* and (x, y) drawn from the optimal coupling of Pg and Pr, the
-/// gradient of f* at every point x_t of the segment between them is the unit vector towards y. The penalty asks for unit
-/// gradients on segments between independent pairs; the proposition speaks of coupled ones.
+/// gradient of f* at every point x_t of the segment between them is the unit vector towards y. The penalty asks for
+/// unit gradients on segments between independent pairs; the proposition speaks of coupled ones.
 module Wgan.Experiments.GradientField.Definition
 
 open Wgan.Core

@@ -1,13 +1,14 @@
-/// WGAN-GP Proposition 1, the optimal critic's gradient field, on the toy data sets: what a manifest sets. Critics train
-/// against the fixed generator Pg = Pr + N(0, sigma^2 I) as gan_toy.py trains them (capacity-underuse's set-up); their
-/// input gradients are then measured on segments between generated and real points, coupled by the exact optimal
-/// transport plan or paired independently.
+/// WGAN-GP Proposition 1, the optimal critic's gradient field, on the toy data sets: what a manifest sets. Critics
+/// train against the fixed generator Pg = Pr + N(0, sigma^2 I) as gan_toy.py trains them (capacity-underuse's
+/// set-up); their input gradients are then measured on segments between generated and real points, coupled by the
+/// exact optimal transport plan or paired independently.
 module Wgan.Experiments.GradientField.Settings
 
 open Wgan.Core
 open Wgan.Core.ToyData
 open Wgan.Experiments
 open Wgan.Experiments.Json
+open Wgan.Experiments.Manifest
 open Wgan.Experiments.FixedGeneratorCritic
 
 [<Literal>]
@@ -84,7 +85,7 @@ let private scaleSettings (_: Settings) : Fields<ScaleSettings> =
         let! hidden = required "criticHidden" Manifest.hiddenWidths
         and! batchSize = required "batchSize" (Decode.intInRange 1 100_000)
         and! steps = required "criticSteps" (Decode.intInRange 0 10_000_000)
-        and! samples = required "evaluationSamples" (Decode.intInRange 2 4096)
+        and! samples = CommonFields.evaluationSamples
         and! resolution = required "gridResolution" (Decode.intInRange 2 1024)
         and! segments = required "plottedSegments" (Decode.intInRange 0 4096)
         return

@@ -97,7 +97,9 @@ let measure (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunCont
     let real = ToyData.sample dataset n evaluation |> ToyWgan.toRows
     let fake = ToyData.noisyCopy dataset settings.GeneratorNoise n evaluation |> ToyWgan.toRows
     let uniform () =
-        torch.rand([| int64 n; 1L |], generator = evaluation, dtype = torch.float64) |> ToyWgan.toRows |> Array.map Array.head
+        torch.rand([| int64 n; 1L |], generator = evaluation, dtype = torch.float64)
+        |> ToyWgan.toRows
+        |> Array.map Array.head
     let pairing = TransportLines.optimalPairing fake real
     let coupled = TransportLines.pointsOn fake real pairing (uniform ())
     let independent = TransportLines.pointsOn fake real (Array.init n id) (uniform ())

@@ -38,7 +38,8 @@ type ScaleSettings =
 
 /// Metric names of one training setting.
 let settingMetricNames (id: string) =
-    [ for name in [ "slope"; "absSlope"; "logRange"; "inputLog10Norm"; "outputLog10Norm"; "zeroNormLayers"; "slopeAtStart" ] ->
+    [ for name in
+          [ "slope"; "absSlope"; "logRange"; "inputLog10Norm"; "outputLog10Norm"; "zeroNormLayers"; "slopeAtStart" ] ->
           $"{id}.{name}"
       for name in [ "slope"; "absSlope"; "logRange" ] -> $"{id}.firstIteration.{name}" ]
 
@@ -62,7 +63,10 @@ let metrics =
 let private settings: Fields<Settings> =
     fields {
         let! training = DeepToyWgan.training
-        and! networks = DeepToyWgan.networks (deepShape |> requiring (fun s -> s.Depth >= 2) "needs at least 2 hidden layers for a slope")
+        and! networks =
+            deepShape
+            |> requiring (fun s -> s.Depth >= 2) "needs at least 2 hidden layers for a slope"
+            |> DeepToyWgan.networks
         and! trainingSettings = required "settings" (uniqueIds (fun s -> s.Id) "setting" (trainingSetting true))
         return { Training = training; Networks = networks; TrainingSettings = trainingSettings } }
 

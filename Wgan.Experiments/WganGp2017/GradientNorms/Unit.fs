@@ -53,7 +53,8 @@ let measure (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunCont
         match trainAndMeasure (min 1 scale.GeneratorIterations) 0 UnitCheckpoints.None false with
         | _, norms, None -> norms
         | _ -> undefined
-    let atStart, atEnd, diverged = trainAndMeasure scale.GeneratorIterations manifest.CheckpointEvery[run.Scale] checkpoints true
+    let atStart, atEnd, diverged =
+        trainAndMeasure scale.GeneratorIterations manifest.CheckpointEvery[run.Scale] checkpoints true
     { AtStart = atStart; AfterOne = afterOne; AtEnd = atEnd; Diverged = diverged }
 
 /// The units of a run: one per seed and training setting.

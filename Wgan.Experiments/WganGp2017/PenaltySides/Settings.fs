@@ -121,9 +121,9 @@ let private evaluateEvery (iterations: int) : Decoder<int> =
 
 let private scaleSettings (_: Settings) : Fields<ScaleSettings> =
     fields {
-        let! batchSize = required "batchSize" (Decode.intInRange 1 1_000_000)
-        and! iterations = required "generatorIterations" (Decode.intInRange 1 10_000_000)
-        and! samples = required "earthMoverSamples" (Decode.intInRange 2 4096)
+        let! batchSize = CommonFields.batchSize
+        and! iterations = CommonFields.generatorIterations
+        and! samples = CommonFields.earthMoverSamples
         let! every = required "evaluateEvery" (evaluateEvery iterations)
         return
             { BatchSize = batchSize

@@ -114,10 +114,10 @@ let private comparisons (variants: Variant list) : Decoder<VariantComparison lis
 let private settings: Fields<Settings> =
     fields {
         let! datasets = required "datasets" distinctDatasets
-        and! noiseDimension = required "noiseDimension" (Decode.intInRange 1 4096)
+        and! noiseDimension = CommonFields.noiseDimension
         and! depth = required "depth" (Decode.intInRange 1 64)
         and! lambda = required "lambda" (Decode.floatInRange 1e-9 1e6)
-        and! nCritic = required "nCritic" (Decode.intInRange 1 1000)
+        and! nCritic = CommonFields.nCritic
         and! criticOptimizer = required "criticOptimizer" optimizer
         and! generatorOptimizer = required "generatorOptimizer" optimizer
         and! variants = required "variants" (uniqueIds (fun (v: Variant) -> v.Id) "variant" variant)
@@ -141,10 +141,10 @@ let private horizons (iterations: int) : Decoder<int list> =
 
 let private scaleSettings (_: Settings) : Fields<ScaleSettings> =
     fields {
-        let! width = required "width" (Decode.intInRange 1 65536)
-        and! batchSize = required "batchSize" (Decode.intInRange 1 1_000_000)
-        and! iterations = required "generatorIterations" (Decode.intInRange 1 10_000_000)
-        and! samples = required "earthMoverSamples" (Decode.intInRange 2 4096)
+        let! width = CommonFields.width
+        and! batchSize = CommonFields.batchSize
+        and! iterations = CommonFields.generatorIterations
+        and! samples = CommonFields.earthMoverSamples
         let! horizons = required "horizons" (horizons iterations)
         return
             { Width = width

@@ -35,7 +35,8 @@ let bash (script: string) (args: string list) (environment: (string * string) li
 let executable (path: string) (text: string) =
     Directory.CreateDirectory(Path.GetDirectoryName path) |> ignore
     File.WriteAllText(path, "#!/bin/bash\n" + text)
-    File.SetUnixFileMode(path, File.GetUnixFileMode path ||| UnixFileMode.UserExecute ||| UnixFileMode.GroupExecute ||| UnixFileMode.OtherExecute)
+    let executeBits = UnixFileMode.UserExecute ||| UnixFileMode.GroupExecute ||| UnixFileMode.OtherExecute
+    File.SetUnixFileMode(path, File.GetUnixFileMode path ||| executeBits)
 
 /// The arguments a stand-in recorded (NUL-separated), or None when it was not called.
 let recorded (path: string) =
@@ -50,9 +51,15 @@ let fakeWgan = "printf '%s\\0' \"$@\" > \"$WGAN_RECORD\"\nexit \"${WGAN_EXIT:-0}
 let fakeTools (dir: string) =
     let tools = Path.Combine(dir, "tools")
     executable (Path.Combine(tools, "dotnet"))
-        "printf '%s\\0' \"$@\" > \"$RECORDS/dotnet\"\nwhile [ $# -gt 0 ]; do\n    [ \"$1\" = -o ] && mkdir -p \"$2\" && printf '#!/bin/bash\\n' > \"$2/wgan\" && chmod +x \"$2/wgan\"\n    shift\ndone\n"
+        ("printf '%s\\0' \"$@\" > \"$RECORDS/dotnet\"\n"
+         + "while [ $# -gt 0 ]; do\n"
+         + "    [ \"$1\" = -o ] && mkdir -p \"$2\" && printf '#!/bin/bash\\n' > \"$2/wgan\" && chmod +x \"$2/wgan\"\n"
+         + "    shift\n"
+         + "done\n")
     executable (Path.Combine(tools, "sbatch"))
-        "n=$(( $(ls \"$RECORDS\" | grep -c '^sbatch') + 1 ))\nprintf '%s\\0' \"$@\" > \"$RECORDS/sbatch.$n\"\necho $((100 + n))\n"
+        ("n=$(( $(ls \"$RECORDS\" | grep -c '^sbatch') + 1 ))\n"
+         + "printf '%s\\0' \"$@\" > \"$RECORDS/sbatch.$n\"\n"
+         + "echo $((100 + n))\n")
     executable (Path.Combine(tools, "scontrol")) "printf '%s\\0' \"$@\" > \"$RECORDS/scontrol\"\nkill -KILL $PPID\n"
     tools
 
@@ -88,9 +95,11 @@ let ``submit.sh builds once, submits the array of wgan run --shard auto --resume
 
     // Built once, before any submission, into the folder the tasks run from.
     let publish = (recorded (Path.Combine(records, "dotnet"))).Value
-    Assert.Equal<string list>([ "publish"; Path.Combine(repo, "Wgan.Runner"); "-c"; "Release"; "-o"; bin ], publish[.. 5])
+    Assert.Equal<string list>(
+        [ "publish"; Path.Combine(repo, "Wgan.Runner"); "-c"; "Release"; "-o"; bin ], publish[.. 5])
     Assert.True(File.Exists(Path.Combine(repo, "Wgan.Runner", "Wgan.Runner.csproj")))
-    Assert.True(File.GetLastWriteTimeUtc(Path.Combine(records, "dotnet")) <= File.GetLastWriteTimeUtc(Path.Combine(records, "sbatch.1")))
+    let writtenAt name = File.GetLastWriteTimeUtc(Path.Combine(records, name))
+    Assert.True(writtenAt "dotnet" <= writtenAt "sbatch.1")
 
     let arrayOptions, arrayScript, arrayArgs = splitAtScript (recorded (Path.Combine(records, "sbatch.1"))).Value
     Assert.Equal(Path.Combine(slurm, "wgan-array.sbatch"), arrayScript)
@@ -109,7 +118,8 @@ let ``submit.sh builds once, submits the array of wgan run --shard auto --resume
     for task in 0 .. 2 do
         let record = Path.Combine(records, $"wgan.{task}")
         let environment = arrayTask 4 task 3
-        let t = bash arrayScript arrayArgs (("WGAN_RECORD", record) :: ("PATH", path) :: ("RECORDS", records) :: environment)
+        let variables = ("WGAN_RECORD", record) :: ("PATH", path) :: ("RECORDS", records) :: environment
+        let t = bash arrayScript arrayArgs variables
         Assert.True(t.Exit = 0, $"task {task}: exit {t.Exit}: {t.Err}")
         match Cli.Parse(Array.ofList (recorded record).Value) with
         | :? RunCommand as run ->
@@ -141,11 +151,12 @@ let ``submit.sh passes --force to the merge and refuses a bad array size before 
     let path = fakeTools dir + ":" + Environment.GetEnvironmentVariable "PATH"
     let environment = [ "PATH", path; "RECORDS", records ]
     let out = Path.Combine(dir, "out")
-    let bad = bash (Path.Combine(slurm, "submit.sh")) [ "--array"; "0"; ManifestTests.manifestPath; out ] environment
+    let submit = Path.Combine(slurm, "submit.sh")
+    let bad = bash submit [ "--array"; "0"; ManifestTests.manifestPath; out ] environment
     Assert.Equal(2, bad.Exit)
     Assert.Contains("--array", bad.Err)
     Assert.False(File.Exists(Path.Combine(records, "dotnet")), "nothing is built for a bad command line")
-    let r = bash (Path.Combine(slurm, "submit.sh")) [ "--array"; "2"; ManifestTests.manifestPath; out; "--force" ] environment
+    let r = bash submit [ "--array"; "2"; ManifestTests.manifestPath; out; "--force" ] environment
     Assert.True(r.Exit = 0, $"exit {r.Exit}: {r.Err}")
     let publish = (recorded (Path.Combine(records, "dotnet"))).Value
     Assert.Contains(Path.Combine(out, ".slurm", "bin"), publish) // the default build folder, beside the results
@@ -159,7 +170,7 @@ let ``submit.sh passes --force to the merge and refuses a bad array size before 
 [<InlineData(137, 3, false)>] // the fourth attempt: WGAN_MAX_REQUEUES (3) used up
 [<InlineData(2, 0, false)>]
 [<InlineData(0, 0, false)>]
-let ``a Slurm task whose program is killed or fails requeues itself, unless its input is bad or its requeues are used up``
+let ``a Slurm task whose program is killed or fails requeues itself, unless its input is bad or its requeues ran out``
     (exitCode: int, restarts: int, requeued: bool) =
     let dir = tempFolder ()
     let records = Path.Combine(dir, "records")
@@ -171,7 +182,9 @@ let ``a Slurm task whose program is killed or fails requeues itself, unless its 
         [ "PATH", path; "RECORDS", records; "WGAN_RECORD", Path.Combine(records, "wgan"); "WGAN_EXIT", string exitCode
           "SLURM_RESTART_COUNT", string restarts ]
         @ arrayTask 0 1 3
-    let r = bash (Path.Combine(slurm, "wgan-array.sbatch")) [ bin; ManifestTests.manifestPath; Path.Combine(dir, "out") ] environment
+    let r =
+        bash (Path.Combine(slurm, "wgan-array.sbatch")) [ bin; ManifestTests.manifestPath; Path.Combine(dir, "out") ]
+            environment
     Assert.Contains($"attempt {restarts + 1}", r.Out)
     match recorded (Path.Combine(records, "scontrol")) with
     | Some call ->
@@ -206,10 +219,12 @@ let ``the Kubernetes Indexed Job gives every pod its own shard, with --shard-cou
         Assert.Equal(completions, run.ShardCount)
         Assert.True(run.Resume, "a restarted pod must resume")
         for index in 0 .. completions - 1 do
-            let shard = Wgan.Runner.Shards.Resolve(run.Shard, run.ShardCount, lookup [ "JOB_COMPLETION_INDEX", string index ])
+            let shard =
+                Wgan.Runner.Shards.Resolve(run.Shard, run.ShardCount, lookup [ "JOB_COMPLETION_INDEX", string index ])
             Assert.Equal((index, completions), (shard.Index, shard.Count))
         Assert.Throws<Wgan.Runner.InputException>(fun () ->
-            Wgan.Runner.Shards.Resolve(run.Shard, run.ShardCount, lookup [ "JOB_COMPLETION_INDEX", string completions ]) |> ignore)
+            Wgan.Runner.Shards.Resolve(run.Shard, run.ShardCount, lookup [ "JOB_COMPLETION_INDEX", string completions ])
+            |> ignore)
         |> ignore
         // The merge Job runs the same image on the same output folder.
         let mergeYaml = File.ReadAllText(Path.Combine(kubernetes, "merge-job.yaml"))
@@ -226,7 +241,9 @@ let ``the Kubernetes Indexed Job gives every pod its own shard, with --shard-cou
 let ``the Dockerfile publishes the runner once and ships the manifests the Indexed Job runs`` () =
     let dockerfile = File.ReadAllLines(Path.Combine(kubernetes, "Dockerfile"))
     let instruction (name: string) =
-        dockerfile |> Array.filter (fun l -> l.StartsWith(name + " ")) |> Array.map (fun l -> l.Substring(name.Length + 1).Trim())
+        dockerfile
+        |> Array.filter (fun l -> l.StartsWith(name + " "))
+        |> Array.map (fun l -> l.Substring(name.Length + 1).Trim())
     // Every COPY from the build context names something in the repository.
     let copies =
         instruction "COPY"
@@ -234,7 +251,8 @@ let ``the Dockerfile publishes the runner once and ships the manifests the Index
         |> Array.map (fun c -> c.Split(' ', StringSplitOptions.RemoveEmptyEntries))
     for parts in copies do
         for source in parts[.. parts.Length - 2] do
-            Assert.True(File.Exists(Path.Combine(repo, source)) || Directory.Exists(Path.Combine(repo, source)), $"COPY {source}: not in the repository")
+            let path = Path.Combine(repo, source)
+            Assert.True(File.Exists path || Directory.Exists path, $"COPY {source}: not in the repository")
     let publish = Regex.Match(String.Join("\n", dockerfile), @"RUN dotnet publish (\S+) -c Release -o (\S+)")
     Assert.True(publish.Success, "no `RUN dotnet publish <project> -c Release -o <dir>`")
     Assert.True(File.Exists(Path.Combine(repo, publish.Groups[1].Value, "Wgan.Runner.csproj")))
@@ -261,7 +279,10 @@ let ``a Slurm task signalled before its time limit stops the program and requeue
     // A program that runs until it is stopped (SIGTERM ends sleep with 143, as it ends wgan).
     executable (Path.Combine(bin, "wgan")) "printf '%s\\0' \"$@\" > \"$WGAN_RECORD\"\nexec sleep 60\n"
     let script = Path.Combine(slurm, "wgan-array.sbatch")
-    let start = ProcessStartInfo("bash", [ script; bin; ManifestTests.manifestPath; Path.Combine(dir, "out") ], RedirectStandardOutput = true, RedirectStandardError = true)
+    let start =
+        ProcessStartInfo(
+            "bash", [ script; bin; ManifestTests.manifestPath; Path.Combine(dir, "out") ],
+            RedirectStandardOutput = true, RedirectStandardError = true)
     for name, value in [ "PATH", path; "RECORDS", records; "WGAN_RECORD", wgan ] @ arrayTask 0 2 3 do
         start.Environment[name] <- value
     let clock = Stopwatch.StartNew()

@@ -34,7 +34,8 @@ let ``bench writes its table`` () =
 let ``bench repeats report their run count and the ratio's range`` () =
     TestSupport.pinThreads ()
     let out = Path.Combine(tempFolder (), "benchmarks.md")
-    let r = cli [ "bench"; "--iterations"; "1"; "--threads"; "1"; "--only"; "toy-wgan-clip"; "--repeat"; "2"; "--out"; out ]
+    let r =
+        cli [ "bench"; "--iterations"; "1"; "--threads"; "1"; "--only"; "toy-wgan-clip"; "--repeat"; "2"; "--out"; out ]
     Assert.True(r.Exit = 0, r.Err)
     // configuration | threads | iterations | runs | ...
     Assert.Contains("| toy-wgan-clip | 1 | 1 | 2 |", File.ReadAllText out)
@@ -48,8 +49,8 @@ let ``a row takes medians, pairs each ratio with its own round's peak and keeps 
     let timing (rate: float) (gflops: float) (peak: float) (memory: float) =
         Wgan.Runner.Bench.Timing(rate, gflops, peak, memory, memory / 100.0, memory / 10.0)
     // Ratios 0.5, 0.8 and 0.7: median 0.7, although median GFLOP/s over median peak is 80 / 100 = 0.8.
-    let row =
-        Wgan.Runner.Bench.Row.Of("c", 2, 10, 16.0, [| timing 5.0 50.0 100.0 300.0; timing 6.0 80.0 100.0 500.0; timing 7.0 84.0 120.0 400.0 |])
+    let timings = [| timing 5.0 50.0 100.0 300.0; timing 6.0 80.0 100.0 500.0; timing 7.0 84.0 120.0 400.0 |]
+    let row = Wgan.Runner.Bench.Row.Of("c", 2, 10, 16.0, timings)
     Assert.Equal(3, row.Runs)
     Assert.Equal(6.0, row.IterationsPerSecond)
     Assert.Equal(80.0, row.Gflops)

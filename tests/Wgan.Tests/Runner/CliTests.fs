@@ -48,15 +48,18 @@ let ``run rejects a wrong type`` () =
 
 [<Fact>]
 let ``run rejects a negative size`` () =
-    assertRunRejected (mutate (fun m -> m.["scales"].["smoke"].["transportSamples"] <- JsonValue.Create -1)) "$.scales.smoke.transportSamples"
+    let manifest = mutate (fun m -> m.["scales"].["smoke"].["transportSamples"] <- JsonValue.Create -1)
+    assertRunRejected manifest "$.scales.smoke.transportSamples"
 
 [<Fact>]
 let ``run rejects an even theta grid`` () =
-    assertRunRejected (mutate (fun m -> m.["scales"].["smoke"].["thetas"] <- JsonValue.Create 4)) "$.scales.smoke.thetas: must be odd"
+    let manifest = mutate (fun m -> m.["scales"].["smoke"].["thetas"] <- JsonValue.Create 4)
+    assertRunRejected manifest "$.scales.smoke.thetas: must be odd"
 
 [<Fact>]
 let ``run rejects an unknown constraint kind`` () =
-    assertRunRejected (mutate (fun m -> m.["critic"].["constraint"].["kind"] <- JsonValue.Create "spectral")) "$.critic.constraint.kind"
+    let manifest = mutate (fun m -> m.["critic"].["constraint"].["kind"] <- JsonValue.Create "spectral")
+    assertRunRejected manifest "$.critic.constraint.kind"
 
 [<Fact>]
 let ``run rejects an empty hidden-layer list`` () =
@@ -64,21 +67,25 @@ let ``run rejects an empty hidden-layer list`` () =
 
 [<Fact>]
 let ``run rejects duplicate claim ids`` () =
-    assertRunRejected (mutate (fun m -> m.["claims"].[1].["id"] <- JsonValue.Create "em-tracks-theta")) "used more than once"
+    let manifest = mutate (fun m -> m.["claims"].[1].["id"] <- JsonValue.Create "em-tracks-theta")
+    assertRunRejected manifest "used more than once"
 
 [<Fact>]
 let ``run rejects awayFromZero beyond thetaMax`` () =
-    assertRunRejected (mutate (fun m -> m.["awayFromZero"] <- JsonValue.Create 2.0)) "$.awayFromZero: must be below thetaMax"
+    let manifest = mutate (fun m -> m.["awayFromZero"] <- JsonValue.Create 2.0)
+    assertRunRejected manifest "$.awayFromZero: must be below thetaMax"
 
 [<Fact>]
 let ``run rejects a huge learning rate`` () =
-    assertRunRejected (mutate (fun m -> m.["critic"].["optimizer"].["learningRate"] <- JsonValue.Create 1e300)) "$.critic.optimizer.learningRate"
+    let manifest = mutate (fun m -> m.["critic"].["optimizer"].["learningRate"] <- JsonValue.Create 1e300)
+    assertRunRejected manifest "$.critic.optimizer.learningRate"
 
 [<Fact>]
 let ``run rejects an empty manifest file`` () = assertRunRejected "" "not valid JSON"
 
 [<Fact>]
-let ``run rejects a manifest that is not an object`` () = assertRunRejected "[1, 2]" "$: expected an object, found an array"
+let ``run rejects a manifest that is not an object`` () =
+    assertRunRejected "[1, 2]" "$: expected an object, found an array"
 
 [<Fact>]
 let ``run rejects truncated JSON with its line`` () =
@@ -197,22 +204,27 @@ let ``distance rejects a non-numeric cell with its line and column`` () =
     assertDistanceRejected "1,2\n3,x\n" "1,2\n" "em" "p.csv, line 2, column 2: 'x' is not a number"
 
 [<Fact>]
-let ``distance rejects NaN`` () = assertDistanceRejected "1,2\n" "NaN,2\n" "em" "q.csv, line 1, column 1: 'NaN' is not a finite number"
+let ``distance rejects NaN`` () =
+    assertDistanceRejected "1,2\n" "NaN,2\n" "em" "q.csv, line 1, column 1: 'NaN' is not a finite number"
 
 [<Fact>]
-let ``distance rejects a truncated row`` () = assertDistanceRejected "1,2\n3\n" "1,2\n" "em" "p.csv, line 2: 1 values, but the first point has 2"
+let ``distance rejects a truncated row`` () =
+    assertDistanceRejected "1,2\n3\n" "1,2\n" "em" "p.csv, line 2: 1 values, but the first point has 2"
 
 [<Fact>]
 let ``distance rejects clouds of different dimensions`` () = assertDistanceRejected "1,2\n" "1,2,3\n" "em" "dimension"
 
 [<Fact>]
-let ``distance rejects probabilities that do not sum to 1`` () = assertDistanceRejected "0.5\n0.6\n" "0.5\n0.5\n" "js" "sums to"
+let ``distance rejects probabilities that do not sum to 1`` () =
+    assertDistanceRejected "0.5\n0.6\n" "0.5\n0.5\n" "js" "sums to"
 
 [<Fact>]
-let ``distance rejects a negative probability`` () = assertDistanceRejected "1.5\n-0.5\n" "0.5\n0.5\n" "kl" "is negative"
+let ``distance rejects a negative probability`` () =
+    assertDistanceRejected "1.5\n-0.5\n" "0.5\n0.5\n" "kl" "is negative"
 
 [<Fact>]
-let ``distance rejects vectors of different lengths`` () = assertDistanceRejected "1\n" "0.5\n0.5\n" "tv" "1 probabilities but"
+let ``distance rejects vectors of different lengths`` () =
+    assertDistanceRejected "1\n" "0.5\n0.5\n" "tv" "1 probabilities but"
 
 [<Fact>]
 let ``distance rejects a missing file`` () =

@@ -62,7 +62,8 @@ let ``run --force --jobs 2 on an idle work folder starts over and publishes the 
     let r = smokeRun out [ "--force"; "--jobs"; "2" ]
     Assert.Contains("2 worker processes", r.Err)
     Assert.Equal(reference.Value, comparable (Path.Combine(out, "parallel-lines")))
-    Assert.False(Directory.Exists(Path.Combine(out, ".work")), "the checkpoints and their lock files are removed once published")
+    Assert.False(
+        Directory.Exists(Path.Combine(out, ".work")), "the checkpoints and their lock files are removed once published")
 
 // ---- 2. verify re-renders everything a run derives and names what differs. ----
 
@@ -90,7 +91,7 @@ let verifyMismatch (folder: string) (expected: string list) =
     for e in expected do Assert.Contains(e, r.Out)
 
 [<Fact>]
-let ``verify passes a faithful result and reports a tampered claim, a deleted claim, an edited report and an edited CSV`` () =
+let ``verify passes a faithful result and reports a tampered or deleted claim, an edited report and an edited CSV`` () =
     let ok = cli [ "verify"; copyOfPublished () ]
     Assert.True(ok.Exit = 0, ok.Out + ok.Err)
     Assert.Contains("report.md and 2 CSV series agree", ok.Out)
@@ -128,8 +129,9 @@ let verifyRejects (change: JsonNode -> unit) (expected: string) =
 
 [<Fact>]
 let ``verify rejects recorded settings out of range, with their JSON path`` () =
-    verifyRejects (fun root -> root.["environment"].["threads"] <- JsonValue.Create 0) "$.environment.threads: must be an integer in [1, 256]"
-    verifyRejects (fun root -> root.["environment"].["threads"] <- JsonValue.Create 5000) "$.environment.threads: must be an integer in [1, 256]"
+    let outOfRange = "$.environment.threads: must be an integer in [1, 256]"
+    verifyRejects (fun root -> root.["environment"].["threads"] <- JsonValue.Create 0) outOfRange
+    verifyRejects (fun root -> root.["environment"].["threads"] <- JsonValue.Create 5000) outOfRange
     verifyRejects (fun root -> root.["environment"].["device"] <- JsonValue.Create "tpu") "$.environment.device"
     verifyRejects (fun root -> root.["scale"] <- JsonValue.Create "huge") "$.scale: \"huge\" is not one of"
     verifyRejects (fun root -> root.["scale"] <- null) "$.scale: expected a string, found null"
@@ -139,7 +141,9 @@ let ``verify rejects recorded settings out of range, with their JSON path`` () =
 [<Fact>]
 let ``verify rejects null and duplicate claim ids`` () =
     verifyRejects (fun root -> root.["claims"].[0].["id"] <- null) "$.claims[0].id: expected a string, found null"
-    verifyRejects (fun root -> root.["claims"].[1].["id"] <- JsonValue.Create "em-tracks-theta") "$.claims[1].id: the claim id 'em-tracks-theta' appears more than once"
+    verifyRejects
+        (fun root -> root.["claims"].[1].["id"] <- JsonValue.Create "em-tracks-theta")
+        "$.claims[1].id: the claim id 'em-tracks-theta' appears more than once"
 
 /// The checkpoints of both shards of a smoke run, ready to merge (computed once; each test merges a copy).
 let mergeable =
@@ -166,9 +170,12 @@ let ``merge rejects a damaged run record with its JSON path, and never suggests 
         Assert.True(r.Exit = 2, $"exit {r.Exit}: {r.Err}")
         Assert.Contains(expected, r.Err)
         Assert.DoesNotContain("--force", r.Err)
-        Assert.False(Directory.Exists(Path.Combine(out, "parallel-lines")), "nothing is published from a damaged record")
+        let published = Directory.Exists(Path.Combine(out, "parallel-lines"))
+        Assert.False(published, "nothing is published from a damaged record")
     check (editRunRecord "{}") "run.json: $.Identity: is required but missing"
-    check (editRunRecord """{"Identity": null, "Manifest": ""}""") "run.json: $.Identity: expected an object, found null"
+    check
+        (editRunRecord """{"Identity": null, "Manifest": ""}""")
+        "run.json: $.Identity: expected an object, found null"
     let withThreads (threads: int) (work: string) =
         let path = Path.Combine(work, "run.json")
         let root = JsonNode.Parse(File.ReadAllText path)
@@ -257,7 +264,8 @@ let ``bench refuses to replace an existing report without --force, before measur
 
 [<Fact>]
 let ``a duplicate key is rejected at its JSON path`` () =
-    goodManifest().Replace("\"seed\": 1,", "\"seed\": 1, \"seed\": 7,") |> assertRejectedAt "$.seed" "appears more than once"
+    goodManifest().Replace("\"seed\": 1,", "\"seed\": 1, \"seed\": 7,")
+    |> assertRejectedAt "$.seed" "appears more than once"
     goodManifest().Replace("\"activation\": \"relu\",", "\"activation\": \"relu\", \"activation\": \"tanh\",")
     |> assertRejectedAt "$.critic.activation" "appears more than once"
 
@@ -268,7 +276,9 @@ let ``control and bidirectional-override characters in strings are rejected at t
         |> fun text -> text.Replace("placeholder", $"text{escaped}txet")
         |> assertRejectedAt "$.claims[0].statement" code
     // Written raw (not escaped) in the file too.
-    assertRunRejected (goodManifest().Replace("\"parallel-lines\"", "\"parallel\u202Elines\"")) "$.experiment: contains the control or bidirectional-override character U+202E"
+    assertRunRejected
+        (goodManifest().Replace("\"parallel-lines\"", "\"parallel\u202Elines\""))
+        "$.experiment: contains the control or bidirectional-override character U+202E"
 
 [<Fact>]
 let ``invalid UTF-8 in a manifest string is rejected at its JSON path`` () =
@@ -362,7 +372,8 @@ let isRunning (pid: int) =
 /// Starts `wgan run --jobs 2` as its own process and waits until both workers have started.
 let startJobsRun (out: string) (scale: string) =
     let wgan = Path.Combine(AppContext.BaseDirectory, "wgan.dll")
-    let start = ProcessStartInfo("dotnet", [ "exec"; wgan; "run"; manifestPath; "--scale"; scale; "--out"; out; "--jobs"; "2" ], RedirectStandardError = true, RedirectStandardOutput = true)
+    let arguments = [ "exec"; wgan; "run"; manifestPath; "--scale"; scale; "--out"; out; "--jobs"; "2" ]
+    let start = ProcessStartInfo("dotnet", arguments, RedirectStandardError = true, RedirectStandardOutput = true)
     let parent = Process.Start start
     parent.BeginErrorReadLine()
     parent.BeginOutputReadLine()

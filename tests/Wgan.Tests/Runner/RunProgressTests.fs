@@ -33,10 +33,15 @@ let ``a string writer is never taken for a terminal`` () =
 [<Fact>]
 let ``the time left comes from the work done here, finished units and fractions of running ones alike`` () =
     // 4 units, none finished, half of one done in 60 s: 3.5 units' worth left at 120 s a unit.
-    Assert.Equal("run 0/4 units (12%), 1 min 0 s elapsed, ~7 min 0 s left", RunProgress.Summary(TimeSpan.FromSeconds 60.0, 4, 0, 0.5, 0.5))
+    Assert.Equal(
+        "run 0/4 units (12%), 1 min 0 s elapsed, ~7 min 0 s left",
+        RunProgress.Summary(TimeSpan.FromSeconds 60.0, 4, 0, 0.5, 0.5))
     // Nothing done here yet (a unit resumed at half-way has not moved): the estimate is unknown, not optimistic.
-    Assert.Equal("run 0/4 units (12%), 10 s elapsed, ~unknown left", RunProgress.Summary(TimeSpan.FromSeconds 10.0, 4, 0, 0.5, 0.0))
-    Assert.Equal("run 4/4 units (100%), 10 s elapsed, ~0 s left", RunProgress.Summary(TimeSpan.FromSeconds 10.0, 4, 4, 0.0, 4.0))
+    Assert.Equal(
+        "run 0/4 units (12%), 10 s elapsed, ~unknown left",
+        RunProgress.Summary(TimeSpan.FromSeconds 10.0, 4, 0, 0.5, 0.0))
+    Assert.Equal(
+        "run 4/4 units (100%), 10 s elapsed, ~0 s left", RunProgress.Summary(TimeSpan.FromSeconds 10.0, 4, 4, 0.0, 4.0))
 
 [<Fact>]
 let ``a running unit's fraction counts from the first one heard, so resumed work is not taken as done here`` () =
@@ -81,11 +86,17 @@ let ``a unit's progress file reads back clamped, and as 0 when missing or unread
 [<Fact>]
 let ``a resumed run pools the earlier sittings' time per unit with this process's`` () =
     // 15 units, 8 finished earlier in 4400 s of wall time (550 s a unit), nothing measured here yet: 7 units left.
-    Assert.Equal("run 8/15 units (53%), 10 s elapsed, ~1 h 4 min left", RunProgress.Summary(TimeSpan.FromSeconds 10.0, 15, 8, 0.0, 0.0, 8.0, 4400.0))
+    Assert.Equal(
+        "run 8/15 units (53%), 10 s elapsed, ~1 h 4 min left",
+        RunProgress.Summary(TimeSpan.FromSeconds 10.0, 15, 8, 0.0, 0.0, 8.0, 4400.0))
     // Here a unit took 1000 s: (4400 + 1000) s over 9 units is 600 s a unit, for the 6 left.
-    Assert.Equal("run 9/15 units (60%), 16 min 40 s elapsed, ~1 h 0 min left", RunProgress.Summary(TimeSpan.FromSeconds 1000.0, 15, 9, 0.0, 1.0, 8.0, 4400.0))
+    Assert.Equal(
+        "run 9/15 units (60%), 16 min 40 s elapsed, ~1 h 0 min left",
+        RunProgress.Summary(TimeSpan.FromSeconds 1000.0, 15, 9, 0.0, 1.0, 8.0, 4400.0))
     // A run with no earlier sitting is estimated as before.
-    Assert.Equal(RunProgress.Summary(TimeSpan.FromSeconds 60.0, 4, 0, 0.5, 0.5), RunProgress.Summary(TimeSpan.FromSeconds 60.0, 4, 0, 0.5, 0.5, 0.0, 0.0))
+    Assert.Equal(
+        RunProgress.Summary(TimeSpan.FromSeconds 60.0, 4, 0, 0.5, 0.5),
+        RunProgress.Summary(TimeSpan.FromSeconds 60.0, 4, 0, 0.5, 0.5, 0.0, 0.0))
 
 [<Fact>]
 let ``earlier work counts finished units with a recorded time, over the workers that ran side by side`` () =

@@ -17,14 +17,16 @@ let ``--until-decided rejects what it cannot combine with`` () =
           [ "--until-decided"; "--jobs"; "2" ], "--jobs is not supported with it"
           [ "--max-seeds"; "10" ], "--max-seeds goes with --until-decided"
           [ "--until-decided"; "--max-seeds"; "1" ], "--max-seeds must be at least 2 and at most 1000 (found 1)"
-          [ "--until-decided"; "--seeds"; "8"; "--max-seeds"; "6" ], "--seeds 8 (the first look of --until-decided) exceeds --max-seeds 6" ] do
+          [ "--until-decided"; "--seeds"; "8"; "--max-seeds"; "6" ],
+          "--seeds 8 (the first look of --until-decided) exceeds --max-seeds 6" ] do
         let out = tempFolder ()
         let r = cli ([ "run"; manifestPath; "--scale"; "smoke"; "--out"; out ] @ extra)
         Assert.True(r.Exit = 2, $"exit {r.Exit} for {extra}: {r.Err}")
         Assert.Contains(expected, r.Err)
         Assert.Empty(Directory.EnumerateFileSystemEntries out)
     // The first look (the smoke scale's 2 seeds) must fit under --max-seeds: found only when the manifest is read.
-    let r = cli [ "run"; manifestPath; "--scale"; "quick"; "--out"; tempFolder (); "--until-decided"; "--max-seeds"; "4" ]
+    let r =
+        cli [ "run"; manifestPath; "--scale"; "quick"; "--out"; tempFolder (); "--until-decided"; "--max-seeds"; "4" ]
     Assert.Equal(2, r.Exit)
     Assert.Contains("--max-seeds 4 is below the first look's 10 seeds", r.Err)
 
@@ -87,7 +89,8 @@ let ``a sequential run killed during its second look resumes with its finished s
     let refOut, _ = reference.Value
     let out = Path.Combine(tempFolder (), "killed")
     let wgan = Path.Combine(AppContext.BaseDirectory, "wgan.dll")
-    let start = ProcessStartInfo("dotnet", [ "exec"; wgan ] @ sequentialArgs out, RedirectStandardError = true, RedirectStandardOutput = true)
+    let arguments = [ "exec"; wgan ] @ sequentialArgs out
+    let start = ProcessStartInfo("dotnet", arguments, RedirectStandardError = true, RedirectStandardOutput = true)
     use p = Process.Start start
     p.BeginOutputReadLine()
     // Killed (SIGKILL) as soon as it says that the second look starts: the first look's units are all done.

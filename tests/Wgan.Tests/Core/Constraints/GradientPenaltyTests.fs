@@ -81,9 +81,10 @@ let ``interpolate broadcasts eps of shape B x 1 x 1 x 1 over 4-D batches`` (Seed
     let v = values image
     let perSample = Array.init batch (fun i -> v[slice * i .. slice * (i + 1) - 1])
     let flatEps = values flat |> Array.chunkBySize 3 |> Array.map Array.head
+    let imageEps = perSample |> Array.map Array.head
     (image.shape = [| b; 2L; 3L; 4L |] |@ $"shape %A{image.shape}")
     .&. (perSample |> Array.forall (fun s -> Array.forall ((=) s[0]) s) |@ "a sample's slice mixes several eps")
-    .&. ((perSample |> Array.map Array.head) = flatEps |@ $"4-D eps {show (Array.map Array.head perSample)} <> 2-D eps {show flatEps}")
+    .&. (imageEps = flatEps |@ $"4-D eps {show imageEps} <> 2-D eps {show flatEps}")
 
 // ---------------------------------------------------------------------------------------------------
 // (c) Per-sample gradient norms
@@ -122,12 +123,15 @@ let ``inputGradientNorms take the norm over all non-batch dimensions of a 4-D ba
     let x = torch.randn([| 3L; 2L; 3L; 3L |], dtype = torch.float64, generator = generator)
     let norms = GradientPenalty.inputGradientNorms halfSquaredNorm x |> values
     // Closed form: the Frobenius norm of each [2, 3, 3] sample (grad of 1/2 ||x||^2 is x).
-    let expected = values x |> Array.chunkBySize 18 |> Array.map (fun s -> sqrt (Array.sumBy (fun v -> v * v) s + GradientPenalty.NormEpsilon))
+    let expected =
+        values x
+        |> Array.chunkBySize 18
+        |> Array.map (fun s -> sqrt (Array.sumBy (fun v -> v * v) s + GradientPenalty.NormEpsilon))
     Assert.Equal(3, norms.Length)
     for i in 0 .. 2 do Assert.Equal(expected[i], norms[i], 12)
 
 let private mlpSpec inputs hidden activation =
-    { Inputs = inputs; Hidden = hidden; Outputs = 1; Activation = activation; Normalization = NoNormalization }
+    TestSupport.plainMlp inputs hidden 1 activation
 
 [<Property(Arbitrary = [| typeof<Arbitraries> |], MaxTest = 30)>]
 let ``inputGradientNorms of a batch equal the norms taken one sample at a time`` (PointCloud cloud) (Seed seed) =
@@ -142,13 +146,16 @@ let ``inputGradientNorms of a batch equal the norms taken one sample at a time``
     let asBatch (points: float[][]) =
         torch.tensor(Array.concat points, dtype = torch.float64).reshape(int64 points.Length, int64 d)
     let batched = GradientPenalty.inputGradientNorms critic (asBatch cloud) |> values
-    let single = cloud |> Array.map (fun p -> (GradientPenalty.inputGradientNorms critic (asBatch [| p |]) |> values)[0])
+    let single =
+        cloud |> Array.map (fun p -> (GradientPenalty.inputGradientNorms critic (asBatch [| p |]) |> values)[0])
     let distinctPoints = (Array.distinct cloud).Length
     (batched.Length = cloud.Length |@ $"{batched.Length} norms for {cloud.Length} samples")
     .&. (Array.forall2 (fun a b -> abs (a - b) <= Float64Rounding * max 1.0 b) batched single
          |@ $"batched norms {show batched}, one at a time {show single}")
-    .&. (if distinctPoints > 1 then (Array.distinct batched).Length > 1 |@ $"distinct points, equal norms {show batched}"
-         else true |@ "a single distinct point")
+    .&. (if distinctPoints > 1 then
+             (Array.distinct batched).Length > 1 |@ $"distinct points, equal norms {show batched}"
+         else
+             true |@ "a single distinct point")
 
 // ---------------------------------------------------------------------------------------------------
 // (d) Double back-propagation against finite differences
@@ -174,23 +181,27 @@ let ``the penalty's parameter gradient matches central finite differences`` (See
     (penalty ()).backward()
     // The output bias does not enter grad_x f, so the penalty does not depend on it: libtorch leaves its
     // gradient undefined (null) rather than zero.
-    let analytic = parameters |> Array.collect (fun p -> if isNull p.grad then Array.zeroCreate (int (p.numel())) else values p.grad)
+    let analytic = parameters |> Array.collect TestSupport.gradientOrZeros
     let numeric =
         parameters
         |> Array.collect (fun p ->
             let flat = p.detach().view(-1L)
             Array.init (int flat.shape[0]) (fun k ->
                 let at (delta: float) =
-                    (using (torch.no_grad ()) (fun _ -> using (delta.ToScalar()) (fun d -> flat[int64 k].add_(d, Scalars.one) |> ignore)))
+                    let nudge (update: Scalar -> torch.Tensor) =
+                        using (torch.no_grad ()) (fun _ -> using (delta.ToScalar()) (update >> ignore))
+                    nudge (fun d -> flat[int64 k].add_(d, Scalars.one))
                     // Not under no_grad: the penalty itself differentiates the critic with respect to x^.
                     let value = (penalty ()).ReadDouble()
-                    (using (torch.no_grad ()) (fun _ -> using (delta.ToScalar()) (fun d -> flat[int64 k].sub_(d) |> ignore)))
+                    nudge (fun d -> flat[int64 k].sub_(d))
                     value
                 (at FiniteDifferenceStep - at -FiniteDifferenceStep) / (2.0 * FiniteDifferenceStep)))
     let worst = Array.map2 (fun a n -> abs (a - n) / (1.0 + abs n)) analytic numeric |> Array.max
     (analytic.Length = 13 |@ $"{analytic.Length} gradient entries, expected 2*3 + 3 + 3*1 + 1 = 13")
-    .&. ((numeric |> Array.exists (fun v -> abs v > 1e-6)) |@ $"the penalty does not depend on the parameters: {show numeric}")
-    .&. (worst <= FiniteDifferenceTolerance |@ $"analytic {show analytic} vs finite differences {show numeric} (worst {worst})")
+    .&. ((numeric |> Array.exists (fun v -> abs v > 1e-6))
+         |@ $"the penalty does not depend on the parameters: {show numeric}")
+    .&. (worst <= FiniteDifferenceTolerance
+         |@ $"analytic {show analytic} vs finite differences {show numeric} (worst {worst})")
 
 // ---------------------------------------------------------------------------------------------------
 // (e) Weight clipping

@@ -25,7 +25,7 @@ let private smallMlp (inputs: int) (seed: int64) (generator: torch.Generator) =
     let r = Random(int (seed % int64 Int32.MaxValue))
     let hidden = List.init (r.Next(1, 4)) (fun _ -> r.Next(1, 13))
     let activation = activations[r.Next activations.Length]
-    new Mlp({ Inputs = inputs; Hidden = hidden; Outputs = 1; Activation = activation; Normalization = NoNormalization }, generator)
+    new Mlp(TestSupport.plainMlp inputs hidden 1 activation, generator)
 
 let private setWeights (linear: Modules.Linear) (weight: float[][]) (bias: float[]) =
     use _ = torch.no_grad()
@@ -71,13 +71,16 @@ let ``a critic divided by its spectral bound estimates at most the exact W1`` (C
     normalised <= w1 + TransportTolerance |@ $"normalised estimate {normalised} > W1 {w1}"
 
 [<Property(Arbitrary = [| typeof<Arbitraries> |], MaxTest = 60)>]
-let ``a linear critic w.x has Lipschitz constant, spectral bound and penalty in closed form`` (CriticWeights w) (Seed seed) =
+let ``a linear critic w.x has Lipschitz constant, spectral bound and penalty in closed form``
+    (CriticWeights w)
+    (Seed seed)
+    =
     // f(x) = w.x + b: grad f = w everywhere, so the empirical constant and the only singular value are
     // ||w||, and the two-sided penalty is (||w|| - 1)^2 (WGAN-GP eq. 3).
     TestSupport.pinThreads ()
     use _ = torch.NewDisposeScope()
     use generator = new torch.Generator(uint64 seed)
-    use critic = new Mlp({ Inputs = w.Length; Hidden = []; Outputs = 1; Activation = ReLU; Normalization = NoNormalization }, generator)
+    use critic = new Mlp(TestSupport.plainMlp w.Length [] 1 ReLU, generator)
     critic.``to``(torch.float64) |> ignore
     setWeights critic.Linears[0] [| w |] [| 0.5 |]
     let length = norm w
@@ -85,7 +88,8 @@ let ``a linear critic w.x has Lipschitz constant, spectral bound and penalty in 
     let fake = torch.randn([| 16L; int64 w.Length |], dtype = torch.float64, generator = generator)
     let empirical = LipschitzTools.empiricalLipschitz critic.call real
     let spectral = LipschitzTools.spectralBound critic
-    let penalty = (GradientPenalty.gradientPenalty GradientPenalty.TwoSided critic.call real fake generator).ReadDouble()
+    let penalty =
+        (GradientPenalty.gradientPenalty GradientPenalty.TwoSided critic.call real fake generator).ReadDouble()
     // The penalty's norm has NormEpsilon = 1e-12 inside the square root: sqrt(||w||^2 + 1e-12) - ||w|| <= 1e-6.
     (abs (empirical - length) <= 1e-12 * max 1.0 length |@ $"empirical {empirical}, ||w|| = {length}")
     .&. (abs (spectral - length) <= 1e-12 * max 1.0 length |@ $"spectral {spectral}, ||w|| = {length}")
@@ -114,7 +118,7 @@ let ``activation Lipschitz constants`` () =
 let ``the spectral bound refuses normalised networks`` () =
     TestSupport.pinThreads ()
     use generator = new torch.Generator(1UL)
-    use critic = new Mlp({ Inputs = 2; Hidden = [ 4 ]; Outputs = 1; Activation = ReLU; Normalization = LayerNorm }, generator)
+    use critic = new Mlp({ TestSupport.plainMlp 2 [ 4 ] 1 ReLU with Normalization = LayerNorm }, generator)
     Assert.Throws<ArgumentException>(fun () -> LipschitzTools.spectralBound critic |> ignore) |> ignore
 
 // ---------------------------------------------------------------------------------------------------
@@ -135,7 +139,7 @@ let ``there is one per-layer gradient norm per hidden layer, finite and non-nega
 
 /// A tiny float64 tanh critic 2 -> 3 -> 4 -> 1 with weights from `seed`.
 let private tinyCritic (generator: torch.Generator) =
-    let critic = new Mlp({ Inputs = 2; Hidden = [ 3; 4 ]; Outputs = 1; Activation = Tanh; Normalization = NoNormalization }, generator)
+    let critic = new Mlp(TestSupport.plainMlp 2 [ 3; 4 ] 1 Tanh, generator)
     critic.``to``(torch.float64) |> ignore
     critic
 
@@ -166,7 +170,8 @@ let ``per-layer gradient norms match finite differences on a tiny network`` (See
             let h = values hidden[layer]
             Array.init h.Length (fun i ->
                 let shifted delta = Array.mapi (fun j v -> if j = i then v + delta else v) h
-                (loss layer (shifted FiniteDifferenceStep) - loss layer (shifted -FiniteDifferenceStep)) / (2.0 * FiniteDifferenceStep))
+                (loss layer (shifted FiniteDifferenceStep) - loss layer (shifted -FiniteDifferenceStep))
+                / (2.0 * FiniteDifferenceStep))
             |> norm)
     Array.forall2 (fun a n -> abs (a - n) <= FiniteDifferenceTolerance * max 1.0 n) analytic numeric
     |@ $"back-propagated {show analytic}, finite differences {show numeric}"
@@ -192,7 +197,8 @@ let ``input-gradient norms match finite differences on a tiny network`` (Seed se
             |> norm)
     (Array.forall2 (fun a n -> abs (a - n) <= FiniteDifferenceTolerance * max 1.0 n) analytic numeric
      |@ $"back-propagated {show analytic}, finite differences {show numeric}")
-    .&. (LipschitzTools.empiricalLipschitz critic.call points = Array.max analytic |@ "the empirical constant is not the largest norm")
+    .&. (LipschitzTools.empiricalLipschitz critic.call points = Array.max analytic
+         |@ "the empirical constant is not the largest norm")
 
 // ---------------------------------------------------------------------------------------------------
 // Weight statistics
@@ -215,7 +221,7 @@ let ``clipping a wide initialisation puts most weights at the bounds`` () =
     // probability 1 - 0.0099 * 16 = 0.8416 (and |w| <= 0.0101 after clipping always).
     TestSupport.pinThreads ()
     use generator = new torch.Generator(3UL)
-    use critic = new Mlp({ Inputs = 256; Hidden = []; Outputs = 256; Activation = ReLU; Normalization = NoNormalization }, generator)
+    use critic = new Mlp(TestSupport.plainMlp 256 [] 256 ReLU, generator)
     LipschitzConstraint.clipWeights 0.01 critic
     let fraction = LipschitzTools.fractionAtBounds 0.01 (LipschitzTools.weights critic)
     // 65,536 weights: the binomial standard deviation is sqrt(0.84 * 0.16 / 65536) = 0.0014; 0.01 is 7 of them.
@@ -233,13 +239,14 @@ let ``histogram counts every finite value in range exactly once`` (PointCloud cl
 [<Fact>]
 let ``histogram bins are closed on the left, the last also on the right`` () =
     // Bins of width 1 over [0, 3]: 0 and 0.5 in bin 0, 1 in bin 1, 2.999 and 3 in bin 2; -0.1, 3.1 and NaN out.
-    Assert.Equal<int[]>([| 2; 1; 2 |], LipschitzTools.histogram 0.0 3.0 3 [| 0.0; 0.5; 1.0; 2.999; 3.0; -0.1; 3.1; nan |])
+    let counts = LipschitzTools.histogram 0.0 3.0 3 [| 0.0; 0.5; 1.0; 2.999; 3.0; -0.1; 3.1; nan |]
+    Assert.Equal<int[]>([| 2; 1; 2 |], counts)
 
 [<Fact>]
 let ``weights lists every linear weight, input layer first`` () =
     TestSupport.pinThreads ()
     use generator = new torch.Generator(5UL)
-    use critic = new Mlp({ Inputs = 2; Hidden = [ 3; 4 ]; Outputs = 1; Activation = ReLU; Normalization = NoNormalization }, generator)
+    use critic = new Mlp(TestSupport.plainMlp 2 [ 3; 4 ] 1 ReLU, generator)
     let all = LipschitzTools.weights critic
     // 2 x 3 + 3 x 4 + 4 x 1 = 22 weights (biases excluded).
     Assert.Equal(22, all.Length)

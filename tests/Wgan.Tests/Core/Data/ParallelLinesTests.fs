@@ -59,8 +59,10 @@ let ``sample has shape n x 2, first column theta, second in 0 to 1`` (Theta thet
     // The sampler stores theta in float32: the first column is exactly float32 theta.
     let theta32 = float (float32 theta)
     (samples.shape = [| int64 n; 2L |] |@ $"shape %A{samples.shape}, expected [{n}, 2]")
-    .&. (points |> Array.forall (fun x -> x[0] = theta32) |@ $"first column {show (Array.map Array.head points)} <> {theta32}")
-    .&. (points |> Array.forall (fun x -> x[1] >= 0.0 && x[1] < 1.0) |@ $"second column {show (Array.map (fun (x: float[]) -> x[1]) points)} not in [0, 1)")
+    .&. (points |> Array.forall (fun x -> x[0] = theta32)
+         |@ $"first column {show (Array.map Array.head points)} <> {theta32}")
+    .&. (points |> Array.forall (fun x -> x[1] >= 0.0 && x[1] < 1.0)
+         |@ $"second column {show (Array.map (fun (x: float[]) -> x[1]) points)} not in [0, 1)")
 
 [<Property(Arbitrary = [| typeof<Arbitraries> |], MaxTest = 30)>]
 let ``sample is deterministic for a seed and differs across seeds`` (Theta theta) (Seed seed) =

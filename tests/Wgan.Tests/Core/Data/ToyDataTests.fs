@@ -35,6 +35,10 @@ let private draw (sampler: int -> torch.Generator -> torch.Tensor) (n: int) (see
 let private distanceToNearest (centres: (float * float)[]) (p: float[]) =
     centres |> Array.map (fun (x, y) -> sqrt ((p[0] - x) ** 2.0 + (p[1] - y) ** 2.0)) |> Array.min
 
+/// The centre nearest to `p`.
+let private nearestCentre (centres: (float * float)[]) (p: float[]) =
+    centres |> Array.minBy (fun (x, y) -> (p[0] - x) ** 2.0 + (p[1] - y) ** 2.0)
+
 // ---------------------------------------------------------------------------------------------------
 // Constants
 // ---------------------------------------------------------------------------------------------------
@@ -72,7 +76,8 @@ let ``the constants are the authors'`` () =
     Assert.Equal(2.828, TwentyFiveGaussiansDivisor)
     Assert.Equal(0.25, SwissRollNoise)
     Assert.Equal(7.5, SwissRollDivisor)
-    Assert.Equal<string list>([ "8gaussians"; "25gaussians"; "swissroll" ], [ EightGaussians.Name; TwentyFiveGaussians.Name; SwissRoll.Name ])
+    Assert.Equal<string list>(
+        [ "8gaussians"; "25gaussians"; "swissroll" ], [ EightGaussians.Name; TwentyFiveGaussians.Name; SwissRoll.Name ])
 
 // ---------------------------------------------------------------------------------------------------
 // Where samples fall
@@ -82,11 +87,9 @@ let ``the constants are the authors'`` () =
 let ``8 Gaussians samples lie within 7 sigma of a centre and cover all 8`` (Seed seed) =
     let sigma = EightGaussiansStd / EightGaussiansDivisor
     let samples = draw eightGaussians SamplesPerCase seed
-    let far = samples |> Array.filter (fun p -> distanceToNearest eightGaussiansCentres p > NoiseRadiusInSigmas * sigma)
-    let modes =
-        samples
-        |> Array.map (fun p -> eightGaussiansCentres |> Array.minBy (fun (x, y) -> (p[0] - x) ** 2.0 + (p[1] - y) ** 2.0))
-        |> Array.distinct
+    let far =
+        samples |> Array.filter (fun p -> distanceToNearest eightGaussiansCentres p > NoiseRadiusInSigmas * sigma)
+    let modes = samples |> Array.map (nearestCentre eightGaussiansCentres) |> Array.distinct
     // 256 draws miss one of 8 equally likely centres with probability 8 (7/8)^256 ~ 1e-14.
     (far.Length = 0 |@ $"samples farther than 7 sigma from every centre: {show far}")
     .&. (modes.Length = 8 |@ $"only {modes.Length} of the 8 centres were drawn")
@@ -95,11 +98,14 @@ let ``8 Gaussians samples lie within 7 sigma of a centre and cover all 8`` (Seed
 let ``25 Gaussians samples lie within 7 sigma of a centre`` (Seed seed) =
     let sigma = TwentyFiveGaussiansStd / TwentyFiveGaussiansDivisor
     let samples = draw twentyFiveGaussians SamplesPerCase seed
-    let far = samples |> Array.filter (fun p -> distanceToNearest twentyFiveGaussiansCentres p > NoiseRadiusInSigmas * sigma)
+    let far =
+        samples |> Array.filter (fun p -> distanceToNearest twentyFiveGaussiansCentres p > NoiseRadiusInSigmas * sigma)
     far.Length = 0 |@ $"samples farther than 7 sigma from every centre: {show far}"
 
 [<Property(Arbitrary = [| typeof<Arbitraries> |], MaxTest = 20)>]
-let ``Swiss Roll samples lie within 7 sigma of the spiral (t cos t, t sin t) / 7.5, t in 1.5 pi .. 4.5 pi`` (Seed seed) =
+let ``Swiss Roll samples lie within 7 sigma of the spiral (t cos t, t sin t) / 7.5, t in 1.5 pi .. 4.5 pi``
+    (Seed seed)
+    =
     // sklearn make_swiss_roll: t = 1.5 pi (1 + 2 U[0,1]); (x, z) = (t cos t, t sin t) + N(0, 0.25^2 I);
     // gan_toy.py divides by 7.5. The spiral is traced at steps of 1e-3 in t (chord <= 0.015 before the
     // division), so the distance to it is overestimated by at most 0.0075.
@@ -107,7 +113,8 @@ let ``Swiss Roll samples lie within 7 sigma of the spiral (t cos t, t sin t) / 7
     let spiral = ts |> Array.map (fun t -> t * cos t, t * sin t)
     let samples = draw swissRoll 64 seed
     let limit = NoiseRadiusInSigmas * SwissRollNoise + 0.0075
-    let far = samples |> Array.filter (fun p -> distanceToNearest spiral [| p[0] * SwissRollDivisor; p[1] * SwissRollDivisor |] > limit)
+    let undivided (p: float[]) = [| p[0] * SwissRollDivisor; p[1] * SwissRollDivisor |]
+    let far = samples |> Array.filter (fun p -> distanceToNearest spiral (undivided p) > limit)
     far.Length = 0 |@ $"samples farther than {limit} from the spiral (before / 7.5): {show far}"
 
 // ---------------------------------------------------------------------------------------------------
@@ -174,7 +181,8 @@ let ``the same seed gives identical samples, another seed different ones`` (Seed
 let ``the fixed generator with sigma 0 draws the data set's own samples`` (Seed seed) =
     // noisyCopy draws a sample of the data set first, then the noise: with sigma = 0 it is that sample.
     [ for d in datasets ->
-          draw (noisyCopy d 0.0) 16 seed = draw (sample d) 16 seed |@ $"{d.Name}: Pr + 0 N(0, I) <> Pr for seed {seed}" ]
+          draw (noisyCopy d 0.0) 16 seed = draw (sample d) 16 seed
+          |@ $"{d.Name}: Pr + 0 N(0, I) <> Pr for seed {seed}" ]
     |> List.reduce (.&.)
 
 [<Fact>]
@@ -218,12 +226,12 @@ let ``the fixed 25-Gaussian set is its rounds shuffled once: every centre equall
     // The set draws the rounds' noise first, then the permutation: with the same seed it holds the same rows.
     Assert.Equal<float[] list>(rounds |> Array.sort |> List.ofArray, fixedSet |> Array.sort |> List.ofArray)
     Assert.NotEqual<float[] list>(List.ofArray rounds, List.ofArray fixedSet)
-    let nearest (p: float[]) = twentyFiveGaussiansCentres |> Array.minBy (fun (x, y) -> (p[0] - x) ** 2.0 + (p[1] - y) ** 2.0)
-    let counts = fixedSet |> Array.countBy nearest
+    let counts = fixedSet |> Array.countBy (nearestCentre twentyFiveGaussiansCentres)
     Assert.Equal(25, counts.Length)
     for _, c in counts do Assert.Equal(4, c)
     for p in fixedSet do
-        Assert.True(distanceToNearest twentyFiveGaussiansCentres p <= NoiseRadiusInSigmas * TwentyFiveGaussiansStd / TwentyFiveGaussiansDivisor)
+        let limit = NoiseRadiusInSigmas * TwentyFiveGaussiansStd / TwentyFiveGaussiansDivisor
+        Assert.True(distanceToNearest twentyFiveGaussiansCentres p <= limit)
     // The same seed builds the same set.
     Assert.Equal<float[] list>(List.ofArray fixedSet, List.ofArray (build (fixedTwentyFiveGaussians 100) 7L))
     Assert.Equal(100000, TwentyFiveGaussiansTrainingSetSize)

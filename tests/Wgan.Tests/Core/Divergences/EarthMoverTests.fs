@@ -61,7 +61,8 @@ let ``W1 of a translate is the length of the shift`` (ShiftedCloud (p, s)) =
     // f(x) = -s.x / ||s|| proves no plan is cheaper (Kantorovich-Rubinstein, WGAN eq. 2).
     let shifted = p |> Array.map (fun x -> Array.map2 (+) x s)
     let w = EarthMover.earthMover p shifted
-    within (SolverTolerance + RoundingTolerance) (norm s) w |@ $"W1(p, p + s) = {w}, ||s|| = {norm s}; p = {show p}, s = {show s}"
+    within (SolverTolerance + RoundingTolerance) (norm s) w
+    |@ $"W1(p, p + s) = {w}, ||s|| = {norm s}; p = {show p}, s = {show s}"
 
 // ---------------------------------------------------------------------------------------------------
 // Rescaling by homogeneity
@@ -122,7 +123,8 @@ let quantileReference (p: float[]) (q: float[]) =
 let ``earthMover1D equals the quantile-function reference`` (SamplePair1D (p, q)) =
     let fast = EarthMover.earthMover1D p q
     let reference = quantileReference p q
-    within RoundingTolerance reference fast |@ $"earthMover1D = {fast}, quantile reference = {reference}; p = {show p}, q = {show q}"
+    within RoundingTolerance reference fast
+    |@ $"earthMover1D = {fast}, quantile reference = {reference}; p = {show p}, q = {show q}"
 
 /// The brute-force optimum for equal-size uniform clouds: the cheapest of all n! matchings. By Birkhoff-von
 /// Neumann the transport polytope's vertices are the permutations, so this is exactly W1.
@@ -130,7 +132,9 @@ let bruteForce (distance: 'a -> 'a -> float) (p: 'a[]) (q: 'a[]) =
     let rec permutations (items: int list) : int list seq =
         match items with
         | [] -> Seq.singleton []
-        | _ -> items |> Seq.collect (fun i -> permutations (List.filter ((<>) i) items) |> Seq.map (fun rest -> i :: rest))
+        | _ ->
+            items
+            |> Seq.collect (fun i -> permutations (List.filter ((<>) i) items) |> Seq.map (fun rest -> i :: rest))
     permutations [ 0 .. q.Length - 1 ]
     |> Seq.map (fun sigma -> (sigma |> List.mapi (fun i j -> distance p[i] q[j]) |> List.sum) / float p.Length)
     |> Seq.min
@@ -140,19 +144,22 @@ let ``earthMover1D equals the brute-force optimal matching`` (SmallEqualSizeClou
     let xs, ys = Array.map Array.head p, Array.map Array.head q
     let fast = EarthMover.earthMover1D xs ys
     let reference = bruteForce (fun (a: float) b -> abs (a - b)) xs ys
-    within RoundingTolerance reference fast |@ $"earthMover1D = {fast}, brute force = {reference}; p = {show xs}, q = {show ys}"
+    within RoundingTolerance reference fast
+    |@ $"earthMover1D = {fast}, brute force = {reference}; p = {show xs}, q = {show ys}"
 
 [<Property(Arbitrary = [| typeof<Arbitraries> |])>]
 let ``earthMover equals the brute-force optimal matching`` (SmallEqualSizeCloudPair (p, q)) =
     let exact = EarthMover.earthMover p q
     let reference = bruteForce EarthMover.euclidean p q
-    within (SolverTolerance + RoundingTolerance) reference exact |@ $"earthMover = {exact}, brute force = {reference}; p = {show p}, q = {show q}"
+    within (SolverTolerance + RoundingTolerance) reference exact
+    |@ $"earthMover = {exact}, brute force = {reference}; p = {show p}, q = {show q}"
 
 [<Property(Arbitrary = [| typeof<Arbitraries> |])>]
 let ``earthMover1D equals the assignment solver on equal-size samples`` (EqualSizeSamplePair1D (p, q)) =
     let fast = EarthMover.earthMover1D p q
     let exact = EarthMover.earthMover (toPoints p) (toPoints q)
-    within (SolverTolerance + RoundingTolerance) exact fast |@ $"earthMover1D = {fast}, earthMover = {exact}; p = {show p}, q = {show q}"
+    within (SolverTolerance + RoundingTolerance) exact fast
+    |@ $"earthMover1D = {fast}, earthMover = {exact}; p = {show p}, q = {show q}"
 
 [<Property(Arbitrary = [| typeof<Arbitraries> |])>]
 let ``earthMover1D equals the min-cost-flow solver on samples of any sizes`` (SamplePair1D (p, q)) =
@@ -255,7 +262,8 @@ let ``earthMover rejects mismatched dimensions`` () =
     // Points of dimension 0.
     Assert.Throws<ArgumentException>(fun () -> EarthMover.earthMover [| [||] |] [| [||] |] |> ignore) |> ignore
     Assert.Throws<ArgumentException>(fun () ->
-        EarthMover.earthMoverWeighted ([| [| 0.0; 1.0 |] |], [| 1.0 |]) ([| [| 0.0 |] |], [| 1.0 |]) |> ignore) |> ignore
+        EarthMover.earthMoverWeighted ([| [| 0.0; 1.0 |] |], [| 1.0 |]) ([| [| 0.0 |] |], [| 1.0 |]) |> ignore)
+    |> ignore
 
 [<Fact>]
 let ``earthMover rejects NaN and infinite coordinates`` () =
@@ -278,4 +286,5 @@ let ``earthMoverWeighted rejects weights that are not probability vectors`` () =
 [<Fact>]
 let ``earthMover1D rejects NaN samples`` () =
     Assert.Throws<ArgumentException>(fun () -> EarthMover.earthMover1D [| nan |] [| 0.0 |] |> ignore) |> ignore
-    Assert.Throws<ArgumentException>(fun () -> EarthMover.earthMover1D [| 0.0 |] [| 1.0; infinity |] |> ignore) |> ignore
+    Assert.Throws<ArgumentException>(fun () -> EarthMover.earthMover1D [| 0.0 |] [| 1.0; infinity |] |> ignore)
+    |> ignore

@@ -16,7 +16,8 @@ open Wgan.Tests.Generators
 /// tensor and MathNet routes agree to this absolute + relative tolerance.
 let FrechetTolerance = 1e-7
 
-let private matrix (rows: float[][]) = torch.tensor(Array.concat rows, dtype = torch.float64).reshape(int64 rows.Length, int64 rows[0].Length)
+let private matrix (rows: float[][]) =
+    torch.tensor(Array.concat rows, dtype = torch.float64).reshape(int64 rows.Length, int64 rows[0].Length)
 
 /// The reference: d^2 = ||mu1 - mu2||^2 + tr S1 + tr S2 - 2 sum sqrt(eig(S1 S2)), where S1 S2 (similar to the
 /// PSD S1^1/2 S2 S1^1/2) has real non-negative eigenvalues; numpy.cov's unbiased covariance.
@@ -59,7 +60,9 @@ let ``between diagonal Gaussians it is the sum of squared mean and standard devi
     use _ = torch.NewDisposeScope()
     let vector (xs: float list) = torch.tensor(Array.ofList xs, dtype = torch.float64)
     let diagonal (xs: float list) = torch.diag(vector xs)
-    let d = FrechetDistance.ofGaussians (vector [ 0.0; 0.0 ], diagonal [ 1.0; 4.0 ]) (vector [ 3.0; -1.0 ], diagonal [ 9.0; 1.0 ])
+    let first = vector [ 0.0; 0.0 ], diagonal [ 1.0; 4.0 ]
+    let second = vector [ 3.0; -1.0 ], diagonal [ 9.0; 1.0 ]
+    let d = FrechetDistance.ofGaussians first second
     Assert.Equal(15.0, d, 10)
 
 [<Fact>]

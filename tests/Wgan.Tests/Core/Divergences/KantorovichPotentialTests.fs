@@ -21,7 +21,9 @@ let ``the Hungarian assignment's cost is the exact W1 and its dual certifies it`
     let dual = KantorovichPotential.assignmentWithDual cost
     let w1 = EarthMover.earthMover p q
     let feasible =
-        Seq.forall id (seq { for i in 0 .. p.Length - 1 do for j in 0 .. q.Length - 1 -> dual.U[i] + dual.V[j] <= cost[i, j] + Tolerance })
+        Seq.forall id (seq {
+            for i in 0 .. p.Length - 1 do
+                for j in 0 .. q.Length - 1 -> dual.U[i] + dual.V[j] <= cost[i, j] + Tolerance })
     let dualValue = (Array.sum dual.U + Array.sum dual.V) / float p.Length
     (abs (dual.Cost / float p.Length - w1) <= Tolerance |@ $"assignment {dual.Cost / float p.Length}, OR-Tools {w1}")
     .&. (feasible |@ "some u_i + v_j exceeds its cost")
@@ -33,10 +35,13 @@ let ``the potential is 1-Lipschitz and its Kantorovich-Rubinstein value is W1`` 
     let f = KantorovichPotential.potential p q
     let points = Array.concat [ p; q; r ]
     let lipschitz =
-        Seq.forall id (seq { for a in points do for b in points -> abs (f.At a - f.At b) <= EarthMover.euclidean a b + Tolerance })
+        Seq.forall id (seq {
+            for a in points do
+                for b in points -> abs (f.At a - f.At b) <= EarthMover.euclidean a b + Tolerance })
     let value = (p |> Array.averageBy f.At) - (q |> Array.averageBy f.At)
+    let w1 = EarthMover.earthMover p q
     (lipschitz |@ "the potential is steeper than 1 somewhere")
-    .&. (abs (value - EarthMover.earthMover p q) <= Tolerance |@ $"E_p f - E_q f = {value}, W1 = {EarthMover.earthMover p q}")
+    .&. (abs (value - w1) <= Tolerance |@ $"E_p f - E_q f = {value}, W1 = {w1}")
 
 /// Points of the 8 Gaussians (gan_toy.py's centres 2 (cos k 45deg, sin k 45deg), std 0.02, divided by 1.414) and
 /// the same points plus N(0, I): WGAN-GP Figure 1a's fixed-generator setting, from a fixed System.Random.
@@ -57,7 +62,8 @@ let ``the potential's own structure scores 1 and a radial function's about 0`` (
     let optimal = at |> Array.map f.At
     Assert.Equal(1.0, KantorovichPotential.structureCorrelation 16 at optimal optimal, 12)
     // An increasing affine map of the potential keeps its structure.
-    Assert.Equal(1.0, KantorovichPotential.structureCorrelation 16 at (optimal |> Array.map (fun v -> 3.0 * v - 1.0)) optimal, 12)
+    let affine = optimal |> Array.map (fun v -> 3.0 * v - 1.0)
+    Assert.Equal(1.0, KantorovichPotential.structureCorrelation 16 at affine optimal, 12)
     // A function of the radius alone: its residuals are only the bins' widths, uncorrelated with the potential's.
     let radial = at |> Array.map (fun z -> -(z[0] * z[0] + z[1] * z[1]))
     let score = KantorovichPotential.structureCorrelation 16 at radial optimal
@@ -83,9 +89,12 @@ let ``a radial critic captures the radii's 1-D W1, no more than the exact W1`` (
 /// assignment problem (complementary slackness on the Hungarian assignment), and rise or fall by the same amount
 /// between consecutive merged points wherever the CDFs differ.
 [<Property(Arbitrary = [| typeof<Arbitraries> |])>]
-let ``the sorted 1-D potential is an exact optimal dual: it agrees with the Hungarian one wherever the CDFs differ`` (EqualSizeSamplePair1D (p, q)) =
+let ``the sorted 1-D potential is an exact optimal dual: it agrees with the Hungarian one wherever the CDFs differ``
+    (EqualSizeSamplePair1D (p, q))
+    =
     let sorted = KantorovichPotential.potential1D p q
-    let hungarian = KantorovichPotential.potential (p |> Array.map (fun x -> [| x |])) (q |> Array.map (fun y -> [| y |]))
+    let asPoints = Array.map (fun (x: float) -> [| x |])
+    let hungarian = KantorovichPotential.potential (asPoints p) (asPoints q)
     let fs, fh = (fun (x: float) -> sorted.At [| x |]), (fun (x: float) -> hungarian.At [| x |])
     let n = p.Length
     // Float64 rounding over sums of at most 2n gaps of at most 2 CoordinateBound.
@@ -94,18 +103,22 @@ let ``the sorted 1-D potential is an exact optimal dual: it agrees with the Hung
     let assignment = (KantorovichPotential.assignmentWithDual cost).Assignment
     let slack = Array.init n (fun i -> abs (fs p[i] - fs q[assignment[i]] - cost[i, assignment[i]])) |> Array.max
     let lipschitz =
-        Seq.forall id (seq { for a in Array.append p q do for b in Array.append p q -> abs (fs a - fs b) <= abs (a - b) + tol })
+        Seq.forall id (seq {
+            for a in Array.append p q do
+                for b in Array.append p q -> abs (fs a - fs b) <= abs (a - b) + tol })
     let value = (p |> Array.averageBy fs) - (q |> Array.averageBy fs)
     // Consecutive distinct merged points a < b with the CDFs unequal on [a, b): the increments must agree.
     let merged = Array.append p q |> Array.distinct |> Array.sort
-    let cdfGap (s: float) = (p |> Array.filter (fun x -> x <= s) |> Array.length) - (q |> Array.filter (fun y -> y <= s) |> Array.length)
+    let atOrBelow (s: float) (sample: float[]) = sample |> Array.filter (fun x -> x <= s) |> Array.length
+    let cdfGap (s: float) = atOrBelow s p - atOrBelow s q
     let increments =
         merged
         |> Array.pairwise
         |> Array.filter (fun (a, _) -> cdfGap a <> 0)
         |> Array.map (fun (a, b) -> abs ((fs b - fs a) - (fh b - fh a)))
         |> Array.fold max 0.0
-    (abs (sorted.EarthMover - hungarian.EarthMover) <= tol |@ $"sorted W1 {sorted.EarthMover}, Hungarian {hungarian.EarthMover}")
+    (abs (sorted.EarthMover - hungarian.EarthMover) <= tol
+     |@ $"sorted W1 {sorted.EarthMover}, Hungarian {hungarian.EarthMover}")
     .&. (abs (value - hungarian.EarthMover) <= tol |@ $"E_p f - E_q f = {value}, W1 = {hungarian.EarthMover}")
     .&. (slack <= tol |@ $"f(x_i) - f(y_sigma(i)) misses |x_i - y_sigma(i)| by {slack} on the Hungarian assignment")
     .&. (lipschitz |@ "the sorted potential is steeper than 1 somewhere")

@@ -72,7 +72,9 @@ let ``tensor divergences work row by row over the last dimension`` (ProbabilityP
     let check name divergence (reference: float[] -> float[] -> float) =
         let shape, values = rows divergence
         if shape <> [| 2L |] then false |@ $"{name}: result shape %A{shape}, expected [2]"
-        else (agree $"{name} row 0" (reference p64 q64) values[0]) .&. (agree $"{name} row 1" (reference q64 p64) values[1])
+        else
+            (agree $"{name} row 0" (reference p64 q64) values[0])
+            .&. (agree $"{name} row 1" (reference q64 p64) values[1])
     check "KL" TensorDivergence.kullbackLeibler Divergence.kullbackLeibler
     .&. check "JS" TensorDivergence.jensenShannon Divergence.jensenShannon
     .&. check "TV" TensorDivergence.totalVariation Divergence.totalVariation

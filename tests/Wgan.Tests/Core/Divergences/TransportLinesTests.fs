@@ -33,7 +33,9 @@ let ``on coupled segments the exact potential's difference quotient is 1 and its
                   // one of them, with the same slope; in the plane and above a tie has probability 0.
                   let line = TransportLines.pointOn x y (0.05 + 0.9 * random.NextDouble())
                   let along = potential.At x + EarthMover.euclidean line.Point x
-                  yield abs (potential.At line.Point - along) <= Tolerance |@ $"pair {i}: f(x_t) is not f(x) + |x_t - x|"
+                  yield
+                      abs (potential.At line.Point - along) <= Tolerance
+                      |@ $"pair {i}: f(x_t) is not f(x) + |x_t - x|"
                   let cosine = TransportLines.cosine (potential.GradientAt line.Point) line.Towards
                   yield (x.Length = 1 || abs (cosine - 1.0) <= 1e-9) |@ $"pair {i}: cosine {cosine}" ]
     checks |> List.fold (.&.) (true |@ "no segment")

@@ -71,7 +71,8 @@ let ``the generator has gan_mnist.py's layer sizes`` (dim: int) =
     use g = generator dim NoNormalization 1L
     let d = int64 dim
     // gan_mnist.py Generator: Linear(128, 4*4*4*DIM), 5x5 deconvolutions 4 DIM -> 2 DIM -> DIM -> 1.
-    let expected = (128L * 64L * d + 64L * d) + (25L * 4L * d * 2L * d + 2L * d) + (25L * 2L * d * d + d) + (25L * d + 1L)
+    let expected =
+        (128L * 64L * d + 64L * d) + (25L * 4L * d * 2L * d + 2L * d) + (25L * 2L * d * d + d) + (25L * d + 1L)
     Assert.Equal(expected, count g)
 
 [<Property(Arbitrary = [| typeof<MnistArbitraries> |], MaxTest = 5)>]
@@ -116,7 +117,8 @@ let ``the unfolded and the native convolutions compute the same critic`` () =
     let x = torch.rand([| 8L; 1L; 28L; 28L |], generator = data)
     let native = values (c.call x)
     let unfolded = values (c.call (x.detach().requires_grad_(true)))
-    Array.iter2 (fun (a: float) (b: float) -> Assert.True(abs (a - b) <= 1e-5 * (1.0 + abs a), $"{a} vs {b}")) native unfolded
+    let agree (a: float) (b: float) = Assert.True(abs (a - b) <= 1e-5 * (1.0 + abs a), $"{a} vs {b}")
+    Array.iter2 agree native unfolded
 
 /// Whether two arrays agree to a relative tolerance (relative to the larger magnitude in `b`).
 let private close (tolerance: float) (a: float[]) (b: float[]) =
@@ -171,13 +173,15 @@ let ``the penalty's weight gradients through the explicit chain equal double bac
         (penalty ()).backward()
         // A bias changes only the activation pattern, so its penalty gradient is zero: autograd gives
         // zeros, the explicit chain no gradient at all.
-        c.parameters() |> Seq.collect (fun p -> if isNull p.grad then Array.zeroCreate (int (p.numel())) else values p.grad) |> Array.ofSeq
+        c.parameters() |> Seq.collect TestSupport.gradientOrZeros |> Array.ofSeq
     let squaredNorms (g: torch.Tensor) = Scalars.pow (g.flatten(1L)) 2.0 |> fun t -> t.sum()
-    let viaChain = weightGradients (fun () -> squaredNorms ((c :> GradientPenalty.IExplicitInputGradient).InputGradients x))
+    let viaChain =
+        weightGradients (fun () -> squaredNorms ((c :> GradientPenalty.IExplicitInputGradient).InputGradients x))
     let viaAutograd =
         weightGradients (fun () ->
             let leaf = x.detach().requires_grad_(true)
-            squaredNorms (torch.autograd.grad([| (c.call leaf).sum() |], [| leaf |], create_graph = true, retain_graph = true)[0]))
+            let scores = (c.call leaf).sum()
+            squaredNorms (torch.autograd.grad([| scores |], [| leaf |], create_graph = true, retain_graph = true)[0]))
     close 1e-9 viaChain viaAutograd
 
 [<Fact>]
@@ -186,7 +190,9 @@ let ``a critic with normalisation has no explicit input gradient`` () =
     use c = critic 4 LayerNorm 1L
     let explicitGradient = c :> GradientPenalty.IExplicitInputGradient
     Assert.False explicitGradient.HasExplicitInputGradient
-    Assert.Throws<System.InvalidOperationException>(fun () -> explicitGradient.InputGradients(torch.rand(2L, 1L, 28L, 28L)) |> ignore) |> ignore
+    Assert.Throws<System.InvalidOperationException>(fun () ->
+        explicitGradient.InputGradients(torch.rand(2L, 1L, 28L, 28L)) |> ignore)
+    |> ignore
 
 [<Theory>]
 [<InlineData(2)>]

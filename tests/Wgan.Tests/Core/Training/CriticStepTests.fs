@@ -29,11 +29,13 @@ let ``the joint forward pass gives the same step as three separate passes`` () =
     use separate = new Mlp(spec NoNormalization, new torch.Generator(7UL))
     use jointOptimizer = Optimizer.create (Adam(1e-3, 0.5, 0.9)) (joint.parameters())
     use separateOptimizer = Optimizer.create (Adam(1e-3, 0.5, 0.9)) (separate.parameters())
-    let r = CriticStep.criticStep joint jointOptimizer (GradientPenalty(10.0, GradientPenalty.TwoSided)) real fake (new torch.Generator(11UL))
+    let gp = GradientPenalty(10.0, GradientPenalty.TwoSided)
+    let r = CriticStep.criticStep joint jointOptimizer gp real fake (new torch.Generator(11UL))
     // The reference: WGAN-GP's loss written out with separate forward passes (Gulrajani et al., Algorithm 1).
     separateOptimizer.zero_grad()
     let wasserstein = Losses.criticLoss (separate.call real) (separate.call fake)
-    let penalty = GradientPenalty.gradientPenalty GradientPenalty.TwoSided separate.call real fake (new torch.Generator(11UL))
+    let penalty =
+        GradientPenalty.gradientPenalty GradientPenalty.TwoSided separate.call real fake (new torch.Generator(11UL))
     let loss = Scalars.addTensors wasserstein (Scalars.mul penalty 10.0)
     loss.backward()
     separateOptimizer.step() |> ignore
@@ -57,7 +59,8 @@ let ``clipping after the step leaves every parameter within the bound`` () =
     use critic = new Mlp(spec NoNormalization, new torch.Generator(3UL))
     use optimizer = Optimizer.create (RmsProp 0.1) (critic.parameters())
     let c = 0.01 // WGAN's clipping bound (Algorithm 1)
-    CriticStep.criticStep critic optimizer (WeightClipping(c, AfterStep)) (batch 1 0.0) (batch 2 1.0) (new torch.Generator(1UL)) |> ignore
+    let real, fake = batch 1 0.0, batch 2 1.0
+    CriticStep.criticStep critic optimizer (WeightClipping(c, AfterStep)) real fake (new torch.Generator(1UL)) |> ignore
     for p in critic.parameters() do
         Assert.True(p.abs().max().ReadDouble() <= c, "a parameter exceeds the clipping bound")
 
@@ -68,7 +71,8 @@ let ``critic steps leave no live tensors behind`` () =
     use optimizer = Optimizer.create (Adam(1e-3, 0.5, 0.9)) (critic.parameters())
     use generator = new torch.Generator(9UL)
     let real, fake = batch 1 0.0, batch 2 2.0
-    let step () = CriticStep.criticStep critic optimizer (GradientPenalty(10.0, GradientPenalty.TwoSided)) real fake generator |> ignore
+    let gp = GradientPenalty(10.0, GradientPenalty.TwoSided)
+    let step () = CriticStep.criticStep critic optimizer gp real fake generator |> ignore
     // Warm up: Adam creates its state tensors on the first step.
     step ()
     let live () = DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount
@@ -86,7 +90,7 @@ let InputGradientTolerance = 1e-5
 let ``the explicit input gradient of a piecewise-linear MLP equals autograd's`` (slope: float) =
     TestSupport.pinThreads ()
     let activation = if slope = 0.0 then ReLU else LeakyReLU slope
-    use mlp = new Mlp({ Inputs = 3; Hidden = [ 8; 8; 8 ]; Outputs = 1; Activation = activation; Normalization = NoNormalization }, new torch.Generator(4UL))
+    use mlp = new Mlp(TestSupport.plainMlp 3 [ 8; 8; 8 ] 1 activation, new torch.Generator(4UL))
     let x = batch 5 0.0 |> fun b -> torch.cat([| b; b.narrow(1L, 0L, 1L) |], 1L) // 32 points in 3-D
     let explicitGradient = MlpInputGradient.inputGradients mlp x
     let leaf = x.detach().requires_grad_(true)
@@ -104,10 +108,13 @@ let ``a smooth critic takes the joint double-backward path and matches separate 
     use separate = new Mlp(tanhSpec, new torch.Generator(7UL))
     use jointOptimizer = Optimizer.create (Sgd 0.01) (joint.parameters())
     use separateOptimizer = Optimizer.create (Sgd 0.01) (separate.parameters())
-    let r = CriticStep.criticStep joint jointOptimizer (GradientPenalty(10.0, GradientPenalty.OneSided)) real fake (new torch.Generator(11UL))
+    let gp = GradientPenalty(10.0, GradientPenalty.OneSided)
+    let r = CriticStep.criticStep joint jointOptimizer gp real fake (new torch.Generator(11UL))
     separateOptimizer.zero_grad()
-    let penalty = GradientPenalty.gradientPenalty GradientPenalty.OneSided separate.call real fake (new torch.Generator(11UL))
-    let loss = Scalars.addTensors (Losses.criticLoss (separate.call real) (separate.call fake)) (Scalars.mul penalty 10.0)
+    let penalty =
+        GradientPenalty.gradientPenalty GradientPenalty.OneSided separate.call real fake (new torch.Generator(11UL))
+    let wasserstein = Losses.criticLoss (separate.call real) (separate.call fake)
+    let loss = Scalars.addTensors wasserstein (Scalars.mul penalty 10.0)
     loss.backward()
     separateOptimizer.step() |> ignore
     Assert.Equal(loss.ReadDouble(), r.Loss, 5)
@@ -137,18 +144,22 @@ let private writtenOutAgreesWithAutograd
     let real = torch.randn([| int64 n; int64 spec.Inputs |], dtype = torch.float64, generator = data)
     let fake = Scalars.add (torch.randn([| int64 n; int64 spec.Inputs |], dtype = torch.float64, generator = data)) 1.5
     for p in written.parameters() do p.grad <- (Scalars.full (p.shape) 5.0).to_type(torch.float64)
-    let wasserstein, penalty = MlpPenaltyGradients.writeGradients written lambda sides real fake (new torch.Generator(uint64 seed + 2UL))
-    let referencePenalty = GradientPenalty.gradientPenalty sides reference.call real fake (new torch.Generator(uint64 seed + 2UL))
+    let wasserstein, penalty =
+        MlpPenaltyGradients.writeGradients written lambda sides real fake (new torch.Generator(uint64 seed + 2UL))
+    let referencePenalty =
+        GradientPenalty.gradientPenalty sides reference.call real fake (new torch.Generator(uint64 seed + 2UL))
     let referenceWasserstein = Losses.criticLoss (reference.call real) (reference.call fake)
     (Scalars.addTensors referenceWasserstein (Scalars.mul referencePenalty lambda)).backward()
     Assert.Equal(referenceWasserstein.ReadDouble(), wasserstein.ReadDouble(), 12)
     Assert.Equal(referencePenalty.ReadDouble(), penalty.ReadDouble(), 12)
-    for (name, a), b in Seq.zip (written.named_parameters() |> Seq.map (fun struct (n, p) -> n, p)) (reference.parameters()) do
+    let namedParameters = written.named_parameters() |> Seq.map (fun struct (n, p) -> n, p)
+    for (name, a), b in Seq.zip namedParameters (reference.parameters()) do
         // libtorch leaves a gradient that the loss does not reach undefined (null); the written-out one is 0.
         let expected = if isNull b.grad then torch.zeros_like(b) else b.grad
         let gap = (a.grad - expected).abs().max().ReadDouble()
         let scale = expected.abs().max().ReadDouble()
-        Assert.True(gap < WrittenOutGradientTolerance * max 1.0 scale, $"{name}: gradients differ by {gap} (largest {scale})")
+        Assert.True(
+            gap < WrittenOutGradientTolerance * max 1.0 scale, $"{name}: gradients differ by {gap} (largest {scale})")
     penalty.ReadDouble() > 0.0
 
 [<Theory>]
@@ -160,12 +171,15 @@ let ``written-out WGAN-GP gradients equal double back-propagation's`` (activatio
     TestSupport.pinThreads ()
     let activation = if activation = "relu" then ReLU else LeakyReLU 0.2
     let sides = if sides = "two-sided" then GradientPenalty.TwoSided else GradientPenalty.OneSided
-    let spec = { Inputs = 2; Hidden = List.replicate hidden 12; Outputs = 1; Activation = activation; Normalization = NoNormalization }
+    let spec = TestSupport.plainMlp 2 (List.replicate hidden 12) 1 activation
     let positive = writtenOutAgreesWithAutograd spec 10.0 sides 2.5 32 7
     Assert.True(positive, "the penalty is zero, so its gradients are not tested")
 
 [<FsCheck.Xunit.Property(Arbitrary = [| typeof<Generators.Arbitraries> |], MaxTest = 40)>]
-let ``written-out WGAN-GP gradients equal autograd's for any piecewise-linear MLP critic`` (Generators.Seed seed) (Generators.BatchSize n) =
+let ``written-out WGAN-GP gradients equal autograd's for any piecewise-linear MLP critic``
+    (Generators.Seed seed)
+    (Generators.BatchSize n)
+    =
     // Architecture, activation, sides, lambda and steepness drawn from the seed.
     TestSupport.pinThreads ()
     let random = System.Random(int (seed % 1_000_000L))

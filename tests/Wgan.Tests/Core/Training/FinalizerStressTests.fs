@@ -20,7 +20,12 @@ let private mnistTrainings () =
     use data = new torch.Generator(9UL)
     use real = torch.rand([| 20L; 1L; 28L; 28L |], generator = data)
     use fake = torch.rand([| 20L; 1L; 28L; 28L |], generator = data)
-    let train (normalization: Normalization) (constraintSpec: LipschitzConstraint) (optimizerSpec: OptimizerSpec) (seed: int) =
+    let train
+        (normalization: Normalization)
+        (constraintSpec: LipschitzConstraint)
+        (optimizerSpec: OptimizerSpec)
+        (seed: int)
+        =
         use _ = torch.NewDisposeScope()
         use g = new torch.Generator(uint64 seed)
         use critic = new MnistCritic({ Dim = 2; Normalization = normalization }, g)
@@ -29,7 +34,8 @@ let private mnistTrainings () =
         use generatorOptimizer = Optimizer.create optimizerSpec (generator.parameters())
         [ for _ in 1 .. 3 do
               yield (CriticStep.criticStep critic criticOptimizer constraintSpec real fake g).Loss
-              yield (GeneratorStep.wassersteinStep generator generatorOptimizer critic (torch.randn([| 20L; 8L |], generator = g))).Loss ]
+              let noise = torch.randn([| 20L; 8L |], generator = g)
+              yield (GeneratorStep.wassersteinStep generator generatorOptimizer critic noise).Loss ]
     [ for trial in 1 .. 4 do
           yield! train NoNormalization (WeightClipping(0.01, AfterStep)) (RmsProp 5e-5) trial
           yield! train BatchNorm (WeightClipping(0.01, AfterStep)) (RmsProp 5e-5) trial
@@ -43,15 +49,18 @@ let private toyTrainings () =
     let train (activation: Activation) (normalization: Normalization) =
         use _ = torch.NewDisposeScope()
         use g = new torch.Generator(3UL)
-        let spec = { Inputs = 2; Hidden = [ 16; 16 ]; Outputs = 1; Activation = activation; Normalization = normalization }
+        let spec =
+            { Inputs = 2; Hidden = [ 16; 16 ]; Outputs = 1; Activation = activation; Normalization = normalization }
         use critic = new Mlp(spec, g)
         use generator = new Mlp({ spec with Outputs = 2 }, g)
         use criticOptimizer = Optimizer.create (Adam(1e-3, 0.5, 0.9)) (critic.parameters())
         use generatorOptimizer = Optimizer.create (RmsProp 1e-3) (generator.parameters())
         [ for _ in 1 .. 4 do
               let fake = generator.call (torch.randn([| 64L; 2L |], generator = g))
-              yield (CriticStep.criticStep critic criticOptimizer (GradientPenalty(10.0, GradientPenalty.OneSided)) real fake g).Loss
-              yield (GeneratorStep.wassersteinStep generator generatorOptimizer critic (torch.randn([| 64L; 2L |], generator = g))).Loss ]
+              let gp = GradientPenalty(10.0, GradientPenalty.OneSided)
+              yield (CriticStep.criticStep critic criticOptimizer gp real fake g).Loss
+              let noise = torch.randn([| 64L; 2L |], generator = g)
+              yield (GeneratorStep.wassersteinStep generator generatorOptimizer critic noise).Loss ]
     let distances () =
         use _ = torch.NewDisposeScope()
         let p = torch.softmax(torch.randn([| 6L; 5L |], generator = data), 1)
@@ -60,7 +69,9 @@ let private toyTrainings () =
         rows (TensorDivergence.jensenShannon p q)
         @ rows (TensorDivergence.totalVariation p q)
         @ [ (TensorDivergence.earthMover1D (p.flatten()) (q.flatten())).ReadDouble()
-            FrechetDistance.ofFeatures (torch.randn([| 40L; 4L |], generator = data)) (torch.randn([| 30L; 4L |], generator = data)) ]
+            FrechetDistance.ofFeatures
+                (torch.randn([| 40L; 4L |], generator = data))
+                (torch.randn([| 30L; 4L |], generator = data)) ]
     [ for activation in [ ReLU; LeakyReLU 0.2; Tanh; Softplus ] do
           for normalization in [ NoNormalization; LayerNorm ] do
               yield! train activation normalization ]
@@ -79,7 +90,7 @@ let ``MNIST critic and generator steps give the quiet run's losses under garbage
     assertSameUnderPressure mnistTrainings
 
 [<Fact>]
-let ``toy MLP steps of every activation and the tensor distances give the quiet run's values under garbage pressure`` () =
+let ``toy MLP steps of every activation and tensor distances give the quiet run's values under garbage pressure`` () =
     assertSameUnderPressure toyTrainings
 
 [<Theory>]
@@ -97,7 +108,8 @@ let ``toy MLP steps of every activation and the tensor distances give the quiet 
 [<InlineData("parallel-lines")>]
 let ``a smoke run under garbage pressure gives the quiet run's results`` (id: string) =
     TestSupport.pinThreads ()
-    let reading = Harness.ReadManifest(File.ReadAllText(Path.Combine(TestSupport.experimentsFolder.Force(), id + ".json")))
+    let manifest = Path.Combine(TestSupport.experimentsFolder.Force(), id + ".json")
+    let reading = Harness.ReadManifest(File.ReadAllText manifest)
     Assert.True(reading.IsValid, String.Join("\n", reading.Errors))
     // One seed: a run under garbage pressure takes several times longer.
     let run () = reading.Experiment.Run("smoke", 1, "cpu", Action<Progress>(ignore))
@@ -126,13 +138,18 @@ let ``tensor values read through TensorValues are exact under garbage pressure``
 [<Fact>]
 let ``no source file reads a tensor through TorchSharp's loose-Scalar readers`` () =
     let root = Path.GetDirectoryName(TestSupport.experimentsFolder.Force())
-    let loose = Text.RegularExpressions.Regex(@"\.To(Double|Single|Boolean|Int64|Int32|Int16|Byte|SByte|Half|BFloat16|Complex32|Complex64)\(\)")
+    let loose =
+        Text.RegularExpressions.Regex(
+            @"\.To(Double|Single|Boolean|Int64|Int32|Int16|Byte|SByte|Half|BFloat16|Complex32|Complex64)\(\)")
     let offenders =
         [ for folder in [ "Wgan.Core.fs"; "Wgan.Experiments"; "Wgan.Runner"; "tests" ] do
               for file in Directory.EnumerateFiles(Path.Combine(root, folder), "*.*", SearchOption.AllDirectories) do
                   let inBuildOutput = file.Contains "/bin/" || file.Contains "/obj/"
-                  if not inBuildOutput && (file.EndsWith ".fs" || file.EndsWith ".cs") && not (file.EndsWith "TensorValues.fs") then
+                  let source = (file.EndsWith ".fs" || file.EndsWith ".cs") && not (file.EndsWith "TensorValues.fs")
+                  if not inBuildOutput && source then
                       for i, line in Array.indexed (File.ReadAllLines file) do
                           if loose.IsMatch line && not (line.TrimStart().StartsWith "//") then
                               yield $"{Path.GetRelativePath(root, file)}:{i + 1}: {line.Trim()}" ]
-    Assert.True(List.isEmpty offenders, "read these through TensorValues (ReadDouble, ReadBoolean, ReadInt64):\n" + String.concat "\n" offenders)
+    Assert.True(
+        List.isEmpty offenders,
+        "read these through TensorValues (ReadDouble, ReadBoolean, ReadInt64):\n" + String.concat "\n" offenders)

@@ -20,7 +20,7 @@ let Float64Tolerance = 1e-10
 let LearningRate = 0.05
 
 let private linear (inputs: int) (outputs: int) (generator: torch.Generator) =
-    let network = new Mlp({ Inputs = inputs; Hidden = []; Outputs = outputs; Activation = ReLU; Normalization = NoNormalization }, generator)
+    let network = new Mlp(TestSupport.plainMlp inputs [] outputs ReLU, generator)
     network.``to``(torch.float64) |> ignore
     network
 
@@ -32,7 +32,8 @@ let private setLinear (network: Mlp) (weight: float[]) (bias: float[]) =
 
 let private parameterValues (network: Mlp) = network.parameters() |> Seq.map values |> Array.concat
 
-let private close (expected: float) (actual: float) = abs (actual - expected) <= Float64Tolerance * max 1.0 (abs expected)
+let private close (expected: float) (actual: float) =
+    abs (actual - expected) <= Float64Tolerance * max 1.0 (abs expected)
 
 /// A linear generator 3 -> 2 and a linear critic 2 -> 1 with weights drawn from `seed`, and a batch of z.
 let private linearSetting (seed: int64) =
@@ -69,7 +70,8 @@ let ``the WGAN generator step minimises -E f(G(z)) and raises the critic's score
     .&. (close (sqrt (squaredW * (1.0 + dot zbar zbar))) result.GradientNorm |@ $"gradient norm {result.GradientNorm}")
     .&. (close (before + rise) (meanScore ()) |@ $"score after the step {meanScore ()}, expected {before} + {rise}")
     .&. (parameterValues critic = criticBefore |@ "the critic's parameters changed")
-    .&. (critic.parameters() |> Seq.forall (fun p -> isNull p.grad || values p.grad |> Array.forall ((=) 0.0)) |@ "the critic kept a gradient")
+    .&. (critic.parameters() |> Seq.forall (fun p -> isNull p.grad || values p.grad |> Array.forall ((=) 0.0))
+         |@ "the critic kept a gradient")
 
 /// A constant generator output: with z = 0, G(z) = b whatever A, so every logit is l = w.b + c.
 let private constantLogit (w: float[]) (b: float[]) (c: float) =
@@ -125,7 +127,8 @@ let ``the minimax loss saturates when the discriminator rejects the samples`` ()
         use d = d
         use optimizer = Optimizer.create (Sgd LearningRate) (g.parameters())
         (stepOf g optimizer d z).GradientNorm
-    let ratio = run (fun g o d z -> GeneratorStep.minimaxStep g o d z) / run (fun g o d z -> GeneratorStep.nonSaturatingStep g o d z)
+    let minimax = run (fun g o d z -> GeneratorStep.minimaxStep g o d z)
+    let ratio = minimax / run (fun g o d z -> GeneratorStep.nonSaturatingStep g o d z)
     Assert.Equal(exp -10.0, ratio, 12)
 
 [<Fact>]

@@ -15,11 +15,12 @@ open Wgan.Experiments.MnistWgan
 open Wgan.Tests.Generators
 
 let private flat (m: torch.nn.Module) =
-    m.parameters() |> Seq.collect (fun p -> p.detach().cpu().to_type(torch.float64).contiguous().data<float>().ToArray()) |> Array.ofSeq
+    m.parameters() |> Seq.collect TestSupport.values |> Array.ofSeq
 
 let private networks seed =
     use g = new torch.Generator(uint64 seed)
-    new MnistCritic({ Dim = 2; Normalization = NoNormalization }, g), new MnistGenerator({ Dim = 2; Latent = 8; Normalization = NoNormalization }, g)
+    new MnistCritic({ Dim = 2; Normalization = NoNormalization }, g),
+    new MnistGenerator({ Dim = 2; Latent = 8; Normalization = NoNormalization }, g)
 
 [<Fact>]
 let ``the generator step updates the generator only and returns -E f(G(z)) before the update`` () =
@@ -66,8 +67,12 @@ let ``the critic loss without an update matches the critic step's own measuremen
 let ``the official WGAN warm-up gives 100 critic iterations for the first 25 generator iterations and every 500th`` () =
     // WGAN reference code: Diters = 100 if gen_iterations < 25 or gen_iterations % 500 == 0, else 5.
     let v =
-        { CriticNormalization = NoNormalization; CriticOptimizer = RmsProp 5e-5; Constraint = WeightClipping(0.01, BeforeStep)
-          GeneratorNormalization = NoNormalization; GeneratorOptimizer = RmsProp 5e-5; NCritic = 5
+        { CriticNormalization = NoNormalization
+          CriticOptimizer = RmsProp 5e-5
+          Constraint = WeightClipping(0.01, BeforeStep)
+          GeneratorNormalization = NoNormalization
+          GeneratorOptimizer = RmsProp 5e-5
+          NCritic = 5
           Warmup = OfficialWarmup(100, 25, 500)
           Source = None }
     Assert.Equal<int list>([ 100; 100; 5; 5; 100; 5 ], [ 0; 24; 25; 499; 500; 501 ] |> List.map (criticIterations v))
@@ -97,10 +102,22 @@ let ``repeated training steps do not leak tensors`` () =
     let digits = MnistTestData.slice ()
     use images = imagesTensor digits (Array.init 100 id) (torch.device "cpu")
     let v =
-        { CriticNormalization = NoNormalization; CriticOptimizer = Adam(1e-4, 0.5, 0.9); Constraint = GradientPenalty(10.0, GradientPenalty.TwoSided)
-          GeneratorNormalization = NoNormalization; GeneratorOptimizer = Adam(1e-4, 0.5, 0.9); NCritic = 2; Warmup = NoWarmup; Source = None }
+        { CriticNormalization = NoNormalization
+          CriticOptimizer = Adam(1e-4, 0.5, 0.9)
+          Constraint = GradientPenalty(10.0, GradientPenalty.TwoSided)
+          GeneratorNormalization = NoNormalization
+          GeneratorOptimizer = Adam(1e-4, 0.5, 0.9)
+          NCritic = 2
+          Warmup = NoWarmup
+          Source = None }
     let config: MnistTrainer.Configuration =
-        { Variant = v; Dim = 2; Latent = 8; BatchSize = 10; Iterations = 13; CheckpointEvery = 0; Device = torch.device "cpu" }
+        { Variant = v
+          Dim = 2
+          Latent = 8
+          BatchSize = 10
+          Iterations = 13
+          CheckpointEvery = 0
+          Device = torch.device "cpu" }
     use state = MnistTrainer.start config 1L 0 100
     use optimizers = MnistTrainer.optimizers config state
     let step t = MnistTrainer.step config images state optimizers t |> ignore
@@ -119,16 +136,22 @@ let private clipVariantJson (optimizer: string) (extra: string) =
     $"""{{ "critic": {{ "normalization": "batch", "optimizer": {{ "kind": "{optimizer}", "learningRate": 0.00005 }},
                     "constraint": {{ "kind": "weight-clipping", "bound": 0.01, "timing": "after-step" }} }},
          "generator": {{ "normalization": "batch", "optimizer": {{ "kind": "{optimizer}", "learningRate": 0.00005 }} }},
-         "nCritic": 5, "warmup": {{ "kind": "official-wgan", "criticSteps": 100, "firstGeneratorIterations": 25, "every": 500 }}{extra} }}"""
+         "nCritic": 5,
+         "warmup": {{ "kind": "official-wgan", "criticSteps": 100, "firstGeneratorIterations": 25,
+                     "every": 500 }}{extra} }}"""
 
 [<Fact>]
 let ``a variant's source is decoded, printed in its description, and optional`` () =
-    match decodeVariant WeightClippingVariant (clipVariantJson "tf-rmsprop" ", \"source\": \"gan_mnist.py, MODE = 'wgan'\"") with
+    let withSource = clipVariantJson "tf-rmsprop" ", \"source\": \"gan_mnist.py, MODE = 'wgan'\""
+    match decodeVariant WeightClippingVariant withSource with
     | Ok v ->
         Assert.Equal(Some "gan_mnist.py, MODE = 'wgan'", v.Source)
         Assert.Equal(OfficialWarmup(100, 25, 500), v.Warmup)
         Assert.Equal(TfRmsProp 5e-5, v.CriticOptimizer)
-        Assert.EndsWith("100 critic iterations for the first 25 generator iterations and every 500th (source: gan_mnist.py, MODE = 'wgan')", describe v)
+        Assert.EndsWith(
+            "100 critic iterations for the first 25 generator iterations and every 500th "
+            + "(source: gan_mnist.py, MODE = 'wgan')",
+            describe v)
         // TensorFlow's RMSProp needs no caveat; PyTorch's does.
         Assert.Equal("", rmsPropCaveat v)
     | Error e -> failwithf "%A" e

@@ -41,7 +41,13 @@ let ``zero_grad clears the gradients`` () =
 /// One update of an optimiser's rule with the same float32 operations as the Optimizer but a plain square root
 /// (no floor): PyTorch's RMSProp, PyTorch's Adam with its bias corrections, or TensorFlow 1's Adam. Updates `p`
 /// and `moments` in place.
-let private referenceStep (spec: OptimizerSpec) (step: int) (p: torch.Tensor) (g: torch.Tensor) (moments: torch.Tensor[]) =
+let private referenceStep
+    (spec: OptimizerSpec)
+    (step: int)
+    (p: torch.Tensor)
+    (g: torch.Tensor)
+    (moments: torch.Tensor[])
+    =
     use eps = (1e-8).ToScalar()
     match spec with
     | RmsProp lr ->
@@ -86,7 +92,9 @@ let private awkwardGradients (seed: int) (step: int) =
 [<InlineData("adam-0.999", 2)>]
 [<InlineData("rmsprop", 3)>]
 [<InlineData("tf-adam", 4)>]
-let ``the square-root floor leaves every update bit for bit as the rule without it gives it`` (name: string, seed: int) =
+let ``the square-root floor leaves every update bit for bit as the rule without it gives it``
+    (name: string, seed: int)
+    =
     TestSupport.pinThreads ()
     use _ = torch.NewDisposeScope()
     let spec =
@@ -107,7 +115,9 @@ let ``the square-root floor leaves every update bit for bit as the rule without 
         optimizer.step() |> ignore
         referenceStep spec step expected g moments
         let differing = (w.detach().ne(expected)).sum().ReadInt64()
-        Assert.True((differing = 0L), $"{name}, step {step}: {differing} of 832 parameters differ from the rule without the floor")
+        Assert.True(
+            (differing = 0L),
+            $"{name}, step {step}: {differing} of 832 parameters differ from the rule without the floor")
 
 /// Two steps of a TensorFlow 1 rule on the loss sum(w * c), whose gradient is the constant c = (2, -3).
 let private twoTfSteps (spec: OptimizerSpec) =
@@ -125,7 +135,8 @@ let private twoTfSteps (spec: OptimizerSpec) =
 [<Fact>]
 let ``two steps follow TensorFlow 1's RMSProp, whose mean square starts at ones`` () =
     // tf.train.RMSPropOptimizer (training_ops ApplyRMSProp, decay 0.9, epsilon 1e-10, momentum 0), by hand for
-    // g = 2: ms1 = 0.9 * 1 + 0.1 * 4 = 1.3, ms2 = 0.9 * 1.3 + 0.4 = 1.57; w = 1 - 0.1 * 2 / sqrt 1.3 - 0.1 * 2 / sqrt 1.57.
+    // g = 2: ms1 = 0.9 * 1 + 0.1 * 4 = 1.3, ms2 = 0.9 * 1.3 + 0.4 = 1.57;
+    // w = 1 - 0.1 * 2 / sqrt 1.3 - 0.1 * 2 / sqrt 1.57.
     // For g = -3: ms1 = 0.9 + 0.9 = 1.8, ms2 = 1.62 + 0.9 = 2.52; w = 1 + 0.3 / sqrt 1.8 + 0.3 / sqrt 2.52.
     // (PyTorch's RMSprop starts from zero: its first step would be lr / sqrt(0.01) = 10 lr, not about 1.75 lr.)
     let w = twoTfSteps (TfRmsProp 0.1)

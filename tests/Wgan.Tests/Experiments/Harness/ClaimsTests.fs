@@ -52,7 +52,8 @@ let ``at-most claims compare downwards`` () =
 let ``the seeds offered give the one-sided t test 80% power at the measured mean and spread`` () =
     // Mean 1, sample sd 1, threshold 0, one-sided 2.5% (the 95% interval's lower end): scipy 1.10,
     // stats.nct.sf(stats.t.ppf(0.975, n - 1), n - 1, sqrt(n) * 1) first reaches 0.8 at n = 10 (0.8031).
-    let xs = [| 0.0; 1.0; 2.0; 0.0; 1.0; 2.0 |] |> fun a -> let m = Array.average a in a |> Array.map (fun x -> x - m + 1.0)
+    let raw = [| 0.0; 1.0; 2.0; 0.0; 1.0; 2.0 |]
+    let xs = raw |> Array.map (fun x -> x - Array.average raw + 1.0)
     let sd = Statistics.standardDeviation xs
     let scaled = xs |> Array.map (fun x -> 1.0 + (x - 1.0) / sd)
     Assert.Equal(Some 10, Statistics.valuesFor80PercentPower 0.025 200 0.0 scaled)
@@ -61,19 +62,21 @@ let ``the seeds offered give the one-sided t test 80% power at the measured mean
 
 [<Fact>]
 let ``a report says what would settle each claim that did not reproduce`` () =
-    Assert.Equal(None, ClaimReport.whatWouldSettle "quick" noCost (Claims.evaluate (seeds [ 0.97; 0.98; 0.99 ]) (spec AtLeast 0.9)))
-    let notReproduced = ClaimReport.whatWouldSettle "quick" noCost (Claims.evaluate (seeds [ 0.5; 0.52; 0.51 ]) (spec AtLeast 0.9))
+    let settle cost values threshold =
+        ClaimReport.whatWouldSettle "quick" cost (Claims.evaluate (seeds values) (spec AtLeast threshold))
+    Assert.Equal(None, settle noCost [ 0.97; 0.98; 0.99 ] 0.9)
+    let notReproduced = settle noCost [ 0.5; 0.52; 0.51 ] 0.9
     Assert.Contains("more seeds will not change the verdict", notReproduced.Value)
     Assert.Contains("--scale paper", notReproduced.Value)
     // Mean on the claimed side, wide interval: more seeds would decide (mean 1.0333, sd 0.7234: 80% power for the
     // one-sided 2.5% test at effect 0.3226 needs 78 seeds; scipy 1.10, stats.nct as in the power tests).
-    let wide = ClaimReport.whatWouldSettle "quick" noCost (Claims.evaluate (seeds [ 0.2; 1.5; 1.4 ]) (spec AtLeast 0.8))
+    let wide = settle noCost [ 0.2; 1.5; 1.4 ] 0.8
     Assert.Contains("on the claimed side", wide.Value)
     Assert.Contains("`--seeds 78`", wide.Value)
     // With the run's compute per seed, the seeds come with their cost: 78 x 30 s = 39 CPU-minutes.
-    let priced = ClaimReport.whatWouldSettle "quick" 30.0 (Claims.evaluate (seeds [ 0.2; 1.5; 1.4 ]) (spec AtLeast 0.8))
+    let priced = settle 30.0 [ 0.2; 1.5; 1.4 ] 0.8
     Assert.Contains("`--seeds 78`, about 39 CPU-minutes at this run's 30 s of compute per seed", priced.Value)
-    let diverged = ClaimReport.whatWouldSettle "quick" noCost (Claims.evaluate (seeds [ nan; 1.5; 1.0 ]) (spec AtLeast 0.8))
+    let diverged = settle noCost [ nan; 1.5; 1.0 ] 0.8
     Assert.Contains("1 of 3 seeds gave no value", diverged.Value)
 
 // ---------------------------------------------------------------------------------------------------
@@ -124,7 +127,8 @@ let ``the sign test counts a failed seed against the claim and needs enough seed
     // One failed seed of five: 4/5 has p = 6/32, which decides nothing.
     Assert.Equal(Inconclusive, (Claims.evaluate (seeds [ 1.0; 1.0; nan; 1.0; 1.0 ]) rule).Verdict)
     // One failed seed of ten: 9/10 has p = 11/1024.
-    Assert.Equal(Reproduced, (Claims.evaluate (seeds [ 1.0; 1.0; 1.0; 0.1; 1.0; 1.0; 1.0; 1.0; 1.0; 1.0 ]) rule).Verdict)
+    let oneLow = seeds [ 1.0; 1.0; 1.0; 0.1; 1.0; 1.0; 1.0; 1.0; 1.0; 1.0 ]
+    Assert.Equal(Reproduced, (Claims.evaluate oneLow rule).Verdict)
     Assert.Equal(NotReproduced, (Claims.evaluate (seeds [ 0.1; 0.2; 0.3; 0.1; 0.2 ]) rule).Verdict)
 
 [<Fact>]
@@ -425,8 +429,9 @@ let ``result.json, the report and the snapshot text show the paired block, the p
           Claims = [ Claims.evaluate metrics pairedClaim; Claims.evaluate metrics guarded ]
           Series = []; Figures = []; ImageGrids = []; Notes = [] }
     let environment: Render.RunEnvironment =
-        { HarnessVersion = "test"; Commit = ""; JudgedBy = ""; TorchSharpVersion = "test"; DotnetVersion = "test"; OperatingSystem = "test"
-          Device = "cpu"; Threads = 1; CommandLine = "test"; Platform = Platform.unrecorded; ComputeSeconds = 0.0 }
+        { HarnessVersion = "test"; Commit = ""; JudgedBy = ""; TorchSharpVersion = "test"; DotnetVersion = "test"
+          OperatingSystem = "test"; Device = "cpu"; Threads = 1; CommandLine = "test"; Platform = Platform.unrecorded
+          ComputeSeconds = 0.0 }
     let json = System.Text.Json.Nodes.JsonNode.Parse(ResultJson.render result environment "{}")
     let first = json.["claims"].[0]
     Assert.Equal(ClaimDefinition.sha256 pairedClaim, first.["definitionSha256"].GetValue<string>())
@@ -463,7 +468,8 @@ let ``a claim's p-value is the largest of the tests its reproduced verdict needs
 [<Fact>]
 let ``Benjamini-Hochberg adjusts as R's p.adjust(p, "BH") does`` () =
     // p.adjust(c(0.01, 0.04, 0.03, 0.005), "BH") = 0.02 0.04 0.04 0.02; a NaN counts as 1.
-    let adjusted = Statistics.benjaminiHochberg [| 0.01; 0.04; 0.03; 0.005 |] |> Array.map (fun x -> System.Math.Round(x, 12))
+    let adjusted =
+        Statistics.benjaminiHochberg [| 0.01; 0.04; 0.03; 0.005 |] |> Array.map (fun x -> System.Math.Round(x, 12))
     Assert.Equal<float[]>([| 0.02; 0.04; 0.04; 0.02 |], adjusted)
     let withNaN = Statistics.benjaminiHochberg [| 0.01; nan |] |> Array.map (fun x -> System.Math.Round(x, 12))
     Assert.Equal<float[]>([| 0.02; 1.0 |], withNaN)

@@ -44,7 +44,8 @@ let ``a field read after another depends on its value`` () =
     Assert.Equal(Ok(Choice1Of2 4), Decode.document tagged """{"kind": "number", "value": 4}""")
     Assert.Equal(Ok(Choice2Of2 "four"), Decode.document tagged """{"kind": "text", "text": "four"}""")
     // The field of the other kind is unknown here.
-    Assert.Equal<string list>([ "$.text: is not a known field" ], problems tagged """{"kind": "number", "value": 4, "text": "x"}""")
+    let extra = problems tagged """{"kind": "number", "value": 4, "text": "x"}"""
+    Assert.Equal<string list>([ "$.text: is not a known field" ], extra)
 
 [<Fact>]
 let ``after a failed field that others depend on, the fields it would have read are not called unknown`` () =
@@ -67,4 +68,5 @@ let ``optional fields are None or their default when absent and decoded when pre
 let ``Fields.all reads every field and reports every failure`` () =
     let decoder = Decode.object (Fields.all [ for name in [ "x"; "y"; "z" ] -> required name Decode.int ])
     Assert.Equal(Ok [ 1; 2; 3 ], Decode.document decoder """{"x": 1, "y": 2, "z": 3}""")
-    Assert.Equal<string list>([ "$.x: is required but missing"; "$.z: is required but missing" ], problems decoder """{"y": 2}""")
+    let missing = problems decoder """{"y": 2}"""
+    Assert.Equal<string list>([ "$.x: is required but missing"; "$.z: is required but missing" ], missing)

@@ -48,10 +48,12 @@ let ``every manifest in the repository is valid and its published result, if any
         let reading = Harness.ReadManifest text
         Assert.True(reading.IsValid, $"{file}: " + String.concat " | " reading.Errors)
         let relative = Path.GetRelativePath(experiments, Path.GetDirectoryName file)
-        let published = Path.Combine(root, "results", (if relative = "." then "" else relative), reading.Experiment.Id, "result.json")
+        let folder = if relative = "." then "" else relative
+        let published = Path.Combine(root, "results", folder, reading.Experiment.Id, "result.json")
         if File.Exists published then
             let recorded = JsonNode.Parse(File.ReadAllText published).["manifest"].ToJsonString()
-            Assert.True((JsonNode.Parse(text).ToJsonString() = recorded), $"{published} was not produced from {file} as it is now")
+            let current = JsonNode.Parse(text).ToJsonString()
+            Assert.True((current = recorded), $"{published} was not produced from {file} as it is now")
 
 [<Fact>]
 let ``the repository manifest is valid`` () =
@@ -64,31 +66,38 @@ let ``the repository manifest is valid`` () =
 
 [<Fact>]
 let ``an unknown field is reported with its path`` () =
-    mutate (fun m -> m.["critic"].["dropout"] <- JsonValue.Create 0.5) |> assertRejectedAt "$.critic.dropout" "not a known field"
+    mutate (fun m -> m.["critic"].["dropout"] <- JsonValue.Create 0.5)
+    |> assertRejectedAt "$.critic.dropout" "not a known field"
 
 [<Fact>]
 let ``a wrong type is reported with its path`` () =
-    mutate (fun m -> m.["scales"].["quick"].["criticSteps"] <- JsonValue.Create "many") |> assertRejectedAt "$.scales.quick.criticSteps" "expected an integer"
+    mutate (fun m -> m.["scales"].["quick"].["criticSteps"] <- JsonValue.Create "many")
+    |> assertRejectedAt "$.scales.quick.criticSteps" "expected an integer"
 
 [<Fact>]
 let ``an out-of-range value is reported with its path`` () =
-    mutate (fun m -> m.["scales"].["smoke"].["batchSize"] <- JsonValue.Create -64) |> assertRejectedAt "$.scales.smoke.batchSize" "must be an integer in"
+    mutate (fun m -> m.["scales"].["smoke"].["batchSize"] <- JsonValue.Create -64)
+    |> assertRejectedAt "$.scales.smoke.batchSize" "must be an integer in"
 
 [<Fact>]
 let ``a missing field is reported with its path`` () =
-    mutate (fun m -> m.["critic"].AsObject().Remove "constraint" |> ignore) |> assertRejectedAt "$.critic.constraint" "required"
+    mutate (fun m -> m.["critic"].AsObject().Remove "constraint" |> ignore)
+    |> assertRejectedAt "$.critic.constraint" "required"
 
 [<Fact>]
 let ``a claim on a metric the experiment does not measure is rejected`` () =
-    mutate (fun m -> m.["claims"].[0].["metric"] <- JsonValue.Create "em.accuracy") |> assertRejectedAt "$.claims[0].metric" "em.rankCorrelation"
+    mutate (fun m -> m.["claims"].[0].["metric"] <- JsonValue.Create "em.accuracy")
+    |> assertRejectedAt "$.claims[0].metric" "em.rankCorrelation"
 
 [<Fact>]
 let ``an unknown experiment is rejected and the known ones are listed`` () =
-    mutate (fun m -> m.["experiment"] <- JsonValue.Create "parallel-planes") |> assertRejectedAt "$.experiment" "parallel-lines"
+    mutate (fun m -> m.["experiment"] <- JsonValue.Create "parallel-planes")
+    |> assertRejectedAt "$.experiment" "parallel-lines"
 
 [<Fact>]
 let ``a number too large for a double is not finite`` () =
-    goodManifest().Replace("\"thetaMax\": 1.0", "\"thetaMax\": 1e999") |> assertRejectedAt "$.thetaMax" "not a finite number"
+    goodManifest().Replace("\"thetaMax\": 1.0", "\"thetaMax\": 1e999")
+    |> assertRejectedAt "$.thetaMax" "not a finite number"
 
 [<Fact>]
 let ``several problems are all reported at once`` () =

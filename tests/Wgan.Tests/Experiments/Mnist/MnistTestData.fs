@@ -121,7 +121,8 @@ let filesUnder (folder: string) =
 let divergingSmokeRun (manifestPath: string) =
     TestSupport.pinThreads ()
     let root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText manifestPath).AsObject()
-    root["wganGp"].["critic"].AsObject()["optimizer"] <- System.Text.Json.Nodes.JsonNode.Parse """{ "kind": "sgd", "learningRate": 10 }"""
+    root["wganGp"].["critic"].AsObject()["optimizer"] <-
+        System.Text.Json.Nodes.JsonNode.Parse """{ "kind": "sgd", "learningRate": 10 }"""
     let experiment = (Wgan.Experiments.Harness.ReadManifest(root.ToJsonString())).Experiment
     experiment.Run("smoke", 0, "cpu", sliceResources (), System.Action<Wgan.Experiments.Progress>(ignore))
 

@@ -14,8 +14,8 @@ let ``gradient norms below float32's range are measured in float64 instead of un
     use networks = new torch.Generator(1UL)
     // 12 layers of width 4 with every weight 1e-5 and zero biases: the gradient reaching layer 1 is a product of
     // 11 such layers and the output layer, about (4e-5)^11 * 1e-5 / batch, far below float32's 1.4e-45.
-    use critic = new Mlp({ Inputs = 2; Hidden = List.replicate 12 4; Outputs = 1; Activation = ReLU; Normalization = NoNormalization }, networks)
-    use generatorNetwork = new Mlp({ Inputs = 2; Hidden = [ 4 ]; Outputs = 2; Activation = ReLU; Normalization = NoNormalization }, networks)
+    use critic = new Mlp(TestSupport.plainMlp 2 (List.replicate 12 4) 1 ReLU, networks)
+    use generatorNetwork = new Mlp(TestSupport.plainMlp 2 [ 4 ] 2 ReLU, networks)
     do
         use _ = torch.no_grad()
         use small = (1e-5).ToScalar()
@@ -32,6 +32,7 @@ let ``gradient norms below float32's range are measured in float64 instead of un
     use sameBatches = new torch.Generator(2UL)
     let summary = LayerNorms.layerNormSummary critic generatorNetwork SwissRoll 2 32 1 cpu sameBatches
     Assert.Equal(0.0, summary.ZeroLayers)
-    Assert.True(Double.IsFinite summary.MeanLog10[0] && summary.MeanLog10[0] < log10 LayerNorms.SmallestNorm, $"layer 1: {summary.MeanLog10[0]}")
+    let first = summary.MeanLog10[0]
+    Assert.True(Double.IsFinite first && first < log10 LayerNorms.SmallestNorm, $"layer 1: {first}")
     // Where float32 can represent the norms (the last layer), the float64 measurement agrees with it.
     Assert.Equal(log10 inFloat32[11], summary.MeanLog10[11], 4)

@@ -123,11 +123,15 @@ let ``a damaged cached classifier is rebuilt`` () =
 let ``run writes quality series, figures, grids and claims`` () =
     let dir = tempFolder ()
     let out = Path.Combine(dir, "results")
-    let r = cli [ "run"; manifestPath; "--scale"; "smoke"; "--out"; out; "--mnist-file"; slicePath; "--cache"; Path.Combine(dir, "cache") ]
+    let cache = Path.Combine(dir, "cache")
+    let r = cli [ "run"; manifestPath; "--scale"; "smoke"; "--out"; out; "--mnist-file"; slicePath; "--cache"; cache ]
     Assert.True(r.Exit = 0, r.Err)
     let folder = Path.Combine(out, "mnist-loss-vs-quality")
-    for file in [ "report.md"; "result.json"; "wgan-gp-quality.csv"; "wgan-clip-quality.csv"; "figures/real-digits.png"; "figures/wgan-gp-samples.png"
-                  "figures/wgan-gp-em-estimate.png"; "figures/wgan-gp-frechet-distance.png"; "figures/wgan-gp-em-vs-fd.png"; "figures/wgan-clip-samples.png" ] do
+    let files =
+        [ "report.md"; "result.json"; "wgan-gp-quality.csv"; "wgan-clip-quality.csv"
+          "figures/real-digits.png"; "figures/wgan-gp-samples.png"; "figures/wgan-gp-em-estimate.png"
+          "figures/wgan-gp-frechet-distance.png"; "figures/wgan-gp-em-vs-fd.png"; "figures/wgan-clip-samples.png" ]
+    for file in files do
         Assert.True(File.Exists(Path.Combine(folder, file)), $"missing {file}")
     // Smoke: 2 seeds x measurements at 0, 2, 4, 6 + header; 6 columns + 10 class shares.
     let lines = File.ReadAllLines(Path.Combine(folder, "wgan-gp-quality.csv"))
@@ -140,7 +144,7 @@ let ``run writes quality series, figures, grids and claims`` () =
 let ``a run whose losses become NaN stops, is marked diverged and keeps the other runs`` () =
     let result = divergingSmokeRun manifestPath
     Assert.Contains("Diverged (seed-1/wgan-gp)", String.concat "\n" result.Notes)
-    let gp = result.Claims |> List.find (fun c -> c.Spec.Id = "gp-em-tracks-quality")
+    let gp = TestSupport.claim result.Claims "gp-em-tracks-quality"
     Assert.Equal(Inconclusive, gp.Verdict)
     Assert.True(result.Metrics |> List.forall (fun m -> System.Double.IsNaN m.Values["gp.rankCorrelationFd"]))
     Assert.True(result.Metrics |> List.forall (fun m -> System.Double.IsFinite m.Values["clip.finalFd"]))
@@ -151,7 +155,8 @@ let private specOf = claimOf Settings.reading
 
 let private seedMetrics = seedMetricsOf
 
-let private longerManifestPath = Path.Combine(TestSupport.experimentsFolder.Force(), "longer", "mnist-loss-vs-quality.json")
+let private longerManifestPath =
+    Path.Combine(TestSupport.experimentsFolder.Force(), "longer", "mnist-loss-vs-quality.json")
 
 [<Fact>]
 let ``change rank correlation of hand-computed series, and the clock's is 0`` () =
@@ -171,18 +176,21 @@ let ``change rank correlation of hand-computed series, and the clock's is 0`` ()
 let ``an estimate that tracks quality only as well as the clock is uninformative`` () =
     for path in [ manifestPath; longerManifestPath ] do
         let spec = specOf path "gp-em-tracks-quality"
-        Assert.Equal("gp.clockRankCorrelationFd", (match spec.Control with ControlMetric (m, _) -> m | NoControl why -> why))
+        let control = match spec.Control with ControlMetric (m, _) -> m | NoControl why -> why
+        Assert.Equal("gp.clockRankCorrelationFd", control)
         // results/longer: per-seed correlations of the estimate 0.72 to 0.99, of the clock 0.72 to 0.97.
         let estimate = [| 0.99; 0.95; 0.97; 0.92; 0.98 |]
         let clock = [| 0.97; 0.94; 0.96; 0.93; 0.95 |]
-        let r = Claims.evaluate (seedMetrics [ "gp.rankCorrelationFd", estimate; "gp.clockRankCorrelationFd", clock ]) spec
+        let r =
+            Claims.evaluate (seedMetrics [ "gp.rankCorrelationFd", estimate; "gp.clockRankCorrelationFd", clock ]) spec
         Assert.Equal(Uninformative, r.Verdict)
         // The change claim's control is the clock's change correlation, 0 at every seed: it fails.
         let change = specOf path "gp-em-changes-track-quality"
         let changes = [| 0.6; 0.5; 0.7; 0.55; 0.65 |]
+        let clockChanges = Array.zeroCreate 5
         let c =
             Claims.evaluate
-                (seedMetrics [ "gp.changeRankCorrelationFd", changes; "gp.clockChangeRankCorrelationFd", Array.zeroCreate 5 ])
+                (seedMetrics [ "gp.changeRankCorrelationFd", changes; "gp.clockChangeRankCorrelationFd", clockChanges ])
                 change
         Assert.Equal(NotReproduced, c.Control.Value.Verdict)
         Assert.Equal(Reproduced, c.Verdict)

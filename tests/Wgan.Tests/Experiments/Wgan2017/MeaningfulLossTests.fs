@@ -88,7 +88,7 @@ let ``an estimate that follows W1 up and down beats the clock`` () =
         Assert.True((v[id] = "reproduced"), $"{id}: {v[id]}")
     // The counter's partial correlation is 0 by definition: a clear failure, not NaN (which would leave the claim
     // inconclusive).
-    let beyond = result.Claims |> List.find (fun c -> c.Spec.Id = "gp-estimate-tracks-w1-beyond-clock")
+    let beyond = TestSupport.claim result.Claims "gp-estimate-tracks-w1-beyond-clock"
     Assert.Equal(NotReproduced, beyond.Control.Value.Verdict)
     Assert.Equal(Some(0.0, 0.0), beyond.Control.Value.Interval)
 

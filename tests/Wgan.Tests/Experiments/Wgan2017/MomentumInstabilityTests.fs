@@ -12,8 +12,6 @@ open Wgan.Experiments.MomentumInstability.Assembly
 /// The smoke run of the repository's manifest, computed once for the tests that read it.
 let private smokeRun = lazy (TestSupport.runSmoke Settings.Id)
 
-let private claim (result: ExperimentResult) (id: string) = result.Claims |> List.find (fun c -> c.Spec.Id = id)
-
 [<Fact>]
 let ``smoke-scale claims and metrics match the committed snapshot`` () =
     Snapshot.Match(Render.snapshotText (smokeRun.Force()))
@@ -29,7 +27,7 @@ let ``RMSProp's negative-cosine share is 0 at every seed, so the cosine claims' 
     Assert.DoesNotContain("UNCONVERTED", TestSupport.manifestText Settings.Id)
     let result = smokeRun.Force()
     for lr in [ "paper"; "high" ] do
-        let c = claim result $"adam-cosine-negative-{lr}-lr"
+        let c = TestSupport.claim result.Claims $"adam-cosine-negative-{lr}-lr"
         let control = c.Control.Value
         Assert.Equal($"rmsprop.{lr}.negativeCosineShare", control.Metric)
         // RMSProp's update is -gradient scaled by a positive diagonal: cos(update, -gradient) > 0 at every step.
@@ -41,7 +39,7 @@ let ``RMSProp's negative-cosine share is 0 at every seed, so the cosine claims' 
 let ``the roughness claims use the fixed-batch log ratio and a replicate RMSProp run as control`` () =
     let result = smokeRun.Force()
     for lr in [ "paper"; "high" ] do
-        let c = claim result $"adam-less-stable-{lr}-lr"
+        let c = TestSupport.claim result.Claims $"adam-less-stable-{lr}-lr"
         Assert.Equal($"{lr}.replicateLogRoughnessRatio", c.Control.Value.Metric)
         for m in result.Metrics do
             let v (name: string) = m.Values[name]

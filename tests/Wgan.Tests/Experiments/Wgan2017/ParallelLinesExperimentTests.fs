@@ -120,6 +120,6 @@ let ``a critic that failed to train is named by seed and theta in the notes`` ()
     let result = run (fun seed t -> if seed = 4L && abs (t - 0.6) < 1e-9 then -0.145 else abs t) (fun _ t -> -0.3 * t)
     Assert.Contains(result.Notes, fun n -> n.Contains "1 of 200: seed 4 at theta = 0.60 (estimate -0.145)")
     // One failed seed of 10 counts against the claim, and the sign test still decides (9 of 10: p = 11/1024).
-    let tracks = result.Claims |> List.find (fun c -> c.Spec.Id = "em-tracks-theta")
+    let tracks = TestSupport.claim result.Claims "em-tracks-theta"
     Assert.Equal(9, tracks.SeedsAgreeing)
     Assert.Equal(Reproduced, tracks.Verdict)

@@ -70,7 +70,7 @@ let ``a fresh critic meets every snapshot with the same weights and batches`` ()
 [<Fact>]
 let ``a constant critic estimates 0 for both kinds: E f(x) - E f(G(z)) = 0 and JS = -(2 log 2)/2 + log 2 = 0`` () =
     use g = new torch.Generator(2UL)
-    let spec = { Inputs = 2; Hidden = [ 4 ]; Outputs = 1; Activation = ReLU; Normalization = NoNormalization }
+    let spec = TestSupport.plainMlp 2 [ 4 ] 1 ReLU
     use critic = new Mlp(spec, g)
     do
         use _ = torch.no_grad()

@@ -129,7 +129,7 @@ let ``the structure-free controls fail the structure test at smoke scale`` () =
     // verdict is not-reproduced; and it is exact and 1-Lipschitz, so its captured fraction lies in [0, 1].
     let result = runSmoke (manifestText ()) 4
     for d in [ "8gaussians"; "25gaussians"; "swissroll" ] do
-        let c = result.Claims |> List.find (fun c -> c.Spec.Id = $"gp-reproduces-structure-{d}")
+        let c = TestSupport.claim result.Claims $"gp-reproduces-structure-{d}"
         let control = c.Control.Value
         Assert.True((control.Verdict = NotReproduced), sprintf "%s %A" d control.PerSeed)
         for v in values result $"{d}.radial.structure" do Assert.InRange(v, -0.3, 0.3)

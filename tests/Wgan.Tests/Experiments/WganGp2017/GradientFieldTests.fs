@@ -38,4 +38,5 @@ let ``a gradient-field critic of the wrong kind is refused with its path`` () =
     let text = manifest.ToJsonString()
     let reading = Harness.ReadManifest text
     Assert.False(reading.IsValid)
-    Assert.Contains("$.clippedCritic.constraint: must be a weight-clipping constraint", String.concat "\n" reading.Errors)
+    let errors = String.concat "\n" reading.Errors
+    Assert.Contains("$.clippedCritic.constraint: must be a weight-clipping constraint", errors)

@@ -11,8 +11,6 @@ let private manifestText (id: string) = TestSupport.manifestText id
 
 let private runSmoke (id: string) (seeds: int) = TestSupport.runSmokeText (manifestText id) seeds
 
-let private claim (result: ExperimentResult) (id: string) = result.Claims |> List.find (fun c -> c.Spec.Id = id)
-
 let private controlVerdict (c: ClaimResult) =
     match c.Control with
     | Some m -> m.Verdict
@@ -27,7 +25,10 @@ let ``gradient-norms draws one curve per setting over the 12 layers`` () =
     let result = runSmoke "gradient-norms" 1
     let figure = result.Figures.Head
     Assert.Equal<string list>(
-        [ "weight clipping c = 0.1"; "weight clipping c = 0.01"; "weight clipping c = 0.001"; "gradient penalty lambda = 10" ],
+        [ "weight clipping c = 0.1"
+          "weight clipping c = 0.01"
+          "weight clipping c = 0.001"
+          "gradient penalty lambda = 10" ],
         figure.Lines |> List.map (fun l -> l.Label))
     for l in figure.Lines do
         Assert.Equal<float[]>(Array.init 12 (fun k -> float (k + 1)), l.X)
@@ -55,4 +56,4 @@ let ``the gradient-norms one-iteration controls fail the explode and flat claims
     // PyTorch's initialisation shrinks gradients towards the input (slope about +0.4 per layer, see the
     // experiment's notes): after one iteration no network explodes, and the penalised one is not flat.
     for id in [ "clip-0.1-explodes"; "gp-flat-slope"; "gp-within-one-order" ] do
-        Assert.Equal(NotReproduced, controlVerdict (claim result id))
+        Assert.Equal(NotReproduced, controlVerdict (TestSupport.claim result.Claims id))

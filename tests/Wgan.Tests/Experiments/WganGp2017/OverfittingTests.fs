@@ -49,7 +49,8 @@ let ``a gradient-penalty critic with batch norm is rejected`` () =
 [<Fact>]
 let ``a clipping variant must clip`` () =
     let root = JsonNode.Parse(File.ReadAllText manifestPath).AsObject()
-    root.["wganClip"].["critic"].["constraint"] <- JsonNode.Parse """{ "kind": "gradient-penalty", "lambda": 10, "sides": "two-sided" }"""
+    root.["wganClip"].["critic"].["constraint"] <-
+        JsonNode.Parse """{ "kind": "gradient-penalty", "lambda": 10, "sides": "two-sided" }"""
     ManifestTests.assertRejectedAt "$.wganClip.critic.constraint.kind" "weight-clipping" (root.ToJsonString())
 
 /// A CLI run at smoke scale on the slice, computed once: (its work folder, its output folder).
@@ -57,7 +58,9 @@ let private cliRun =
     lazy
         let dir = tempFolder ()
         let out = Path.Combine(dir, "results")
-        let r = cli [ "run"; manifestPath; "--scale"; "smoke"; "--out"; out; "--mnist-file"; slicePath; "--cache"; Path.Combine(dir, "cache") ]
+        let cache = Path.Combine(dir, "cache")
+        let r =
+            cli [ "run"; manifestPath; "--scale"; "smoke"; "--out"; out; "--mnist-file"; slicePath; "--cache"; cache ]
         Assert.True(r.Exit = 0, r.Err)
         dir, out
 
@@ -66,8 +69,14 @@ let ``run writes curves, figures, sample grids and claims`` () =
     let _, out = cliRun.Value
     let folder = Path.Combine(out, "overfitting-detection")
     let expected =
-        [| "figures/wgan-clip-overfitting.png"; "figures/wgan-clip-samples.png"; "figures/wgan-gp-overfitting.png"; "figures/wgan-gp-samples.png"
-           "report.md"; "result.json"; "wgan-clip-curves.csv"; "wgan-gp-curves.csv" |]
+        [| "figures/wgan-clip-overfitting.png"
+           "figures/wgan-clip-samples.png"
+           "figures/wgan-gp-overfitting.png"
+           "figures/wgan-gp-samples.png"
+           "report.md"
+           "result.json"
+           "wgan-clip-curves.csv"
+           "wgan-gp-curves.csv" |]
     Assert.Equal<string[]>(expected, filesUnder folder |> Array.map (fun f -> f.Replace('\\', '/')))
     // Smoke: 2 seeds x measurements at 0, 2, 4, 6 generator iterations + header.
     Assert.Equal(9, File.ReadAllLines(Path.Combine(folder, "wgan-gp-curves.csv")).Length)
@@ -75,7 +84,8 @@ let ``run writes curves, figures, sample grids and claims`` () =
     use grid = SkiaSharp.SKBitmap.Decode(Path.Combine(folder, "figures/wgan-gp-samples.png"))
     Assert.Equal((10 * (28 * 3 + 2) + 2, 3 * (28 * 3 + 2) + 2), (grid.Width, grid.Height))
     use json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "result.json")))
-    let grids = json.RootElement.GetProperty("imageGrids").EnumerateArray() |> Seq.map (fun e -> e.GetString()) |> List.ofSeq
+    let grids =
+        json.RootElement.GetProperty("imageGrids").EnumerateArray() |> Seq.map (fun e -> e.GetString()) |> List.ofSeq
     Assert.Equal<string list>([ "figures/wgan-gp-samples.png"; "figures/wgan-clip-samples.png" ], grids)
     Assert.Equal(4, json.RootElement.GetProperty("claims").GetArrayLength())
     let report = File.ReadAllText(Path.Combine(folder, "report.md"))
@@ -96,18 +106,21 @@ let ``two shards merged give exactly the unsharded result`` () =
     let dir, unsharded = cliRun.Value
     let out = Path.Combine(dir, "sharded")
     for i in 0 .. 1 do
-        let r = cli [ "run"; manifestPath; "--scale"; "smoke"; "--out"; out; "--mnist-file"; slicePath; "--cache"; Path.Combine(dir, "cache"); "--shard"; $"{i}/2" ]
+        let data = [ "--mnist-file"; slicePath; "--cache"; Path.Combine(dir, "cache") ]
+        let r = cli ([ "run"; manifestPath; "--scale"; "smoke"; "--out"; out ] @ data @ [ "--shard"; $"{i}/2" ])
         Assert.True(r.Exit = 0, r.Err)
         Assert.Contains($"shard {i}/2 done (2 units)", r.Out)
     // The merge has no data source: the units' results must hold everything the result needs.
     let merged = cli [ "merge"; "--out"; out ]
     Assert.True(merged.Exit = 0, merged.Err)
-    Assert.Equal(ReliabilityTests.comparable (Path.Combine(unsharded, "overfitting-detection")), ReliabilityTests.comparable (Path.Combine(out, "overfitting-detection")))
+    let comparable folder = ReliabilityTests.comparable (Path.Combine(folder, "overfitting-detection"))
+    Assert.Equal(comparable unsharded, comparable out)
 
 [<Fact>]
 let ``a unit killed after each checkpoint and resumed gives the uninterrupted unit result`` () =
     TestSupport.pinThreads ()
-    let run = (Harness.ReadManifest(File.ReadAllText manifestPath)).Experiment.Plan("smoke", 1, "cpu", sliceResources ())
+    let run =
+        (Harness.ReadManifest(File.ReadAllText manifestPath)).Experiment.Plan("smoke", 1, "cpu", sliceResources ())
     Assert.Equal<string[]>([| "seed-1/wgan-gp"; "seed-1/wgan-clip" |], run.UnitKeys)
     // WGAN-GP (Adam, penalty interpolation) and WGAN-clip (RMSProp, batch-norm statistics); both draw the
     // critic measurements from their own generator as they train.
@@ -133,7 +146,7 @@ let ``a run whose losses become NaN stops, is marked diverged and leaves its cla
     let notes = String.concat "\n" result.Notes
     Assert.Contains("Diverged (seed-1/wgan-gp)", notes)
     Assert.Contains(" at step ", notes)
-    let gp = result.Claims |> List.find (fun c -> c.Spec.Id = "gp-train-rises")
+    let gp = TestSupport.claim result.Claims "gp-train-rises"
     Assert.Equal(Inconclusive, gp.Verdict)
     Assert.True(gp.PerSeed |> Array.forall System.Double.IsNaN, "a diverged run's metrics are NaN")
     // The clipped variant trained normally and kept its metrics.
@@ -148,7 +161,9 @@ let ``an out-of-range hyperparameter inside a variant is reported with its path`
 [<Fact>]
 let ``divergence names the first non-finite quantity and the iteration`` () =
     let stats loss generator : MnistTrainer.IterationStats =
-        { CriticIterations = 5; Critic = { Loss = loss; EarthMoverEstimate = 1.0; Penalty = 0.1 }; GeneratorLoss = generator }
+        { CriticIterations = 5
+          Critic = { Loss = loss; EarthMoverEstimate = 1.0; Penalty = 0.1 }
+          GeneratorLoss = generator }
     let named (d: Divergence option) = d |> Option.map (fun d -> d.Quantity, d.Step, string d.Value)
     Assert.Equal(None, named (MnistTrainer.divergence 3 (stats 1.0 2.0)))
     Assert.Equal(Some("critic loss", 7, "NaN"), named (MnistTrainer.divergence 7 (stats nan 2.0)))

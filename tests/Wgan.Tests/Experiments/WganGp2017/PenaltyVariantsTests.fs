@@ -13,8 +13,6 @@ let private manifest () = TestSupport.manifestText Settings.Id
 /// The smoke run, computed once for all the tests that read it.
 let private smokeRun = lazy (TestSupport.runSmoke Settings.Id)
 
-let private claim (result: ExperimentResult) (id: string) = result.Claims |> List.find (fun c -> c.Spec.Id = id)
-
 [<Fact>]
 let ``smoke-scale claims and metrics match the committed snapshot`` () =
     Snapshot.Match(Render.snapshotText (smokeRun.Force()))
@@ -44,14 +42,15 @@ let ``the untrained control is the W1 of the generator before training, in the s
             Assert.Equal(log (v $"{variant}.meanEarthMover" / untrained), v $"{variant}.untrainedLogRatio", 12)
             Assert.Equal(abs (v $"{variant}.untrainedLogRatio"), v $"{variant}.untrainedAbsLogRatio", 12)
     // 'About the same' is an equivalence test of the two arms, paired by seed, and needs the reference to have trained.
-    let sameness = claim result "one-sided-about-same"
+    let sameness = TestSupport.claim result.Claims "one-sided-about-same"
     Assert.Equal("two-sided.meanEarthMover", sameness.Control.Value.Metric)
     Assert.Equal(Paired, sameness.Spec.Design)
     Assert.Equal("two-sided.untrainedLogRatio", (List.exactlyOne sameness.Spec.Preconditions).Metric)
     // Ten generator iterations: where the reference did not come closer to the data on every seed, no comparison.
     let referenceTrained = result.Metrics |> List.forall (fun m -> m.Values["two-sided.untrainedLogRatio"] <= 0.0)
     if not referenceTrained then Assert.Equal(PreconditionFailed, sameness.Verdict)
-    Assert.Equal("layer-norm-vs-none.earthMoverRatio", (claim result "batch-norm-hurts").Control.Value.Metric)
+    let batchNorm = TestSupport.claim result.Claims "batch-norm-hurts"
+    Assert.Equal("layer-norm-vs-none.earthMoverRatio", batchNorm.Control.Value.Metric)
 
 [<Fact>]
 let ``'about the same' is decided by equivalence, and only against a reference that trained`` () =

@@ -58,7 +58,7 @@ let ``the control after one iteration is the start of the training it stands for
 [<Fact>]
 let ``the bell-shape claim's controls fail at smoke scale: the clipped weights' two spikes, uniform initial ones`` () =
     let result = TestSupport.runSmoke "weight-histograms"
-    let c = result.Claims |> List.find (fun c -> c.Spec.Id = "gp-weights-bell-shaped")
+    let c = TestSupport.claim result.Claims "gp-weights-bell-shaped"
     let control = c.Control.Value
     Assert.Equal(NotReproduced, control.Verdict)
     // The control is the clipped critic: nearly every weight at +-c, two spikes, excess kurtosis near -2.

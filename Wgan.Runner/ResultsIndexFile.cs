@@ -5,11 +5,13 @@ using Wgan.Experiments;
 namespace Wgan.Runner;
 
 /// <summary>
-/// Writes <c>&lt;out&gt;/README.md</c>: one table of every claim of every published result in the folder (paper and
-/// figure, statement, measured mean with its 95% interval, verdict), linking to each report, with the
-/// machine, versions and command of each run, and each claim's control. Rebuilt from the result.json files after every run or merge.
+/// The results index of an output folder, <c>&lt;out&gt;/README.md</c>: finds the published results (result.json) in
+/// the folder and its nested publication folders, has <see cref="IndexRender"/> render the index (one table of every
+/// claim of every published result: paper and figure, statement, measured mean with its 95% interval, verdict,
+/// linking to each report, with the machine, versions and command of each run, and each claim's control) and writes
+/// it, replacing only an index it wrote itself. Rebuilt after every run or merge.
 /// </summary>
-public static class SuiteIndex
+public static class ResultsIndexFile
 {
     /// <summary>
     /// Rewrites the index of <paramref name="outDirectory"/>; returns the number of results listed. Results in
@@ -37,8 +39,8 @@ public static class SuiteIndex
     public static bool IsOwnIndexFolder(string folder) => IsOwnIndex(Path.Combine(folder, "README.md"));
 
     /// <summary>The index of the published results under <paramref name="outDirectory"/> (rendered by
-    /// <see cref="IndexRender.ResultsIndex"/>, with the README summary it gives); null when the folder holds no published
-    /// result.</summary>
+    /// <see cref="IndexRender.ResultsIndex"/>, with the README summary it gives); null when the folder holds no
+    /// published result.</summary>
     public static IndexRender.ResultsIndex? Index(string outDirectory)
     {
         if (!Directory.Exists(outDirectory)) return null;
@@ -48,7 +50,8 @@ public static class SuiteIndex
     }
 
     /// <summary>The published result at <paramref name="path"/> as the index lists it: read, or, when it cannot be
-    /// read (a damaged or hand-made result.json must not stop the index of the others), named with the reason.</summary>
+    /// read (a damaged or hand-made result.json must not stop the index of the others), named with the
+    /// reason.</summary>
     static IndexRender.IndexEntry Entry(string outDirectory, string path)
     {
         var folder = Path.GetRelativePath(outDirectory, Path.GetDirectoryName(path)!).Replace('\\', '/');
@@ -103,10 +106,12 @@ public static class SuiteIndex
     /// level down when a sub-folder holds no result itself (a nested publication folder).</summary>
     static IEnumerable<string> ResultFolders(string outDirectory)
     {
-        foreach (var d in Directory.GetDirectories(outDirectory).Where(d => !Path.GetFileName(d).StartsWith('.')))
+        static IEnumerable<string> Visible(string folder) =>
+            Directory.GetDirectories(folder).Where(d => !Path.GetFileName(d).StartsWith('.'));
+        foreach (var d in Visible(outDirectory))
         {
             if (File.Exists(Path.Combine(d, "result.json"))) yield return d;
-            else foreach (var nested in Directory.GetDirectories(d).Where(n => !Path.GetFileName(n).StartsWith('.'))) yield return nested;
+            else foreach (var nested in Visible(d)) yield return nested;
         }
     }
 }

@@ -22,16 +22,12 @@ type Measured =
       Samples: float[][]
       Diverged: Divergence option }
 
-/// The mode centres and the per-coordinate standard deviation of a mixture, in data coordinates (after the
-/// gan_toy.py division).
+/// The mode centres and the per-coordinate standard deviation of a mixture, in data coordinates (the core's centres,
+/// which are already divided as gan_toy.py divides its data, and its standard deviation divided the same way).
 let modes (d: ToyDataset) : (float * float)[] * float =
-    let scaled (centres: (float * float)[]) divisor = centres |> Array.map (fun (x, y) -> x / divisor, y / divisor)
     match d with
-    | EightGaussians ->
-        scaled eightGaussiansCentres EightGaussiansDivisor, EightGaussiansStd / EightGaussiansDivisor
-    | TwentyFiveGaussians ->
-        let divisor = TwentyFiveGaussiansDivisor
-        scaled twentyFiveGaussiansCentres divisor, TwentyFiveGaussiansStd / divisor
+    | EightGaussians -> eightGaussiansCentres, EightGaussiansStd / EightGaussiansDivisor
+    | TwentyFiveGaussians -> twentyFiveGaussiansCentres, TwentyFiveGaussiansStd / TwentyFiveGaussiansDivisor
     | SwissRoll -> invalidArg (nameof d) "the Swiss Roll has no modes"
 
 /// (share of modes covered, share of high-quality samples) of `samples`.

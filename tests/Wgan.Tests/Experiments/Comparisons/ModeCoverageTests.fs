@@ -22,6 +22,24 @@ let ``samples on two of the eight centres cover a quarter of the modes and are a
     // With 4 per mode required neither is covered; the samples are still of high quality.
     Assert.Equal((0.0, 1.0), coverage EightGaussians 3.0 4 samples)
 
+[<Theory>]
+[<InlineData("8gaussians")>]
+[<InlineData("25gaussians")>]
+let ``real samples of a mixture cover every mode, 98.9 percent of them within 3 standard deviations`` (name: string) =
+    // The oracle: the data themselves. A 2-D Gaussian puts 1 - exp(-9/2) = 0.9889 of its mass within 3 standard
+    // deviations of its centre, so 20,000 samples give a share within a few 0.001 of it and every mode hundreds.
+    let d = if name = "8gaussians" then EightGaussians else TwentyFiveGaussians
+    use random = new TorchSharp.torch.Generator(7UL)
+    use samples = sample d 20_000 random
+    let covered, quality = coverage d 3.0 100 (Wgan.Experiments.ToyWgan.toRows samples)
+    Assert.Equal(1.0, covered)
+    Assert.InRange(quality, 0.9889 - 0.005, 0.9889 + 0.005)
+    // Shifted by half the distance between neighbouring modes, the same samples sit between the modes: none is of
+    // high quality and no mode is covered.
+    let shift = if d = EightGaussians then 0.5 else 0.5 * 2.0 / 2.828
+    let shifted = Wgan.Experiments.ToyWgan.toRows samples |> Array.map (fun r -> [| r[0] + shift; r[1] + shift |])
+    Assert.Equal((0.0, 0.0), coverage d 3.0 1 shifted)
+
 [<Fact>]
 let ``units killed after each checkpoint and resumed give the uninterrupted results`` () =
     // Saves after iterations 3, 6 and 9 of the smoke scale's 10: three kills; unit 0 is a GAN, the last a WGAN-GP,

@@ -150,4 +150,7 @@ let assemble (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunCon
                   { Figure.ofLines $"samples-{d.Name}-{t.Id}" title "x" "y" false [] with
                       Points = [ pointSet "real" real; pointSet "generated" m.Samples ] } ]
       ImageGrids = []
-      Notes = notes manifest run perSeed @ Experiment.divergenceNotes [ for k, m in measurements -> k, m.Diverged ] }
+      Notes =
+        notes manifest run perSeed
+        @ Experiment.divergenceNotes [ for k, m in measurements -> k, m.Diverged ]
+        @ Option.toList manifest.Scales[run.Scale].Note }

@@ -29,7 +29,9 @@ type ScaleSettings =
       /// Generated samples scored at every evaluation (modes and quality).
       EvaluationSamples: int
       /// The samples are scored before training, every so many generator iterations and after the last.
-      EvaluateEvery: int }
+      EvaluateEvery: int
+      /// Why the scale is as it is (printed last among the report's notes).
+      Note: string option }
 
 /// The scores of each unit, by name.
 let scores = [ "modesCovered"; "highQualityShare"; "finalEarthMover"; "untrainedModesCovered"; "untrainedLogRatio" ]
@@ -81,7 +83,12 @@ let private scaleSettings (_: Settings) : Fields<ScaleSettings> =
         let! training = trainingScaleFields
         and! evaluationSamples = required "evaluationSamples" (Decode.intInRange 1 10_000_000)
         and! evaluateEvery = required "evaluateEvery" (Decode.intInRange 1 10_000_000)
-        return { Training = training; EvaluationSamples = evaluationSamples; EvaluateEvery = evaluateEvery } }
+        and! note = optional "note" Decode.nonEmptyString
+        return
+            { Training = training
+              EvaluationSamples = evaluationSamples
+              EvaluateEvery = evaluateEvery
+              Note = note } }
 
 /// How the experiment reads its manifest.
 let reading: Envelope.Reading<Settings, ScaleSettings> =

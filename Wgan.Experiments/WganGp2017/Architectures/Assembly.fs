@@ -64,7 +64,7 @@ let private seedMetrics (settings: Settings) (iterations: int) (runs: Runs) (see
                   | _ -> nan
               for a in settings.Architectures do
                   let arch = Architecture.name a
-                  yield $"{ds}.{arch}.untrainedFd", (runs.Run(seed, d, a, settings.Methods.Head)).Measurements[0].Fd
+                  yield $"{ds}.untrainedFd.{arch}", (runs.Run(seed, d, a, settings.Methods.Head)).Measurements[0].Fd
                   yield $"{ds}.wganOnly.{arch}", value a "wgan" "success" * (1.0 - value a "dcgan" "success")
                   for m in settings.Methods do
                       for measure, _ in unitMeasures -> $"{ds}.{m.Name}.{arch}.{measure}", value a m.Name measure

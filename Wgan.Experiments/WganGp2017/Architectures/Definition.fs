@@ -24,7 +24,7 @@ let footprint (manifest: Envelope.Envelope<Settings, ScaleSettings>) (scale: Man
 let metrics =
     [ "<set>.realHalvesFd", "Frechet distance between the two halves of the held-out real images"
       "<set>.classifier.testAccuracy", "the set's classifier's accuracy on the held-out real images"
-      "<set>.<arch>.untrainedFd", "the untrained generator's Frechet distance (the same for every method)"
+      "<set>.untrainedFd.<arch>", "the untrained generator's Frechet distance (the same for every method)"
       "<set>.wganOnly.<arch>", "1 when wgan trains the architecture and dcgan does not, else 0" ]
     @ [ for measure, meaning in unitMeasures -> $"<set>.<method>.<arch>.{measure}", meaning ]
     @ [ "<set>.<method>.shareTrained", "share of the architectures the method trains"

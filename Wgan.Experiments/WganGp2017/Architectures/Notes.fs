@@ -42,3 +42,4 @@ let notes (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContex
     @ [ for a in s.Architectures -> $"Architecture {Architecture.name a}: {Architecture.source a}" ]
     @ [ "Figure 3's time axis: the paper plots wall-clock seconds too; wall-clock time is not deterministic, so the "
         + "figures plot discriminator plus generator steps instead (a WGAN generator iteration is 6 steps, a GAN's 2)." ]
+    @ Option.toList scale.Note

@@ -65,7 +65,9 @@ type ScaleSettings =
       /// reference distance (second half against the first). Generated samples per measurement: one half.
       ReferenceImages: int
       /// Images the GANs and the classifier train on.
-      TrainingImages: int }
+      TrainingImages: int
+      /// What is known about this scale's outcome, for the notes.
+      Note: string option }
 
 /// The per-unit measures, with what each means.
 let unitMeasures =
@@ -87,7 +89,7 @@ let metricsOf (s: Settings) : (string * string) list =
           yield $"{ds}.classifier.testAccuracy", $"{ds}: the classifier's accuracy on the held-out real images"
           for a in s.Architectures do
               let arch = Architecture.name a
-              yield $"{ds}.{arch}.untrainedFd", $"{ds}, {arch}: the untrained generator's Frechet distance"
+              yield $"{ds}.untrainedFd.{arch}", $"{ds}, {arch}: the untrained generator's Frechet distance"
               yield $"{ds}.wganOnly.{arch}", $"{ds}, {arch}: 1 when wgan trains it and dcgan does not, else 0"
               for m in s.Methods do
                   for measure, meaning in unitMeasures ->
@@ -206,12 +208,14 @@ let private scaleSettings (s: Settings) : Fields<ScaleSettings> =
         and! evaluateEvery = required "evaluateEvery" (Decode.intInRange 1 10_000_000)
         and! reference = required "referenceImages" even
         and! trainingImages = required "trainingImages" training
+        and! note = optional "note" Decode.nonEmptyString
         return
             { Dim = dim
               GeneratorIterations = iterations
               EvaluateEvery = evaluateEvery
               ReferenceImages = reference
-              TrainingImages = trainingImages } }
+              TrainingImages = trainingImages
+              Note = note } }
 
 /// How the experiment reads its manifest.
 let reading: Envelope.Reading<Settings, ScaleSettings> =

@@ -57,7 +57,9 @@ let private seedMetrics (settings: Settings) (iterations: int) (runs: Runs) (see
                       [ for a in settings.Architectures do
                             for m in settings.Methods ->
                                 (Architecture.name a, m.Name),
-                                dict (unitMetrics settings iterations reference.RealHalvesFd (runs.Run(seed, d, a, m))) ]
+                                runs.Run(seed, d, a, m)
+                                |> unitMetrics settings iterations reference.RealHalvesFd
+                                |> dict ]
               let value a (m: string) measure =
                   match perUnit.TryGetValue((Architecture.name a, m)) with
                   | true, v -> v[measure]
@@ -116,7 +118,8 @@ let private qualityFigure (settings: Settings) (seeds: int64 list) (runs: Runs) 
               yield { Label = m.Name; X = x longest; Y = mean; Markers = false }
               for ms in perSeed -> { Label = ""; X = x ms; Y = ms |> Array.map _.Fd; Markers = false } ]
     let xs = lines |> List.collect (fun l -> List.ofArray l.X)
-    let reference = { Label = "real halves"; X = [| List.min xs; List.max xs |]; Y = [| realFd; realFd |]; Markers = false }
+    let reference =
+        { Label = "real halves"; X = [| List.min xs; List.max xs |]; Y = [| realFd; realFd |]; Markers = false }
     let suffix, xLabel =
         if perStep then "-per-step", "discriminator and generator steps (a deterministic stand-in for time)"
         else "", "generator iterations"

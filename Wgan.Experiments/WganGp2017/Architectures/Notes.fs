@@ -19,10 +19,12 @@ let notes (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContex
         + $"Classifier test accuracy {reference.TestAccuracy:F4}; Frechet distance between the halves "
         + $"{reference.RealHalvesFd:F4}." ]
     @ [ $"Classifiers: one DigitClassifier per image set ({c.Channels} and {2 * c.Channels} channels, {c.Features} "
-        + $"features, {c.Epochs} epochs of batch {c.BatchSize} with {Manifest.optimizerText c.Optimizer}, seed {c.Seed}), "
+        + $"features, {c.Epochs} epochs of batch {c.BatchSize} with {Manifest.optimizerText c.Optimizer}, "
+        + $"seed {c.Seed}), "
         + "trained on that set's training images and cached by the runner under a key of its settings, data and thread "
         + "count."
-        $"Quality: the squared Frechet distance between Gaussians fitted to the classifier's features of {half} samples "
+        $"Quality: the squared Frechet distance between Gaussians fitted to the classifier's features of {half} "
+        + "samples "
         + $"(the same noise for every architecture and method of a seed and image set) and of the first held-out half. "
         + "References of the same run: the second held-out half (FDreal) and the unit's own untrained generator "
         + "(FD0, the same for every method of a seed, since the methods start from the same weights). score = "
@@ -41,5 +43,6 @@ let notes (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContex
             + $"{Manifest.normalizationText m.CriticNormalization}. Source: {m.Source}" ]
     @ [ for a in s.Architectures -> $"Architecture {Architecture.name a}: {Architecture.source a}" ]
     @ [ "Figure 3's time axis: the paper plots wall-clock seconds too; wall-clock time is not deterministic, so the "
-        + "figures plot discriminator plus generator steps instead (a WGAN generator iteration is 6 steps, a GAN's 2)." ]
+        + "figures plot discriminator plus generator steps instead (a WGAN generator iteration is 6 steps, a GAN's "
+        + "2)." ]
     @ Option.toList scale.Note

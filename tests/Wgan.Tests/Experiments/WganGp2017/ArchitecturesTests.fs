@@ -45,7 +45,8 @@ let ``a penalty critic with batch norm, an unknown architecture and a clipped GA
     |> assertRejectedAt "$.methods[3].criticNormalization" "must not use batch norm"
     mutated (fun m -> m.["architectures"].[1] <- JsonValue.Create "crippled")
     |> assertRejectedAt "$.architectures[1]" "unknown architecture"
-    mutated (fun m -> m.["methods"].[0].["constraint"] <- JsonNode.Parse """{"kind": "weight-clipping", "bound": 0.01, "timing": "after-step"}""")
+    let clipping = """{"kind": "weight-clipping", "bound": 0.01, "timing": "after-step"}"""
+    mutated (fun m -> m.["methods"].[0].["constraint"] <- JsonNode.Parse clipping)
     |> assertRejectedAt "$.methods[0].constraint.kind" "non-Wasserstein"
     mutated (fun m -> m.["dataSets"] <- JsonNode.Parse """["mnist", "mnist"]""")
     |> assertRejectedAt "$.dataSets" "twice"
@@ -75,7 +76,8 @@ let ``the smoke run draws Figure 2 per image set and Figure 3 per architecture``
 [<Fact>]
 let ``a unit killed after each checkpoint and resumed gives the uninterrupted unit result`` () =
     TestSupport.pinThreads ()
-    let run = (Harness.ReadManifest(File.ReadAllText manifestPath)).Experiment.Plan("smoke", 1, "cpu", sliceResources ())
+    let experiment = (Harness.ReadManifest(File.ReadAllText manifestPath)).Experiment
+    let run = experiment.Plan("smoke", 1, "cpu", sliceResources ())
     // Units: the two reference units, then seed 1's mnist units, dcgan (dcgan, lsgan, wgan, wgan-gp), ...
     Assert.Equal("seed-1/mnist/dcgan/wgan", run.UnitKeys[4])
     for index in [ 2; 4; 5 ] do

@@ -63,3 +63,8 @@ module GeneratorStep =
     /// One GAN generator step with the non-saturating loss: minimises -E log D(G(z)) (GAN 2014, section 3).
     let nonSaturatingStep generatorNetwork optimizer discriminator noise : GeneratorStepResult =
         step Losses.nonSaturatingGeneratorLoss meanProbability generatorNetwork optimizer discriminator noise
+
+    /// One generator step of gan_64x64.py's MODE 'lsgan': minimises E (D(G(z)) - 1)^2 on raw outputs.
+    let leastSquaresStep generatorNetwork optimizer discriminator noise : GeneratorStepResult =
+        let loss (outputs: torch.Tensor) = (Scalars.pow (Scalars.sub outputs 1.0) 2.0).mean()
+        step loss (fun outputs -> outputs.mean().ReadDouble()) generatorNetwork optimizer discriminator noise

@@ -19,10 +19,11 @@ let all: ExperimentDefinition list =
       PenaltyVariants.Definition.definition
       PenaltySides.Definition.definition
       Overfitting.Definition.definition
-      LossVsQuality.Definition.definition ]
+      LossVsQuality.Definition.definition
+      Architectures.Definition.definition ]
 
 /// The experiments that read MNIST digits (the runner loads and checks the data before running any).
-let usesMnist: string list = [ Overfitting.Settings.Id; LossVsQuality.Settings.Id ]
+let usesMnist: string list = [ Overfitting.Settings.Id; LossVsQuality.Settings.Id; Architectures.Settings.Id ]
 
 let tryFind (id: string) = all |> List.tryFind (fun d -> d.Id = id)
 

@@ -10,7 +10,7 @@ open System.IO.Compression
 open System.Text
 open Wgan.Experiments
 
-let private findUp (relative: string) =
+let findUp (relative: string) =
     let rec up (dir: DirectoryInfo) =
         let candidate = Path.Combine(dir.FullName, relative)
         if File.Exists candidate then candidate

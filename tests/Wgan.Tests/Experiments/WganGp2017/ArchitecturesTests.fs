@@ -1,0 +1,123 @@
+/// The architectures experiment (WGAN-GP Figures 2 and 3, WGAN section 4.3): at smoke scale on the committed MNIST
+/// and Fashion-MNIST slices, the snapshot and checkpoint-resume exactness; the manifest's checks; the measures
+/// (class entropy, the gap score, the iterations to quality) and gan_64x64.py's least-squares and halved
+/// cross-entropy losses on hand-computed values.
+[<Xunit.Collection(Wgan.Tests.MnistTestData.Collection)>]
+module Wgan.Tests.ArchitecturesTests
+
+open System
+open System.IO
+open System.Text.Json.Nodes
+open TorchSharp
+open Xunit
+open Snapshooter.Xunit
+open Wgan.Core
+open Wgan.Experiments
+open Wgan.Experiments.Architectures
+open Wgan.Tests.MnistTestData
+
+/// The manifest, in its own folder: it runs by its own command, not with the main one.
+let manifestPath = findUp (Path.Combine("experiments", "architectures", "architectures.json"))
+
+[<Fact>]
+let ``the repository manifest is valid and reads MNIST`` () =
+    let reading = Harness.ReadManifest(File.ReadAllText manifestPath)
+    Assert.True(reading.IsValid, String.concat "; " reading.Errors)
+    Assert.True(reading.Experiment.UsesMnist)
+
+/// The manifest's text with `change` applied to its JSON.
+let private mutated (change: JsonNode -> unit) =
+    let root = JsonNode.Parse(File.ReadAllText manifestPath)
+    change root
+    root.ToJsonString()
+
+let private assertRejectedAt (path: string) (messagePart: string) (text: string) =
+    let reading = Harness.ReadManifest text
+    Assert.False(reading.IsValid)
+    let errors = reading.Errors |> List.ofSeq
+    Assert.True(
+        errors |> List.exists (fun e -> e.Contains path && e.Contains messagePart),
+        $"""expected an error at {path} containing "{messagePart}", got: {String.concat " | " errors}""")
+
+[<Fact>]
+let ``a penalty critic with batch norm, an unknown architecture and a clipped GAN are refused with their paths`` () =
+    // methods[3] is wgan-gp: gan_64x64.py's Normalize gives its critic layer norm (WGAN-GP section 4).
+    mutated (fun m -> m.["methods"].[3].["criticNormalization"] <- JsonValue.Create "batch")
+    |> assertRejectedAt "$.methods[3].criticNormalization" "must not use batch norm"
+    mutated (fun m -> m.["architectures"].[1] <- JsonValue.Create "crippled")
+    |> assertRejectedAt "$.architectures[1]" "unknown architecture"
+    let clipping = """{"kind": "weight-clipping", "bound": 0.01, "timing": "after-step"}"""
+    mutated (fun m -> m.["methods"].[0].["constraint"] <- JsonNode.Parse clipping)
+    |> assertRejectedAt "$.methods[0].constraint.kind" "non-Wasserstein"
+    mutated (fun m -> m.["dataSets"] <- JsonNode.Parse """["mnist", "mnist"]""")
+    |> assertRejectedAt "$.dataSets" "twice"
+    mutated (fun m -> m.["scales"].["smoke"].["referenceImages"] <- JsonValue.Create 41)
+    |> assertRejectedAt "$.scales.smoke.referenceImages" "even"
+
+/// The smoke run on the slices, computed once.
+let private reference = lazy (smokeRunOf manifestPath 0 (sliceResources ()))
+
+[<Fact>]
+let ``smoke-scale claims and metrics match the committed snapshot`` () =
+    Snapshot.Match(Render.snapshotText reference.Value)
+
+[<Fact>]
+let ``the smoke run draws Figure 2 per image set and Figure 3 per architecture`` () =
+    let r = reference.Value
+    // 2 image sets x (7 architectures + the per-step figure of the first), and per set the samples and real grids.
+    Assert.Equal(16, r.Figures.Length)
+    let grid = r.ImageGrids |> List.find (fun g -> g.Name = "mnist-samples")
+    // 4 methods x 7 architectures, 2 x 2 images per cell.
+    Assert.Equal((8, 14), (grid.Rows, grid.Columns))
+    // Every method of a seed starts from the same generator: the same untrained distance.
+    let first = r.Metrics.Head.Values
+    Assert.True(Double.IsFinite first["mnist.untrainedFd.dcgan"])
+    Assert.Equal(1, r.Series |> List.filter (fun s -> s.Name = "mnist-quality") |> List.length)
+
+[<Fact>]
+let ``a unit killed after each checkpoint and resumed gives the uninterrupted unit result`` () =
+    TestSupport.pinThreads ()
+    let experiment = (Harness.ReadManifest(File.ReadAllText manifestPath)).Experiment
+    let run = experiment.Plan("smoke", 1, "cpu", sliceResources ())
+    // Units: the two reference units, then seed 1's mnist units, dcgan (dcgan, lsgan, wgan, wgan-gp), ...
+    Assert.Equal("seed-1/mnist/dcgan/wgan", run.UnitKeys[4])
+    for index in [ 2; 4; 5 ] do
+        let resumed, kills = TestSupport.runKilledAfterEverySave run index
+        // Smoke: 2 generator iterations, a checkpoint after the first.
+        Assert.Equal(1, kills)
+        Assert.Equal(UnitStore.toJson (TestSupport.runStraight run index), UnitStore.toJson resumed)
+
+[<Fact>]
+let ``class entropy of hand-made histograms`` () =
+    // Uniform over 10 classes: log 10 / log 10 = 1; one class: 0.
+    Assert.Equal(1.0, Architectures.Measures.classEntropy (Array.create 10 0.1), 12)
+    Assert.Equal(0.0, Architectures.Measures.classEntropy (Array.init 10 (fun c -> if c = 3 then 1.0 else 0.0)), 12)
+    // Two classes of ten at one half each: log 2 / log 10 = 0.30103 (closed form).
+    let two = Array.init 10 (fun c -> if c < 2 then 0.5 else 0.0)
+    Assert.Equal(log 2.0 / log 10.0, Architectures.Measures.classEntropy two, 12)
+
+[<Fact>]
+let ``the gap score and the iterations to quality`` () =
+    // Untrained 1000, real 10: fd 100 is the geometric midpoint, log(10) / log(100) = 0.5; fd 10 gives 1, 1000 gives 0.
+    Assert.Equal(0.5, Architectures.Measures.score 1000.0 10.0 100.0, 12)
+    Assert.Equal(1.0, Architectures.Measures.score 1000.0 10.0 10.0, 12)
+    Assert.Equal(0.0, Architectures.Measures.score 1000.0 10.0 1000.0, 12)
+    // No gap to close (untrained no farther than real): undefined.
+    Assert.True(Double.IsNaN(Architectures.Measures.score 5.0 10.0 7.0))
+    // First reaching 0.5 at iteration 40 of 200: 0.2; never: 2.
+    let scores = [ 0, 0.0; 20, 0.3; 40, 0.55; 60, 0.4 ]
+    Assert.Equal(0.2, Architectures.Measures.fractionToQuality 0.5 200 scores, 12)
+    Assert.Equal(2.0, Architectures.Measures.fractionToQuality 0.9 200 scores)
+
+[<Fact>]
+let ``gan_64x64.py's least-squares and halved cross-entropy losses on hand-computed values`` () =
+    use _ = torch.NewDisposeScope()
+    let real = torch.tensor([| 1.0; 3.0 |])
+    let fake = torch.tensor([| 0.0; 2.0 |])
+    // lsgan D: ((0^2 + 2^2) / 2 + (0^2 + 2^2) / 2) / 2 = 2; G: ((0 - 1)^2 + (2 - 1)^2) / 2 = 1.
+    Assert.Equal(2.0, (AdversarialObjective.leastSquaresDiscriminatorLoss real fake).ReadDouble(), 12)
+    Assert.Equal(1.0, (AdversarialObjective.leastSquaresGeneratorLoss fake).ReadDouble(), 12)
+    // dcgan D: half of softplus(-real) mean + softplus(fake) mean (GAN 2014's loss on logits, halved as line 508).
+    let sp (x: float) = log (1.0 + exp x)
+    let expected = ((sp -1.0 + sp -3.0) / 2.0 + (sp 0.0 + sp 2.0) / 2.0) / 2.0
+    Assert.Equal(expected, (AdversarialObjective.crossEntropyDiscriminatorLoss real fake).ReadDouble(), 12)

@@ -51,7 +51,7 @@ let decoder (reading: Reading<'S, 'Scale>) : Decoder<Envelope<'S, 'Scale>> =
         and! tolerance = required "verifyTolerance" Manifest.verifyTolerance
         and! settings = reading.Settings
         let! scales = required "scales" (scaleTable (scaleEntry reading settings))
-        and! claims = required "claims" (Manifest.claims (reading.MetricNames settings))
+        and! claims = required "claims" (ClaimDecoding.claims (reading.MetricNames settings))
         let pick f = scales |> Map.map (fun _ entry -> f entry)
         return
             { Seed = seed

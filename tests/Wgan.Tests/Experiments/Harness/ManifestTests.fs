@@ -131,7 +131,7 @@ let private mutateClaim (change: JsonObject -> unit) = mutate (fun m -> change (
 /// A claim decoded alone, against parallel-lines' metrics.
 let private decodeClaim (text: string) =
     let metrics = [ "em.rankCorrelation"; "untrainedEm.rankCorrelation"; "em.slope" ]
-    Json.Decode.document (Manifest.claim metrics) text
+    Json.Decode.document (ClaimDecoding.claim metrics) text
 
 let private claimJson (extra: string) (rule: string) (control: string) =
     $"""{{ "id": "c", "source": "s", "statement": "t", "metric": "em.rankCorrelation", {extra}

@@ -40,6 +40,7 @@ let decodeManifest (text: string) : Result<ExperimentDefinition * PreparedExperi
                 match tryFind name with
                 | None ->
                     let known = all |> List.map (fun d -> d.Id) |> String.concat ", "
-                    Error [ { Path = "$.experiment"; Message = $"\"{name}\" is not a known experiment (known: {known})" } ]
+                    let message = $"\"{name}\" is not a known experiment (known: {known})"
+                    Error [ { Path = "$.experiment"; Message = message } ]
                 | Some definition -> definition.Decode path root |> Result.map (fun p -> definition, p)
     Decode.document pick text

@@ -39,6 +39,9 @@ type ObjectFields internal (path: string, element: JsonElement) =
         | true, value -> decoder $"{path}.{name}" value |> Result.map Some
         | _ -> Ok None
 
+    /// The path of field `name`.
+    member internal _.At(name: string) = $"{path}.{name}"
+
     member internal _.Missing(name: string) = [ { Path = $"{path}.{name}"; Message = "is required but missing" } ]
 
     member internal _.UnknownFields() =
@@ -71,6 +74,10 @@ module Fields =
             | Error e ->
                 o.Abandoned <- true
                 Error e
+
+    /// Failures found by a check across fields: each (field, message) at that field's path.
+    let failures (problems: (string * string) list) : Fields<'T> =
+        fun o -> Error [ for name, message in problems -> { Path = o.At name; Message = message } ]
 
     /// Every read, every error among them.
     let all (reads: Fields<'T> list) : Fields<'T list> =

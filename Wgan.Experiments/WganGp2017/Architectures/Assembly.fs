@@ -16,6 +16,9 @@ type private Runs(measured: (string * Measured) list) =
     let byKey = dict measured
     member _.Reference(d: ImageDataSet) = byKey[referenceKey d].Reference.Value
     member _.Run(seed, d, a, m) = byKey[trainingKey seed d a m].Run.Value
+    /// The run of a method on an architecture, if the method trains it.
+    member this.TryRun(seed, d, a, m) =
+        if byKey.ContainsKey(trainingKey seed d a m) then Some(this.Run(seed, d, a, m)) else None
 
 /// Each image set's description, checked to be the same in every unit that ran on it (DataException otherwise).
 let private dataOf (settings: Settings) (measured: (string * Measured) list) =
@@ -55,7 +58,7 @@ let private seedMetrics (settings: Settings) (iterations: int) (runs: Runs) (see
               let perUnit =
                   dict
                       [ for a in settings.Architectures do
-                            for m in settings.Methods ->
+                            for m in methodsOn settings a ->
                                 (Architecture.name a, m.Name),
                                 runs.Run(seed, d, a, m)
                                 |> unitMetrics settings iterations reference.RealHalvesFd
@@ -66,11 +69,19 @@ let private seedMetrics (settings: Settings) (iterations: int) (runs: Runs) (see
                   | _ -> nan
               for a in settings.Architectures do
                   let arch = Architecture.name a
-                  yield $"{ds}.untrainedFd.{arch}", (runs.Run(seed, d, a, settings.Methods.Head)).Measurements[0].Fd
-                  yield $"{ds}.wganOnly.{arch}", value a "wgan" "success" * (1.0 - value a "dcgan" "success")
-                  for m in settings.Methods do
+                  let methods = methodsOn settings a
+                  match methods with
+                  | first :: _ -> yield $"{ds}.untrainedFd.{arch}", (runs.Run(seed, d, a, first)).Measurements[0].Fd
+                  | [] -> ()
+                  let names = methods |> List.map _.Name
+                  if List.contains "wgan" names && List.contains "dcgan" names then
+                      yield $"{ds}.wganOnly.{arch}", value a "wgan" "success" * (1.0 - value a "dcgan" "success")
+                  for m in methods do
                       for measure, _ in unitMeasures -> $"{ds}.{m.Name}.{arch}.{measure}", value a m.Name measure
-              let share (m: Method) = settings.Architectures |> List.averageBy (fun a -> value a m.Name "success")
+              let share (m: Method) =
+                  settings.Architectures
+                  |> List.filter (trains settings m)
+                  |> List.averageBy (fun a -> value a m.Name "success")
               for m in settings.Methods do
                   yield $"{ds}.{m.Name}.shareTrained", share m
                   let others = settings.Methods |> List.filter (fun o -> o.Name <> m.Name)
@@ -78,7 +89,7 @@ let private seedMetrics (settings: Settings) (iterations: int) (runs: Runs) (see
                         (if others.IsEmpty then nan else others |> List.map share |> List.max)
                   let covered =
                       [ for a in settings.Architectures do
-                            if value a m.Name "success" = 1.0 then value a m.Name "coverage" ]
+                            if trains settings m a && value a m.Name "success" = 1.0 then value a m.Name "coverage" ]
                   yield $"{ds}.{m.Name}.minCoverageTrained", (if covered.IsEmpty then nan else List.min covered) ]
     { Seed = seed; Values = readOnlyDict values }
 
@@ -93,12 +104,15 @@ let private series (settings: Settings) (seeds: int64 list) (runs: Runs) (d: Ima
         [ for seed in seeds do
               for ai, a in List.indexed settings.Architectures do
                   for mi, m in List.indexed settings.Methods do
-                      let ms = (runs.Run(seed, d, a, m)).Measurements
-                      for x in ms ->
-                          Array.append
-                              [| float seed; float ai; float mi; float x.Iteration; x.Fd
-                                 Measures.score ms[0].Fd realFd x.Fd |]
-                              x.ClassShares ] }
+                      match runs.TryRun(seed, d, a, m) with
+                      | None -> ()
+                      | Some run ->
+                          let ms = run.Measurements
+                          for x in ms ->
+                              Array.append
+                                  [| float seed; float ai; float mi; float x.Iteration; x.Fd
+                                     Measures.score ms[0].Fd realFd x.Fd |]
+                                  x.ClassShares ] }
 
 /// Figure 3 for one image set and architecture: each method's Frechet distance over generator iterations (or, with
 /// `perStep`, over discriminator and generator steps), its mean over seeds and every seed, beside the real reference.
@@ -107,7 +121,7 @@ let private qualityFigure (settings: Settings) (seeds: int64 list) (runs: Runs) 
     let ds, arch = ImageDataSet.name d, Architecture.name a
     let realFd = (runs.Reference d).RealHalvesFd
     let lines =
-        [ for m in settings.Methods do
+        [ for m in methodsOn settings a do
               let perSeed = [ for seed in seeds -> (runs.Run(seed, d, a, m)).Measurements ]
               let cost = if perStep then float (m.DiscriminatorSteps + 1) else 1.0
               let x (ms: Measurement[]) = ms |> Array.map (fun p -> float p.Iteration * cost)
@@ -136,10 +150,11 @@ let private sampleGrid (settings: Settings) (seed: int64) (runs: Runs) (d: Image
     let pixels = Array.zeroCreate<float> (rows * columns * size)
     for mi, m in List.indexed settings.Methods do
         for ai, a in List.indexed settings.Architectures do
-            let images = (runs.Run(seed, d, a, m)).FinalImages
-            for j in 0 .. g * g - 1 do
-                let r, c = mi * g + j / g, ai * g + j % g
-                Array.blit images (j * size) pixels ((r * columns + c) * size) size
+            // A cell of a method the scale does not run on the architecture stays black.
+            for run in Option.toList (runs.TryRun(seed, d, a, m)) do
+                for j in 0 .. g * g - 1 do
+                    let r, c = mi * g + j / g, ai * g + j % g
+                    Array.blit run.FinalImages (j * size) pixels ((r * columns + c) * size) size
     let methods = settings.Methods |> List.map _.Name |> String.concat ", "
     let archs = settings.Architectures |> List.map Architecture.name |> String.concat ", "
     { Name = $"{ImageDataSet.name d}-samples"
@@ -166,7 +181,7 @@ let assemble (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunCon
       Figures =
         [ for d in settings.DataSets do
               for a in settings.Architectures do
-                  qualityFigure settings run.Seeds runs d a false
+                  if not (methodsOn settings a).IsEmpty then qualityFigure settings run.Seeds runs d a false
               qualityFigure settings run.Seeds runs d settings.Architectures.Head true ]
       ImageGrids =
         [ for d in settings.DataSets do

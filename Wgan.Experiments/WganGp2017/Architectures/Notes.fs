@@ -40,7 +40,11 @@ let notes (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContex
             $"Method {m.Name}: {m.Objective} objective, {Manifest.optimizerText m.Optimizer} for both networks, "
             + $"{m.DiscriminatorSteps} discriminator step(s) per generator step, "
             + $"{Manifest.constraintText m.Constraint}, discriminator normalisation "
-            + $"{Manifest.normalizationText m.CriticNormalization}. Source: {m.Source}" ]
+            + $"{Manifest.normalizationText m.CriticNormalization}"
+            + (match m.Only with
+               | Some only -> "; run on " + (only |> List.map Architecture.name |> String.concat ", ") + " only"
+               | None -> "")
+            + $". Source: {m.Source}" ]
     @ [ for a in s.Architectures -> $"Architecture {Architecture.name a}: {Architecture.source a}" ]
     @ [ "Figure 3's time axis: the paper plots wall-clock seconds too; wall-clock time is not deterministic, so the "
         + "figures plot discriminator plus generator steps instead (a WGAN generator iteration is 6 steps, a GAN's "

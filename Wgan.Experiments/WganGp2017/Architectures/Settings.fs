@@ -28,6 +28,8 @@ type Method =
       Constraint: LipschitzConstraint
       /// The discriminator's normalisation in the families that have one (ArchitectureSpec.CriticNormalization).
       CriticNormalization: Normalization
+      /// The architectures this method trains, when not every listed one (a scale that cannot afford the whole grid).
+      Only: Architecture list option
       /// Where the choices come from (for the report).
       Source: string }
 
@@ -53,6 +55,13 @@ type Settings =
       SuccessScore: float
       /// Images per cell side in the Figure-2 grid (cells of k x k images).
       GridCell: int }
+
+/// Whether method `m` trains architecture `a` (every listed architecture unless the method names its own).
+let trains (s: Settings) (m: Method) (a: Architecture) =
+    List.contains a s.Architectures && (m.Only |> Option.forall (List.contains a))
+
+/// The methods that train architecture `a`, in the settings' order.
+let methodsOn (s: Settings) (a: Architecture) = s.Methods |> List.filter (fun m -> trains s m a)
 
 /// The work a scale does.
 type ScaleSettings =
@@ -89,13 +98,17 @@ let metricsOf (s: Settings) : (string * string) list =
           yield $"{ds}.classifier.testAccuracy", $"{ds}: the classifier's accuracy on the held-out real images"
           for a in s.Architectures do
               let arch = Architecture.name a
-              yield $"{ds}.untrainedFd.{arch}", $"{ds}, {arch}: the untrained generator's Frechet distance"
-              yield $"{ds}.wganOnly.{arch}", $"{ds}, {arch}: 1 when wgan trains it and dcgan does not, else 0"
-              for m in s.Methods do
+              let methods = methodsOn s a |> List.map _.Name
+              if not methods.IsEmpty then
+                  yield $"{ds}.untrainedFd.{arch}", $"{ds}, {arch}: the untrained generator's Frechet distance"
+              if List.contains "wgan" methods && List.contains "dcgan" methods then
+                  yield $"{ds}.wganOnly.{arch}", $"{ds}, {arch}: 1 when wgan trains it and dcgan does not, else 0"
+              for m in methodsOn s a do
                   for measure, meaning in unitMeasures ->
                       $"{ds}.{m.Name}.{arch}.{measure}", $"{ds}, {m.Name} on {arch}: {meaning}"
           for m in s.Methods do
-              yield $"{ds}.{m.Name}.shareTrained", $"{ds}: share of the architectures that {m.Name} trains"
+              yield $"{ds}.{m.Name}.shareTrained",
+                    $"{ds}: share of the architectures that {m.Name} trains (of those it is run on)"
               yield $"{ds}.{m.Name}.othersBestShareTrained",
                     $"{ds}: the largest share of architectures trained by a method other than {m.Name}"
               yield $"{ds}.{m.Name}.minCoverageTrained",
@@ -119,6 +132,13 @@ let private dataSet: Decoder<ImageDataSet> =
             | Ok d -> Ok d
             | Error message -> Error [ { Path = path; Message = message } ]
 
+let private distinct (describe: 'T -> string) (decoder: Decoder<'T list>) : Decoder<'T list> =
+    fun path e ->
+        match decoder path e with
+        | Ok items when (items |> List.map describe |> List.distinct |> List.length) < items.Length ->
+            Error [ { Path = path; Message = "must not list an entry twice" } ]
+        | r -> r
+
 let private objective =
     Decode.oneOf
         [ "non-saturating", AdversarialObjective.NonSaturating
@@ -133,6 +153,7 @@ let private anyMethod: Decoder<Method> =
         and! steps = required "discriminatorSteps" (Decode.intInRange 1 1000)
         and! constraintSpec = required "constraint" Manifest.lipschitzConstraint
         and! normalization = required "criticNormalization" Manifest.normalization
+        and! only = optional "architectures" (Decode.nonEmptyArray architecture |> distinct Architecture.name)
         and! source = required "source" Decode.nonEmptyString
         return
             { Name = name
@@ -141,6 +162,7 @@ let private anyMethod: Decoder<Method> =
               DiscriminatorSteps = steps
               Constraint = constraintSpec
               CriticNormalization = normalization
+              Only = only
               Source = source } })
 
 /// A method, checked: only a Wasserstein critic is constrained, and a gradient-penalty critic has no batch norm
@@ -158,12 +180,14 @@ let private methodEntry: Decoder<Method> =
             | _ -> problem "constraint.kind" "must be \"none\" for a non-Wasserstein objective"
         | failed -> failed
 
-let private distinct (describe: 'T -> string) (decoder: Decoder<'T list>) : Decoder<'T list> =
-    fun path e ->
-        match decoder path e with
-        | Ok items when (items |> List.map describe |> List.distinct |> List.length) < items.Length ->
-            Error [ { Path = path; Message = "must not list an entry twice" } ]
-        | r -> r
+/// The methods, checked: a method's own architectures are among the listed ones.
+let private methodsOnListed (architectures: Architecture list) (methods: Method list) : Fields<Method list> =
+    let problems =
+        [ for i, m in List.indexed methods do
+              for a in defaultArg m.Only [] do
+                  if not (List.contains a architectures) then
+                      $"methods[{i}].architectures", $"\"{Architecture.name a}\" is not in \"architectures\"" ]
+    if problems.IsEmpty then Fields.succeed methods else Fields.failures problems
 
 let private settings: Fields<Settings> =
     let share = Decode.float |> Decode.check (fun v -> v > 0.0 && v <= 0.1) "must be a number in (0, 0.1]"
@@ -182,6 +206,7 @@ let private settings: Fields<Settings> =
         and! coverageMinShare = required "coverageMinShare" share
         and! successScore = required "successScore" score
         and! gridCell = required "gridCell" (Decode.intInRange 1 10)
+        let! methods = methodsOnListed architectures methods
         return
             { DataSeed = dataSeed
               DataSets = dataSets

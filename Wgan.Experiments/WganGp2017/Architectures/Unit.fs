@@ -158,8 +158,8 @@ let trainingUnit (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: Ru
               FinalImages = finalImages
               Diverged = diverged } }
 
-/// The units of a run: each image set's reference unit, then per seed, image set, architecture and method a training
-/// unit.
+/// The units of a run: each image set's reference unit, then per seed, image set, architecture and method that
+/// trains it a training unit.
 let units (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContext) : UnitOfWork<Measured> list =
     let s = manifest.Settings
     [ for d in s.DataSets ->
@@ -169,7 +169,7 @@ let units (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContex
     @ [ for seed in run.Seeds do
             for di, d in List.indexed s.DataSets do
                 for ai, a in List.indexed s.Architectures do
-                    for m in s.Methods ->
+                    for m in methodsOn s a ->
                         let place =
                             { Seed = seed; DataSet = d; DataSetIndex = di; Architecture = a; ArchitectureIndex = ai
                               Method = m }

@@ -28,15 +28,12 @@ public static class RunExperiments
         if (duplicate is not null)
             throw new InputException(
                 $"{string.Join(" and ", duplicate.Select(m => m.Path))} both write the experiment '{duplicate.Key}'");
-        // Data problems (no npm, a wrong hash, a corrupt file) are reported before anything is written.
+        // Data problems (no npm, a wrong hash, a corrupt file, no Fashion-MNIST) are reported before anything is
+        // written, for every image set the manifests read and no other.
         var resources = new RunResources(MnistLoader.For(run.Data), stderr, FashionMnistLoader.For(run.Data));
         var worker = run.Worker >= 0;
-        if (manifests.Any(m => m.Experiment.UsesMnist))
-        {
-            var mnist = resources.Mnist();
-            // A worker's standard error goes to its parent's: the parent has said it.
-            if (!worker) stderr.WriteLine($"MNIST: {mnist.Description}");
-        }
+        // A worker's standard error goes to its parent's: the parent has described the data.
+        resources.LoadFor(manifests.Select(m => m.Experiment), worker ? null : stderr);
         var whole = shard.Count == 1;
         // The index a whole run rebuilds at its end replaces only an index that wgan wrote, unless --force.
         if (whole && !worker)

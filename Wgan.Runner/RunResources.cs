@@ -4,8 +4,8 @@ using Wgan.Experiments;
 namespace Wgan.Runner;
 
 /// <summary>
-/// The shell's resources for experiments: the MNIST digits and Fashion-MNIST (each loaded once per process run,
-/// when first asked for) and a cache of
+/// The shell's resources for experiments: the MNIST digits and Fashion-MNIST (each loaded once per process run, when
+/// first asked for; <c>run</c> and <c>verify</c> ask for those their experiments read before any work) and a cache of
 /// artefacts such as trained classifier weights, stored under <c>&lt;cache&gt;/artefacts/&lt;key&gt;.bin</c> with a
 /// SHA-256 trailer; a damaged artefact is ignored (deleted, then rebuilt by the experiment).
 /// </summary>
@@ -24,6 +24,26 @@ public sealed class RunResources(MnistLoader loader, TextWriter log, FashionMnis
 
     /// <summary>The run's Fashion-MNIST training images.</summary>
     public MnistSource FashionMnist() => fashionMnist ??= fashion.Load(log);
+
+    /// <summary>
+    /// Loads and checks now every image set that <paramref name="experiments"/> read (by the manifest names of
+    /// <see cref="PlannedExperiment.ImageSets"/>), MNIST before Fashion-MNIST, so that missing or damaged data is
+    /// found before any work; each one's description goes to <paramref name="describe"/> ("MNIST: ...",
+    /// "Fashion-MNIST: ...") unless it is null. Sets no experiment reads are not touched.
+    /// </summary>
+    public void LoadFor(IEnumerable<PlannedExperiment> experiments, TextWriter? describe)
+    {
+        (string Name, string Label, Func<MnistSource> Load)[] sets =
+            [("mnist", "MNIST", Mnist), ("fashion-mnist", "Fashion-MNIST", FashionMnist)];
+        var needed = experiments.SelectMany(e => e.ImageSets).ToHashSet(StringComparer.Ordinal);
+        if (needed.FirstOrDefault(name => !sets.Any(s => s.Name == name)) is { } unknown)
+            throw new ArgumentException($"unknown image set '{unknown}'", nameof(experiments));
+        foreach (var (name, label, load) in sets.Where(s => needed.Contains(s.Name)))
+        {
+            var source = load();
+            describe?.WriteLine($"{label}: {source.Description}");
+        }
+    }
 
     string PathOf(string key)
     {

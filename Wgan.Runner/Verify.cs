@@ -65,10 +65,12 @@ public static class Verify
             ? " (the same numerics: the re-run must agree within the tolerance)"
             : " (other numerics: the verdicts must hold)"));
 
+        // Experiments on real images get the runner's data and cache, as `run` gives them, loaded and checked before
+        // the re-run.
+        var resources = new RunResources(MnistLoader.For(verify.Data), stderr, FashionMnistLoader.For(verify.Data));
+        resources.LoadFor([experiment], stderr);
         stderr.WriteLine($"[{experiment.Id}] re-running at scale {scale}, {seeds.Length} seed(s), device {device}, " +
             $"{threads} thread(s)");
-        // MNIST experiments get the runner's data and cache, as `run` gives them.
-        var resources = new RunResources(MnistLoader.For(verify.Data), stderr, FashionMnistLoader.For(verify.Data));
         ExperimentResult rerun;
         RunProgress? progress = null;
         try

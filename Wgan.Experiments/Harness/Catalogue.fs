@@ -22,9 +22,6 @@ let all: ExperimentDefinition list =
       LossVsQuality.Definition.definition
       Architectures.Definition.definition ]
 
-/// The experiments that read MNIST digits (the runner loads and checks the data before running any).
-let usesMnist: string list = [ Overfitting.Settings.Id; LossVsQuality.Settings.Id; Architectures.Settings.Id ]
-
 let tryFind (id: string) = all |> List.tryFind (fun d -> d.Id = id)
 
 /// Decodes a manifest's text: picks the experiment named by "experiment", then decodes the rest.

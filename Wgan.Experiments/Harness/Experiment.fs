@@ -113,8 +113,8 @@ type Findings =
       Notes: string list }
 
 /// An experiment: its identity, how it reads its manifest, the networks its units hold at each scale (`Footprint`,
-/// bounded by `Footprint.check` when the manifest is read), its units of work, each measuring a `'U`, and how their
-/// measurements, given in the units' order with their keys, assemble into findings.
+/// bounded by `Footprint.check` when the manifest is read), the real image sets they read, its units of work, each
+/// measuring a `'U`, and how their measurements, given in the units' order with their keys, assemble into findings.
 type ExperimentSpec<'S, 'Scale, 'U> =
     { Id: string
       Title: string
@@ -124,6 +124,8 @@ type ExperimentSpec<'S, 'Scale, 'U> =
       Metrics: (string * string) list
       Reading: Envelope.Reading<'S, 'Scale>
       Footprint: Envelope.Envelope<'S, 'Scale> -> Scale -> Footprint.Demand list
+      /// The real image sets its units read, from its manifest (the runner loads and checks them before any work).
+      ImageSets: Envelope.Envelope<'S, 'Scale> -> ImageDataSet list
       Units: Envelope.Envelope<'S, 'Scale> -> RunContext -> UnitOfWork<'U> list
       Assemble: Envelope.Envelope<'S, 'Scale> -> RunContext -> (string * 'U) list -> Findings }
 
@@ -134,6 +136,8 @@ type PreparedExperiment =
       SeedsAt: Scale -> int -> int64 list
       /// The manifest's "verifyTolerance" (see Manifest.verifyTolerance).
       VerifyTolerance: float
+      /// The real image sets its units read, each once, in `ImageDataSet.all`'s order.
+      ImageSets: ImageDataSet list
       Plan: RunOptions -> Plan }
 
 /// A metric an experiment measures per seed, and what it means.
@@ -191,8 +195,8 @@ module Experiment =
             | true, e when e.ValueKind = JsonValueKind.String -> Some(e.GetString())
             | _ -> None
 
-    /// The one experiment template: seeds, device, claims, the verify tolerance, the memory bound, the plan, the units'
-    /// JSON form and the result's identity are wired here, the same way for every experiment.
+    /// The one experiment template: seeds, device, claims, the verify tolerance, the memory bound, the image sets, the
+    /// plan, the units' JSON form and the result's identity are wired here, the same way for every experiment.
     let define (spec: ExperimentSpec<'S, 'Scale, 'U>) : ExperimentDefinition =
         let decode: Decoder<Envelope.Envelope<'S, 'Scale>> =
             fun path e ->
@@ -207,6 +211,7 @@ module Experiment =
             { Claims = manifest.Claims
               SeedsAt = seedsAt
               VerifyTolerance = manifest.VerifyTolerance
+              ImageSets = ImageDataSet.all |> List.filter (fun d -> List.contains d (spec.ImageSets manifest))
               Plan =
                 fun options ->
                     let run =

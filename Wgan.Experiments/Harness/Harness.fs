@@ -45,8 +45,9 @@ type PlannedExperiment internal (definition: ExperimentDefinition, prepared: Pre
     member this.Run(scale: string, seeds: int, device: string, progress: Action<Progress>) : ExperimentResult =
         this.Run(scale, seeds, device, NoResources(), progress)
 
-    /// Whether the experiment reads MNIST digits (so the runner can load and check them before any work).
-    member _.UsesMnist = List.contains definition.Id Catalogue.usesMnist
+    /// The real image sets the experiment reads, by their manifest names ("mnist", "fashion-mnist"; none for most), so
+    /// that the runner can load and check them before any work.
+    member _.ImageSets: string[] = prepared.ImageSets |> List.map ImageDataSet.name |> Array.ofList
 
 /// A run split into independent units: run any subset anywhere, then assemble all their results.
 and [<Sealed>] ExperimentRun internal (plan: Plan) =

@@ -26,5 +26,6 @@ let definition: ExperimentDefinition =
           Metrics = metrics
           Reading = reading
           Footprint = footprint
+          ImageSets = fun _ -> []
           Units = Unit.units
           Assemble = Assembly.assemble }

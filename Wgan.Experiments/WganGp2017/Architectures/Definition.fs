@@ -40,5 +40,6 @@ let definition: ExperimentDefinition =
           Metrics = metrics
           Reading = reading
           Footprint = footprint
+          ImageSets = fun manifest -> manifest.Settings.DataSets
           Units = Unit.units
           Assemble = Assembly.assemble }

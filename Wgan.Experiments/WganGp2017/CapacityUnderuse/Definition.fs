@@ -28,5 +28,6 @@ let definition: ExperimentDefinition =
           Metrics = metrics
           Reading = Reading.reading
           Footprint = footprint
+          ImageSets = fun _ -> []
           Units = Unit.units
           Assemble = Assembly.assemble }

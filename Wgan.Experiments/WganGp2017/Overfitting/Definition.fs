@@ -25,5 +25,6 @@ let definition: ExperimentDefinition =
           Metrics = metrics
           Reading = reading
           Footprint = footprint
+          ImageSets = fun _ -> [ ImageDataSet.Mnist ]
           Units = Unit.units
           Assemble = Assembly.assemble }

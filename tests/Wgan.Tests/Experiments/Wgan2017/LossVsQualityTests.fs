@@ -27,7 +27,7 @@ let private everything = everythingOf manifestPath
 let ``the repository manifest is valid`` () =
     let reading = Harness.ReadManifest(File.ReadAllText manifestPath)
     Assert.True(reading.IsValid, String.concat "; " reading.Errors)
-    Assert.True(reading.Experiment.UsesMnist)
+    Assert.Equal<string[]>([| "mnist" |], reading.Experiment.ImageSets)
 
 /// A smoke run with its own empty cache, computed once.
 let private reference = lazy (runSmokeWith (sliceResources ()))

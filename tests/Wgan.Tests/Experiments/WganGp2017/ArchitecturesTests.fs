@@ -20,10 +20,10 @@ open Wgan.Tests.MnistTestData
 let manifestPath = findUp (Path.Combine("experiments", "architectures", "architectures.json"))
 
 [<Fact>]
-let ``the repository manifest is valid and reads MNIST`` () =
+let ``the repository manifest is valid and reads MNIST and Fashion-MNIST`` () =
     let reading = Harness.ReadManifest(File.ReadAllText manifestPath)
     Assert.True(reading.IsValid, String.concat "; " reading.Errors)
-    Assert.True(reading.Experiment.UsesMnist)
+    Assert.Equal<string[]>([| "mnist"; "fashion-mnist" |], reading.Experiment.ImageSets)
 
 /// The manifest's text with `change` applied to its JSON.
 let private mutated (change: JsonNode -> unit) =

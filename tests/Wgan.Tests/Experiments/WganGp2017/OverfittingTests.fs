@@ -28,7 +28,7 @@ let ``the repository manifest is valid and names every claim's metric`` () =
     let reading = Harness.ReadManifest(File.ReadAllText manifestPath)
     Assert.True(reading.IsValid, String.concat "; " reading.Errors)
     Assert.Equal("overfitting-detection", reading.Experiment.Id)
-    Assert.True(reading.Experiment.UsesMnist)
+    Assert.Equal<string[]>([| "mnist" |], reading.Experiment.ImageSets)
 
 [<Fact>]
 let ``smoke-scale claims and metrics match the committed snapshot`` () =

@@ -125,7 +125,7 @@ public static class Program
         return sb.ToString();
     }
 
-    static bool Escaped(char c) => c != '\n' && Json.forbiddenCharacter(c);
+    static bool Escaped(char c) => c != '\n' && JsonChecks.forbiddenCharacter(c);
 
     /// <summary>
     /// Whether <paramref name="e"/> is ENOSPC or EDQUOT (Linux errno 28 and 122, which .NET keeps as the HResult).

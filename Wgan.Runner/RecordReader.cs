@@ -30,9 +30,9 @@ public sealed class RecordReader
         if (!text.IsValid) throw reader.Problems(text.Problems);
         JsonDocument document;
         try { document = JsonDocument.Parse(text.Text); }
-        catch (JsonException) when (Json.nestedTooDeeply(text.Text))
+        catch (JsonException) when (JsonChecks.nestedTooDeeply(text.Text))
         {
-            throw new InputException($"{file}: {Json.nestedTooDeeplyMessage}");
+            throw new InputException($"{file}: {JsonChecks.nestedTooDeeplyMessage}");
         }
         catch (JsonException e)
         {

@@ -1,4 +1,4 @@
-/// The C#-facing checks of a JSON file's text (see `Json`): arrays of problems instead of an F# Result and list.
+/// The C#-facing checks of a JSON file's text (see `JsonChecks`): arrays of problems instead of an F# Result and list.
 namespace Wgan.Experiments
 
 /// The outcome of decoding a file's bytes as UTF-8: its text, or the problems found, one per line as
@@ -15,14 +15,14 @@ type Utf8Decoding internal (text: string, problems: string[]) =
 /// The checks of a JSON file's text that the shell runs before it parses a manifest or a record.
 [<AbstractClass; Sealed>]
 type JsonText =
-    /// The text of a JSON file's bytes (a leading byte-order mark dropped; see `Json.utf8Text`), or, when they are
-    /// not valid UTF-8, the JSON paths of the strings that hold the invalid bytes.
+    /// The text of a JSON file's bytes (a leading byte-order mark dropped; see `JsonChecks.utf8Text`), or, when they
+    /// are not valid UTF-8, the JSON paths of the strings that hold the invalid bytes.
     static member DecodeUtf8(bytes: byte[]) : Utf8Decoding =
-        match Json.utf8Text bytes with
+        match JsonChecks.utf8Text bytes with
         | Ok text -> Utf8Decoding(text, [||])
         | Error errors -> Utf8Decoding(null, errors |> List.map (fun e -> $"{e.Path}: {e.Message}") |> Array.ofList)
 
     /// Object keys that appear twice in one object anywhere under `element`, as "$.json.path: message" (none when
-    /// every key is unique; see `Json.duplicateKeys`).
+    /// every key is unique; see `JsonChecks.duplicateKeys`).
     static member DuplicateKeys(element: System.Text.Json.JsonElement) : string[] =
-        Json.duplicateKeys element |> List.map (fun e -> $"{e.Path}: {e.Message}") |> Array.ofList
+        JsonChecks.duplicateKeys element |> List.map (fun e -> $"{e.Path}: {e.Message}") |> Array.ofList

@@ -308,7 +308,7 @@ let ``distance escapes control characters quoted from a CSV cell`` () =
 
 [<Fact>]
 let ``a manifest nested 10,000 deep is named as nested too deeply`` () =
-    // 64: System.Text.Json's default depth (Json.MaxDepth).
+    // 64: System.Text.Json's default depth (JsonChecks.MaxDepth).
     let nested = String('[', 10000) + String(']', 10000)
     assertRunRejected nested "$: is nested too deeply (objects and arrays more than 64 levels deep)"
 

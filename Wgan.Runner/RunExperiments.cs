@@ -350,7 +350,8 @@ public static class RunExperiments
             progress.WriteLine($"[{experiment.Id}] look {k + 1} of at most {looks.PlannedLooks.Length}: {seeds} seeds "
                 + $"({units.Count(work.HasUnit)} of {units.Length} units done)");
             RunUnits(all, units, work, progress, job, before);
-            var result = plan.Assemble(units.Select(i => work.ReadUnit(i, all.UnitKeys[i])).ToArray());
+            var result = plan.Assemble(units.Select(i => work.ReadUnit(i, all.UnitKeys[i])).ToArray(),
+                work.UnitSecondsByKey(units, all.UnitKeys));
             previous = looks.Judge(k, result);
             progress.WriteLine($"[{experiment.Id}] {previous.Line}");
             if (previous.Stopped) return previous;
@@ -510,7 +511,11 @@ public static class RunExperiments
             .ToArray();
         var seconds = Enumerable.Range(0, plan.UnitKeys.Length).Sum(work.UnitSeconds);
         ExperimentResult result;
-        try { result = plan.Assemble(results); }
+        try
+        {
+            result = plan.Assemble(results,
+                work.UnitSecondsByKey(Enumerable.Range(0, plan.UnitKeys.Length), plan.UnitKeys));
+        }
         catch (Exception e) when (e is KeyNotFoundException or InvalidDataException)
         {
             throw new InputException(

@@ -238,6 +238,13 @@ public sealed class WorkFolder
         r.Object(r.Field(root, "$", "measured"), "$.measured");
     }
 
+    /// <summary>The seconds each of <paramref name="units"/> took, by key (<paramref name="keys"/>: every unit's key,
+    /// by index); a unit whose time is unknown is left out.</summary>
+    public IReadOnlyDictionary<string, double> UnitSecondsByKey(IEnumerable<int> units, IReadOnlyList<string> keys) =>
+        units.Select(i => (Key: keys[i], Seconds: UnitSeconds(i)))
+            .Where(u => u.Seconds > 0)
+            .ToDictionary(u => u.Key, u => u.Seconds);
+
     /// <summary>Seconds that unit <paramref name="index"/> took, or 0 when unknown.</summary>
     public double UnitSeconds(int index) =>
         File.Exists(SecondsPath(index))

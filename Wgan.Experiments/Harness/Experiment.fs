@@ -89,10 +89,11 @@ type UnitOfWork<'U> =
       Description: string
       Run: UnitCheckpoints -> 'U }
 
-/// The work of a run, split into units, and how to assemble their results (given in `Units` order).
+/// The work of a run, split into units, and how to assemble their results (given in `Units` order) with the
+/// wall-clock seconds each unit took, by key (see RunContext.UnitSeconds).
 type Plan =
     { Units: WorkUnit list
-      Assemble: UnitResult list -> ExperimentResult }
+      Assemble: UnitResult list -> IReadOnlyDictionary<string, float> -> ExperimentResult }
 
 /// A run as the experiment template hands it to an experiment's units and assembly: the scale, the seeds
 /// (the manifest's seed onwards, as many as --seeds or the scale asks), the device and the shell's resources.
@@ -100,7 +101,11 @@ type RunContext =
     { Scale: Scale
       Seeds: int64 list
       Device: TorchSharp.torch.Device
-      Resources: IResources }
+      Resources: IResources
+      /// Each unit's wall-clock seconds by key, known when the units' results are assembled (empty while units run;
+      /// a unit whose time is unknown is absent). Not deterministic: figures may draw it, no metric, claim, series or
+      /// note may depend on it.
+      UnitSeconds: IReadOnlyDictionary<string, float> }
 
 /// What an experiment's assembly finds. The template adds what every result carries the same way: the
 /// experiment's id, title and source, the scale and the seeds.
@@ -160,12 +165,14 @@ module Experiment =
     /// with checkpoints, shards and locks).
     let runAll (plan: Plan) (report: Progress -> unit) : ExperimentResult =
         let total = plan.Units.Length
-        plan.Units
-        |> List.mapi (fun i u ->
-            let r = u.Run UnitCheckpoints.None
-            report { Done = i + 1; Total = total; Message = u.Description }
-            r)
-        |> plan.Assemble
+        let timed =
+            plan.Units
+            |> List.mapi (fun i u ->
+                let clock = System.Diagnostics.Stopwatch.StartNew()
+                let r = u.Run UnitCheckpoints.None
+                report { Done = i + 1; Total = total; Message = u.Description }
+                r, clock.Elapsed.TotalSeconds)
+        plan.Assemble (List.map fst timed) (readOnlyDict [ for r, seconds in timed -> r.Key, seconds ])
 
     /// A unit's divergence, if training stopped because `value` (the quantity `what` at step `step`) is not finite.
     let divergence (what: string) (step: int) (value: float) : Divergence option =
@@ -218,7 +225,8 @@ module Experiment =
                         { Scale = options.Scale
                           Seeds = seedsAt options.Scale options.Seeds
                           Device = device options
-                          Resources = options.Resources }
+                          Resources = options.Resources
+                          UnitSeconds = readOnlyDict [] }
                     let units = spec.Units manifest run
                     let erased (u: UnitOfWork<'U>) : WorkUnit =
                         { Key = u.Key
@@ -226,10 +234,10 @@ module Experiment =
                           Run = fun checkpoints -> { Key = u.Key; Measured = UnitCodec.encode (u.Run checkpoints) } }
                     { Units = units |> List.map erased
                       Assemble =
-                        fun results ->
+                        fun results seconds ->
                             let measured =
                                 results |> List.map (fun (r: UnitResult) -> r.Key, UnitCodec.decode<'U> r.Measured)
-                            let found = spec.Assemble manifest run measured
+                            let found = spec.Assemble manifest { run with UnitSeconds = seconds } measured
                             { ExperimentId = spec.Id
                               Title = spec.Title
                               Source = spec.Source

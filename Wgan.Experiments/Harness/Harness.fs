@@ -73,13 +73,18 @@ and [<Sealed>] ExperimentRun internal (plan: Plan) =
             { Load = (fun () -> Option.ofObj (loadState.Invoke()))
               Save = saveState.Invoke
               Progress = progress.Invoke }
-    /// The experiment's result from every unit's result (in any order; matched by key).
-    member _.Assemble(results: Collections.Generic.IReadOnlyList<UnitResult>) : ExperimentResult =
+    /// The experiment's result from every unit's result (in any order; matched by key) and the wall-clock seconds
+    /// each took, by key (absent where unknown; only figures draw them).
+    member _.Assemble
+        (
+            results: Collections.Generic.IReadOnlyList<UnitResult>,
+            seconds: Collections.Generic.IReadOnlyDictionary<string, float>
+        ) : ExperimentResult =
         let byKey = results |> Seq.map (fun r -> r.Key, r) |> dict
         let missing = units |> Array.filter (fun u -> not (byKey.ContainsKey u.Key)) |> Array.map (fun u -> u.Key)
         if missing.Length > 0 then
             invalidArg (nameof results) $"""results missing for units: {String.Join(", ", missing)}"""
-        plan.Assemble [ for u in units -> byKey[u.Key] ]
+        plan.Assemble [ for u in units -> byKey[u.Key] ] seconds
 
 /// One look of a sequential run as the runner sees it: the result at the look's seeds with its claims judged at the
 /// look's share, a line for the progress display, and whether the run stops here.

@@ -150,7 +150,8 @@ let manifestOf (reading: Wgan.Experiments.Envelope.Reading<'S, 'Scale>) (id: str
 
 /// A run of `seeds` at `scale` on the CPU, as the experiment template hands it to an experiment's assembly.
 let cpuRun (scale: Wgan.Experiments.Manifest.Scale) (seeds: int64 list) : Wgan.Experiments.RunContext =
-    { Scale = scale; Seeds = seeds; Device = torch.CPU; Resources = Wgan.Experiments.NoResources() }
+    { Scale = scale; Seeds = seeds; Device = torch.CPU; Resources = Wgan.Experiments.NoResources()
+      UnitSeconds = readOnlyDict [] }
 
 /// The claim `id` among a result's claims.
 let claim (claims: Wgan.Experiments.ClaimResult list) (id: string) : Wgan.Experiments.ClaimResult =

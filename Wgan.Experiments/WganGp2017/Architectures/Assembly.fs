@@ -1,7 +1,8 @@
 /// The architecture experiment's findings from its units: per seed, each method's success on each architecture and
 /// image set (its final distance against the same seed's untrained generator and the real-data reference), when it
 /// first reached the success score, its class coverage and entropy; the claims judged on them; Figure 2 (samples,
-/// methods x architectures) and Figure 3 (quality against generator iterations and against steps), every seed drawn.
+/// methods x architectures) and Figure 3 (quality against generator iterations and against wall-clock seconds), every
+/// seed drawn.
 module Wgan.Experiments.Architectures.Assembly
 
 open System
@@ -114,29 +115,56 @@ let private series (settings: Settings) (seeds: int64 list) (runs: Runs) (d: Ima
                                      Measures.score ms[0].Fd realFd x.Fd |]
                                   x.ClassShares ] }
 
-/// Figure 3 for one image set and architecture: each method's Frechet distance over generator iterations (or, with
-/// `perStep`, over discriminator and generator steps), its mean over seeds and every seed, beside the real reference.
+/// Figure 3's horizontal axes: generator iterations, or wall-clock seconds.
+type private TimeAxis =
+    | Iterations
+    /// Seconds per generator iteration of a method, where the run measured it.
+    | WallClock of (Method -> float option)
+
+/// A method's wall-clock seconds per generator iteration on an image set and architecture: the median over its units
+/// of the unit's seconds (measurements included) over its iterations. The median, so that a unit resumed from a
+/// checkpoint, which counts only its time since the resume, moves it little. None when no unit's time is known.
+let private secondsPerIteration (run: RunContext) (iterations: int) (d: ImageDataSet) (a: Architecture) (m: Method) =
+    let perIteration =
+        [ for seed in run.Seeds do
+              match run.UnitSeconds.TryGetValue(trainingKey seed d a m) with
+              | true, seconds when seconds > 0.0 -> seconds / float iterations
+              | _ -> () ]
+    if perIteration.IsEmpty then None else Some(Statistics.median (Array.ofList perIteration))
+
+/// Figure 3 for one image set and architecture: each method's Frechet distance over generator iterations (or over
+/// wall-clock seconds), its mean over seeds and every seed, beside the real reference.
 let private qualityFigure (settings: Settings) (seeds: int64 list) (runs: Runs) (d: ImageDataSet) (a: Architecture)
-    (perStep: bool) : Figure =
+    (axis: TimeAxis) : Figure =
     let ds, arch = ImageDataSet.name d, Architecture.name a
     let realFd = (runs.Reference d).RealHalvesFd
     let lines =
         [ for m in methodsOn settings a do
-              let perSeed = [ for seed in seeds -> (runs.Run(seed, d, a, m)).Measurements ]
-              let cost = if perStep then float (m.DiscriminatorSteps + 1) else 1.0
-              let x (ms: Measurement[]) = ms |> Array.map (fun p -> float p.Iteration * cost)
-              let longest = perSeed |> List.maxBy Array.length
-              let mean =
-                  longest
-                  |> Array.mapi (fun i _ -> perSeed |> List.choose (fun r -> Array.tryItem i r) |> List.averageBy _.Fd)
-              yield { Label = m.Name; X = x longest; Y = mean; Markers = false }
-              for ms in perSeed -> { Label = ""; X = x ms; Y = ms |> Array.map _.Fd; Markers = false } ]
+              let scaleOf =
+                  match axis with
+                  | Iterations -> Some 1.0
+                  | WallClock perIteration -> perIteration m
+              match scaleOf with
+              | None -> ()
+              | Some cost ->
+                  let perSeed = [ for seed in seeds -> (runs.Run(seed, d, a, m)).Measurements ]
+                  let x (ms: Measurement[]) = ms |> Array.map (fun p -> float p.Iteration * cost)
+                  let longest = perSeed |> List.maxBy Array.length
+                  let mean =
+                      longest
+                      |> Array.mapi (fun i _ ->
+                          perSeed |> List.choose (fun r -> Array.tryItem i r) |> List.averageBy _.Fd)
+                  yield { Label = m.Name; X = x longest; Y = mean; Markers = false }
+                  for ms in perSeed -> { Label = ""; X = x ms; Y = ms |> Array.map _.Fd; Markers = false } ]
     let xs = lines |> List.collect (fun l -> List.ofArray l.X)
-    let reference =
-        { Label = "real halves"; X = [| List.min xs; List.max xs |]; Y = [| realFd; realFd |]; Markers = false }
+    let span = if xs.IsEmpty then [| 0.0; 1.0 |] else [| List.min xs; List.max xs |]
+    let reference = { Label = "real halves"; X = span; Y = [| realFd; realFd |]; Markers = false }
     let suffix, xLabel =
-        if perStep then "-per-step", "discriminator and generator steps (a deterministic stand-in for time)"
-        else "", "generator iterations"
+        match axis with
+        | Iterations -> "", "generator iterations"
+        | WallClock _ ->
+            "-wall-clock",
+            "wall-clock seconds: iterations x the method's median seconds per iteration in this run (not reproducible)"
     Figure.ofLines $"{ds}-{arch}-quality{suffix}"
         $"{ds}, {arch}: Frechet distance to held-out images by method (mean, and every seed thin)" xLabel
         "squared Frechet distance (log scale)" true (lines @ [ reference ])
@@ -181,8 +209,10 @@ let assemble (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunCon
       Figures =
         [ for d in settings.DataSets do
               for a in settings.Architectures do
-                  if not (methodsOn settings a).IsEmpty then qualityFigure settings run.Seeds runs d a false
-              qualityFigure settings run.Seeds runs d settings.Architectures.Head true ]
+                  if not (methodsOn settings a).IsEmpty then qualityFigure settings run.Seeds runs d a Iterations
+              let first = settings.Architectures.Head
+              let timed = secondsPerIteration run scale.GeneratorIterations d first
+              qualityFigure settings run.Seeds runs d first (WallClock timed) ]
       ImageGrids =
         [ for d in settings.DataSets do
               sampleGrid settings run.Seeds.Head runs d

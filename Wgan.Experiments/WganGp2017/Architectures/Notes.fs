@@ -46,7 +46,13 @@ let notes (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContex
                | None -> "")
             + $". Source: {m.Source}" ]
     @ [ for a in s.Architectures -> $"Architecture {Architecture.name a}: {Architecture.source a}" ]
-    @ [ "Figure 3's time axis: the paper plots wall-clock seconds too; wall-clock time is not deterministic, so the "
-        + "figures plot discriminator plus generator steps instead (a WGAN generator iteration is 6 steps, a GAN's "
-        + "2)." ]
+    @ [ "Figure 3's time axis: the figure against wall-clock seconds places each method's measurements at their "
+        + "generator iteration times the method's median seconds per generator iteration over its units in this run "
+        + "(training and measurements, 1 thread per unit). Wall-clock time is not deterministic: that figure changes "
+        + "from run to run and machine to machine, and no metric or claim uses it."
+        "What WGAN-GP section 5.3 says of Figure 3: WGAN-GP converges faster and to a better score than weight "
+        + "clipping, even with the same optimiser (RMSProp at clipping's learning rate), and more slowly than DCGAN "
+        + "in wall-clock time, with a more stable score at convergence. The claim here compares WGAN-GP with its own "
+        + "optimiser (gan_64x64.py's Adam) against clipping; WGAN-GP with RMSProp is not run, and DCGAN's curve is "
+        + "drawn beside WGAN-GP's on the DCGAN architecture without a claim." ]
     @ Option.toList scale.Note

@@ -76,7 +76,7 @@ let ``units run in any order, in separate groups with separate caches, assemble 
     let runs = machines |> Array.map (fun resources -> experiment.Plan("smoke", 0, "cpu", resources))
     let count = runs[0].UnitKeys.Length
     let results = [ for i in count - 1 .. -1 .. 0 -> TestSupport.runStraight runs[i % 2] i ]
-    Assert.Equal<string list>(expected, everything (runs[0].Assemble results))
+    Assert.Equal<string list>(expected, everything (runs[0].Assemble(results, readOnlyDict [])))
     Assert.Equal((1, 2), (machines[0].Stored, machines[0].Loaded))
     Assert.Equal((0, 0), (machines[1].Stored, machines[1].Loaded))
 

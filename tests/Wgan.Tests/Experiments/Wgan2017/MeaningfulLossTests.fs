@@ -50,7 +50,8 @@ let private assembled (w1: float -> float) (estimate: string -> float -> float) 
     let logged = [| for k in 1 .. iterations do if k % scale.LogEvery = 0 then k |]
     let run =
         { Scale = Quick; Seeds = Experiment.seedsFor m.Seed 0 10; Device = TorchSharp.torch.CPU
-          Resources = NoResources() }
+          Resources = NoResources()
+          UnitSeconds = readOnlyDict [] }
     let measurements =
         [ for seed in run.Seeds do
               for t in m.Settings.Training.Trainers do

@@ -54,6 +54,66 @@ let ``a penalty critic with batch norm, an unknown architecture and a clipped GA
     mutated (fun m -> m.["scales"].["smoke"].["referenceImages"] <- JsonValue.Create 41)
     |> assertRejectedAt "$.scales.smoke.referenceImages" "even"
 
+[<Fact>]
+let ``a method may run on listed architectures only, and names none that is not listed`` () =
+    mutated (fun m ->
+        m.["architectures"] <- JsonNode.Parse """["dcgan", "fc"]"""
+        m.["claims"] <- JsonNode.Parse "[]"
+        m.["methods"].[3].["architectures"] <- JsonNode.Parse """["dcgan", "resnet"]""")
+    |> assertRejectedAt "$.methods[3].architectures" "\"resnet\" is not in \"architectures\""
+    let text =
+        mutated (fun m ->
+            m.["architectures"] <- JsonNode.Parse """["dcgan", "fc"]"""
+            m.["claims"] <- JsonNode.Parse "[]"
+            m.["methods"].[3].["architectures"] <- JsonNode.Parse """["fc"]""")
+    let reading = Harness.ReadManifest text
+    Assert.True(reading.IsValid, String.concat "; " reading.Errors)
+    let keys = reading.Experiment.Plan("smoke", 1, "cpu", sliceResources ()).UnitKeys
+    // Per image set (two): a reference unit; dcgan, lsgan and wgan on both architectures, wgan-gp on fc only.
+    Assert.Equal(2 * (1 + 3 * 2 + 1), keys.Length)
+    Assert.Contains("seed-1/mnist/fc/wgan-gp", keys)
+    Assert.DoesNotContain("seed-1/mnist/dcgan/wgan-gp", keys)
+
+/// The publication manifests, one per image set.
+let private publication (set: string) =
+    findUp (Path.Combine("experiments", $"architectures-{set}", "architectures.json"))
+
+[<Fact>]
+let ``each publication manifest reads its one image set and runs the cells its claims need`` () =
+    for set in [ "mnist"; "fashion-mnist" ] do
+        let reading = Harness.ReadManifest(File.ReadAllText(publication set))
+        Assert.True(reading.IsValid, String.concat "; " reading.Errors)
+        Assert.Equal<string[]>([| set |], reading.Experiment.ImageSets)
+        let keys = reading.Experiment.Plan("smoke", 1, "cpu", sliceResources ()).UnitKeys
+        let seed = reading.Experiment.SeedsAt("smoke", 1)[0]
+        let expected =
+            [| $"reference/{set}"
+               for arch in [ "dcgan"; "wgan-paper-crippled-dcgan"; "fc" ] do
+                   for m in [ "dcgan"; "wgan"; "wgan-gp" ] do
+                       if m <> "wgan-gp" || arch = "dcgan" then $"seed-{seed}/{set}/{arch}/{m}" |]
+        Assert.Equal<string[]>(expected, keys)
+
+[<Fact>]
+let ``Figure 3 against time puts each measurement at iteration x median seconds per iteration``
+    ()
+    =
+    let experiment = (Harness.ReadManifest(File.ReadAllText(publication "mnist"))).Experiment
+    let run = experiment.Plan("smoke", 1, "cpu", sliceResources ())
+    let results = [| for i in 0 .. run.UnitKeys.Length - 1 -> TestSupport.runStraight run i |]
+    // Smoke: 2 generator iterations. wgan's unit took 10 s (5 s per iteration); wgan-gp's time is unknown.
+    let seconds = readOnlyDict [ for key in run.UnitKeys do if key.EndsWith "/dcgan/wgan" then key, 10.0 ]
+    let timed = run.Assemble(results, seconds)
+    let figure = timed.Figures |> List.find (fun f -> f.Name = "mnist-dcgan-quality-wall-clock")
+    let wgan = figure.Lines |> List.find (fun l -> l.Label = "wgan")
+    Assert.Equal<float[]>([| 0.0; 5.0; 10.0 |], wgan.X)
+    // A method whose time is unknown is not drawn against time; every other result is the same without times.
+    Assert.DoesNotContain(figure.Lines, fun l -> l.Label = "wgan-gp")
+    let untimed = run.Assemble(results, readOnlyDict [])
+    Assert.Equal(Render.snapshotText untimed, Render.snapshotText timed)
+    Assert.Equal<string list>(untimed.Notes, timed.Notes)
+    Assert.Equal<float[] list>(
+        untimed.Series |> List.collect (fun s -> s.Rows), timed.Series |> List.collect (fun s -> s.Rows))
+
 /// The smoke run on the slices, computed once.
 let private reference = lazy (smokeRunOf manifestPath 0 (sliceResources ()))
 

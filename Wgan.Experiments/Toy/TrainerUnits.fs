@@ -106,13 +106,14 @@ let private streamCode (trainer: Trainer) =
 
 /// A unit's networks and random-number generators, derived from (seed, trainer stream, data set, role): role 0 draws
 /// both networks' initial weights (critic first, each initialised as the training says), role 1 training (`Random`),
-/// role 2 evaluation (`Evaluation`).
+/// role 2 evaluation (`Evaluation`), role 3 the samples drawn in figures (`Figures`).
 type UnitNetworks(config: Configuration, seed: int64) =
     let randomFor role =
         new torch.Generator(uint64 (Seeds.derive seed [ streamCode config.Trainer; datasetCode config.Dataset; role ]))
     let initialRandom = randomFor 0
     let trainingRandom = randomFor 1
     let evaluationRandom = randomFor 2
+    let figuresRandom = randomFor 3
     let network (spec: MlpSpec) =
         let mlp = new Mlp(spec, initialRandom)
         Initialization.apply config.Training.Initialization initialRandom mlp.Linears
@@ -131,6 +132,8 @@ type UnitNetworks(config: Configuration, seed: int64) =
     member _.Random = trainingRandom
     /// Draws the samples that measure the generator.
     member _.Evaluation = evaluationRandom
+    /// Draws the samples that figures show.
+    member _.Figures = figuresRandom
 
     /// The training state, with the random-number generators that logging draws from during training.
     member _.State(loggingRandom: torch.Generator list) : State =
@@ -138,7 +141,9 @@ type UnitNetworks(config: Configuration, seed: int64) =
 
     interface System.IDisposable with
         member _.Dispose() =
-            for d in [ generator :> System.IDisposable; critic; evaluationRandom; trainingRandom; initialRandom ] do
+            for d in
+                [ generator :> System.IDisposable; critic; figuresRandom; evaluationRandom; trainingRandom
+                  initialRandom ] do
                 d.Dispose()
 
 /// The key of the unit that trains `trainer` on `dataset` for `seed`.

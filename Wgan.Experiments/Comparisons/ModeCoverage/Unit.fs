@@ -74,10 +74,9 @@ let trainAndScore (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: R
         match outcome.Diverged with
         | Some _ -> [||]
         | None ->
-            let coordinates = [ idCode config.Trainer.Id; datasetCode config.Dataset; 3 ]
-            use random = new torch.Generator(uint64 (Seeds.derive seed coordinates))
             use _ = torch.NewDisposeScope()
-            toRows (ToyTraining.generate unit.Generator config.Training.NoiseDimension SamplesDrawn run.Device random)
+            let noise = config.Training.NoiseDimension
+            toRows (ToyTraining.generate unit.Generator noise SamplesDrawn run.Device unit.Figures)
     { Iterations = rows |> Array.map (fun r -> int r[0])
       ModesCovered = rows |> Array.map (fun r -> r[1])
       HighQualityShare = rows |> Array.map (fun r -> r[2])

@@ -263,11 +263,10 @@ public static class RunExperiments
                 if (work.HasUnit(index)) continue;
                 using var unitLock = work.TryLock($"unit-{index}");
                 if (unitLock is null || work.HasUnit(index)) continue;
-                var clock = Stopwatch.StartNew();
                 var unit = index;
                 var progress = Throttled(fraction => work.WriteProgress(unit, fraction), ProgressEvery);
-                var result = RunUnit(plan, index, work, progress);
-                work.WriteUnit(index, result, clock.Elapsed.TotalSeconds);
+                var (result, seconds) = RunUnit(plan, index, work, progress);
+                work.WriteUnit(index, result, seconds);
                 stdout.WriteLine($"{UnitDoneTag} {manifest.Experiment.Id} {plan.UnitKeys[index]}");
             }
         }
@@ -279,13 +278,19 @@ public static class RunExperiments
     /// as it goes (checksummed: see <see cref="StateFile"/>). A state that cannot be used, damaged or not fitting the
     /// unit, throws <see cref="InputException"/> naming its file and how to recover.
     /// </summary>
-    static UnitResult RunUnit(ExperimentRun plan, int index, WorkFolder work, Action<double> progress)
+    /// The seconds returned are the unit's compute over every sitting: a resumed unit adds the time it had taken to
+    /// reach its saved state.
+    static (UnitResult Result, double Seconds) RunUnit(ExperimentRun plan, int index, WorkFolder work,
+        Action<double> progress)
     {
         var key = plan.UnitKeys[index];
+        var before = work.ElapsedBefore(index);
+        var clock = Stopwatch.StartNew();
         try
         {
-            return plan.RunUnit(index, () => work.ReadState(index, key)!, state => work.WriteState(index, key, state),
-                progress);
+            var result = plan.RunUnit(index, () => work.ReadState(index, key)!,
+                state => work.WriteState(index, key, state, before + clock.Elapsed.TotalSeconds), progress);
+            return (result, before + clock.Elapsed.TotalSeconds);
         }
         catch (UnusableStateException e)
         {
@@ -458,11 +463,10 @@ public static class RunExperiments
             var reused = work.HasUnit(index);
             if (!reused)
             {
-                var clock = Stopwatch.StartNew();
                 var running = Throttled(
                     fraction => progress.ReportRunning(experiment, plan.UnitKeys[index], fraction), ProgressEvery);
-                var result = RunUnit(plan, index, work, running);
-                work.WriteUnit(index, result, clock.Elapsed.TotalSeconds);
+                var (result, seconds) = RunUnit(plan, index, work, running);
+                work.WriteUnit(index, result, seconds);
             }
             done++;
             progress.Report(

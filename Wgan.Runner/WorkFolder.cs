@@ -73,6 +73,7 @@ public sealed class WorkFolder
     string UnitPath(int index) => System.IO.Path.Combine(Path, $"unit-{index:D6}.json");
     string SecondsPath(int index) => System.IO.Path.Combine(Path, $"unit-{index:D6}.seconds");
     string StatePath(int index) => System.IO.Path.Combine(Path, $"unit-{index:D6}.state");
+    string ElapsedPath(int index) => System.IO.Path.Combine(Path, $"unit-{index:D6}.elapsed");
     string ProgressPath(int index) => System.IO.Path.Combine(Path, $"unit-{index:D6}.progress");
 
     /// <summary>How far a unit in progress is, as its worker last wrote it (a fraction in [0, 1]); 0 when it has not
@@ -126,12 +127,24 @@ public sealed class WorkFolder
         + "(or start over with --force)";
 
     /// <summary>Replaces the training state of unit <paramref name="index"/> (key <paramref name="key"/>) atomically,
-    /// with its checksum header.</summary>
-    public void WriteState(int index, string key, byte[] state)
+    /// with its checksum header, and records the seconds the unit had computed to reach it
+    /// (<paramref name="elapsed"/>, counted over every sitting; see <see cref="ElapsedBefore"/>).</summary>
+    public void WriteState(int index, string key, byte[] state, double elapsed)
     {
         var bytes = StateFile.Wrap(key, state);
         AtomicOutput.WriteWith(StatePath(index), temp => File.WriteAllBytes(temp, bytes));
+        AtomicOutput.WriteText(ElapsedPath(index), elapsed.ToString("R", CultureInfo.InvariantCulture));
     }
+
+    /// <summary>The seconds unit <paramref name="index"/> had computed to reach its saved training state, which a
+    /// resumed unit adds to its own; 0 when it has no saved state or the time was not recorded (a state saved by an
+    /// earlier version, or an unreadable file: the time is for reports and figures only).</summary>
+    public double ElapsedBefore(int index) =>
+        File.Exists(StatePath(index)) && File.Exists(ElapsedPath(index))
+        && double.TryParse(File.ReadAllText(ElapsedPath(index)), CultureInfo.InvariantCulture, out var s)
+        && double.IsFinite(s) && s > 0
+            ? s
+            : 0;
 
     /// <summary>
     /// Whether the folder holds checkpoints: a run record or a unit's result (lock files alone are none).
@@ -258,6 +271,7 @@ public sealed class WorkFolder
         AtomicOutput.WriteText(SecondsPath(index), seconds.ToString("R", CultureInfo.InvariantCulture));
         AtomicOutput.WriteText(UnitPath(index), UnitStore.toJson(result));
         File.Delete(StatePath(index));
+        File.Delete(ElapsedPath(index));
         File.Delete(ProgressPath(index));
     }
 
@@ -324,6 +338,7 @@ public sealed class WorkFolder
             File.Delete(UnitPath(i));
             File.Delete(SecondsPath(i));
             File.Delete(StatePath(i));
+            File.Delete(ElapsedPath(i));
             File.Delete(ProgressPath(i));
         }
     }

@@ -519,7 +519,8 @@ let withSavedState (damage: byte[] -> byte[]) =
     Assert.True(shard.Exit = 0, shard.Err)
     let work = Wgan.Runner.WorkFolder.For(out, "weight-histograms")
     let key, _, state = firstSavedState.Value
-    work.WriteState(0, key, state)
+    // As if the unit had taken 1000 s to reach its state: a resumed unit counts that time too.
+    work.WriteState(0, key, state, 1000.0)
     let file = work.StateFileOf 0
     File.WriteAllBytes(file, damage (File.ReadAllBytes file))
     out, file
@@ -546,6 +547,8 @@ let ``an intact training state resumes its unit to exactly the uninterrupted res
     Assert.True(r.Exit = 0, r.Err)
     Assert.False(File.Exists file, "the state goes once its unit has finished")
     Assert.Equal(stateReference.Value, comparable (Path.Combine(out, "weight-histograms")))
+    let result = Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(out, "weight-histograms", "result.json")))
+    Assert.True(result["environment"].["computeSeconds"].GetValue<float>() >= 1000.0)
 
 [<Fact>]
 let ``a damaged training state is refused with exit 2, naming the file and the way out, before libtorch reads it`` () =

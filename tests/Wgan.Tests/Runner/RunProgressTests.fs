@@ -84,6 +84,28 @@ let ``a unit's progress file reads back clamped, and as 0 when missing or unread
         if Directory.Exists folder then Directory.Delete(folder, true)
 
 [<Fact>]
+let ``a unit's time to its saved state is kept with the state and dropped with it`` () =
+    let folder = Path.Combine(Path.GetTempPath(), $"wgan-elapsed-{Guid.NewGuid():N}")
+    try
+        let work = WorkFolder.For(folder, "e")
+        Directory.CreateDirectory(work.Path) |> ignore
+        Assert.Equal(0.0, work.ElapsedBefore 2)
+        work.WriteState(2, "k", [| 1uy; 2uy |], 125.5)
+        Assert.Equal(125.5, work.ElapsedBefore 2)
+        // A later save replaces it; a time without its state (the state deleted to recompute) does not count.
+        work.WriteState(2, "k", [| 3uy |], 250.0)
+        Assert.Equal(250.0, work.ElapsedBefore 2)
+        File.Delete(work.StateFileOf 2)
+        Assert.Equal(0.0, work.ElapsedBefore 2)
+        work.WriteState(2, "k", [| 3uy |], 260.0)
+        work.WriteUnit(2, ({ Key = "k"; Measured = "{}" }: Wgan.Experiments.UnitResult), 300.0)
+        Assert.Empty(Directory.GetFiles(work.Path, "unit-000002.elapsed"))
+        Assert.Equal(0.0, work.ElapsedBefore 2)
+        Assert.Equal(300.0, work.UnitSeconds 2)
+    finally
+        if Directory.Exists folder then Directory.Delete(folder, true)
+
+[<Fact>]
 let ``a resumed run pools the earlier sittings' time per unit with this process's`` () =
     // 15 units, 8 finished earlier in 4400 s of wall time (550 s a unit), nothing measured here yet: 7 units left.
     Assert.Equal(

@@ -14,63 +14,88 @@ namespace Wgan.Runner;
 /// On a platform whose numerics differ from the publishing one (another CPU model or instruction sets in the fast
 /// mode, other pinned code paths or library versions), where only the verdicts can be expected to hold, a re-run
 /// that is not identical is judged by <see cref="CrossPlatform"/>: every verdict must be the published one and no
-/// claim's per-seed values may move systematically.
+/// claim's per-seed values may move systematically. With <c>--against</c>, the re-run is not made here: it is read
+/// from a result folder that <c>wgan run</c> wrote elsewhere (with workers and checkpoints, say) and compared in the
+/// same way, once <see cref="RerunIdentity"/> has found it a run of the same manifest, scale, seeds, device and
+/// threads.
 /// </summary>
 public static class Verify
 {
     /// <summary>Exit code when a re-run disagrees with the published result.</summary>
     public const int Mismatch = 1;
 
+    /// <summary>
+    /// A result folder as verify reads it: its files, each read once (<see cref="ReadFiles"/>), its report.md (null
+    /// when missing), and its result.json parsed and read into typed records.
+    /// </summary>
+    sealed record ResultFolder(
+        string Folder,
+        Dictionary<string, byte[]> Files,
+        string? Report,
+        RecordReader Reader,
+        JsonDocument Document,
+        PublishedResult.Published Record) : IDisposable
+    {
+        public void Dispose() => Document.Dispose();
+    }
+
+    /// <summary>
+    /// What the published result is compared with: the re-run's result with its claims judged; the text of each of
+    /// its CSV series; the platform it was computed on; the folder it was read from (null when it was re-run here).
+    /// </summary>
+    sealed record Rerun(
+        ExperimentResult Result, Func<Series, string> Csv, PlatformFingerprint Platform, string? Folder);
+
     /// <summary>Verifies one result folder; prints the differences.</summary>
     public static int Execute(VerifyCommand verify, TextWriter stdout, TextWriter stderr)
     {
-        var path = Path.Combine(verify.Folder, "result.json");
-        if (!File.Exists(path)) throw new InputException($"{path}: no such file (expected a published result folder)");
         // Every published file is read once, before the re-run, and compared from memory: a run that replaces the
         // folder meanwhile cannot mix two versions into the comparison.
-        var files = ReadPublished(verify.Folder);
-        var report = files.TryGetValue("report.md", out var reportBytes) ? Encoding.UTF8.GetString(reportBytes) : null;
-        var (reader, document) = RecordReader.Parse(path, files["result.json"]);
-        using var _ = document;
-        var published = RecordReader.ReadResult(path, document, report);
-        var experimentId = published.Result.ExperimentId;
-        var scale = published.Result.Scale;
-        var (device, threads) = (published.Environment.Device, published.Environment.Threads);
-        var platformPublished = published.Environment.Platform;
+        using var published = ReadFolder(verify.Folder, "a published result folder");
+        var path = Path.Combine(verify.Folder, "result.json");
+        var experimentId = published.Record.Result.ExperimentId;
         var work = WorkFolder.For(Path.GetDirectoryName(Path.GetFullPath(verify.Folder))!, experimentId);
         if (work.LiveHolder("run", "merge") is { } holder)
             throw new InputException($"{verify.Folder} is being written by a run in progress (process {holder}); " +
                 "wait for it to finish, then verify");
-        var reading = Harness.ReadManifest(published.Manifest);
+        var reading = Harness.ReadManifest(published.Record.Manifest);
         if (!reading.IsValid)
             throw new InputException(
                 $"{path}: $.manifest: is not a valid manifest any more: {string.Join("; ", reading.Errors)}");
         var experiment = reading.Experiment;
         if (experiment.Id != experimentId)
-            throw reader.Error(
+            throw published.Reader.Error(
                 "$.experiment", $"is '{experimentId}' but the recorded manifest is of '{experiment.Id}'");
-        Devices.Require(device);
-        var seeds = experiment.SeedsAt(scale, published.Seeds.Length);
-        if (!seeds.SequenceEqual(published.Seeds))
-            throw reader.Error("$.seeds",
-                $"{string.Join(",", published.Seeds)} cannot be re-created from the manifest " +
+        var seeds = experiment.SeedsAt(published.Record.Result.Scale, published.Record.Seeds.Length);
+        if (!seeds.SequenceEqual(published.Record.Seeds))
+            throw published.Reader.Error("$.seeds",
+                $"{string.Join(",", published.Record.Seeds)} cannot be re-created from the manifest " +
                 $"(it gives {string.Join(",", seeds)})");
+        var rerun = verify.Against is null
+            ? RunHere(verify, experiment, published.Record, stderr)
+            : ReadRerun(verify, experiment, published.Record, stderr);
+        return Compare(published, experiment.VerifyTolerance, rerun, stdout);
+    }
+
+    /// <summary>The re-run made in this process, at the published scale, seeds, device and threads.</summary>
+    static Rerun RunHere(
+        VerifyCommand verify, PlannedExperiment experiment, PublishedResult.Published published, TextWriter stderr)
+    {
+        var scale = published.Result.Scale;
+        var (device, threads) = (published.Environment.Device, published.Environment.Threads);
+        Devices.Require(device);
         // A result computed in the portable mode is re-run in it (before this process's first tensor operation).
-        if (platformPublished.Numerics == NumericsMode.Portable) PlatformProbe.EnterPortableMode();
+        if (published.Environment.Platform.Numerics == NumericsMode.Portable) PlatformProbe.EnterPortableMode();
         Devices.PinThreads(threads);
         var platform = PlatformProbe.Current();
-        var samePlatform = Platform.sameNumerics(platformPublished, platform);
-        stderr.WriteLine($"[{experiment.Id}] published on: {Platform.describe(platformPublished)}");
-        stderr.WriteLine($"[{experiment.Id}] re-run on:     {Platform.describe(platform)}" + (samePlatform
-            ? " (the same numerics: the re-run must agree within the tolerance)"
-            : " (other numerics: the verdicts must hold)"));
+        DescribePlatforms(experiment.Id, published.Environment.Platform, platform, stderr);
 
         // Experiments on real images get the runner's data and cache, as `run` gives them, loaded and checked before
         // the re-run.
         var resources = new RunResources(MnistLoader.For(verify.Data), stderr, FashionMnistLoader.For(verify.Data));
         resources.LoadFor([experiment], stderr);
-        stderr.WriteLine($"[{experiment.Id}] re-running at scale {scale}, {seeds.Length} seed(s), device {device}, " +
-            $"{threads} thread(s)");
+        stderr.WriteLine($"[{experiment.Id}] re-running at scale {scale}, {published.Seeds.Length} seed(s), " +
+            $"device {device}, {threads} thread(s)");
         ExperimentResult rerun;
         RunProgress? progress = null;
         try
@@ -86,14 +111,96 @@ public static class Verify
         {
             progress?.Dispose();
         }
+        return new Rerun(rerun, Render.csv, platform, null);
+    }
 
-        var tolerance = experiment.VerifyTolerance;
+    /// <summary>
+    /// The re-run that <c>wgan run</c> published in <c>--against</c>, read as the published folder is read; refused
+    /// (exit 2) when it is the published folder itself, is being written, is not a result folder, or cannot be a
+    /// re-run of the published result (<see cref="RerunIdentity.differences"/>). Its claims are judged on its per-seed
+    /// values by the recorded manifest, as its run judged them.
+    /// </summary>
+    static Rerun ReadRerun(
+        VerifyCommand verify, PlannedExperiment experiment, PublishedResult.Published published, TextWriter stderr)
+    {
+        var against = verify.Against;
+        static string Full(string folder) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
+        if (Full(against) == Full(verify.Folder))
+            throw new InputException($"--against {against}: is the published folder itself; give the result folder " +
+                $"of a `wgan run` elsewhere (its --out and the experiment's id, e.g. /tmp/rerun/{experiment.Id})");
+        var work = WorkFolder.For(Path.GetDirectoryName(Full(against))!, experiment.Id);
+        if (work.LiveHolder("run", "merge") is { } holder)
+            throw new InputException($"{against} is being written by a run in progress (process {holder}); " +
+                "wait for it to finish, then verify");
+        var path = Path.Combine(against, "result.json");
+        if (!File.Exists(path))
+        {
+            var nested = Path.Combine(against, experiment.Id);
+            var hint = File.Exists(Path.Combine(nested, "result.json"))
+                ? $"; did you mean {nested}? `wgan run --out` writes each experiment into a folder named by its id"
+                : Directory.Exists(work.Path)
+                    ? $"; {work.Path} holds the checkpoints of a run that has not published: finish it with " +
+                      "`wgan run ... --resume`"
+                    : "";
+            throw new InputException(
+                $"{path}: no such file (--against expects the result folder of a `wgan run`){hint}");
+        }
+        PublishedResult.Published read;
+        Dictionary<string, byte[]> files;
+        using (var folder = ReadFolder(against, "the result folder of a `wgan run`"))
+            (read, files) = (folder.Record, folder.Files);
+        var differences = RerunIdentity.RerunIdentities.Differences(published, read);
+        if (differences.Length > 0)
+            throw new InputException($"{against}: cannot be a re-run of {verify.Folder}: " +
+                string.Join("; ", differences) + " (a re-run is a `wgan run` of the manifest the published " +
+                "result.json records, at its scale, seeds, device and threads)");
+        var csv = new Dictionary<string, string>();
+        foreach (var series in read.Result.SeriesArray)
+        {
+            var name = $"{series.Name}.csv";
+            csv[series.Name] = files.TryGetValue(name, out var bytes)
+                ? Encoding.UTF8.GetString(bytes)
+                : throw new InputException($"{Path.Combine(against, name)}: no such file (the re-run's result.json " +
+                    "lists it)");
+        }
+        var platform = read.Environment.Platform;
+        DescribePlatforms(experiment.Id, published.Environment.Platform, platform, stderr);
+        var (was, now) = (published.Environment.Platform.Numerics, platform.Numerics);
+        string[] modes = [NumericsMode.Fast, NumericsMode.Portable];
+        if (was != now && modes.Contains(was) && modes.Contains(now))
+            stderr.WriteLine($"[{experiment.Id}] published in the {was} numerics mode, re-run in the {now} mode: " +
+                $"a re-run in the published mode (with{(was == NumericsMode.Portable ? "" : "out")} --portable) " +
+                "may be compared within the tolerance");
+        stderr.WriteLine($"[{experiment.Id}] reading the re-run in {against} (scale {read.Result.Scale}, " +
+            $"{read.Seeds.Length} seed(s), device {read.Environment.Device}, {read.Environment.Threads} thread(s))");
+        return new Rerun(experiment.Judge(read.Result), s => csv[s.Name], platform, against);
+    }
+
+    /// <summary>Prints both platforms and whether they have the same numerics.</summary>
+    static void DescribePlatforms(
+        string experimentId, PlatformFingerprint published, PlatformFingerprint rerun, TextWriter stderr)
+    {
+        stderr.WriteLine($"[{experimentId}] published on: {Platform.describe(published)}");
+        stderr.WriteLine($"[{experimentId}] re-run on:     {Platform.describe(rerun)}" + (
+            Platform.sameNumerics(published, rerun)
+                ? " (the same numerics: the re-run must agree within the tolerance)"
+                : " (other numerics: the verdicts must hold)"));
+    }
+
+    /// <summary>
+    /// Compares the published folder with a re-run (made here or read from a folder): every per-seed metric,
+    /// result.json, report.md, the CSV series and the figures; prints the outcome and returns the exit code.
+    /// </summary>
+    static int Compare(ResultFolder published, double tolerance, Rerun rerun, TextWriter stdout)
+    {
+        var (folder, files, report) = (published.Folder, published.Files, published.Report);
+        var samePlatform = Platform.sameNumerics(published.Record.Environment.Platform, rerun.Platform);
         var differences = new Differences();
         var compared = 0;
         var (before, after) = (new List<double>(), new List<double>());
-        foreach (var seedMetrics in rerun.MetricArray)
+        foreach (var seedMetrics in rerun.Result.MetricArray)
         {
-            published.MetricsBySeed.TryGetValue(seedMetrics.Seed, out var values);
+            published.Record.MetricsBySeed.TryGetValue(seedMetrics.Seed, out var values);
             foreach (var (name, value) in seedMetrics.Values.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             {
                 compared++;
@@ -114,65 +221,94 @@ public static class Verify
                     $"seed {seedMetrics.Seed} {name}: published {Show(old)}, re-run {Render.number(value)}{by}");
             }
         }
-        var rerunSeeds = rerun.MetricArray.Select(m => m.Seed).ToHashSet();
-        foreach (var extra in published.MetricsBySeed.Keys.Where(s => !rerunSeeds.Contains(s)))
+        var rerunSeeds = rerun.Result.MetricArray.Select(m => m.Seed).ToHashSet();
+        foreach (var extra in published.Record.MetricsBySeed.Keys.Where(s => !rerunSeeds.Contains(s)))
             differences.AddStructural($"seed {extra}: published metrics of a seed the re-run does not have");
 
         // The environment as published, so that only what the experiment computed can differ; the manifest as
         // result.json records it. A sequential result is judged look by look, as its run judged it.
-        var expected = Rejudge.renderLikePublished(published, report, rerun, published.Environment);
+        var expected =
+            Rejudge.renderLikePublished(published.Record, report, rerun.Result, published.Record.Environment);
         if (!expected.ReportManifestAgrees)
             differences.AddStructural("report.md: its manifest differs from result.json's");
         var judged = expected.Result;
         using (var expectedJson = JsonDocument.Parse(expected.ResultJson))
-            CompareJson(document.RootElement, expectedJson.RootElement, "$", tolerance, differences);
+            CompareJson(published.Document.RootElement, expectedJson.RootElement, "$", tolerance, differences);
         if (report is null) differences.AddStructural("report.md: missing");
         else CompareLines("report.md", report, expected.Report, tolerance, differences);
-        foreach (var series in rerun.SeriesArray)
+        foreach (var series in rerun.Result.SeriesArray)
         {
             var name = $"{series.Name}.csv";
             if (!files.TryGetValue(name, out var csv)) differences.AddStructural($"{name}: missing");
-            else CompareLines(name, Encoding.UTF8.GetString(csv), Render.csv(series), tolerance, differences);
+            else CompareLines(name, Encoding.UTF8.GetString(csv), rerun.Csv(series), tolerance, differences);
         }
-        foreach (var figure in rerun.FigureArray.Select(f => f.Name).Concat(rerun.ImageGridArray.Select(g => g.Name)))
+        var figures = rerun.Result.FigureArray.Select(f => f.Name);
+        foreach (var figure in figures.Concat(rerun.Result.ImageGridArray.Select(g => g.Name)))
         {
             var name = $"figures/{figure}.png";
             if (!files.TryGetValue(name, out var png)) differences.AddStructural($"{name}: missing");
             else if (Png.Problem(png) is { } problem) differences.AddStructural($"{name}: {problem}");
         }
 
+        if (rerun.Folder is { } against)
+            stdout.WriteLine($"{folder}: compared with the re-run in {against}, which `wgan run` wrote; nothing was " +
+                "re-run here");
         if (differences.Count == 0)
         {
             stdout.WriteLine(
-                $"{verify.Folder}: verified; {compared} metrics, {rerun.ClaimArray.Length} claim(s), report.md and " +
-                $"{rerun.SeriesArray.Length} CSV series agree within {tolerance:G3}" +
-                (samePlatform ? "" : $" (on another platform: {Platform.describe(platform)})"));
+                $"{folder}: verified; {compared} metrics, {rerun.Result.ClaimArray.Length} claim(s), report.md and " +
+                $"{rerun.Result.SeriesArray.Length} CSV series agree within {tolerance:G3}" +
+                (samePlatform ? "" : $" (on another platform: {Platform.describe(rerun.Platform)})"));
             return Program.Done;
         }
         if (!samePlatform && !differences.AnyStructural)
         {
             var drift = CrossPlatform.MetricDrift([.. before], [.. after], tolerance);
-            var comparison = CrossPlatform.Compare(published.CrossPlatformClaims, judged, drift, tolerance);
-            stdout.WriteLine($"{verify.Folder}: re-run on another platform; {differences.Count} value(s) differ " +
+            var comparison = CrossPlatform.Compare(published.Record.CrossPlatformClaims, judged, drift, tolerance);
+            stdout.WriteLine($"{folder}: re-run on another platform; {differences.Count} value(s) differ " +
                 $"beyond {tolerance:G3}, so the result is compared as a reproduction:");
             foreach (var line in CrossPlatform.Render(comparison)) stdout.WriteLine($"  {line}");
             stdout.WriteLine(comparison.Agree
-                ? $"{verify.Folder}: verified across platforms " +
+                ? $"{folder}: verified across platforms " +
                   "(verdicts and per-seed values agree; numbers differ as above)"
-                : $"{verify.Folder}: NOT verified across platforms");
+                : $"{folder}: NOT verified across platforms");
             return comparison.Agree ? Program.Done : Mismatch;
         }
-        stdout.WriteLine($"{verify.Folder}: {differences.Count} difference(s) from the published result:");
+        stdout.WriteLine($"{folder}: {differences.Count} difference(s) from the published result:");
         foreach (var d in differences) stdout.WriteLine($"  {d}");
         return Mismatch;
     }
 
     /// <summary>
-    /// The published folder's result.json, report.md, CSV series and figures, by their paths relative to it, read
-    /// twice over: when result.json changed in between (a run replacing the folder), verify refuses rather than
-    /// compare a mixture.
+    /// A result folder's files (<see cref="ReadFiles"/>) with its result.json read strictly
+    /// (<see cref="RecordReader.ReadResult"/>); <paramref name="expected"/> says what kind of folder a missing
+    /// result.json shows it is not.
     /// </summary>
-    static Dictionary<string, byte[]> ReadPublished(string folder)
+    static ResultFolder ReadFolder(string folder, string expected)
+    {
+        var path = Path.Combine(folder, "result.json");
+        if (!File.Exists(path)) throw new InputException($"{path}: no such file (expected {expected})");
+        var files = ReadFiles(folder);
+        var report = files.TryGetValue("report.md", out var reportBytes) ? Encoding.UTF8.GetString(reportBytes) : null;
+        var (reader, document) = RecordReader.Parse(path, files["result.json"]);
+        try
+        {
+            return new ResultFolder(folder, files, report, reader, document,
+                RecordReader.ReadResult(path, document, report));
+        }
+        catch
+        {
+            document.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A result folder's result.json, report.md, CSV series and figures, by their paths relative to it, read twice
+    /// over: when result.json changed in between (a run replacing the folder), verify refuses rather than compare a
+    /// mixture.
+    /// </summary>
+    static Dictionary<string, byte[]> ReadFiles(string folder)
     {
         static bool Published(string file) =>
             file.EndsWith(".json", StringComparison.Ordinal) || file.EndsWith(".md", StringComparison.Ordinal)

@@ -127,7 +127,20 @@ type Cli =
                     (v.TryGetResult VerifyArguments.Mnist_File)
                     (v.TryGetResult VerifyArguments.Fashion_Mnist_Idx)
                     (v.TryGetResult VerifyArguments.Fashion_Mnist_File)
-            ({ Folder = v.GetResult Result; Data = data }: VerifyCommand) :> Command
+            let dataGiven =
+                v.Contains VerifyArguments.Cache || v.Contains VerifyArguments.Mnist_Idx
+                || v.Contains VerifyArguments.Mnist_File || v.Contains VerifyArguments.Fashion_Mnist_Idx
+                || v.Contains VerifyArguments.Fashion_Mnist_File
+            if v.Contains Against && System.String.IsNullOrWhiteSpace(v.GetResult Against) then
+                raise (UsageException "--against needs the result folder of a re-run (found an empty value)")
+            if v.Contains Against && dataGiven then
+                raise (
+                    UsageException(
+                        "--against compares with a re-run's files and loads no data: --cache, --mnist-idx, "
+                        + "--mnist-file, --fashion-mnist-idx and --fashion-mnist-file have no use with it"))
+            ({ Folder = v.GetResult Result; Against = v.GetResult(Against, defaultValue = null); Data = data }
+            : VerifyCommand)
+            :> Command
         | Rejudge r ->
             ({ Folder = r.GetResult Results
                Check = r.Contains Rejudge_Check

@@ -158,6 +158,7 @@ type IndexArguments =
 
 type VerifyArguments =
     | [<MainCommand; ExactlyOnce>] Result of folder: string
+    | Against of folder: string
     | Cache of directory: string
     | Mnist_Idx of directory: string
     | Mnist_File of file: string
@@ -168,6 +169,9 @@ type VerifyArguments =
         member this.Usage =
             match this with
             | Result _ -> "a published result folder, e.g. results/parallel-lines"
+            | Against _ ->
+                "compare with this result folder, which `wgan run` wrote elsewhere with the same manifest, scale, "
+                + "seeds, device and threads (e.g. with --jobs and --resume), instead of re-running here"
             | Cache _ -> "cache folder for MNIST and trained classifiers (as for run)"
             | Mnist_Idx _ ->
                 "use MNIST IDX files in this folder (as for run); the digits must be those the result was "

@@ -108,6 +108,8 @@ type IndexCommand =
 /// `verify`.
 type VerifyCommand =
     { Folder: string
+      /// --against: a result folder that `wgan run` wrote elsewhere, compared instead of a re-run here; or null.
+      Against: string
       /// Where an MNIST experiment's digits come from.
       Data: DataOptions }
 

@@ -45,6 +45,11 @@ type PlannedExperiment internal (definition: ExperimentDefinition, prepared: Pre
     member this.Run(scale: string, seeds: int, device: string, progress: Action<Progress>) : ExperimentResult =
         this.Run(scale, seeds, device, NoResources(), progress)
 
+    /// `result` with its claims judged on its per-seed values by this manifest's claims, as a run judges them: for a
+    /// result read back from a result.json, which records its claims' verdicts but not their definitions.
+    member _.Judge(result: ExperimentResult) : ExperimentResult =
+        Rejudge.withClaims (prepared.Claims |> List.map (Claims.evaluate result.Metrics)) result
+
     /// The real image sets the experiment reads, by their manifest names ("mnist", "fashion-mnist"; none for most), so
     /// that the runner can load and check them before any work.
     member _.ImageSets: string[] = prepared.ImageSets |> List.map ImageDataSet.name |> Array.ofList

@@ -122,8 +122,9 @@ type private TimeAxis =
     | WallClock of (Method -> float option)
 
 /// A method's wall-clock seconds per generator iteration on an image set and architecture: the median over its units
-/// of the unit's seconds (measurements included) over its iterations. The median, so that a unit resumed from a
-/// checkpoint, which counts only its time since the resume, moves it little. None when no unit's time is known.
+/// of the unit's seconds (measurements included) over its iterations. The median, so that one odd unit (a machine
+/// busy with other work, or a unit resumed from a state saved without its time) moves it little. None when no unit's
+/// time is known.
 let private secondsPerIteration (run: RunContext) (iterations: int) (d: ImageDataSet) (a: Architecture) (m: Method) =
     let perIteration =
         [ for seed in run.Seeds do

@@ -29,7 +29,7 @@ public sealed class RunResources(MnistLoader loader, TextWriter log, FashionMnis
     /// Loads and checks now every image set that <paramref name="experiments"/> read (by the manifest names of
     /// <see cref="PlannedExperiment.ImageSets"/>), MNIST before Fashion-MNIST, so that missing or damaged data is
     /// found before any work; each one's description goes to <paramref name="describe"/> ("MNIST: ...",
-    /// "Fashion-MNIST: ...") unless it is null. Sets no experiment reads are not touched.
+    /// "Fashion-MNIST ...", labelled with the set's name unless it names it) unless it is null. Sets no experiment reads are not touched.
     /// </summary>
     public void LoadFor(IEnumerable<PlannedExperiment> experiments, TextWriter? describe)
     {
@@ -41,7 +41,9 @@ public sealed class RunResources(MnistLoader loader, TextWriter log, FashionMnis
         foreach (var (name, label, load) in sets.Where(s => needed.Contains(s.Name)))
         {
             var source = load();
-            describe?.WriteLine($"{label}: {source.Description}");
+            // A description that already names its set ("Fashion-MNIST IDX files ...") is not labelled again.
+            var named = source.Description.StartsWith(label + " ", StringComparison.Ordinal);
+            describe?.WriteLine(named ? source.Description : $"{label}: {source.Description}");
         }
     }
 

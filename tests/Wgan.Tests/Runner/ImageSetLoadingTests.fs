@@ -82,7 +82,7 @@ let ``a manifest on Fashion-MNIST alone does not load MNIST, in run, its workers
     let r = cli ([ "run"; manifest; "--scale"; "smoke"; "--out"; out; "--jobs"; "2" ] @ data)
     Assert.True(r.Exit = 0, $"exit {r.Exit}: {r.Err}")
     // Described once, by the parent: its two workers load the images and say nothing of them.
-    let described = "Fashion-MNIST: Fashion-MNIST file fashion-mnist-slice.bin, 200 images"
+    let described = "Fashion-MNIST file fashion-mnist-slice.bin, 200 images"
     let lines = r.Err.Split '\n'
     Assert.Equal(1, lines |> Array.filter (fun l -> l.StartsWith described) |> Array.length)
     Assert.DoesNotContain(lines, fun l -> l.StartsWith "MNIST")

@@ -29,7 +29,8 @@ public sealed class RunResources(MnistLoader loader, TextWriter log, FashionMnis
     /// Loads and checks now every image set that <paramref name="experiments"/> read (by the manifest names of
     /// <see cref="PlannedExperiment.ImageSets"/>), MNIST before Fashion-MNIST, so that missing or damaged data is
     /// found before any work; each one's description goes to <paramref name="describe"/> ("MNIST: ...",
-    /// "Fashion-MNIST ...", labelled with the set's name unless it names it) unless it is null. Sets no experiment reads are not touched.
+    /// "Fashion-MNIST ...", labelled with the set's name unless it names it) unless it is null. Sets no experiment
+    /// reads are not touched.
     /// </summary>
     public void LoadFor(IEnumerable<PlannedExperiment> experiments, TextWriter? describe)
     {

@@ -54,10 +54,7 @@ public static class Verify
         using var published = ReadFolder(verify.Folder, "a published result folder");
         var path = Path.Combine(verify.Folder, "result.json");
         var experimentId = published.Record.Result.ExperimentId;
-        var work = WorkFolder.For(Path.GetDirectoryName(Path.GetFullPath(verify.Folder))!, experimentId);
-        if (work.LiveHolder("run", "merge") is { } holder)
-            throw new InputException($"{verify.Folder} is being written by a run in progress (process {holder}); " +
-                "wait for it to finish, then verify");
+        RequireNotBeingWritten(verify.Folder, experimentId);
         var reading = Harness.ReadManifest(published.Record.Manifest);
         if (!reading.IsValid)
             throw new InputException(
@@ -128,10 +125,7 @@ public static class Verify
         if (Full(against) == Full(verify.Folder))
             throw new InputException($"--against {against}: is the published folder itself; give the result folder " +
                 $"of a `wgan run` elsewhere (its --out and the experiment's id, e.g. /tmp/rerun/{experiment.Id})");
-        var work = WorkFolder.For(Path.GetDirectoryName(Full(against))!, experiment.Id);
-        if (work.LiveHolder("run", "merge") is { } holder)
-            throw new InputException($"{against} is being written by a run in progress (process {holder}); " +
-                "wait for it to finish, then verify");
+        var work = RequireNotBeingWritten(against, experiment.Id);
         var path = Path.Combine(against, "result.json");
         if (!File.Exists(path))
         {
@@ -277,6 +271,20 @@ public static class Verify
         stdout.WriteLine($"{folder}: {differences.Count} difference(s) from the published result:");
         foreach (var d in differences) stdout.WriteLine($"  {d}");
         return Mismatch;
+    }
+
+    /// <summary>
+    /// The work folder beside result folder <paramref name="folder"/> (given with or without a trailing separator) of
+    /// experiment <paramref name="experimentId"/>; refused (exit 2) while a run or merge is writing that result.
+    /// </summary>
+    static WorkFolder RequireNotBeingWritten(string folder, string experimentId)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
+        var work = WorkFolder.For(Path.GetDirectoryName(full)!, experimentId);
+        if (work.LiveHolder("run", "merge") is { } holder)
+            throw new InputException($"{folder} is being written by a run in progress (process {holder}); " +
+                "wait for it to finish, then verify");
+        return work;
     }
 
     /// <summary>

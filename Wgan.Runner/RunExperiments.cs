@@ -356,7 +356,7 @@ public static class RunExperiments
                 + $"({units.Count(work.HasUnit)} of {units.Length} units done)");
             RunUnits(all, units, work, progress, job, before);
             var result = plan.Assemble(units.Select(i => work.ReadUnit(i, all.UnitKeys[i])).ToArray(),
-                work.UnitSecondsByKey(units, all.UnitKeys));
+                WorkFolder.KnownSecondsByKey(units.Select(work.UnitSeconds), units.Select(i => all.UnitKeys[i])));
             previous = looks.Judge(k, result);
             progress.WriteLine($"[{experiment.Id}] {previous.Line}");
             if (previous.Stopped) return previous;
@@ -513,13 +513,10 @@ public static class RunExperiments
         var results = Enumerable.Range(0, plan.UnitKeys.Length)
             .Select(i => work.ReadUnit(i, plan.UnitKeys[i]))
             .ToArray();
-        var seconds = Enumerable.Range(0, plan.UnitKeys.Length).Sum(work.UnitSeconds);
+        var unitSeconds = Enumerable.Range(0, plan.UnitKeys.Length).Select(work.UnitSeconds).ToArray();
+        var seconds = unitSeconds.Sum();
         ExperimentResult result;
-        try
-        {
-            result = plan.Assemble(results,
-                work.UnitSecondsByKey(Enumerable.Range(0, plan.UnitKeys.Length), plan.UnitKeys));
-        }
+        try { result = plan.Assemble(results, WorkFolder.KnownSecondsByKey(unitSeconds, plan.UnitKeys)); }
         catch (Exception e) when (e is KeyNotFoundException or InvalidDataException)
         {
             throw new InputException(

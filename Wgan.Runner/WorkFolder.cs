@@ -251,12 +251,11 @@ public sealed class WorkFolder
         r.Object(r.Field(root, "$", "measured"), "$.measured");
     }
 
-    /// <summary>The seconds each of <paramref name="units"/> took, by key (<paramref name="keys"/>: every unit's key,
-    /// by index); a unit whose time is unknown is left out.</summary>
-    public IReadOnlyDictionary<string, double> UnitSecondsByKey(IEnumerable<int> units, IReadOnlyList<string> keys) =>
-        units.Select(i => (Key: keys[i], Seconds: UnitSeconds(i)))
-            .Where(u => u.Seconds > 0)
-            .ToDictionary(u => u.Key, u => u.Seconds);
+    /// <summary>Units' seconds (<see cref="UnitSeconds"/>) by their keys, given in the same order; a unit whose time is
+    /// unknown (0) is left out.</summary>
+    public static IReadOnlyDictionary<string, double> KnownSecondsByKey(
+        IEnumerable<double> seconds, IEnumerable<string> keys) =>
+        keys.Zip(seconds).Where(u => u.Second > 0).ToDictionary(u => u.First, u => u.Second);
 
     /// <summary>Seconds that unit <paramref name="index"/> took, or 0 when unknown.</summary>
     public double UnitSeconds(int index) =>

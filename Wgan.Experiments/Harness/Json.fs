@@ -41,7 +41,7 @@ type ObjectFields internal (path: string, element: JsonElement) =
     /// The path of field `name`.
     member internal _.At(name: string) = $"{path}.{name}"
 
-    member internal _.Missing(name: string) = [ { Path = $"{path}.{name}"; Message = "is required but missing" } ]
+    member internal this.Missing(name: string) = [ { Path = this.At name; Message = "is required but missing" } ]
 
     member internal _.UnknownFields() =
         [ for p in element.EnumerateObject() do

@@ -74,8 +74,7 @@ let private seedMetrics (settings: Settings) (iterations: int) (runs: Runs) (see
                   match methods with
                   | first :: _ -> yield $"{ds}.untrainedFd.{arch}", (runs.Run(seed, d, a, first)).Measurements[0].Fd
                   | [] -> ()
-                  let names = methods |> List.map _.Name
-                  if List.contains "wgan" names && List.contains "dcgan" names then
+                  if comparesWganWithGan settings a then
                       yield $"{ds}.wganOnly.{arch}", value a "wgan" "success" * (1.0 - value a "dcgan" "success")
                   for m in methods do
                       for measure, _ in unitMeasures -> $"{ds}.{m.Name}.{arch}.{measure}", value a m.Name measure

@@ -63,6 +63,11 @@ let trains (s: Settings) (m: Method) (a: Architecture) =
 /// The methods that train architecture `a`, in the settings' order.
 let methodsOn (s: Settings) (a: Architecture) = s.Methods |> List.filter (fun m -> trains s m a)
 
+/// Whether both wgan and dcgan train architecture `a`, so that its `wganOnly` indicator is measured.
+let comparesWganWithGan (s: Settings) (a: Architecture) =
+    let names = methodsOn s a |> List.map _.Name
+    List.contains "wgan" names && List.contains "dcgan" names
+
 /// The work a scale does.
 type ScaleSettings =
     { /// gan_64x64.py's DIM.
@@ -98,10 +103,9 @@ let metricsOf (s: Settings) : (string * string) list =
           yield $"{ds}.classifier.testAccuracy", $"{ds}: the classifier's accuracy on the held-out real images"
           for a in s.Architectures do
               let arch = Architecture.name a
-              let methods = methodsOn s a |> List.map _.Name
-              if not methods.IsEmpty then
+              if not (methodsOn s a).IsEmpty then
                   yield $"{ds}.untrainedFd.{arch}", $"{ds}, {arch}: the untrained generator's Frechet distance"
-              if List.contains "wgan" methods && List.contains "dcgan" methods then
+              if comparesWganWithGan s a then
                   yield $"{ds}.wganOnly.{arch}", $"{ds}, {arch}: 1 when wgan trains it and dcgan does not, else 0"
               for m in methodsOn s a do
                   for measure, meaning in unitMeasures ->

@@ -190,14 +190,7 @@ let renderLikePublished
     : VerifyExpectation =
     let claims, record = judgeAsRun published.Sequential (rerun.Claims |> List.map (fun c -> c.Spec)) rerun.Metrics
     let result = withClaims claims rerun
-    // The report ends with the manifest's lines, then its closing fence and a final newline: a report rendered with
-    // an empty manifest has as many lines before the manifest as the published one has.
-    let beforeManifest = (ReportMarkdown.renderWith record result environment "").Split('\n').Length - 3
-    let shown =
-        match Option.ofObj report |> Option.map (fun r -> r.Split('\n')) with
-        | Some lines when lines.Length >= beforeManifest + 2 ->
-            Some(String.Join("\n", lines[beforeManifest .. lines.Length - 3]))
-        | _ -> None
+    let shown = Option.ofObj report |> Option.bind ReportMarkdown.manifestShown
     let agreeing = shown |> Option.filter (fun text -> sameJson text published.Manifest)
     { Result = result
       ResultJson = ResultJson.renderWith record result environment published.Manifest

@@ -43,6 +43,22 @@ let private preconditionText (p: PreconditionResult) =
             $"**fails** on {namedSeeds p.Failing}"
     $"{Preconditions.text p.Spec}: per seed [{values}]; {outcome}"
 
+/// The lines that open the manifest at the end of report.md; the manifest's text and a closing fence follow.
+let private manifestOpening = [| "Manifest:"; ""; "```json" |]
+
+/// The manifest text that `report` (a report.md) shows at its end, where `renderWith` puts it; None when it ends
+/// otherwise. The opening is looked for from the end, so notes above it that mention a manifest do not mislead it.
+let manifestShown (report: string) : string option =
+    let lines = report.Split('\n')
+    let n = manifestOpening.Length
+    let closes = lines.Length >= n + 2 && lines[lines.Length - 1] = "" && lines[lines.Length - 2] = "```"
+    let opensAt i = Array.forall2 (=) manifestOpening lines[i - n + 1 .. i]
+    if not closes then None
+    else
+        seq { lines.Length - 3 .. -1 .. n - 1 }
+        |> Seq.tryFind opensAt
+        |> Option.map (fun i -> String.Join("\n", lines[i + 1 .. lines.Length - 3]))
+
 /// report.md: the claims table, the looks of a sequential run, the figures, per-seed metrics, notes and the
 /// configuration.
 let renderWith
@@ -209,9 +225,7 @@ let renderWith
         + $".NET {environment.DotnetVersion}, {environment.OperatingSystem}")
     line $"- Platform: {Platform.describe environment.Platform}"
     line ""
-    line "Manifest:"
-    line ""
-    line "```json"
+    manifestOpening |> Array.iter line
     line (manifestText.TrimEnd())
     line "```"
     sb.ToString()

@@ -103,3 +103,24 @@ let ``verify takes the manifest from result.json: report.md's must be the same J
         node["seed"] <- JsonValue.Create(node["seed"].GetValue<int>() + 1)
         node.ToJsonString())
     verifyMismatch other [ "report.md: its manifest differs from result.json's" ]
+
+[<Fact>]
+let ``a report with a line more above its manifest is a line difference, not another manifest`` () =
+    // A published verdict that changed on a re-run adds or removes report lines above the manifest; the manifest is
+    // found from the report's end, so the difference is named as lines and the manifest still agrees.
+    let folder = copyOfPublished ()
+    let path = Path.Combine(folder, "report.md")
+    let text = File.ReadAllText path
+    let at = text.LastIndexOf("\nManifest:\n", StringComparison.Ordinal)
+    File.WriteAllText(path, text.Substring(0, at) + "\nA line the re-run does not write.\n" + text.Substring at)
+    let r = cli [ "verify"; folder ]
+    Assert.True(r.Exit = Wgan.Runner.Verify.Mismatch, $"exit {r.Exit}: {r.Out}{r.Err}")
+    Assert.Contains("report.md: published", r.Out)
+    Assert.DoesNotContain("its manifest differs", r.Out)
+
+[<Fact>]
+let ``the manifest shown is read from the report's end, and a report ending otherwise shows none`` () =
+    let report = "# t\n\nManifest:\n\n```json\n{ \"a\": 1 }\n```\n\nManifest:\n\n```json\n{\n  \"b\": 2\n}\n```\n"
+    Assert.Equal(Some "{\n  \"b\": 2\n}", ReportMarkdown.manifestShown report)
+    Assert.Equal(None, ReportMarkdown.manifestShown "# t\n\nManifest:\n\n```json\n{}\n```\nmore\n")
+    Assert.Equal(None, ReportMarkdown.manifestShown "```\n")

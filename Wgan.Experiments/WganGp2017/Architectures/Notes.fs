@@ -48,8 +48,8 @@ let notes (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContex
     @ [ for a in s.Architectures -> $"Architecture {Architecture.name a}: {Architecture.source a}" ]
     @ [ "Figure 3's time axis: the figure against wall-clock seconds places each method's measurements at their "
         + "generator iteration times the method's median seconds per generator iteration over its units in this run "
-        + "(training and measurements, 1 thread per unit). Wall-clock time is not deterministic: that figure changes "
-        + "from run to run and machine to machine, and no metric or claim uses it."
+        + "(training and measurements, each unit on the thread count stated above). Wall-clock time is not "
+        + "deterministic: that figure changes from run to run and machine to machine, and no metric or claim uses it."
         "What WGAN-GP section 5.3 says of Figure 3: WGAN-GP converges faster and to a better score than weight "
         + "clipping, even with the same optimiser (RMSProp at clipping's learning rate), and more slowly than DCGAN "
         + "in wall-clock time, with a more stable score at convergence. The claim here compares WGAN-GP with its own "

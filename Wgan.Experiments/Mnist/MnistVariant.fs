@@ -32,13 +32,19 @@ type VariantKind =
     | GradientPenaltyVariant
     | WeightClippingVariant
 
-/// Critic iterations before generator iteration `t` (0-based; the official WGAN code counts the same way).
-let criticIterations (variant: Variant) (t: int) =
-    match variant.Warmup with
+/// Critic iterations before generator iteration `t` (0-based; the official WGAN code counts the same way) under
+/// `warmup`, with `nCritic` outside it.
+let criticStepsAt (warmup: Warmup) (nCritic: int) (t: int) =
+    match warmup with
     | OfficialWarmup (steps, first, every) when t < first || t % every = 0 -> steps
-    | _ -> variant.NCritic
+    | _ -> nCritic
 
-let private warmup: Decoder<Warmup> =
+/// Critic iterations of `variant` before generator iteration `t` (0-based).
+let criticIterations (variant: Variant) (t: int) = criticStepsAt variant.Warmup variant.NCritic t
+
+/// A manifest's "warmup": {"kind": "none"} or {"kind": "official-wgan", "criticSteps", "firstGeneratorIterations",
+/// "every"}.
+let warmup: Decoder<Warmup> =
     let official = fields {
         let! steps = required "criticSteps" (Decode.intInRange 1 100_000)
         and! first = required "firstGeneratorIterations" (Decode.intInRange 0 10_000_000)
@@ -120,18 +126,20 @@ let ganSetup: Fields<GanSetup> =
               WganClip = wganClip
               GridColumns = gridColumns } }
 
+/// A warm-up schedule in words, for the reports' notes.
+let warmupText (warmup: Warmup) =
+    match warmup with
+    | NoWarmup -> "no warm-up"
+    | OfficialWarmup (k, first, every) ->
+        $"{k} critic iterations for the first {first} generator iterations and every {every}th"
+
 /// A readable one-line description of a variant, for the report's notes.
 let describe (v: Variant) =
-    let warmupText =
-        match v.Warmup with
-        | NoWarmup -> "no warm-up"
-        | OfficialWarmup (k, first, every) ->
-            $"{k} critic iterations for the first {first} generator iterations and every {every}th"
     let sourceText = v.Source |> Option.map (fun s -> $" (source: {s})") |> Option.defaultValue ""
     $"critic normalisation {Manifest.normalizationText v.CriticNormalization}, "
     + $"{Manifest.optimizerText v.CriticOptimizer}, {Manifest.constraintText v.Constraint}; "
     + $"generator normalisation {Manifest.normalizationText v.GeneratorNormalization}, "
-    + $"{Manifest.optimizerText v.GeneratorOptimizer}; n_critic = {v.NCritic}, {warmupText}{sourceText}"
+    + $"{Manifest.optimizerText v.GeneratorOptimizer}; n_critic = {v.NCritic}, {warmupText v.Warmup}{sourceText}"
 
 /// What the report says after a WGAN-clip variant's description when its critic's RMSProp is PyTorch's,
 /// where gan_mnist.py ran TensorFlow 1's (a manifest can choose either: "rmsprop" or "tf-rmsprop").

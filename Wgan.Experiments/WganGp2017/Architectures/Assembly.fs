@@ -164,7 +164,7 @@ let private qualityFigure (settings: Settings) (seeds: int64 list) (runs: Runs) 
         | Iterations -> "", "generator iterations"
         | WallClock _ ->
             "-wall-clock",
-            "wall-clock seconds: iterations x the method's median seconds per iteration in this run (not reproducible)"
+            "seconds: iterations x the method's median seconds per iteration (not reproducible)"
     Figure.ofLines $"{ds}-{arch}-quality{suffix}"
         $"{ds}, {arch}: Frechet distance to held-out images by method (mean, and every seed thin)" xLabel
         "squared Frechet distance (log scale)" true (lines @ [ reference ])

@@ -39,6 +39,9 @@ let notes (manifest: Envelope.Envelope<Settings, ScaleSettings>) (run: RunContex
     @ [ for m in s.Methods ->
             $"Method {m.Name}: {m.Objective} objective, {Manifest.optimizerText m.Optimizer} for both networks, "
             + $"{m.DiscriminatorSteps} discriminator step(s) per generator step, "
+            + (match m.Warmup with
+               | MnistVariant.NoWarmup -> ""
+               | w -> MnistVariant.warmupText w + ", ")
             + $"{Manifest.constraintText m.Constraint}, discriminator normalisation "
             + $"{Manifest.normalizationText m.CriticNormalization}"
             + (match m.Only with

@@ -23,8 +23,10 @@ type Method =
       Objective: AdversarialObjective
       /// Both networks' optimiser (gan_64x64.py gives G and D the same one).
       Optimizer: OptimizerSpec
-      /// Discriminator (critic) steps per generator step.
+      /// Discriminator (critic) steps per generator step, outside the warm-up.
       DiscriminatorSteps: int
+      /// More discriminator steps at some generator iterations (the WGAN paper's main.py); none in gan_64x64.py.
+      Warmup: MnistVariant.Warmup
       Constraint: LipschitzConstraint
       /// The discriminator's normalisation in the families that have one (ArchitectureSpec.CriticNormalization).
       CriticNormalization: Normalization
@@ -155,6 +157,7 @@ let private anyMethod: Decoder<Method> =
         and! objective = required "objective" objective
         and! optimizer = required "optimizer" Manifest.optimizer
         and! steps = required "discriminatorSteps" (Decode.intInRange 1 1000)
+        and! warmup = optional "warmup" MnistVariant.warmup
         and! constraintSpec = required "constraint" Manifest.lipschitzConstraint
         and! normalization = required "criticNormalization" Manifest.normalization
         and! only = optional "architectures" (Decode.nonEmptyArray architecture |> distinct Architecture.name)
@@ -164,6 +167,7 @@ let private anyMethod: Decoder<Method> =
               Objective = objective
               Optimizer = optimizer
               DiscriminatorSteps = steps
+              Warmup = defaultArg warmup MnistVariant.NoWarmup
               Constraint = constraintSpec
               CriticNormalization = normalization
               Only = only

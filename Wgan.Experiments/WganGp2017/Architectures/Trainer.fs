@@ -66,8 +66,8 @@ let sample (state: State) (z: torch.Tensor) : torch.Tensor =
 /// quantity its network minimises under the method's objective.
 type IterationStats = { DiscriminatorLoss: float; GeneratorLoss: float }
 
-/// Generator iteration `t` on `images` ([N, 1, 28, 28] in [-1, 1] on the device).
-let step (config: Configuration) (images: torch.Tensor) (state: State) (optimizers: Optimizer * Optimizer) =
+/// Generator iteration `t` (0-based) on `images` ([N, 1, 28, 28] in [-1, 1] on the device).
+let step (config: Configuration) (images: torch.Tensor) (state: State) (optimizers: Optimizer * Optimizer) (t: int) =
     let d, g = state.Networks.Discriminator, state.Networks.Generator
     let dOptimizer, gOptimizer = optimizers
     let noise () = MnistWgan.noise config.Spec.Latent config.BatchSize state.Noise config.Device
@@ -79,7 +79,8 @@ let step (config: Configuration) (images: torch.Tensor) (state: State) (optimize
         | AdversarialObjective.Wasserstein ->
             (CriticStep.criticStep d dOptimizer config.Method.Constraint real fake state.Penalty).Loss
         | objective -> AdversarialObjective.discriminatorStep objective d dOptimizer real fake
-    let losses = [ for _ in 1 .. config.Method.DiscriminatorSteps -> discriminatorStep () ]
+    let steps = MnistVariant.criticStepsAt config.Method.Warmup config.Method.DiscriminatorSteps t
+    let losses = [ for _ in 1 .. steps -> discriminatorStep () ]
     let generatorLoss =
         use _ = torch.NewDisposeScope()
         (AdversarialObjective.generatorStep config.Method.Objective g gOptimizer d (noise ())).Loss
@@ -98,7 +99,7 @@ let train (config: Configuration) (images: torch.Tensor) (state: State) (checkpo
           Generators = state.Generators }
     let sampler: TrainingLoop.LoopCounters = { Read = (fun () -> state.Sampler.State); Write = state.Sampler.Restore }
     let iteration t =
-        let stats = step config images state (dOptimizer, gOptimizer)
+        let stats = step config images state (dOptimizer, gOptimizer) (t - 1)
         let diverged =
             [ "discriminator loss", stats.DiscriminatorLoss; "generator loss", stats.GeneratorLoss ]
             |> List.tryPick (fun (name, value) -> Experiment.divergence name t value)

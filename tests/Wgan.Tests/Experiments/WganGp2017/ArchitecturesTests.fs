@@ -74,6 +74,34 @@ let ``a method may run on listed architectures only, and names none that is not 
     Assert.Contains("seed-1/mnist/fc/wgan-gp", keys)
     Assert.DoesNotContain("seed-1/mnist/dcgan/wgan-gp", keys)
 
+[<Fact>]
+let ``a method's warm-up adds discriminator steps where it says, and "none" changes nothing`` () =
+    TestSupport.pinThreads ()
+    // methods[2] is wgan; unit 4 is seed 1's wgan on dcgan (see the resume test below).
+    let unitWith (warmup: string option) =
+        let text =
+            mutated (fun m ->
+                warmup |> Option.iter (fun w -> m.["methods"].[2].["warmup"] <- JsonNode.Parse w))
+        let reading = Harness.ReadManifest text
+        Assert.True(reading.IsValid, String.concat "; " reading.Errors)
+        let run = reading.Experiment.Plan("smoke", 1, "cpu", sliceResources ())
+        Assert.Equal("seed-1/mnist/dcgan/wgan", run.UnitKeys[4])
+        UnitStore.toJson (TestSupport.runStraight run 4)
+    let plain = unitWith None
+    Assert.Equal(plain, unitWith (Some """{"kind": "none"}"""))
+    // The WGAN paper's main.py schedule, shortened: 3 critic steps before generator iteration 0 (of the smoke
+    // scale's 2), 5 after; the first measurement after training differs.
+    let official = """{"kind": "official-wgan", "criticSteps": 3, "firstGeneratorIterations": 1, "every": 500}"""
+    Assert.NotEqual<string>(plain, unitWith (Some official))
+    // The schedule itself: main.py's 100 steps for the first 25 generator iterations and every 500th.
+    let schedule = MnistVariant.OfficialWarmup(100, 25, 500)
+    Assert.Equal<int list>(
+        [ 100; 100; 5; 5; 100; 5 ],
+        [ 0; 24; 25; 499; 500; 501 ] |> List.map (MnistVariant.criticStepsAt schedule 5))
+    let none = official.Replace("\"criticSteps\": 3", "\"criticSteps\": 0")
+    mutated (fun m -> m.["methods"].[2].["warmup"] <- JsonNode.Parse none)
+    |> assertRejectedAt "$.methods[2].warmup.criticSteps" ""
+
 /// The publication manifests, one per image set.
 let private publication (set: string) =
     findUp (Path.Combine("experiments", $"architectures-{set}", "architectures.json"))

@@ -121,7 +121,6 @@ public static class Verify
         VerifyCommand verify, PlannedExperiment experiment, PublishedResult.Published published, TextWriter stderr)
     {
         var against = verify.Against;
-        static string Full(string folder) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
         if (Full(against) == Full(verify.Folder))
             throw new InputException($"--against {against}: is the published folder itself; give the result folder " +
                 $"of a `wgan run` elsewhere (its --out and the experiment's id, e.g. /tmp/rerun/{experiment.Id})");
@@ -273,14 +272,16 @@ public static class Verify
         return Mismatch;
     }
 
+    /// <summary>A folder's full path without a trailing separator, so that "results/x/" and "results/x" are one.</summary>
+    static string Full(string folder) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
+
     /// <summary>
     /// The work folder beside result folder <paramref name="folder"/> (given with or without a trailing separator) of
     /// experiment <paramref name="experimentId"/>; refused (exit 2) while a run or merge is writing that result.
     /// </summary>
     static WorkFolder RequireNotBeingWritten(string folder, string experimentId)
     {
-        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
-        var work = WorkFolder.For(Path.GetDirectoryName(full)!, experimentId);
+        var work = WorkFolder.For(Path.GetDirectoryName(Full(folder))!, experimentId);
         if (work.LiveHolder("run", "merge") is { } holder)
             throw new InputException($"{folder} is being written by a run in progress (process {holder}); " +
                 "wait for it to finish, then verify");

@@ -272,7 +272,9 @@ public static class Verify
         return Mismatch;
     }
 
-    /// <summary>A folder's full path without a trailing separator, so that "results/x/" and "results/x" are one.</summary>
+    /// <summary>
+    /// A folder's full path without a trailing separator, so that "results/x/" and "results/x" are one.
+    /// </summary>
     static string Full(string folder) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
 
     /// <summary>
